@@ -1,0 +1,285 @@
+/* SPDX-License-Identifier: MIT */
+#include "fence.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <stdlib.h>
+
+#include "clock.h"
+#include "objstat.h"
+#include "util/log.h"
+
+#define FENCE_MAX_ERRNO 4095
+
+static uint64_t fence_context_counter = 1;
+
+static inline bool test_bit(unsigned bit, const unsigned long *flags)
+{
+	return (*flags >> bit) & 1ul;
+}
+
+static inline bool test_and_set_bit(unsigned bit, unsigned long *flags)
+{
+	bool old = test_bit(bit, flags);
+
+	*flags |= 1ul << bit;
+	return old;
+}
+
+uint64_t fence_context_alloc(unsigned num)
+{
+	uint64_t first = fence_context_counter;
+
+	assert(num > 0);
+	fence_context_counter += num;
+	return first;
+}
+
+int fence_init(struct fence *fence, const struct fence_ops *ops,
+	       uint64_t context, uint64_t seqno)
+{
+	if (!fence || !ops || !ops->get_driver_name || !ops->get_timeline_name)
+		return -EINVAL;
+
+	*fence = (struct fence){
+		.ops = ops,
+		.context = context,
+		.seqno = seqno,
+		.refcount = 1,
+	};
+	TAILQ_INIT(&fence->cb_list);
+	objstat_inc(OBJ_FENCE);
+	return 0;
+}
+
+struct fence *fence_ref(struct fence *fence)
+{
+	if (fence) {
+		assert(fence->refcount > 0);
+		fence->refcount++;
+	}
+	return fence;
+}
+
+static void fence_release(struct fence *fence)
+{
+	if (!test_bit(FENCE_FLAG_SIGNALED_BIT, &fence->flags) &&
+	    !TAILQ_EMPTY(&fence->cb_list)) {
+		/*
+		 * Nobody holds a reference, yet someone waits: the producer
+		 * is gone. Complete the waiters with an error rather than
+		 * leave them hanging (the kernel WARNs and does the same).
+		 */
+		log_warn("fence %s:%s %llu:%llu released unsignaled with waiters",
+			 fence_driver_name(fence), fence_timeline_name(fence),
+			 (unsigned long long)fence->context,
+			 (unsigned long long)fence->seqno);
+		fence->refcount = 1; /* callbacks may take and drop references */
+		fence_set_error(fence, -EDEADLK);
+		fence_signal(fence);
+		assert(fence->refcount == 1);
+	}
+
+	objstat_dec(OBJ_FENCE);
+	if (fence->ops->release)
+		fence->ops->release(fence);
+	else
+		free(fence);
+}
+
+struct fence *fence_unref(struct fence *fence)
+{
+	if (!fence)
+		return NULL;
+	assert(fence->refcount > 0);
+	if (--fence->refcount == 0)
+		fence_release(fence);
+	return NULL;
+}
+
+int fence_signal_timestamp(struct fence *fence, uint64_t timestamp_ns)
+{
+	TAILQ_HEAD(, fence_cb) list;
+	struct fence_cb *cb;
+
+	if (!fence)
+		return -EINVAL;
+	if (test_and_set_bit(FENCE_FLAG_SIGNALED_BIT, &fence->flags))
+		return -EINVAL;
+
+	fence->timestamp_ns = timestamp_ns;
+	fence->flags |= 1ul << FENCE_FLAG_TIMESTAMP_BIT;
+
+	/*
+	 * Detach the list first: a callback may drop the last reference of
+	 * another waiter, or add a callback (which then sees the fence
+	 * signaled and is refused).
+	 */
+	TAILQ_INIT(&list);
+	TAILQ_CONCAT(&list, &fence->cb_list, node);
+
+	fence_ref(fence);
+	while ((cb = TAILQ_FIRST(&list))) {
+		TAILQ_REMOVE(&list, cb, node);
+		cb->pending = false;
+		cb->func(fence, cb);
+	}
+	fence_unref(fence);
+	return 0;
+}
+
+int fence_signal(struct fence *fence)
+{
+	return fence_signal_timestamp(fence, clock_now_ns());
+}
+
+int fence_set_error(struct fence *fence, int error)
+{
+	if (!fence || error >= 0 || error < -FENCE_MAX_ERRNO)
+		return -EINVAL;
+	if (test_bit(FENCE_FLAG_SIGNALED_BIT, &fence->flags))
+		return -EBUSY;
+	fence->error = error;
+	return 0;
+}
+
+bool fence_is_signaled(struct fence *fence)
+{
+	if (test_bit(FENCE_FLAG_SIGNALED_BIT, &fence->flags))
+		return true;
+	if (fence->ops->signaled && fence->ops->signaled(fence)) {
+		fence_signal(fence);
+		return true;
+	}
+	return false;
+}
+
+int fence_get_status(struct fence *fence)
+{
+	if (!fence_is_signaled(fence))
+		return 0;
+	return fence->error ? fence->error : 1;
+}
+
+uint64_t fence_timestamp(const struct fence *fence)
+{
+	if (!test_bit(FENCE_FLAG_TIMESTAMP_BIT, &fence->flags))
+		return 0;
+	return fence->timestamp_ns;
+}
+
+void fence_enable_signaling(struct fence *fence)
+{
+	if (test_and_set_bit(FENCE_FLAG_ENABLE_SIGNAL_BIT, &fence->flags))
+		return;
+	if (test_bit(FENCE_FLAG_SIGNALED_BIT, &fence->flags))
+		return;
+	if (fence->ops->enable_signaling && !fence->ops->enable_signaling(fence))
+		fence_signal(fence);
+}
+
+int fence_add_callback(struct fence *fence, struct fence_cb *cb,
+		       fence_func_t func)
+{
+	if (!fence || !cb || !func)
+		return -EINVAL;
+
+	cb->pending = false;
+	fence_enable_signaling(fence);
+	if (fence_is_signaled(fence))
+		return -ENOENT;
+
+	cb->func = func;
+	cb->pending = true;
+	TAILQ_INSERT_TAIL(&fence->cb_list, cb, node);
+	return 0;
+}
+
+bool fence_remove_callback(struct fence *fence, struct fence_cb *cb)
+{
+	if (!cb->pending)
+		return false;
+	TAILQ_REMOVE(&fence->cb_list, cb, node);
+	cb->pending = false;
+	return true;
+}
+
+void fence_set_deadline(struct fence *fence, uint64_t deadline_ns)
+{
+	if (fence->ops->set_deadline && !fence_is_signaled(fence))
+		fence->ops->set_deadline(fence, deadline_ns);
+}
+
+bool fence_seqno_is_later(uint64_t a, uint64_t b, bool use_64bit_seqno)
+{
+	if (use_64bit_seqno)
+		return a > b;
+	return (int32_t)((uint32_t)a - (uint32_t)b) > 0;
+}
+
+bool fence_is_later(const struct fence *f1, const struct fence *f2)
+{
+	if (f1->context != f2->context)
+		return false;
+	return fence_seqno_is_later(f1->seqno, f2->seqno,
+				    f1->ops->use_64bit_seqno);
+}
+
+const char *fence_driver_name(struct fence *fence)
+{
+	return fence->ops->get_driver_name(fence);
+}
+
+const char *fence_timeline_name(struct fence *fence)
+{
+	return fence->ops->get_timeline_name(fence);
+}
+
+/* The stubs. */
+
+static const char *stub_name(struct fence *fence)
+{
+	return "stub";
+}
+
+static void stub_release_static(struct fence *fence)
+{
+	/* The global stub lives for the whole process. */
+}
+
+static const struct fence_ops stub_ops = {
+	.get_driver_name = stub_name,
+	.get_timeline_name = stub_name,
+};
+
+static const struct fence_ops global_stub_ops = {
+	.get_driver_name = stub_name,
+	.get_timeline_name = stub_name,
+	.release = stub_release_static,
+};
+
+static struct fence global_stub;
+
+struct fence *fence_get_stub(void)
+{
+	if (!global_stub.ops) {
+		fence_init(&global_stub, &global_stub_ops, 0, 0);
+		/* Not counted as a live object: it is never freed. */
+		objstat_dec(OBJ_FENCE);
+		fence_signal(&global_stub);
+	}
+	/* Keep the count from ever reaching zero. */
+	global_stub.refcount++;
+	return &global_stub;
+}
+
+struct fence *fence_allocate_private_stub(uint64_t timestamp_ns)
+{
+	struct fence *fence = malloc(sizeof(*fence));
+
+	if (!fence)
+		return NULL;
+	fence_init(fence, &stub_ops, 0, 0);
+	fence_signal_timestamp(fence, timestamp_ns);
+	return fence;
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Shared fixtures for the object-model unit tests: a clock the test moves
+ * by hand, and a teardown that fails the test if it left any object, timer
+ * or callback behind.
+ */
+#pragma once
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "model/clock.h"
+#include "model/objstat.h"
+
+/* The fake clock: starts at 1 s so that 0 never looks like "now". */
+extern uint64_t fake_now_ns;
+
+/* Install the fake clock and reset it; use as a cmocka setup. */
+int fake_clock_setup(void **state);
+
+/* Restore the real clock and check nothing leaked; use as teardown. */
+int leak_check_teardown(void **state);
+
+/* Move the fake clock forward by @ns and fire due timers. */
+void fake_clock_advance(uint64_t ns);
+
+/* A test with the fake clock and the leak check around it. */
+#define model_test(fn) cmocka_unit_test_setup_teardown(fn, fake_clock_setup, leak_check_teardown)
