@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dmabufd wire ABI: heap nodes (DMABUFD_NODE_HEAP_DIR "/" <name>), the
+ * equivalent of /dev/dma_heap/<name>.
+ *
+ * The kernel's DMA_HEAP_IOCTL_ALLOC returns an fd and fails with
+ * EOPNOTSUPP here; DMABUFD_HEAP_IOC_ALLOC returns a claim token for the
+ * new buffer instead (see common.h). The heap node answers no other ioctl
+ * (ENOTTY).
+ */
+#ifndef _DMABUFD_DMA_HEAP_H
+#define _DMABUFD_DMA_HEAP_H
+
+#include "common.h"
+
+/**
+ * struct dmabufd_heap_alloc - allocate a buffer from this heap
+ * @len: in, size in bytes; rounded up to the page size
+ * @token: out, claim token of the new dma-buf; must be 0 on input
+ * @fd_flags: in, O_CLOEXEC and the access mode (O_RDONLY, O_WRONLY or
+ *            O_RDWR) the new fd may be opened with; 0 means O_RDONLY, as in
+ *            the kernel
+ * @pad: must be 0
+ * @heap_flags: in, must be 0 (no heap flags exist)
+ *
+ * DMABUFD_HEAP_IOC_ALLOC. Errors, as the kernel's ALLOC:
+ *   EINVAL  token not 0; fd_flags outside O_CLOEXEC|O_ACCMODE; heap_flags
+ *           not 0; pad not 0; len 0 or so large it wraps when rounded
+ *   ENOMEM  the heap cannot provide len bytes (or its limit is reached)
+ */
+struct dmabufd_heap_alloc {
+	__u64 len;
+	__u64 token;
+	__u32 fd_flags;
+	__u32 pad;
+	__u64 heap_flags;
+};
+
+#define DMABUFD_HEAP_IOC_ALLOC _IOWR(DMABUFD_IOC_MAGIC, 0x10, struct dmabufd_heap_alloc)
+
+#if !defined(__cplusplus)
+_Static_assert(sizeof(struct dmabufd_heap_alloc) == 32, "dmabufd_heap_alloc size");
+#endif
+
+#endif /* _DMABUFD_DMA_HEAP_H */

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Install everything dmabufd needs to build, run and test on Debian 12.
+# Run as root. Safe to run again.
+set -euo pipefail
+
+packages=(
+	# build
+	build-essential meson ninja-build pkg-config
+	# libraries the daemon and tests use
+	libfuse3-dev fuse3 libuv1-dev libudev-dev libsystemd-dev libcmocka-dev
+	# test tools
+	valgrind
+	# the VM suite: Debian's own kernel under QEMU (TCG)
+	qemu-system-x86 busybox-static cpio
+)
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "setup.sh: run as root (it installs packages with apt-get)" >&2
+	exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+apt-get update
+apt-get install -y --no-install-recommends "${packages[@]}"

@@ -1,0 +1,47 @@
+#!/usr/bin/env python3
+"""Sum up meson test logs: one line per suite and a total.
+
+Reads meson-logs/testlog.json of each build directory given. A cmocka
+program counts as the number of cases its own summary reports
+("[  PASSED  ] N test(s)." / "[  FAILED  ] N test(s)."); any other test
+counts as one. Prints "SUITE: N passed, M failed" lines and exits 1 if
+anything failed.
+"""
+import json
+import re
+import sys
+
+passed_re = re.compile(r"^\[  PASSED  \] (\d+) test\(s\)\.", re.M)
+failed_re = re.compile(r"^\[  FAILED  \] (\d+) test\(s\)", re.M)
+
+
+def main(logs):
+    suites = {}
+    for path in logs:
+        with open(path) as f:
+            for line in f:
+                t = json.loads(line)
+                suite = t["suite"][0].split(":")[-1] if t.get("suite") else "other"
+                out = t.get("stdout") or ""
+                p = sum(int(n) for n in passed_re.findall(out))
+                fl = sum(int(n) for n in failed_re.findall(out))
+                ok = t["result"] in ("OK", "EXPECTEDFAIL")
+                skipped = t["result"] == "SKIP"
+                if p == 0 and fl == 0 and not skipped:
+                    p, fl = (1, 0) if ok else (0, 1)
+                elif not ok and fl == 0 and not skipped:
+                    fl = 1  # crashed or timed out after some passes
+                s = suites.setdefault(suite, [0, 0, 0])
+                s[0] += p
+                s[1] += fl
+                s[2] += 1 if skipped else 0
+    total = [0, 0, 0]
+    for name, (p, fl, sk) in sorted(suites.items()):
+        print(f"{name}: {p} passed, {fl} failed" + (f", {sk} skipped" if sk else ""))
+        total = [total[0] + p, total[1] + fl, total[2] + sk]
+    print(f"total: {total[0]} passed, {total[1]} failed" + (f", {total[2]} skipped" if total[2] else ""))
+    return 1 if total[1] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
