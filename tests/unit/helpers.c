@@ -6,6 +6,10 @@
 
 uint64_t fake_now_ns;
 
+/* Counts when the test started: a test is judged only by what it left. */
+static long baseline[_OBJ_MAX];
+static unsigned baseline_timers;
+
 static uint64_t fake_clock(void)
 {
 	return fake_now_ns;
@@ -15,6 +19,9 @@ int fake_clock_setup(void **state)
 {
 	fake_now_ns = 1000000000ull;
 	clock_set_source(fake_clock);
+	for (int t = 0; t < _OBJ_MAX; t++)
+		baseline[t] = objstat_get(t);
+	baseline_timers = timerq_armed();
 	return 0;
 }
 
@@ -30,14 +37,15 @@ int leak_check_teardown(void **state)
 
 	clock_set_source(NULL);
 	for (int t = 0; t < _OBJ_MAX; t++) {
-		if (objstat_get(t) != 0) {
+		if (objstat_get(t) != baseline[t]) {
 			fprintf(stderr, "leak: %ld %s object(s) still alive\n",
-				objstat_get(t), objstat_name(t));
+				objstat_get(t) - baseline[t], objstat_name(t));
 			leaked = 1;
 		}
 	}
-	if (timerq_armed() != 0) {
-		fprintf(stderr, "leak: %u timer(s) still armed\n", timerq_armed());
+	if (timerq_armed() != baseline_timers) {
+		fprintf(stderr, "leak: %u timer(s) still armed\n",
+			timerq_armed() - baseline_timers);
 		leaked = 1;
 	}
 	return leaked ? -1 : 0;

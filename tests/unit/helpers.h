@@ -21,7 +21,10 @@ extern uint64_t fake_now_ns;
 /* Install the fake clock and reset it; use as a cmocka setup. */
 int fake_clock_setup(void **state);
 
-/* Restore the real clock and check nothing leaked; use as teardown. */
+/*
+ * Restore the real clock and fail if the test left more objects or armed
+ * timers than there were when it started; use as teardown.
+ */
 int leak_check_teardown(void **state);
 
 /* Move the fake clock forward by @ns and fire due timers. */

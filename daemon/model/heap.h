@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * heap - the dma-heap registry (drivers/dma-buf/dma-heap.c): named
+ * allocators of dma_bufs, each of which a transport shows as
+ * dma_heap/<name>.
+ *
+ * Life cycle: heap_add() registers a heap and gives the caller one
+ * reference; the registry holds another until heap_remove(). heap_ref()
+ * and heap_unref() count them; the last unref calls ops->release and frees
+ * the heap. Heap implementations make each buffer they allocate hold a
+ * reference to its heap, so a removed heap lives until its last buffer is
+ * gone. heap_find() looks registered heaps up by name.
+ *
+ * Every heap carries usage accounting (bytes and buffers in use) and an
+ * optional byte limit, which implementations apply through heap_charge()
+ * and heap_uncharge().
+ *
+ * Threading: loop thread only.
+ */
+#pragma once
+
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/queue.h>
+
+#include "dma_buf.h"
+#include "util/macros.h"
+
+/* A heap name holds at most 31 chars + NUL, and no '/'. */
+#define HEAP_NAME_LEN 32
+
+/* The fd_flags and heap_flags heap_alloc() accepts (the kernel's
+ * DMA_HEAP_VALID_FD_FLAGS and DMA_HEAP_VALID_HEAP_FLAGS). */
+#define HEAP_VALID_FD_FLAGS (O_CLOEXEC | O_ACCMODE)
+#define HEAP_VALID_HEAP_FLAGS 0ull
+
+struct heap;
+
+struct heap_ops {
+	/*
+	 * Required. Allocate a buffer of @len bytes (a non-zero multiple of
+	 * the page size) and export it with access mode @fd_flags &
+	 * O_ACCMODE. @fd_flags and @heap_flags have been validated. Returns
+	 * 0 and *ret_buf (one reference) or a negative errno.
+	 */
+	int (*allocate)(struct heap *heap, uint64_t len, uint32_t fd_flags,
+			uint64_t heap_flags, struct dma_buf **ret_buf);
+	/* Free @heap->priv when the heap goes. Optional. */
+	void (*release)(struct heap *heap);
+};
+
+struct heap_usage {
+	uint64_t bytes;	      /* charged by buffers alive */
+	uint64_t buffers;     /* buffers alive */
+	uint64_t limit_bytes; /* 0: no limit */
+};
+
+struct heap {
+	unsigned refcount;
+	char name[HEAP_NAME_LEN];
+	const struct heap_ops *ops;
+	void *priv;
+	bool registered;
+	struct heap_usage usage;
+	TAILQ_ENTRY(heap) node;
+};
+
+/*
+ * Register a heap called @name. Returns 0 and *ret_heap (one reference
+ * for the caller; the registry keeps its own), -EINVAL for a NULL, empty,
+ * too long (> 31 chars) name or one with a '/', missing ops->allocate,
+ * -EEXIST if a heap of that name is registered, or -ENOMEM.
+ */
+int heap_add(const char *name, const struct heap_ops *ops, void *priv,
+	     struct heap **ret_heap);
+
+/*
+ * Unregister @heap: heap_find() no longer sees it and the registry drops
+ * its reference. Returns 0, -EINVAL for NULL, or -ENOENT if it is not
+ * registered.
+ */
+int heap_remove(struct heap *heap);
+
+struct heap *heap_ref(struct heap *heap);
+/* Drop a reference; NULL is a no-op. Always returns NULL. */
+struct heap *heap_unref(struct heap *heap);
+DEFINE_UNREF_CLEANUP(struct heap, heap_unref)
+
+/* The registered heap called @name with a new reference, or NULL. */
+struct heap *heap_find(const char *name);
+
+/*
+ * Call @fn for each registered heap, in registration order, until it
+ * returns non-zero. Returns that value or 0. @fn must not add or remove
+ * heaps.
+ */
+int heap_foreach(int (*fn)(struct heap *heap, void *data), void *data);
+
+/* The page size lengths are rounded to. */
+uint64_t heap_page_size(void);
+
+/*
+ * Allocate a buffer of at least @len bytes, as DMA_HEAP_IOCTL_ALLOC does:
+ * -EINVAL for @fd_flags outside HEAP_VALID_FD_FLAGS, @heap_flags outside
+ * HEAP_VALID_HEAP_FLAGS, or a length that page-aligns to 0 (0, or so large
+ * it wraps); otherwise the size is rounded up to the page and the heap
+ * allocates. The buffer's access mode is @fd_flags & O_ACCMODE (0 is
+ * O_RDONLY). Returns 0 and *ret_buf (one reference), or the heap's error
+ * (-ENOMEM when memory or the heap's limit runs out).
+ */
+int heap_alloc(struct heap *heap, uint64_t len, uint32_t fd_flags,
+	       uint64_t heap_flags, struct dma_buf **ret_buf);
+
+/* Copy out @heap's usage counters. */
+void heap_get_usage(const struct heap *heap, struct heap_usage *ret_usage);
+
+/*
+ * Set the byte limit of @heap (0: none). Buffers already allocated stay.
+ * Returns 0 or -EINVAL.
+ */
+int heap_set_limit(struct heap *heap, uint64_t limit_bytes);
+
+/*
+ * For heap implementations: account one buffer of @bytes. Returns 0, or
+ * -ENOMEM if it would take the heap past its limit (nothing is charged).
+ */
+int heap_charge(struct heap *heap, uint64_t bytes);
+
+/* Give back what heap_charge() took for one buffer of @bytes. */
+void heap_uncharge(struct heap *heap, uint64_t bytes);

@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: MIT */
+#include "heap_system.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/sysinfo.h>
+#include <unistd.h>
+
+#include "util/log.h"
+
+struct system_buffer {
+	struct heap *heap; /* a reference */
+	uint64_t size;
+	int memfd;
+	void *vaddr; /* the daemon's MAP_SHARED mapping of the memfd */
+};
+
+static struct heap *system_heap;
+
+static void system_buffer_free(struct system_buffer *sbuf)
+{
+	if (sbuf->vaddr)
+		munmap(sbuf->vaddr, sbuf->size);
+	if (sbuf->memfd >= 0)
+		close(sbuf->memfd);
+	heap_uncharge(sbuf->heap, sbuf->size);
+	heap_unref(sbuf->heap);
+	free(sbuf);
+}
+
+static int system_map_dma_buf(struct dma_buf_attachment *att,
+			      enum dma_data_direction dir,
+			      struct dma_buf_sgt **ret_sgt)
+{
+	struct system_buffer *sbuf = att->dmabuf->priv;
+	struct dma_buf_sgt *sgt = dma_buf_sgt_alloc(1);
+
+	if (!sgt)
+		return -ENOMEM;
+	sgt->ents[0] = (struct dma_buf_sg_entry){
+		.dma_addr = (uint64_t)(uintptr_t)sbuf->vaddr,
+		.length = sbuf->size,
+		.cpu_addr = sbuf->vaddr,
+	};
+	*ret_sgt = sgt;
+	return 0;
+}
+
+static void system_unmap_dma_buf(struct dma_buf_attachment *att,
+				 struct dma_buf_sgt *sgt,
+				 enum dma_data_direction dir)
+{
+	free(sgt);
+}
+
+static int system_vmap(struct dma_buf *buf, void **ret_vaddr)
+{
+	struct system_buffer *sbuf = buf->priv;
+
+	*ret_vaddr = sbuf->vaddr;
+	return 0;
+}
+
+static int system_get_memfd(struct dma_buf *buf)
+{
+	struct system_buffer *sbuf = buf->priv;
+
+	return sbuf->memfd;
+}
+
+static void system_release(struct dma_buf *buf)
+{
+	system_buffer_free(buf->priv);
+}
+
+static const struct dma_buf_ops system_buf_ops = {
+	.map_dma_buf = system_map_dma_buf,
+	.unmap_dma_buf = system_unmap_dma_buf,
+	.release = system_release,
+	.vmap = system_vmap,
+	.get_memfd = system_get_memfd,
+};
+
+/* Bigger than the machine's RAM: refuse before fallocate tries (and the
+ * OOM killer steps in on someone else). */
+static bool exceeds_ram(uint64_t len)
+{
+	struct sysinfo si;
+
+	if (sysinfo(&si) < 0)
+		return false;
+	return len / si.mem_unit > si.totalram;
+}
+
+/* Create, reserve, seal and map the memfd of @sbuf. */
+static int system_buffer_back(struct system_buffer *sbuf)
+{
+	void *vaddr;
+
+	sbuf->memfd = memfd_create("dmabufd:system",
+				   MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (sbuf->memfd < 0)
+		return -errno;
+
+	if (fallocate(sbuf->memfd, 0, 0, (off_t)sbuf->size) < 0) {
+		int e = errno;
+
+		if (e == ENOSPC || e == EFBIG || e == ENOMEM)
+			return -ENOMEM;
+		return -e;
+	}
+	if (fcntl(sbuf->memfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) < 0 ||
+	    fcntl(sbuf->memfd, F_ADD_SEALS, F_SEAL_SEAL) < 0)
+		return -errno;
+
+	vaddr = mmap(NULL, sbuf->size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		     sbuf->memfd, 0);
+	if (vaddr == MAP_FAILED)
+		return -errno;
+	sbuf->vaddr = vaddr;
+	return 0;
+}
+
+static int system_allocate(struct heap *heap, uint64_t len, uint32_t fd_flags,
+			   uint64_t heap_flags, struct dma_buf **ret_buf)
+{
+	struct system_buffer *sbuf;
+	struct dma_buf *buf;
+	int r;
+
+	if (len > INT64_MAX || exceeds_ram(len))
+		return -ENOMEM;
+	r = heap_charge(heap, len);
+	if (r < 0)
+		return r;
+
+	sbuf = calloc(1, sizeof(*sbuf));
+	if (!sbuf) {
+		heap_uncharge(heap, len);
+		return -ENOMEM;
+	}
+	sbuf->heap = heap_ref(heap);
+	sbuf->size = len;
+	sbuf->memfd = -EBADF;
+
+	r = system_buffer_back(sbuf);
+	if (r < 0)
+		goto fail;
+
+	r = dma_buf_export(&(struct dma_buf_export_info){
+				   .exp_name = HEAP_SYSTEM_NAME,
+				   .ops = &system_buf_ops,
+				   .size = len,
+				   .flags = (int)fd_flags,
+				   .priv = sbuf,
+			   },
+			   &buf);
+	if (r < 0)
+		goto fail;
+
+	*ret_buf = buf;
+	return 0;
+
+fail:
+	system_buffer_free(sbuf);
+	return r;
+}
+
+static const struct heap_ops system_heap_ops = {
+	.allocate = system_allocate,
+};
+
+int heap_system_register(uint64_t limit_bytes)
+{
+	struct heap *heap;
+	int r;
+
+	if (system_heap)
+		return -EEXIST;
+	r = heap_add(HEAP_SYSTEM_NAME, &system_heap_ops, NULL, &heap);
+	if (r < 0)
+		return r;
+	heap_set_limit(heap, limit_bytes);
+	system_heap = heap;
+	return 0;
+}
+
+int heap_system_unregister(void)
+{
+	if (!system_heap)
+		return -ENOENT;
+	heap_remove(system_heap);
+	system_heap = heap_unref(system_heap);
+	return 0;
+}
