@@ -21,8 +21,9 @@ def main(logs):
         with open(path) as f:
             for line in f:
                 t = json.loads(line)
-                suite = t["suite"][0].split(":")[-1] if t.get("suite") else "other"
-                out = t.get("stdout") or ""
+                # "project:suite / name", several suites joined with "+"
+                suite = t["name"].split(" / ")[0].split(":")[-1].split("+")[0]
+                out = (t.get("stdout") or "") + (t.get("stderr") or "")
                 p = sum(int(n) for n in passed_re.findall(out))
                 fl = sum(int(n) for n in failed_re.findall(out))
                 ok = t["result"] in ("OK", "EXPECTEDFAIL")
