@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/sysinfo.h>
 #include <unistd.h>
 
@@ -102,6 +103,13 @@ static int system_buffer_back(struct system_buffer *sbuf)
 	sbuf->memfd = memfd_create("dmabufd:system",
 				   MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (sbuf->memfd < 0)
+		return -errno;
+	/*
+	 * memfd inodes are created 0777: a client given a read-only fd could
+	 * reopen it writable through /proc/<pid>/fd. Only the daemon's user
+	 * may open the inode itself.
+	 */
+	if (fchmod(sbuf->memfd, 0600) < 0)
 		return -errno;
 
 	if (fallocate(sbuf->memfd, 0, 0, (off_t)sbuf->size) < 0) {

@@ -450,6 +450,19 @@ static void system_memfd_is_sealed(void **state)
 	system_teardown(heap);
 }
 
+static void system_memfd_inode_is_private_to_the_daemon(void **state)
+{
+	struct heap *heap = system_setup(0);
+	struct dma_buf *buf = system_alloc(heap, PAGE, O_RDWR);
+	struct stat st;
+
+	assert_int_equal(fstat(dma_buf_get_memfd(buf), &st), 0);
+	/* No one but the owner may reopen it through /proc/<pid>/fd. */
+	assert_int_equal(st.st_mode & 07777, 0600);
+	dma_buf_unref(buf);
+	system_teardown(heap);
+}
+
 static void system_memfd_is_cloexec_and_writable(void **state)
 {
 	struct heap *heap = system_setup(0);
@@ -601,6 +614,7 @@ int main(void)
 		model_test(system_limit_is_enomem_with_nothing_left),
 		model_test(system_impossible_size_is_enomem),
 		model_test(system_memfd_is_sealed),
+		model_test(system_memfd_inode_is_private_to_the_daemon),
 		model_test(system_memfd_is_cloexec_and_writable),
 		model_test(system_usage_accounting_returns_to_zero),
 		model_test(system_leaks_no_fd),
