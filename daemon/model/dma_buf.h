@@ -92,7 +92,9 @@ struct dma_buf_ops {
 	void (*vunmap)(struct dma_buf *buf, void *vaddr);
 	/* The fd whose memory backs the buffer (borrowed: the exporter
 	 * keeps it open while the buffer lives), or a negative errno. Used
-	 * to hand CPU mappings to clients. Optional. */
+	 * to hand CPU mappings to clients, so the inode must be private to
+	 * the daemon's user (mode 0600): a client given a read-only reopen
+	 * must not be able to reopen it writable. Optional. */
 	int (*get_memfd)(struct dma_buf *buf);
 };
 

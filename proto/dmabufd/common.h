@@ -28,8 +28,15 @@
  * kernel's fd- or pointer-carrying numbers fail with EOPNOTSUPP on dmabufd
  * nodes; use the DMABUFD_ equivalents (or the preload library).
  *
+ * Every node dispatches on the whole command number, as the kernel's
+ * dma-buf and sync_file files do: a known number with another size or
+ * direction is unknown, ENOTTY (heap nodes keep the kernel's 'H' rule,
+ * see dma_heap.h). A blocking ioctl still pending when the daemon stops
+ * fails with ENODEV.
+ *
  * All dmabufd-specific ioctls use the magic DMABUFD_IOC_MAGIC (0xDB).
- * Number ranges: 0x00-0x0f every node, 0x10 heaps, 0x20 dma-buf,
+ * Number ranges: 0x00-0x0f dma-buf and sync_file nodes (heap and sw_sync
+ * nodes answer them with ENOTTY), 0x10 heaps, 0x20 dma-buf,
  * 0x30 sync_file, 0x40 sw_sync, 0x50 dmaengine.
  */
 #ifndef _DMABUFD_COMMON_H
@@ -70,6 +77,8 @@
  *   EBUSY   this fd is bound to an object already
  *   EACCES  the fd was opened with more access than the token grants
  *           (a read-only buffer claimed O_RDWR)
+ * A refused claim (EINVAL for a token of another type, EACCES) leaves the
+ * token as it was: it can still be claimed by a right fd before it expires.
  */
 struct dmabufd_claim {
 	__u64 token;

@@ -7,7 +7,10 @@
  * number and flags), and poll (POLLIN when no KERNEL/WRITE fence is
  * pending, POLLOUT when no fence of an implicit-sync class is pending).
  * A SYNC START waits in the daemon, interruptibly, for the fences its
- * direction needs; END never waits.
+ * direction needs; END never waits. A START fails with EINTR when a
+ * signal interrupts the caller (retry, as with the kernel), and with
+ * ETIMEDOUT when the fences are still pending after the daemon's longest
+ * wait (its --max-wait-ms), so that no caller waits forever.
  *
  * Replaced, because an fd or a pointer would cross: DMA_BUF_SET_NAME
  * (a string pointer), EXPORT_SYNC_FILE and IMPORT_SYNC_FILE (fds). Those

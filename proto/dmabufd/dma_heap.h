@@ -5,8 +5,9 @@
  *
  * The kernel's DMA_HEAP_IOCTL_ALLOC returns an fd and fails with
  * EOPNOTSUPP here; DMABUFD_HEAP_IOC_ALLOC returns a claim token for the
- * new buffer instead (see common.h). The heap node answers no other ioctl
- * (ENOTTY).
+ * new buffer instead (see common.h). As in the kernel, any other number
+ * of the 'H' magic is EINVAL (dma-heap.c looks at _IOC_NR only); the heap
+ * node answers no other ioctl (ENOTTY).
  */
 #ifndef _DMABUFD_DMA_HEAP_H
 #define _DMABUFD_DMA_HEAP_H
@@ -24,7 +25,8 @@
  * @heap_flags: in, must be 0 (no heap flags exist)
  *
  * DMABUFD_HEAP_IOC_ALLOC. Errors, as the kernel's ALLOC:
- *   EINVAL  token not 0; fd_flags outside O_CLOEXEC|O_ACCMODE; heap_flags
+ *   EINVAL  token not 0; fd_flags outside O_CLOEXEC|O_ACCMODE, or an
+ *           access mode of O_ACCMODE (3, which no fd can have); heap_flags
  *           not 0; pad not 0; len 0 or so large it wraps when rounded
  *   ENOMEM  the heap cannot provide len bytes (or its limit is reached)
  */

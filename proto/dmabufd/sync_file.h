@@ -113,7 +113,8 @@ struct dmabufd_sync_file_info {
 /**
  * struct dmabufd_sync_wait - wait for the sync_file to signal
  * @timeout_ns: in, how long at most; 0 polls; < 0 is EINVAL
- * @status: out, the sync_file's status when the call returns
+ * @status: out, the sync_file's status; written only when the call
+ *          succeeds (an error reply carries no data)
  * @pad: must be 0
  *
  * DMABUFD_SYNC_IOC_WAIT: one round trip instead of poll()'s two. Returns

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The ioctls every object node answers (proto/dmabufd/common.h):
+ * DMABUFD_IOC_CLAIM binds a fresh fd to a token's object, and
+ * DMABUFD_IOC_EXPORT_TOKEN makes a token for the object of a bound fd.
+ * A dma_buf fd is bound to a dma_buf, a sync_file fd to a sync_file; the
+ * binding never changes until release.
+ */
+#include <errno.h>
+#include <fcntl.h>
+
+#include <dmabufd/common.h>
+
+#include "model/sync_file.h"
+#include "node_ops.h"
+
+static enum token_type node_token_type(const struct dev_file *file)
+{
+	return file->node->type == DEV_NODE_DMA_BUF ? TOKEN_DMA_BUF
+						    : TOKEN_SYNC_FILE;
+}
+
+static bool file_is_bound(const struct dev_file *file)
+{
+	return file->dma_buf || file->sync_file;
+}
+
+static void common_claim(struct dev_req *req)
+{
+	const struct dmabufd_claim *in = dev_req_input(req, sizeof(*in));
+	struct dev_file *file = req->file;
+	void *obj;
+	int r;
+
+	if (!in || in->flags || in->pad)
+		return dev_req_fail(req, -EINVAL);
+	if (file_is_bound(file))
+		return dev_req_fail(req, -EBUSY);
+	/* sync_file fds are read-only in the kernel; any mode may hold one. */
+	r = token_take(in->token, node_token_type(file),
+		       file->node->type == DEV_NODE_DMA_BUF ? file->mode : -1,
+		       &obj, NULL, NULL);
+	if (r < 0)
+		return dev_req_fail(req, r);
+	if (file->node->type == DEV_NODE_DMA_BUF)
+		file->dma_buf = obj;
+	else
+		file->sync_file = obj;
+	dev_req_reply(req, 0, NULL, 0);
+}
+
+static void common_export_token(struct dev_req *req)
+{
+	const struct dmabufd_export_token *in = dev_req_input(req, sizeof(*in));
+	struct dev_file *file = req->file;
+	struct dmabufd_export_token out = { 0 };
+	int r;
+
+	if (!in || in->flags || in->pad)
+		return dev_req_fail(req, -EINVAL);
+	if (!file_is_bound(file))
+		return dev_req_fail(req, -EBADFD);
+	r = token_new(&file->tokens, node_token_type(file),
+		      file->dma_buf ? (void *)file->dma_buf
+				    : (void *)file->sync_file,
+		      file->node->type == DEV_NODE_DMA_BUF ? file->mode
+							   : O_RDWR,
+		      file->uid, &out.token);
+	if (r < 0)
+		return dev_req_fail(req, r);
+	dev_req_reply(req, 0, &out, sizeof(out));
+}
+
+bool dev_common_ioctl(struct dev_req *req)
+{
+	switch (req->cmd) {
+	case DMABUFD_IOC_CLAIM:
+		common_claim(req);
+		return true;
+	case DMABUFD_IOC_EXPORT_TOKEN:
+		common_export_token(req);
+		return true;
+	}
+	return false;
+}

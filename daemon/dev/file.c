@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Open files, their release, and the poll-handle bookkeeping shared by
+ * every node type. Every live file is on one list so that dev_shutdown()
+ * can release what the transports will no longer release.
+ */
+#include "file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <dmabufd/control.h>
+
+#include "model/heap.h"
+#include "model/objstat.h"
+#include "model/sync_file.h"
+#include "model/timeline.h"
+#include "node_ops.h"
+#include "token.h"
+#include "util/log.h"
+
+static LIST_HEAD(, dev_file) all_files = LIST_HEAD_INITIALIZER(all_files);
+static unsigned num_files;
+static int64_t max_wait_ns = (int64_t)DEV_DEFAULT_MAX_WAIT_NS;
+
+int dev_file_open(struct dev_node *node, const struct dev_transport_ops *tops,
+		  int flags, pid_t pid, uid_t uid, gid_t gid,
+		  struct dev_file **ret_file)
+{
+	struct dev_file *file;
+	int mode = flags & O_ACCMODE;
+	int r;
+
+	if (!node || !tops || !ret_file || mode == O_ACCMODE)
+		return -EINVAL;
+	file = calloc(1, sizeof(*file));
+	if (!file)
+		return -ENOMEM;
+	file->node = node;
+	file->tops = tops;
+	file->mode = mode;
+	file->open_flags = flags;
+	file->pid = pid;
+	file->uid = uid;
+	file->gid = gid;
+	token_owner_init(&file->tokens);
+	LIST_INIT(&file->pending);
+	dma_buf_poll_cb_init(&file->poll_buf_cb);
+
+	if (node->ops->open) {
+		r = node->ops->open(file);
+		if (r < 0) {
+			free(file);
+			return r;
+		}
+	}
+	LIST_INSERT_HEAD(&all_files, file, node_link);
+	num_files++;
+	*ret_file = file;
+	return 0;
+}
+
+static void dev_file_poll_drop(struct dev_file *file)
+{
+	if (file->node->ops->poll_disarm)
+		file->node->ops->poll_disarm(file);
+	if (file->ph) {
+		file->tops->poll_destroy(file->ph);
+		file->ph = NULL;
+	}
+}
+
+void dev_file_release(struct dev_file *file)
+{
+	if (!file)
+		return;
+	/* The kernel holds the file during an ioctl, so nothing should be
+	 * pending at release; answer anything that is, all the same. */
+	dev_req_abort_file(file, -EBADF);
+	dev_file_poll_drop(file);
+	token_owner_clear(&file->tokens);
+	if (file->node->ops->release)
+		file->node->ops->release(file);
+	file->dma_buf = dma_buf_unref(file->dma_buf);
+	file->sync_file = sync_file_unref(file->sync_file);
+	file->timeline = timeline_close(file->timeline);
+	LIST_REMOVE(file, node_link);
+	num_files--;
+	free(file);
+}
+
+unsigned dev_file_poll(struct dev_file *file, unsigned events, void *ph)
+{
+	unsigned ready;
+
+	if (!file->node->ops->poll) {
+		if (ph)
+			file->tops->poll_destroy(ph);
+		return POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM;
+	}
+	/* Only the newest handle is kept: the kernel re-polls on every
+	 * wake-up and hands a fresh one each time it goes to sleep. */
+	if (ph && file->ph) {
+		file->tops->poll_destroy(file->ph);
+		file->ph = NULL;
+	}
+	ready = file->node->ops->poll(file, events, ph != NULL);
+	if (ph) {
+		if (ready & events)
+			file->tops->poll_destroy(ph);
+		else
+			file->ph = ph;
+	}
+	return ready;
+}
+
+void dev_file_poll_wake(struct dev_file *file)
+{
+	void *ph = file->ph;
+
+	if (!ph)
+		return;
+	file->ph = NULL;
+	file->tops->poll_notify(ph);
+	file->tops->poll_destroy(ph);
+}
+
+unsigned dev_file_count(void)
+{
+	return num_files;
+}
+
+void dev_init(const struct dev_config *config)
+{
+	token_set_ttl_ns(config ? config->token_ttl_ns : 0);
+	if (config && config->max_wait_ns)
+		max_wait_ns = config->max_wait_ns > INT64_MAX
+				      ? INT64_MAX
+				      : (int64_t)config->max_wait_ns;
+}
+
+int64_t dev_max_wait_ns(void)
+{
+	return max_wait_ns;
+}
+
+void dev_shutdown(void)
+{
+	struct dev_file *file;
+
+	LIST_FOREACH(file, &all_files, node_link)
+		dev_req_abort_file(file, -ENODEV);
+	while ((file = LIST_FIRST(&all_files)))
+		dev_file_release(file);
+}
+
+static int add_heap_bytes(struct heap *heap, void *data)
+{
+	struct heap_usage usage;
+
+	heap_get_usage(heap, &usage);
+	*(int64_t *)data += (int64_t)usage.bytes;
+	return 0;
+}
+
+void dev_get_stats(struct dmabufd_ctl_stats *ret_stats)
+{
+	static const struct {
+		enum dmabufd_stat stat;
+		enum objstat_type obj;
+	} map[] = {
+		{ DMABUFD_STAT_FENCES, OBJ_FENCE },
+		{ DMABUFD_STAT_TIMELINES, OBJ_TIMELINE },
+		{ DMABUFD_STAT_SYNC_FILES, OBJ_SYNC_FILE },
+		{ DMABUFD_STAT_DMA_BUFS, OBJ_DMA_BUF },
+		{ DMABUFD_STAT_ATTACHMENTS, OBJ_ATTACHMENT },
+		{ DMABUFD_STAT_MAPPINGS, OBJ_MAPPING },
+		{ DMABUFD_STAT_HEAPS, OBJ_HEAP },
+	};
+	int64_t bytes = 0;
+
+	memset(ret_stats, 0, sizeof(*ret_stats));
+	for (size_t i = 0; i < ARRAY_SIZE(map); i++)
+		ret_stats->count[map[i].stat] = objstat_get(map[i].obj);
+	ret_stats->count[DMABUFD_STAT_TOKENS] = token_count();
+	ret_stats->count[DMABUFD_STAT_OPEN_FILES] = num_files;
+	ret_stats->count[DMABUFD_STAT_PENDING_REQS] = dev_req_pending_count();
+	ret_stats->count[DMABUFD_STAT_TIMERS] = timerq_armed();
+	heap_foreach(add_heap_bytes, &bytes);
+	ret_stats->count[DMABUFD_STAT_HEAP_BYTES] = bytes;
+}

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dev_file - one open of a node (one struct file in the kernel's terms).
+ *
+ * It records the node, the access mode of the open, the caller's pid and
+ * uid, the object it is bound to (a dma_buf or sync_file after CLAIM, a
+ * timeline for sw_sync from the open on), the tokens it issued, the
+ * requests pending on it, and its newest poll handle.
+ *
+ * Life cycle: dev_file_open() on the transport's open; dev_file_release()
+ * on its release (the last close of every fd sharing the open file), or
+ * from dev_shutdown(). Release answers every pending request, frees the
+ * poll handle, drops every token the file issued and every reference it
+ * holds, and runs the node's release (sw_sync: timeline_close). So a
+ * client killed at any moment leaves nothing behind.
+ *
+ * Threading: loop thread only.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/queue.h>
+#include <sys/types.h>
+
+#include "dev.h"
+#include "node.h"
+#include "token.h"
+
+#include "model/dma_buf.h"
+#include "model/fence.h"
+
+struct sync_file;
+struct timeline;
+
+struct dev_file {
+	struct dev_node *node;
+	const struct dev_transport_ops *tops;
+	int mode;	/* O_RDONLY, O_WRONLY or O_RDWR */
+	int open_flags;
+	pid_t pid;
+	uid_t uid;
+	gid_t gid;
+
+	/* The bound object; at most one is set. */
+	struct dma_buf *dma_buf;
+	struct sync_file *sync_file;
+	struct timeline *timeline;
+
+	struct token_owner tokens;
+	LIST_HEAD(, dev_req) pending;
+
+	/* Poll: the newest handle and what watches for the state change. */
+	void *ph;
+	struct fence *poll_fence;   /* sync_file: fence of poll_fence_cb */
+	struct fence_cb poll_fence_cb;
+	struct dma_buf_poll_cb poll_buf_cb;
+
+	LIST_ENTRY(dev_file) node_link;
+};
+
+/*
+ * Open @node for a caller with open flags @flags. Returns 0 and
+ * *ret_file, -EINVAL for a bad access mode, -ENOMEM, or the node's open
+ * error.
+ */
+int dev_file_open(struct dev_node *node, const struct dev_transport_ops *tops,
+		  int flags, pid_t pid, uid_t uid, gid_t gid,
+		  struct dev_file **ret_file);
+
+/* Release @file (see above) and free it. NULL is a no-op. */
+void dev_file_release(struct dev_file *file);
+
+/*
+ * Poll: the ready mask (POLLIN, POLLOUT, ...) for @events. When not ready
+ * and @ph is not NULL, keep @ph (the newest; older ones are freed) and
+ * notify it once when the state changes. The dev layer owns @ph from
+ * here on. Never fails.
+ */
+unsigned dev_file_poll(struct dev_file *file, unsigned events, void *ph);
+
+/*
+ * Wake and free the file's poll handle, if any. For node handlers, when
+ * the state a poller watches has changed.
+ */
+void dev_file_poll_wake(struct dev_file *file);
+
+/* Number of open files on every node. */
+unsigned dev_file_count(void);

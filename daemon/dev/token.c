@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Tokens live in a chained hash table keyed by value and in their
+ * issuer's list; the TTL timer, the issuer's clear and token_take() all
+ * end in token_free(), which unlinks from both and drops the reference.
+ */
+#include "token.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/random.h>
+
+#include <dmabufd/common.h>
+
+#include "model/dma_buf.h"
+#include "model/sync_file.h"
+#include "util/macros.h"
+
+#define TOKEN_BUCKETS 1024u
+
+struct token {
+	uint64_t value;
+	enum token_type type;
+	void *obj;
+	int mode;
+	uid_t uid;
+	struct token_owner *owner;
+	struct timer ttl;
+	LIST_ENTRY(token) owner_node;
+	LIST_ENTRY(token) hash_node;
+};
+
+static LIST_HEAD(token_bucket, token) token_table[TOKEN_BUCKETS];
+static unsigned token_live;
+static uint64_t token_ttl = (uint64_t)DMABUFD_TOKEN_TTL_MS * 1000000u;
+
+static struct token_bucket *token_bucket_of(uint64_t value)
+{
+	/* The values are random: any bits make a fine hash. */
+	return &token_table[(value ^ (value >> 32)) % TOKEN_BUCKETS];
+}
+
+static void token_obj_unref(enum token_type type, void *obj)
+{
+	if (type == TOKEN_SYNC_FILE)
+		sync_file_unref(obj);
+	else
+		dma_buf_unref(obj);
+}
+
+/* Unlink @tok everywhere and free it; returns its object reference. */
+static void *token_unlink(struct token *tok)
+{
+	void *obj = tok->obj;
+
+	timer_cancel(&tok->ttl);
+	LIST_REMOVE(tok, hash_node);
+	LIST_REMOVE(tok, owner_node);
+	tok->owner->count--;
+	token_live--;
+	free(tok);
+	return obj;
+}
+
+static void token_free(struct token *tok)
+{
+	enum token_type type = tok->type;
+
+	token_obj_unref(type, token_unlink(tok));
+}
+
+static void token_expired(struct timer *timer)
+{
+	token_free(container_of(timer, struct token, ttl));
+}
+
+void token_owner_init(struct token_owner *owner)
+{
+	LIST_INIT(&owner->tokens);
+	owner->count = 0;
+}
+
+void token_owner_clear(struct token_owner *owner)
+{
+	struct token *tok;
+
+	while ((tok = LIST_FIRST(&owner->tokens)))
+		token_free(tok);
+}
+
+void token_set_ttl_ns(uint64_t ttl_ns)
+{
+	token_ttl = ttl_ns ? ttl_ns : (uint64_t)DMABUFD_TOKEN_TTL_MS * 1000000u;
+}
+
+static struct token *token_find(uint64_t value)
+{
+	struct token *tok;
+
+	LIST_FOREACH(tok, token_bucket_of(value), hash_node)
+		if (tok->value == value)
+			return tok;
+	return NULL;
+}
+
+bool token_mode_allows(int granted, int want)
+{
+	if (want < 0 || granted == O_RDWR)
+		return true;
+	return granted == want;
+}
+
+int token_new(struct token_owner *owner, enum token_type type, void *obj,
+	      int mode, uid_t uid, __u64 *ret_value)
+{
+	struct token *tok;
+	uint64_t value;
+
+	if (!owner || !obj || !ret_value ||
+	    (type != TOKEN_DMA_BUF && type != TOKEN_SYNC_FILE &&
+	     type != TOKEN_MAP) ||
+	    (mode != O_RDONLY && mode != O_WRONLY && mode != O_RDWR))
+		return -EINVAL;
+	if (token_live >= TOKEN_MAX_TOTAL || owner->count >= TOKEN_MAX_PER_OWNER)
+		return -ENOMEM;
+
+	/* 0 is "no token" on the wire; a collision is astronomically rare
+	 * but cheap to rule out. */
+	do {
+		if (getrandom(&value, sizeof(value), 0) != sizeof(value))
+			return errno ? -errno : -EIO;
+	} while (value == 0 || token_find(value));
+
+	tok = calloc(1, sizeof(*tok));
+	if (!tok)
+		return -ENOMEM;
+	tok->value = value;
+	tok->type = type;
+	tok->obj = type == TOKEN_SYNC_FILE ? (void *)sync_file_ref(obj)
+					   : (void *)dma_buf_ref(obj);
+	tok->mode = mode;
+	tok->uid = uid;
+	tok->owner = owner;
+	LIST_INSERT_HEAD(token_bucket_of(value), tok, hash_node);
+	LIST_INSERT_HEAD(&owner->tokens, tok, owner_node);
+	owner->count++;
+	token_live++;
+	timer_init(&tok->ttl, token_expired);
+	timer_arm(&tok->ttl, clock_now_ns() + token_ttl);
+
+	*ret_value = value;
+	return 0;
+}
+
+int token_take(uint64_t value, enum token_type type, int want_mode,
+	       void **ret_obj, int *ret_mode, uid_t *ret_uid)
+{
+	struct token *tok;
+
+	if (!ret_obj)
+		return -EINVAL;
+	tok = value ? token_find(value) : NULL;
+	if (!tok || tok->type != type)
+		return -EINVAL;
+	if (!token_mode_allows(tok->mode, want_mode))
+		return -EACCES;
+	if (ret_mode)
+		*ret_mode = tok->mode;
+	if (ret_uid)
+		*ret_uid = tok->uid;
+	*ret_obj = token_unlink(tok);
+	return 0;
+}
+
+unsigned token_count(void)
+{
+	return token_live;
+}

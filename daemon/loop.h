@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * loop - the glue between the object model and the one libuv loop: a
+ * uv_timer that follows the model's timer queue (timerq_set_notify +
+ * timerq_run), and uv_signal handlers for SIGINT and SIGTERM.
+ *
+ * Life cycle: loop_glue_start() arms both; loop_glue_stop() closes their
+ * handles so that uv_run() can return once everything else is closed.
+ *
+ * Threading: loop thread only.
+ */
+#pragma once
+
+#include <uv.h>
+
+/* @on_signal runs (on the loop) for SIGINT and SIGTERM. Returns 0 or a
+ * negative errno. */
+int loop_glue_start(uv_loop_t *loop, void (*on_signal)(int signum));
+void loop_glue_stop(void);

@@ -1,0 +1,454 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * FUSE transport, the fallback where the kernel has no CUSE: one small
+ * read-only filesystem mounted at the device root (default
+ * DMABUFD_FUSE_ROOT), in which every dev node is a regular file at its
+ * node name (dma_heap/system, dmabufd/dma_buf, dmabufd/sync_file,
+ * sw_sync). Files are opened direct_io and non-seekable; their ioctls are
+ * restricted (the only kind FUSE files have), exactly like the CUSE nodes.
+ *
+ * The tree is built once from the node registry: inode 1 is the root,
+ * directories and files follow in creation order. It never changes, so
+ * lookups and attributes are cached by the kernel for a long time.
+ *
+ * Life cycle: fuse_transport_start() detaches a stale mount left at the
+ * root by a killed instance (we hold the instance lock, so any mount
+ * there is stale), creates the root, mounts and starts the session;
+ * fuse_transport_stop() unmounts (lazily, as libfuse does as root) and
+ * destroys the session. The mount is default_permissions, and allow_other
+ * when we are root: files are 0666 and directories 0755, owned by root.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "session.h"
+
+#include "dev/node.h"
+#include "transport.h"
+#include "util/log.h"
+
+#define FUSE_ENTRY_MAX 128
+#define FUSE_ATTR_TIMEOUT 86400.0
+
+struct fuse_entry {
+	fuse_ino_t ino;
+	fuse_ino_t parent;
+	char name[NAME_MAX + 1];
+	struct dev_node *node; /* NULL for a directory */
+};
+
+static struct fuse_entry entries[FUSE_ENTRY_MAX];
+static unsigned num_entries;
+static struct tsession *fuse_ts;
+static const struct transport_hooks *fuse_hooks;
+static char *fuse_root;
+
+static struct fuse_entry *entry_by_ino(fuse_ino_t ino)
+{
+	if (ino < 1 || ino > num_entries)
+		return NULL;
+	return &entries[ino - 1];
+}
+
+static struct fuse_entry *entry_child(fuse_ino_t parent, const char *name)
+{
+	for (unsigned i = 0; i < num_entries; i++)
+		if (entries[i].ino != 1 && entries[i].parent == parent &&
+		    !strcmp(entries[i].name, name))
+			return &entries[i];
+	return NULL;
+}
+
+static struct fuse_entry *entry_add(fuse_ino_t parent, const char *name,
+				    size_t len, struct dev_node *node)
+{
+	struct fuse_entry *e;
+
+	if (num_entries >= FUSE_ENTRY_MAX || len > NAME_MAX)
+		return NULL;
+	e = &entries[num_entries++];
+	*e = (struct fuse_entry){ .ino = num_entries, .parent = parent,
+				  .node = node };
+	memcpy(e->name, name, len);
+	e->name[len] = '\0';
+	return e;
+}
+
+/* Build the tree: every node name, its directories first. */
+static int tree_build(void)
+{
+	num_entries = 0;
+	entry_add(1, "", 0, NULL); /* the root, inode 1 */
+	for (unsigned i = 0; i < node_count(); i++) {
+		struct dev_node *node = node_at(i);
+		fuse_ino_t parent = 1;
+		const char *c = node->name;
+
+		for (;;) {
+			size_t len = strcspn(c, "/");
+			char comp[NAME_MAX + 1];
+			struct fuse_entry *e;
+			bool last = c[len] == '\0';
+
+			if (len > NAME_MAX)
+				return -ENAMETOOLONG;
+			memcpy(comp, c, len);
+			comp[len] = '\0';
+			e = entry_child(parent, comp);
+			if (e && (last || e->node))
+				return -EEXIST; /* a file where a dir goes */
+			if (!e)
+				e = entry_add(parent, c, len, last ? node : NULL);
+			if (!e)
+				return -ENOMEM;
+			if (last)
+				break;
+			parent = e->ino;
+			c += len + 1;
+		}
+	}
+	return 0;
+}
+
+static void entry_stat(const struct fuse_entry *e, struct stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->st_ino = e->ino;
+	if (e->node) {
+		st->st_mode = S_IFREG | 0666;
+		st->st_nlink = 1;
+	} else {
+		st->st_mode = S_IFDIR | 0755;
+		st->st_nlink = 2;
+	}
+}
+
+static void fs_init(void *userdata, struct fuse_conn_info *conn)
+{
+	/* Plain read(2) of the fd; splice would need a pipe per session. */
+	conn->want &= ~(FUSE_CAP_SPLICE_READ | FUSE_CAP_SPLICE_WRITE |
+			FUSE_CAP_SPLICE_MOVE);
+	log_info("fuse: mounted at %s", fuse_root);
+	for (unsigned i = 0; i < node_count(); i++)
+		if (fuse_hooks && fuse_hooks->node_live)
+			fuse_hooks->node_live(node_at(i));
+}
+
+static void fs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct fuse_entry *e = entry_child(parent, name);
+	struct fuse_entry_param ep = { 0 };
+
+	if (!e) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	ep.ino = e->ino;
+	ep.generation = 1;
+	ep.attr_timeout = FUSE_ATTR_TIMEOUT;
+	ep.entry_timeout = FUSE_ATTR_TIMEOUT;
+	entry_stat(e, &ep.attr);
+	fuse_reply_entry(req, &ep);
+}
+
+static void fs_getattr(fuse_req_t req, fuse_ino_t ino,
+		       struct fuse_file_info *fi)
+{
+	struct fuse_entry *e = entry_by_ino(ino);
+	struct stat st;
+
+	if (!e) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	entry_stat(e, &st);
+	fuse_reply_attr(req, &st, FUSE_ATTR_TIMEOUT);
+}
+
+static void fs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		       struct fuse_file_info *fi)
+{
+	struct fuse_entry *dir = entry_by_ino(ino);
+	char *buf;
+	size_t used = 0;
+	off_t n = 0;
+
+	if (!dir || dir->node) {
+		fuse_reply_err(req, dir ? ENOTDIR : ENOENT);
+		return;
+	}
+	buf = malloc(size);
+	if (!buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	/* Offsets: 1 ".", 2 "..", then 3 + child index. */
+	for (unsigned i = 0; i < num_entries + 2; i++) {
+		struct stat st = { 0 };
+		const char *name;
+		size_t len;
+
+		if (i == 0) {
+			name = ".";
+			st.st_ino = dir->ino;
+			st.st_mode = S_IFDIR;
+		} else if (i == 1) {
+			name = "..";
+			st.st_ino = dir->parent;
+			st.st_mode = S_IFDIR;
+		} else {
+			struct fuse_entry *e = &entries[i - 2];
+
+			if (e->ino == 1 || e->parent != dir->ino)
+				continue;
+			name = e->name;
+			entry_stat(e, &st);
+		}
+		if (++n <= off)
+			continue;
+		len = fuse_add_direntry(req, buf + used, size - used, name, &st,
+					n);
+		if (len > size - used)
+			break;
+		used += len;
+	}
+	fuse_reply_buf(req, buf, used);
+	free(buf);
+}
+
+static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct fuse_entry *e = entry_by_ino(ino);
+
+	if (!e) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	if (!e->node) {
+		fuse_reply_err(req, EISDIR);
+		return;
+	}
+	ts_open(e->node, req, fi);
+}
+
+static void fs_release(fuse_req_t req, fuse_ino_t ino,
+		       struct fuse_file_info *fi)
+{
+	ts_release(req, fi);
+}
+
+static void fs_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd,
+		     void *arg, struct fuse_file_info *fi, unsigned flags,
+		     const void *in_buf, size_t in_bufsz, size_t out_bufsz)
+{
+	ts_ioctl(req, cmd, fi, flags, in_buf, in_bufsz, out_bufsz);
+}
+
+static void fs_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
+		    struct fuse_pollhandle *ph)
+{
+	ts_poll(req, fi, ph);
+}
+
+static void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		    struct fuse_file_info *fi)
+{
+	ts_read(req, size, off, fi);
+}
+
+static void fs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
+		     size_t size, off_t off, struct fuse_file_info *fi)
+{
+	ts_write(req, buf, size, off, fi);
+}
+
+static const struct fuse_lowlevel_ops fs_ops = {
+	.init = fs_init,
+	.lookup = fs_lookup,
+	.getattr = fs_getattr,
+	.readdir = fs_readdir,
+	.open = fs_open,
+	.release = fs_release,
+	.read = fs_read,
+	.write = fs_write,
+	.ioctl = fs_ioctl,
+	.poll = fs_poll,
+};
+
+/* mkdir -p @path (mode 0755). */
+static int mkdir_p(const char *path)
+{
+	char buf[PATH_MAX];
+
+	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+		return -ENAMETOOLONG;
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* Undo the octal escapes of /proc/self/mountinfo ("\040" for a space). */
+static void mountinfo_unescape(char *s)
+{
+	char *d = s;
+
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '7' && s[2] && s[3]) {
+			*d++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 +
+				      (s[3] - '0'));
+			s += 3;
+		} else {
+			*d++ = *s;
+		}
+	}
+	*d = '\0';
+}
+
+/* True if a FUSE filesystem is mounted exactly at @path. */
+static bool fuse_mounted_at(const char *path)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[4096];
+	bool found = false;
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		char mnt[PATH_MAX], fstype[256];
+		const char *sep = strstr(line, " - ");
+
+		if (!sep || sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1 ||
+		    sscanf(sep + 3, "%255s", fstype) != 1)
+			continue;
+		mountinfo_unescape(mnt);
+		found = !strcmp(mnt, path) && !strncmp(fstype, "fuse", 4);
+	}
+	fclose(f);
+	return found;
+}
+
+/* Detach whatever FUSE mount a killed instance left at @path. */
+static void fuse_clean_stale(const char *path)
+{
+	pid_t pid;
+	int status;
+
+	if (!fuse_mounted_at(path))
+		return;
+	log_warn("fuse: detaching the stale mount at %s", path);
+	if (umount2(path, MNT_DETACH) == 0)
+		return;
+	/* Not root: let fusermount3 do it. */
+	pid = fork();
+	if (pid == 0) {
+		execlp("fusermount3", "fusermount3", "-u", "-z", path,
+		       (char *)NULL);
+		_exit(127);
+	}
+	if (pid > 0)
+		waitpid(pid, &status, 0);
+}
+
+static void fuse_session_gone(struct tsession *ts, void *data)
+{
+	log_err("fuse: the filesystem at %s was unmounted", fuse_root);
+	if (fuse_hooks && fuse_hooks->gone)
+		fuse_hooks->gone("the FUSE mount went away");
+}
+
+int fuse_transport_start(uv_loop_t *loop, const char *root,
+			 const struct transport_hooks *hooks)
+{
+	/* allow_other needs root (or user_allow_other in fuse.conf). */
+	char *argv[] = {
+		"dmabufd", "-o",
+		geteuid() == 0 ? "allow_other,default_permissions,fsname=dmabufd,"
+				 "subtype=dmabufd"
+			       : "default_permissions,fsname=dmabufd,"
+				 "subtype=dmabufd",
+		NULL,
+	};
+	struct fuse_args args = FUSE_ARGS_INIT(3, argv);
+	struct fuse_session *se;
+	char real[PATH_MAX];
+	int r;
+
+	fuse_hooks = hooks;
+	r = tree_build();
+	if (r < 0) {
+		log_err("fuse: node names do not make a tree: %s", strerror(-r));
+		return r;
+	}
+	r = mkdir_p(root);
+	if (r < 0 && r != -ENOTCONN) {
+		log_err("fuse: cannot create %s: %s", root, strerror(-r));
+		return r;
+	}
+	/* The mount table has the canonical path; a stale FUSE mount makes
+	 * realpath fail with ENOTCONN, so fall back to the given one. */
+	if (!realpath(root, real))
+		snprintf(real, sizeof(real), "%s", root);
+	fuse_clean_stale(real);
+	r = mkdir_p(real);
+	if (r < 0) {
+		log_err("fuse: cannot create %s: %s", real, strerror(-r));
+		return r;
+	}
+	fuse_root = strdup(real);
+	if (!fuse_root)
+		return -ENOMEM;
+
+	se = fuse_session_new(&args, &fs_ops, sizeof(fs_ops), NULL);
+	fuse_opt_free_args(&args);
+	if (!se) {
+		log_err("fuse: cannot create the session");
+		r = -ENOMEM;
+		goto fail;
+	}
+	if (fuse_session_mount(se, fuse_root) != 0) {
+		log_err("fuse: cannot mount at %s (is /dev/fuse usable?)",
+			fuse_root);
+		fuse_session_destroy(se);
+		r = -EIO;
+		goto fail;
+	}
+	r = tsession_start(loop, se, fuse_session_gone, NULL, &fuse_ts);
+	if (r < 0) {
+		log_err("fuse: cannot watch the session: %s", strerror(-r));
+		fuse_session_unmount(se);
+		fuse_session_destroy(se);
+		goto fail;
+	}
+	return 0;
+
+fail:
+	free(fuse_root);
+	fuse_root = NULL;
+	return r;
+}
+
+void fuse_transport_stop(void)
+{
+	if (fuse_ts) {
+		tsession_stop(fuse_ts, fuse_session_unmount);
+		fuse_ts = NULL;
+		log_info("fuse: unmounted %s", fuse_root);
+	}
+	free(fuse_root);
+	fuse_root = NULL;
+}

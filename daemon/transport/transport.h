@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * transport - how the nodes of daemon/dev reach processes: as CUSE
+ * character devices (cuse.c, the product) or as files of a FUSE mount
+ * (fuse.c, the fallback where the kernel has no CUSE). Both adapt libfuse
+ * to the dev layer and nothing more; session.c holds what they share
+ * (driving a fuse_session from the libuv loop, and the open / release /
+ * ioctl / poll adapters).
+ *
+ * Threading: loop thread only.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <uv.h>
+
+struct dev_node;
+
+struct transport_hooks {
+	/* @node can now be opened by processes. */
+	void (*node_live)(struct dev_node *node);
+	/* A session ended without being asked to (the mount went away, the
+	 * CUSE connection was aborted): the daemon should stop. */
+	void (*gone)(const char *why);
+};
+
+/* True if /dev/cuse exists (the kernel has CUSE). */
+bool cuse_transport_available(void);
+
+/*
+ * Start one CUSE session per registered node, named DEVNAME=<node name>,
+ * with restricted ioctls. Nodes become live when their CUSE_INIT has
+ * been processed by the loop (hooks->node_live). Returns 0, or a negative
+ * errno with a message logged (nothing left started).
+ */
+int cuse_transport_start(uv_loop_t *loop, const struct transport_hooks *hooks);
+/* Close every CUSE session (the kernel removes the device nodes). */
+void cuse_transport_stop(void);
+
+/*
+ * Mount the nodes as files under @root (created if missing; a stale mount
+ * of a killed instance there is detached first). Returns 0, or a negative
+ * errno with a message logged.
+ */
+int fuse_transport_start(uv_loop_t *loop, const char *root,
+			 const struct transport_hooks *hooks);
+/* Unmount and close the FUSE session. */
+void fuse_transport_stop(void);
