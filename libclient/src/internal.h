@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libdmabufd internals shared by its source files: node lookup, claiming
+ * a token into a fresh fd, and the ioctl wrapper that returns -errno.
+ */
+#pragma once
+
+#include <errno.h>
+#include <stdint.h>
+#include <sys/ioctl.h>
+
+#include "dmabufd/dmabufd.h"
+
+/* ioctl(2) returning 0 or -errno (never positive: no dmabufd ioctl returns a value). */
+static inline int xioctl(int fd, unsigned long cmd, void *arg)
+{
+	return ioctl(fd, cmd, arg) < 0 ? -errno : 0;
+}
+
+/* Close @fd keeping errno; for error paths. */
+void dmabufd_close_quiet(int fd);
+
+/*
+ * Open @node with @open_flags and bind it to @token (DMABUFD_IOC_CLAIM).
+ * Returns the fd, or -errno; the token is consumed or dies with its issuer.
+ */
+int dmabufd_claim_node(const char *node, int open_flags, uint64_t token);
+
+/* node.c: the control socket path ($DMABUFD_CONTROL or the default). */
+const char *dmabufd_control_path(void);
+
+/*
+ * control.c: redeem a mapping token. Returns 0 with the memfd in @ret_fd
+ * (the caller closes it) and the bytes to map in @ret_size, or -errno.
+ */
+int dmabufd_ctl_map(uint64_t token, int *ret_fd, uint64_t *ret_size);
