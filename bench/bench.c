@@ -1,0 +1,299 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dmabufd benchmark: the cost of the daemon's operations as a ratio to a
+ * null ioctl through the same transport (an unknown ioctl number, answered
+ * ENOTTY by the daemon), plus absolute microseconds. Each operation is the
+ * libdmabufd call a user makes; its round trips (ioctls, opens, releases)
+ * are listed so the per-round-trip cost can be read off too.
+ *
+ *   bench [-s SCALE]      SCALE multiplies the iteration counts (default 1)
+ *
+ * Needs a running dmabufd (DMABUFD_DEV_ROOT / DMABUFD_CONTROL honoured).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <dmabufd/dmabufd.h>
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void check(long r, const char *what)
+{
+	if (r < 0) {
+		fprintf(stderr, "bench: %s: %s\n", what, strerror((int)-r));
+		exit(1);
+	}
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+struct result {
+	const char *name;
+	const char *round_trips;
+	unsigned int iterations;
+	double mean_us, median_us;
+};
+
+static void summarize(struct result *r, int64_t *samples, unsigned int n)
+{
+	int64_t sum = 0;
+
+	for (unsigned int i = 0; i < n; i++)
+		sum += samples[i];
+	qsort(samples, n, sizeof(*samples), cmp_i64);
+	r->iterations = n;
+	r->mean_us = (double)sum / n / 1e3;
+	r->median_us = (double)samples[n / 2] / 1e3;
+}
+
+/* ---- operations ---------------------------------------------------------- */
+
+static void bench_null(struct result *r, int64_t *s, unsigned int n, int fd)
+{
+	/* An unknown dmabufd number on the sw_sync node: the daemon answers ENOTTY. */
+	const unsigned long cmd = _IOWR(DMABUFD_IOC_MAGIC, 0x4f, uint64_t);
+	uint64_t arg = 0;
+
+	for (unsigned int i = 0; i < n; i++) {
+		int64_t t = now_ns();
+
+		if (ioctl(fd, cmd, &arg) == 0 || errno != ENOTTY)
+			check(-EPROTO, "null ioctl did not fail with ENOTTY");
+		s[i] = now_ns() - t;
+	}
+	summarize(r, s, n);
+}
+
+static void bench_open_close(struct result *r, int64_t *s, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		int64_t t = now_ns();
+		int fd = dmabufd_open_node(DMABUFD_NODE_SYNC_FILE, O_RDONLY | O_CLOEXEC);
+
+		check(fd, "open of the sync_file node");
+		close(fd);
+		s[i] = now_ns() - t;
+	}
+	summarize(r, s, n);
+}
+
+static void bench_mmap(struct result *r, int64_t *s, unsigned int n, int heap)
+{
+	int fd = dmabufd_heap_alloc(heap, 65536, O_RDWR | O_CLOEXEC, 0);
+
+	check(fd, "dmabufd_heap_alloc");
+	for (unsigned int i = 0; i < n; i++) {
+		int64_t t = now_ns();
+		void *addr;
+		size_t len;
+
+		check(dmabufd_buf_mmap(fd, PROT_READ | PROT_WRITE, &addr, &len), "dmabufd_buf_mmap");
+		dmabufd_buf_munmap(addr, len);
+		s[i] = now_ns() - t;
+	}
+	close(fd);
+	summarize(r, s, n);
+}
+
+static void bench_alloc(struct result *r, int64_t *s, unsigned int n, int heap)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		int64_t t = now_ns();
+		int fd = dmabufd_heap_alloc(heap, 4096, O_RDWR | O_CLOEXEC, 0);
+
+		check(fd, "dmabufd_heap_alloc");
+		close(fd);
+		s[i] = now_ns() - t;
+	}
+	summarize(r, s, n);
+}
+
+static void bench_fence_create(struct result *r, int64_t *s, unsigned int n, int tl)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		int64_t t = now_ns();
+		int fd = dmabufd_timeline_create_fence(tl, "bench", 1000000 + i);
+
+		check(fd, "dmabufd_timeline_create_fence");
+		close(fd);
+		s[i] = now_ns() - t;
+	}
+	summarize(r, s, n);
+}
+
+static void bench_merge(struct result *r, int64_t *s, unsigned int n, int tl1, int tl2)
+{
+	int a = dmabufd_timeline_create_fence(tl1, "a", 1000000);
+	int b = dmabufd_timeline_create_fence(tl2, "b", 1000000);
+
+	check(a, "fence a");
+	check(b, "fence b");
+	for (unsigned int i = 0; i < n; i++) {
+		int64_t t = now_ns();
+		int m = dmabufd_sync_merge("bench", a, b);
+
+		check(m, "dmabufd_sync_merge");
+		close(m);
+		s[i] = now_ns() - t;
+	}
+	close(a);
+	close(b);
+	summarize(r, s, n);
+}
+
+/* Signal-to-wake: the main thread increments the timeline; a waiter
+ * thread blocked in DMABUFD_SYNC_IOC_WAIT on the point returns. */
+struct waker {
+	int *fences;
+	unsigned int n;
+	int64_t *woke;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	unsigned int armed;     /* waiter is about to wait on fence armed-1 */
+	unsigned int done;
+};
+
+static void *waiter_thread(void *arg)
+{
+	struct waker *w = arg;
+
+	for (unsigned int i = 0; i < w->n; i++) {
+		struct dmabufd_sync_wait req = { .timeout_ns = 5000000000LL };
+
+		pthread_mutex_lock(&w->lock);
+		w->armed = i + 1;
+		pthread_cond_broadcast(&w->cond);
+		pthread_mutex_unlock(&w->lock);
+		if (ioctl(w->fences[i], DMABUFD_SYNC_IOC_WAIT, &req) < 0)
+			check(-errno, "DMABUFD_SYNC_IOC_WAIT");
+		w->woke[i] = now_ns();
+		pthread_mutex_lock(&w->lock);
+		w->done = i + 1;
+		pthread_cond_broadcast(&w->cond);
+		pthread_mutex_unlock(&w->lock);
+	}
+	return NULL;
+}
+
+static void bench_signal_to_wake(struct result *r, int64_t *s, unsigned int n, int tl)
+{
+	struct waker w = { .n = n };
+	int64_t *signaled = calloc(n, sizeof(int64_t));
+	pthread_t t;
+
+	w.fences = calloc(n, sizeof(int));
+	w.woke = calloc(n, sizeof(int64_t));
+	if (!signaled || !w.fences || !w.woke)
+		check(-ENOMEM, "calloc");
+	pthread_mutex_init(&w.lock, NULL);
+	pthread_cond_init(&w.cond, NULL);
+	for (unsigned int i = 0; i < n; i++) {
+		w.fences[i] = dmabufd_timeline_create_fence(tl, "wake", i + 1);
+		check(w.fences[i], "dmabufd_timeline_create_fence");
+	}
+	pthread_create(&t, NULL, waiter_thread, &w);
+	for (unsigned int i = 0; i < n; i++) {
+		pthread_mutex_lock(&w.lock);
+		while (w.armed < i + 1)
+			pthread_cond_wait(&w.cond, &w.lock);
+		pthread_mutex_unlock(&w.lock);
+		/* Give the waiter time to be parked in the daemon. */
+		usleep(300);
+		signaled[i] = now_ns();
+		check(dmabufd_timeline_inc(tl, 1), "dmabufd_timeline_inc");
+		pthread_mutex_lock(&w.lock);
+		while (w.done < i + 1)
+			pthread_cond_wait(&w.cond, &w.lock);
+		pthread_mutex_unlock(&w.lock);
+	}
+	pthread_join(t, NULL);
+	for (unsigned int i = 0; i < n; i++) {
+		s[i] = w.woke[i] - signaled[i];
+		close(w.fences[i]);
+	}
+	free(w.fences);
+	free(w.woke);
+	free(signaled);
+	summarize(r, s, n);
+}
+
+int main(int argc, char **argv)
+{
+	double scale = 1.0;
+	struct result res[7] = {
+		{ "null ioctl (ENOTTY)", "1 ioctl" },
+		{ "node open + close", "open, release" },
+		{ "mmap + munmap 64 KiB", "MAP, control socket, mmap" },
+		{ "heap alloc + free", "ALLOC, open, CLAIM, release" },
+		{ "fence create + close", "CREATE_FENCE, open, CLAIM, release" },
+		{ "fence signal-to-wake", "INC -> blocked WAIT returns" },
+		{ "sync_file merge + close", "EXPORT_TOKEN, MERGE, open, CLAIM, release" },
+	};
+	int64_t *samples;
+	unsigned int n_null, n_op, n_wake;
+	int tl, tl2, heap, opt;
+	char root[256];
+
+	while ((opt = getopt(argc, argv, "s:")) != -1) {
+		if (opt != 's') {
+			fprintf(stderr, "usage: bench [-s SCALE]\n");
+			return 2;
+		}
+		scale = atof(optarg);
+	}
+	n_null = (unsigned int)(20000 * scale) + 1;
+	n_op = (unsigned int)(2000 * scale) + 1;
+	n_wake = (unsigned int)(300 * scale) + 1;
+	samples = calloc(n_null > n_op ? n_null : n_op, sizeof(int64_t));
+	check(samples ? 0 : -ENOMEM, "calloc");
+
+	check(dmabufd_get_dev_root(root, sizeof(root)), "dev root");
+	check(tl = dmabufd_timeline_create(), "dmabufd_timeline_create");
+	check(tl2 = dmabufd_timeline_create(), "dmabufd_timeline_create");
+	check(heap = dmabufd_heap_open("system"), "dmabufd_heap_open");
+
+	/* Warm up the paths once. */
+	bench_null(&res[0], samples, 200, tl);
+
+	bench_null(&res[0], samples, n_null, tl);
+	bench_open_close(&res[1], samples, n_op);
+	bench_mmap(&res[2], samples, n_op, heap);
+	bench_alloc(&res[3], samples, n_op, heap);
+	bench_fence_create(&res[4], samples, n_op, tl);
+	bench_signal_to_wake(&res[5], samples, n_wake, tl2);
+	bench_merge(&res[6], samples, n_op, tl, tl2);
+
+	printf("dmabufd benchmark, device root %s\n", root);
+	printf("%-26s %8s %10s %10s %8s  %s\n", "operation", "iters", "mean us", "median us",
+	       "ratio", "round trips");
+	for (int i = 0; i < 7; i++)
+		printf("%-26s %8u %10.2f %10.2f %8.2f  %s\n", res[i].name, res[i].iterations,
+		       res[i].mean_us, res[i].median_us, res[i].median_us / res[0].median_us,
+		       res[i].round_trips);
+	printf("ratio = median / median of the null ioctl through the same transport\n");
+
+	close(heap);
+	close(tl2);
+	close(tl);
+	free(samples);
+	return 0;
+}

@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: MIT */
+/* Shared helpers of the integration tests; see itest.h. */
+#include <dirent.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "itest.h"
+
+const char *const itest_stat_names[_DMABUFD_STAT_MAX] = {
+	[DMABUFD_STAT_FENCES] = "fences",
+	[DMABUFD_STAT_TIMELINES] = "timelines",
+	[DMABUFD_STAT_SYNC_FILES] = "sync_files",
+	[DMABUFD_STAT_DMA_BUFS] = "dma_bufs",
+	[DMABUFD_STAT_ATTACHMENTS] = "attachments",
+	[DMABUFD_STAT_MAPPINGS] = "mappings",
+	[DMABUFD_STAT_HEAPS] = "heaps",
+	[DMABUFD_STAT_TOKENS] = "tokens",
+	[DMABUFD_STAT_OPEN_FILES] = "open_files",
+	[DMABUFD_STAT_PENDING_REQS] = "pending_reqs",
+	[DMABUFD_STAT_TIMERS] = "timers",
+	[DMABUFD_STAT_HEAP_BYTES] = "heap_bytes",
+};
+
+struct itest_state {
+	int fds;
+	struct dmabufd_ctl_stats stats;
+};
+
+static struct itest_state saved;
+
+int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int open_fd_count(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n - 1;           /* the directory's own fd */
+}
+
+void stats_now(struct dmabufd_ctl_stats *ret)
+{
+	int r = dmabufd_stats(ret);
+
+	if (r < 0)
+		fail_msg("dmabufd_stats: %s", strerror(-r));
+}
+
+static bool stats_equal(const struct dmabufd_ctl_stats *a, const struct dmabufd_ctl_stats *b)
+{
+	return memcmp(a, b, sizeof(*a)) == 0;
+}
+
+void assert_stats_settle(const struct dmabufd_ctl_stats *want, int timeout_ms)
+{
+	int64_t deadline = now_ns() + (int64_t)timeout_ms * 1000000;
+	struct dmabufd_ctl_stats now;
+
+	for (;;) {
+		stats_now(&now);
+		if (stats_equal(&now, want))
+			return;
+		if (now_ns() > deadline)
+			break;
+		usleep(5000);
+	}
+	for (int i = 0; i < _DMABUFD_STAT_MAX; i++)
+		if (now.count[i] != want->count[i])
+			print_error("daemon stat %s (%d): %lld, expected %lld\n",
+				    itest_stat_names[i] ? itest_stat_names[i] : "?", i,
+				    (long long)now.count[i], (long long)want->count[i]);
+	fail_msg("daemon object counts did not return to the expected values");
+}
+
+int itest_setup(void **state)
+{
+	saved.fds = open_fd_count();
+	stats_now(&saved.stats);
+	*state = &saved;
+	return 0;
+}
+
+int itest_teardown(void **state)
+{
+	int fds = open_fd_count();
+
+	if (fds != saved.fds) {
+		print_error("test left %d fds open (%d before, %d after)\n", fds - saved.fds,
+			    saved.fds, fds);
+		return -1;
+	}
+	assert_stats_settle(&saved.stats, 3000);
+	return 0;
+}
+
+int raw_ioctl(int fd, unsigned long cmd, void *arg)
+{
+	return ioctl(fd, cmd, arg) < 0 ? -errno : 0;
+}
+
+void assert_ok_(long r, const char *what, const char *file, int line)
+{
+	if (r < 0) {
+		print_error("%s failed: %s (%ld)\n", what, strerror((int)-r), r);
+		_fail(file, line);
+	}
+}
+
+void assert_errno_(long r, int err, const char *what, const char *file, int line)
+{
+	if (r != -err) {
+		print_error("%s: got %ld (%s), expected -%d (%s)\n", what, r,
+			    r < 0 ? strerror((int)-r) : "success", err, strerror(err));
+		_fail(file, line);
+	}
+}
+
+int timeline_new(void)
+{
+	int fd = dmabufd_timeline_create();
+
+	assert_ok(fd);
+	return fd;
+}
+
+int fence_new(int timeline, uint32_t value)
+{
+	int fd = dmabufd_timeline_create_fence(timeline, "fence", value);
+
+	assert_ok(fd);
+	return fd;
+}
+
+int buf_new(size_t len, unsigned int fd_flags)
+{
+	int fd = dmabufd_alloc("system", len, fd_flags);
+
+	assert_ok(fd);
+	return fd;
+}
+
+int fence_status(int sync_fd)
+{
+	int status = 99;
+
+	assert_ok(dmabufd_sync_status(sync_fd, &status));
+	return status;
+}
+
+int fence_size(int sync_fd)
+{
+	struct dmabufd_sync_info info;
+
+	assert_ok(dmabufd_sync_file_info(sync_fd, &info, NULL, 0));
+	return (int)info.num_fences;
+}
+
+int fence_count_with_status(int sync_fd, int status)
+{
+	struct dmabufd_sync_info info;
+	struct sync_fence_info *fences;
+	int n = 0;
+
+	assert_ok(dmabufd_sync_file_info(sync_fd, &info, NULL, 0));
+	fences = calloc(info.num_fences + 1, sizeof(*fences));
+	assert_non_null(fences);
+	assert_ok(dmabufd_sync_file_info(sync_fd, &info, fences, info.num_fences + 1));
+	for (uint32_t i = 0; i < info.num_fences; i++)
+		if (fences[i].status == status)
+			n++;
+	free(fences);
+	return n;
+}
+
+short poll_events(int fd, short events, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = events };
+	int r;
+
+	do
+		r = poll(&pfd, 1, timeout_ms);
+	while (r < 0 && errno == EINTR);
+	assert_true(r >= 0);
+	return r ? pfd.revents : 0;
+}
+
+int poll_in(int fd, int timeout_ms)
+{
+	return (poll_events(fd, POLLIN, timeout_ms) & POLLIN) ? 1 : 0;
+}
+
+int daemon_max_wait_ms(void)
+{
+	const char *s = getenv("DMABUFD_TEST_MAX_WAIT_MS");
+
+	return s && atoi(s) > 0 ? atoi(s) : 300;
+}
+
+unsigned int stress_iters(unsigned int base)
+{
+	const char *s = getenv("DMABUFD_STRESS_SCALE");
+	double scale = s ? atof(s) : 1.0;
+	double n = base * scale;
+
+	return n < 1 ? 1 : (unsigned int)n;
+}
+
+pid_t fork_child(int (*fn)(void *arg), void *arg)
+{
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(fn(arg));
+	return pid;
+}
+
+void assert_child_ok(pid_t pid)
+{
+	int status;
+
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		fail_msg("child %d: %s %d", (int)pid, WIFEXITED(status) ? "exit" : "signal",
+			 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+}
+
+int send_fd(int sock, int fd, uint64_t word)
+{
+	union {
+		struct cmsghdr hdr;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} control;
+	struct iovec iov = { .iov_base = &word, .iov_len = sizeof(word) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *c;
+
+	memset(&control, 0, sizeof(control));
+	if (fd >= 0) {
+		msg.msg_control = control.buf;
+		msg.msg_controllen = sizeof(control.buf);
+		c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	}
+	return sendmsg(sock, &msg, 0) == (ssize_t)sizeof(word) ? 0 : -errno;
+}
+
+int recv_fd(int sock, int *ret_fd, uint64_t *ret_word)
+{
+	union {
+		struct cmsghdr hdr;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} control;
+	uint64_t word = 0;
+	struct iovec iov = { .iov_base = &word, .iov_len = sizeof(word) };
+	struct msghdr msg = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = control.buf,
+		.msg_controllen = sizeof(control.buf),
+	};
+	struct cmsghdr *c;
+	int fd = -1;
+
+	if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != (ssize_t)sizeof(word))
+		return -EPROTO;
+	c = CMSG_FIRSTHDR(&msg);
+	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+		memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	if (ret_fd)
+		*ret_fd = fd;
+	else if (fd >= 0)
+		close(fd);
+	if (ret_word)
+		*ret_word = word;
+	return 0;
+}

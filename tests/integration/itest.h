@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Shared helpers of the integration tests. They run against a live daemon
+ * found the way libdmabufd finds it (DMABUFD_DEV_ROOT, DMABUFD_CONTROL),
+ * on the FUSE fallback (tests/integration/run.sh) or on CUSE nodes (the VM
+ * suite). Every test runs between itest_setup() and itest_teardown(),
+ * which fail the test if it left an fd open in this process or an object
+ * alive in the daemon (compared through the control socket's stats).
+ */
+#pragma once
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "dmabufd/dmabufd.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define PAGE 4096u
+
+/* Stats that count live objects (everything but HEAPS, which is config). */
+extern const char *const itest_stat_names[_DMABUFD_STAT_MAX];
+
+/* Record open fds and the daemon's stats; use as a cmocka setup. */
+int itest_setup(void **state);
+/* Fail if fds or daemon objects differ from setup (waits up to 3 s for the
+ * daemon to process releases, which FUSE sends asynchronously). */
+int itest_teardown(void **state);
+#define itest(fn) cmocka_unit_test_setup_teardown(fn, itest_setup, itest_teardown)
+
+/* Stats now; fails the test if the control socket does not answer. */
+void stats_now(struct dmabufd_ctl_stats *ret);
+/* Wait up to @timeout_ms for the stats to equal @want; fail with a diff if
+ * they do not. */
+void assert_stats_settle(const struct dmabufd_ctl_stats *want, int timeout_ms);
+/* Number of open fds of this process. */
+int open_fd_count(void);
+
+/* ioctl(2) returning 0 or -errno. */
+int raw_ioctl(int fd, unsigned long cmd, void *arg);
+
+/* Fails the test if @r is negative, printing the errno name. */
+#define assert_ok(r) assert_ok_((long)(r), #r, __FILE__, __LINE__)
+void assert_ok_(long r, const char *what, const char *file, int line);
+/* Fails unless @r == -@err. */
+#define assert_errno(r, err) assert_errno_((long)(r), (err), #r, __FILE__, __LINE__)
+void assert_errno_(long r, int err, const char *what, const char *file, int line);
+
+/* New timeline / fence / buffer; fail the test on error. */
+int timeline_new(void);
+int fence_new(int timeline, uint32_t value);
+int buf_new(size_t len, unsigned int fd_flags);
+
+/* Status of a sync_file (1, 0 or < 0); fails the test on error. */
+int fence_status(int sync_fd);
+/* Number of component fences with status @status, as the kernel selftest's
+ * sync_fence_count_with_status() (1 signaled, 0 active, < 0 error). */
+int fence_count_with_status(int sync_fd, int status);
+int fence_size(int sync_fd);
+/* poll() for POLLIN with @timeout_ms: poll's result (0 or 1), as the
+ * selftests' sync_wait(). */
+int poll_in(int fd, int timeout_ms);
+/* revents of a poll() with @events and @timeout_ms. */
+short poll_events(int fd, short events, int timeout_ms);
+
+/* Monotonic time in ns. */
+int64_t now_ns(void);
+
+/* The daemon's cap on one blocking ioctl, as the runner configured it
+ * ($DMABUFD_TEST_MAX_WAIT_MS), or 300 ms when unknown: a delay longer than
+ * this crosses the cap when the runner set one. */
+int daemon_max_wait_ms(void);
+
+/* Iteration count scaled by DMABUFD_STRESS_SCALE (a float, default 1). */
+unsigned int stress_iters(unsigned int base);
+
+/* Fork a child running @fn(@arg); returns its pid. The child exits with
+ * fn's return value (0 = pass) and never returns into cmocka. */
+pid_t fork_child(int (*fn)(void *arg), void *arg);
+/* Wait for @pid and fail unless it exited 0. */
+void assert_child_ok(pid_t pid);
+
+/* Send / receive one fd (and one 64-bit word) over a Unix socket. */
+int send_fd(int sock, int fd, uint64_t word);
+int recv_fd(int sock, int *ret_fd, uint64_t *ret_word);
+
+/* In a forked child: report a failure and return 1 (usage: CHILD_CHECK(x)). */
+#define CHILD_CHECK(cond)                                                            \
+	do {                                                                         \
+		if (!(cond)) {                                                       \
+			fprintf(stderr, "%s:%d: child check failed: %s\n", __FILE__, \
+				__LINE__, #cond);                                    \
+			return 1;                                                    \
+		}                                                                    \
+	} while (0)

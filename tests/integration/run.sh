@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# Run integration test programs against a private dmabufd on the FUSE
+# fallback: a temporary device root and control socket, so a system daemon
+# (if any) is never touched.
+#
+#   run.sh [--daemon PATH] [--build-dir DIR] [PROGRAM [ARG...]]...
+#
+# Without a PROGRAM, runs every tests/integration/test-* of the build dir,
+# one after the other, against one daemon. With PROGRAMs (absolute paths,
+# or names in the build dir), runs those. The daemon is --daemon, or
+# <build-dir>/daemon/dmabufd; the build dir defaults to the newest
+# build*/ next to this script's project. Extra daemon arguments come from
+# $DMABUFD_DAEMON_ARGS; $DMABUFD_TEST_WRAPPER prefixes every program (e.g.
+# "valgrind --error-exitcode=99 --leak-check=full").
+#
+# The runner starts the daemon, waits until its nodes and control socket
+# answer, runs the programs with DMABUFD_DEV_ROOT and DMABUFD_CONTROL set,
+# stops the daemon with SIGTERM, and fails if any program failed, the
+# daemon did not exit 0, or its mount was left behind.
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+daemon=
+build=
+progs=()
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--daemon) daemon=$2; shift 2 ;;
+	--build-dir) build=$2; shift 2 ;;
+	--) shift; progs+=("$@"); break ;;
+	-h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+	*) progs+=("$1"); shift ;;
+	esac
+done
+
+if [ -z "$build" ]; then
+	build=$(ls -dt "$top"/build*/ 2>/dev/null | while read -r d; do
+		[ -x "$d/daemon/dmabufd" ] && { echo "${d%/}"; break; }; done)
+fi
+[ -n "$daemon" ] || daemon=$build/daemon/dmabufd
+if [ ! -x "$daemon" ]; then
+	echo "run.sh: no daemon at '$daemon' (use --daemon or --build-dir)" >&2
+	exit 1
+fi
+if [ ${#progs[@]} -eq 0 ]; then
+	for p in "$build"/tests/integration/test-*; do
+		[ -f "$p" ] && [ -x "$p" ] && progs+=("$p")
+	done
+fi
+for i in "${!progs[@]}"; do
+	p=${progs[$i]}
+	[ -x "$p" ] || p=$build/tests/integration/$p
+	[ -x "$p" ] || { echo "run.sh: no test program '${progs[$i]}'" >&2; exit 1; }
+	progs[$i]=$p
+done
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/dmabufd-it.XXXXXX")
+root=$tmp/dev
+ctl=$tmp/control
+mkdir -p "$root"
+pid=
+
+is_mounted() { grep -q " $root fuse" /proc/self/mounts; }
+
+cleanup() {
+	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	fi
+	if is_mounted; then
+		fusermount3 -u -z "$root" 2>/dev/null || umount -l "$root" 2>/dev/null
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# A short token lifetime keeps the expiry test quick; the tests read it
+# from DMABUFD_TEST_TOKEN_TTL_MS.
+ttl_ms=${DMABUFD_TEST_TOKEN_TTL_MS:-2000}
+# A short cap on blocking ioctls lets the tests check that libdmabufd's
+# unbounded waits outlast it (DMABUFD_TEST_MAX_WAIT_MS).
+max_wait_ms=${DMABUFD_TEST_MAX_WAIT_MS:-1500}
+# shellcheck disable=SC2086
+"$daemon" --foreground --transport=fuse --dev-root="$root" --control="$ctl" \
+	--token-ttl-ms="$ttl_ms" --max-wait-ms="$max_wait_ms" ${DMABUFD_DAEMON_ARGS:-} \
+	>"$tmp/daemon.log" 2>&1 &
+pid=$!
+
+# Ready when it says so, its nodes exist and the control socket is there.
+ready=0
+for _ in $(seq 200); do
+	if ! kill -0 "$pid" 2>/dev/null; then
+		break
+	fi
+	if grep -q 'dmabufd: ready' "$tmp/daemon.log" && [ -e "$root/dmabufd/dma_buf" ] &&
+	   [ -S "$ctl" ]; then
+		ready=1
+		break
+	fi
+	sleep 0.05
+done
+if [ $ready = 0 ]; then
+	echo "run.sh: daemon did not become ready; its log:" >&2
+	sed 's/^/  | /' "$tmp/daemon.log" >&2
+	exit 1
+fi
+
+export DMABUFD_DEV_ROOT=$root DMABUFD_CONTROL=$ctl DMABUFD_TEST_TOKEN_TTL_MS=$ttl_ms
+export DMABUFD_TEST_MAX_WAIT_MS=$max_wait_ms
+export CMOCKA_MESSAGE_OUTPUT=${CMOCKA_MESSAGE_OUTPUT:-stdout}
+failed=0
+for p in "${progs[@]}"; do
+	echo "=== $(basename "$p")"
+	# shellcheck disable=SC2086
+	if ! ${DMABUFD_TEST_WRAPPER:-} "$p"; then
+		echo "run.sh: $(basename "$p") FAILED" >&2
+		failed=1
+	fi
+	if ! kill -0 "$pid" 2>/dev/null; then
+		echo "run.sh: the daemon died during $(basename "$p")" >&2
+		failed=1
+		break
+	fi
+done
+
+# Stop: SIGTERM, exit status 0, mount gone.
+status=0
+if kill -0 "$pid" 2>/dev/null; then
+	kill -TERM "$pid"
+	for _ in $(seq 100); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		echo "run.sh: daemon still running 5 s after SIGTERM" >&2
+		failed=1
+	fi
+fi
+wait "$pid"
+status=$?
+pid=
+if [ $status != 0 ]; then
+	echo "run.sh: daemon exited with status $status" >&2
+	failed=1
+fi
+if is_mounted; then
+	echo "run.sh: daemon left $root mounted" >&2
+	failed=1
+fi
+if [ $failed != 0 ] || [ -n "${DMABUFD_SHOW_DAEMON_LOG:-}" ]; then
+	echo "--- daemon log" >&2
+	sed 's/^/  | /' "$tmp/daemon.log" >&2
+fi
+exit $failed

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# The demo: build dmabufd, start the daemon, run examples/pipeline (a
+# producer and a consumer process sharing a buffer and a fence), stop the
+# daemon. Uses CUSE when /dev/cuse exists, else the FUSE fallback under a
+# temporary device root; the control socket is always private.
+#
+#   tools/demo.sh [--tokens]      (--tokens: share by claim tokens, not SCM_RIGHTS)
+#
+# BUILD_DIR overrides the build directory (default build-demo).
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=${BUILD_DIR:-$top/build-demo}
+cd "$top"
+
+if [ ! -d "$build/meson-private" ]; then
+	meson setup "$build" >/dev/null
+fi
+meson compile -C "$build" daemon/dmabufd examples/pipeline >/dev/null
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/dmabufd-demo.XXXXXX")
+ctl=$tmp/control
+pid=
+if [ -e /dev/cuse ]; then
+	transport=cuse
+	root=/dev
+	args=(--transport=cuse)
+else
+	transport=fuse
+	root=$tmp/dev
+	mkdir -p "$root"
+	args=(--transport=fuse --dev-root="$root")
+fi
+
+cleanup() {
+	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+		kill -TERM "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	fi
+	if [ "$transport" = fuse ] && grep -q " $root fuse" /proc/self/mounts; then
+		fusermount3 -u -z "$root" 2>/dev/null || umount -l "$root" 2>/dev/null || true
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+echo "demo: starting dmabufd ($transport, nodes under $root)"
+"$build/daemon/dmabufd" --foreground "${args[@]}" --control="$ctl" >"$tmp/daemon.log" 2>&1 &
+pid=$!
+for _ in $(seq 200); do
+	grep -q 'dmabufd: ready' "$tmp/daemon.log" && break
+	kill -0 "$pid" 2>/dev/null || break
+	sleep 0.05
+done
+if ! grep -q 'dmabufd: ready' "$tmp/daemon.log"; then
+	echo "demo: the daemon did not start:" >&2
+	cat "$tmp/daemon.log" >&2
+	exit 1
+fi
+
+echo "demo: running examples/pipeline $*"
+echo
+status=0
+DMABUFD_DEV_ROOT=$root DMABUFD_CONTROL=$ctl "$build/examples/pipeline" "$@" || status=$?
+echo
+
+kill -TERM "$pid"
+daemon_status=0
+wait "$pid" || daemon_status=$?
+pid=
+echo "demo: dmabufd stopped (exit status $daemon_status)"
+if [ $status -ne 0 ] || [ $daemon_status -ne 0 ]; then
+	echo "demo: FAILED" >&2
+	exit 1
+fi
+echo "demo: OK"
