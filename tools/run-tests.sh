@@ -1,16 +1,23 @@
 #!/usr/bin/env bash
 # Build dmabufd and run every test suite: the README's test command.
 #
-#   1. a -Werror build, unit suite
-#   2. the unit suite again under valgrind (leaks and memory errors fail)
-#   3. an AddressSanitizer + UndefinedBehaviorSanitizer build, unit suite
+#   1. a -Werror build; the unit suite, then the integration suite against
+#      a daemon on the FUSE fallback
+#   2. the unit suite under valgrind (a leak or memory error fails it)
+#   3. an AddressSanitizer + UndefinedBehaviorSanitizer build of
+#      everything (daemon included); unit and integration suites
+#   4. the VM suite: the integration programs against the daemon on real
+#      CUSE nodes, in QEMU booting Debian's kernel
 #
+# Then one "SUITE: N passed, M failed" line per suite of the plain build.
 # Build directories go under build-test/ (override with BUILD_ROOT).
+# SKIP_VM=1 leaves out step 4 (for quick local runs; CI runs it).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 root=${BUILD_ROOT:-$top/build-test}
 cd "$top"
+rm -f "$root"/testlog-*.json
 
 step() { printf '\n=== %s ===\n' "$*"; }
 
@@ -27,8 +34,9 @@ step "build (-Werror)"
 configure "$root/plain" -Dwerror=true -Dtests=enabled
 meson compile -C "$root/plain"
 
-step "unit suite"
-meson test -C "$root/plain" --suite unit --print-errorlogs
+step "unit and integration suites"
+meson test -C "$root/plain" --suite unit --suite integration --print-errorlogs
+cp "$root/plain/meson-logs/testlog.json" "$root/testlog-host.json"
 
 step "unit suite under valgrind"
 meson test -C "$root/plain" --suite unit --setup valgrind --print-errorlogs
@@ -37,9 +45,17 @@ step "build with ASan + UBSan"
 configure "$root/asan" -Dwerror=true -Dtests=enabled -Db_sanitize=address,undefined -Db_lundef=false
 meson compile -C "$root/asan"
 
-step "unit suite under ASan + UBSan"
+step "unit and integration suites under ASan + UBSan"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-	meson test -C "$root/asan" --suite unit --print-errorlogs
+	meson test -C "$root/asan" --suite unit --suite integration --print-errorlogs
 
-step "summary (unit suite, plain build; the other runs above passed too)"
-python3 tools/test-summary.py "$root/plain/meson-logs/testlog.json"
+if [ "${SKIP_VM:-0}" != 1 ]; then
+	step "VM suite: real CUSE under QEMU with Debian's kernel"
+	meson test -C "$root/plain" --suite vm --print-errorlogs
+	cp "$root/plain/meson-logs/testlog.json" "$root/testlog-vm.json"
+fi
+
+step "summary (plain build; the valgrind and sanitizer runs above passed too)"
+logs=("$root/testlog-host.json")
+[ -f "$root/testlog-vm.json" ] && [ "${SKIP_VM:-0}" != 1 ] && logs+=("$root/testlog-vm.json")
+python3 tools/test-summary.py "${logs[@]}"

@@ -1,0 +1,65 @@
+#!/bin/sh
+# Runs inside the VM (busybox sh): start dmabufd on real CUSE nodes, check
+# that they are character devices under /dev, run every integration test
+# program of the payload against them, stop the daemon with SIGTERM and
+# check that it exits 0 and its nodes are gone. Prints one line
+# "vm: N passed, M failed" (programs and checks) and exits non-zero on any
+# failure.
+cd /payload || exit 125
+passed=0
+failed=0
+check() { # check NAME COMMAND...
+	name=$1; shift
+	if "$@"; then
+		passed=$((passed + 1)); echo "vm check ok: $name"
+	else
+		failed=$((failed + 1)); echo "vm check FAILED: $name"
+	fi
+}
+
+# The same short limits as tests/integration/run.sh, so the tests that
+# read them stay quick.
+ttl_ms=2000
+max_wait_ms=1500
+ctl=/run/dmabufd/control
+./dmabufd --transport=cuse --control=$ctl --token-ttl-ms=$ttl_ms \
+	--max-wait-ms=$max_wait_ms >/tmp/daemon.log 2>&1 &
+pid=$!
+i=0
+until grep -q 'dmabufd: ready' /tmp/daemon.log; do
+	i=$((i + 1))
+	if [ $i -gt 150 ] || ! kill -0 $pid 2>/dev/null; then
+		echo "vm: daemon did not become ready"; cat /tmp/daemon.log
+		echo "vm: 0 passed, 1 failed"; exit 1
+	fi
+	sleep 0.1
+done
+cat /tmp/daemon.log
+
+check "CUSE transport chosen" grep -q 'transport cuse' /tmp/daemon.log
+check "/dev/dma_heap/system is a character device" test -c /dev/dma_heap/system
+check "/dev/sw_sync is a character device" test -c /dev/sw_sync
+check "/dev/dmabufd/dma_buf is a character device" test -c /dev/dmabufd/dma_buf
+check "/dev/dmabufd/sync_file is a character device" test -c /dev/dmabufd/sync_file
+check "the nodes are CUSE devices" test -e /sys/class/cuse/dmabufd!dma_buf
+
+export DMABUFD_DEV_ROOT=/dev DMABUFD_CONTROL=$ctl
+export DMABUFD_TEST_TOKEN_TTL_MS=$ttl_ms DMABUFD_TEST_MAX_WAIT_MS=$max_wait_ms
+export CMOCKA_MESSAGE_OUTPUT=stdout
+for t in ./test-*; do
+	[ -f "$t" ] && [ -x "$t" ] || continue
+	echo "=== ${t#./} (CUSE)"
+	check "${t#./} passes on CUSE" "$t"
+	check "daemon alive after ${t#./}" kill -0 $pid
+done
+
+kill -TERM $pid
+wait $pid
+status=$?
+check "daemon exits 0 on SIGTERM" test $status -eq 0
+check "nodes removed on exit" test ! -e /dev/dmabufd/dma_buf
+if [ $failed -ne 0 ]; then
+	echo "--- daemon log"; cat /tmp/daemon.log
+fi
+echo "vm: $passed passed, $failed failed"
+[ $failed -eq 0 ]
