@@ -71,6 +71,20 @@ static void common_export_token(struct dev_req *req)
 	dev_req_reply(req, 0, &out, sizeof(out));
 }
 
+int dev_file_issue_sync_file(struct dev_file *file, struct fence *fence,
+			     __u64 *ret_token)
+{
+	_cleanup_(sync_file_unrefp) struct sync_file *sf = NULL;
+	int r;
+
+	r = sync_file_new(fence, &sf);
+	if (r < 0)
+		return r;
+	/* The token takes its own reference; ours goes at return. */
+	return token_new(&file->tokens, TOKEN_SYNC_FILE, sf, O_RDWR, file->uid,
+			 ret_token);
+}
+
 bool dev_common_ioctl(struct dev_req *req)
 {
 	switch (req->cmd) {

@@ -130,7 +130,6 @@ static void dma_buf_export_sync_file_ioctl(struct dev_req *req)
 		dev_req_input(req, sizeof(*in));
 	struct dev_file *file = req->file;
 	_cleanup_(fence_unrefp) struct fence *fence = NULL;
-	_cleanup_(sync_file_unrefp) struct sync_file *sf = NULL;
 	struct dmabufd_dma_buf_export_sync_file out;
 	int r;
 
@@ -143,12 +142,8 @@ static void dma_buf_export_sync_file_ioctl(struct dev_req *req)
 		return dev_req_fail(req, r);
 	if (!fence)
 		fence = fence_get_stub();
-	r = sync_file_new(fence, &sf);
-	if (r < 0)
-		return dev_req_fail(req, r);
 	out = *in;
-	r = token_new(&file->tokens, TOKEN_SYNC_FILE, sf, O_RDWR, file->uid,
-		      &out.token);
+	r = dev_file_issue_sync_file(file, fence, &out.token);
 	if (r < 0)
 		return dev_req_fail(req, r);
 	dev_req_reply(req, 0, &out, sizeof(out));

@@ -56,5 +56,13 @@ bool dev_common_ioctl(struct dev_req *req);
  */
 const void *dev_req_input(const struct dev_req *req, size_t size);
 
+/*
+ * Wrap @fence in a new sync_file and issue a claim token for it on
+ * @file (EXPORT_SYNC_FILE, CREATE_FENCE). Returns 0 and *ret_token, or
+ * -ENOMEM / token_new()'s error with nothing left behind.
+ */
+int dev_file_issue_sync_file(struct dev_file *file, struct fence *fence,
+			     __u64 *ret_token);
+
 /* True if @buf's @len bytes are all zero. */
 bool dev_all_zero(const void *buf, size_t len);

@@ -68,20 +68,16 @@ static void sw_sync_create_fence_ioctl(struct dev_req *req)
 		dev_req_input(req, sizeof(*in));
 	struct dev_file *file = req->file;
 	_cleanup_(fence_unrefp) struct fence *fence = NULL;
-	_cleanup_(sync_file_unrefp) struct sync_file *sf = NULL;
 	struct dmabufd_sw_sync_create_fence out;
 	int r;
 
 	if (!in || in->pad)
 		return dev_req_fail(req, -EINVAL);
 	r = timeline_create_fence(file->timeline, in->value, &fence);
-	if (r >= 0)
-		r = sync_file_new(fence, &sf);
 	if (r < 0)
 		return dev_req_fail(req, r);
 	out = *in;
-	r = token_new(&file->tokens, TOKEN_SYNC_FILE, sf, O_RDWR, file->uid,
-		      &out.token);
+	r = dev_file_issue_sync_file(file, fence, &out.token);
 	if (r < 0)
 		return dev_req_fail(req, r);
 	dev_req_reply(req, 0, &out, sizeof(out));

@@ -97,20 +97,32 @@ struct fence *fence_unwrap_at(struct fence *fence, unsigned i)
 	return i == 0 ? fence : NULL;
 }
 
-int fence_array_create(struct fence *const *fences, unsigned num,
-		       uint64_t context, uint64_t seqno,
-		       struct fence **ret_fence)
+/* Total leaves of @num fences, or -EINVAL for no fences or a NULL one. */
+static int count_leaves(struct fence *const *fences, unsigned num,
+			unsigned *ret_total)
 {
-	struct fence_array *array;
-	unsigned total = 0, n = 0;
+	unsigned total = 0;
 
-	if (!fences || num == 0 || !ret_fence)
+	if (!fences || num == 0)
 		return -EINVAL;
 	for (unsigned i = 0; i < num; i++) {
 		if (!fences[i])
 			return -EINVAL;
 		total += fence_unwrap_count(fences[i]);
 	}
+	*ret_total = total;
+	return 0;
+}
+
+int fence_array_create(struct fence *const *fences, unsigned num,
+		       uint64_t context, uint64_t seqno,
+		       struct fence **ret_fence)
+{
+	struct fence_array *array;
+	unsigned total, n = 0;
+
+	if (!ret_fence || count_leaves(fences, num, &total) < 0)
+		return -EINVAL;
 
 	array = calloc(1, sizeof(*array) + total * sizeof(array->slots[0]));
 	if (!array)
@@ -166,15 +178,10 @@ int fence_unwrap_merge(struct fence *const *fences, unsigned num,
 {
 	_cleanup_free_ struct fence **keep = NULL;
 	uint64_t latest_ts = 0;
-	unsigned total = 0, n = 0, out = 0;
+	unsigned total, n = 0, out = 0;
 
-	if (!fences || num == 0 || !ret_fence)
+	if (!ret_fence || count_leaves(fences, num, &total) < 0)
 		return -EINVAL;
-	for (unsigned i = 0; i < num; i++) {
-		if (!fences[i])
-			return -EINVAL;
-		total += fence_unwrap_count(fences[i]);
-	}
 
 	keep = calloc(total, sizeof(*keep));
 	if (!keep)
