@@ -50,11 +50,6 @@ static void dma_buf_sync_done(struct fence_wait *wait, int64_t result)
 	dma_buf_sync_finish(container_of(wait, struct dev_req, wait), result);
 }
 
-static void dma_buf_sync_cancel(struct dev_req *req)
-{
-	fence_wait_cancel(&req->wait);
-}
-
 static void dma_buf_sync_ioctl(struct dev_req *req)
 {
 	const struct dma_buf_sync *in = dev_req_input(req, sizeof(*in));
@@ -74,7 +69,7 @@ static void dma_buf_sync_ioctl(struct dev_req *req)
 	w = resv_wait_start(&buf->resv, req->sync_op.wait_usage, &req->wait,
 			    dev_max_wait_ns(), dma_buf_sync_done);
 	if (w == -EINPROGRESS) {
-		dev_req_defer(req, dma_buf_sync_cancel);
+		dev_req_defer(req, dev_req_cancel_wait);
 		return;
 	}
 	if (w < 0)

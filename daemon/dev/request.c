@@ -97,6 +97,11 @@ int dev_req_defer(struct dev_req *req, void (*cancel)(struct dev_req *req))
 	return 0;
 }
 
+void dev_req_cancel_wait(struct dev_req *req)
+{
+	fence_wait_cancel(&req->wait);
+}
+
 void dev_req_interrupted(struct dev_req *req)
 {
 	if (!req->deferred)

@@ -85,6 +85,9 @@ void dev_req_fail(struct dev_req *req, int neg_errno);
  */
 int dev_req_defer(struct dev_req *req, void (*cancel)(struct dev_req *req));
 
+/* The cancel hook of a request deferred on its own @wait. */
+void dev_req_cancel_wait(struct dev_req *req);
+
 /* From the transport: the caller of deferred @req was interrupted. */
 void dev_req_interrupted(struct dev_req *req);
 

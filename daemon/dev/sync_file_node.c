@@ -148,11 +148,6 @@ static void sync_wait_done(struct fence_wait *wait, int64_t result)
 	sync_wait_finish(container_of(wait, struct dev_req, wait), result);
 }
 
-static void sync_wait_cancel(struct dev_req *req)
-{
-	fence_wait_cancel(&req->wait);
-}
-
 static void sync_wait_ioctl(struct dev_req *req)
 {
 	const struct dmabufd_sync_wait *in = dev_req_input(req, sizeof(*in));
@@ -166,7 +161,7 @@ static void sync_wait_ioctl(struct dev_req *req)
 	w = fence_wait_start(&req->wait, &fence, 1, FENCE_WAIT_ALL, timeout,
 			     sync_wait_done);
 	if (w == -EINPROGRESS) {
-		dev_req_defer(req, sync_wait_cancel);
+		dev_req_defer(req, dev_req_cancel_wait);
 		return;
 	}
 	if (w < 0)
