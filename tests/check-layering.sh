@@ -26,6 +26,19 @@ if [ -d "$top/daemon/dev" ]; then
 	fi
 fi
 
+# The dmaengine core (daemon/dmaengine) depends on the object model only:
+# no libfuse, no libuv (the daemon hands it a wake-up function instead),
+# and nothing from the dev, transport or ctl layers above it.
+if [ -d "$top/daemon/dmaengine" ]; then
+	bad=$(grep -nE '^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"](fuse|fuse3/|cuse_lowlevel|uv\.h|uv/|(\.\./)*(dev|transport|ctl)/)' \
+		"$top"/daemon/dmaengine/*.[ch] 2>/dev/null)
+	if [ -n "$bad" ]; then
+		echo "daemon/dmaengine includes a libfuse, libuv or upper-layer header:" >&2
+		echo "$bad" >&2
+		status=1
+	fi
+fi
+
 if [ -d "$top/libclient" ]; then
 	bad=$(grep -rnE '^[[:space:]]*#[[:space:]]*include[[:space:]]*"(\.\./)*(daemon|backend)/' \
 		"$top"/libclient 2>/dev/null)

@@ -15,6 +15,7 @@ static const char *const objstat_names[_OBJ_MAX] = {
 	[OBJ_ATTACHMENT] = "attachment",
 	[OBJ_MAPPING] = "mapping",
 	[OBJ_HEAP] = "heap",
+	[OBJ_DMA_DEVICE] = "dma_device", [OBJ_DMA_DESC] = "dma_desc", [OBJ_DMA_XFER] = "dma_xfer", [OBJ_DMA_ATT] = "dma_xfer_att",
 };
 
 void objstat_inc(enum objstat_type type)

@@ -16,6 +16,7 @@ enum objstat_type {
 	OBJ_ATTACHMENT,
 	OBJ_MAPPING,
 	OBJ_HEAP,
+	OBJ_DMA_DEVICE, OBJ_DMA_DESC, OBJ_DMA_XFER, OBJ_DMA_ATT, /* daemon/dmaengine */
 	_OBJ_MAX,
 };
 

@@ -1,0 +1,960 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The mock DMA controller (mock.h): ops, descriptors, the worker thread,
+ * the loopback FIFOs and fault injection.
+ */
+#include "mock.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dmaengine/cookie.h"
+#include "dmaengine/dma_cq.h"
+#include "dmaengine/virt_dma.h"
+#include "util/log.h"
+
+#define MOCK_FIFO_BASE 0x40000000ull
+#define MOCK_FIFO_STRIDE 0x100ull
+
+struct mock_desc {
+	struct virt_dma_desc vd;
+	enum dma_transfer_direction dir;
+	bool cyclic;
+	dma_sg_t *dst; /* memory written (MEM_TO_MEM, DEV_TO_MEM) */
+	unsigned dst_n;
+	dma_sg_t *src; /* memory read (MEM_TO_MEM, MEM_TO_DEV) */
+	unsigned src_n;
+	dma_sg_t dst1, src1; /* inline single entries */
+	size_t len;	     /* bytes (cyclic: the whole buffer) */
+	size_t period_len;
+	int line;
+};
+
+struct mock_fifo {
+	unsigned char *data;
+	size_t head, level;
+};
+
+struct mock_device;
+
+struct mock_chan {
+	struct virt_dma_chan vc;
+	struct mock_device *md;
+	struct dma_slave_config cfg;
+	struct dma_cq_entry cq;
+	/* Shared with the worker, under md->lock. */
+	struct mock_desc *cur;
+	bool paused, stalled, done, fail_this;
+	enum dmaengine_tx_result result;
+	size_t pos;		/* offset in cur (cyclic: in the buffer) */
+	uint64_t total;		/* bytes moved since cur started */
+	uint64_t start_ns;
+	uint64_t latency_ns, bytes_per_sec;
+	_Atomic size_t progress; /* bytes of cur done, for tx_status */
+	unsigned periods;	 /* cyclic periods not yet reported */
+};
+
+struct mock_device {
+	struct dma_device dev;
+	struct mock_config cfg;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	pthread_t worker;
+	bool worker_started, stop;
+	unsigned started, fail_at;
+	enum dmaengine_tx_result fail_result;
+	struct mock_fifo fifos[MOCK_MAX_LINES];
+	struct mock_chan chans[MOCK_MAX_CHANNELS];
+};
+
+static struct mock_chan *to_mock_chan(struct dma_chan *chan)
+{
+	return container_of(to_virt_chan(chan), struct mock_chan, vc);
+}
+
+static struct mock_desc *to_mock_desc(struct virt_dma_desc *vd)
+{
+	return container_of(vd, struct mock_desc, vd);
+}
+
+static struct mock_device *to_mock_device(struct dma_device *dev)
+{
+	return container_of(dev, struct mock_device, dev);
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* ------------------------------------------------------------------ */
+/* Loopback FIFOs (md->lock held) */
+
+static size_t fifo_write(struct mock_device *md, struct mock_fifo *f,
+			 const unsigned char *p, size_t len)
+{
+	size_t size = md->cfg.fifo_size, n = 0;
+
+	while (n < len && f->level < size) {
+		size_t tail = (f->head + f->level) % size;
+		size_t run = size - tail;
+
+		if (run > size - f->level)
+			run = size - f->level;
+		if (run > len - n)
+			run = len - n;
+		memcpy(f->data + tail, p + n, run);
+		f->level += run;
+		n += run;
+	}
+	return n;
+}
+
+static size_t fifo_read(struct mock_device *md, struct mock_fifo *f,
+			unsigned char *p, size_t len)
+{
+	size_t size = md->cfg.fifo_size, n = 0;
+
+	while (n < len && f->level > 0) {
+		size_t run = size - f->head;
+
+		if (run > f->level)
+			run = f->level;
+		if (run > len - n)
+			run = len - n;
+		memcpy(p + n, f->data + f->head, run);
+		f->head = (f->head + run) % size;
+		f->level -= run;
+		n += run;
+	}
+	return n;
+}
+
+/* ------------------------------------------------------------------ */
+/* The worker */
+
+/* The address of byte @pos of the scatter list, and the bytes left in its
+ * entry. */
+static unsigned char *sg_at(const dma_sg_t *sg, unsigned n, size_t pos,
+			    size_t *ret_run)
+{
+	for (unsigned i = 0; i < n; i++) {
+		if (pos < sg[i].length) {
+			*ret_run = sg[i].length - pos;
+			return (unsigned char *)(uintptr_t)sg[i].dma_addr + pos;
+		}
+		pos -= sg[i].length;
+	}
+	*ret_run = 0;
+	return NULL;
+}
+
+/*
+ * Move up to @max bytes of @c's transfer at c->pos. Returns the bytes
+ * moved (0 when a FIFO blocks).
+ */
+static size_t chunk_move(struct mock_device *md, struct mock_chan *c, size_t max)
+{
+	struct mock_desc *d = c->cur;
+	struct mock_fifo *f = d->line >= 0 ? &md->fifos[d->line] : NULL;
+	size_t done = 0;
+
+	while (done < max) {
+		size_t run_a, run_b, n;
+		unsigned char *a, *b;
+
+		switch (d->dir) {
+		case DMA_MEM_TO_MEM:
+			a = sg_at(d->dst, d->dst_n, c->pos + done, &run_a);
+			b = sg_at(d->src, d->src_n, c->pos + done, &run_b);
+			if (!a || !b)
+				return done;
+			n = run_a < run_b ? run_a : run_b;
+			if (n > max - done)
+				n = max - done;
+			memcpy(a, b, n);
+			break;
+		case DMA_MEM_TO_DEV:
+			b = sg_at(d->src, d->src_n, c->pos + done, &run_b);
+			if (!b)
+				return done;
+			n = fifo_write(md, f, b, run_b < max - done ? run_b : max - done);
+			if (!n)
+				return done;
+			break;
+		default: /* DMA_DEV_TO_MEM */
+			a = sg_at(d->dst, d->dst_n, c->pos + done, &run_a);
+			if (!a)
+				return done;
+			n = fifo_read(md, f, a, run_a < max - done ? run_a : max - done);
+			if (!n)
+				return done;
+			break;
+		}
+		done += n;
+	}
+	return done;
+}
+
+/*
+ * floor(a * b / c) for c > 0, exact whenever the result fits in 64 bits,
+ * without a 128-bit type (32-bit targets have none): a * b / c =
+ * (a / c) * b + (a % c) * b / c, the second term by binary long
+ * multiplication keeping its remainder below c.
+ */
+static uint64_t mul_div_u64(uint64_t a, uint64_t b, uint64_t c)
+{
+	uint64_t q = a / c * b, r = a % c, qr = 0, rr = 0;
+	int i;
+
+	for (i = 63; i >= 0; i--) {
+		qr <<= 1;			/* (qr, rr) *= 2 */
+		if (rr >= c - rr) {
+			rr -= c - rr;
+			qr++;
+		} else {
+			rr += rr;
+		}
+		if (b >> i & 1) {		/* (qr, rr) += r */
+			if (rr >= c - r) {
+				rr -= c - r;
+				qr++;
+			} else {
+				rr += r;
+			}
+		}
+	}
+	return q + qr;
+}
+
+/*
+ * One step of channel @c. Returns true if it made progress; lowers
+ * *next_ns to the time it next wants to run when the timing model holds
+ * it back.
+ */
+static bool chan_step(struct mock_device *md, struct mock_chan *c,
+		      uint64_t now, uint64_t *next_ns)
+{
+	struct mock_desc *d = c->cur;
+	size_t max, moved, limit;
+
+	if (!d || c->done || c->paused || c->stalled)
+		return false;
+	if (c->fail_this) {
+		/* Fail before touching memory: nothing is corrupted. */
+		c->result = md->fail_result;
+		c->done = true;
+		dma_cq_post(&c->cq);
+		return true;
+	}
+	if (now < c->start_ns + c->latency_ns) {
+		if (c->start_ns + c->latency_ns < *next_ns)
+			*next_ns = c->start_ns + c->latency_ns;
+		return false;
+	}
+	max = md->cfg.chunk_size;
+	if (c->bytes_per_sec) {
+		uint64_t elapsed = now - c->start_ns - c->latency_ns;
+		uint64_t allowed = mul_div_u64(elapsed, c->bytes_per_sec,
+					       1000000000ull);
+
+		if (allowed <= c->total) {
+			uint64_t t = c->start_ns + c->latency_ns +
+				     mul_div_u64(c->total + 1, 1000000000ull,
+						 c->bytes_per_sec);
+
+			if (t < *next_ns)
+				*next_ns = t;
+			return false;
+		}
+		if (allowed - c->total < max)
+			max = allowed - c->total;
+	}
+	limit = d->cyclic ? d->period_len - c->pos % d->period_len : d->len - c->pos;
+	if (max > limit)
+		max = limit;
+	moved = chunk_move(md, c, max);
+	if (!moved)
+		return false;
+	c->pos += moved;
+	c->total += moved;
+	atomic_store(&c->progress, c->pos);
+	if (d->cyclic) {
+		if (c->pos % d->period_len == 0) {
+			if (c->pos == d->len)
+				c->pos = 0;
+			c->periods++;
+			dma_cq_post(&c->cq);
+		}
+	} else if (c->pos == d->len) {
+		c->result = DMA_TRANS_NOERROR;
+		c->done = true;
+		dma_cq_post(&c->cq);
+	}
+	return true;
+}
+
+static void *mock_worker(void *arg)
+{
+	struct mock_device *md = arg;
+
+	pthread_mutex_lock(&md->lock);
+	while (!md->stop) {
+		uint64_t next_ns = UINT64_MAX, now = mono_ns();
+		bool progress = false;
+
+		for (unsigned i = 0; i < md->cfg.nr_channels; i++)
+			progress |= chan_step(md, &md->chans[i], now, &next_ns);
+		if (progress)
+			continue;
+		if (next_ns == UINT64_MAX) {
+			pthread_cond_wait(&md->cond, &md->lock);
+		} else {
+			struct timespec ts = {
+				.tv_sec = (time_t)(next_ns / 1000000000ull),
+				.tv_nsec = (long)(next_ns % 1000000000ull),
+			};
+
+			pthread_cond_timedwait(&md->cond, &md->lock, &ts);
+		}
+	}
+	pthread_mutex_unlock(&md->lock);
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Loop side: starting and completing (md->lock held) */
+
+static void mock_start_next(struct mock_chan *c)
+{
+	struct mock_device *md = c->md;
+	struct virt_dma_desc *vd;
+
+	if (c->cur)
+		return;
+	vd = vchan_next_desc(&c->vc);
+	if (!vd)
+		return;
+	vchan_desc_take(vd);
+	c->cur = to_mock_desc(vd);
+	c->pos = 0;
+	c->total = 0;
+	c->done = false;
+	c->periods = 0;
+	c->start_ns = mono_ns();
+	c->latency_ns = md->cfg.latency_ns;
+	c->bytes_per_sec = md->cfg.bytes_per_sec;
+	atomic_store(&c->progress, 0);
+	md->started++;
+	c->fail_this = md->fail_at && md->started == md->fail_at;
+	if (c->fail_this)
+		md->fail_at = 0;
+	pthread_cond_signal(&md->cond);
+}
+
+/* The completion-queue handler: report periods and completion. */
+static void mock_chan_cq(struct dma_cq_entry *e)
+{
+	struct mock_chan *c = container_of(e, struct mock_chan, cq);
+	struct mock_device *md = c->md;
+
+	pthread_mutex_lock(&md->lock);
+	if (c->cur && c->cur->cyclic) {
+		for (; c->periods; c->periods--)
+			vchan_cyclic_callback(&c->cur->vd);
+	}
+	if (c->cur && c->done) {
+		struct mock_desc *d = c->cur;
+		struct dmaengine_result res = {
+			.result = c->result,
+			.residue = (uint32_t)(d->len - c->pos),
+		};
+
+		c->cur = NULL;
+		c->done = false;
+		vchan_cookie_complete(&d->vd, &res);
+		mock_start_next(c);
+	}
+	pthread_mutex_unlock(&md->lock);
+}
+
+/* ------------------------------------------------------------------ */
+/* Ops */
+
+static void mock_desc_free(struct virt_dma_desc *vd)
+{
+	struct mock_desc *d = to_mock_desc(vd);
+
+	if (d->dst && d->dst != &d->dst1)
+		free(d->dst);
+	if (d->src && d->src != &d->src1)
+		free(d->src);
+	d->dst = d->src = NULL;
+}
+
+static int mock_alloc_chan_resources(struct dma_chan *chan)
+{
+	struct mock_chan *c = to_mock_chan(chan);
+	int r;
+
+	r = vchan_pool_alloc(&c->vc, c->md->cfg.nr_descs, sizeof(struct mock_desc),
+			     offsetof(struct mock_desc, vd));
+	if (r < 0)
+		return r;
+	dma_cookie_init(chan);
+	memset(&c->cfg, 0, sizeof(c->cfg));
+	return r;
+}
+
+static void mock_stop_cur(struct mock_chan *c)
+{
+	if (c->cur) {
+		vchan_terminate_vdesc(&c->cur->vd);
+		c->cur = NULL;
+	}
+	c->done = false;
+	c->paused = false;
+	c->periods = 0;
+	c->fail_this = false;
+}
+
+static void mock_free_chan_resources(struct dma_chan *chan)
+{
+	struct mock_chan *c = to_mock_chan(chan);
+
+	pthread_mutex_lock(&c->md->lock);
+	mock_stop_cur(c);
+	pthread_mutex_unlock(&c->md->lock);
+	dma_cq_cancel(&c->cq);
+	vchan_free_chan_resources(&c->vc);
+	vchan_pool_free(&c->vc);
+}
+
+static struct mock_desc *desc_get(struct mock_chan *c)
+{
+	struct virt_dma_desc *vd = vchan_desc_get(&c->vc);
+
+	return vd ? to_mock_desc(vd) : NULL;
+}
+
+static int prep_memcpy(struct dma_chan *chan, dma_addr_t dst, dma_addr_t src,
+		       size_t len, unsigned long flags,
+		       struct dma_async_tx_descriptor **ret_tx)
+{
+	struct mock_chan *c = to_mock_chan(chan);
+	struct mock_desc *d;
+
+	if (!dst || !src)
+		return -EINVAL;
+	d = desc_get(c);
+	if (!d)
+		return -EBUSY;
+	d->dir = DMA_MEM_TO_MEM;
+	d->dst1 = (dma_sg_t){ .dma_addr = dst, .length = len };
+	d->src1 = (dma_sg_t){ .dma_addr = src, .length = len };
+	d->dst = &d->dst1;
+	d->src = &d->src1;
+	d->dst_n = d->src_n = 1;
+	d->len = len;
+	d->line = -1;
+	*ret_tx = vchan_tx_prep(&c->vc, &d->vd, flags);
+	return 0;
+}
+
+static dma_sg_t *sg_dup(const dma_sg_t *sg, unsigned n, dma_sg_t *inline1)
+{
+	dma_sg_t *copy;
+
+	if (n == 1) {
+		*inline1 = sg[0];
+		return inline1;
+	}
+	copy = malloc(n * sizeof(*copy));
+	if (copy)
+		memcpy(copy, sg, n * sizeof(*copy));
+	return copy;
+}
+
+static bool sg_ok(const dma_sg_t *sg, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (!sg[i].dma_addr || !sg[i].length)
+			return false;
+	return true;
+}
+
+static int prep_memcpy_sg(struct dma_chan *chan, const dma_sg_t *dst_sg,
+			  unsigned dst_nents, const dma_sg_t *src_sg,
+			  unsigned src_nents, unsigned long flags,
+			  struct dma_async_tx_descriptor **ret_tx)
+{
+	struct mock_chan *c = to_mock_chan(chan);
+	struct mock_desc *d;
+	size_t len = 0;
+
+	if (!sg_ok(dst_sg, dst_nents) || !sg_ok(src_sg, src_nents))
+		return -EINVAL;
+	for (unsigned i = 0; i < dst_nents; i++)
+		len += dst_sg[i].length;
+	d = desc_get(c);
+	if (!d)
+		return -EBUSY;
+	d->dir = DMA_MEM_TO_MEM;
+	d->line = -1;
+	d->len = len;
+	d->dst = sg_dup(dst_sg, dst_nents, &d->dst1);
+	d->src = sg_dup(src_sg, src_nents, &d->src1);
+	d->dst_n = dst_nents;
+	d->src_n = src_nents;
+	if (!d->dst || !d->src) {
+		/* Not prepared: back to the pool through the allocated list. */
+		vchan_tx_prep(&c->vc, &d->vd, flags);
+		d->vd.tx.desc_free(&d->vd.tx);
+		return -ENOMEM;
+	}
+	*ret_tx = vchan_tx_prep(&c->vc, &d->vd, flags);
+	return 0;
+}
+
+/* The request line a slave transfer uses, after checking the config. */
+static int slave_line(struct mock_chan *c, enum dma_transfer_direction dir)
+{
+	struct mock_device *md = c->md;
+	int line = c->vc.chan.request_line;
+	dma_addr_t addr;
+
+	if (dir != DMA_MEM_TO_DEV && dir != DMA_DEV_TO_MEM)
+		return -EINVAL;
+	if (line < 0 || (unsigned)line >= md->cfg.nr_request_lines)
+		return -EINVAL;
+	addr = dir == DMA_MEM_TO_DEV ? c->cfg.dst_addr : c->cfg.src_addr;
+	if (addr && addr != mock_fifo_addr(md, (unsigned)line))
+		return -EINVAL;
+	return line;
+}
+
+static int prep_slave_sg(struct dma_chan *chan, const dma_sg_t *sgl,
+			 unsigned sg_len, enum dma_transfer_direction dir,
+			 unsigned long flags,
+			 struct dma_async_tx_descriptor **ret_tx)
+{
+	struct mock_chan *c = to_mock_chan(chan);
+	struct mock_desc *d;
+	dma_sg_t *copy;
+	size_t len = 0;
+	int line = slave_line(c, dir);
+
+	if (line < 0)
+		return line;
+	if (!sg_ok(sgl, sg_len))
+		return -EINVAL;
+	for (unsigned i = 0; i < sg_len; i++)
+		len += sgl[i].length;
+	d = desc_get(c);
+	if (!d)
+		return -EBUSY;
+	d->dir = dir;
+	d->line = line;
+	d->len = len;
+	copy = sg_dup(sgl, sg_len, dir == DMA_MEM_TO_DEV ? &d->src1 : &d->dst1);
+	if (dir == DMA_MEM_TO_DEV) {
+		d->src = copy;
+		d->src_n = sg_len;
+	} else {
+		d->dst = copy;
+		d->dst_n = sg_len;
+	}
+	if (!copy) {
+		vchan_tx_prep(&c->vc, &d->vd, flags);
+		d->vd.tx.desc_free(&d->vd.tx);
+		return -ENOMEM;
+	}
+	*ret_tx = vchan_tx_prep(&c->vc, &d->vd, flags);
+	return 0;
+}
+
+static int prep_cyclic(struct dma_chan *chan, dma_addr_t buf, size_t buf_len,
+		       size_t period_len, enum dma_transfer_direction dir,
+		       unsigned long flags, struct dma_async_tx_descriptor **ret_tx)
+{
+	struct mock_chan *c = to_mock_chan(chan);
+	struct mock_desc *d;
+	int line = slave_line(c, dir);
+
+	if (line < 0)
+		return line;
+	if (!buf)
+		return -EINVAL;
+	d = desc_get(c);
+	if (!d)
+		return -EBUSY;
+	d->dir = dir;
+	d->line = line;
+	d->len = buf_len;
+	d->period_len = period_len;
+	d->cyclic = true;
+	if (dir == DMA_MEM_TO_DEV) {
+		d->src1 = (dma_sg_t){ .dma_addr = buf, .length = buf_len };
+		d->src = &d->src1;
+		d->src_n = 1;
+	} else {
+		d->dst1 = (dma_sg_t){ .dma_addr = buf, .length = buf_len };
+		d->dst = &d->dst1;
+		d->dst_n = 1;
+	}
+	*ret_tx = vchan_tx_prep(&c->vc, &d->vd, flags);
+	return 0;
+}
+
+static bool width_ok(enum dma_slave_buswidth w)
+{
+	return w == DMA_SLAVE_BUSWIDTH_UNDEFINED || w == 1 || w == 2 || w == 4 ||
+	       w == 8;
+}
+
+static int mock_config_op(struct dma_chan *chan, const struct dma_slave_config *cfg)
+{
+	struct mock_chan *c = to_mock_chan(chan);
+
+	if (!width_ok(cfg->src_addr_width) || !width_ok(cfg->dst_addr_width))
+		return -EINVAL;
+	c->cfg = *cfg;
+	return 0;
+}
+
+static int mock_pause(struct dma_chan *chan)
+{
+	struct mock_chan *c = to_mock_chan(chan);
+	int r = 0;
+
+	pthread_mutex_lock(&c->md->lock);
+	if (!c->cur || c->done || c->paused)
+		r = -EPERM;
+	else
+		c->paused = true;
+	pthread_mutex_unlock(&c->md->lock);
+	return r;
+}
+
+static int mock_resume(struct dma_chan *chan)
+{
+	struct mock_chan *c = to_mock_chan(chan);
+	int r = 0;
+
+	pthread_mutex_lock(&c->md->lock);
+	if (!c->paused) {
+		r = -EPERM;
+	} else {
+		c->paused = false;
+		pthread_cond_signal(&c->md->cond);
+	}
+	pthread_mutex_unlock(&c->md->lock);
+	return r;
+}
+
+static int mock_terminate_all(struct dma_chan *chan)
+{
+	struct mock_chan *c = to_mock_chan(chan);
+
+	pthread_mutex_lock(&c->md->lock);
+	mock_stop_cur(c);
+	vchan_terminate_all(&c->vc);
+	pthread_mutex_unlock(&c->md->lock);
+	return 0;
+}
+
+static void mock_synchronize(struct dma_chan *chan)
+{
+	struct mock_chan *c = to_mock_chan(chan);
+
+	/* The worker copies under the lock: holding it once means it is
+	 * done with whatever it was doing for a terminated descriptor. */
+	pthread_mutex_lock(&c->md->lock);
+	pthread_mutex_unlock(&c->md->lock);
+	vchan_synchronize(&c->vc);
+}
+
+static enum dma_status mock_tx_status(struct dma_chan *chan, dma_cookie_t cookie,
+				      struct dma_tx_state *state)
+{
+	struct mock_chan *c = to_mock_chan(chan);
+	enum dma_status status = dma_cookie_status(chan, cookie, state);
+	struct virt_dma_desc *vd;
+	size_t residue = 0;
+
+	if (status == DMA_COMPLETE)
+		return status;
+	pthread_mutex_lock(&c->md->lock);
+	if (c->cur && c->cur->vd.tx.cookie == cookie) {
+		residue = c->cur->len - atomic_load(&c->progress);
+		if (c->paused)
+			status = DMA_PAUSED;
+	} else if ((vd = vchan_find_desc(&c->vc, cookie))) {
+		residue = to_mock_desc(vd)->len;
+	}
+	pthread_mutex_unlock(&c->md->lock);
+	dma_set_residue(state, (uint32_t)residue);
+	return status;
+}
+
+static void mock_issue_pending(struct dma_chan *chan)
+{
+	struct mock_chan *c = to_mock_chan(chan);
+
+	pthread_mutex_lock(&c->md->lock);
+	if (vchan_issue_pending(&c->vc))
+		mock_start_next(c);
+	pthread_mutex_unlock(&c->md->lock);
+}
+
+static int mock_reset(struct dma_chan *chan)
+{
+	struct mock_chan *c = to_mock_chan(chan);
+
+	pthread_mutex_lock(&c->md->lock);
+	c->stalled = false;
+	pthread_mutex_unlock(&c->md->lock);
+	return 0;
+}
+
+static void mock_release(struct dma_device *dev)
+{
+	struct mock_device *md = to_mock_device(dev);
+
+	pthread_mutex_lock(&md->lock);
+	md->stop = true;
+	pthread_cond_signal(&md->cond);
+	pthread_mutex_unlock(&md->lock);
+	if (md->worker_started)
+		pthread_join(md->worker, NULL);
+	for (unsigned i = 0; i < md->cfg.nr_channels; i++)
+		dma_cq_cancel(&md->chans[i].cq);
+	for (unsigned i = 0; i < md->cfg.nr_request_lines; i++)
+		free(md->fifos[i].data);
+	pthread_cond_destroy(&md->cond);
+	pthread_mutex_destroy(&md->lock);
+	free(md);
+}
+
+static const struct dma_device_ops mock_ops = {
+	.device_alloc_chan_resources = mock_alloc_chan_resources,
+	.device_free_chan_resources = mock_free_chan_resources,
+	.device_prep_dma_memcpy = prep_memcpy,
+	.device_prep_dma_memcpy_sg = prep_memcpy_sg,
+	.device_prep_slave_sg = prep_slave_sg,
+	.device_prep_dma_cyclic = prep_cyclic,
+	.device_config = mock_config_op,
+	.device_pause = mock_pause,
+	.device_resume = mock_resume,
+	.device_terminate_all = mock_terminate_all,
+	.device_synchronize = mock_synchronize,
+	.device_tx_status = mock_tx_status,
+	.device_issue_pending = mock_issue_pending,
+	.device_release = mock_release,
+	.device_reset = mock_reset,
+};
+
+/* ------------------------------------------------------------------ */
+/* Creation and control */
+
+void mock_config_default(struct mock_config *cfg)
+{
+	*cfg = (struct mock_config){
+		.name = "mock0",
+		.nr_channels = 4,
+		.caps = MOCK_CAP_MEMCPY | MOCK_CAP_SLAVE | MOCK_CAP_CYCLIC,
+		.nr_request_lines = 8,
+		.fifo_size = 4096,
+		.nr_descs = 64,
+		.chunk_size = 16384,
+		.fail_result = DMA_TRANS_READ_FAILED,
+	};
+}
+
+static bool fail_result_ok(enum dmaengine_tx_result r)
+{
+	return r == DMA_TRANS_READ_FAILED || r == DMA_TRANS_WRITE_FAILED;
+}
+
+int mock_device_create(const struct mock_config *cfg, struct mock_device **ret_md)
+{
+	pthread_condattr_t ca;
+	struct mock_device *md;
+	int r;
+
+	if (!cfg || !ret_md || !cfg->name[0] ||
+	    !memchr(cfg->name, '\0', sizeof(cfg->name)) ||
+	    cfg->nr_channels < 1 || cfg->nr_channels > MOCK_MAX_CHANNELS ||
+	    cfg->nr_request_lines < 1 || cfg->nr_request_lines > MOCK_MAX_LINES ||
+	    cfg->fifo_size < 1 || cfg->nr_descs < 1 || cfg->chunk_size < 1 ||
+	    !fail_result_ok(cfg->fail_result))
+		return -EINVAL;
+	md = calloc(1, sizeof(*md));
+	if (!md)
+		return -ENOMEM;
+	md->cfg = *cfg;
+	md->fail_at = cfg->fail_nth;
+	md->fail_result = cfg->fail_result;
+	pthread_mutex_init(&md->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&md->cond, &ca);
+	pthread_condattr_destroy(&ca);
+
+	dma_device_init(&md->dev);
+	memcpy(md->dev.name, cfg->name, sizeof(md->dev.name));
+	md->dev.ops = &mock_ops;
+	if (cfg->caps & MOCK_CAP_MEMCPY)
+		dma_cap_set(DMA_MEMCPY, &md->dev.cap_mask);
+	if (cfg->caps & MOCK_CAP_SLAVE)
+		dma_cap_set(DMA_SLAVE, &md->dev.cap_mask);
+	if (cfg->caps & MOCK_CAP_CYCLIC)
+		dma_cap_set(DMA_CYCLIC, &md->dev.cap_mask);
+	if (cfg->caps & MOCK_CAP_PRIVATE)
+		dma_cap_set(DMA_PRIVATE, &md->dev.cap_mask);
+	md->dev.src_addr_widths = md->dev.dst_addr_widths =
+		(1u << 1) | (1u << 2) | (1u << 4) | (1u << 8);
+	md->dev.directions = 1u << DMA_MEM_TO_MEM;
+	if (cfg->caps & (MOCK_CAP_SLAVE | MOCK_CAP_CYCLIC))
+		md->dev.directions |= (1u << DMA_MEM_TO_DEV) | (1u << DMA_DEV_TO_MEM);
+	md->dev.min_burst = 1;
+	md->dev.max_burst = 16;
+	md->dev.residue_granularity = DMA_RESIDUE_GRANULARITY_BURST;
+
+	for (unsigned i = 0; i < cfg->nr_request_lines; i++) {
+		md->fifos[i].data = malloc(cfg->fifo_size);
+		if (!md->fifos[i].data) {
+			r = -ENOMEM;
+			goto fail;
+		}
+	}
+	for (unsigned i = 0; i < cfg->nr_channels; i++) {
+		struct mock_chan *c = &md->chans[i];
+
+		c->md = md;
+		c->vc.desc_free = mock_desc_free;
+		c->stalled = (cfg->stall_mask >> i) & 1u;
+		dma_cq_entry_init(&c->cq, mock_chan_cq);
+		vchan_init(&c->vc, &md->dev);
+	}
+	if (pthread_create(&md->worker, NULL, mock_worker, md) != 0) {
+		r = -EAGAIN;
+		goto fail;
+	}
+	md->worker_started = true;
+	r = dma_async_device_register(&md->dev);
+	if (r < 0)
+		goto fail;
+	*ret_md = md;
+	return 0;
+
+fail:
+	mock_release(&md->dev);
+	return r;
+}
+
+void mock_device_remove(struct mock_device *md)
+{
+	if (md)
+		dma_async_device_unregister(&md->dev);
+}
+
+struct dma_device *mock_dma_device(struct mock_device *md)
+{
+	return md ? &md->dev : NULL;
+}
+
+struct dma_chan *mock_chan(struct mock_device *md, unsigned chan_id)
+{
+	if (!md || chan_id >= md->cfg.nr_channels)
+		return NULL;
+	return &md->chans[chan_id].vc.chan;
+}
+
+int mock_fail_nth(struct mock_device *md, unsigned n,
+		  enum dmaengine_tx_result result)
+{
+	if (!md || (n && !fail_result_ok(result)))
+		return -EINVAL;
+	pthread_mutex_lock(&md->lock);
+	md->fail_at = n ? md->started + n : 0;
+	md->fail_result = result;
+	pthread_mutex_unlock(&md->lock);
+	return 0;
+}
+
+int mock_stall(struct mock_device *md, unsigned chan_id, bool stall)
+{
+	if (!md || chan_id >= md->cfg.nr_channels)
+		return -EINVAL;
+	pthread_mutex_lock(&md->lock);
+	md->chans[chan_id].stalled = stall;
+	pthread_cond_signal(&md->cond);
+	pthread_mutex_unlock(&md->lock);
+	return 0;
+}
+
+int mock_set_timing(struct mock_device *md, uint64_t latency_ns,
+		    uint64_t bytes_per_sec)
+{
+	if (!md)
+		return -EINVAL;
+	pthread_mutex_lock(&md->lock);
+	md->cfg.latency_ns = latency_ns;
+	md->cfg.bytes_per_sec = bytes_per_sec;
+	pthread_mutex_unlock(&md->lock);
+	return 0;
+}
+
+dma_addr_t mock_fifo_addr(struct mock_device *md, unsigned line)
+{
+	if (!md || line >= md->cfg.nr_request_lines)
+		return 0;
+	return MOCK_FIFO_BASE + line * MOCK_FIFO_STRIDE;
+}
+
+long mock_fifo_push(struct mock_device *md, unsigned line, const void *data,
+		    size_t len)
+{
+	size_t n;
+
+	if (!md || line >= md->cfg.nr_request_lines || (!data && len))
+		return -EINVAL;
+	pthread_mutex_lock(&md->lock);
+	n = fifo_write(md, &md->fifos[line], data, len);
+	pthread_cond_signal(&md->cond);
+	pthread_mutex_unlock(&md->lock);
+	return (long)n;
+}
+
+long mock_fifo_pop(struct mock_device *md, unsigned line, void *buf, size_t len)
+{
+	size_t n;
+
+	if (!md || line >= md->cfg.nr_request_lines || (!buf && len))
+		return -EINVAL;
+	pthread_mutex_lock(&md->lock);
+	n = fifo_read(md, &md->fifos[line], buf, len);
+	pthread_cond_signal(&md->cond);
+	pthread_mutex_unlock(&md->lock);
+	return (long)n;
+}
+
+long mock_fifo_level(struct mock_device *md, unsigned line)
+{
+	long n;
+
+	if (!md || line >= md->cfg.nr_request_lines)
+		return -EINVAL;
+	pthread_mutex_lock(&md->lock);
+	n = (long)md->fifos[line].level;
+	pthread_mutex_unlock(&md->lock);
+	return n;
+}
