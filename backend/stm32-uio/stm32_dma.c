@@ -1,0 +1,1314 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The STM32 DMA1/DMA2 driver (stm32_dma.h): channels, descriptors built of
+ * hardware segments, the register programming of a stream, the interrupt
+ * service, pause/resume/terminate and the DMAMUX1 request routing.
+ *
+ * A descriptor is a list of segments, each one programming of a stream
+ * (CR, NDTR, PAR, M0AR, M1AR, FCR): a memcpy longer than
+ * STM32_DMA_MAX_SEG_ITEMS items has several, run back to back from the TC
+ * interrupt; a slave sg one or more per entry; a cyclic transfer one per
+ * period. The running descriptor and its segment index live in the
+ * channel; nothing is shared with another thread.
+ */
+#include "stm32_dma.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dmaengine/cookie.h"
+#include "dmaengine/virt_dma.h"
+#include "stm32_dma_mem.h"
+#include "util/log.h"
+
+#define STM32_MAX_IRQ_DEVS (STM32_DMA_NR_STREAMS + 1)
+
+struct stm32_seg {
+	uint32_t len;	/* bytes */
+	uint32_t cr;	/* SxCR without EN */
+	uint32_t fcr;
+	uint32_t ndtr;
+	uint32_t par;
+	uint32_t m0ar;
+	uint32_t m1ar;
+	uint32_t burst_bytes; /* memory burst (beats * MSIZE), 0 if single */
+};
+
+struct stm32_desc {
+	struct virt_dma_desc vd;
+	enum dma_transfer_direction dir;
+	bool cyclic;
+	unsigned nsegs;
+	struct stm32_seg *segs;
+	struct stm32_seg seg1; /* inline storage for one segment */
+	size_t len;
+};
+
+enum stm32_chan_state {
+	STM32_CHAN_IDLE,
+	STM32_CHAN_RUNNING,
+	STM32_CHAN_PAUSED,
+};
+
+struct stm32_dma;
+
+struct stm32_chan {
+	struct virt_dma_chan vc;
+	struct stm32_dma *dma;
+	unsigned id;			/* stream number */
+	struct dma_slave_config cfg;
+	struct stm32_dma_chan_config feat;
+	struct stm32_desc *desc;	/* the one the hardware runs */
+	unsigned cur;			/* its segment (cyclic: period) */
+	bool ct;			/* DBM: CT value of the current period */
+	enum stm32_chan_state state;
+	bool reconfig;			/* CIRC/DBM dropped by resume until TC */
+	uint32_t saved_cr, saved_ndtr;	/* at pause */
+	bool wedged;			/* EN did not read 0 in time */
+	struct stm32_chan_stats stats;
+};
+
+struct stm32_dma {
+	struct dma_device dev;
+	struct stm32_dma_config cfg;
+	struct uio_device *uio;		/* register block */
+	struct uio_device *mux_uio;	/* DMAMUX1 (may be the same device) */
+	struct uio_device *irq_uio[STM32_MAX_IRQ_DEVS];
+	unsigned nr_irq;
+	struct stm32_regs regs;
+	struct stm32_regs mux;
+	bool has_mux;
+	struct stm32_chan chans[STM32_DMA_NR_STREAMS];
+};
+
+static struct stm32_chan *to_stm32_chan(struct dma_chan *chan)
+{
+	return container_of(to_virt_chan(chan), struct stm32_chan, vc);
+}
+
+static struct stm32_desc *to_stm32_desc(struct virt_dma_desc *vd)
+{
+	return container_of(vd, struct stm32_desc, vd);
+}
+
+static struct stm32_dma *to_stm32_dma(struct dma_device *dev)
+{
+	return container_of(dev, struct stm32_dma, dev);
+}
+
+/* ------------------------------------------------------------------ */
+/* Stream registers */
+
+static uint32_t chan_read(struct stm32_chan *c, uint32_t off)
+{
+	return stm32_read(&c->dma->regs, off);
+}
+
+static void chan_write(struct stm32_chan *c, uint32_t off, uint32_t v)
+{
+	stm32_write(&c->dma->regs, off, v);
+}
+
+/* The stream's flags (unshifted STM32_DMA_*IF). */
+static uint32_t chan_flags(struct stm32_chan *c)
+{
+	return stm32_dma_flags_from_reg(c->id,
+					chan_read(c, stm32_dma_isr_offset(c->id)));
+}
+
+static void chan_clear_flags(struct stm32_chan *c, uint32_t flags)
+{
+	if (flags)
+		chan_write(c, stm32_dma_ifcr_offset(c->id),
+			   stm32_dma_flags_to_reg(c->id, flags));
+}
+
+static uint64_t mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/*
+ * Wait, bounded by the config's stop timeout, for EN to read 0 (the
+ * single or burst transfer in flight completes and the FIFO is flushed
+ * first: stm32h7-dma.md §2.3). Polls back to back for a few reads, then
+ * every 10 us as Linux does. Returns 0 or -ETIMEDOUT.
+ */
+static int chan_wait_stopped(struct stm32_chan *c, unsigned timeout_us)
+{
+	uint64_t deadline = 0;
+
+	for (unsigned i = 0;; i++) {
+		if (!(chan_read(c, STM32_DMA_SxCR(c->id)) & STM32_DMA_SxCR_EN))
+			return 0;
+		if (i < 16)
+			continue;
+		if (!deadline)
+			deadline = mono_us() + timeout_us;
+		else if (mono_us() >= deadline)
+			return -ETIMEDOUT;
+		nanosleep(&(struct timespec){ .tv_nsec = 10000 }, NULL);
+	}
+}
+
+/* Clear EN and wait. Returns 0 or -ETIMEDOUT (counted, channel wedged). */
+static int chan_disable(struct stm32_chan *c)
+{
+	uint32_t cr = chan_read(c, STM32_DMA_SxCR(c->id));
+	int r;
+
+	if (!(cr & STM32_DMA_SxCR_EN))
+		return 0;
+	chan_write(c, STM32_DMA_SxCR(c->id), cr & ~STM32_DMA_SxCR_EN);
+	r = chan_wait_stopped(c, c->dma->cfg.stop_timeout_us);
+	if (r < 0) {
+		c->stats.stop_timeouts++;
+		c->wedged = true;
+		log_err("stm32-dma: %s: stream %u: EN still reads 1 %u us after "
+			"disable", c->dma->dev.name, c->id,
+			c->dma->cfg.stop_timeout_us);
+	} else {
+		c->wedged = false;
+	}
+	return r;
+}
+
+/*
+ * Stop the stream as Linux's stm32_dma_stop(): interrupt enables off,
+ * EN cleared and waited for, leftover flags cleared.
+ */
+static int chan_stop(struct stm32_chan *c)
+{
+	uint32_t cr = chan_read(c, STM32_DMA_SxCR(c->id));
+	int r;
+
+	chan_write(c, STM32_DMA_SxCR(c->id), cr & ~STM32_DMA_SxCR_IRQ_MASK);
+	chan_write(c, STM32_DMA_SxFCR(c->id),
+		   chan_read(c, STM32_DMA_SxFCR(c->id)) & ~STM32_DMA_SxFCR_FEIE);
+	r = chan_disable(c);
+	chan_clear_flags(c, chan_flags(c));
+	return r;
+}
+
+/* Registers back to their reset values (the stream must be stopped). */
+static void chan_reset_regs(struct stm32_chan *c)
+{
+	if (chan_read(c, STM32_DMA_SxCR(c->id)) & STM32_DMA_SxCR_EN)
+		return;
+	chan_write(c, STM32_DMA_SxCR(c->id), 0);
+	chan_write(c, STM32_DMA_SxNDTR(c->id), 0);
+	chan_write(c, STM32_DMA_SxPAR(c->id), 0);
+	chan_write(c, STM32_DMA_SxM0AR(c->id), 0);
+	chan_write(c, STM32_DMA_SxM1AR(c->id), 0);
+	chan_write(c, STM32_DMA_SxFCR(c->id), STM32_DMA_SxFCR_RESET);
+	chan_clear_flags(c, STM32_DMA_FLAGS_ALL);
+}
+
+/* The DMAMUX1 channel of this stream gets request input @line (0: none). */
+static void chan_set_request(struct stm32_chan *c, unsigned line)
+{
+	struct stm32_dma *dma = c->dma;
+
+	if (!dma->has_mux)
+		return;
+	stm32_write(&dma->mux,
+		    STM32_DMAMUX_CxCR(stm32_dmamux_channel(dma->cfg.index, c->id)),
+		    STM32_FIELD_PREP(STM32_DMAMUX_CxCR_DMAREQ_ID, line));
+}
+
+/* Program segment @seg (CR written last with EN), as
+ * stm32_dma_start_transfer(). @ct selects the first DBM target. */
+static int chan_program(struct stm32_chan *c, const struct stm32_seg *seg,
+			uint32_t cr_extra)
+{
+	uint32_t cr = seg->cr | cr_extra;
+	int r;
+
+	r = chan_disable(c);
+	if (r < 0)
+		return r;
+	chan_write(c, STM32_DMA_SxCR(c->id), cr);
+	chan_write(c, STM32_DMA_SxPAR(c->id), seg->par);
+	chan_write(c, STM32_DMA_SxM0AR(c->id), seg->m0ar);
+	chan_write(c, STM32_DMA_SxFCR(c->id), seg->fcr);
+	chan_write(c, STM32_DMA_SxM1AR(c->id), seg->m1ar);
+	chan_write(c, STM32_DMA_SxNDTR(c->id), seg->ndtr);
+	chan_clear_flags(c, chan_flags(c));
+	chan_write(c, STM32_DMA_SxCR(c->id), cr | STM32_DMA_SxCR_EN);
+	c->stats.segments++;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Running descriptors */
+
+static void chan_start_next(struct stm32_chan *c);
+
+/* Give the running descriptor back with @result (NULL: success). */
+static void chan_complete(struct stm32_chan *c, const struct dmaengine_result *result)
+{
+	struct stm32_desc *d = c->desc;
+
+	c->desc = NULL;
+	c->state = STM32_CHAN_IDLE;
+	c->reconfig = false;
+	vchan_cookie_complete(&d->vd, result);
+}
+
+/* Program the period @p of cyclic @d (after a stop): M0AR = period p,
+ * M1AR = the next one in double-buffer mode, CT = 0. */
+static int chan_program_period(struct stm32_chan *c, unsigned p)
+{
+	struct stm32_desc *d = c->desc;
+
+	c->cur = p;
+	c->ct = false;
+	return chan_program(c, &d->segs[p], 0);
+}
+
+static void chan_fail(struct stm32_chan *c, enum dmaengine_tx_result result);
+
+/* Start the first issued descriptor if the stream is free. */
+static void chan_start_next(struct stm32_chan *c)
+{
+	struct virt_dma_desc *vd;
+	int r;
+
+	if (c->desc || c->wedged)
+		return;
+	vd = vchan_next_desc(&c->vc);
+	if (!vd)
+		return;
+	vchan_desc_take(vd);
+	c->desc = to_stm32_desc(vd);
+	c->cur = 0;
+	c->ct = false;
+	c->reconfig = false;
+	c->state = STM32_CHAN_RUNNING;
+	r = chan_program(c, &c->desc->segs[0], 0);
+	if (r < 0)
+		chan_fail(c, DMA_TRANS_ABORTED);
+}
+
+/* Bytes of the running descriptor not transferred yet. */
+static uint32_t chan_residue(struct stm32_chan *c)
+{
+	struct stm32_desc *d = c->desc;
+	const struct stm32_seg *seg = &d->segs[c->cur];
+	unsigned next = c->cur + 1;
+	uint64_t residue;
+	uint32_t ndtr;
+
+	if (c->state == STM32_CHAN_PAUSED) {
+		ndtr = c->saved_ndtr;
+	} else {
+		ndtr = STM32_FIELD_GET(STM32_DMA_SxNDTR_NDT,
+				       chan_read(c, STM32_DMA_SxNDTR(c->id)));
+		/* DBM already switched (its TC not handled yet): the current
+		 * period is done and the next one is whole. */
+		if (d->cyclic && d->nsegs > 1 && !c->reconfig &&
+		    !!(chan_read(c, STM32_DMA_SxCR(c->id)) & STM32_DMA_SxCR_CT) != c->ct) {
+			next = c->cur + 2;
+			ndtr = seg->ndtr;
+		}
+	}
+	residue = (uint64_t)ndtr << STM32_FIELD_GET(STM32_DMA_SxCR_PSIZE, seg->cr);
+	for (unsigned i = next; i < d->nsegs; i++)
+		residue += d->segs[i].len;
+	if (seg->burst_bytes && residue % seg->burst_bytes)
+		residue += seg->burst_bytes - residue % seg->burst_bytes;
+	if (residue > d->len)
+		residue = d->len;
+	return (uint32_t)residue;
+}
+
+/* Stop the stream after an error, give the descriptor back failed, reset
+ * the stream, start the next one. */
+static void chan_fail(struct stm32_chan *c, enum dmaengine_tx_result result)
+{
+	struct dmaengine_result res = { .result = result };
+
+	if (c->desc)
+		res.residue = chan_residue(c);
+	chan_stop(c);
+	chan_reset_regs(c);
+	if (c->desc)
+		chan_complete(c, &res);
+	c->state = STM32_CHAN_IDLE;
+	chan_start_next(c);
+}
+
+/* A TC of the running descriptor (the stream stopped, or in CIRC/DBM
+ * moved on). */
+static void chan_handle_tc(struct stm32_chan *c)
+{
+	struct stm32_desc *d = c->desc;
+
+	if (!d || c->state != STM32_CHAN_RUNNING)
+		return; /* the stop of a pause or of a terminate */
+	if (d->cyclic) {
+		unsigned next = (c->cur + 1) % d->nsegs;
+
+		vchan_cyclic_callback(&d->vd);
+		if (c->reconfig) {
+			/* The stream stopped at the end of the resumed period:
+			 * restore CIRC/DBM from the next period on. */
+			c->reconfig = false;
+			if (chan_program_period(c, next) < 0)
+				chan_fail(c, DMA_TRANS_ABORTED);
+			return;
+		}
+		c->cur = next;
+		c->ct = !c->ct;
+		if (d->nsegs > 2) {
+			/* The register of the period just done is idle now:
+			 * point it at the one after the new current. */
+			uint32_t addr = d->segs[(next + 1) % d->nsegs].m0ar;
+
+			chan_write(c, c->ct ? STM32_DMA_SxM0AR(c->id)
+					    : STM32_DMA_SxM1AR(c->id), addr);
+		}
+		return;
+	}
+	if (c->cur + 1 < d->nsegs) {
+		c->cur++;
+		if (chan_program(c, &d->segs[c->cur], 0) < 0)
+			chan_fail(c, DMA_TRANS_ABORTED);
+		return;
+	}
+	chan_complete(c, &(struct dmaengine_result){ DMA_TRANS_NOERROR, 0 });
+	chan_start_next(c);
+}
+
+/* Which port failed (the hardware does not say; see stm32_dma.h). */
+static enum dmaengine_tx_result guess_failed_port(struct stm32_chan *c, uint32_t fcr)
+{
+	const struct stm32_seg *seg = c->desc ? &c->desc->segs[c->cur] : NULL;
+	uint32_t dir, len;
+	uint64_t src, dst;
+
+	if (seg) {
+		dir = STM32_FIELD_GET(STM32_DMA_SxCR_DIR, seg->cr);
+		len = seg->len;
+		if (dir == STM32_DMA_DIR_M2P) {
+			src = seg->m0ar;
+			dst = seg->par;
+		} else {
+			src = seg->par;
+			dst = seg->m0ar;
+		}
+		if (!stm32_dma_addr_reachable(src, len))
+			return DMA_TRANS_READ_FAILED;
+		if (!stm32_dma_addr_reachable(dst, len))
+			return DMA_TRANS_WRITE_FAILED;
+	}
+	if ((fcr & STM32_DMA_SxFCR_DMDIS) &&
+	    STM32_FIELD_GET(STM32_DMA_SxFCR_FS, fcr) != STM32_DMA_FS_EMPTY)
+		return DMA_TRANS_WRITE_FAILED;
+	return DMA_TRANS_READ_FAILED;
+}
+
+/* Handle @flags (already read) of stream @c. Returns true if any. */
+static bool chan_service(struct stm32_chan *c, uint32_t flags)
+{
+	uint32_t cr, fcr;
+
+	if (!flags)
+		return false;
+	cr = chan_read(c, STM32_DMA_SxCR(c->id));
+	fcr = chan_read(c, STM32_DMA_SxFCR(c->id));
+	chan_clear_flags(c, flags);
+	if (flags & STM32_DMA_HTIF)
+		c->stats.ht++;
+	if (flags & STM32_DMA_TEIF)
+		c->stats.te++;
+	if (flags & STM32_DMA_DMEIF)
+		c->stats.dme++;
+	if (flags & STM32_DMA_FEIF)
+		c->stats.fe++;
+	if (c->state != STM32_CHAN_RUNNING)
+		return true; /* stale, or the stop of a pause: ignored */
+	if (flags & (STM32_DMA_TEIF | STM32_DMA_DMEIF)) {
+		log_warn("stm32-dma: %s: stream %u: %s error (CR 0x%08x FCR 0x%08x)",
+			 c->dma->dev.name, c->id,
+			 flags & STM32_DMA_TEIF ? "transfer" : "direct mode",
+			 cr, fcr);
+		chan_fail(c, flags & STM32_DMA_TEIF ? guess_failed_port(c, fcr)
+						    : DMA_TRANS_WRITE_FAILED);
+		return true;
+	}
+	if ((flags & STM32_DMA_FEIF) &&
+	    (!(fcr & STM32_DMA_SxFCR_DMDIS) ||
+	     (!(cr & STM32_DMA_SxCR_EN) && !(flags & STM32_DMA_TCIF)))) {
+		/* Direct mode lost an item, or hardware refused the FIFO
+		 * configuration and disabled the stream. */
+		log_warn("stm32-dma: %s: stream %u: FIFO error (CR 0x%08x FCR 0x%08x)",
+			 c->dma->dev.name, c->id, cr, fcr);
+		chan_fail(c, STM32_FIELD_GET(STM32_DMA_SxCR_DIR, cr) == STM32_DMA_DIR_M2P
+				     ? DMA_TRANS_READ_FAILED : DMA_TRANS_WRITE_FAILED);
+		return true;
+	}
+	if (flags & STM32_DMA_TCIF) {
+		c->stats.tc++;
+		chan_handle_tc(c);
+	}
+	return true;
+}
+
+/* ------------------------------------------------------------------ */
+/* Segment parameters (Linux stm32_dma_set_xfer_param and helpers) */
+
+static int width_code(uint32_t width)
+{
+	switch (width) {
+	case 1: return STM32_DMA_SIZE_BYTE;
+	case 2: return STM32_DMA_SIZE_HALFWORD;
+	case 4: return STM32_DMA_SIZE_WORD;
+	default: return -EINVAL;
+	}
+}
+
+static int burst_code(uint32_t burst)
+{
+	switch (burst) {
+	case 0:
+	case 1: return STM32_DMA_BURST_SINGLE;
+	case 4: return STM32_DMA_BURST_INCR4;
+	case 8: return STM32_DMA_BURST_INCR8;
+	case 16: return STM32_DMA_BURST_INCR16;
+	default: return -EINVAL;
+	}
+}
+
+/* Whole bursts of @burst beats of @width fill the threshold level: the
+ * FIFO threshold / memory burst table (stm32h7-dma.md §5). */
+static bool threshold_allows(uint32_t burst, unsigned fth, uint32_t width)
+{
+	uint32_t level = (fth + 1) * 4; /* bytes at the threshold */
+
+	if (burst * width > STM32_DMA_FIFO_SIZE)
+		return false;
+	return level % (burst * width) == 0;
+}
+
+/* Largest burst <= @max_burst that fits (0: single). As Linux, a burst
+ * needs the length to be a multiple of the threshold level (else bytes
+ * stick in the FIFO at the end); unlike Linux the address must be
+ * aligned to the burst too (a burst must not cross a 1 KiB boundary). */
+static uint32_t best_burst(uint32_t len, uint64_t addr, uint32_t max_burst,
+			   unsigned fth, uint32_t width)
+{
+	uint32_t burst = max_burst;
+
+	if (burst <= 1 || len % ((fth + 1) * 4) != 0)
+		return 0;
+	while (burst > 1 && (len < burst * width || !threshold_allows(burst, fth, width) ||
+			     addr % (burst * width) != 0))
+		burst /= 2;
+	return burst > 1 ? burst : 0;
+}
+
+/* Memory width: at most a word with threshold full, else a halfword;
+ * dividing the length; a byte for an unaligned address. */
+static uint32_t max_mem_width(uint32_t len, uint64_t addr, unsigned fth)
+{
+	uint32_t w = fth == STM32_DMA_FTH_FULL ? 4 : 2;
+
+	while (w > 1 && (len < w || len % w))
+		w /= 2;
+	if (addr & (w - 1))
+		w = 1;
+	return w;
+}
+
+/*
+ * A slave segment for @len bytes of memory at @maddr and the channel's
+ * peripheral. Returns 0 (filling *seg except NDTR/len) or -EINVAL.
+ */
+static int slave_seg_params(struct stm32_chan *c, enum dma_transfer_direction dir,
+			    uint32_t len, uint64_t maddr, struct stm32_seg *seg,
+			    uint32_t *ret_pwidth)
+{
+	const struct dma_slave_config *cfg = &c->cfg;
+	uint32_t pwidth, pmax, mwidth, pburst, mburst;
+	unsigned fth = c->feat.fifo_threshold;
+	uint64_t paddr;
+	int pcode, mcode, pb, mb;
+
+	if (dir == DMA_MEM_TO_DEV) {
+		pwidth = cfg->dst_addr_width;
+		pmax = cfg->dst_maxburst;
+		paddr = cfg->dst_addr;
+	} else {
+		pwidth = cfg->src_addr_width;
+		pmax = cfg->src_maxburst;
+		paddr = cfg->src_addr;
+	}
+	pcode = width_code(pwidth);
+	if (pcode < 0 || burst_code(pmax) < 0 || !paddr ||
+	    paddr % pwidth || len % pwidth)
+		return -EINVAL;
+	if (!stm32_dma_addr_reachable(paddr, pwidth))
+		return -EFAULT;
+	if (c->feat.direct) {
+		pburst = mburst = 0;
+		mwidth = pwidth;
+	} else {
+		pburst = best_burst(len, 0, pmax, fth, pwidth);
+		mwidth = max_mem_width(len, maddr, fth);
+		mburst = best_burst(len, maddr, STM32_DMA_MAX_BURST, fth, mwidth);
+	}
+	if (!pburst && !mburst)
+		mwidth = pwidth; /* direct mode: MSIZE is ignored, PSIZE used */
+	if (mwidth > pwidth && len % mwidth)
+		return -EINVAL;
+	mcode = width_code(mwidth);
+	pb = burst_code(pburst);
+	mb = burst_code(mburst);
+	seg->cr = STM32_FIELD_PREP(STM32_DMA_SxCR_DIR, dir == DMA_MEM_TO_DEV ?
+				   STM32_DMA_DIR_M2P : STM32_DMA_DIR_P2M) |
+		  STM32_FIELD_PREP(STM32_DMA_SxCR_PSIZE, pcode) |
+		  STM32_FIELD_PREP(STM32_DMA_SxCR_MSIZE, mcode) |
+		  STM32_FIELD_PREP(STM32_DMA_SxCR_PBURST, pb) |
+		  STM32_FIELD_PREP(STM32_DMA_SxCR_MBURST, mb) |
+		  STM32_FIELD_PREP(STM32_DMA_SxCR_PL, c->feat.priority) |
+		  STM32_DMA_SxCR_MINC | STM32_DMA_SxCR_TCIE | STM32_DMA_SxCR_TEIE;
+	if (!pburst && !mburst) {
+		/* Direct mode: DMEIE, no DMDIS/FEIE. */
+		seg->cr |= STM32_DMA_SxCR_DMEIE;
+		seg->fcr = STM32_FIELD_PREP(STM32_DMA_SxFCR_FTH, fth);
+	} else {
+		seg->fcr = STM32_FIELD_PREP(STM32_DMA_SxFCR_FTH, fth) |
+			   STM32_DMA_SxFCR_DMDIS | STM32_DMA_SxFCR_FEIE;
+	}
+	seg->par = (uint32_t)paddr;
+	seg->burst_bytes = mburst ? mburst * mwidth : 0;
+	*ret_pwidth = pwidth;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Descriptors */
+
+static void stm32_desc_free(struct virt_dma_desc *vd)
+{
+	struct stm32_desc *d = to_stm32_desc(vd);
+
+	if (d->segs && d->segs != &d->seg1)
+		free(d->segs);
+	d->segs = NULL;
+	d->nsegs = 0;
+}
+
+/* A descriptor with room for @nsegs segments, or NULL (*ret_err set). */
+static struct stm32_desc *desc_new(struct stm32_chan *c, unsigned nsegs, int *ret_err)
+{
+	struct virt_dma_desc *vd = vchan_desc_get(&c->vc);
+	struct stm32_desc *d;
+
+	if (!vd) {
+		*ret_err = -EBUSY;
+		return NULL;
+	}
+	d = to_stm32_desc(vd);
+	d->segs = nsegs == 1 ? &d->seg1 : calloc(nsegs, sizeof(*d->segs));
+	if (!d->segs) {
+		/* Back to the pool through the allocated list. */
+		vchan_tx_prep(&c->vc, vd, 0);
+		vd->tx.desc_free(&vd->tx);
+		*ret_err = -ENOMEM;
+		return NULL;
+	}
+	d->nsegs = nsegs;
+	return d;
+}
+
+static unsigned div_up(uint64_t a, uint64_t b)
+{
+	return (unsigned)((a + b - 1) / b);
+}
+
+static int stm32_prep_memcpy(struct dma_chan *chan, dma_addr_t dst, dma_addr_t src,
+			     size_t len, unsigned long flags,
+			     struct dma_async_tx_descriptor **ret_tx)
+{
+	struct stm32_chan *c = to_stm32_chan(chan);
+	const unsigned fth = STM32_DMA_FTH_FULL;
+	uint32_t burst, cr, fcr;
+	struct stm32_desc *d;
+	int err, bc;
+
+	if (!len || len > UINT32_MAX)
+		return -EINVAL;
+	if (!stm32_dma_addr_reachable(src, len) || !stm32_dma_addr_reachable(dst, len))
+		return -EFAULT;
+	/* Byte items, so NDTR counts bytes; a burst only when the whole
+	 * copy is a multiple of the threshold level and both sides are
+	 * aligned to it (burst chosen on the total, as Linux). */
+	burst = best_burst((uint32_t)len, src | dst, STM32_DMA_MAX_BURST, fth, 1);
+	bc = burst_code(burst);
+	cr = STM32_FIELD_PREP(STM32_DMA_SxCR_DIR, STM32_DMA_DIR_M2M) |
+	     STM32_FIELD_PREP(STM32_DMA_SxCR_PBURST, bc) |
+	     STM32_FIELD_PREP(STM32_DMA_SxCR_MBURST, bc) |
+	     STM32_DMA_SxCR_PINC | STM32_DMA_SxCR_MINC |
+	     STM32_DMA_SxCR_TCIE | STM32_DMA_SxCR_TEIE;
+	fcr = STM32_DMA_SxFCR_DMDIS | STM32_DMA_SxFCR_FEIE |
+	      STM32_FIELD_PREP(STM32_DMA_SxFCR_FTH, fth);
+	d = desc_new(c, div_up(len, STM32_DMA_MAX_SEG_ITEMS), &err);
+	if (!d)
+		return err;
+	d->dir = DMA_MEM_TO_MEM;
+	d->len = len;
+	for (unsigned i = 0; i < d->nsegs; i++) {
+		uint32_t off = i * STM32_DMA_MAX_SEG_ITEMS;
+		uint32_t n = (uint32_t)len - off < STM32_DMA_MAX_SEG_ITEMS
+				     ? (uint32_t)len - off : STM32_DMA_MAX_SEG_ITEMS;
+
+		d->segs[i] = (struct stm32_seg){
+			.len = n,
+			.cr = cr,
+			.fcr = fcr,
+			.ndtr = n,
+			.par = (uint32_t)src + off,
+			.m0ar = (uint32_t)dst + off,
+			.m1ar = (uint32_t)dst + off,
+			.burst_bytes = burst,
+		};
+	}
+	*ret_tx = vchan_tx_prep(&c->vc, &d->vd, flags);
+	return 0;
+}
+
+/* A slave channel can run: DMAMUX routes a request to it. */
+static int slave_ready(struct stm32_chan *c, enum dma_transfer_direction dir)
+{
+	if (dir != DMA_MEM_TO_DEV && dir != DMA_DEV_TO_MEM)
+		return -EINVAL;
+	if (!c->dma->has_mux || c->vc.chan.request_line <= 0)
+		return -EINVAL; /* no request input: the stream would never run */
+	return 0;
+}
+
+static int stm32_prep_slave_sg(struct dma_chan *chan, const dma_sg_t *sgl,
+			       unsigned sg_len, enum dma_transfer_direction dir,
+			       unsigned long flags,
+			       struct dma_async_tx_descriptor **ret_tx)
+{
+	struct stm32_chan *c = to_stm32_chan(chan);
+	struct stm32_seg proto;
+	struct stm32_desc *d;
+	unsigned nsegs = 0, k = 0;
+	uint32_t pwidth;
+	size_t total = 0;
+	int r;
+
+	r = slave_ready(c, dir);
+	if (r < 0)
+		return r;
+	if (!sgl || !sg_len)
+		return -EINVAL;
+	for (unsigned i = 0; i < sg_len; i++) {
+		if (!sgl[i].length || sgl[i].length > UINT32_MAX)
+			return -EINVAL;
+		if (!stm32_dma_addr_reachable(sgl[i].dma_addr, sgl[i].length))
+			return -EFAULT;
+		r = slave_seg_params(c, dir, (uint32_t)sgl[i].length, sgl[i].dma_addr,
+				     &proto, &pwidth);
+		if (r < 0)
+			return r;
+		nsegs += div_up(sgl[i].length / pwidth, STM32_DMA_MAX_SEG_ITEMS);
+		total += sgl[i].length;
+	}
+	d = desc_new(c, nsegs, &r);
+	if (!d)
+		return r;
+	d->dir = dir;
+	d->len = total;
+	for (unsigned i = 0; i < sg_len; i++) {
+		uint32_t items, done = 0;
+
+		slave_seg_params(c, dir, (uint32_t)sgl[i].length, sgl[i].dma_addr,
+				 &proto, &pwidth);
+		items = (uint32_t)(sgl[i].length / pwidth);
+		while (done < items) {
+			uint32_t n = items - done < STM32_DMA_MAX_SEG_ITEMS
+					     ? items - done : STM32_DMA_MAX_SEG_ITEMS;
+			struct stm32_seg *s = &d->segs[k++];
+
+			*s = proto;
+			s->ndtr = n;
+			s->len = n * pwidth;
+			s->m0ar = s->m1ar = (uint32_t)sgl[i].dma_addr + done * pwidth;
+			done += n;
+		}
+	}
+	*ret_tx = vchan_tx_prep(&c->vc, &d->vd, flags);
+	return 0;
+}
+
+static int stm32_prep_cyclic(struct dma_chan *chan, dma_addr_t buf, size_t buf_len,
+			     size_t period_len, enum dma_transfer_direction dir,
+			     unsigned long flags, struct dma_async_tx_descriptor **ret_tx)
+{
+	struct stm32_chan *c = to_stm32_chan(chan);
+	struct stm32_seg proto;
+	struct stm32_desc *d;
+	unsigned nper;
+	uint32_t pwidth;
+	int r;
+
+	r = slave_ready(c, dir);
+	if (r < 0)
+		return r;
+	if (!buf_len || !period_len || buf_len % period_len || buf_len > UINT32_MAX)
+		return -EINVAL;
+	if (!stm32_dma_addr_reachable(buf, buf_len))
+		return -EFAULT;
+	r = slave_seg_params(c, dir, (uint32_t)period_len, buf, &proto, &pwidth);
+	if (r < 0)
+		return r;
+	if (period_len / pwidth > STM32_DMA_MAX_SEG_ITEMS)
+		return -EINVAL; /* a circular period cannot be split */
+	nper = (unsigned)(buf_len / period_len);
+	/* Circular for one period, double buffer for several (Linux); a
+	 * half-transfer interrupt per period too (counted). */
+	proto.cr |= nper == 1 ? STM32_DMA_SxCR_CIRC : STM32_DMA_SxCR_DBM;
+	proto.cr |= STM32_DMA_SxCR_HTIE;
+	proto.cr &= ~(STM32_DMA_SxCR_CT | STM32_DMA_SxCR_PFCTRL);
+	d = desc_new(c, nper, &r);
+	if (!d)
+		return r;
+	d->dir = dir;
+	d->len = buf_len;
+	d->cyclic = true;
+	for (unsigned p = 0; p < nper; p++) {
+		struct stm32_seg *s = &d->segs[p];
+
+		*s = proto;
+		s->len = (uint32_t)period_len;
+		s->ndtr = (uint32_t)(period_len / pwidth);
+		s->m0ar = (uint32_t)(buf + p * period_len);
+		s->m1ar = (uint32_t)(buf + ((p + 1) % nper) * period_len);
+	}
+	*ret_tx = vchan_tx_prep(&c->vc, &d->vd, flags);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Channel ops */
+
+static void chan_feat_default(struct stm32_chan *c)
+{
+	c->feat = (struct stm32_dma_chan_config){
+		.fifo_threshold = STM32_DMA_FTH_FULL,
+		.priority = STM32_DMA_PL_LOW,
+	};
+}
+
+static int stm32_alloc_chan_resources(struct dma_chan *chan)
+{
+	struct stm32_chan *c = to_stm32_chan(chan);
+	struct stm32_dma *dma = c->dma;
+	int line = chan->request_line;
+	int r;
+
+	if (line > 0 && (!dma->has_mux || (unsigned)line >= dma->cfg.nr_requests ||
+			 (unsigned)line > STM32_FIELD_MAX(STM32_DMAMUX_CxCR_DMAREQ_ID)))
+		return -EINVAL;
+	r = vchan_pool_alloc(&c->vc, dma->cfg.nr_descs, sizeof(struct stm32_desc),
+			     offsetof(struct stm32_desc, vd));
+	if (r < 0)
+		return r;
+	dma_cookie_init(chan);
+	memset(&c->cfg, 0, sizeof(c->cfg));
+	chan_feat_default(c);
+	chan_stop(c);
+	chan_reset_regs(c);
+	chan_set_request(c, line > 0 ? (unsigned)line : 0);
+	c->state = STM32_CHAN_IDLE;
+	return r;
+}
+
+static void chan_drop_running(struct stm32_chan *c)
+{
+	if (c->desc) {
+		vchan_terminate_vdesc(&c->desc->vd);
+		c->desc = NULL;
+	}
+	c->state = STM32_CHAN_IDLE;
+	c->reconfig = false;
+}
+
+static void stm32_free_chan_resources(struct dma_chan *chan)
+{
+	struct stm32_chan *c = to_stm32_chan(chan);
+
+	chan_stop(c);
+	chan_reset_regs(c);
+	chan_set_request(c, 0);
+	chan_drop_running(c);
+	vchan_free_chan_resources(&c->vc);
+	vchan_pool_free(&c->vc);
+}
+
+static bool width_ok(enum dma_slave_buswidth w)
+{
+	return w == DMA_SLAVE_BUSWIDTH_UNDEFINED || w == 1 || w == 2 || w == 4;
+}
+
+static int stm32_config(struct dma_chan *chan, const struct dma_slave_config *cfg)
+{
+	struct stm32_chan *c = to_stm32_chan(chan);
+	const struct stm32_dma_chan_config *feat = cfg->peripheral_config;
+
+	if (!width_ok(cfg->src_addr_width) || !width_ok(cfg->dst_addr_width) ||
+	    burst_code(cfg->src_maxburst) < 0 || burst_code(cfg->dst_maxburst) < 0)
+		return -EINVAL;
+	if (feat) {
+		if (cfg->peripheral_size != sizeof(*feat) ||
+		    feat->fifo_threshold > STM32_DMA_FTH_FULL ||
+		    feat->priority > STM32_DMA_PL_VERY_HIGH)
+			return -EINVAL;
+		c->feat = *feat;
+	} else {
+		chan_feat_default(c);
+	}
+	c->cfg = *cfg;
+	c->cfg.peripheral_config = NULL;
+	c->cfg.peripheral_size = 0;
+	return 0;
+}
+
+static int stm32_pause(struct dma_chan *chan)
+{
+	struct stm32_chan *c = to_stm32_chan(chan);
+	struct stm32_desc *d;
+	uint32_t flags, cr;
+
+	/* A completion that is pending is handled first. */
+	if (c->state == STM32_CHAN_RUNNING)
+		chan_service(c, chan_flags(c));
+	if (c->state != STM32_CHAN_RUNNING || !c->desc)
+		return -EPERM;
+	d = c->desc;
+	if (chan_disable(c) < 0)
+		return -EBUSY;
+	flags = chan_flags(c);
+	if (flags & (STM32_DMA_TEIF | STM32_DMA_DMEIF)) {
+		chan_service(c, flags); /* failed while stopping */
+		return -EPERM;
+	}
+	chan_clear_flags(c, flags); /* the TC of the stop */
+	cr = chan_read(c, STM32_DMA_SxCR(c->id));
+	if (d->cyclic) {
+		/* Keep the mode in the saved CR; drop it in hardware so the
+		 * NDTR reload value is not corrupted (Linux). */
+		cr |= d->segs[c->cur].cr & (STM32_DMA_SxCR_CIRC | STM32_DMA_SxCR_DBM);
+		chan_write(c, STM32_DMA_SxCR(c->id),
+			   cr & ~(STM32_DMA_SxCR_CIRC | STM32_DMA_SxCR_DBM));
+	}
+	c->saved_cr = cr;
+	c->saved_ndtr = STM32_FIELD_GET(STM32_DMA_SxNDTR_NDT,
+					chan_read(c, STM32_DMA_SxNDTR(c->id)));
+	c->state = STM32_CHAN_PAUSED;
+	return 0;
+}
+
+static int stm32_resume(struct dma_chan *chan)
+{
+	struct stm32_chan *c = to_stm32_chan(chan);
+	struct stm32_desc *d = c->desc;
+	const struct stm32_seg *seg;
+	uint32_t cr, off, addr;
+
+	if (c->state != STM32_CHAN_PAUSED || !d)
+		return -EPERM;
+	cr = chan_read(c, STM32_DMA_SxCR(c->id));
+	if (cr & STM32_DMA_SxCR_EN)
+		return -EPERM;
+	c->state = STM32_CHAN_RUNNING;
+	seg = &d->segs[c->cur];
+	if (c->saved_ndtr == 0) {
+		/* It had finished the segment when it stopped. */
+		chan_handle_tc(c);
+		return 0;
+	}
+	off = (seg->ndtr - c->saved_ndtr)
+	      << STM32_FIELD_GET(STM32_DMA_SxCR_PSIZE, c->saved_cr);
+	chan_write(c, STM32_DMA_SxPAR(c->id),
+		   seg->par + ((c->saved_cr & STM32_DMA_SxCR_PINC) ? off : 0));
+	/* The current period's address (CT selects it in DBM). */
+	addr = d->cyclic ? d->segs[c->cur].m0ar : seg->m0ar;
+	if (!(c->saved_cr & STM32_DMA_SxCR_MINC))
+		off = 0;
+	chan_write(c, STM32_DMA_SxM0AR(c->id), addr + off);
+	chan_write(c, STM32_DMA_SxNDTR(c->id), c->saved_ndtr);
+	cr = c->saved_cr & ~STM32_DMA_SxCR_EN;
+	if (d->cyclic) {
+		/* Finish this period in normal mode from M0AR; the TC
+		 * restores CIRC/DBM (chan_handle_tc). */
+		cr &= ~(STM32_DMA_SxCR_CIRC | STM32_DMA_SxCR_DBM | STM32_DMA_SxCR_CT);
+		c->reconfig = true;
+	}
+	chan_write(c, STM32_DMA_SxCR(c->id), cr);
+	chan_clear_flags(c, chan_flags(c));
+	chan_write(c, STM32_DMA_SxCR(c->id), cr | STM32_DMA_SxCR_EN);
+	return 0;
+}
+
+static int stm32_terminate_all(struct dma_chan *chan)
+{
+	struct stm32_chan *c = to_stm32_chan(chan);
+
+	/* A stop that times out still ends the descriptors (the provider
+	 * contract); the stream stays wedged until a reset succeeds. */
+	chan_stop(c);
+	chan_drop_running(c);
+	vchan_terminate_all(&c->vc);
+	return 0;
+}
+
+static void stm32_synchronize(struct dma_chan *chan)
+{
+	struct stm32_chan *c = to_stm32_chan(chan);
+
+	/* The hardware must be stopped before the memory is reused. */
+	if (c->wedged && chan_wait_stopped(c, c->dma->cfg.stop_timeout_us * 10) == 0)
+		c->wedged = false;
+	vchan_synchronize(&c->vc);
+}
+
+static int stm32_reset(struct dma_chan *chan)
+{
+	struct stm32_chan *c = to_stm32_chan(chan);
+	int r;
+
+	r = chan_stop(c);
+	if (r < 0)
+		return -EIO;
+	chan_reset_regs(c);
+	if (!c->desc)
+		c->state = STM32_CHAN_IDLE;
+	chan_start_next(c);
+	return 0;
+}
+
+static enum dma_status stm32_tx_status(struct dma_chan *chan, dma_cookie_t cookie,
+				       struct dma_tx_state *state)
+{
+	struct stm32_chan *c = to_stm32_chan(chan);
+	enum dma_status status = dma_cookie_status(chan, cookie, state);
+	struct virt_dma_desc *vd;
+	uint32_t residue = 0;
+
+	if (status == DMA_COMPLETE)
+		return status;
+	if (c->desc && c->desc->vd.tx.cookie == cookie) {
+		residue = chan_residue(c);
+		if (c->state == STM32_CHAN_PAUSED)
+			status = DMA_PAUSED;
+	} else if ((vd = vchan_find_desc(&c->vc, cookie))) {
+		residue = (uint32_t)to_stm32_desc(vd)->len;
+	}
+	dma_set_residue(state, residue);
+	return status;
+}
+
+static void stm32_issue_pending(struct dma_chan *chan)
+{
+	struct stm32_chan *c = to_stm32_chan(chan);
+
+	if (vchan_issue_pending(&c->vc))
+		chan_start_next(c);
+}
+
+static void stm32_caps(struct dma_chan *chan, struct dma_slave_caps *caps)
+{
+	caps->cmd_pause = true;
+	caps->cmd_resume = true;
+}
+
+static void stm32_dma_free(struct stm32_dma *dma)
+{
+	for (unsigned i = 0; i < dma->nr_irq; i++)
+		if (dma->irq_uio[i] != dma->uio)
+			uio_device_unref(dma->irq_uio[i]);
+	uio_device_unref(dma->mux_uio);
+	uio_device_unref(dma->uio);
+	free(dma);
+}
+
+static void stm32_release(struct dma_device *dev)
+{
+	struct stm32_dma *dma = to_stm32_dma(dev);
+
+	for (unsigned i = 0; i < STM32_DMA_NR_STREAMS; i++) {
+		chan_stop(&dma->chans[i]);
+		chan_set_request(&dma->chans[i], 0);
+	}
+	stm32_dma_free(dma);
+}
+
+static const struct dma_device_ops stm32_dma_ops = {
+	.device_alloc_chan_resources = stm32_alloc_chan_resources,
+	.device_free_chan_resources = stm32_free_chan_resources,
+	.device_prep_dma_memcpy = stm32_prep_memcpy,
+	.device_prep_slave_sg = stm32_prep_slave_sg,
+	.device_prep_dma_cyclic = stm32_prep_cyclic,
+	.device_caps = stm32_caps,
+	.device_config = stm32_config,
+	.device_pause = stm32_pause,
+	.device_resume = stm32_resume,
+	.device_terminate_all = stm32_terminate_all,
+	.device_synchronize = stm32_synchronize,
+	.device_tx_status = stm32_tx_status,
+	.device_issue_pending = stm32_issue_pending,
+	.device_release = stm32_release,
+	.device_reset = stm32_reset,
+};
+
+/* ------------------------------------------------------------------ */
+/* Interrupts */
+
+int stm32_dma_irq_fds(const struct stm32_dma *dma, int *ret_fds, unsigned max)
+{
+	if (!dma || (max && !ret_fds))
+		return -EINVAL;
+	for (unsigned i = 0; i < dma->nr_irq && i < max; i++)
+		ret_fds[i] = uio_device_fd(dma->irq_uio[i]);
+	return (int)dma->nr_irq;
+}
+
+int stm32_dma_irq_handler(struct stm32_dma *dma)
+{
+	bool acked[STM32_MAX_IRQ_DEVS] = { false };
+	int r = 0, serviced = 0;
+
+	if (!dma)
+		return -EINVAL;
+	for (unsigned i = 0; i < dma->nr_irq; i++) {
+		uint32_t events;
+		int e = uio_irq_ack(dma->irq_uio[i], &events);
+
+		if (e == 0)
+			acked[i] = true;
+		else if (e != -EAGAIN && !r)
+			r = e;
+	}
+	/* Flags raised while servicing (a stop's TC, the next segment's
+	 * completion) are seen by the next pass; bounded. */
+	for (unsigned pass = 0; pass < 4; pass++) {
+		uint32_t isr[2] = {
+			stm32_read(&dma->regs, STM32_DMA_LISR),
+			stm32_read(&dma->regs, STM32_DMA_HISR),
+		};
+		bool any = false;
+
+		for (unsigned n = 0; n < STM32_DMA_NR_STREAMS; n++) {
+			uint32_t flags = stm32_dma_flags_from_reg(n, isr[n / 4]);
+
+			if (chan_service(&dma->chans[n], flags)) {
+				any = true;
+				serviced++;
+			}
+		}
+		if (!any)
+			break;
+	}
+	/* Flags are cleared: unmask the line(s). */
+	for (unsigned i = 0; i < dma->nr_irq; i++) {
+		if (acked[i]) {
+			int e = uio_irq_enable(dma->irq_uio[i]);
+
+			if (e < 0 && !r)
+				r = e;
+		}
+	}
+	return r < 0 ? r : serviced;
+}
+
+/* ------------------------------------------------------------------ */
+/* Creation */
+
+void stm32_dma_config_default(struct stm32_dma_config *cfg)
+{
+	*cfg = (struct stm32_dma_config){
+		.name = "dma1",
+		.index = 0,
+		.env = &uio_real_env,
+		.uio_name = "dma1",
+		.regs_map = 0,
+		.dmamux_uio_name = "dmamux1",
+		.dmamux_map = 0,
+		.mem2mem = true,
+		.nr_descs = 64,
+		.nr_requests = 128,
+		.stop_timeout_us = STM32_DMA_STOP_TIMEOUT_US,
+	};
+}
+
+/* Map @index of @dev as a register window of at least @need bytes. */
+static int map_window(struct stm32_dma *dma, struct uio_device *dev, unsigned index,
+		      size_t need, struct stm32_regs *ret)
+{
+	void *addr;
+	size_t len;
+	int r;
+
+	r = uio_device_map(dev, index, &addr, &len);
+	if (r < 0)
+		return r;
+	if (len < need)
+		return -ENXIO;
+	*ret = (struct stm32_regs){
+		.base = addr,
+		.len = len,
+		.ops = dma->cfg.mmio,
+		.ops_data = dma->cfg.mmio_data,
+	};
+	return 0;
+}
+
+/* Watch the IRQ of @dev if it has one. */
+static int add_irq(struct stm32_dma *dma, struct uio_device *dev)
+{
+	uint32_t events;
+	int r = uio_irq_ack(dev, &events);
+
+	if (r == -EIO)
+		return 0; /* no interrupt on this device */
+	if (r < 0 && r != -EAGAIN)
+		return r;
+	dma->irq_uio[dma->nr_irq++] = dev;
+	/* Start unmasked (a line masked by an earlier user stays masked
+	 * otherwise); -ENOSYS: nothing to unmask. */
+	r = uio_irq_enable(dev);
+	return r == -ENOSYS ? 0 : r;
+}
+
+int stm32_dma_create(const struct stm32_dma_config *cfg, struct stm32_dma **ret_dma)
+{
+	struct stm32_dma *dma;
+	int r;
+
+	if (!cfg || !ret_dma || !cfg->env || !cfg->uio_name || !cfg->name[0] ||
+	    !memchr(cfg->name, '\0', sizeof(cfg->name)) ||
+	    cfg->index >= STM32_DMA_NR_CONTROLLERS || cfg->nr_descs < 1 ||
+	    cfg->nr_requests < 1 || cfg->stop_timeout_us < 1)
+		return -EINVAL;
+	dma = calloc(1, sizeof(*dma));
+	if (!dma)
+		return -ENOMEM;
+	dma->cfg = *cfg;
+	for (unsigned i = 0; i < STM32_DMA_NR_STREAMS; i++)
+		dma->cfg.irq_uio_names[i] = NULL; /* not kept: caller's strings */
+
+	r = uio_device_new_by_name(cfg->env, cfg->uio_name, &dma->uio);
+	if (r < 0)
+		goto fail;
+	r = map_window(dma, dma->uio, cfg->regs_map, STM32_DMA_REGS_END, &dma->regs);
+	if (r < 0)
+		goto fail;
+	if (cfg->dmamux_uio_name) {
+		if (strcmp(cfg->dmamux_uio_name, cfg->uio_name) == 0)
+			dma->mux_uio = uio_device_ref(dma->uio);
+		else
+			r = uio_device_new_by_name(cfg->env, cfg->dmamux_uio_name,
+						   &dma->mux_uio);
+		if (r == 0)
+			r = map_window(dma, dma->mux_uio, cfg->dmamux_map,
+				       STM32_DMAMUX_CxCR(STM32_DMAMUX_NR_CHANNELS),
+				       &dma->mux);
+		if (r < 0)
+			goto fail;
+		dma->has_mux = true;
+	}
+	r = add_irq(dma, dma->uio);
+	for (unsigned i = 0; r == 0 && i < STM32_DMA_NR_STREAMS; i++) {
+		struct uio_device *dev;
+
+		if (!cfg->irq_uio_names[i])
+			continue;
+		r = uio_device_new_by_name(cfg->env, cfg->irq_uio_names[i], &dev);
+		if (r < 0)
+			break;
+		r = add_irq(dma, dev);
+		if (r < 0 || dma->irq_uio[dma->nr_irq - 1] != dev)
+			uio_device_unref(dev); /* failed, or has no IRQ */
+	}
+	if (r < 0)
+		goto fail;
+
+	dma_device_init(&dma->dev);
+	memcpy(dma->dev.name, cfg->name, sizeof(dma->dev.name));
+	dma->dev.ops = &stm32_dma_ops;
+	if (cfg->mem2mem)
+		dma_cap_set(DMA_MEMCPY, &dma->dev.cap_mask);
+	dma_cap_set(DMA_SLAVE, &dma->dev.cap_mask);
+	dma_cap_set(DMA_CYCLIC, &dma->dev.cap_mask);
+	dma_cap_set(DMA_PRIVATE, &dma->dev.cap_mask);
+	dma->dev.src_addr_widths = dma->dev.dst_addr_widths =
+		(1u << 1) | (1u << 2) | (1u << 4);
+	dma->dev.directions = (1u << DMA_MEM_TO_DEV) | (1u << DMA_DEV_TO_MEM);
+	if (cfg->mem2mem)
+		dma->dev.directions |= 1u << DMA_MEM_TO_MEM;
+	dma->dev.min_burst = 1;
+	dma->dev.max_burst = STM32_DMA_MAX_BURST;
+	dma->dev.residue_granularity = DMA_RESIDUE_GRANULARITY_BURST;
+
+	for (unsigned i = 0; i < STM32_DMA_NR_STREAMS; i++) {
+		struct stm32_chan *c = &dma->chans[i];
+
+		c->dma = dma;
+		c->id = i;
+		c->vc.desc_free = stm32_desc_free;
+		chan_feat_default(c);
+		vchan_init(&c->vc, &dma->dev);
+		/* Probe: every stream stopped and reset, its DMAMUX channel
+		 * routed nowhere (Linux zeroes CxCR at probe). */
+		chan_stop(c);
+		chan_reset_regs(c);
+		chan_set_request(c, 0);
+	}
+	r = dma_async_device_register(&dma->dev);
+	if (r < 0)
+		goto fail;
+	*ret_dma = dma;
+	return 0;
+
+fail:
+	stm32_dma_free(dma);
+	return r;
+}
+
+void stm32_dma_remove(struct stm32_dma *dma)
+{
+	if (dma)
+		dma_async_device_unregister(&dma->dev);
+}
+
+struct dma_device *stm32_dma_device(struct stm32_dma *dma)
+{
+	return dma ? &dma->dev : NULL;
+}
+
+struct dma_chan *stm32_dma_chan(struct stm32_dma *dma, unsigned stream)
+{
+	if (!dma || stream >= STM32_DMA_NR_STREAMS)
+		return NULL;
+	return &dma->chans[stream].vc.chan;
+}
+
+int stm32_dma_chan_stats(const struct stm32_dma *dma, unsigned stream,
+			 struct stm32_chan_stats *ret_stats)
+{
+	if (!dma || stream >= STM32_DMA_NR_STREAMS || !ret_stats)
+		return -EINVAL;
+	*ret_stats = dma->chans[stream].stats;
+	return 0;
+}

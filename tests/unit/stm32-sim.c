@@ -1,0 +1,1131 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The STM32 DMA simulator (stm32-sim.h). Each stream is a small state
+ * machine: idle, active (EN = 1, moving data), stopping (EN written 0,
+ * still reads 1 until the in-flight work and the FIFO flush are done).
+ */
+#include "stm32-sim.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "stm32_dma_mem.h"
+#include "stm32_dma_regs.h"
+
+#define SIM_MAX_OPENS 32
+#define SIM_MAX_MAPS 32
+#define SIM_MAX_REGIONS 8
+#define SIM_MAX_ERRS 8
+
+struct sim_stream {
+	uint32_t cr, ndtr, par, m0ar, m1ar, fcr; /* as programmed / current */
+	bool active, stopping;
+	unsigned stop_left;
+	uint32_t ndt_reload;
+	uint32_t p_off, m_off;		/* internal pointers (from the bases) */
+	uint8_t fifo[STM32_DMA_FIFO_SIZE];
+	unsigned lvl;
+	uint64_t m_done;		/* memory-port bytes this cycle */
+	bool ht_done;
+	bool stall, stuck;
+	unsigned fail;			/* armed one-shot error kind */
+	unsigned starts;
+	uint32_t last_ndtr, last_cr;
+};
+
+struct sim_ctrl {
+	uint32_t isr[2];
+	struct sim_stream s[STM32_DMA_NR_STREAMS];
+	bool line;
+	unsigned irqs;
+	unsigned uio;
+};
+
+struct sim_region {
+	uint64_t base, size;
+	uint8_t *mem;
+	bool dma_ok;
+	bool owned;
+};
+
+struct sim_err {
+	uint64_t base, len;
+	unsigned kinds;
+};
+
+struct sim_fifo {
+	uint8_t *data;
+	size_t head, lvl;
+};
+
+struct sim_open {
+	int fd;
+	unsigned num;
+};
+
+struct sim_map {
+	uint8_t *addr;		/* as mmap returned it */
+	size_t len;
+	unsigned num;
+};
+
+struct stm32_sim {
+	struct uio_fake *fake;
+	const struct uio_env *fenv;
+	struct uio_ops ops;
+	struct uio_env env;
+	struct sim_ctrl ctrl[2];
+	uint32_t mux_ccr[STM32_DMAMUX_NR_CHANNELS];
+	uint32_t mux_rgcr[STM32_DMAMUX_NR_REQGEN];
+	struct sim_region regions[SIM_MAX_REGIONS];
+	unsigned nr_regions;
+	struct sim_err errs[SIM_MAX_ERRS];
+	struct sim_fifo fifos[STM32_SIM_NR_LINES];
+	struct sim_open opens[SIM_MAX_OPENS];
+	struct sim_map maps[SIM_MAX_MAPS];
+	unsigned fail_next;
+	uint64_t rate, last_ns, credit;
+	unsigned stop_delay;
+};
+
+/* Block offsets inside each device's map (page 0x40020000 on the H7). */
+static const uint32_t block_off[3] = { 0x000, 0x400, 0x800 };
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* ------------------------------------------------------------------ */
+/* UIO ops wrappers: learn which device each fd and mapping belongs to */
+
+static int sim_open(void *data, const char *path)
+{
+	struct stm32_sim *sim = data;
+	const char *base = strrchr(path, '/');
+	unsigned num;
+	int fd;
+
+	fd = sim->fenv->ops->open(sim->fenv->ops_data, path);
+	if (fd < 0)
+		return fd;
+	base = base ? base + 1 : path;
+	if (sscanf(base, "uio%u", &num) != 1)
+		num = ~0u;
+	for (unsigned i = 0; i < SIM_MAX_OPENS; i++) {
+		if (sim->opens[i].fd < 0) {
+			sim->opens[i] = (struct sim_open){ fd, num };
+			return fd;
+		}
+	}
+	abort();
+}
+
+static void sim_close(void *data, int fd)
+{
+	struct stm32_sim *sim = data;
+
+	for (unsigned i = 0; i < SIM_MAX_OPENS; i++)
+		if (sim->opens[i].fd == fd)
+			sim->opens[i].fd = -1;
+	sim->fenv->ops->close(sim->fenv->ops_data, fd);
+}
+
+static int sim_mmap(void *data, int fd, size_t len, off_t offset, void **ret_addr)
+{
+	struct stm32_sim *sim = data;
+	unsigned num = ~0u;
+	void *p;
+	int r;
+
+	r = sim->fenv->ops->mmap(sim->fenv->ops_data, fd, len, offset, &p);
+	if (r < 0)
+		return r;
+	for (unsigned i = 0; i < SIM_MAX_OPENS; i++)
+		if (sim->opens[i].fd == fd)
+			num = sim->opens[i].num;
+	for (unsigned i = 0; i < SIM_MAX_MAPS; i++) {
+		if (!sim->maps[i].addr) {
+			sim->maps[i] = (struct sim_map){ p, len, num };
+			*ret_addr = p;
+			return 0;
+		}
+	}
+	abort();
+}
+
+static int sim_munmap(void *data, void *addr, size_t len)
+{
+	struct stm32_sim *sim = data;
+
+	for (unsigned i = 0; i < SIM_MAX_MAPS; i++)
+		if (sim->maps[i].addr == addr)
+			sim->maps[i].addr = NULL;
+	return sim->fenv->ops->munmap(sim->fenv->ops_data, addr, len);
+}
+
+static int sim_read_irq(void *data, int fd, uint32_t *ret)
+{
+	struct stm32_sim *sim = data;
+
+	return sim->fenv->ops->read_irq(sim->fenv->ops_data, fd, ret);
+}
+
+static int sim_enable_irq(void *data, int fd, bool enable)
+{
+	struct stm32_sim *sim = data;
+
+	return sim->fenv->ops->enable_irq(sim->fenv->ops_data, fd, enable);
+}
+
+static int sim_read_attr(void *data, const char *path, char *buf, size_t size)
+{
+	struct stm32_sim *sim = data;
+
+	return sim->fenv->ops->read_attr(sim->fenv->ops_data, path, buf, size);
+}
+
+static int sim_pci_intx(void *data, const char *path, bool enable)
+{
+	struct stm32_sim *sim = data;
+
+	return sim->fenv->ops->pci_intx(sim->fenv->ops_data, path, enable);
+}
+
+static int sim_enumerate(void *data, const char *dir, struct uio_dev_id *ids, size_t max)
+{
+	struct stm32_sim *sim = data;
+
+	return sim->fenv->ops->enumerate(sim->fenv->ops_data, dir, ids, max);
+}
+
+/* ------------------------------------------------------------------ */
+/* Memory and peripherals */
+
+static struct sim_region *region_of(struct stm32_sim *sim, uint64_t addr, size_t len)
+{
+	for (unsigned i = 0; i < sim->nr_regions; i++) {
+		struct sim_region *r = &sim->regions[i];
+
+		if (addr >= r->base && len <= r->size && addr - r->base <= r->size - len)
+			return r;
+	}
+	return NULL;
+}
+
+static bool in_err_range(struct stm32_sim *sim, uint64_t addr, size_t len, unsigned kind)
+{
+	for (unsigned i = 0; i < SIM_MAX_ERRS; i++) {
+		struct sim_err *e = &sim->errs[i];
+
+		if (e->len && (e->kinds & kind) && addr < e->base + e->len &&
+		    addr + len > e->base)
+			return true;
+	}
+	return false;
+}
+
+/* The request line whose FIFO data register is at @addr, or -1. */
+static int periph_line(uint64_t addr)
+{
+	if (addr < STM32_SIM_PERIPH_BASE ||
+	    addr >= STM32_SIM_PERIPH_BASE + 4ull * STM32_SIM_NR_LINES)
+		return -1;
+	return (int)((addr - STM32_SIM_PERIPH_BASE) / 4);
+}
+
+static struct sim_fifo *fifo_get(struct stm32_sim *sim, unsigned line)
+{
+	struct sim_fifo *f = &sim->fifos[line];
+
+	if (!f->data)
+		f->data = calloc(1, STM32_SIM_FIFO_SIZE);
+	return f->data ? f : NULL;
+}
+
+static size_t fifo_put(struct sim_fifo *f, const uint8_t *p, size_t len)
+{
+	size_t n = 0;
+
+	while (n < len && f->lvl < STM32_SIM_FIFO_SIZE) {
+		f->data[(f->head + f->lvl) % STM32_SIM_FIFO_SIZE] = p[n++];
+		f->lvl++;
+	}
+	return n;
+}
+
+static size_t fifo_take(struct sim_fifo *f, uint8_t *p, size_t len)
+{
+	size_t n = 0;
+
+	while (n < len && f->lvl) {
+		p[n++] = f->data[f->head];
+		f->head = (f->head + 1) % STM32_SIM_FIFO_SIZE;
+		f->lvl--;
+	}
+	return n;
+}
+
+/*
+ * One bus access of the DMA masters: @len bytes at @addr. Returns 0, or
+ * -1 for a bus error (nothing moved). Peripheral FIFO registers pop/push.
+ */
+static int bus_access(struct stm32_sim *sim, struct sim_stream *s, uint64_t addr,
+		      uint8_t *buf, size_t len, unsigned kind)
+{
+	struct sim_region *r;
+	int line;
+
+	if (s->fail & kind) {
+		s->fail = 0;
+		return -1;
+	}
+	if (in_err_range(sim, addr, len, kind))
+		return -1;
+	line = periph_line(addr);
+	if (line >= 0) {
+		struct sim_fifo *f = fifo_get(sim, (unsigned)line);
+
+		if (!f)
+			return -1;
+		if (kind == STM32_SIM_READ)
+			return fifo_take(f, buf, len) == len ? 0 : -1;
+		return fifo_put(f, buf, len) == len ? 0 : -1;
+	}
+	r = region_of(sim, addr, len);
+	if (!r || !r->dma_ok)
+		return -1;
+	if (kind == STM32_SIM_READ)
+		memcpy(buf, r->mem + (addr - r->base), len);
+	else
+		memcpy(r->mem + (addr - r->base), buf, len);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Flags and the interrupt line */
+
+static uint32_t stream_flags(struct sim_ctrl *c, unsigned n)
+{
+	return stm32_dma_flags_from_reg(n, c->isr[n / 4]);
+}
+
+static void set_flags(struct sim_ctrl *c, unsigned n, uint32_t flags)
+{
+	c->isr[n / 4] |= stm32_dma_flags_to_reg(n, flags);
+}
+
+static bool irq_level(struct sim_ctrl *c)
+{
+	for (unsigned n = 0; n < STM32_DMA_NR_STREAMS; n++) {
+		struct sim_stream *s = &c->s[n];
+		uint32_t f = stream_flags(c, n);
+
+		if (((f & STM32_DMA_TCIF) && (s->cr & STM32_DMA_SxCR_TCIE)) ||
+		    ((f & STM32_DMA_HTIF) && (s->cr & STM32_DMA_SxCR_HTIE)) ||
+		    ((f & STM32_DMA_TEIF) && (s->cr & STM32_DMA_SxCR_TEIE)) ||
+		    ((f & STM32_DMA_DMEIF) && (s->cr & STM32_DMA_SxCR_DMEIE)) ||
+		    ((f & STM32_DMA_FEIF) && (s->fcr & STM32_DMA_SxFCR_FEIE)))
+			return true;
+	}
+	return false;
+}
+
+/* Raise the controller's UIO interrupt on a rising level. Returns true
+ * if it did. */
+static bool update_irq(struct stm32_sim *sim, unsigned ci)
+{
+	struct sim_ctrl *c = &sim->ctrl[ci];
+	bool level = irq_level(c), raised = level && !c->line;
+
+	if (raised) {
+		c->irqs++;
+		uio_fake_raise_irq(sim->fake, c->uio);
+	}
+	c->line = level;
+	return raised;
+}
+
+/* ------------------------------------------------------------------ */
+/* The engine */
+
+static unsigned burst_beats(uint32_t code)
+{
+	static const unsigned beats[4] = { 1, 4, 8, 16 };
+
+	return beats[code & 3];
+}
+
+static bool fifo_mode(const struct sim_stream *s)
+{
+	return (s->fcr & STM32_DMA_SxFCR_DMDIS) ||
+	       STM32_FIELD_GET(STM32_DMA_SxCR_DIR, s->cr) == STM32_DMA_DIR_M2M;
+}
+
+static unsigned psize(const struct sim_stream *s)
+{
+	return 1u << STM32_FIELD_GET(STM32_DMA_SxCR_PSIZE, s->cr);
+}
+
+static unsigned msize(const struct sim_stream *s)
+{
+	return fifo_mode(s) ? 1u << STM32_FIELD_GET(STM32_DMA_SxCR_MSIZE, s->cr) : psize(s);
+}
+
+static uint32_t mem_base(const struct sim_stream *s)
+{
+	return (s->cr & STM32_DMA_SxCR_DBM) && (s->cr & STM32_DMA_SxCR_CT) ? s->m1ar : s->m0ar;
+}
+
+static void bus_error(struct stm32_sim *sim, unsigned ci, unsigned n)
+{
+	struct sim_stream *s = &sim->ctrl[ci].s[n];
+
+	set_flags(&sim->ctrl[ci], n, STM32_DMA_TEIF);
+	s->active = s->stopping = false;
+}
+
+/* Write the FIFO's bytes to memory (flush at stop or end). -1: bus error. */
+static int flush_fifo(struct stm32_sim *sim, struct sim_stream *s)
+{
+	while (s->lvl) {
+		unsigned w = msize(s) <= s->lvl ? msize(s) : 1;
+
+		if (bus_access(sim, s, (uint64_t)mem_base(s) + s->m_off, s->fifo, w,
+			       STM32_SIM_WRITE) < 0)
+			return -1;
+		memmove(s->fifo, s->fifo + w, s->lvl - w);
+		s->lvl -= w;
+		s->m_done += w;
+		if (s->cr & STM32_DMA_SxCR_MINC)
+			s->m_off += w;
+	}
+	return 0;
+}
+
+static bool request(struct stm32_sim *sim, unsigned ci, unsigned n, unsigned need, bool in)
+{
+	unsigned line = STM32_FIELD_GET(STM32_DMAMUX_CxCR_DMAREQ_ID,
+					sim->mux_ccr[stm32_dmamux_channel(ci, n)]);
+	struct sim_fifo *f;
+
+	if (!line || line >= STM32_SIM_NR_LINES)
+		return false;
+	f = fifo_get(sim, line);
+	if (!f)
+		return false;
+	return in ? f->lvl >= need : STM32_SIM_FIFO_SIZE - f->lvl >= need;
+}
+
+static void stop_done(struct stm32_sim *sim, unsigned ci, unsigned n)
+{
+	struct sim_stream *s = &sim->ctrl[ci].s[n];
+	unsigned dir = STM32_FIELD_GET(STM32_DMA_SxCR_DIR, s->cr);
+
+	if (dir != STM32_DMA_DIR_M2P && flush_fifo(sim, s) < 0) {
+		bus_error(sim, ci, n);
+		return;
+	}
+	s->lvl = 0; /* memory-to-peripheral: data not sent is dropped */
+	s->active = s->stopping = false;
+	s->stall = false;
+	set_flags(&sim->ctrl[ci], n, STM32_DMA_TCIF);
+}
+
+/* One bus slot of an active stream. Returns peripheral-port bytes moved
+ * (or 1 for any other progress), 0 if it could not move. */
+static size_t stream_slot(struct stm32_sim *sim, unsigned ci, unsigned n)
+{
+	struct sim_ctrl *c = &sim->ctrl[ci];
+	struct sim_stream *s = &c->s[n];
+	unsigned dir = STM32_FIELD_GET(STM32_DMA_SxCR_DIR, s->cr);
+	unsigned psz = psize(s), msz = msize(s);
+	unsigned cap = fifo_mode(s) ? STM32_DMA_FIFO_SIZE : psz;
+	unsigned thr = (STM32_FIELD_GET(STM32_DMA_SxFCR_FTH, s->fcr) + 1) * 4;
+	unsigned pbeats = fifo_mode(s) ? burst_beats(STM32_FIELD_GET(STM32_DMA_SxCR_PBURST, s->cr)) : 1;
+	unsigned mbeats = fifo_mode(s) ? burst_beats(STM32_FIELD_GET(STM32_DMA_SxCR_MBURST, s->cr)) : 1;
+	uint32_t pstep = (s->cr & STM32_DMA_SxCR_PINC)
+				 ? ((s->cr & STM32_DMA_SxCR_PINCOS) ? 4 : psz) : 0;
+	uint64_t total = (uint64_t)s->ndt_reload * psz;
+	size_t moved = 0;
+	bool progress = false;
+
+	if (!s->active)
+		return 0;
+	if (s->stopping) {
+		if (!s->stuck && --s->stop_left == 0)
+			stop_done(sim, ci, n);
+		return 1;
+	}
+	if (s->stall)
+		return 0;
+
+	if (dir == STM32_DMA_DIR_P2M || dir == STM32_DMA_DIR_M2M) {
+		/* Peripheral port: read items into the FIFO. */
+		for (unsigned b = 0; b < pbeats && s->ndtr && cap - s->lvl >= psz; b++) {
+			if (dir == STM32_DMA_DIR_P2M && !request(sim, ci, n, psz, true))
+				break;
+			if (bus_access(sim, s, (uint64_t)s->par + s->p_off, s->fifo + s->lvl, psz,
+				       STM32_SIM_READ) < 0) {
+				bus_error(sim, ci, n);
+				return 1;
+			}
+			s->lvl += psz;
+			s->ndtr--;
+			s->p_off += pstep;
+			moved += psz;
+		}
+		/* Memory port: drain at the threshold (direct: at once), and
+		 * everything at the end. */
+		if (s->lvl && (!fifo_mode(s) || s->lvl >= thr || !s->ndtr)) {
+			for (unsigned b = 0; b < mbeats && s->lvl >= msz; b++) {
+				if (bus_access(sim, s, (uint64_t)mem_base(s) + s->m_off, s->fifo, msz,
+					       STM32_SIM_WRITE) < 0) {
+					bus_error(sim, ci, n);
+					return 1;
+				}
+				memmove(s->fifo, s->fifo + msz, s->lvl - msz);
+				s->lvl -= msz;
+				s->m_done += msz;
+				if (s->cr & STM32_DMA_SxCR_MINC)
+					s->m_off += msz;
+				progress = true;
+			}
+			if (!s->ndtr && s->lvl && s->lvl < msz) {
+				if (flush_fifo(sim, s) < 0) {
+					bus_error(sim, ci, n);
+					return 1;
+				}
+				progress = true;
+			}
+		}
+		if (!s->ht_done && s->m_done * 2 >= total) {
+			s->ht_done = true;
+			set_flags(c, n, STM32_DMA_HTIF);
+		}
+		if (!s->ndtr && !s->lvl)
+			goto cycle_end;
+	} else if (dir == STM32_DMA_DIR_M2P) {
+		/* Memory port: prefetch into the FIFO. */
+		for (unsigned b = 0; b < mbeats && s->m_done < total && cap - s->lvl >= msz; b++) {
+			unsigned w = total - s->m_done < msz ? (unsigned)(total - s->m_done) : msz;
+
+			if (bus_access(sim, s, (uint64_t)mem_base(s) + s->m_off, s->fifo + s->lvl, w,
+				       STM32_SIM_READ) < 0) {
+				bus_error(sim, ci, n);
+				return 1;
+			}
+			s->lvl += w;
+			s->m_done += w;
+			if (s->cr & STM32_DMA_SxCR_MINC)
+				s->m_off += w;
+			progress = true;
+		}
+		/* Peripheral port: serve the requests. */
+		for (unsigned b = 0; b < pbeats && s->ndtr && s->lvl >= psz; b++) {
+			if (!request(sim, ci, n, psz, false))
+				break;
+			if (bus_access(sim, s, (uint64_t)s->par + s->p_off, s->fifo, psz,
+				       STM32_SIM_WRITE) < 0) {
+				bus_error(sim, ci, n);
+				return 1;
+			}
+			memmove(s->fifo, s->fifo + psz, s->lvl - psz);
+			s->lvl -= psz;
+			s->ndtr--;
+			s->p_off += pstep;
+			moved += psz;
+		}
+		if (!s->ht_done && (uint64_t)(s->ndt_reload - s->ndtr) * 2 >= s->ndt_reload) {
+			s->ht_done = true;
+			set_flags(c, n, STM32_DMA_HTIF);
+		}
+		if (!s->ndtr)
+			goto cycle_end;
+	} else {
+		bus_error(sim, ci, n); /* DIR 11: reserved */
+		return 1;
+	}
+	return moved ? moved : progress;
+
+cycle_end:
+	set_flags(c, n, STM32_DMA_TCIF);
+	if (s->cr & (STM32_DMA_SxCR_CIRC | STM32_DMA_SxCR_DBM)) {
+		s->ndtr = s->ndt_reload;
+		s->p_off = s->m_off = 0;
+		s->m_done = 0;
+		s->ht_done = false;
+		if (s->cr & STM32_DMA_SxCR_DBM)
+			s->cr ^= STM32_DMA_SxCR_CT;
+	} else {
+		s->active = false;
+	}
+	return moved ? moved : 1;
+}
+
+size_t stm32_sim_step(struct stm32_sim *sim, size_t budget)
+{
+	size_t total = 0;
+
+	while (total < budget) {
+		size_t pass = 0;
+
+		/* Priority: PL high first, then DMA1 before DMA2, then the
+		 * lower stream. */
+		for (int pl = 3; pl >= 0; pl--) {
+			for (unsigned ci = 0; ci < 2; ci++) {
+				for (unsigned n = 0; n < STM32_DMA_NR_STREAMS; n++) {
+					struct sim_stream *s = &sim->ctrl[ci].s[n];
+
+					if (!s->active ||
+					    STM32_FIELD_GET(STM32_DMA_SxCR_PL, s->cr) != (unsigned)pl)
+						continue;
+					pass += stream_slot(sim, ci, n);
+				}
+			}
+		}
+		total += pass;
+		/* An interrupt preempts the bus: return so that the caller
+		 * services it before the next slot (an interrupt latency
+		 * shorter than a period, as a driver needs for DBM). */
+		if ((update_irq(sim, 0) | update_irq(sim, 1)) || !pass)
+			break;
+	}
+	return total;
+}
+
+size_t stm32_sim_run(struct stm32_sim *sim)
+{
+	uint64_t now = now_ns();
+	size_t budget;
+
+	if (!sim->rate) {
+		sim->last_ns = now;
+		return stm32_sim_step(sim, SIZE_MAX);
+	}
+	if (!sim->last_ns)
+		sim->last_ns = now;
+	sim->credit += (now - sim->last_ns) * sim->rate / 1000000000ull;
+	if (sim->credit > sim->rate / 10)
+		sim->credit = sim->rate / 10;
+	sim->last_ns = now;
+	budget = (size_t)sim->credit;
+	if (!budget)
+		return 0;
+	budget = stm32_sim_step(sim, budget);
+	sim->credit -= budget < sim->credit ? budget : sim->credit;
+	return budget;
+}
+
+void stm32_sim_set_rate(struct stm32_sim *sim, uint64_t bytes_per_sec)
+{
+	sim->rate = bytes_per_sec;
+	sim->credit = 0;
+	sim->last_ns = 0;
+}
+
+void stm32_sim_set_stop_delay(struct stm32_sim *sim, unsigned accesses)
+{
+	sim->stop_delay = accesses ? accesses : 1;
+}
+
+/* ------------------------------------------------------------------ */
+/* Registers */
+
+/* FIFO threshold vs memory burst (stm32h7-dma.md §5). */
+static bool fifo_config_ok(const struct sim_stream *s)
+{
+	unsigned msz = 1u << STM32_FIELD_GET(STM32_DMA_SxCR_MSIZE, s->cr);
+	unsigned beats = burst_beats(STM32_FIELD_GET(STM32_DMA_SxCR_MBURST, s->cr));
+	unsigned psz = psize(s);
+	unsigned pbeats = burst_beats(STM32_FIELD_GET(STM32_DMA_SxCR_PBURST, s->cr));
+	unsigned fth = STM32_FIELD_GET(STM32_DMA_SxFCR_FTH, s->fcr);
+	unsigned level = (fth + 1) * 4;
+
+	if (beats * msz > STM32_DMA_FIFO_SIZE || pbeats * psz > STM32_DMA_FIFO_SIZE)
+		return false;
+	if (beats > 1 && level % (beats * msz))
+		return false;
+	if (pbeats * psz == STM32_DMA_FIFO_SIZE && fth == STM32_DMA_FTH_3QUARTERS)
+		return false;
+	return true;
+}
+
+static void stream_enable(struct stm32_sim *sim, unsigned ci, unsigned n)
+{
+	struct sim_ctrl *c = &sim->ctrl[ci];
+	struct sim_stream *s = &c->s[n];
+	unsigned dir = STM32_FIELD_GET(STM32_DMA_SxCR_DIR, s->cr);
+
+	s->starts++;
+	s->last_ndtr = s->ndtr;
+	s->last_cr = s->cr;
+	if (fifo_mode(s) && !fifo_config_ok(s)) {
+		set_flags(c, n, STM32_DMA_FEIF); /* EN cleared at once */
+		return;
+	}
+	if (dir == STM32_DMA_DIR_M2M &&
+	    (s->cr & (STM32_DMA_SxCR_CIRC | STM32_DMA_SxCR_DBM))) {
+		set_flags(c, n, STM32_DMA_TEIF); /* not allowed */
+		return;
+	}
+	if (!s->ndtr)
+		return; /* nothing to transfer */
+	s->active = true;
+	s->stopping = false;
+	s->ndt_reload = s->ndtr;
+	s->p_off = s->m_off = 0;
+	s->lvl = 0;
+	s->m_done = 0;
+	s->ht_done = false;
+	s->fail = sim->fail_next;
+	sim->fail_next = 0;
+}
+
+#define SxCR_LIVE (STM32_DMA_SxCR_EN | STM32_DMA_SxCR_IRQ_MASK)
+
+static void stream_write(struct stm32_sim *sim, unsigned ci, unsigned n, uint32_t reg,
+			 uint32_t v)
+{
+	struct sim_ctrl *c = &sim->ctrl[ci];
+	struct sim_stream *s = &c->s[n];
+	bool running = s->active;
+
+	switch (reg) {
+	case 0x00: /* CR */
+		v &= ~STM32_DMA_SxCR_RESERVED;
+		if (running) {
+			/* Only EN and the interrupt enables change. */
+			s->cr = (s->cr & ~STM32_DMA_SxCR_IRQ_MASK) | (v & STM32_DMA_SxCR_IRQ_MASK);
+			if (!(v & STM32_DMA_SxCR_EN) && !s->stopping) {
+				s->stopping = true;
+				s->stop_left = sim->stop_delay;
+			}
+			break;
+		}
+		s->cr = v & ~STM32_DMA_SxCR_EN;
+		if (v & STM32_DMA_SxCR_EN)
+			stream_enable(sim, ci, n);
+		break;
+	case 0x04:
+		if (!running)
+			s->ndtr = v & STM32_DMA_SxNDTR_NDT;
+		break;
+	case 0x08:
+		if (!running)
+			s->par = v;
+		break;
+	case 0x0C:
+	case 0x10:
+		if (!running) {
+			*(reg == 0x0C ? &s->m0ar : &s->m1ar) = v;
+		} else if (s->cr & STM32_DMA_SxCR_DBM) {
+			bool cur1 = s->cr & STM32_DMA_SxCR_CT;
+
+			if ((reg == 0x10) == cur1) {
+				/* The current target: TEIF, stream stopped. */
+				bus_error(sim, ci, n);
+			} else {
+				*(reg == 0x0C ? &s->m0ar : &s->m1ar) = v;
+			}
+		}
+		break;
+	case 0x14:
+		v &= ~(STM32_DMA_SxFCR_RESERVED | STM32_DMA_SxFCR_FS);
+		if (running)
+			s->fcr = (s->fcr & ~STM32_DMA_SxFCR_FEIE) | (v & STM32_DMA_SxFCR_FEIE);
+		else
+			s->fcr = v;
+		break;
+	}
+}
+
+static uint32_t fcr_read(const struct sim_stream *s)
+{
+	unsigned fs;
+
+	if (!s->lvl)
+		fs = STM32_DMA_FS_EMPTY;
+	else if (s->lvl >= STM32_DMA_FIFO_SIZE)
+		fs = STM32_DMA_FS_FULL;
+	else
+		fs = s->lvl / 4; /* quarters */
+	return (s->fcr & ~STM32_DMA_SxFCR_FS) | STM32_FIELD_PREP(STM32_DMA_SxFCR_FS, fs);
+}
+
+static uint32_t stream_read(struct stm32_sim *sim, unsigned ci, unsigned n, uint32_t reg,
+			    bool side_effects)
+{
+	struct sim_stream *s = &sim->ctrl[ci].s[n];
+
+	switch (reg) {
+	case 0x00:
+		if (side_effects && s->stopping && !s->stuck && --s->stop_left == 0) {
+			stop_done(sim, ci, n);
+			update_irq(sim, ci);
+		}
+		return s->cr | (s->active ? STM32_DMA_SxCR_EN : 0);
+	case 0x04: return s->ndtr;
+	case 0x08: return s->par;
+	case 0x0C: return s->m0ar;
+	case 0x10: return s->m1ar;
+	case 0x14: return fcr_read(s);
+	}
+	return 0;
+}
+
+static uint32_t dma_read(struct stm32_sim *sim, unsigned ci, uint32_t off, bool side_effects)
+{
+	struct sim_ctrl *c = &sim->ctrl[ci];
+
+	switch (off) {
+	case STM32_DMA_LISR: return c->isr[0];
+	case STM32_DMA_HISR: return c->isr[1];
+	case STM32_DMA_LIFCR:
+	case STM32_DMA_HIFCR: return 0;
+	}
+	if (off >= STM32_DMA_STREAM_BASE && off < STM32_DMA_REGS_END) {
+		uint32_t rel = off - STM32_DMA_STREAM_BASE;
+
+		return stream_read(sim, ci, rel / STM32_DMA_STREAM_STRIDE,
+				   rel % STM32_DMA_STREAM_STRIDE, side_effects);
+	}
+	return 0;
+}
+
+static void dma_write(struct stm32_sim *sim, unsigned ci, uint32_t off, uint32_t v)
+{
+	struct sim_ctrl *c = &sim->ctrl[ci];
+
+	switch (off) {
+	case STM32_DMA_LISR:
+	case STM32_DMA_HISR:
+		break; /* read-only */
+	case STM32_DMA_LIFCR:
+		c->isr[0] &= ~(v & ~STM32_DMA_xISR_RESERVED);
+		break;
+	case STM32_DMA_HIFCR:
+		c->isr[1] &= ~(v & ~STM32_DMA_xISR_RESERVED);
+		break;
+	default:
+		if (off >= STM32_DMA_STREAM_BASE && off < STM32_DMA_REGS_END) {
+			uint32_t rel = off - STM32_DMA_STREAM_BASE;
+
+			stream_write(sim, ci, rel / STM32_DMA_STREAM_STRIDE,
+				     rel % STM32_DMA_STREAM_STRIDE, v);
+		}
+	}
+	update_irq(sim, ci);
+}
+
+static uint32_t mux_read(struct stm32_sim *sim, uint32_t off)
+{
+	if (off < STM32_DMAMUX_CxCR(STM32_DMAMUX_NR_CHANNELS))
+		return sim->mux_ccr[off / 4];
+	if (off >= STM32_DMAMUX_RGxCR(0) && off < STM32_DMAMUX_RGxCR(STM32_DMAMUX_NR_REQGEN))
+		return sim->mux_rgcr[(off - STM32_DMAMUX_RGxCR(0)) / 4];
+	return 0; /* CSR, RGSR: no sync/generator events modelled; CFR/RGCFR read 0 */
+}
+
+static void mux_write(struct stm32_sim *sim, uint32_t off, uint32_t v)
+{
+	if (off < STM32_DMAMUX_CxCR(STM32_DMAMUX_NR_CHANNELS))
+		sim->mux_ccr[off / 4] = v & ~STM32_DMAMUX_CxCR_RESERVED;
+	else if (off >= STM32_DMAMUX_RGxCR(0) && off < STM32_DMAMUX_RGxCR(STM32_DMAMUX_NR_REQGEN))
+		sim->mux_rgcr[(off - STM32_DMAMUX_RGxCR(0)) / 4] = v & ~STM32_DMAMUX_RGxCR_RESERVED;
+}
+
+/* The block and offset of a driver address. */
+static int resolve(struct stm32_sim *sim, const volatile void *addr, uint32_t *ret_off)
+{
+	const uint8_t *a = (const uint8_t *)(uintptr_t)addr;
+
+	for (unsigned i = 0; i < SIM_MAX_MAPS; i++) {
+		struct sim_map *m = &sim->maps[i];
+
+		if (!m->addr || a < m->addr || a >= m->addr + m->len || m->num > 2)
+			continue;
+		if ((size_t)(a - m->addr) < block_off[m->num])
+			break;
+		*ret_off = (uint32_t)((size_t)(a - m->addr) - block_off[m->num]);
+		return (int)m->num;
+	}
+	fprintf(stderr, "stm32-sim: access to %p outside the register blocks\n",
+		(const void *)a);
+	abort();
+}
+
+static uint32_t sim_mmio_read(void *data, const volatile void *addr)
+{
+	struct stm32_sim *sim = data;
+	uint32_t off;
+	int block = resolve(sim, addr, &off);
+
+	if (block == STM32_SIM_DMAMUX1)
+		return mux_read(sim, off);
+	return dma_read(sim, (unsigned)block, off, true);
+}
+
+static void sim_mmio_write(void *data, volatile void *addr, uint32_t value)
+{
+	struct stm32_sim *sim = data;
+	uint32_t off;
+	int block = resolve(sim, addr, &off);
+
+	if (block == STM32_SIM_DMAMUX1)
+		mux_write(sim, off, value);
+	else
+		dma_write(sim, (unsigned)block, off, value);
+}
+
+const struct stm32_mmio_ops stm32_sim_mmio_ops = {
+	.read = sim_mmio_read,
+	.write = sim_mmio_write,
+};
+
+/* ------------------------------------------------------------------ */
+/* Setup */
+
+static int add_region(struct stm32_sim *sim, uint64_t base, uint64_t size, uint8_t *mem,
+		      bool dma_ok)
+{
+	bool owned = !mem;
+
+	if (!mem)
+		mem = calloc(1, size);
+	if (!mem)
+		return -ENOMEM;
+	sim->regions[sim->nr_regions++] = (struct sim_region){ base, size, mem, dma_ok, owned };
+	return 0;
+}
+
+int stm32_sim_new(size_t pool_size, struct stm32_sim **ret_sim)
+{
+	struct stm32_sim *sim;
+	int r;
+
+	if (!pool_size)
+		pool_size = STM32_SIM_POOL_SIZE;
+	sim = calloc(1, sizeof(*sim));
+	if (!sim)
+		return -ENOMEM;
+	for (unsigned i = 0; i < SIM_MAX_OPENS; i++)
+		sim->opens[i].fd = -1;
+	sim->stop_delay = 2;
+	r = uio_fake_new(&sim->fake);
+	if (r < 0) {
+		free(sim);
+		return r;
+	}
+	sim->fenv = uio_fake_env(sim->fake);
+	sim->ops = (struct uio_ops){
+		.open = sim_open,
+		.close = sim_close,
+		.mmap = sim_mmap,
+		.munmap = sim_munmap,
+		.read_irq = sim_read_irq,
+		.enable_irq = sim_enable_irq,
+		.read_attr = sim_read_attr,
+		.pci_intx = sim_pci_intx,
+		.enumerate = sim_enumerate,
+	};
+	sim->env = (struct uio_env){
+		.ops = &sim->ops,
+		.ops_data = sim,
+		.class_dir = sim->fenv->class_dir,
+		.dev_dir = sim->fenv->dev_dir,
+	};
+	{
+		const struct uio_fake_map dma1 = { "dma1", STM32H7_DMA1_BASE, 0x1000, 0 };
+		const struct uio_fake_map dma2 = { "dma2", STM32H7_DMA1_BASE, 0x1000, 0x400 };
+		const struct uio_fake_map mux = { "dmamux1", STM32H7_DMA1_BASE, 0x1000, 0x800 };
+		const struct uio_fake_map pool = { "dma-pool", STM32_SIM_POOL_BASE, pool_size, 0 };
+
+		r = uio_fake_add(sim->fake, STM32_SIM_UIO_DMA1, "dma1", "devicetree", &dma1, 1,
+				 UIO_FAKE_IRQ | UIO_FAKE_AUTOMASK);
+		if (r == 0)
+			r = uio_fake_add(sim->fake, STM32_SIM_UIO_DMA2, "dma2", "devicetree",
+					 &dma2, 1, UIO_FAKE_IRQ | UIO_FAKE_AUTOMASK);
+		if (r == 0)
+			r = uio_fake_add(sim->fake, STM32_SIM_UIO_DMAMUX, "dmamux1", "devicetree",
+					 &mux, 1, 0);
+		if (r == 0)
+			r = uio_fake_add(sim->fake, STM32_SIM_UIO_POOL, "dma-pool", "devicetree",
+					 &pool, 1, 0);
+	}
+	sim->ctrl[0].uio = STM32_SIM_UIO_DMA1;
+	sim->ctrl[1].uio = STM32_SIM_UIO_DMA2;
+	for (unsigned ci = 0; ci < 2; ci++)
+		for (unsigned n = 0; n < STM32_DMA_NR_STREAMS; n++)
+			sim->ctrl[ci].s[n].fcr = STM32_DMA_SxFCR_RESET & ~STM32_DMA_SxFCR_FS;
+	if (r == 0)
+		r = add_region(sim, STM32_SIM_POOL_BASE, pool_size,
+			       uio_fake_map_mem(sim->fake, STM32_SIM_UIO_POOL, 0), true);
+	if (r == 0)
+		r = add_region(sim, STM32H7_AXISRAM_BASE, STM32_SIM_AXI_SIZE, NULL, true);
+	if (r == 0)
+		r = add_region(sim, STM32H7_ITCM_BASE, STM32H7_ITCM_SIZE, NULL, false);
+	if (r == 0)
+		r = add_region(sim, STM32H7_DTCM_BASE, STM32H7_DTCM_SIZE, NULL, false);
+	if (r < 0) {
+		stm32_sim_free(sim);
+		return r;
+	}
+	*ret_sim = sim;
+	return 0;
+}
+
+void stm32_sim_free(struct stm32_sim *sim)
+{
+	if (!sim)
+		return;
+	for (unsigned i = 0; i < sim->nr_regions; i++)
+		if (sim->regions[i].owned)
+			free(sim->regions[i].mem);
+	for (unsigned i = 0; i < STM32_SIM_NR_LINES; i++)
+		free(sim->fifos[i].data);
+	uio_fake_free(sim->fake);
+	free(sim);
+}
+
+const struct uio_env *stm32_sim_env(struct stm32_sim *sim)
+{
+	return &sim->env;
+}
+
+struct uio_fake *stm32_sim_fake(struct stm32_sim *sim)
+{
+	return sim->fake;
+}
+
+void *stm32_sim_phys(struct stm32_sim *sim, uint64_t addr, size_t len)
+{
+	struct sim_region *r = region_of(sim, addr, len);
+
+	return r ? r->mem + (addr - r->base) : NULL;
+}
+
+int stm32_sim_bus_error(struct stm32_sim *sim, uint64_t base, uint64_t len, unsigned kinds)
+{
+	for (unsigned i = 0; i < SIM_MAX_ERRS; i++) {
+		if (!sim->errs[i].len) {
+			sim->errs[i] = (struct sim_err){ base, len, kinds };
+			return 0;
+		}
+	}
+	return -ENOSPC;
+}
+
+void stm32_sim_clear_bus_errors(struct stm32_sim *sim)
+{
+	memset(sim->errs, 0, sizeof(sim->errs));
+}
+
+void stm32_sim_fail_next(struct stm32_sim *sim, unsigned kind)
+{
+	sim->fail_next = kind;
+}
+
+static struct sim_stream *stream_of(struct stm32_sim *sim, unsigned ci, unsigned n)
+{
+	return ci < 2 && n < STM32_DMA_NR_STREAMS ? &sim->ctrl[ci].s[n] : NULL;
+}
+
+int stm32_sim_stall(struct stm32_sim *sim, unsigned ci, unsigned n, bool stall)
+{
+	struct sim_stream *s = stream_of(sim, ci, n);
+
+	if (!s)
+		return -EINVAL;
+	s->stall = stall;
+	return 0;
+}
+
+int stm32_sim_stuck(struct stm32_sim *sim, unsigned ci, unsigned n, bool stuck)
+{
+	struct sim_stream *s = stream_of(sim, ci, n);
+
+	if (!s)
+		return -EINVAL;
+	s->stuck = stuck;
+	return 0;
+}
+
+int stm32_sim_inject_flags(struct stm32_sim *sim, unsigned ci, unsigned n, uint32_t flags,
+			   bool disable)
+{
+	struct sim_stream *s = stream_of(sim, ci, n);
+
+	if (!s)
+		return -EINVAL;
+	set_flags(&sim->ctrl[ci], n, flags & STM32_DMA_FLAGS_ALL);
+	if (disable)
+		s->active = s->stopping = false;
+	update_irq(sim, ci);
+	return 0;
+}
+
+uint32_t stm32_sim_periph_addr(unsigned line)
+{
+	return STM32_SIM_PERIPH_BASE + 4u * line;
+}
+
+long stm32_sim_periph_push(struct stm32_sim *sim, unsigned line, const void *data, size_t len)
+{
+	struct sim_fifo *f = line < STM32_SIM_NR_LINES ? fifo_get(sim, line) : NULL;
+
+	return f ? (long)fifo_put(f, data, len) : -EINVAL;
+}
+
+long stm32_sim_periph_pop(struct stm32_sim *sim, unsigned line, void *buf, size_t len)
+{
+	struct sim_fifo *f = line < STM32_SIM_NR_LINES ? fifo_get(sim, line) : NULL;
+
+	return f ? (long)fifo_take(f, buf, len) : -EINVAL;
+}
+
+long stm32_sim_periph_level(struct stm32_sim *sim, unsigned line)
+{
+	struct sim_fifo *f = line < STM32_SIM_NR_LINES ? fifo_get(sim, line) : NULL;
+
+	return f ? (long)f->lvl : -EINVAL;
+}
+
+uint32_t stm32_sim_peek(struct stm32_sim *sim, enum stm32_sim_block block, uint32_t off)
+{
+	if (block == STM32_SIM_DMAMUX1)
+		return mux_read(sim, off);
+	return dma_read(sim, (unsigned)block, off, false);
+}
+
+unsigned stm32_sim_irqs(struct stm32_sim *sim, unsigned ci)
+{
+	return ci < 2 ? sim->ctrl[ci].irqs : 0;
+}
+
+unsigned stm32_sim_starts(struct stm32_sim *sim, unsigned ci, unsigned n)
+{
+	struct sim_stream *s = stream_of(sim, ci, n);
+
+	return s ? s->starts : 0;
+}
+
+uint32_t stm32_sim_last_ndtr(struct stm32_sim *sim, unsigned ci, unsigned n)
+{
+	struct sim_stream *s = stream_of(sim, ci, n);
+
+	return s ? s->last_ndtr : 0;
+}
+
+uint32_t stm32_sim_last_cr(struct stm32_sim *sim, unsigned ci, unsigned n)
+{
+	struct sim_stream *s = stream_of(sim, ci, n);
+
+	return s ? s->last_cr : 0;
+}

@@ -1,0 +1,899 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The STM32 DMA driver (backend/stm32-uio/stm32_dma.c) on the register
+ * simulator (stm32-sim.h): the dmaengine conformance suite unchanged, then
+ * the STM32-specific behaviours. The suite's poll hook plays the daemon's
+ * loop: step the simulator, and call stm32_dma_irq_handler() when a
+ * controller's UIO fd is readable.
+ */
+#include "helpers.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dma-conformance.h"
+#include "dmaengine/dma_cq.h"
+#include "dmaengine/dma_xfer.h"
+#include "dmaengine/dmaengine.h"
+#include "model/heap.h"
+#include "stm32-sim.h"
+#include "stm32_dma.h"
+#include "stm32_dma_mem.h"
+#include "stm32_heap.h"
+#include "util/log.h"
+
+static struct stm32_sim *sim;
+static struct stm32_heap *contig;
+static struct stm32_dma *dmas[2];
+
+/* ------------------------------------------------------------------ */
+/* The backend hooks */
+
+static int sim_setup(void)
+{
+	struct stm32_heap_config hc;
+	int r = stm32_sim_new(0, &sim);
+
+	if (r < 0)
+		return r;
+	stm32_heap_config_default(&hc);
+	hc.env = stm32_sim_env(sim);
+	return stm32_heap_create(&hc, &contig);
+}
+
+static void sim_teardown(void)
+{
+	stm32_heap_destroy(contig);
+	contig = NULL;
+	stm32_sim_free(sim);
+	sim = NULL;
+}
+
+static int dma_add(unsigned index)
+{
+	struct stm32_dma_config cfg;
+
+	stm32_dma_config_default(&cfg);
+	snprintf(cfg.name, sizeof(cfg.name), "dma%u", index + 1);
+	cfg.index = index;
+	cfg.env = stm32_sim_env(sim);
+	cfg.uio_name = index ? "dma2" : "dma1";
+	cfg.mmio = &stm32_sim_mmio_ops;
+	cfg.mmio_data = sim;
+	return stm32_dma_create(&cfg, &dmas[index]);
+}
+
+static int sim_add(void)
+{
+	return dma_add(0);
+}
+
+static void sim_remove(void)
+{
+	stm32_dma_remove(dmas[0]);
+	dmas[0] = NULL;
+}
+
+static struct dma_buf *sim_buf_alloc(size_t size)
+{
+	struct dma_buf *buf = NULL;
+
+	if (heap_alloc(stm32_heap_heap(contig), size, O_RDWR, 0, &buf) < 0)
+		return NULL;
+	return buf;
+}
+
+static int sim_fail(enum dmaengine_tx_result result)
+{
+	stm32_sim_fail_next(sim, result == DMA_TRANS_READ_FAILED ? STM32_SIM_READ
+								 : STM32_SIM_WRITE);
+	return 0;
+}
+
+static int sim_stall_chan(struct dma_chan *chan, bool stall)
+{
+	return stm32_sim_stall(sim, 0, (unsigned)chan->chan_id, stall);
+}
+
+static int sim_rate(uint64_t bytes_per_sec)
+{
+	if (sim)
+		stm32_sim_set_rate(sim, bytes_per_sec);
+	return 0;
+}
+
+static dma_addr_t sim_fifo_addr(unsigned line)
+{
+	return stm32_sim_periph_addr(line);
+}
+
+static long sim_push(unsigned line, const void *data, size_t len)
+{
+	return stm32_sim_periph_push(sim, line, data, len);
+}
+
+static long sim_pop(unsigned line, void *buf, size_t len)
+{
+	return stm32_sim_periph_pop(sim, line, buf, len);
+}
+
+/* What the daemon's loop does: service a controller whose UIO fd is
+ * readable. Returns how many were serviced. */
+static unsigned irq_service(void)
+{
+	unsigned serviced = 0;
+
+	for (unsigned i = 0; i < 2; i++) {
+		struct pollfd pfd[STM32_DMA_NR_STREAMS + 1];
+		int fds[STM32_DMA_NR_STREAMS + 1];
+		int n;
+
+		if (!dmas[i])
+			continue;
+		n = stm32_dma_irq_fds(dmas[i], fds, ARRAY_SIZE(fds));
+		assert_true(n >= 1);
+		for (int k = 0; k < n; k++)
+			pfd[k] = (struct pollfd){ .fd = fds[k], .events = POLLIN };
+		if (poll(pfd, (nfds_t)n, 0) > 0) {
+			assert_true(stm32_dma_irq_handler(dmas[i]) >= 0);
+			serviced++;
+		}
+	}
+	return serviced;
+}
+
+static void sim_poll(void)
+{
+	for (unsigned i = 0; i < 64; i++) {
+		size_t moved = stm32_sim_run(sim);
+
+		if (!irq_service() && !moved)
+			break;
+	}
+}
+
+static const struct dma_backend stm32_backend = {
+	.name = "stm32-sim",
+	.controller = "dma1",
+	.nr_lines = 8,
+	.public_device = false,
+	.has_memcpy_sg = false,
+	.setup = sim_setup,
+	.teardown = sim_teardown,
+	.device_add = sim_add,
+	.device_remove = sim_remove,
+	.buf_alloc = sim_buf_alloc,
+	.fail_next = sim_fail,
+	.stall = sim_stall_chan,
+	.set_rate = sim_rate,
+	.fifo_addr = sim_fifo_addr,
+	.fifo_push = sim_push,
+	.fifo_pop = sim_pop,
+	.poll = sim_poll,
+};
+
+/* ------------------------------------------------------------------ */
+/* STM32-specific tests: fixture */
+
+static int st_setup(void **state)
+{
+	fake_clock_setup(state);
+	if (sim_setup() < 0 || dma_add(0) < 0 || dma_add(1) < 0)
+		return -1;
+	return 0;
+}
+
+static int st_teardown(void **state)
+{
+	for (unsigned i = 0; i < 2; i++) {
+		stm32_dma_remove(dmas[i]);
+		dmas[i] = NULL;
+	}
+	dma_cq_drain();
+	dma_slave_map_clear();
+	sim_teardown();
+	return leak_check_teardown(state);
+}
+
+static uint64_t real_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+typedef bool (*pred_fn)(void *arg);
+
+/* Poll the simulator until @done or 10 s. */
+static bool run_until(pred_fn done, void *arg)
+{
+	uint64_t deadline = real_ms() + 10000;
+
+	do {
+		sim_poll();
+		dma_cq_drain();
+		if (done && done(arg))
+			return true;
+	} while (real_ms() < deadline);
+	return false;
+}
+
+static bool fence_done(void *arg)
+{
+	return fence_is_signaled(arg);
+}
+
+static struct dma_chan *memcpy_chan(unsigned ctrl)
+{
+	struct dma_chan *chan = stm32_dma_chan(dmas[ctrl], 0);
+
+	assert_int_equal(dma_get_slave_channel(chan), 0);
+	return chan;
+}
+
+struct sbuf {
+	struct dma_buf *buf;
+	struct dma_xfer_att *att;
+	unsigned char *cpu;
+	dma_addr_t dma;
+	size_t size;
+};
+
+static void sbuf_new(struct sbuf *b, struct dma_chan *chan, size_t size, unsigned seed)
+{
+	uint64_t contig_len;
+
+	b->buf = sim_buf_alloc(size);
+	assert_non_null(b->buf);
+	assert_int_equal(dma_buf_vmap(b->buf, (void **)&b->cpu), 0);
+	assert_int_equal(dma_xfer_attach(chan, b->buf, &b->att), 0);
+	assert_int_equal(dma_xfer_att_addr(b->att, 0, &b->dma, &contig_len), 0);
+	b->size = size;
+	for (size_t i = 0; i < size; i++)
+		b->cpu[i] = (unsigned char)(seed + i * 131 + (i >> 9));
+}
+
+static void sbuf_free(struct sbuf *b)
+{
+	dma_xfer_att_unref(b->att);
+	assert_int_equal(dma_buf_vunmap(b->buf, b->cpu), 0);
+	dma_buf_unref(b->buf);
+}
+
+/* Copy @len bytes and check them, and that nothing around moved. */
+static void copy_and_check(struct dma_chan *chan, size_t len, size_t soff, size_t doff)
+{
+	size_t size = len + 64;
+	unsigned char *expect = malloc(size);
+	struct dma_xfer *x;
+	struct sbuf s, d;
+
+	assert_non_null(expect);
+	sbuf_new(&s, chan, size, 7);
+	sbuf_new(&d, chan, size, 99);
+	memcpy(expect, d.cpu, size);
+	memcpy(expect + doff, s.cpu + soff, len);
+	assert_int_equal(dma_xfer_memcpy(d.att, doff, s.att, soff, len, 0, &x), 0);
+	assert_int_equal(dma_xfer_submit(x), 0);
+	assert_true(run_until(fence_done, dma_xfer_fence(x)));
+	assert_int_equal(dma_xfer_result(x), 1);
+	assert_memory_equal(d.cpu, expect, size);
+	dma_xfer_unref(x);
+	sbuf_free(&s);
+	sbuf_free(&d);
+	free(expect);
+}
+
+/* ------------------------------------------------------------------ */
+/* memcpy */
+
+static void memcpy_one_byte(void **state)
+{
+	struct dma_chan *chan = memcpy_chan(0);
+
+	copy_and_check(chan, 1, 0, 0);
+	assert_int_equal(stm32_sim_last_ndtr(sim, 0, 0), 1);
+	dma_release_channel(chan);
+}
+
+static void memcpy_65535_items(void **state)
+{
+	struct dma_chan *chan = memcpy_chan(0);
+	unsigned starts = stm32_sim_starts(sim, 0, 0);
+
+	copy_and_check(chan, 65535, 0, 0);
+	/* Byte items: 65520 (0xFFFF rounded down to the FIFO) then 15. */
+	assert_int_equal(stm32_sim_starts(sim, 0, 0) - starts, 2);
+	assert_int_equal(stm32_sim_last_ndtr(sim, 0, 0), 15);
+	dma_release_channel(chan);
+}
+
+static void memcpy_one_mib_chains_segments(void **state)
+{
+	const size_t len = 1u << 20;
+	struct dma_chan *chan = memcpy_chan(0);
+	unsigned starts = stm32_sim_starts(sim, 0, 0);
+	uint32_t cr;
+
+	copy_and_check(chan, len, 0, 0);
+	assert_int_equal(stm32_sim_starts(sim, 0, 0) - starts,
+			 (len + STM32_DMA_MAX_SEG_ITEMS - 1) / STM32_DMA_MAX_SEG_ITEMS);
+	assert_int_equal(stm32_sim_last_ndtr(sim, 0, 0), len % STM32_DMA_MAX_SEG_ITEMS);
+	cr = stm32_sim_last_cr(sim, 0, 0);
+	assert_int_equal(STM32_FIELD_GET(STM32_DMA_SxCR_DIR, cr), STM32_DMA_DIR_M2M);
+	assert_true(cr & STM32_DMA_SxCR_PINC);
+	assert_true(cr & STM32_DMA_SxCR_MINC);
+	/* Aligned multiple of 16: INCR16 byte bursts on both ports. */
+	assert_int_equal(STM32_FIELD_GET(STM32_DMA_SxCR_MBURST, cr), STM32_DMA_BURST_INCR16);
+	assert_int_equal(STM32_FIELD_GET(STM32_DMA_SxCR_PBURST, cr), STM32_DMA_BURST_INCR16);
+	dma_release_channel(chan);
+}
+
+static void memcpy_unaligned_odd_length(void **state)
+{
+	struct dma_chan *chan = memcpy_chan(0);
+	uint32_t cr;
+
+	copy_and_check(chan, 100003, 3, 1);
+	cr = stm32_sim_last_cr(sim, 0, 0);
+	/* Unaligned: single transfers, still FIFO mode. */
+	assert_int_equal(STM32_FIELD_GET(STM32_DMA_SxCR_MBURST, cr), STM32_DMA_BURST_SINGLE);
+	assert_true(stm32_sim_peek(sim, STM32_SIM_DMA1, STM32_DMA_SxFCR(0)) & STM32_DMA_SxFCR_DMDIS);
+	dma_release_channel(chan);
+}
+
+static void memcpy_on_dma2(void **state)
+{
+	struct dma_chan *chan = memcpy_chan(1);
+	unsigned irqs = stm32_sim_irqs(sim, 1);
+
+	copy_and_check(chan, 5000, 0, 0);
+	assert_true(stm32_sim_irqs(sim, 1) > irqs);
+	assert_int_equal(stm32_sim_starts(sim, 1, 0), 1);
+	assert_int_equal(stm32_sim_starts(sim, 0, 0), 0);
+	dma_release_channel(chan);
+}
+
+/* ------------------------------------------------------------------ */
+/* Reachability */
+
+static void refuses_itcm_dtcm_and_beyond_4g(void **state)
+{
+	struct dma_chan *chan = memcpy_chan(0);
+	struct dma_async_tx_descriptor *tx = NULL;
+	dma_addr_t pool = STM32_SIM_POOL_BASE;
+
+	assert_int_equal(dmaengine_prep_dma_memcpy(chan, STM32H7_DTCM_BASE + 16, pool, 64, 0,
+						   &tx), -EFAULT);
+	assert_int_equal(dmaengine_prep_dma_memcpy(chan, pool, STM32H7_ITCM_BASE + 4, 64, 0,
+						   &tx), -EFAULT);
+	/* A range that ends inside DTCM. */
+	assert_int_equal(dmaengine_prep_dma_memcpy(chan, STM32H7_DTCM_BASE - 8, pool, 64, 0,
+						   &tx), -EFAULT);
+	assert_int_equal(dmaengine_prep_dma_memcpy(chan, 1ull << 32, pool, 64, 0, &tx), -EFAULT);
+	/* AXI SRAM is fine. */
+	assert_int_equal(dmaengine_prep_dma_memcpy(chan, STM32H7_AXISRAM_BASE, pool, 64, 0,
+						   &tx), 0);
+	assert_int_equal(dmaengine_desc_free(tx), 0);
+	dma_release_channel(chan);
+}
+
+/* ------------------------------------------------------------------ */
+/* Slave transfers */
+
+static struct dma_chan *slave_chan(const char *consumer, unsigned ctrl, int line,
+				   unsigned width, unsigned burst)
+{
+	struct dma_slave_map_entry e = {
+		.consumer = consumer, .dma_name = "rx",
+		.controller = ctrl ? "dma2" : "dma1", .chan_index = -1,
+		.request_line = line,
+	};
+	struct dma_slave_config cfg = {
+		.src_addr = stm32_sim_periph_addr((unsigned)line),
+		.dst_addr = stm32_sim_periph_addr((unsigned)line),
+		.src_addr_width = width, .dst_addr_width = width,
+		.src_maxburst = burst, .dst_maxburst = burst,
+	};
+	struct dma_chan *chan = NULL;
+
+	assert_int_equal(dma_slave_map_add(&e), 0);
+	assert_int_equal(dma_request_chan(consumer, "rx", &chan), 0);
+	assert_int_equal(dmaengine_slave_config(chan, &cfg), 0);
+	return chan;
+}
+
+static void dmamux_line_programmed_and_cleared(void **state)
+{
+	struct dma_chan *a = slave_chan("spi1", 0, 37, 1, 1);
+	struct dma_chan *b = slave_chan("usart1", 1, 41, 1, 1);
+	struct dma_chan *bad = NULL;
+	struct dma_slave_map_entry e = {
+		.consumer = "x", .dma_name = "rx", .controller = "dma1",
+		.chan_index = -1, .request_line = 200,
+	};
+	uint32_t ca = STM32_DMAMUX_CxCR(stm32_dmamux_channel(0, (unsigned)a->chan_id));
+	uint32_t cb = STM32_DMAMUX_CxCR(stm32_dmamux_channel(1, (unsigned)b->chan_id));
+
+	assert_int_equal(stm32_sim_peek(sim, STM32_SIM_DMAMUX1, ca), 37);
+	assert_int_equal(stm32_sim_peek(sim, STM32_SIM_DMAMUX1, cb), 41);
+	dma_release_channel(a);
+	dma_release_channel(b);
+	assert_int_equal(stm32_sim_peek(sim, STM32_SIM_DMAMUX1, ca), 0);
+	assert_int_equal(stm32_sim_peek(sim, STM32_SIM_DMAMUX1, cb), 0);
+	/* Beyond the DMAMUX inputs (dma-requests = 128). */
+	assert_int_equal(dma_slave_map_add(&e), 0);
+	assert_int_equal(dma_request_chan("x", "rx", &bad), -EINVAL);
+}
+
+static void slave_sg_width_and_burst_from_config(void **state)
+{
+	struct dma_chan *chan = slave_chan("sai1", 0, 5, 2, 4);
+	unsigned char data[4096];
+	struct dma_xfer *x;
+	struct sbuf b;
+	uint32_t cr, fcr;
+
+	for (unsigned i = 0; i < sizeof(data); i++)
+		data[i] = (unsigned char)(i * 7 + 3);
+	sbuf_new(&b, chan, 8192, 0);
+	assert_int_equal(dma_xfer_slave(b.att, 0, sizeof(data), DMA_DEV_TO_MEM, 0, &x), 0);
+	assert_int_equal(dma_xfer_submit(x), 0);
+	assert_int_equal(stm32_sim_periph_push(sim, 5, data, sizeof(data)), (long)sizeof(data));
+	assert_true(run_until(fence_done, dma_xfer_fence(x)));
+	assert_memory_equal(b.cpu, data, sizeof(data));
+	cr = stm32_sim_last_cr(sim, 0, (unsigned)chan->chan_id);
+	fcr = stm32_sim_peek(sim, STM32_SIM_DMA1, STM32_DMA_SxFCR(chan->chan_id));
+	assert_int_equal(STM32_FIELD_GET(STM32_DMA_SxCR_DIR, cr), STM32_DMA_DIR_P2M);
+	assert_int_equal(STM32_FIELD_GET(STM32_DMA_SxCR_PSIZE, cr), STM32_DMA_SIZE_HALFWORD);
+	assert_int_equal(STM32_FIELD_GET(STM32_DMA_SxCR_MSIZE, cr), STM32_DMA_SIZE_WORD);
+	assert_int_equal(STM32_FIELD_GET(STM32_DMA_SxCR_PBURST, cr), STM32_DMA_BURST_INCR4);
+	assert_int_equal(STM32_FIELD_GET(STM32_DMA_SxCR_MBURST, cr), STM32_DMA_BURST_INCR4);
+	assert_false(cr & STM32_DMA_SxCR_PINC);
+	assert_true(cr & STM32_DMA_SxCR_MINC);
+	assert_true(fcr & STM32_DMA_SxFCR_DMDIS);
+	assert_int_equal(STM32_FIELD_GET(STM32_DMA_SxFCR_FTH, fcr), STM32_DMA_FTH_FULL);
+	assert_int_equal(stm32_sim_last_ndtr(sim, 0, (unsigned)chan->chan_id), 2048);
+	dma_xfer_unref(x);
+
+	/* Memory to peripheral, an odd length of bytes: direct mode. */
+	{
+		struct dma_slave_config cfg = {
+			.dst_addr = stm32_sim_periph_addr(5), .dst_addr_width = 1,
+			.dst_maxburst = 1,
+		};
+		unsigned char out[301];
+
+		assert_int_equal(dmaengine_slave_config(chan, &cfg), 0);
+		assert_int_equal(dma_xfer_slave(b.att, 3, sizeof(out), DMA_MEM_TO_DEV, 0, &x), 0);
+		assert_int_equal(dma_xfer_submit(x), 0);
+		assert_true(run_until(fence_done, dma_xfer_fence(x)));
+		assert_int_equal(dma_xfer_result(x), 1);
+		cr = stm32_sim_last_cr(sim, 0, (unsigned)chan->chan_id);
+		fcr = stm32_sim_peek(sim, STM32_SIM_DMA1, STM32_DMA_SxFCR(chan->chan_id));
+		assert_true(cr & STM32_DMA_SxCR_DMEIE);
+		assert_false(fcr & STM32_DMA_SxFCR_DMDIS);
+		assert_int_equal(stm32_sim_periph_pop(sim, 5, out, sizeof(out)), (long)sizeof(out));
+		assert_memory_equal(out, b.cpu + 3, sizeof(out));
+		dma_xfer_unref(x);
+	}
+	/* A width the controller has not: refused. */
+	{
+		struct dma_slave_config cfg = { .src_addr_width = 8 };
+
+		assert_int_equal(dmaengine_slave_config(chan, &cfg), -EINVAL);
+	}
+	sbuf_free(&b);
+	dma_release_channel(chan);
+}
+
+struct periods {
+	unsigned n;
+};
+
+static void on_period(struct dma_xfer *x, void *data)
+{
+	((struct periods *)data)->n++;
+}
+
+static void cyclic_run(unsigned nper, uint32_t mode_bit)
+{
+	const size_t period = 512;
+	struct dma_chan *chan = slave_chan("i2s1", 0, 9, 4, 1);
+	unsigned char *data = malloc(period * (nper + 1));
+	struct periods pc = { 0 };
+	struct stm32_chan_stats st;
+	unsigned want[1];
+	struct dma_xfer *x;
+	struct sbuf b;
+
+	assert_non_null(data);
+	for (size_t i = 0; i < period * (nper + 1); i++)
+		data[i] = (unsigned char)(i ^ (i >> 7) ^ nper);
+	sbuf_new(&b, chan, period * nper, 0);
+	assert_int_equal(dma_xfer_cyclic(b.att, 0, period * nper, period, DMA_DEV_TO_MEM, 0,
+					 &x), 0);
+	assert_int_equal(dma_xfer_set_period_cb(x, on_period, &pc), 0);
+	assert_int_equal(dma_xfer_submit(x), 0);
+	sim_poll();
+	assert_true(stm32_sim_last_cr(sim, 0, (unsigned)chan->chan_id) & mode_bit);
+	/* One period at a time: each completes exactly one callback. */
+	for (unsigned p = 0; p <= nper; p++) {
+		assert_int_equal(stm32_sim_periph_push(sim, 9, data + p * period, period),
+				 (long)period);
+		want[0] = p + 1;
+		{
+			uint64_t deadline = real_ms() + 10000;
+
+			while (pc.n < want[0] && real_ms() < deadline) {
+				sim_poll();
+				dma_cq_drain();
+			}
+		}
+		assert_int_equal(pc.n, p + 1);
+	}
+	/* The last push wrapped to period 0; the others hold theirs. */
+	assert_memory_equal(b.cpu, data + nper * period, period);
+	for (unsigned p = 1; p < nper; p++)
+		assert_memory_equal(b.cpu + p * period, data + p * period, period);
+	assert_int_equal(stm32_dma_chan_stats(dmas[0], (unsigned)chan->chan_id, &st), 0);
+	assert_int_equal(st.tc, nper + 1);
+	assert_int_equal(st.ht, nper + 1);	/* a half-period interrupt each */
+	assert_false(fence_is_signaled(dma_xfer_fence(x)));
+	assert_int_equal(dmaengine_terminate_sync(chan), 0);
+	assert_int_equal(dma_xfer_result(x), 1);
+	assert_false(stm32_sim_peek(sim, STM32_SIM_DMA1, STM32_DMA_SxCR(chan->chan_id)) &
+		     STM32_DMA_SxCR_EN);
+	dma_xfer_unref(x);
+	sbuf_free(&b);
+	free(data);
+	dma_release_channel(chan);
+}
+
+static void cyclic_one_period_is_circular(void **state)
+{
+	cyclic_run(1, STM32_DMA_SxCR_CIRC);
+}
+
+static void cyclic_two_periods_double_buffer(void **state)
+{
+	cyclic_run(2, STM32_DMA_SxCR_DBM);
+}
+
+static void cyclic_five_periods_double_buffer_rewrites_idle_target(void **state)
+{
+	cyclic_run(5, STM32_DMA_SxCR_DBM);
+}
+
+/* ------------------------------------------------------------------ */
+/* Residue, pause, resume, terminate */
+
+static void residue_from_ndtr_and_pause_resume(void **state)
+{
+	struct dma_chan *chan = slave_chan("uart4", 0, 12, 1, 1);
+	unsigned char data[1000], junk[100];
+	struct dma_tx_state st;
+	struct dma_xfer *x;
+	dma_cookie_t cookie;
+	struct sbuf b;
+
+	for (unsigned i = 0; i < sizeof(data); i++)
+		data[i] = (unsigned char)(i * 13);
+	sbuf_new(&b, chan, 4096, 0);
+	assert_int_equal(dma_xfer_slave(b.att, 0, sizeof(data), DMA_DEV_TO_MEM, 0, &x), 0);
+	assert_int_equal(dma_xfer_submit(x), 0);
+	sim_poll();
+	cookie = dma_xfer_cookie(x);
+	assert_true(cookie > 0);
+	assert_int_equal(dmaengine_tx_status(chan, cookie, &st), DMA_IN_PROGRESS);
+	assert_int_equal(st.residue, 1000);
+	assert_int_equal(stm32_sim_periph_push(sim, 12, data, 300), 300);
+	sim_poll();
+	/* Direct mode (single bursts): NDTR << PSIZE, exact. */
+	assert_int_equal(dmaengine_tx_status(chan, cookie, &st), DMA_IN_PROGRESS);
+	assert_int_equal(st.residue, 700);
+	assert_int_equal(stm32_sim_peek(sim, STM32_SIM_DMA1, STM32_DMA_SxNDTR(chan->chan_id)), 700);
+
+	assert_int_equal(dmaengine_pause(chan), 0);
+	assert_false(stm32_sim_peek(sim, STM32_SIM_DMA1, STM32_DMA_SxCR(chan->chan_id)) &
+		     STM32_DMA_SxCR_EN);
+	assert_int_equal(dmaengine_tx_status(chan, cookie, &st), DMA_PAUSED);
+	assert_int_equal(st.residue, 700);
+	assert_int_equal(dmaengine_pause(chan), -EPERM);
+	/* Nothing moves while paused. */
+	assert_int_equal(stm32_sim_periph_push(sim, 12, data + 300, 200), 200);
+	sim_poll();
+	assert_int_equal(stm32_sim_periph_level(sim, 12), 200);
+	assert_int_equal(dmaengine_tx_status(chan, cookie, &st), DMA_PAUSED);
+	assert_int_equal(st.residue, 700);
+
+	assert_int_equal(dmaengine_resume(chan), 0);
+	assert_int_equal(dmaengine_resume(chan), -EPERM);
+	sim_poll();
+	assert_int_equal(stm32_sim_periph_level(sim, 12), 0);
+	assert_int_equal(dmaengine_tx_status(chan, cookie, &st), DMA_IN_PROGRESS);
+	assert_int_equal(st.residue, 500);
+	/* Resume moved M0AR past the bytes already written. */
+	assert_int_equal(stm32_sim_peek(sim, STM32_SIM_DMA1, STM32_DMA_SxM0AR(chan->chan_id)),
+			 (uint32_t)b.dma + 300);
+	assert_int_equal(stm32_sim_periph_push(sim, 12, data + 500, 500), 500);
+	assert_true(run_until(fence_done, dma_xfer_fence(x)));
+	assert_int_equal(dma_xfer_result(x), 1);
+	assert_memory_equal(b.cpu, data, sizeof(data));
+	assert_int_equal(stm32_sim_periph_pop(sim, 12, junk, sizeof(junk)), 0);
+	dma_xfer_unref(x);
+	sbuf_free(&b);
+	dma_release_channel(chan);
+}
+
+static void residue_rounds_up_to_memory_burst(void **state)
+{
+	struct dma_chan *chan = slave_chan("adc1", 0, 9, 1, 1);
+	unsigned char data[64] = { 0 };
+	struct dma_tx_state st;
+	struct dma_xfer *x;
+	struct sbuf b;
+
+	sbuf_new(&b, chan, 4096, 0);
+	/* 1024 bytes: word memory accesses, INCR4 -> 16-byte bursts. */
+	assert_int_equal(dma_xfer_slave(b.att, 0, 1024, DMA_DEV_TO_MEM, 0, &x), 0);
+	assert_int_equal(dma_xfer_submit(x), 0);
+	assert_int_equal(stm32_sim_periph_push(sim, 9, data, 37), 37);
+	sim_poll();
+	assert_int_equal(STM32_FIELD_GET(STM32_DMA_SxCR_MBURST,
+					 stm32_sim_last_cr(sim, 0, (unsigned)chan->chan_id)),
+			 STM32_DMA_BURST_INCR4);
+	assert_int_equal(dmaengine_tx_status(chan, dma_xfer_cookie(x), &st), DMA_IN_PROGRESS);
+	/* NDTR says 987 left; rounded up to a whole 16-byte burst. */
+	assert_int_equal(st.residue, 992);
+	assert_int_equal(dmaengine_terminate_sync(chan), 0);
+	dma_xfer_unref(x);
+	sbuf_free(&b);
+	dma_release_channel(chan);
+}
+
+static void terminate_waits_for_en_to_clear(void **state)
+{
+	struct dma_chan *chan = slave_chan("uart5", 0, 14, 1, 1);
+	struct stm32_chan_stats st;
+	struct dma_xfer *x;
+	struct sbuf b;
+	uint64_t t0;
+
+	sbuf_new(&b, chan, 4096, 0);
+	stm32_sim_set_stop_delay(sim, 5);
+	assert_int_equal(dma_xfer_slave(b.att, 0, 100, DMA_DEV_TO_MEM, 0, &x), 0);
+	assert_int_equal(dma_xfer_submit(x), 0);
+	sim_poll();
+	assert_true(stm32_sim_peek(sim, STM32_SIM_DMA1, STM32_DMA_SxCR(chan->chan_id)) &
+		    STM32_DMA_SxCR_EN);
+	assert_int_equal(dmaengine_terminate_sync(chan), 0);
+	/* EN really reads 0 when terminate returns (5 accesses later). */
+	assert_false(stm32_sim_peek(sim, STM32_SIM_DMA1, STM32_DMA_SxCR(chan->chan_id)) &
+		     STM32_DMA_SxCR_EN);
+	assert_int_equal(dma_xfer_result(x), -ECANCELED);
+	dma_xfer_unref(x);
+
+	/* A stream whose disable never completes: the wait is bounded, the
+	 * descriptors still end, the counter says so. */
+	assert_int_equal(dma_xfer_slave(b.att, 0, 100, DMA_DEV_TO_MEM, 0, &x), 0);
+	assert_int_equal(dma_xfer_submit(x), 0);
+	sim_poll();
+	assert_int_equal(stm32_sim_stuck(sim, 0, (unsigned)chan->chan_id, true), 0);
+	t0 = real_ms();
+	assert_int_equal(dmaengine_terminate_sync(chan), 0);
+	assert_true(real_ms() - t0 < 2000);
+	assert_int_equal(dma_xfer_result(x), -ECANCELED);
+	assert_int_equal(stm32_dma_chan_stats(dmas[0], (unsigned)chan->chan_id, &st), 0);
+	assert_true(st.stop_timeouts >= 1);
+	dma_xfer_unref(x);
+	/* Unstuck: the stream stops, and serves again. */
+	assert_int_equal(stm32_sim_stuck(sim, 0, (unsigned)chan->chan_id, false), 0);
+	assert_int_equal(dmaengine_terminate_sync(chan), 0);
+	assert_int_equal(dma_xfer_slave(b.att, 0, 4, DMA_DEV_TO_MEM, 0, &x), 0);
+	assert_int_equal(dma_xfer_submit(x), 0);
+	assert_int_equal(stm32_sim_periph_push(sim, 14, "abcd", 4), 4);
+	assert_true(run_until(fence_done, dma_xfer_fence(x)));
+	assert_int_equal(dma_xfer_result(x), 1);
+	assert_memory_equal(b.cpu, "abcd", 4);
+	dma_xfer_unref(x);
+	sbuf_free(&b);
+	dma_release_channel(chan);
+}
+
+/* ------------------------------------------------------------------ */
+/* Errors */
+
+struct cb_rec {
+	unsigned calls;
+	struct dmaengine_result last;
+};
+
+static void cb_result(void *param, const struct dmaengine_result *result)
+{
+	struct cb_rec *rec = param;
+
+	rec->calls++;
+	rec->last = *result;
+}
+
+static bool calls_reached(void *arg)
+{
+	return ((struct cb_rec *)arg)->calls > 0;
+}
+
+static void expect_memcpy(struct dma_chan *chan, struct sbuf *d, struct sbuf *s, size_t len,
+			  enum dmaengine_tx_result want)
+{
+	struct dma_async_tx_descriptor *tx = NULL;
+	struct cb_rec rec = { 0 };
+
+	assert_int_equal(dmaengine_prep_dma_memcpy(chan, d->dma, s->dma, len,
+						   DMA_PREP_INTERRUPT, &tx), 0);
+	tx->callback_result = cb_result;
+	tx->callback_param = &rec;
+	assert_true(dmaengine_submit(tx) > 0);
+	dma_async_issue_pending(chan);
+	assert_true(run_until(calls_reached, &rec));
+	assert_int_equal(rec.last.result, want);
+}
+
+static void bus_error_fails_the_transfer_and_the_channel_recovers(void **state)
+{
+	struct dma_chan *chan = memcpy_chan(0);
+	struct stm32_chan_stats st;
+	struct dma_xfer *x;
+	struct sbuf s, d;
+
+	sbuf_new(&s, chan, 8192, 1);
+	sbuf_new(&d, chan, 8192, 2);
+	/* A bus error on the destination range (writes). */
+	assert_int_equal(stm32_sim_bus_error(sim, d.dma + 4096, 16, STM32_SIM_WRITE), 0);
+	assert_int_equal(dma_xfer_memcpy(d.att, 0, s.att, 0, 8192, 0, &x), 0);
+	assert_int_equal(dma_xfer_submit(x), 0);
+	assert_true(run_until(fence_done, dma_xfer_fence(x)));
+	assert_int_equal(dma_xfer_result(x), -EIO);
+	dma_xfer_unref(x);
+	assert_int_equal(stm32_dma_chan_stats(dmas[0], 0, &st), 0);
+	assert_int_equal(st.te, 1);
+	/* The stream was reset: EN 0, CR 0, FCR back to reset. */
+	assert_int_equal(stm32_sim_peek(sim, STM32_SIM_DMA1, STM32_DMA_SxCR(0)), 0);
+	assert_int_equal(stm32_sim_peek(sim, STM32_SIM_DMA1, STM32_DMA_SxFCR(0)) &
+			 ~STM32_DMA_SxFCR_FS, STM32_DMA_SxFCR_RESET & ~STM32_DMA_SxFCR_FS);
+	expect_memcpy(chan, &d, &s, 8192, DMA_TRANS_WRITE_FAILED);
+	/* On the source (reads). */
+	stm32_sim_clear_bus_errors(sim);
+	assert_int_equal(stm32_sim_bus_error(sim, s.dma, 4, STM32_SIM_READ), 0);
+	expect_memcpy(chan, &d, &s, 8192, DMA_TRANS_READ_FAILED);
+	stm32_sim_clear_bus_errors(sim);
+	/* Working again. */
+	assert_int_equal(dma_xfer_memcpy(d.att, 0, s.att, 0, 8192, 0, &x), 0);
+	assert_int_equal(dma_xfer_submit(x), 0);
+	assert_true(run_until(fence_done, dma_xfer_fence(x)));
+	assert_int_equal(dma_xfer_result(x), 1);
+	assert_memory_equal(d.cpu, s.cpu, 8192);
+	dma_xfer_unref(x);
+	sbuf_free(&s);
+	sbuf_free(&d);
+	dma_release_channel(chan);
+}
+
+static void stalled_stream_times_out_and_the_channel_recovers(void **state)
+{
+	struct dma_chan *chan = memcpy_chan(0);
+	struct dma_xfer *x;
+	struct sbuf s, d;
+
+	sbuf_new(&s, chan, 8192, 1);
+	sbuf_new(&d, chan, 8192, 2);
+	assert_int_equal(dma_chan_set_timeout(chan, 50), 0);
+	assert_int_equal(stm32_sim_stall(sim, 0, 0, true), 0);
+	assert_int_equal(dma_xfer_memcpy(d.att, 0, s.att, 0, 8192, 0, &x), 0);
+	assert_int_equal(dma_xfer_submit(x), 0);
+	sim_poll();
+	dma_cq_drain();
+	assert_false(fence_is_signaled(dma_xfer_fence(x)));
+	assert_int_equal(stm32_sim_peek(sim, STM32_SIM_DMA1, STM32_DMA_SxNDTR(0)), 8192);
+	fake_clock_advance(51 * 1000000ull);
+	assert_true(fence_is_signaled(dma_xfer_fence(x)));
+	assert_int_equal(dma_xfer_result(x), -ETIMEDOUT);
+	assert_false(stm32_sim_peek(sim, STM32_SIM_DMA1, STM32_DMA_SxCR(0)) & STM32_DMA_SxCR_EN);
+	dma_xfer_unref(x);
+	assert_int_equal(dma_xfer_memcpy(d.att, 0, s.att, 0, 8192, 0, &x), 0);
+	assert_int_equal(dma_xfer_submit(x), 0);
+	assert_true(run_until(fence_done, dma_xfer_fence(x)));
+	assert_int_equal(dma_xfer_result(x), 1);
+	assert_memory_equal(d.cpu, s.cpu, 8192);
+	dma_xfer_unref(x);
+	sbuf_free(&s);
+	sbuf_free(&d);
+	dma_release_channel(chan);
+}
+
+static void fifo_and_direct_mode_errors(void **state)
+{
+	struct dma_chan *chan = slave_chan("spi2", 0, 20, 1, 1);
+	struct stm32_chan_stats st;
+	struct dma_xfer *x;
+	struct sbuf b;
+	unsigned n = (unsigned)chan->chan_id;
+
+	sbuf_new(&b, chan, 4096, 0);
+	/* Direct mode (single bursts): a DMEIF loses data -> -EIO. */
+	assert_int_equal(dma_xfer_slave(b.att, 0, 10, DMA_DEV_TO_MEM, 0, &x), 0);
+	assert_int_equal(dma_xfer_submit(x), 0);
+	sim_poll();
+	assert_int_equal(stm32_sim_inject_flags(sim, 0, n, STM32_DMA_DMEIF, false), 0);
+	assert_true(run_until(fence_done, dma_xfer_fence(x)));
+	assert_int_equal(dma_xfer_result(x), -EIO);
+	dma_xfer_unref(x);
+
+	/* FIFO mode (1024 bytes -> word bursts): an over/underrun FEIF with
+	 * the stream running loses nothing and is only counted. */
+	assert_int_equal(dma_xfer_slave(b.att, 0, 1024, DMA_DEV_TO_MEM, 0, &x), 0);
+	assert_int_equal(dma_xfer_submit(x), 0);
+	sim_poll();
+	assert_int_equal(stm32_sim_inject_flags(sim, 0, n, STM32_DMA_FEIF, false), 0);
+	sim_poll();
+	{
+		static unsigned char zeros[1024];
+
+		assert_int_equal(stm32_sim_periph_push(sim, 20, zeros, 1024), 1024);
+	}
+	assert_true(run_until(fence_done, dma_xfer_fence(x)));
+	assert_int_equal(dma_xfer_result(x), 1);
+	dma_xfer_unref(x);
+
+	/* An FEIF with EN cleared by hardware: -EIO. */
+	assert_int_equal(dma_xfer_slave(b.att, 0, 1024, DMA_DEV_TO_MEM, 0, &x), 0);
+	assert_int_equal(dma_xfer_submit(x), 0);
+	sim_poll();
+	assert_int_equal(stm32_sim_inject_flags(sim, 0, n, STM32_DMA_FEIF, true), 0);
+	assert_true(run_until(fence_done, dma_xfer_fence(x)));
+	assert_int_equal(dma_xfer_result(x), -EIO);
+	dma_xfer_unref(x);
+	assert_int_equal(stm32_dma_chan_stats(dmas[0], n, &st), 0);
+	assert_int_equal(st.dme, 1);
+	assert_int_equal(st.fe, 2);
+	sbuf_free(&b);
+	dma_release_channel(chan);
+}
+
+/* ------------------------------------------------------------------ */
+
+#define st_test(fn) cmocka_unit_test_setup_teardown(fn, st_setup, st_teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		st_test(memcpy_one_byte),
+		st_test(memcpy_65535_items),
+		st_test(memcpy_one_mib_chains_segments),
+		st_test(memcpy_unaligned_odd_length),
+		st_test(memcpy_on_dma2),
+		st_test(refuses_itcm_dtcm_and_beyond_4g),
+		st_test(dmamux_line_programmed_and_cleared),
+		st_test(slave_sg_width_and_burst_from_config),
+		st_test(cyclic_one_period_is_circular),
+		st_test(cyclic_two_periods_double_buffer),
+		st_test(cyclic_five_periods_double_buffer_rewrites_idle_target),
+		st_test(residue_from_ndtr_and_pause_resume),
+		st_test(residue_rounds_up_to_memory_burst),
+		st_test(terminate_waits_for_en_to_clear),
+		st_test(bus_error_fails_the_transfer_and_the_channel_recovers),
+		st_test(stalled_stream_times_out_and_the_channel_recovers),
+		st_test(fifo_and_direct_mode_errors),
+	};
+	int failed;
+
+	log_set_level(LOG_CRIT);
+	failed = dma_conformance_run(&stm32_backend);
+	failed += _cmocka_run_group_tests("stm32-dma", tests, ARRAY_SIZE(tests), NULL, NULL);
+	return failed ? 1 : 0;
+}
