@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * dmabufd: serve dma-heap, dma-buf, sync_file and sw_sync nodes from one
- * libuv loop, over CUSE where the kernel has it and over a FUSE mount
- * where it does not (DESIGN.md §3).
+ * dmabufd: serve dma-heap, dma-buf, sync_file, sw_sync and dmaengine
+ * nodes from one libuv loop, over CUSE where the kernel has it and over a
+ * FUSE mount where it does not (DESIGN.md §3).
  *
  * Start-up: options, the instance lock (a second instance refuses to
  * start), the system heap, the node registry, the loop glue (timers,
- * signals), the control socket, then the transport. "dmabufd: ready" goes
+ * signals), the control socket, the DMA wiring (dma_setup.c: the mock
+ * controller), then the transport. "dmabufd: ready" goes
  * to stderr once every node is live. SIGINT/SIGTERM stop the daemon
  * cleanly: every pending request is answered, every file released, the
  * transport unmounted or closed, the control socket removed; exit 0.
@@ -27,8 +28,10 @@
 #include <uv.h>
 
 #include <dmabufd/common.h>
+#include <dmabufd/dmaengine.h>
 
 #include "ctl/control.h"
+#include "dma_setup.h"
 #include "dev/dev.h"
 #include "dev/file.h"
 #include "dev/node.h"
@@ -56,6 +59,7 @@ struct options {
 	uint64_t max_wait_ms;
 	int verbose;
 	struct node_names names;
+	struct dma_options dma;
 };
 
 static struct {
@@ -72,8 +76,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: dmabufd [OPTIONS]\n"
-		"Serve dma-heap, dma-buf, sync_file and sw_sync nodes over CUSE, or\n"
-		"over a FUSE mount where the kernel has no CUSE.\n\n"
+		"Serve dma-heap, dma-buf, sync_file, sw_sync and dmaengine nodes over\n"
+		"CUSE, or over a FUSE mount where the kernel has no CUSE.\n\n"
 		"  --transport=auto|cuse|fuse  how to serve the nodes (auto: CUSE when\n"
 		"                              /dev/cuse exists, else FUSE)\n"
 		"  --dev-root=PATH             FUSE mount point (default %s)\n"
@@ -88,13 +92,16 @@ static void usage(FILE *f)
 		"  --dma-buf-node=NAME         (default %s)\n"
 		"  --sync-file-node=NAME       (default %s)\n"
 		"  --sw-sync-node=NAME         (default %s)\n"
-		"  -f, --foreground            run in the foreground (the default)\n"
-		"  -v, --verbose               more log output (twice: debug)\n"
-		"  -h, --help                  this text\n",
+		"  --dmaengine-node=NAME       (default %s)\n",
 		DMABUFD_FUSE_ROOT, DMABUFD_CONTROL_SOCKET, DMABUFD_TOKEN_TTL_MS,
 		DEV_DEFAULT_MAX_WAIT_NS / 1000000ull, DMABUFD_NODE_HEAP_DIR,
 		DMABUFD_NODE_DMA_BUF, DMABUFD_NODE_SYNC_FILE,
-		DMABUFD_NODE_SW_SYNC);
+		DMABUFD_NODE_SW_SYNC, DMABUFD_NODE_DMAENGINE);
+	dma_options_usage(f);
+	fprintf(f,
+		"  -f, --foreground            run in the foreground (the default)\n"
+		"  -v, --verbose               more log output (twice: debug)\n"
+		"  -h, --help                  this text\n");
 }
 
 /* A byte count with an optional K, M or G suffix (powers of 1024). */
@@ -147,7 +154,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	enum {
 		OPT_TRANSPORT = 0x100, OPT_DEV_ROOT, OPT_CONTROL, OPT_LOCK,
 		OPT_HEAP_LIMIT, OPT_TOKEN_TTL, OPT_MAX_WAIT, OPT_HEAP_DIR,
-		OPT_DMA_BUF, OPT_SYNC_FILE, OPT_SW_SYNC,
+		OPT_DMA_BUF, OPT_SYNC_FILE, OPT_SW_SYNC, OPT_DMAENGINE, OPT_DMA,
 	};
 	static const struct option longopts[] = {
 		{ "transport", required_argument, NULL, OPT_TRANSPORT },
@@ -161,18 +168,27 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "dma-buf-node", required_argument, NULL, OPT_DMA_BUF },
 		{ "sync-file-node", required_argument, NULL, OPT_SYNC_FILE },
 		{ "sw-sync-node", required_argument, NULL, OPT_SW_SYNC },
+		{ "dmaengine-node", required_argument, NULL, OPT_DMAENGINE },
+		/* dma_setup.c's, all handled by dma_options_parse() */
+		{ "mock-channels", required_argument, NULL, OPT_DMA },
+		{ "mock-latency-us", required_argument, NULL, OPT_DMA },
+		{ "mock-bandwidth", required_argument, NULL, OPT_DMA },
+		{ "mock-delay-ms", required_argument, NULL, OPT_DMA },
+		{ "dma-timeout-ms", required_argument, NULL, OPT_DMA },
+		{ "dma-map", required_argument, NULL, OPT_DMA },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	int c;
+	int c, idx = 0;
 
 	*o = (struct options){
 		.dev_root = DMABUFD_FUSE_ROOT,
 		.control = DMABUFD_CONTROL_SOCKET,
 	};
-	while ((c = getopt_long(argc, argv, "fvh", longopts, NULL)) != -1) {
+	dma_options_init(&o->dma);
+	while ((c = getopt_long(argc, argv, "fvh", longopts, &idx)) != -1) {
 		int r = 0;
 
 		switch (c) {
@@ -216,6 +232,15 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case OPT_SW_SYNC:
 			o->names.sw_sync = optarg;
 			break;
+		case OPT_DMAENGINE:
+			o->names.dmaengine = optarg;
+			break;
+		case OPT_DMA:
+			/* It prints its own message. */
+			if (dma_options_parse(&o->dma, longopts[idx].name,
+					      optarg) < 0)
+				return -EINVAL;
+			break;
 		case 'f':
 			break;
 		case 'v':
@@ -230,7 +255,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		}
 		if (r < 0) {
 			fprintf(stderr, "dmabufd: invalid value \"%s\" for --%s\n",
-				optarg, longopts[c - OPT_TRANSPORT].name);
+				optarg, longopts[idx].name);
 			return r;
 		}
 	}
@@ -317,8 +342,10 @@ static void daemon_stop(int status)
 		return;
 	daemon_state.stopping = true;
 	daemon_state.exit_status = status;
-	/* Answer and release everything while the sessions still exist. */
+	/* Answer and release everything while the sessions still exist;
+	 * then no channel is held and the DMA controller can go. */
 	dev_shutdown();
+	dma_setup_stop();
 	transports_stop();
 	control_stop();
 	loop_glue_stop();
@@ -439,6 +466,8 @@ int main(int argc, char **argv)
 		make_parent_dir(o.control);
 		r = control_start(&daemon_state.loop, o.control);
 	}
+	if (r >= 0)
+		r = dma_setup_start(&daemon_state.loop, &o.dma);
 	if (r >= 0) {
 		r = o.transport == TRANSPORT_CUSE
 			    ? cuse_transport_start(&daemon_state.loop, &hooks)
@@ -463,6 +492,7 @@ int main(int argc, char **argv)
 	}
 	if (r < 0) {
 		daemon_state.stopping = true;
+		dma_setup_stop();
 		control_stop();
 		loop_glue_stop();
 		daemon_state.exit_status = EXIT_FAILURE;

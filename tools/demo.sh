@@ -16,7 +16,7 @@ cd "$top"
 if [ ! -d "$build/meson-private" ]; then
 	meson setup "$build" >/dev/null
 fi
-meson compile -C "$build" daemon/dmabufd examples/pipeline >/dev/null
+meson compile -C "$build" dmabufd examples/pipeline >/dev/null
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/dmabufd-demo.XXXXXX")
 ctl=$tmp/control
@@ -45,7 +45,7 @@ cleanup() {
 trap cleanup EXIT
 
 echo "demo: starting dmabufd ($transport, nodes under $root)"
-"$build/daemon/dmabufd" --foreground "${args[@]}" --control="$ctl" >"$tmp/daemon.log" 2>&1 &
+"$build/dmabufd" --foreground "${args[@]}" --control="$ctl" >"$tmp/daemon.log" 2>&1 &
 pid=$!
 for _ in $(seq 200); do
 	grep -q 'dmabufd: ready' "$tmp/daemon.log" && break

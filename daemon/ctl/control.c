@@ -10,6 +10,10 @@
  * issued on a read-only fd, so the client cannot map it writable.
  * Exporters make their memfd inodes 0600 (dma_buf_ops.get_memfd), so a
  * client that is not root cannot reopen its copy writable through /proc.
+ *
+ * The DMA listings (dma_records.c) follow their reply as messages of at
+ * most DMABUFD_CTL_RECS_PER_MSG records. DMABUFD_CTL_DMA_FAULT is for
+ * root and the daemon's own uid only (dma_setup_fault()).
  */
 #include "control.h"
 
@@ -29,6 +33,8 @@
 
 #include "dev/dev.h"
 #include "dev/token.h"
+#include "dma_records.h"
+#include "dma_setup.h"
 #include "model/dma_buf.h"
 #include "util/log.h"
 #include "util/macros.h"
@@ -131,16 +137,65 @@ static int ctl_map(struct ctl_client *c, uint64_t token, __u64 *ret_size)
 	return fd;
 }
 
+/* Send @count records of @rec_size bytes, a few per message. */
+static int client_send_records(struct ctl_client *c, const void *recs,
+			       unsigned count, size_t rec_size)
+{
+	const char *p = recs;
+
+	for (unsigned i = 0; i < count; i += DMABUFD_CTL_RECS_PER_MSG) {
+		unsigned n = count - i < DMABUFD_CTL_RECS_PER_MSG
+				     ? count - i : DMABUFD_CTL_RECS_PER_MSG;
+		size_t len = n * rec_size;
+
+		if (send(c->fd, p + i * rec_size, len,
+			 MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)len)
+			return errno ? -errno : -EIO;
+	}
+	return 0;
+}
+
+/* A listing op: the records to send after the reply, or -errno. */
+static int ctl_list(uint32_t op, void **ret_recs, unsigned *ret_count,
+		    size_t *ret_rec_size)
+{
+	switch (op) {
+	case DMABUFD_CTL_DMA_DEVICES:
+		*ret_rec_size = sizeof(struct dmabufd_ctl_dma_device);
+		return ctl_dma_devices((struct dmabufd_ctl_dma_device **)ret_recs,
+				       ret_count);
+	case DMABUFD_CTL_DMA_CHANNELS:
+		*ret_rec_size = sizeof(struct dmabufd_ctl_dma_channel);
+		return ctl_dma_channels((struct dmabufd_ctl_dma_channel **)ret_recs,
+					ret_count);
+	case DMABUFD_CTL_DMA_XFERS:
+		*ret_rec_size = sizeof(struct dmabufd_ctl_dma_xfer);
+		return ctl_dma_xfers((struct dmabufd_ctl_dma_xfer **)ret_recs,
+				     ret_count);
+	}
+	return -EINVAL;
+}
+
+static bool args_zero(const struct dmabufd_ctl_req *req)
+{
+	return !req->arg[0] && !req->arg[1] && !req->arg[2] && !req->arg[3];
+}
+
 static void client_request(struct ctl_client *c,
 			   const struct dmabufd_ctl_req *req, ssize_t len)
 {
 	struct dmabufd_ctl_reply reply = { 0 };
 	struct dmabufd_ctl_stats stats;
+	_cleanup_free_ void *recs = NULL;
+	unsigned count = 0;
+	size_t rec_size = 0;
+	uid_t peer;
 	int fd = -EBADF, r = 0;
 
 	reply.op = len >= (ssize_t)sizeof(*req) ? req->op : 0;
 	if (len != sizeof(*req) || req->version != DMABUFD_CTL_VERSION ||
-	    req->pad[0] || req->pad[1]) {
+	    (req->op != DMABUFD_CTL_DMA_FAULT && !args_zero(req)) ||
+	    (req->op != DMABUFD_CTL_MAP && req->token)) {
 		r = -EINVAL;
 	} else if (req->op == DMABUFD_CTL_MAP) {
 		r = ctl_map(c, req->token, &reply.size);
@@ -149,12 +204,21 @@ static void client_request(struct ctl_client *c,
 			r = 0;
 		}
 	} else if (req->op == DMABUFD_CTL_STATS) {
-		if (req->token)
-			r = -EINVAL;
+		reply.size = sizeof(stats);
+	} else if (req->op == DMABUFD_CTL_DMA_FAULT) {
+		peer = client_uid(c);
+		if (peer != 0 && peer != geteuid())
+			r = -EPERM;
 		else
-			reply.size = sizeof(stats);
+			r = dma_setup_fault(req->arg[0], req->arg[1], req->arg[2],
+					    req->arg[3]);
 	} else {
-		r = -EINVAL;
+		r = ctl_list(req->op, &recs, &count, &rec_size);
+		if (r >= 0) {
+			reply.count = count;
+			reply.rec_size = (uint32_t)rec_size;
+			reply.size = (uint64_t)count * rec_size;
+		}
 	}
 	reply.error = -r;
 
@@ -167,6 +231,8 @@ static void client_request(struct ctl_client *c,
 			 MSG_NOSIGNAL | MSG_DONTWAIT) != sizeof(stats))
 			r = -errno;
 	}
+	if (r >= 0 && reply.error == 0 && count)
+		r = client_send_records(c, recs, count, rec_size);
 	if (r < 0) {
 		log_debug("control: dropping a client: %s", strerror(-r));
 		client_drop(c);

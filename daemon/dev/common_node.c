@@ -8,6 +8,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
 #include <dmabufd/common.h>
 
@@ -83,6 +86,29 @@ int dev_file_issue_sync_file(struct dev_file *file, struct fence *fence,
 	/* The token takes its own reference; ours goes at return. */
 	return token_new(&file->tokens, TOKEN_SYNC_FILE, sf, O_RDWR, file->uid,
 			 ret_token);
+}
+
+void dev_pid_comm(pid_t pid, char *ret_name, size_t size)
+{
+	char path[64];
+	ssize_t n = -1;
+	int fd;
+
+	snprintf(ret_name, size, "unknown");
+	if (pid <= 0 || size < 2)
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, ret_name, size - 1);
+	close(fd);
+	if (n <= 0) {
+		snprintf(ret_name, size, "unknown");
+		return;
+	}
+	ret_name[n] = '\0';
+	ret_name[strcspn(ret_name, "\n")] = '\0';
 }
 
 bool dev_common_ioctl(struct dev_req *req)

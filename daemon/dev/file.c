@@ -14,6 +14,7 @@
 
 #include <dmabufd/control.h>
 
+#include "dmaengine_node.h"
 #include "model/heap.h"
 #include "model/objstat.h"
 #include "model/sync_file.h"
@@ -179,6 +180,8 @@ void dev_get_stats(struct dmabufd_ctl_stats *ret_stats)
 		{ DMABUFD_STAT_ATTACHMENTS, OBJ_ATTACHMENT },
 		{ DMABUFD_STAT_MAPPINGS, OBJ_MAPPING },
 		{ DMABUFD_STAT_HEAPS, OBJ_HEAP },
+		{ DMABUFD_STAT_DMA_ATTACHMENTS, OBJ_DMA_ATT },
+		{ DMABUFD_STAT_DMA_XFERS, OBJ_DMA_XFER },
 	};
 	int64_t bytes = 0;
 
@@ -189,6 +192,8 @@ void dev_get_stats(struct dmabufd_ctl_stats *ret_stats)
 	ret_stats->count[DMABUFD_STAT_OPEN_FILES] = num_files;
 	ret_stats->count[DMABUFD_STAT_PENDING_REQS] = dev_req_pending_count();
 	ret_stats->count[DMABUFD_STAT_TIMERS] = timerq_armed();
+	ret_stats->count[DMABUFD_STAT_DMA_CHANNELS] =
+		dmaengine_node_channels_held();
 	heap_foreach(add_heap_bytes, &bytes);
 	ret_stats->count[DMABUFD_STAT_HEAP_BYTES] = bytes;
 }

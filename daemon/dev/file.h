@@ -30,6 +30,7 @@
 #include "model/dma_buf.h"
 #include "model/fence.h"
 
+struct dmaengine_file;
 struct sync_file;
 struct timeline;
 
@@ -46,6 +47,7 @@ struct dev_file {
 	struct dma_buf *dma_buf;
 	struct sync_file *sync_file;
 	struct timeline *timeline;
+	struct dmaengine_file *dmaengine; /* dmaengine node: the channel state */
 
 	struct token_owner tokens;
 	LIST_HEAD(, dev_req) pending;

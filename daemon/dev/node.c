@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <dmabufd/common.h>
+#include <dmabufd/dmaengine.h>
 
 #include "model/heap.h"
 #include "node_ops.h"
@@ -115,6 +116,10 @@ int node_registry_build(const struct node_names *names)
 		r = node_add(DEV_NODE_SW_SYNC,
 			     n.sw_sync ? n.sw_sync : DMABUFD_NODE_SW_SYNC,
 			     &sw_sync_node_ops, NULL);
+	if (r >= 0)
+		r = node_add(DEV_NODE_DMAENGINE,
+			     n.dmaengine ? n.dmaengine : DMABUFD_NODE_DMAENGINE,
+			     &dmaengine_node_ops, NULL);
 	if (r < 0)
 		node_registry_free();
 	return r;
@@ -152,6 +157,8 @@ const char *node_type_name(enum dev_node_type type)
 		return "sync_file";
 	case DEV_NODE_SW_SYNC:
 		return "sw_sync";
+	case DEV_NODE_DMAENGINE:
+		return "dmaengine";
 	}
 	return "?";
 }

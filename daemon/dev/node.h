@@ -3,7 +3,7 @@
  * node - the registry of device nodes a transport serves.
  *
  * One node per registered heap ("dma_heap/<heap>"), plus the dma_buf,
- * sync_file and sw_sync nodes, named relative to the device root (/dev
+ * sync_file, sw_sync and dmaengine nodes, named relative to the device root (/dev
  * with CUSE, the FUSE mount point otherwise). Names come from
  * proto/dmabufd/common.h unless configured otherwise.
  *
@@ -26,6 +26,7 @@ enum dev_node_type {
 	DEV_NODE_DMA_BUF,
 	DEV_NODE_SYNC_FILE,
 	DEV_NODE_SW_SYNC,
+	DEV_NODE_DMAENGINE,
 };
 
 #define DEV_NODE_NAME_MAX 128
@@ -45,11 +46,12 @@ struct node_names {
 	const char *dma_buf;
 	const char *sync_file;
 	const char *sw_sync;
+	const char *dmaengine;
 };
 
 /*
- * Create the nodes: one per heap registered now, then dma_buf, sync_file
- * and sw_sync. Returns 0, -EINVAL for a bad or duplicate name (logged),
+ * Create the nodes: one per heap registered now, then dma_buf, sync_file,
+ * sw_sync and dmaengine. Returns 0, -EINVAL for a bad or duplicate name (logged),
  * -EEXIST if built already, or -ENOMEM.
  */
 int node_registry_build(const struct node_names *names);
@@ -61,5 +63,5 @@ unsigned node_count(void);
 /* The @i-th node (i < node_count()), in creation order. */
 struct dev_node *node_at(unsigned i);
 
-/* "heap", "dma_buf", "sync_file" or "sw_sync". */
+/* "heap", "dma_buf", "sync_file", "sw_sync" or "dmaengine". */
 const char *node_type_name(enum dev_node_type type);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * What each node type implements (heap_node.c, dma_buf_node.c,
- * sync_file_node.c, sw_sync_node.c), and the helpers they share
+ * sync_file_node.c, sw_sync_node.c, dmaengine_node.c), and the helpers they share
  * (common_node.c). Internal to daemon/dev.
  *
  * Every ioctl handler validates every input field before it changes
@@ -42,6 +42,7 @@ extern const struct dev_node_ops heap_node_ops;
 extern const struct dev_node_ops dma_buf_node_ops;
 extern const struct dev_node_ops sync_file_node_ops;
 extern const struct dev_node_ops sw_sync_node_ops;
+extern const struct dev_node_ops dmaengine_node_ops;
 
 /*
  * DMABUFD_IOC_CLAIM and DMABUFD_IOC_EXPORT_TOKEN on an object node
@@ -63,6 +64,11 @@ const void *dev_req_input(const struct dev_req *req, size_t size);
  */
 int dev_file_issue_sync_file(struct dev_file *file, struct fence *fence,
 			     __u64 *ret_token);
+
+/* The command name of @pid (/proc/<pid>/comm, as the kernel's task
+ * comm) in @ret_name, or "unknown" (a pid outside our namespace arrives
+ * as 0). */
+void dev_pid_comm(pid_t pid, char *ret_name, size_t size);
 
 /* True if @buf's @len bytes are all zero. */
 bool dev_all_zero(const void *buf, size_t len);

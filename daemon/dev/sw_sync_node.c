@@ -29,36 +29,11 @@ _Static_assert(SW_SYNC_IOC_INC == KERNEL_SW_SYNC_IOC_INC, "INC");
 _Static_assert(SW_SYNC_GET_DEADLINE == KERNEL_SW_SYNC_GET_DEADLINE,
 	       "GET_DEADLINE");
 
-/* The command name of @pid, or "unknown" (a pid outside our namespace
- * arrives as 0). */
-static void comm_of(pid_t pid, char name[TIMELINE_NAME_LEN])
-{
-	char path[64];
-	ssize_t n = -1;
-	int fd;
-
-	snprintf(name, TIMELINE_NAME_LEN, "unknown");
-	if (pid <= 0)
-		return;
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	n = read(fd, name, TIMELINE_NAME_LEN - 1);
-	close(fd);
-	if (n <= 0) {
-		snprintf(name, TIMELINE_NAME_LEN, "unknown");
-		return;
-	}
-	name[n] = '\0';
-	name[strcspn(name, "\n")] = '\0';
-}
-
 static int sw_sync_open(struct dev_file *file)
 {
 	char name[TIMELINE_NAME_LEN];
 
-	comm_of(file->pid, name);
+	dev_pid_comm(file->pid, name, sizeof(name));
 	return timeline_new(name, &file->timeline);
 }
 

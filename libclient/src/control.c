@@ -5,6 +5,7 @@
  * never shares a connection.
  */
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -100,18 +101,14 @@ static int recv_msg(int fd, void *buf, size_t len, int *ret_fd)
 }
 
 /* Send @req, read the reply header; the reply's error becomes -errno. */
-static int ctl_call(int sock, uint32_t op, uint64_t token, struct dmabufd_ctl_reply *ret_reply,
-		    int *ret_fd)
+static int ctl_call_req(int sock, const struct dmabufd_ctl_req *req,
+			struct dmabufd_ctl_reply *ret_reply, int *ret_fd)
 {
-	struct dmabufd_ctl_req req = {
-		.version = DMABUFD_CTL_VERSION,
-		.op = op,
-		.token = token,
-	};
+	uint32_t op = req->op;
 	struct dmabufd_ctl_reply reply;
 	int r;
 
-	r = send_all(sock, &req, sizeof(req));
+	r = send_all(sock, req, sizeof(*req));
 	if (r < 0)
 		return r;
 	r = recv_msg(sock, &reply, sizeof(reply), ret_fd);
@@ -129,6 +126,18 @@ static int ctl_call(int sock, uint32_t op, uint64_t token, struct dmabufd_ctl_re
 	}
 	*ret_reply = reply;
 	return 0;
+}
+
+static int ctl_call(int sock, uint32_t op, uint64_t token, struct dmabufd_ctl_reply *ret_reply,
+		    int *ret_fd)
+{
+	struct dmabufd_ctl_req req = {
+		.version = DMABUFD_CTL_VERSION,
+		.op = op,
+		.token = token,
+	};
+
+	return ctl_call_req(sock, &req, ret_reply, ret_fd);
 }
 
 int dmabufd_ctl_map(uint64_t token, int *ret_fd, uint64_t *ret_size)
@@ -171,4 +180,115 @@ DMABUFD_EXPORT int dmabufd_stats(struct dmabufd_ctl_stats *ret_stats)
 		return r;
 	*ret_stats = stats;
 	return 0;
+}
+
+/* The smallest record of each listing this header knows. */
+static size_t list_rec_size(uint32_t op)
+{
+	switch (op) {
+	case DMABUFD_CTL_DMA_DEVICES:
+		return sizeof(struct dmabufd_ctl_dma_device);
+	case DMABUFD_CTL_DMA_CHANNELS:
+		return sizeof(struct dmabufd_ctl_dma_channel);
+	case DMABUFD_CTL_DMA_XFERS:
+		return sizeof(struct dmabufd_ctl_dma_xfer);
+	}
+	return 0;
+}
+
+/* Receive @size bytes of whole records sent as several messages. */
+static int recv_records(int sock, char *buf, uint64_t size, uint32_t rec_size)
+{
+	uint64_t got = 0;
+
+	while (got < size) {
+		uint64_t want = size - got;
+		ssize_t n;
+
+		if (want > (uint64_t)rec_size * DMABUFD_CTL_RECS_PER_MSG)
+			want = (uint64_t)rec_size * DMABUFD_CTL_RECS_PER_MSG;
+		do
+			n = recv(sock, buf + got, want, MSG_TRUNC);
+		while (n < 0 && errno == EINTR);
+		if (n < 0)
+			return -errno;
+		if (n == 0 || (uint64_t)n > want || n % rec_size)
+			return -EPROTO;
+		got += (uint64_t)n;
+	}
+	return 0;
+}
+
+DMABUFD_EXPORT int dmabufd_ctl_list(uint32_t op, void **ret_recs, uint32_t *ret_count,
+				    uint32_t *ret_rec_size)
+{
+	struct dmabufd_ctl_reply reply;
+	size_t min = list_rec_size(op);
+	char *recs = NULL;
+	int sock, r;
+
+	if (!ret_recs || !ret_count || !ret_rec_size || !min)
+		return -EINVAL;
+	sock = ctl_connect();
+	if (sock < 0)
+		return sock;
+	r = ctl_call(sock, op, 0, &reply, NULL);
+	if (r == 0 && (reply.rec_size < min || reply.rec_size > 65536 ||
+		       reply.count > (1u << 20) ||
+		       reply.size != (uint64_t)reply.count * reply.rec_size))
+		r = -EPROTO;
+	if (r == 0 && reply.count) {
+		recs = malloc(reply.size);
+		r = recs ? recv_records(sock, recs, reply.size, reply.rec_size) : -ENOMEM;
+	}
+	close(sock);
+	if (r < 0) {
+		free(recs);
+		return r;
+	}
+	*ret_recs = recs;
+	*ret_count = reply.count;
+	*ret_rec_size = reply.rec_size;
+	return 0;
+}
+
+/* Decimal digits at @s (at least one, at most UINT32_MAX); *ret_end past them. */
+static int parse_u32(const char *s, const char **ret_end, uint32_t *ret)
+{
+	uint64_t v = 0;
+	const char *c = s;
+
+	for (; *c >= '0' && *c <= '9'; c++) {
+		v = v * 10 + (uint64_t)(*c - '0');
+		if (v > UINT32_MAX)
+			return -EINVAL;
+	}
+	if (c == s)
+		return -EINVAL;
+	*ret = (uint32_t)v;
+	*ret_end = c;
+	return 0;
+}
+
+DMABUFD_EXPORT int dmabufd_dma_fault(const char *chan_name, uint32_t fault, uint32_t count)
+{
+	struct dmabufd_ctl_req req = {
+		.version = DMABUFD_CTL_VERSION,
+		.op = DMABUFD_CTL_DMA_FAULT,
+		.arg = { 0, 0, fault, count },
+	};
+	struct dmabufd_ctl_reply reply;
+	const char *p = chan_name;
+	int sock, r;
+
+	/* "dma<N>chan<M>", decimal, nothing else. */
+	if (!p || strncmp(p, "dma", 3) || parse_u32(p + 3, &p, &req.arg[0]) < 0 ||
+	    strncmp(p, "chan", 4) || parse_u32(p + 4, &p, &req.arg[1]) < 0 || *p)
+		return -EINVAL;
+	sock = ctl_connect();
+	if (sock < 0)
+		return sock;
+	r = ctl_call_req(sock, &req, &reply, NULL);
+	close(sock);
+	return r;
 }

@@ -10,7 +10,15 @@
  *
  * The socket grants nothing by itself: mapping a buffer needs a mapping
  * token, which only a holder of that buffer's fd can get
- * (DMABUFD_DMA_BUF_IOC_MAP).
+ * (DMABUFD_DMA_BUF_IOC_MAP). The listings show what any local user could
+ * learn from /sys/class/dma; fault injection needs the daemon's uid or
+ * root.
+ *
+ * Listings (DMABUFD_CTL_DMA_*): the reply gives count records of
+ * rec_size bytes each (size = count * rec_size), which follow as one or
+ * more messages, each holding a whole number of records (at most
+ * DMABUFD_CTL_RECS_PER_MSG). Records only ever grow at their end: a
+ * client reads the fields it knows and skips to the next rec_size.
  */
 #ifndef _DMABUFD_CONTROL_H
 #define _DMABUFD_CONTROL_H
@@ -32,29 +40,63 @@ enum dmabufd_ctl_op {
 	DMABUFD_CTL_MAP = 1,
 	/*
 	 * Live-object counts. Reply: error 0, size = sizeof(struct
-	 * dmabufd_ctl_stats), then the stats as a second message.
+	 * dmabufd_ctl_stats), then the stats as a second message. @token
+	 * must be 0.
 	 */
 	DMABUFD_CTL_STATS = 2,
+	/* DMA controllers, in registration order: struct dmabufd_ctl_dma_device. */
+	DMABUFD_CTL_DMA_DEVICES = 3,
+	/* Every channel of every controller: struct dmabufd_ctl_dma_channel. */
+	DMABUFD_CTL_DMA_CHANNELS = 4,
+	/*
+	 * Transfers of the dmaengine nodes' clients not ended yet (prepared,
+	 * submitted, waiting, running), per fd in cookie order: struct
+	 * dmabufd_ctl_dma_xfer.
+	 */
+	DMABUFD_CTL_DMA_XFERS = 5,
+	/*
+	 * Fault injection on a channel (the mock controller's): @arg[0] the
+	 * controller id, @arg[1] the channel index ("dma<arg0>chan<arg1>"),
+	 * @arg[2] a DMABUFD_CTL_FAULT_*, @arg[3] its count. Reply: error only.
+	 * Errors: EINVAL for an unknown fault or a bad count; ENODEV for no
+	 * such channel; EOPNOTSUPP when its controller injects no faults;
+	 * EPERM when the peer is neither root nor the daemon's uid.
+	 */
+	DMABUFD_CTL_DMA_FAULT = 6,
 };
+
+/* DMABUFD_CTL_DMA_FAULT kinds */
+#define DMABUFD_CTL_FAULT_FAIL_NTH 1 /* the @arg[3]-th (>= 1) transfer the
+				      * channel's controller starts from now
+				      * fails (READ_FAILED: fence EIO) */
+#define DMABUFD_CTL_FAULT_STALL 2    /* transfers started from now never
+				      * finish (the watchdog aborts them);
+				      * @arg[3] 0 */
+#define DMABUFD_CTL_FAULT_CLEAR 3    /* forget pending faults and un-stall;
+				      * @arg[3] 0 */
 
 /*
  * Every op fails with EINVAL for a version other than DMABUFD_CTL_VERSION,
- * an unknown op, non-zero pad, or a message that is not exactly one
- * struct dmabufd_ctl_req.
+ * an unknown op, a @token or @arg the op does not use that is not 0, or a
+ * message that is not exactly one struct dmabufd_ctl_req.
  */
 struct dmabufd_ctl_req {
 	__u32 version;  /* DMABUFD_CTL_VERSION */
 	__u32 op;       /* enum dmabufd_ctl_op */
-	__u64 token;    /* DMABUFD_CTL_MAP: the mapping token */
-	__u64 pad[2];   /* must be 0 */
+	__u64 token;    /* DMABUFD_CTL_MAP: the mapping token; else 0 */
+	__u32 arg[4];   /* per op (DMABUFD_CTL_DMA_FAULT); else 0 */
 };
 
 struct dmabufd_ctl_reply {
 	__s32 error;    /* 0 or a positive errno */
 	__u32 op;       /* the op answered */
-	__u64 size;
-	__u64 pad[2];
+	__u64 size;     /* bytes that follow (MAP: bytes to map) */
+	__u32 count;    /* listings: records that follow */
+	__u32 rec_size; /* listings: bytes per record */
+	__u64 pad;
 };
+
+#define DMABUFD_CTL_RECS_PER_MSG 64
 
 /* Indices into dmabufd_ctl_stats.count. */
 enum dmabufd_stat {
@@ -70,6 +112,9 @@ enum dmabufd_stat {
 	DMABUFD_STAT_PENDING_REQS,  /* ioctls waiting for a late reply */
 	DMABUFD_STAT_TIMERS,        /* armed timers (waits with a timeout) */
 	DMABUFD_STAT_HEAP_BYTES,    /* bytes allocated from every heap */
+	DMABUFD_STAT_DMA_CHANNELS,  /* channels held by dmaengine node fds */
+	DMABUFD_STAT_DMA_ATTACHMENTS, /* dma-bufs attached to channels */
+	DMABUFD_STAT_DMA_XFERS,     /* transfers prepared and not ended */
 	_DMABUFD_STAT_MAX = 32,
 };
 
@@ -77,10 +122,77 @@ struct dmabufd_ctl_stats {
 	__s64 count[_DMABUFD_STAT_MAX];
 };
 
+#define DMABUFD_CTL_NAME_LEN 32
+
+/* DMABUFD_CTL_DMA_DEVICES record. */
+struct dmabufd_ctl_dma_device {
+	char name[DMABUFD_CTL_NAME_LEN]; /* "mock0" */
+	__u32 dev_id;                    /* the N of dma<N>chan<M> */
+	__u32 chancnt;
+	__u32 cap_mask;                  /* bit per enum dma_transaction_type */
+	__u32 privatecnt;                /* channels held privately */
+	__u32 directions;                /* bit per enum dma_transfer_direction */
+	__u32 residue_granularity;
+	__u32 flags;                     /* DMABUFD_CTL_DEV_* */
+	__u32 pad;
+};
+#define DMABUFD_CTL_DEV_PRIVATE (1u << 0) /* DMA_PRIVATE: not in the public pool */
+
+/* DMABUFD_CTL_DMA_CHANNELS record: /sys/class/dma/<name>/ and more. */
+struct dmabufd_ctl_dma_channel {
+	char name[DMABUFD_CTL_NAME_LEN];   /* "dma0chan1" */
+	char device[DMABUFD_CTL_NAME_LEN]; /* its controller's name */
+	char client[64];                   /* who holds it ("pid 123 (comm)"), or "" */
+	__u32 dev_id;
+	__u32 chan_id;
+	__u32 client_count;                /* /sys: in_use when > 0 */
+	__u32 table_count;                 /* entries of the per-cap table */
+	__u32 flags;                       /* DMABUFD_CTL_CHAN_* */
+	__s32 request_line;                /* from the map, -1 for none */
+	__s32 cookie;                      /* last cookie the channel assigned */
+	__s32 completed_cookie;            /* last one completed */
+	__u32 in_flight;                   /* descriptors submitted, not done */
+	__u32 pad;
+	__u64 timeout_ms;                  /* watchdog deadline, 0: none */
+	__u64 xfer_count;                  /* /sys: memcpy_count, completed OK */
+	__u64 bytes_transferred;           /* /sys: bytes_transferred */
+	__u64 errors;                      /* READ_FAILED / WRITE_FAILED */
+	__u64 aborted;                     /* terminate, watchdog, removal */
+	__u64 timeouts;                    /* watchdog firings */
+};
+#define DMABUFD_CTL_CHAN_IN_USE (1u << 0)
+#define DMABUFD_CTL_CHAN_PRIVATE (1u << 1) /* held by a request */
+#define DMABUFD_CTL_CHAN_PAUSED (1u << 2)
+
+/* DMABUFD_CTL_DMA_XFERS states */
+#define DMABUFD_CTL_XFER_PREPARED 1  /* PREP done, not submitted */
+#define DMABUFD_CTL_XFER_SUBMITTED 2 /* has a cookie, not issued */
+#define DMABUFD_CTL_XFER_WAITING 3   /* issued: waiting for implicit fences
+				      * or for the ones queued before it */
+#define DMABUFD_CTL_XFER_ACTIVE 4    /* on the channel (chan_cookie set) */
+#define DMABUFD_CTL_XFER_PAUSED 5
+
+/* DMABUFD_CTL_DMA_XFERS record. */
+struct dmabufd_ctl_dma_xfer {
+	char chan[DMABUFD_CTL_NAME_LEN]; /* "dma0chan1" */
+	__u32 pid;                       /* of the process that opened the fd */
+	__s32 cookie;                    /* the fd's cookie; 0 while prepared */
+	__s32 chan_cookie;               /* the channel's, 0 until ACTIVE */
+	__u32 state;                     /* DMABUFD_CTL_XFER_* */
+	__u32 type;                      /* DMABUFD_DMA_MEMCPY, _SLAVE, _CYCLIC */
+	__u32 direction;
+	__u64 len;
+	__u64 residue;
+	__u64 periods;                   /* cyclic: periods completed */
+};
+
 #if !defined(__cplusplus)
 _Static_assert(sizeof(struct dmabufd_ctl_req) == 32, "dmabufd_ctl_req size");
 _Static_assert(sizeof(struct dmabufd_ctl_reply) == 32, "dmabufd_ctl_reply size");
 _Static_assert(sizeof(struct dmabufd_ctl_stats) == 256, "dmabufd_ctl_stats size");
+_Static_assert(sizeof(struct dmabufd_ctl_dma_device) == 64, "ctl_dma_device size");
+_Static_assert(sizeof(struct dmabufd_ctl_dma_channel) == 216, "ctl_dma_channel size");
+_Static_assert(sizeof(struct dmabufd_ctl_dma_xfer) == 80, "ctl_dma_xfer size");
 #endif
 
 #endif /* _DMABUFD_CONTROL_H */

@@ -8,10 +8,12 @@
 # Without a PROGRAM, runs every tests/integration/test-* of the build dir,
 # one after the other, against one daemon. With PROGRAMs (absolute paths,
 # or names in the build dir), runs those. The daemon is --daemon, or
-# <build-dir>/daemon/dmabufd; the build dir defaults to the newest
-# build*/ next to this script's project. Extra daemon arguments come from
-# $DMABUFD_DAEMON_ARGS; $DMABUFD_TEST_WRAPPER prefixes every program (e.g.
-# "valgrind --error-exitcode=99 --leak-check=full").
+# <build-dir>/dmabufd; the build dir defaults to the newest build*/ next
+# to this script's project. Extra daemon arguments come from
+# $DMABUFD_DAEMON_ARGS, and per program from NAME.args next to this script
+# (tests/integration/test-dma.args): such a program gets a daemon of its
+# own, started afresh with those arguments. $DMABUFD_TEST_WRAPPER prefixes
+# every program (e.g. "valgrind --error-exitcode=99 --leak-check=full").
 #
 # The runner starts the daemon, waits until its nodes and control socket
 # answer, runs the programs with DMABUFD_DEV_ROOT and DMABUFD_CONTROL set,
@@ -37,9 +39,9 @@ done
 
 if [ -z "$build" ]; then
 	build=$(ls -dt "$top"/build*/ 2>/dev/null | while read -r d; do
-		[ -x "$d/daemon/dmabufd" ] && { echo "${d%/}"; break; }; done)
+		[ -x "$d/dmabufd" ] && { echo "${d%/}"; break; }; done)
 fi
-[ -n "$daemon" ] || daemon=$build/daemon/dmabufd
+[ -n "$daemon" ] || daemon=$build/dmabufd
 if [ ! -x "$daemon" ]; then
 	echo "run.sh: no daemon at '$daemon' (use --daemon or --build-dir)" >&2
 	exit 1
@@ -83,36 +85,83 @@ ttl_ms=${DMABUFD_TEST_TOKEN_TTL_MS:-2000}
 # A short cap on blocking ioctls lets the tests check that libdmabufd's
 # unbounded waits outlast it (DMABUFD_TEST_MAX_WAIT_MS).
 max_wait_ms=${DMABUFD_TEST_MAX_WAIT_MS:-1500}
-# shellcheck disable=SC2086
-"$daemon" --foreground --transport=fuse --dev-root="$root" --control="$ctl" \
-	--token-ttl-ms="$ttl_ms" --max-wait-ms="$max_wait_ms" ${DMABUFD_DAEMON_ARGS:-} \
-	>"$tmp/daemon.log" 2>&1 &
-pid=$!
+failed=0
+daemon_args=none  # the extra arguments of the running daemon
 
-# Ready when it says so, its nodes exist and the control socket is there.
-ready=0
-for _ in $(seq 200); do
-	if ! kill -0 "$pid" 2>/dev/null; then
-		break
-	fi
-	if grep -q 'dmabufd: ready' "$tmp/daemon.log" && [ -e "$root/dmabufd/dma_buf" ] &&
-	   [ -S "$ctl" ]; then
-		ready=1
-		break
-	fi
-	sleep 0.05
-done
-if [ $ready = 0 ]; then
+# start_daemon EXTRA_ARGS: start it and wait until it is ready.
+start_daemon() {
+	: >"$tmp/daemon.log"
+	# shellcheck disable=SC2086
+	"$daemon" --foreground --transport=fuse --dev-root="$root" --control="$ctl" \
+		--token-ttl-ms="$ttl_ms" --max-wait-ms="$max_wait_ms" ${DMABUFD_DAEMON_ARGS:-} $1 \
+		>>"$tmp/daemon.log" 2>&1 &
+	pid=$!
+	daemon_args=$1
+	# Ready when it says so, its nodes exist and the control socket is there.
+	for _ in $(seq 200); do
+		if ! kill -0 "$pid" 2>/dev/null; then
+			break
+		fi
+		if grep -q 'dmabufd: ready' "$tmp/daemon.log" && [ -e "$root/dmabufd/dma_buf" ] &&
+		   [ -S "$ctl" ]; then
+			return 0
+		fi
+		sleep 0.05
+	done
 	echo "run.sh: daemon did not become ready; its log:" >&2
 	sed 's/^/  | /' "$tmp/daemon.log" >&2
 	exit 1
-fi
+}
+
+# Stop: SIGTERM, exit status 0, mount gone.
+stop_daemon() {
+	local status
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -TERM "$pid"
+		for _ in $(seq 100); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.05
+		done
+		if kill -0 "$pid" 2>/dev/null; then
+			echo "run.sh: daemon still running 5 s after SIGTERM" >&2
+			failed=1
+		fi
+	fi
+	wait "$pid"
+	status=$?
+	pid=
+	if [ $status != 0 ]; then
+		echo "run.sh: daemon exited with status $status" >&2
+		failed=1
+	fi
+	if is_mounted; then
+		echo "run.sh: daemon left $root mounted" >&2
+		failed=1
+	fi
+	if [ $failed != 0 ] || [ -n "${DMABUFD_SHOW_DAEMON_LOG:-}" ]; then
+		echo "--- daemon log" >&2
+		sed 's/^/  | /' "$tmp/daemon.log" >&2
+	fi
+	daemon_args=none
+}
 
 export DMABUFD_DEV_ROOT=$root DMABUFD_CONTROL=$ctl DMABUFD_TEST_TOKEN_TTL_MS=$ttl_ms
-export DMABUFD_TEST_MAX_WAIT_MS=$max_wait_ms
+export DMABUFD_TEST_MAX_WAIT_MS=$max_wait_ms DMABUFD_TEST_DAEMON=$daemon
 export CMOCKA_MESSAGE_OUTPUT=${CMOCKA_MESSAGE_OUTPUT:-stdout}
-failed=0
 for p in "${progs[@]}"; do
+	args_file=$here/$(basename "$p").args
+	want=
+	own=0
+	if [ -f "$args_file" ]; then
+		want=$(tr '\n' ' ' <"$args_file")
+		own=1
+	fi
+	# A program with its own arguments gets a fresh daemon; the others
+	# share one.
+	if [ -n "$pid" ] && { [ $own = 1 ] || [ "$daemon_args" != "$want" ]; }; then
+		stop_daemon
+	fi
+	[ -n "$pid" ] || start_daemon "$want"
 	echo "=== $(basename "$p")"
 	# shellcheck disable=SC2086
 	if ! ${DMABUFD_TEST_WRAPPER:-} "$p"; then
@@ -124,34 +173,7 @@ for p in "${progs[@]}"; do
 		failed=1
 		break
 	fi
+	[ $own = 1 ] && stop_daemon
 done
-
-# Stop: SIGTERM, exit status 0, mount gone.
-status=0
-if kill -0 "$pid" 2>/dev/null; then
-	kill -TERM "$pid"
-	for _ in $(seq 100); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.05
-	done
-	if kill -0 "$pid" 2>/dev/null; then
-		echo "run.sh: daemon still running 5 s after SIGTERM" >&2
-		failed=1
-	fi
-fi
-wait "$pid"
-status=$?
-pid=
-if [ $status != 0 ]; then
-	echo "run.sh: daemon exited with status $status" >&2
-	failed=1
-fi
-if is_mounted; then
-	echo "run.sh: daemon left $root mounted" >&2
-	failed=1
-fi
-if [ $failed != 0 ] || [ -n "${DMABUFD_SHOW_DAEMON_LOG:-}" ]; then
-	echo "--- daemon log" >&2
-	sed 's/^/  | /' "$tmp/daemon.log" >&2
-fi
+[ -n "$pid" ] && stop_daemon
 exit $failed

@@ -488,7 +488,7 @@ static void control_requests_malformed_are_refused(void **state)
 	req.op = 99;
 	assert_int_equal(ctl_request(&req, sizeof(req), NULL), EINVAL);
 	req.op = DMABUFD_CTL_STATS;
-	req.pad[1] = 1;
+	req.arg[3] = 1;
 	assert_int_equal(ctl_request(&req, sizeof(req), NULL), EINVAL);
 	/* A short message: refused (EINVAL) or the connection closed. */
 	{

@@ -1,8 +1,10 @@
 #!/bin/sh
 # Runs inside the VM (busybox sh): start dmabufd on real CUSE nodes, check
 # that they are character devices under /dev, run every integration test
-# program of the payload against them, stop the daemon with SIGTERM and
-# check that it exits 0 and its nodes are gone. Prints one line
+# program of the payload against them (a program with NAME.args next to it
+# gets a daemon of its own, started with those extra arguments, as
+# tests/integration/run.sh does), stop the daemon with SIGTERM and check
+# that it exits 0 and its nodes are gone. Prints one line
 # "vm: N passed, M failed" (programs and checks) and exits non-zero on any
 # failure.
 cd /payload || exit 125
@@ -22,18 +24,38 @@ check() { # check NAME COMMAND...
 ttl_ms=2000
 max_wait_ms=1500
 ctl=/run/dmabufd/control
-./dmabufd --transport=cuse --control=$ctl --token-ttl-ms=$ttl_ms \
-	--max-wait-ms=$max_wait_ms >/tmp/daemon.log 2>&1 &
-pid=$!
-i=0
-until grep -q 'dmabufd: ready' /tmp/daemon.log; do
-	i=$((i + 1))
-	if [ $i -gt 150 ] || ! kill -0 $pid 2>/dev/null; then
-		echo "vm: daemon did not become ready"; cat /tmp/daemon.log
-		echo "vm: 0 passed, 1 failed"; exit 1
-	fi
-	sleep 0.1
-done
+pid=
+
+# start_daemon EXTRA_ARGS: start dmabufd on CUSE and wait until it is ready.
+start_daemon() {
+	# Empty first: "ready" in the last daemon's log must not count.
+	: >/tmp/daemon.log
+	# shellcheck disable=SC2086
+	./dmabufd --transport=cuse --control=$ctl --token-ttl-ms=$ttl_ms \
+		--max-wait-ms=$max_wait_ms $1 >>/tmp/daemon.log 2>&1 &
+	pid=$!
+	i=0
+	until grep -q 'dmabufd: ready' /tmp/daemon.log; do
+		i=$((i + 1))
+		if [ $i -gt 150 ] || ! kill -0 $pid 2>/dev/null; then
+			echo "vm: daemon did not become ready"; cat /tmp/daemon.log
+			echo "vm: $passed passed, $((failed + 1)) failed"; exit 1
+		fi
+		sleep 0.1
+	done
+}
+
+# stop_daemon: SIGTERM; it must exit 0 and take its nodes with it.
+stop_daemon() {
+	kill -TERM $pid
+	wait $pid
+	status=$?
+	check "daemon exits 0 on SIGTERM" test $status -eq 0
+	check "nodes removed on exit" test ! -e /dev/dmabufd/dma_buf
+	pid=
+}
+
+start_daemon ""
 cat /tmp/daemon.log
 
 check "CUSE transport chosen" grep -q 'transport cuse' /tmp/daemon.log
@@ -41,6 +63,7 @@ check "/dev/dma_heap/system is a character device" test -c /dev/dma_heap/system
 check "/dev/sw_sync is a character device" test -c /dev/sw_sync
 check "/dev/dmabufd/dma_buf is a character device" test -c /dev/dmabufd/dma_buf
 check "/dev/dmabufd/sync_file is a character device" test -c /dev/dmabufd/sync_file
+check "/dev/dmabufd/dmaengine is a character device" test -c /dev/dmabufd/dmaengine
 check "the nodes are CUSE devices" test -e /sys/class/cuse/dmabufd!dma_buf
 
 export DMABUFD_DEV_ROOT=/dev DMABUFD_CONTROL=$ctl
@@ -48,16 +71,24 @@ export DMABUFD_TEST_TOKEN_TTL_MS=$ttl_ms DMABUFD_TEST_MAX_WAIT_MS=$max_wait_ms
 export CMOCKA_MESSAGE_OUTPUT=stdout
 for t in ./test-*; do
 	[ -f "$t" ] && [ -x "$t" ] || continue
+	# A program with NAME.args gets a daemon of its own with them.
+	own=
+	if [ -f "$t.args" ]; then
+		own=$(cat "$t.args")
+		stop_daemon
+		start_daemon "$own"
+	fi
 	echo "=== ${t#./} (CUSE)"
 	check "${t#./} passes on CUSE" "$t"
 	check "daemon alive after ${t#./}" kill -0 $pid
+	if [ -n "$own" ]; then
+		[ $failed -ne 0 ] && { echo "--- daemon log (${t#./})"; cat /tmp/daemon.log; }
+		stop_daemon
+		start_daemon ""
+	fi
 done
 
-kill -TERM $pid
-wait $pid
-status=$?
-check "daemon exits 0 on SIGTERM" test $status -eq 0
-check "nodes removed on exit" test ! -e /dev/dmabufd/dma_buf
+stop_daemon
 if [ $failed -ne 0 ]; then
 	echo "--- daemon log"; cat /tmp/daemon.log
 fi

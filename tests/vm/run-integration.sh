@@ -15,9 +15,13 @@ build=$(cd "$build" && pwd)
 payload=$(mktemp -d "${TMPDIR:-/tmp}/dmabufd-vm-payload.XXXXXX")
 trap 'rm -rf "$payload"' EXIT
 
-cp "$build/daemon/dmabufd" "$payload/"
+cp "$build/dmabufd" "$payload/"
 for t in "$build"/tests/integration/test-*; do
 	[ -f "$t" ] && [ -x "$t" ] && cp "$t" "$payload/"
+done
+# Programs that need a daemon of their own, with these extra arguments.
+for a in "$here"/../integration/*.args; do
+	[ -f "$a" ] && cp "$a" "$payload/"
 done
 cp "$here/guest-integration.sh" "$payload/"
 

@@ -3,7 +3,7 @@
  * libdmabufd: the client library of dmabufd.
  *
  * dmabufd serves the kernel's dma-heap, dma-buf, sync_file and sw_sync
- * interfaces from a daemon. A daemon cannot put a file descriptor into its
+ * interfaces, and a DMA engine, from a daemon. A daemon cannot put a file descriptor into its
  * caller's table, so the wire ABI (the headers in proto/dmabufd/) hands out claim
  * tokens where the kernel hands out fds. This library hides that: every
  * function that the kernel would answer with a new fd returns a real fd
@@ -42,6 +42,7 @@
 #include <dmabufd/control.h>
 #include <dmabufd/dma_buf.h>
 #include <dmabufd/dma_heap.h>
+#include <dmabufd/dmaengine.h>
 #include <dmabufd/sw_sync.h>
 #include <dmabufd/sync_file.h>
 
@@ -389,6 +390,274 @@ DMABUFD_EXPORT int dmabufd_buf_claim(uint64_t token, unsigned int fd_flags);
  */
 DMABUFD_EXPORT int dmabufd_sync_claim(uint64_t token);
 
+/* ---- DMA engine ------------------------------------------------------- */
+
+/*
+ * A channel is a fd of the dmaengine node (DMABUFD_NODE_DMAENGINE) bound
+ * to one DMA channel, privately: nobody else gets that channel until the
+ * fd's last reference is closed, which terminates and releases it. The
+ * calls below take that fd ("chan_fd"). Transfers name dma-buf memory
+ * through attachments (dmabufd_dma_attach) and are identified by cookies
+ * (> 0) in submission order. Completion is a fence: the transfer's
+ * sync_file (dmabufd_dma_fence), the implicit fences it leaves on its
+ * buffers (a CPU access with dmabufd_buf_begin_cpu_access() waits for it),
+ * or dmabufd_dma_wait(). A transfer that fails signals its fence with
+ * -EIO (the engine failed), -ECANCELED (terminated), -ETIMEDOUT (the
+ * channel watchdog aborted it) or -ENODEV (the controller went away).
+ * proto/dmabufd/dmaengine.h has the ioctl-level details.
+ *
+ * Every call on a chan_fd also returns -EBADFD if it holds no channel,
+ * -ENODEV once the controller has gone away, and -ENOTTY/-EBADF for a fd
+ * that is not a channel. Like the rest of this library they keep no state
+ * and are thread-safe; the calls on one chan_fd are serialized by the
+ * daemon, in the order it receives them.
+ */
+
+/**
+ * struct dmabufd_dma_chan_info - what a request got
+ * @chan_id: the channel's index on its controller
+ * @caps: the controller's DMABUFD_DMA_CAP() mask
+ * @name: the channel's name ("dma0chan1")
+ * @device: its controller's name ("mock0")
+ */
+struct dmabufd_dma_chan_info {
+	uint32_t chan_id;
+	uint32_t caps;
+	char name[DMABUFD_DMA_NAME_LEN];
+	char device[DMABUFD_DMA_NAME_LEN];
+};
+
+/**
+ * dmabufd_dma_request_chan() - dma_request_chan(@consumer, @name)
+ * @consumer: the consumer device of the daemon's map (--dma-map), "uart0"
+ * @name: its DMA's name there, "rx"
+ * @timeout_ms: how long to wait for a controller that has not appeared
+ *              yet (0: not at all; < 0: for ever); the daemon's cap on
+ *              one wait is handled here by asking again
+ * @ret_info: may be NULL
+ *
+ * Returns the channel fd (O_RDWR, O_CLOEXEC), or -EAGAIN when the map's
+ * controller has not appeared within @timeout_ms (the kernel's
+ * -EPROBE_DEFER), -ENODEV when the map has no such entry or the
+ * controller no such channel, -EBUSY when the channel (every channel, for
+ * an entry naming none) is in use, -EINVAL for NULL, empty or too long
+ * (31 characters at most) names, -errno of open(2).
+ */
+DMABUFD_EXPORT int dmabufd_dma_request_chan(const char *consumer, const char *name,
+					    int timeout_ms,
+					    struct dmabufd_dma_chan_info *ret_info);
+
+/**
+ * dmabufd_dma_request_chan_by_cap() - dma_request_chan_by_mask()
+ * @cap_mask: DMABUFD_DMA_CAP() bits, e.g. DMABUFD_DMA_CAP(DMABUFD_DMA_MEMCPY)
+ * @timeout_ms: how long to wait while no controller at all is registered
+ *              (as dmabufd_dma_request_chan())
+ *
+ * Returns the channel fd, or -ENODEV when no free channel has the
+ * capabilities, -EAGAIN when no controller is registered (after
+ * @timeout_ms), -EINVAL for an empty or unknown mask, -errno of open(2).
+ */
+DMABUFD_EXPORT int dmabufd_dma_request_chan_by_cap(uint32_t cap_mask, int timeout_ms,
+						   struct dmabufd_dma_chan_info *ret_info);
+
+/**
+ * dmabufd_dma_request_chan_by_name() - dma_get_slave_channel() by name
+ * @chan_name: "dma0chan1"
+ * @timeout_ms: how long to wait for the channel to appear (as above)
+ *
+ * Returns the channel fd, or -ENODEV when no such channel appeared within
+ * @timeout_ms, -EBUSY when it is in use, -EINVAL, -errno of open(2).
+ */
+DMABUFD_EXPORT int dmabufd_dma_request_chan_by_name(const char *chan_name, int timeout_ms,
+						    struct dmabufd_dma_chan_info *ret_info);
+
+/**
+ * dmabufd_dma_caps() - dma_get_slave_caps(): what the channel can do
+ *
+ * Returns 0, -EINVAL for NULL.
+ */
+DMABUFD_EXPORT int dmabufd_dma_caps(int chan_fd, struct dmabufd_dma_caps *ret_caps);
+
+/**
+ * dmabufd_dma_slave_config() - dmaengine_slave_config()
+ * @cfg: pad 0; set DMABUFD_DMA_CFG_REQUEST_LINE in @cfg->flags to choose
+ *       the request line (the mock controller's loopback FIFO)
+ *
+ * Applies to transfers prepared afterwards. Returns 0, -EINVAL for a
+ * width or burst the channel cannot do, -EOPNOTSUPP for a channel without
+ * slave transfers.
+ */
+DMABUFD_EXPORT int dmabufd_dma_slave_config(int chan_fd,
+					    const struct dmabufd_dma_slave_config *cfg);
+
+/**
+ * dmabufd_dma_attach() - attach and map a dma-buf for this channel
+ * @buf_fd: a dma-buf fd; stays the caller's. A read-only fd's buffer can
+ *          only be a source.
+ * @ret_size: the buffer's size; may be NULL
+ *
+ * Returns the attachment id (> 0), which names the buffer in transfers
+ * until dmabufd_dma_detach() or the channel fd's close, or -EINVAL (a
+ * fd that is not a dma-buf), -EBUSY, -ENOSPC (DMABUFD_DMA_MAX_ATTACH),
+ * -ENOMEM.
+ */
+DMABUFD_EXPORT int dmabufd_dma_attach(int chan_fd, int buf_fd, uint64_t *ret_size);
+
+/**
+ * dmabufd_dma_detach() - undo dmabufd_dma_attach()
+ *
+ * Returns 0, -EINVAL for an unknown id, -EBUSY while a transfer that has
+ * not ended uses it.
+ */
+DMABUFD_EXPORT int dmabufd_dma_detach(int chan_fd, uint32_t attach_id);
+
+/**
+ * dmabufd_dma_memcpy() - copy @len bytes between two attachments
+ * @flags: 0 or DMABUFD_DMA_PREP_INTERRUPT (a completion event, see
+ *         dmabufd_dma_events())
+ *
+ * Prepares, submits and issues in one round trip: the copy starts once
+ * the implicit fences of its buffers allow (the destination's readers and
+ * writers, the source's writers). Returns the cookie (> 0), or -EINVAL
+ * (unknown ids, a range outside a buffer, len 0 or over the channel's
+ * max_len, overlapping ranges of one buffer, bad flags), -EACCES (the
+ * destination was attached read-only), -EOPNOTSUPP (no MEMCPY), -EBUSY
+ * (the channel's descriptors are all in use), -ENOSPC
+ * (DMABUFD_DMA_MAX_PENDING transfers not ended on this fd), -ENOMEM.
+ */
+DMABUFD_EXPORT int32_t dmabufd_dma_memcpy(int chan_fd, uint32_t dst_id, uint64_t dst_off,
+					  uint32_t src_id, uint64_t src_off, uint64_t len,
+					  unsigned int flags);
+
+/**
+ * dmabufd_dma_slave() - a transfer between memory and the peripheral
+ * @direction: DMABUFD_DMA_MEM_TO_DEV (the buffer is read) or
+ *             DMABUFD_DMA_DEV_TO_MEM (written)
+ * @flags: as dmabufd_dma_memcpy()
+ *
+ * Needs a slave config (and a request line). Returns the cookie, or the
+ * errors of dmabufd_dma_memcpy() (-EOPNOTSUPP: no SLAVE).
+ */
+DMABUFD_EXPORT int32_t dmabufd_dma_slave(int chan_fd, uint32_t attach_id, uint64_t off,
+					 uint64_t len, unsigned int direction,
+					 unsigned int flags);
+
+/**
+ * dmabufd_dma_cyclic() - a ring buffer of @buf_len bytes in periods
+ * @period_len: divides @buf_len
+ * @flags: DMABUFD_DMA_PREP_INTERRUPT for an event per period
+ *
+ * Runs until dmabufd_dma_terminate() (its fence then signals without
+ * error). Returns the cookie, or the errors of dmabufd_dma_slave()
+ * (-EOPNOTSUPP: no CYCLIC).
+ */
+DMABUFD_EXPORT int32_t dmabufd_dma_cyclic(int chan_fd, uint32_t attach_id, uint64_t off,
+					  uint64_t buf_len, uint64_t period_len,
+					  unsigned int direction, unsigned int flags);
+
+/**
+ * dmabufd_dma_prep() - DMABUFD_DMA_IOC_PREP as it is (the kernel's
+ * three steps: prep, then dmabufd_dma_submit(), dmabufd_dma_issue_pending())
+ * @prep: in and out (desc_id, cookie)
+ *
+ * Returns 0 or the ioctl's errors (dmaengine.h), -EINVAL for NULL.
+ */
+DMABUFD_EXPORT int dmabufd_dma_prep(int chan_fd, struct dmabufd_dma_prep *prep);
+
+/**
+ * dmabufd_dma_submit() - dmaengine_submit() of a prepared descriptor
+ *
+ * Returns the cookie (> 0); nothing starts before
+ * dmabufd_dma_issue_pending(). -EINVAL for an unknown descriptor.
+ */
+DMABUFD_EXPORT int32_t dmabufd_dma_submit(int chan_fd, uint32_t desc_id);
+
+/**
+ * dmabufd_dma_issue_pending() - start the submitted transfers, in order
+ *
+ * Returns 0, -EDEADLK or -ENOMEM from a buffer's reservation object
+ * (the transfers from the failing one on stay submitted).
+ */
+DMABUFD_EXPORT int dmabufd_dma_issue_pending(int chan_fd);
+
+/**
+ * dmabufd_dma_tx_status() - dmaengine_tx_status(), never blocks
+ * @ret_status: cookies, residue and the transfer's error; may be NULL
+ *
+ * Returns DMABUFD_DMA_COMPLETE, _IN_PROGRESS, _PAUSED or _ERROR (>= 0),
+ * or -EINVAL for a cookie < 1.
+ */
+DMABUFD_EXPORT int dmabufd_dma_tx_status(int chan_fd, int32_t cookie,
+					 struct dmabufd_dma_tx_status *ret_status);
+
+/**
+ * dmabufd_dma_fence() - the completion of transfer @cookie as a sync_file
+ *
+ * Returns a sync_file fd (O_CLOEXEC) that signals when the transfer ends,
+ * with its error if it fails (share it like any sync_file); a cookie
+ * ended long ago gives a signaled one. -EINVAL for a cookie this fd never
+ * handed out, -ENOMEM, -errno of open(2).
+ */
+DMABUFD_EXPORT int dmabufd_dma_fence(int chan_fd, int32_t cookie);
+
+/**
+ * dmabufd_dma_wait() - wait for transfer @cookie to end
+ * @timeout_ms: < 0 waits for ever; 0 only checks
+ *
+ * Built on dmabufd_dma_fence() and dmabufd_sync_wait(). Returns 0 when
+ * the transfer completed, its error (-EIO, -ECANCELED, -ETIMEDOUT,
+ * -ENODEV) when it failed, -ETIME when @timeout_ms passed first, or the
+ * errors of dmabufd_dma_fence().
+ */
+DMABUFD_EXPORT int dmabufd_dma_wait(int chan_fd, int32_t cookie, int timeout_ms);
+
+/**
+ * dmabufd_dma_pause(), dmabufd_dma_resume() - dmaengine_pause / _resume
+ *
+ * Return 0, -EOPNOTSUPP when the channel cannot, -EPERM when nothing runs
+ * (pause) or the channel is not paused (resume).
+ */
+DMABUFD_EXPORT int dmabufd_dma_pause(int chan_fd);
+DMABUFD_EXPORT int dmabufd_dma_resume(int chan_fd);
+
+/**
+ * dmabufd_dma_terminate() - dmaengine_terminate_async(): abort everything
+ *
+ * Every prepared, submitted, waiting and running transfer of @chan_fd
+ * ends: its fence signals -ECANCELED (a cyclic one's without error), and
+ * no event is queued for it. Returns 0.
+ */
+DMABUFD_EXPORT int dmabufd_dma_terminate(int chan_fd);
+
+/**
+ * dmabufd_dma_synchronize() - wait until the hardware stopped touching
+ * memory after a terminate (dmaengine_synchronize). Returns 0.
+ */
+DMABUFD_EXPORT int dmabufd_dma_synchronize(int chan_fd);
+
+/**
+ * dmabufd_dma_set_timeout() - the channel watchdog's deadline
+ * @timeout_ms: how long an issued transfer may stay at the head of the
+ *              channel before it is aborted (-ETIMEDOUT); 0: no watchdog
+ *
+ * Holds while the fd holds the channel. Returns 0.
+ */
+DMABUFD_EXPORT int dmabufd_dma_set_timeout(int chan_fd, uint32_t timeout_ms);
+
+/**
+ * dmabufd_dma_events() - take queued completion notices, never blocks
+ * @ret_events: room for @max (> 0) notices, oldest first
+ * @ret_lost: notices dropped since the last call because the daemon's
+ *            queue was full; may be NULL
+ *
+ * Notices come for transfers prepared with DMABUFD_DMA_PREP_INTERRUPT
+ * (one when they end, one per period of a cyclic one). poll(2) the
+ * chan_fd for POLLIN to wait for them. Returns the number filled (0 when
+ * none is queued), -EINVAL for NULL or @max 0.
+ */
+DMABUFD_EXPORT int dmabufd_dma_events(int chan_fd, struct dmabufd_dma_event *ret_events,
+				      unsigned int max, uint32_t *ret_lost);
+
 /* ---- Control socket -------------------------------------------------- */
 
 /**
@@ -399,6 +668,36 @@ DMABUFD_EXPORT int dmabufd_sync_claim(uint64_t token);
  * -EPROTO on a malformed reply, the daemon's error as -errno.
  */
 DMABUFD_EXPORT int dmabufd_stats(struct dmabufd_ctl_stats *ret_stats);
+
+/**
+ * dmabufd_ctl_list() - one of the daemon's listings
+ * @op: DMABUFD_CTL_DMA_DEVICES, _DMA_CHANNELS or _DMA_XFERS
+ * @ret_recs: malloc'ed records (free() them; NULL when there are none)
+ * @ret_count: how many
+ * @ret_rec_size: bytes per record: at least the size of the record struct
+ *                this header knows (a newer daemon may send longer ones;
+ *                step through them by this size)
+ *
+ * Returns 0, -EINVAL for NULL outputs or an op that is not a listing,
+ * the connection errors of dmabufd_stats(), -EPROTO, -ENOMEM.
+ */
+DMABUFD_EXPORT int dmabufd_ctl_list(uint32_t op, void **ret_recs, uint32_t *ret_count,
+				    uint32_t *ret_rec_size);
+
+/**
+ * dmabufd_dma_fault() - inject a fault on a channel of the mock controller
+ * @chan_name: "dma0chan1"
+ * @fault: DMABUFD_CTL_FAULT_FAIL_NTH (the @count-th transfer its
+ *         controller starts from now fails: fence -EIO), _STALL
+ *         (transfers on the channel make no progress until the watchdog
+ *         aborts them; @count 0), _CLEAR (@count 0)
+ *
+ * Returns 0, -EINVAL (a malformed name, bad fault or count), -ENODEV (no
+ * such channel), -EOPNOTSUPP (its controller injects no faults), -EPERM
+ * (neither root nor the daemon's user), the connection errors of
+ * dmabufd_stats().
+ */
+DMABUFD_EXPORT int dmabufd_dma_fault(const char *chan_name, uint32_t fault, uint32_t count);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,467 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dmabufctl - look into a running dmabufd through its control socket.
+ *
+ *   dmabufctl [--control PATH] [--json] COMMAND
+ *
+ *   stats                          live-object counts
+ *   dma devices                    DMA controllers
+ *   dma channels                   their channels (as /sys/class/dma, and more)
+ *   dma transfers                  transfers of clients not ended yet
+ *   dma fault CHAN fail-nth N      the Nth transfer CHAN's controller starts fails
+ *   dma fault CHAN stall           CHAN's transfers stop moving (the watchdog ends them)
+ *   dma fault CHAN clear           forget CHAN's faults
+ *
+ * Exit status: 0 success, 1 failure (a bad command line included), 2 no
+ * daemon listens on the control socket. Commands are a table of (group,
+ * name) -> handler, so new groups (heaps, buffers, fences) slot in.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <dmabufd/dmabufd.h>
+
+#define EXIT_NO_DAEMON 2
+
+static bool json;
+
+static const char *const stat_names[_DMABUFD_STAT_MAX] = {
+	[DMABUFD_STAT_FENCES] = "fences",
+	[DMABUFD_STAT_TIMELINES] = "timelines",
+	[DMABUFD_STAT_SYNC_FILES] = "sync_files",
+	[DMABUFD_STAT_DMA_BUFS] = "dma_bufs",
+	[DMABUFD_STAT_ATTACHMENTS] = "attachments",
+	[DMABUFD_STAT_MAPPINGS] = "mappings",
+	[DMABUFD_STAT_HEAPS] = "heaps",
+	[DMABUFD_STAT_TOKENS] = "tokens",
+	[DMABUFD_STAT_OPEN_FILES] = "open_files",
+	[DMABUFD_STAT_PENDING_REQS] = "pending_requests",
+	[DMABUFD_STAT_TIMERS] = "timers",
+	[DMABUFD_STAT_HEAP_BYTES] = "heap_bytes",
+	[DMABUFD_STAT_DMA_CHANNELS] = "dma_channels",
+	[DMABUFD_STAT_DMA_ATTACHMENTS] = "dma_attachments",
+	[DMABUFD_STAT_DMA_XFERS] = "dma_transfers",
+};
+
+/* enum dma_transaction_type, in order. */
+static const char *const cap_names[] = {
+	"memcpy", "xor", "pq", "xor_val", "pq_val", "memset", "memset_sg",
+	"interrupt", "private", "async_tx", "slave", "cyclic", "interleave",
+	"completion_no_order", "repeat", "load_eot",
+};
+
+static const char *const dir_names[] = {
+	"mem_to_mem", "mem_to_dev", "dev_to_mem", "dev_to_dev",
+};
+
+static const char *const state_names[] = {
+	[DMABUFD_CTL_XFER_PREPARED] = "prepared",
+	[DMABUFD_CTL_XFER_SUBMITTED] = "submitted",
+	[DMABUFD_CTL_XFER_WAITING] = "waiting",
+	[DMABUFD_CTL_XFER_ACTIVE] = "active",
+	[DMABUFD_CTL_XFER_PAUSED] = "paused",
+};
+
+/* A daemon error: a message, and the exit status. */
+static int fail(const char *what, int r)
+{
+	char path[256] = "?";
+
+	if (r == -ENOENT || r == -ECONNREFUSED) {
+		dmabufd_get_control_path(path, sizeof(path));
+		fprintf(stderr,
+			"dmabufctl: dmabufd is not running (no daemon listens on "
+			"%s; --control or $%s choose another socket)\n",
+			path, DMABUFD_ENV_CONTROL);
+		return EXIT_NO_DAEMON;
+	}
+	fprintf(stderr, "dmabufctl: %s: %s\n", what, strerror(-r));
+	return EXIT_FAILURE;
+}
+
+/* @s as a JSON string (names are short, printable ASCII in practice). */
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20 || c >= 0x7f)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+/* The cap names of @mask, comma-separated (text) or a JSON array. */
+static void print_caps(uint32_t mask)
+{
+	bool first = true;
+
+	if (json)
+		putchar('[');
+	for (unsigned i = 0; i < sizeof(cap_names) / sizeof(cap_names[0]); i++) {
+		if (!(mask & (1u << i)))
+			continue;
+		printf("%s", first ? "" : ",");
+		if (json)
+			json_str(cap_names[i]);
+		else
+			printf("%s", cap_names[i]);
+		first = false;
+	}
+	if (json)
+		putchar(']');
+	else if (first)
+		putchar('-');
+}
+
+static const char *dir_name(uint32_t dir)
+{
+	return dir < 4 ? dir_names[dir] : "?";
+}
+
+static const char *type_name(uint32_t type)
+{
+	switch (type) {
+	case DMABUFD_DMA_MEMCPY:
+		return "memcpy";
+	case DMABUFD_DMA_SLAVE:
+		return "slave";
+	case DMABUFD_DMA_CYCLIC:
+		return "cyclic";
+	}
+	return "?";
+}
+
+/* ---- commands ------------------------------------------------------------- */
+
+static int cmd_stats(int argc, char **argv)
+{
+	struct dmabufd_ctl_stats st;
+	bool first = true;
+	int r = dmabufd_stats(&st);
+
+	if (r < 0)
+		return fail("stats", r);
+	if (json)
+		putchar('{');
+	for (int i = 0; i < _DMABUFD_STAT_MAX; i++) {
+		if (!stat_names[i])
+			continue;
+		if (json) {
+			printf("%s", first ? "" : ", ");
+			json_str(stat_names[i]);
+			printf(": %" PRId64, (int64_t)st.count[i]);
+		} else {
+			printf("%-18s %" PRId64 "\n", stat_names[i], (int64_t)st.count[i]);
+		}
+		first = false;
+	}
+	if (json)
+		printf("}\n");
+	return 0;
+}
+
+/* Fetch a listing; *ret_recs is freed by the caller. */
+static int list(uint32_t op, const char *what, void **ret_recs, uint32_t *ret_count,
+		uint32_t *ret_size)
+{
+	int r = dmabufd_ctl_list(op, ret_recs, ret_count, ret_size);
+
+	return r < 0 ? fail(what, r) : 0;
+}
+
+#define FOREACH_REC(type, rec, recs, count, size)                                  \
+	for (uint32_t _i = 0; _i < (count); _i++)                                  \
+		for (const type *rec = (const void *)((const char *)(recs) +       \
+						      (size_t)_i * (size));        \
+		     rec; rec = NULL)
+
+static int cmd_dma_devices(int argc, char **argv)
+{
+	uint32_t count, size;
+	void *recs;
+	int r = list(DMABUFD_CTL_DMA_DEVICES, "dma devices", &recs, &count, &size);
+
+	if (r)
+		return r;
+	if (json)
+		putchar('[');
+	else
+		printf("%-4s %-16s %-6s %-8s %s\n", "ID", "NAME", "CHANS", "PRIVATE",
+		       "CAPABILITIES");
+	FOREACH_REC(struct dmabufd_ctl_dma_device, d, recs, count, size) {
+		if (json) {
+			printf("%s{\"id\": %u, \"name\": ", _i ? ", " : "", d->dev_id);
+			json_str(d->name);
+			printf(", \"channels\": %u, \"private_channels\": %u, "
+			       "\"private\": %s, \"capabilities\": ",
+			       d->chancnt, d->privatecnt,
+			       (d->flags & DMABUFD_CTL_DEV_PRIVATE) ? "true" : "false");
+			print_caps(d->cap_mask);
+			printf(", \"residue_granularity\": %u}", d->residue_granularity);
+		} else {
+			printf("%-4u %-16s %-6u %-8u ", d->dev_id, d->name, d->chancnt,
+			       d->privatecnt);
+			print_caps(d->cap_mask);
+			putchar('\n');
+		}
+	}
+	if (json)
+		printf("]\n");
+	free(recs);
+	return 0;
+}
+
+static int cmd_dma_channels(int argc, char **argv)
+{
+	uint32_t count, size;
+	void *recs;
+	int r = list(DMABUFD_CTL_DMA_CHANNELS, "dma channels", &recs, &count, &size);
+
+	if (r)
+		return r;
+	if (json)
+		putchar('[');
+	else
+		printf("%-12s %-8s %-6s %-8s %-10s %-10s %-9s %-9s %-12s %-6s %-7s %-8s %s\n",
+		       "CHANNEL", "DEVICE", "IN_USE", "FLAGS", "COOKIE", "COMPLETED",
+		       "IN_FLIGHT", "XFERS", "BYTES", "ERRORS", "ABORTED", "TIMEOUTS",
+		       "CLIENT");
+	FOREACH_REC(struct dmabufd_ctl_dma_channel, c, recs, count, size) {
+		if (json) {
+			printf("%s{\"name\": ", _i ? ", " : "");
+			json_str(c->name);
+			printf(", \"device\": ");
+			json_str(c->device);
+			printf(", \"dev_id\": %u, \"chan_id\": %u, \"in_use\": %u, "
+			       "\"private\": %s, \"paused\": %s, \"table_count\": %u, "
+			       "\"request_line\": %d, \"cookie\": %d, "
+			       "\"completed_cookie\": %d, \"in_flight\": %u, "
+			       "\"timeout_ms\": %" PRIu64 ", \"transfers\": %" PRIu64
+			       ", \"bytes_transferred\": %" PRIu64 ", \"errors\": %" PRIu64
+			       ", \"aborted\": %" PRIu64 ", \"timeouts\": %" PRIu64
+			       ", \"client\": ",
+			       c->dev_id, c->chan_id, c->client_count,
+			       (c->flags & DMABUFD_CTL_CHAN_PRIVATE) ? "true" : "false",
+			       (c->flags & DMABUFD_CTL_CHAN_PAUSED) ? "true" : "false",
+			       c->table_count, c->request_line, c->cookie,
+			       c->completed_cookie, c->in_flight, (uint64_t)c->timeout_ms,
+			       (uint64_t)c->xfer_count, (uint64_t)c->bytes_transferred,
+			       (uint64_t)c->errors, (uint64_t)c->aborted,
+			       (uint64_t)c->timeouts);
+			json_str(c->client);
+			putchar('}');
+		} else {
+			char flags[8];
+
+			snprintf(flags, sizeof(flags), "%s%s",
+				 (c->flags & DMABUFD_CTL_CHAN_PRIVATE) ? "P" : "",
+				 (c->flags & DMABUFD_CTL_CHAN_PAUSED) ? "z" : "");
+			printf("%-12s %-8s %-6u %-8s %-10d %-10d %-9u %-9" PRIu64
+			       " %-12" PRIu64 " %-6" PRIu64 " %-7" PRIu64 " %-8" PRIu64
+			       " %s\n",
+			       c->name, c->device, c->client_count, flags[0] ? flags : "-",
+			       c->cookie, c->completed_cookie, c->in_flight,
+			       (uint64_t)c->xfer_count, (uint64_t)c->bytes_transferred,
+			       (uint64_t)c->errors, (uint64_t)c->aborted,
+			       (uint64_t)c->timeouts, c->client[0] ? c->client : "-");
+		}
+	}
+	if (json)
+		printf("]\n");
+	else if (count)
+		printf("FLAGS: P held privately (a request), z paused\n");
+	free(recs);
+	return 0;
+}
+
+static const char *state_name(uint32_t state)
+{
+	return state < sizeof(state_names) / sizeof(state_names[0]) && state_names[state]
+		       ? state_names[state]
+		       : "?";
+}
+
+static int cmd_dma_transfers(int argc, char **argv)
+{
+	uint32_t count, size;
+	void *recs;
+	int r = list(DMABUFD_CTL_DMA_XFERS, "dma transfers", &recs, &count, &size);
+
+	if (r)
+		return r;
+	if (json)
+		putchar('[');
+	else
+		printf("%-12s %-8s %-10s %-11s %-9s %-7s %-10s %-12s %-12s %s\n", "CHANNEL",
+		       "PID", "COOKIE", "CHAN_COOKIE", "STATE", "TYPE", "DIRECTION",
+		       "LENGTH", "RESIDUE", "PERIODS");
+	FOREACH_REC(struct dmabufd_ctl_dma_xfer, x, recs, count, size) {
+		if (json) {
+			printf("%s{\"channel\": ", _i ? ", " : "");
+			json_str(x->chan);
+			printf(", \"pid\": %u, \"cookie\": %d, \"chan_cookie\": %d, "
+			       "\"state\": \"%s\", \"type\": \"%s\", \"direction\": \"%s\", "
+			       "\"length\": %" PRIu64 ", \"residue\": %" PRIu64
+			       ", \"periods\": %" PRIu64 "}",
+			       x->pid, x->cookie, x->chan_cookie, state_name(x->state),
+			       type_name(x->type), dir_name(x->direction), (uint64_t)x->len,
+			       (uint64_t)x->residue, (uint64_t)x->periods);
+		} else {
+			printf("%-12s %-8u %-10d %-11d %-9s %-7s %-10s %-12" PRIu64
+			       " %-12" PRIu64 " %" PRIu64 "\n",
+			       x->chan, x->pid, x->cookie, x->chan_cookie, state_name(x->state),
+			       type_name(x->type), dir_name(x->direction), (uint64_t)x->len,
+			       (uint64_t)x->residue, (uint64_t)x->periods);
+		}
+	}
+	if (json)
+		printf("]\n");
+	free(recs);
+	return 0;
+}
+
+static int usage_error(const char *msg)
+{
+	fprintf(stderr, "dmabufctl: %s (dmabufctl --help)\n", msg);
+	return EXIT_FAILURE;
+}
+
+static int cmd_dma_fault(int argc, char **argv)
+{
+	uint32_t fault, count = 0;
+	char *end;
+	int r;
+
+	if (argc < 2)
+		return usage_error("dma fault CHAN fail-nth N|stall|clear");
+	if (!strcmp(argv[1], "fail-nth") && argc == 3) {
+		unsigned long n;
+
+		errno = 0;
+		n = strtoul(argv[2], &end, 10);
+		if (errno || end == argv[2] || *end || argv[2][0] == '-' || n == 0 ||
+		    n > UINT32_MAX)
+			return usage_error("fail-nth needs a count >= 1");
+		fault = DMABUFD_CTL_FAULT_FAIL_NTH;
+		count = (uint32_t)n;
+	} else if (!strcmp(argv[1], "stall") && argc == 2) {
+		fault = DMABUFD_CTL_FAULT_STALL;
+	} else if (!strcmp(argv[1], "clear") && argc == 2) {
+		fault = DMABUFD_CTL_FAULT_CLEAR;
+	} else {
+		return usage_error("dma fault CHAN fail-nth N|stall|clear");
+	}
+	r = dmabufd_dma_fault(argv[0], fault, count);
+	if (r == -EINVAL)
+		fprintf(stderr, "dmabufctl: \"%s\" is not a channel name like dma0chan1\n",
+			argv[0]);
+	if (r < 0)
+		return fail("dma fault", r);
+	if (json)
+		printf("{\"channel\": \"%s\", \"fault\": \"%s\", \"count\": %u}\n", argv[0],
+		       argv[1], count);
+	return 0;
+}
+
+struct command {
+	const char *group; /* NULL: top level */
+	const char *name;
+	const char *args;
+	int (*fn)(int argc, char **argv); /* argv[0] is the first argument */
+	int min_args, max_args;
+	const char *help;
+};
+
+static const struct command commands[] = {
+	{ NULL, "stats", "", cmd_stats, 0, 0, "live-object counts" },
+	{ "dma", "devices", "", cmd_dma_devices, 0, 0, "DMA controllers" },
+	{ "dma", "channels", "", cmd_dma_channels, 0, 0,
+	  "their channels: users, cookies, counters" },
+	{ "dma", "transfers", "", cmd_dma_transfers, 0, 0,
+	  "transfers of clients not ended yet" },
+	{ "dma", "fault", "CHAN fail-nth N|stall|clear", cmd_dma_fault, 2, 3,
+	  "inject a fault (mock controller)" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: dmabufctl [--control PATH] [--json] COMMAND\n"
+		   "Look into a running dmabufd through its control socket.\n\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		const struct command *c = &commands[i];
+		char line[64];
+
+		snprintf(line, sizeof(line), "%s%s%s%s%s", c->group ? c->group : "",
+			 c->group ? " " : "", c->name, c->args[0] ? " " : "", c->args);
+		fprintf(f, "  %-38s %s\n", line, c->help);
+	}
+	fprintf(f, "\n  --control PATH   the control socket (default $%s, else %s)\n"
+		   "  --json           listings and stats as JSON\n"
+		   "  -h, --help       this text\n\n"
+		   "Exit status: 0 done, 1 failed, 2 the daemon is not running.\n",
+		DMABUFD_ENV_CONTROL, DMABUFD_CONTROL_SOCKET);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "control", required_argument, NULL, 'c' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *group = NULL;
+	int c, nargs;
+
+	/* getopt_long() permutes: options may follow the command
+	 * ("dmabufctl dma channels --json"). */
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			if (setenv(DMABUFD_ENV_CONTROL, optarg, 1) < 0)
+				return fail("setenv", -errno);
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return EXIT_FAILURE;
+		}
+	}
+	if (optind >= argc)
+		return usage_error("no command");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (commands[i].group && !strcmp(commands[i].group, argv[optind]))
+			group = commands[i].group;
+	if (group)
+		optind++;
+	if (optind >= argc)
+		return usage_error("no command");
+	nargs = argc - optind - 1;
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		const struct command *cmd = &commands[i];
+
+		if ((cmd->group == NULL) != (group == NULL) ||
+		    (group && strcmp(cmd->group, group)) || strcmp(cmd->name, argv[optind]))
+			continue;
+		if (nargs < cmd->min_args || nargs > cmd->max_args)
+			return usage_error("wrong number of arguments");
+		return cmd->fn(nargs, argv + optind + 1);
+	}
+	return usage_error("unknown command");
+}
