@@ -61,6 +61,18 @@ void stats_now(struct dmabufd_ctl_stats *ret)
 		fail_msg("dmabufd_stats: %s", strerror(-r));
 }
 
+bool await_pending_request(int timeout_ms)
+{
+	struct dmabufd_ctl_stats st;
+
+	for (int waited = 0; waited <= timeout_ms; waited += 10) {
+		if (dmabufd_stats(&st) == 0 && st.count[DMABUFD_STAT_PENDING_REQS] > 0)
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
 static bool stats_equal(const struct dmabufd_ctl_stats *a, const struct dmabufd_ctl_stats *b)
 {
 	return memcmp(a, b, sizeof(*a)) == 0;

@@ -42,6 +42,14 @@ int itest_teardown(void **state);
 void stats_now(struct dmabufd_ctl_stats *ret);
 /* Wait up to @timeout_ms for the stats to equal @want; fail with a diff if
  * they do not. */
+/*
+ * Wait up to @timeout_ms until the daemon holds a blocked request
+ * (DMABUFD_STAT_PENDING_REQS > 0): the point after which a signal to the
+ * blocked caller interrupts that request, not the code before it. Returns
+ * true once it does, false on timeout. Safe from any thread or forked
+ * child (it never calls cmocka).
+ */
+bool await_pending_request(int timeout_ms);
 void assert_stats_settle(const struct dmabufd_ctl_stats *want, int timeout_ms);
 /* Number of open fds of this process. */
 int open_fd_count(void);

@@ -181,7 +181,8 @@ static void deferred_request_is_interrupted_by_a_signal(void **state)
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		usleep(150000);
+		if (!await_pending_request(5000))
+			_exit(1);
 		kill(getppid(), SIGUSR1);
 		_exit(0);
 	}
