@@ -6,12 +6,15 @@
 #   2. the unit suite under valgrind (a leak or memory error fails it)
 #   3. an AddressSanitizer + UndefinedBehaviorSanitizer build of
 #      everything (daemon included); unit and integration suites
-#   4. the VM suite: the integration programs against the daemon on real
+#   4. an armhf cross build (tools/cross-test.sh: a private armhf sysroot,
+#      no multiarch); the unit suite under qemu-user
+#   5. the VM suite: the integration programs against the daemon on real
 #      CUSE nodes, in QEMU booting Debian's kernel
 #
-# Then one "SUITE: N passed, M failed" line per suite of the plain build.
+# Then one "SUITE: N passed, M failed" line per suite of the plain build,
+# and "armhf-unit" for the unit suite under qemu-user.
 # Build directories go under build-test/ (override with BUILD_ROOT).
-# SKIP_VM=1 leaves out step 4 (for quick local runs; CI runs it).
+# SKIP_VM=1 leaves out step 5 (for quick local runs; CI runs it).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -49,13 +52,17 @@ step "unit and integration suites under ASan + UBSan"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	meson test -C "$root/asan" --suite unit --suite integration --print-errorlogs
 
+step "armhf cross build, unit suite under qemu-user"
+bash tools/cross-test.sh "$root/armhf"
+cp "$root/armhf/meson-logs/testlog.json" "$root/testlog-armhf.json"
+
 if [ "${SKIP_VM:-0}" != 1 ]; then
 	step "VM suite: real CUSE under QEMU with Debian's kernel"
 	meson test -C "$root/plain" --suite vm --print-errorlogs
 	cp "$root/plain/meson-logs/testlog.json" "$root/testlog-vm.json"
 fi
 
-step "summary (plain build; the valgrind and sanitizer runs above passed too)"
-logs=("$root/testlog-host.json")
+step "summary (plain build and armhf-unit; the valgrind and sanitizer runs above passed too)"
+logs=("$root/testlog-host.json" "armhf=$root/testlog-armhf.json")
 [ -f "$root/testlog-vm.json" ] && [ "${SKIP_VM:-0}" != 1 ] && logs+=("$root/testlog-vm.json")
 python3 tools/test-summary.py "${logs[@]}"

@@ -12,6 +12,11 @@ packages=(
 	valgrind
 	# the VM suite: Debian's own kernel under QEMU (TCG)
 	qemu-system-x86 busybox-static cpio
+	# the armhf cross build, unit suite under qemu-user (tools/cross-test.sh):
+	# amd64 packages only. The armhf libraries go to a private sysroot
+	# (tools/cross-sysroot.sh), never into the system: no
+	# `dpkg --add-architecture armhf` here.
+	gcc-arm-linux-gnueabihf libc6-dev-armhf-cross qemu-user
 )
 
 if [ "$(id -u)" -ne 0 ]; then

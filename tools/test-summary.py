@@ -1,15 +1,19 @@
 #!/usr/bin/env python3
 """Sum up meson test logs: one line per suite and a total.
 
-Reads meson-logs/testlog.json of each build directory given. A cmocka
-program counts as the number of cases its own summary reports
-("[  PASSED  ] N test(s)." / "[  FAILED  ] N test(s)."); any other test
-counts as one. Prints "SUITE: N passed, M failed" lines and exits 1 if
-anything failed.
+Reads meson-logs/testlog.json of each build directory given. A log given
+as LABEL=PATH has its suites reported as LABEL-SUITE (e.g.
+armhf=testlog-armhf.json gives "armhf-unit"), so that runs of the same
+suite in another build stay apart. A cmocka program counts as the number
+of cases its own summary reports ("[  PASSED  ] N test(s)." /
+"[  FAILED  ] N test(s)."); any other test counts as one. Prints
+"SUITE: N passed, M failed" lines and exits 1 if anything failed.
 """
 import json
 import re
 import sys
+
+label_re = re.compile(r"^([A-Za-z0-9_]+)=(.+)$")
 
 passed_re = re.compile(r"^\[  PASSED  \] (\d+) test\(s\)\.", re.M)
 failed_re = re.compile(r"^\[  FAILED  \] (\d+) test\(s\)", re.M)
@@ -17,12 +21,16 @@ failed_re = re.compile(r"^\[  FAILED  \] (\d+) test\(s\)", re.M)
 
 def main(logs):
     suites = {}
-    for path in logs:
+    for arg in logs:
+        m = label_re.match(arg)
+        label, path = (m.group(1), m.group(2)) if m else (None, arg)
         with open(path) as f:
             for line in f:
                 t = json.loads(line)
                 # "project:suite / name", several suites joined with "+"
                 suite = t["name"].split(" / ")[0].split(":")[-1].split("+")[0]
+                if label:
+                    suite = f"{label}-{suite}"
                 out = (t.get("stdout") or "") + (t.get("stderr") or "")
                 p = sum(int(n) for n in passed_re.findall(out))
                 fl = sum(int(n) for n in failed_re.findall(out))
