@@ -2,6 +2,18 @@
 /*
  * The mock DMA controller (mock.h): ops, descriptors, the worker thread,
  * the loopback FIFOs and fault injection.
+ *
+ * Locking. The loop thread alone changes what a channel runs (cur, gen,
+ * paused, the timing of cur), under md->lock, so it reads those without
+ * the lock. The worker takes md->lock to pick a chunk (and to check pause,
+ * stall and terminate between chunks) and to hand its result over; it
+ * copies memory to memory without it, flagging the channel busy meanwhile.
+ * A chunk's result counts only if the channel's generation (bumped when a
+ * descriptor starts or is stopped) has not changed. tx_status reads the
+ * published progress (an atomic) and takes no lock; pause and
+ * synchronize wait until the channel is not busy, which is at most one
+ * chunk's copy. FIFO moves stay under the lock: they share the FIFO with
+ * mock_fifo_push/pop and are at most fifo_size bytes.
  */
 #include "mock.h"
 
@@ -46,8 +58,12 @@ struct mock_chan {
 	struct mock_device *md;
 	struct dma_slave_config cfg;
 	struct dma_cq_entry cq;
-	/* Shared with the worker, under md->lock. */
+	/* Shared with the worker, under md->lock (see the top). */
 	struct mock_desc *cur;
+	uint64_t gen;		/* bumped when cur starts or stops */
+	bool busy;		/* the worker is copying a chunk of cur */
+	bool fifo_wait;		/* its FIFO was full / empty: wait for the
+				 * far side (mock_fifo_push / pop) */
 	bool paused, stalled, done, fail_this;
 	enum dmaengine_tx_result result;
 	size_t pos;		/* offset in cur (cyclic: in the buffer) */
@@ -64,8 +80,12 @@ struct mock_device {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	pthread_t worker;
+	pthread_cond_t idle;	/* a channel stopped being busy */
 	bool worker_started, stop;
+	unsigned next_chan;	/* round robin */
 	unsigned started, fail_at;
+	void (*copy_hook)(void *data);
+	void *copy_hook_data;
 	enum dmaengine_tx_result fail_result;
 	struct mock_fifo fifos[MOCK_MAX_LINES];
 	struct mock_chan chans[MOCK_MAX_CHANNELS];
@@ -137,6 +157,14 @@ static size_t fifo_read(struct mock_device *md, struct mock_fifo *f,
 	return n;
 }
 
+/* The far side moved data: channels waiting on a FIFO try again. */
+static void fifo_kick(struct mock_device *md)
+{
+	for (unsigned i = 0; i < md->cfg.nr_channels; i++)
+		md->chans[i].fifo_wait = false;
+	pthread_cond_signal(&md->cond);
+}
+
 /* ------------------------------------------------------------------ */
 /* The worker */
 
@@ -157,12 +185,12 @@ static unsigned char *sg_at(const dma_sg_t *sg, unsigned n, size_t pos,
 }
 
 /*
- * Move up to @max bytes of @c's transfer at c->pos. Returns the bytes
- * moved (0 when a FIFO blocks).
+ * Move up to @max bytes of @d at @pos. Returns the bytes moved (0 when a
+ * FIFO blocks). A FIFO transfer needs md->lock; memory to memory does not.
  */
-static size_t chunk_move(struct mock_device *md, struct mock_chan *c, size_t max)
+static size_t chunk_move(struct mock_device *md, struct mock_desc *d,
+			 size_t pos, size_t max)
 {
-	struct mock_desc *d = c->cur;
 	struct mock_fifo *f = d->line >= 0 ? &md->fifos[d->line] : NULL;
 	size_t done = 0;
 
@@ -172,8 +200,8 @@ static size_t chunk_move(struct mock_device *md, struct mock_chan *c, size_t max
 
 		switch (d->dir) {
 		case DMA_MEM_TO_MEM:
-			a = sg_at(d->dst, d->dst_n, c->pos + done, &run_a);
-			b = sg_at(d->src, d->src_n, c->pos + done, &run_b);
+			a = sg_at(d->dst, d->dst_n, pos + done, &run_a);
+			b = sg_at(d->src, d->src_n, pos + done, &run_b);
 			if (!a || !b)
 				return done;
 			n = run_a < run_b ? run_a : run_b;
@@ -182,7 +210,7 @@ static size_t chunk_move(struct mock_device *md, struct mock_chan *c, size_t max
 			memcpy(a, b, n);
 			break;
 		case DMA_MEM_TO_DEV:
-			b = sg_at(d->src, d->src_n, c->pos + done, &run_b);
+			b = sg_at(d->src, d->src_n, pos + done, &run_b);
 			if (!b)
 				return done;
 			n = fifo_write(md, f, b, run_b < max - done ? run_b : max - done);
@@ -190,7 +218,7 @@ static size_t chunk_move(struct mock_device *md, struct mock_chan *c, size_t max
 				return done;
 			break;
 		default: /* DMA_DEV_TO_MEM */
-			a = sg_at(d->dst, d->dst_n, c->pos + done, &run_a);
+			a = sg_at(d->dst, d->dst_n, pos + done, &run_a);
 			if (!a)
 				return done;
 			n = fifo_read(md, f, a, run_a < max - done ? run_a : max - done);
@@ -234,55 +262,73 @@ static uint64_t mul_div_u64(uint64_t a, uint64_t b, uint64_t c)
 	return q + qr;
 }
 
+/* A chunk the worker moves: what, from where, how much, for which
+ * generation of its channel. */
+struct chunk {
+	struct mock_chan *c;
+	struct mock_desc *d;
+	uint64_t gen;
+	size_t pos, max;
+};
+
 /*
- * One step of channel @c. Returns true if it made progress; lowers
- * *next_ns to the time it next wants to run when the timing model holds
- * it back.
+ * Look at channel @c (md->lock held): fail its transfer now, or return
+ * true and *ret a chunk to move. Lowers *next_ns to the time it next wants
+ * to run when the timing model holds it back. A rate-limited transfer
+ * waits until a whole chunk (or the rest of its period) is due, so the
+ * worker sleeps between chunks rather than spinning on the lock.
  */
-static bool chan_step(struct mock_device *md, struct mock_chan *c,
-		      uint64_t now, uint64_t *next_ns)
+static bool chan_pick(struct mock_device *md, struct mock_chan *c,
+		      uint64_t now, uint64_t *next_ns, struct chunk *ret)
 {
 	struct mock_desc *d = c->cur;
-	size_t max, moved, limit;
+	size_t max, limit;
 
-	if (!d || c->done || c->paused || c->stalled)
+	if (!d || c->done || c->paused || c->stalled || c->fifo_wait)
 		return false;
 	if (c->fail_this) {
 		/* Fail before touching memory: nothing is corrupted. */
 		c->result = md->fail_result;
 		c->done = true;
 		dma_cq_post(&c->cq);
-		return true;
+		return false;
 	}
 	if (now < c->start_ns + c->latency_ns) {
 		if (c->start_ns + c->latency_ns < *next_ns)
 			*next_ns = c->start_ns + c->latency_ns;
 		return false;
 	}
-	max = md->cfg.chunk_size;
+	limit = d->cyclic ? d->period_len - c->pos % d->period_len : d->len - c->pos;
+	max = md->cfg.chunk_size < limit ? md->cfg.chunk_size : limit;
 	if (c->bytes_per_sec) {
 		uint64_t elapsed = now - c->start_ns - c->latency_ns;
 		uint64_t allowed = mul_div_u64(elapsed, c->bytes_per_sec,
 					       1000000000ull);
 
-		if (allowed <= c->total) {
+		if (allowed < c->total + max) {
 			uint64_t t = c->start_ns + c->latency_ns +
-				     mul_div_u64(c->total + 1, 1000000000ull,
+				     mul_div_u64(c->total + max, 1000000000ull,
 						 c->bytes_per_sec);
 
 			if (t < *next_ns)
 				*next_ns = t;
 			return false;
 		}
-		if (allowed - c->total < max)
-			max = allowed - c->total;
 	}
-	limit = d->cyclic ? d->period_len - c->pos % d->period_len : d->len - c->pos;
-	if (max > limit)
-		max = limit;
-	moved = chunk_move(md, c, max);
-	if (!moved)
-		return false;
+	*ret = (struct chunk){ .c = c, .d = d, .gen = c->gen, .pos = c->pos,
+			       .max = max };
+	return true;
+}
+
+/* Hand over @moved bytes of @k (md->lock held), unless cur was stopped or
+ * replaced meanwhile. */
+static void chunk_done(struct chunk *k, size_t moved)
+{
+	struct mock_chan *c = k->c;
+	struct mock_desc *d = c->cur;
+
+	if (!moved || !d || c->gen != k->gen)
+		return;
 	c->pos += moved;
 	c->total += moved;
 	atomic_store(&c->progress, c->pos);
@@ -298,7 +344,24 @@ static bool chan_step(struct mock_device *md, struct mock_chan *c,
 		c->done = true;
 		dma_cq_post(&c->cq);
 	}
-	return true;
+}
+
+/* The next chunk to move, round robin over the channels (md->lock held). */
+static bool pick_chunk(struct mock_device *md, uint64_t *next_ns,
+		       struct chunk *ret)
+{
+	uint64_t now = mono_ns();
+	unsigned n = md->cfg.nr_channels;
+
+	for (unsigned i = 0; i < n; i++) {
+		unsigned id = (md->next_chan + i) % n;
+
+		if (chan_pick(md, &md->chans[id], now, next_ns, ret)) {
+			md->next_chan = (id + 1) % n;
+			return true;
+		}
+	}
+	return false;
 }
 
 static void *mock_worker(void *arg)
@@ -307,13 +370,40 @@ static void *mock_worker(void *arg)
 
 	pthread_mutex_lock(&md->lock);
 	while (!md->stop) {
-		uint64_t next_ns = UINT64_MAX, now = mono_ns();
-		bool progress = false;
+		uint64_t next_ns = UINT64_MAX;
+		void (*hook)(void *data);
+		void *hook_data;
+		struct chunk k;
+		size_t moved;
 
-		for (unsigned i = 0; i < md->cfg.nr_channels; i++)
-			progress |= chan_step(md, &md->chans[i], now, &next_ns);
-		if (progress)
+		if (pick_chunk(md, &next_ns, &k)) {
+			struct mock_chan *c = k.c;
+
+			if (k.d->dir != DMA_MEM_TO_MEM) {
+				/* FIFO state is shared: under the lock. */
+				moved = chunk_move(md, k.d, k.pos, k.max);
+				if (moved)
+					fifo_kick(md); /* a loopback peer */
+				c->fifo_wait = !moved;
+				chunk_done(&k, moved);
+				continue;
+			}
+			/* The loop may stop or replace cur meanwhile, but k.d
+			 * stays out of the pool until synchronize, which
+			 * waits for !busy. */
+			c->busy = true;
+			hook = md->copy_hook;
+			hook_data = md->copy_hook_data;
+			pthread_mutex_unlock(&md->lock);
+			if (hook)
+				hook(hook_data);
+			moved = chunk_move(md, k.d, k.pos, k.max);
+			pthread_mutex_lock(&md->lock);
+			c->busy = false;
+			pthread_cond_broadcast(&md->idle);
+			chunk_done(&k, moved);
 			continue;
+		}
 		if (next_ns == UINT64_MAX) {
 			pthread_cond_wait(&md->cond, &md->lock);
 		} else {
@@ -327,6 +417,14 @@ static void *mock_worker(void *arg)
 	}
 	pthread_mutex_unlock(&md->lock);
 	return NULL;
+}
+
+/* Wait until the worker is not copying for @c (md->lock held): at most one
+ * chunk's memcpy. */
+static void wait_not_busy(struct mock_chan *c)
+{
+	while (c->busy)
+		pthread_cond_wait(&c->md->idle, &c->md->lock);
 }
 
 /* ------------------------------------------------------------------ */
@@ -344,6 +442,8 @@ static void mock_start_next(struct mock_chan *c)
 		return;
 	vchan_desc_take(vd);
 	c->cur = to_mock_desc(vd);
+	c->gen++;
+	c->fifo_wait = false;
 	c->pos = 0;
 	c->total = 0;
 	c->done = false;
@@ -418,6 +518,7 @@ static void mock_stop_cur(struct mock_chan *c)
 	if (c->cur) {
 		vchan_terminate_vdesc(&c->cur->vd);
 		c->cur = NULL;
+		c->gen++;
 	}
 	c->done = false;
 	c->paused = false;
@@ -431,6 +532,7 @@ static void mock_free_chan_resources(struct dma_chan *chan)
 
 	pthread_mutex_lock(&c->md->lock);
 	mock_stop_cur(c);
+	wait_not_busy(c);
 	pthread_mutex_unlock(&c->md->lock);
 	dma_cq_cancel(&c->cq);
 	vchan_free_chan_resources(&c->vc);
@@ -635,10 +737,13 @@ static int mock_pause(struct dma_chan *chan)
 	int r = 0;
 
 	pthread_mutex_lock(&c->md->lock);
-	if (!c->cur || c->done || c->paused)
+	if (!c->cur || c->done || c->paused) {
 		r = -EPERM;
-	else
+	} else {
+		/* Let the chunk in flight land: paused means no progress. */
 		c->paused = true;
+		wait_not_busy(c);
+	}
 	pthread_mutex_unlock(&c->md->lock);
 	return r;
 }
@@ -674,9 +779,10 @@ static void mock_synchronize(struct dma_chan *chan)
 {
 	struct mock_chan *c = to_mock_chan(chan);
 
-	/* The worker copies under the lock: holding it once means it is
-	 * done with whatever it was doing for a terminated descriptor. */
+	/* Once the worker is not busy for @c it has let go of every
+	 * terminated descriptor: the next chunk it picks is of cur. */
 	pthread_mutex_lock(&c->md->lock);
+	wait_not_busy(c);
 	pthread_mutex_unlock(&c->md->lock);
 	vchan_synchronize(&c->vc);
 }
@@ -691,7 +797,8 @@ static enum dma_status mock_tx_status(struct dma_chan *chan, dma_cookie_t cookie
 
 	if (status == DMA_COMPLETE)
 		return status;
-	pthread_mutex_lock(&c->md->lock);
+	/* No lock: cur and paused change on this thread only, progress is
+	 * published atomically (see the top). */
 	if (c->cur && c->cur->vd.tx.cookie == cookie) {
 		residue = c->cur->len - atomic_load(&c->progress);
 		if (c->paused)
@@ -699,7 +806,6 @@ static enum dma_status mock_tx_status(struct dma_chan *chan, dma_cookie_t cookie
 	} else if ((vd = vchan_find_desc(&c->vc, cookie))) {
 		residue = to_mock_desc(vd)->len;
 	}
-	pthread_mutex_unlock(&c->md->lock);
 	dma_set_residue(state, (uint32_t)residue);
 	return status;
 }
@@ -738,6 +844,7 @@ static void mock_release(struct dma_device *dev)
 		dma_cq_cancel(&md->chans[i].cq);
 	for (unsigned i = 0; i < md->cfg.nr_request_lines; i++)
 		free(md->fifos[i].data);
+	pthread_cond_destroy(&md->idle);
 	pthread_cond_destroy(&md->cond);
 	pthread_mutex_destroy(&md->lock);
 	free(md);
@@ -807,6 +914,7 @@ int mock_device_create(const struct mock_config *cfg, struct mock_device **ret_m
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&md->cond, &ca);
 	pthread_condattr_destroy(&ca);
+	pthread_cond_init(&md->idle, NULL);
 
 	dma_device_init(&md->dev);
 	memcpy(md->dev.name, cfg->name, sizeof(md->dev.name));
@@ -913,6 +1021,18 @@ int mock_set_timing(struct mock_device *md, uint64_t latency_ns,
 	return 0;
 }
 
+int mock_set_copy_hook(struct mock_device *md, void (*hook)(void *data),
+		       void *data)
+{
+	if (!md)
+		return -EINVAL;
+	pthread_mutex_lock(&md->lock);
+	md->copy_hook = hook;
+	md->copy_hook_data = data;
+	pthread_mutex_unlock(&md->lock);
+	return 0;
+}
+
 dma_addr_t mock_fifo_addr(struct mock_device *md, unsigned line)
 {
 	if (!md || line >= md->cfg.nr_request_lines)
@@ -929,7 +1049,7 @@ long mock_fifo_push(struct mock_device *md, unsigned line, const void *data,
 		return -EINVAL;
 	pthread_mutex_lock(&md->lock);
 	n = fifo_write(md, &md->fifos[line], data, len);
-	pthread_cond_signal(&md->cond);
+	fifo_kick(md);
 	pthread_mutex_unlock(&md->lock);
 	return (long)n;
 }
@@ -942,7 +1062,7 @@ long mock_fifo_pop(struct mock_device *md, unsigned line, void *buf, size_t len)
 		return -EINVAL;
 	pthread_mutex_lock(&md->lock);
 	n = fifo_read(md, &md->fifos[line], buf, len);
-	pthread_cond_signal(&md->cond);
+	fifo_kick(md);
 	pthread_mutex_unlock(&md->lock);
 	return (long)n;
 }

@@ -29,9 +29,12 @@
  * which may be before it returns: do not use @md afterwards.
  *
  * Threading: every function here is for the loop thread. The worker
- * shares the running descriptors, progress and FIFOs with it under the
- * device's mutex; chunks are copied under it too, so once the loop thread
- * holds the mutex the worker is not touching any memory.
+ * shares the running descriptors and FIFOs with it under the device's
+ * mutex, but copies memory to memory outside it (progress is published
+ * with atomics), so no loop-thread call waits for a copy: tx_status takes
+ * no lock, pause and synchronize wait for at most the chunk in flight.
+ * When synchronize returns, the worker touches no memory of a terminated
+ * descriptor.
  */
 #pragma once
 
@@ -103,6 +106,14 @@ int mock_stall(struct mock_device *md, unsigned chan_id, bool stall);
 /* Change the timing model for transfers started afterwards. */
 int mock_set_timing(struct mock_device *md, uint64_t latency_ns,
 		    uint64_t bytes_per_sec);
+
+/*
+ * Tests: call @hook(@data) on the worker thread before each memory to
+ * memory chunk it copies, outside the device's lock (NULL: none). The
+ * hook may block, to hold the worker inside a copy. Returns 0 or -EINVAL.
+ */
+int mock_set_copy_hook(struct mock_device *md, void (*hook)(void *data),
+		       void *data);
 
 /* The bus address of FIFO @line (for dma_slave_config), or 0. */
 dma_addr_t mock_fifo_addr(struct mock_device *md, unsigned line);

@@ -1413,8 +1413,8 @@ static void dmaengine_release(struct dev_file *file)
 					dma_xfer_set_period_cb(x->piece[p].xfer,
 							       NULL, NULL);
 		}
-	/* Unissued transfers go first, as TERMINATE does, so the channel's
-	 * terminate only sees what it queued; issued ones end in it. */
+	/* As TERMINATE: unissued transfers end here (-ECANCELED, no
+	 * notice), issued ones in the channel's terminate. */
 	while ((x = TAILQ_FIRST(&df->prepared)))
 		xfer_cancel(x);
 	while ((x = TAILQ_FIRST(&df->submitted)))

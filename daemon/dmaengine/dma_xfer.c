@@ -4,10 +4,21 @@
  * per-channel queue that starts transfers in order once their implicit
  * fences have signaled, and the completion fences.
  *
- * A transfer is PREPARED (engine descriptor prepared, no fence), then
- * WAITING (fence published, on chan->xfer_queue), RUNNING (submitted to
- * the engine, on chan->xfer_running), and DONE (fence signaled, off every
+ * A transfer is PREPARED (arguments checked, no fence), then WAITING
+ * (fence published, on chan->xfer_queue), RUNNING (submitted to the
+ * engine, on chan->xfer_running), and DONE (fence signaled, off every
  * list). Aborts move WAITING transfers to chan->xfer_aborting first.
+ *
+ * Descriptors. A transfer holds an engine descriptor only while RUNNING:
+ * the prep functions keep what the engine's prep call needs (kind, scatter
+ * lists, flags) and check it by preparing a descriptor and giving it back
+ * at once; xfer_pump() prepares the real one just before submitting it.
+ * So a terminate, the watchdog or device removal, which take back every
+ * descriptor prepared on the channel, never leave a waiting transfer with
+ * a dangling one. A transfer whose fences are met while the channel's pool
+ * is empty (-EBUSY) stays at the head of the queue until a running
+ * transfer gives its descriptor back (chan->xfer_pump, a completion-queue
+ * entry run after the engine's callbacks); with none running it fails.
  *
  * Loop thread only.
  */
@@ -37,6 +48,7 @@ struct dma_xfer_att {
 
 enum xfer_state { XFER_PREPARED, XFER_WAITING, XFER_RUNNING, XFER_DONE };
 enum xfer_list { XL_NONE, XL_QUEUE, XL_RUNNING, XL_ABORTING };
+enum xfer_kind { XK_MEMCPY, XK_MEMCPY_SG, XK_SLAVE, XK_CYCLIC };
 
 struct xfer_fence {
 	struct fence base;
@@ -53,7 +65,14 @@ struct dma_xfer {
 	uint64_t len;
 	bool cyclic;
 	bool fences_met;
-	struct dma_async_tx_descriptor *tx; /* the engine's, until done */
+	/* The engine prep call, made when the transfer starts. */
+	enum xfer_kind kind;
+	enum dma_transfer_direction dir;
+	unsigned long flags;
+	uint64_t period_len;
+	dma_sg_t *dsg, *ssg; /* XK_SLAVE, XK_CYCLIC: the buffer's in dsg */
+	unsigned dn, sn;
+	struct dma_async_tx_descriptor *tx; /* the engine's, while RUNNING */
 	dma_cookie_t cookie;
 	struct fence *fence;
 	struct fence_wait wait;
@@ -286,6 +305,16 @@ static void xfer_finish(struct dma_xfer *x, int err)
 	dma_xfer_unref(x); /* the channel's */
 }
 
+/* A descriptor will come back (after the engine's callbacks): retry the
+ * head if it is ready. */
+static void xfer_pump_later(struct dma_chan *chan)
+{
+	struct dma_xfer *x = TAILQ_FIRST(&chan->xfer_queue);
+
+	if (x && x->fences_met)
+		dma_cq_post(&chan->xfer_pump);
+}
+
 static int result_errno(enum dmaengine_tx_result r)
 {
 	switch (r) {
@@ -299,6 +328,7 @@ static int result_errno(enum dmaengine_tx_result r)
 static void xfer_tx_done(void *param, const struct dmaengine_result *result)
 {
 	struct dma_xfer *x = param;
+	struct dma_chan *chan;
 
 	if (x->state != XFER_RUNNING)
 		return;
@@ -308,24 +338,61 @@ static void xfer_tx_done(void *param, const struct dmaengine_result *result)
 			x->period_fn(x, x->period_data);
 		return;
 	}
+	chan = x->chan; /* @x may go with its fence */
 	xfer_finish(x, result_errno(result->result));
+	xfer_pump_later(chan);
 }
 
+/* The engine's prep call for @x: 0 and *ret_tx, or its error. */
+static int xfer_prep_tx(struct dma_xfer *x, struct dma_async_tx_descriptor **ret_tx)
+{
+	struct dma_chan *chan = x->chan;
+
+	switch (x->kind) {
+	case XK_MEMCPY:
+		return dmaengine_prep_dma_memcpy(chan, x->dsg[0].dma_addr,
+						 x->ssg[0].dma_addr, x->len,
+						 x->flags, ret_tx);
+	case XK_MEMCPY_SG:
+		return dmaengine_prep_dma_memcpy_sg(chan, x->dsg, x->dn, x->ssg,
+						    x->sn, x->flags, ret_tx);
+	case XK_SLAVE:
+		return dmaengine_prep_slave_sg(chan, x->dsg, x->dn, x->dir,
+					       x->flags, ret_tx);
+	default: /* XK_CYCLIC */
+		return dmaengine_prep_dma_cyclic(chan, x->dsg[0].dma_addr, x->len,
+						 x->period_len, x->dir, x->flags,
+						 ret_tx);
+	}
+}
+
+/* Start the transfers at the head of @chan's queue whose fences are met,
+ * in order. */
 static void xfer_pump(struct dma_chan *chan)
 {
 	struct dma_xfer *x;
 	bool issue = false;
+	int r;
 
 	while ((x = TAILQ_FIRST(&chan->xfer_queue)) && x->fences_met) {
 		dma_cookie_t cookie;
 
+		r = xfer_prep_tx(x, &x->tx);
+		if (r == -EBUSY && !TAILQ_EMPTY(&chan->xfer_running))
+			break; /* xfer_pump_fired() retries */
 		xfer_list_del(x);
+		if (r < 0) {
+			x->tx = NULL;
+			xfer_finish(x, r);
+			continue;
+		}
 		x->tx->callback_result = xfer_tx_done;
 		x->tx->callback_param = x;
 		cookie = dmaengine_submit(x->tx);
 		if (cookie < 0) {
 			if (cookie != -ENODEV && cookie != -EPERM)
 				dmaengine_desc_free(x->tx);
+			x->tx = NULL;
 			xfer_finish(x, cookie);
 			continue;
 		}
@@ -339,6 +406,11 @@ static void xfer_pump(struct dma_chan *chan)
 		dma_async_issue_pending(chan);
 }
 
+static void xfer_pump_fired(struct dma_cq_entry *entry)
+{
+	xfer_pump(container_of(entry, struct dma_chan, xfer_pump));
+}
+
 static void xfer_wait_done(struct fence_wait *wait, int64_t result)
 {
 	struct dma_xfer *x = container_of(wait, struct dma_xfer, wait);
@@ -347,29 +419,51 @@ static void xfer_wait_done(struct fence_wait *wait, int64_t result)
 	xfer_pump(x->chan);
 }
 
-static int xfer_new(struct dma_chan *chan, struct dma_xfer **ret)
-{
-	struct dma_xfer *x;
-
-	x = calloc(1, sizeof(*x));
-	if (!x)
-		return -ENOMEM;
-	x->refcount = 1;
-	x->chan = chan;
-	x->state = XFER_PREPARED;
-	objstat_inc(OBJ_DMA_XFER);
-	*ret = x;
-	return 0;
-}
-
 static void xfer_free(struct dma_xfer *x)
 {
-	if (x->state == XFER_PREPARED && x->tx)
-		dmaengine_desc_free(x->tx);
+	free(x->dsg);
+	free(x->ssg);
 	xfer_release_buffers(x);
 	fence_unref(x->fence);
 	objstat_dec(OBJ_DMA_XFER);
 	free(x);
+}
+
+/*
+ * A new PREPARED transfer of @len bytes from @proto (kind, direction,
+ * flags, period and the scatter lists, which it takes over). The engine's
+ * prep call is made once and its descriptor given back at once, so that
+ * the transfer is refused now for what the engine would refuse later.
+ * Returns 0 and *ret, or -ENOMEM or the prep error (the lists are freed).
+ */
+static int xfer_new(struct dma_chan *chan, const struct dma_xfer *proto,
+		    uint64_t len, struct dma_xfer **ret)
+{
+	struct dma_async_tx_descriptor *tx = NULL;
+	struct dma_xfer *x;
+	int r;
+
+	x = calloc(1, sizeof(*x));
+	if (!x) {
+		free(proto->dsg);
+		free(proto->ssg);
+		return -ENOMEM;
+	}
+	*x = *proto;
+	x->refcount = 1;
+	x->chan = chan;
+	x->state = XFER_PREPARED;
+	x->len = len;
+	x->flags |= DMA_PREP_INTERRUPT;
+	objstat_inc(OBJ_DMA_XFER);
+	r = xfer_prep_tx(x, &tx);
+	if (r < 0) {
+		xfer_free(x);
+		return r;
+	}
+	dmaengine_desc_free(tx);
+	*ret = x;
+	return 0;
 }
 
 static int chan_check(struct dma_chan *chan)
@@ -385,11 +479,9 @@ int dma_xfer_memcpy(struct dma_xfer_att *dst, uint64_t dst_off,
 		    struct dma_xfer_att *src, uint64_t src_off, uint64_t len,
 		    unsigned long flags, struct dma_xfer **ret_xfer)
 {
-	_cleanup_free_ dma_sg_t *dsg = NULL, *ssg = NULL;
-	struct dma_async_tx_descriptor *tx = NULL;
+	struct dma_xfer p = { .dir = DMA_MEM_TO_MEM, .flags = flags };
 	struct dma_chan *chan;
 	struct dma_xfer *x;
-	unsigned dn, sn;
 	int r;
 
 	if (!dst || !src || !ret_xfer || dst->chan != src->chan ||
@@ -400,28 +492,19 @@ int dma_xfer_memcpy(struct dma_xfer_att *dst, uint64_t dst_off,
 		return r;
 	if (!dma_has_cap(DMA_MEMCPY, chan->device->cap_mask))
 		return -EOPNOTSUPP;
-	if ((r = att_range(dst, dst_off, len, &dsg, &dn)) < 0 ||
-	    (r = att_range(src, src_off, len, &ssg, &sn)) < 0)
+	if ((r = att_range(dst, dst_off, len, &p.dsg, &p.dn)) < 0)
 		return r;
-	if (dst->buf == src->buf && dst_off < src_off + len &&
-	    src_off < dst_off + len)
-		return -EINVAL;
-	flags |= DMA_PREP_INTERRUPT;
-	if (dn == 1 && sn == 1)
-		r = dmaengine_prep_dma_memcpy(chan, dsg[0].dma_addr,
-					      ssg[0].dma_addr, len, flags, &tx);
-	else
-		r = dmaengine_prep_dma_memcpy_sg(chan, dsg, dn, ssg, sn, flags,
-						 &tx);
+	if ((r = att_range(src, src_off, len, &p.ssg, &p.sn)) < 0 ||
+	    (dst->buf == src->buf && dst_off < src_off + len &&
+	     src_off < dst_off + len)) {
+		free(p.dsg);
+		free(p.ssg);
+		return r < 0 ? r : -EINVAL;
+	}
+	p.kind = p.dn == 1 && p.sn == 1 ? XK_MEMCPY : XK_MEMCPY_SG;
+	r = xfer_new(chan, &p, len, &x);
 	if (r < 0)
 		return r;
-	r = xfer_new(chan, &x);
-	if (r < 0) {
-		dmaengine_desc_free(tx);
-		return r;
-	}
-	x->tx = tx;
-	x->len = len;
 	x->dst = dma_xfer_att_ref(dst);
 	x->src = dma_xfer_att_ref(src);
 	*ret_xfer = x;
@@ -432,10 +515,8 @@ int dma_xfer_slave(struct dma_xfer_att *att, uint64_t off, uint64_t len,
 		   enum dma_transfer_direction dir, unsigned long flags,
 		   struct dma_xfer **ret_xfer)
 {
-	_cleanup_free_ dma_sg_t *sg = NULL;
-	struct dma_async_tx_descriptor *tx = NULL;
+	struct dma_xfer p = { .kind = XK_SLAVE, .dir = dir, .flags = flags };
 	struct dma_xfer *x;
-	unsigned n;
 	int r;
 
 	if (!att || !ret_xfer || (flags & ~DMA_PREP_VALID_FLAGS) ||
@@ -445,19 +526,11 @@ int dma_xfer_slave(struct dma_xfer_att *att, uint64_t off, uint64_t len,
 		return r;
 	if (!dma_has_cap(DMA_SLAVE, att->chan->device->cap_mask))
 		return -EOPNOTSUPP;
-	if ((r = att_range(att, off, len, &sg, &n)) < 0)
+	if ((r = att_range(att, off, len, &p.dsg, &p.dn)) < 0)
 		return r;
-	r = dmaengine_prep_slave_sg(att->chan, sg, n, dir,
-				    flags | DMA_PREP_INTERRUPT, &tx);
+	r = xfer_new(att->chan, &p, len, &x);
 	if (r < 0)
 		return r;
-	r = xfer_new(att->chan, &x);
-	if (r < 0) {
-		dmaengine_desc_free(tx);
-		return r;
-	}
-	x->tx = tx;
-	x->len = len;
 	if (dir == DMA_MEM_TO_DEV)
 		x->src = dma_xfer_att_ref(att);
 	else
@@ -470,10 +543,9 @@ int dma_xfer_cyclic(struct dma_xfer_att *att, uint64_t off, uint64_t buf_len,
 		    uint64_t period_len, enum dma_transfer_direction dir,
 		    unsigned long flags, struct dma_xfer **ret_xfer)
 {
-	_cleanup_free_ dma_sg_t *sg = NULL;
-	struct dma_async_tx_descriptor *tx = NULL;
+	struct dma_xfer p = { .kind = XK_CYCLIC, .dir = dir, .flags = flags,
+			      .period_len = period_len };
 	struct dma_xfer *x;
-	unsigned n;
 	int r;
 
 	if (!att || !ret_xfer || (flags & ~DMA_PREP_VALID_FLAGS) ||
@@ -484,22 +556,15 @@ int dma_xfer_cyclic(struct dma_xfer_att *att, uint64_t off, uint64_t buf_len,
 		return r;
 	if (!dma_has_cap(DMA_CYCLIC, att->chan->device->cap_mask))
 		return -EOPNOTSUPP;
-	if ((r = att_range(att, off, buf_len, &sg, &n)) < 0)
+	if ((r = att_range(att, off, buf_len, &p.dsg, &p.dn)) < 0)
 		return r;
-	if (n != 1) /* a cyclic buffer must be contiguous for the engine */
+	if (p.dn != 1) { /* a cyclic buffer must be contiguous for the engine */
+		free(p.dsg);
 		return -EINVAL;
-	r = dmaengine_prep_dma_cyclic(att->chan, sg[0].dma_addr, buf_len,
-				      period_len, dir,
-				      flags | DMA_PREP_INTERRUPT, &tx);
+	}
+	r = xfer_new(att->chan, &p, buf_len, &x);
 	if (r < 0)
 		return r;
-	r = xfer_new(att->chan, &x);
-	if (r < 0) {
-		dmaengine_desc_free(tx);
-		return r;
-	}
-	x->tx = tx;
-	x->len = buf_len;
 	x->cyclic = true;
 	if (dir == DMA_MEM_TO_DEV)
 		x->src = dma_xfer_att_ref(att);
@@ -726,6 +791,12 @@ void dma_xfer_chan_init(struct dma_chan *chan)
 	TAILQ_INIT(&chan->attachments);
 	chan->fence_context = 0;
 	chan->fence_seqno = 0;
+	dma_cq_entry_init(&chan->xfer_pump, xfer_pump_fired);
+}
+
+void dma_xfer_chan_fini(struct dma_chan *chan)
+{
+	dma_cq_cancel(&chan->xfer_pump);
 }
 
 void dma_xfer_chan_abort_begin(struct dma_chan *chan)
@@ -735,9 +806,6 @@ void dma_xfer_chan_abort_begin(struct dma_chan *chan)
 	while ((x = TAILQ_FIRST(&chan->xfer_queue))) {
 		xfer_list_del(x);
 		fence_wait_cancel(&x->wait);
-		if (x->tx)
-			dmaengine_desc_free(x->tx);
-		x->tx = NULL;
 		x->list = XL_ABORTING;
 		TAILQ_INSERT_TAIL(&chan->xfer_aborting, x, node);
 	}
@@ -760,4 +828,7 @@ void dma_xfer_chan_abort_end(struct dma_chan *chan, int reason, bool running)
 	}
 	while ((x = TAILQ_FIRST(&chan->xfer_aborting)))
 		xfer_finish(x, reason == -ETIMEDOUT ? -ECANCELED : reason);
+	/* A head held back for want of a descriptor has them now. */
+	if (running)
+		xfer_pump_later(chan);
 }

@@ -12,7 +12,15 @@
  * the mapping.
  *
  * Transfers. dma_xfer_memcpy(), dma_xfer_slave() and dma_xfer_cyclic()
- * check their arguments and prepare the backend's descriptor.
+ * check their arguments (with the backend's prep op, whose descriptor is
+ * given back at once). A transfer holds a backend descriptor only from
+ * the moment it starts until it ends, so a terminate, the watchdog or
+ * device removal, which take back every descriptor of the channel, leave
+ * nothing dangling in transfers still waiting for their fences: the
+ * watchdog leaves those to start later, terminate ends them (-ECANCELED).
+ * A transfer whose fences are met while the backend's descriptor pool is
+ * empty waits for a running transfer of the channel to end (or fails
+ * with -EBUSY when none runs).
  * dma_xfer_submit() creates the transfer's fence (driver "dmabufd-dma",
  * timeline the channel's name, one context per channel, seqnos in
  * submission order), publishes it in the buffers' reservation objects (WRITE usage on
@@ -35,7 +43,7 @@
  *
  * Life cycle: the prep functions give the caller one reference; the
  * channel holds another from submit until the transfer ends. An unsubmitted
- * transfer has no fence yet; its last unref gives its descriptor back.
+ * transfer has no fence and no descriptor, and is not touched by terminate.
  *
  * Threading: loop thread only.
  */

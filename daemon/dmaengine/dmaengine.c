@@ -289,6 +289,7 @@ static void dma_chan_put(struct dma_chan *chan)
 	if (dev->ops->device_free_chan_resources)
 		dev->ops->device_free_chan_resources(chan);
 	dma_watchdog_stop(chan);
+	dma_xfer_chan_fini(chan);
 	chan->paused = false;
 	chan->privately_held = false;
 	chan->private = NULL;

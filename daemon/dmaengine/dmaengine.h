@@ -59,6 +59,7 @@
 #include <stdint.h>
 #include <sys/queue.h>
 
+#include "dma_cq.h"
 #include "model/clock.h"
 #include "model/dma_buf.h"
 #include "util/macros.h"
@@ -386,13 +387,15 @@ struct dma_chan {
 	uint64_t timeout_ns;	/* 0: no watchdog */
 	dma_cookie_t watched_cookie; /* the descriptor the timer is armed for */
 	/* dma_xfer.c: transfers waiting for their fences, attachments,
-	 * the channel's fence timeline. */
+	 * the channel's fence timeline, the deferred start of the queue's
+	 * head (waiting for a descriptor). */
 	TAILQ_HEAD(, dma_xfer) xfer_queue;
 	TAILQ_HEAD(, dma_xfer) xfer_running;
 	TAILQ_HEAD(, dma_xfer) xfer_aborting;
 	TAILQ_HEAD(, dma_xfer_att) attachments;
 	uint64_t fence_context;
 	uint64_t fence_seqno;
+	struct dma_cq_entry xfer_pump;
 };
 
 struct dma_device {

@@ -24,11 +24,14 @@ void dma_watchdog_stop(struct dma_chan *chan);
 
 /* dma_xfer.c */
 void dma_xfer_chan_init(struct dma_chan *chan);
-/* Move the waiting transfers to the aborting list and give back their
- * prepared descriptors (no fence signals yet). */
+/* The last client let go: nothing is queued; cancel the deferred start. */
+void dma_xfer_chan_fini(struct dma_chan *chan);
+/* Move the waiting transfers to the aborting list (no fence signals yet;
+ * they hold no descriptor). */
 void dma_xfer_chan_abort_begin(struct dma_chan *chan);
 /* The provider aborted every running transfer (when @running), and the
  * aborting list is to be ended: signal their fences with @reason (the
  * running head with @reason, the others -ECANCELED when @reason is
- * -ETIMEDOUT). */
+ * -ETIMEDOUT). Transfers still waiting (the watchdog leaves them) start
+ * later, on descriptors prepared then. */
 void dma_xfer_chan_abort_end(struct dma_chan *chan, int reason, bool running);

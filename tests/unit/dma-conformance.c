@@ -779,6 +779,107 @@ static void watchdog_times_out_stalled_transfer_and_channel_recovers(void **stat
 	dma_release_channel(chan);
 }
 
+static void add_fence(struct dma_buf *buf, struct fence *f, enum resv_usage u);
+
+/*
+ * The watchdog aborts what hung on the hardware, not a transfer still
+ * waiting for its fences: that one holds no descriptor the abort could
+ * take back, and starts later, on the reset channel, moving its bytes.
+ */
+static void watchdog_spares_transfers_waiting_for_their_fences(void **state)
+{
+	struct dma_chan *chan = get_chan(DMA_MEMCPY);
+	struct fence *w = test_fence_new(fence_context_alloc(1), 1);
+	struct dma_chan_stats stats;
+	struct dma_xfer *hung, *waiting;
+	struct tbuf a, b, c, d;
+
+	tbuf_new(&a, chan, 8192, 1);
+	tbuf_new(&b, chan, 8192, 2);
+	tbuf_new(&c, chan, 8192, 3);
+	tbuf_new(&d, chan, 8192, 4);
+	assert_int_equal(dma_chan_set_timeout(chan, 100), 0);
+	assert_int_equal(be->stall(chan, true), 0);
+	hung = xfer_copy(&b, 0, &a, 0, 8192);
+	add_fence(c.buf, w, RESV_USAGE_WRITE);
+	waiting = xfer_copy(&d, 0, &c, 0, 8192);
+	assert_false(run_until(never, NULL, 30));
+	fake_clock_advance(101 * 1000000ull);
+	assert_int_equal(dma_xfer_result(hung), -ETIMEDOUT);
+	assert_int_equal(dma_xfer_result(waiting), 0); /* still waiting */
+	assert_int_equal(dma_chan_get_stats(chan, &stats), 0);
+	assert_int_equal(stats.timeouts, 1);
+
+	test_fence_signal(w, 0);
+	wait_fence(dma_xfer_fence(waiting));
+	assert_int_equal(dma_xfer_result(waiting), 1);
+	assert_memory_equal(d.cpu, c.cpu, 8192);
+	dma_xfer_unref(hung);
+	dma_xfer_unref(waiting);
+	fence_unref(w);
+	tbuf_free(&a);
+	tbuf_free(&b);
+	tbuf_free(&c);
+	tbuf_free(&d);
+	dma_release_channel(chan);
+}
+
+/*
+ * Terminate ends the submitted transfers still waiting for their fences
+ * with -ECANCELED, and leaves unsubmitted ones without a descriptor to
+ * misuse: the descriptors terminate took back go to other users, dropping
+ * an unsubmitted transfer gives none of theirs back, and submitting one
+ * later runs it.
+ */
+static void terminate_cancels_waiting_transfers_without_dangling_descriptors(void **state)
+{
+	struct dma_chan *chan = get_chan(DMA_MEMCPY);
+	struct fence *w = test_fence_new(fence_context_alloc(1), 1);
+	struct dma_async_tx_descriptor **txs = calloc(100000, sizeof(*txs));
+	struct dma_xfer *waiting, *later = NULL, *dropped = NULL;
+	struct tbuf a, b, c, d;
+	unsigned n = 0;
+
+	assert_non_null(txs);
+	tbuf_new(&a, chan, 4096, 1);
+	tbuf_new(&b, chan, 4096, 2);
+	tbuf_new(&c, chan, 4096, 3);
+	tbuf_new(&d, chan, 4096, 4);
+	add_fence(a.buf, w, RESV_USAGE_WRITE);
+	waiting = xfer_copy(&b, 0, &a, 0, 4096);
+	assert_int_equal(dma_xfer_memcpy(d.att, 0, c.att, 0, 4096, 0, &later), 0);
+	assert_int_equal(dma_xfer_memcpy(d.att, 0, c.att, 0, 4096, 0, &dropped), 0);
+
+	assert_int_equal(dmaengine_terminate_sync(chan), 0);
+	assert_true(fence_is_signaled(dma_xfer_fence(waiting)));
+	assert_int_equal(dma_xfer_result(waiting), -ECANCELED);
+
+	/* Every descriptor to someone else, then drop a transfer. */
+	while (n < 99999 && dmaengine_prep_dma_memcpy(chan, b.dma, a.dma, 8, 0,
+						      &txs[n]) == 0)
+		n++;
+	assert_true(n > 0);
+	dma_xfer_unref(dropped);
+	while (n)
+		assert_int_equal(dmaengine_desc_free(txs[--n]), 0);
+
+	assert_int_equal(dma_xfer_submit(later), 0);
+	wait_fence(dma_xfer_fence(later));
+	assert_int_equal(dma_xfer_result(later), 1);
+	assert_memory_equal(d.cpu, c.cpu, 4096);
+	test_fence_signal(w, 0);
+	dma_cq_drain();
+	dma_xfer_unref(waiting);
+	dma_xfer_unref(later);
+	fence_unref(w);
+	free(txs);
+	tbuf_free(&a);
+	tbuf_free(&b);
+	tbuf_free(&c);
+	tbuf_free(&d);
+	dma_release_channel(chan);
+}
+
 /* ------------------------------------------------------------------ */
 /* Data movement */
 
@@ -1218,6 +1319,8 @@ int dma_conformance_run(const struct dma_backend *backend)
 		conf_test(device_removed_fails_pending_and_future_work_with_enodev),
 		conf_test(failed_transfer_signals_fence_with_eio),
 		conf_test(watchdog_times_out_stalled_transfer_and_channel_recovers),
+		conf_test(watchdog_spares_transfers_waiting_for_their_fences),
+		conf_test(terminate_cancels_waiting_transfers_without_dangling_descriptors),
 		conf_test(memcpy_moves_the_bytes),
 		conf_test(memcpy_sg_moves_the_bytes),
 		conf_test(slave_round_trip_through_loopback_fifo),
