@@ -30,24 +30,6 @@
 
 static bool json;
 
-static const char *const stat_names[_DMABUFD_STAT_MAX] = {
-	[DMABUFD_STAT_FENCES] = "fences",
-	[DMABUFD_STAT_TIMELINES] = "timelines",
-	[DMABUFD_STAT_SYNC_FILES] = "sync_files",
-	[DMABUFD_STAT_DMA_BUFS] = "dma_bufs",
-	[DMABUFD_STAT_ATTACHMENTS] = "attachments",
-	[DMABUFD_STAT_MAPPINGS] = "mappings",
-	[DMABUFD_STAT_HEAPS] = "heaps",
-	[DMABUFD_STAT_TOKENS] = "tokens",
-	[DMABUFD_STAT_OPEN_FILES] = "open_files",
-	[DMABUFD_STAT_PENDING_REQS] = "pending_requests",
-	[DMABUFD_STAT_TIMERS] = "timers",
-	[DMABUFD_STAT_HEAP_BYTES] = "heap_bytes",
-	[DMABUFD_STAT_DMA_CHANNELS] = "dma_channels",
-	[DMABUFD_STAT_DMA_ATTACHMENTS] = "dma_attachments",
-	[DMABUFD_STAT_DMA_XFERS] = "dma_transfers",
-};
-
 /* enum dma_transaction_type, in order. */
 static const char *const cap_names[] = {
 	"memcpy", "xor", "pq", "xor_val", "pq_val", "memset", "memset_sg",
@@ -154,15 +136,17 @@ static int cmd_stats(int argc, char **argv)
 		return fail("stats", r);
 	if (json)
 		putchar('{');
-	for (int i = 0; i < _DMABUFD_STAT_MAX; i++) {
-		if (!stat_names[i])
+	for (unsigned i = 0; i < _DMABUFD_STAT_MAX; i++) {
+		const char *name = dmabufd_stat_name(i);
+
+		if (!name)
 			continue;
 		if (json) {
 			printf("%s", first ? "" : ", ");
-			json_str(stat_names[i]);
+			json_str(name);
 			printf(": %" PRId64, (int64_t)st.count[i]);
 		} else {
-			printf("%-18s %" PRId64 "\n", stat_names[i], (int64_t)st.count[i]);
+			printf("%-18s %" PRId64 "\n", name, (int64_t)st.count[i]);
 		}
 		first = false;
 	}

@@ -159,6 +159,29 @@ int dmabufd_ctl_map(uint64_t token, int *ret_fd, uint64_t *ret_size)
 	return 0;
 }
 
+static const char *const stat_names[_DMABUFD_STAT_MAX] = {
+	[DMABUFD_STAT_FENCES] = "fences",
+	[DMABUFD_STAT_TIMELINES] = "timelines",
+	[DMABUFD_STAT_SYNC_FILES] = "sync_files",
+	[DMABUFD_STAT_DMA_BUFS] = "dma_bufs",
+	[DMABUFD_STAT_ATTACHMENTS] = "attachments",
+	[DMABUFD_STAT_MAPPINGS] = "mappings",
+	[DMABUFD_STAT_HEAPS] = "heaps",
+	[DMABUFD_STAT_TOKENS] = "tokens",
+	[DMABUFD_STAT_OPEN_FILES] = "open_files",
+	[DMABUFD_STAT_PENDING_REQS] = "pending_requests",
+	[DMABUFD_STAT_TIMERS] = "timers",
+	[DMABUFD_STAT_HEAP_BYTES] = "heap_bytes",
+	[DMABUFD_STAT_DMA_CHANNELS] = "dma_channels",
+	[DMABUFD_STAT_DMA_ATTACHMENTS] = "dma_attachments",
+	[DMABUFD_STAT_DMA_XFERS] = "dma_transfers",
+};
+
+DMABUFD_EXPORT const char *dmabufd_stat_name(unsigned int index)
+{
+	return index < _DMABUFD_STAT_MAX ? stat_names[index] : NULL;
+}
+
 DMABUFD_EXPORT int dmabufd_stats(struct dmabufd_ctl_stats *ret_stats)
 {
 	struct dmabufd_ctl_reply reply;

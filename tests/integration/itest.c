@@ -8,21 +8,6 @@
 
 #include "itest.h"
 
-const char *const itest_stat_names[_DMABUFD_STAT_MAX] = {
-	[DMABUFD_STAT_FENCES] = "fences",
-	[DMABUFD_STAT_TIMELINES] = "timelines",
-	[DMABUFD_STAT_SYNC_FILES] = "sync_files",
-	[DMABUFD_STAT_DMA_BUFS] = "dma_bufs",
-	[DMABUFD_STAT_ATTACHMENTS] = "attachments",
-	[DMABUFD_STAT_MAPPINGS] = "mappings",
-	[DMABUFD_STAT_HEAPS] = "heaps",
-	[DMABUFD_STAT_TOKENS] = "tokens",
-	[DMABUFD_STAT_OPEN_FILES] = "open_files",
-	[DMABUFD_STAT_PENDING_REQS] = "pending_reqs",
-	[DMABUFD_STAT_TIMERS] = "timers",
-	[DMABUFD_STAT_HEAP_BYTES] = "heap_bytes",
-};
-
 struct itest_state {
 	int fds;
 	struct dmabufd_ctl_stats stats;
@@ -94,7 +79,7 @@ void assert_stats_settle(const struct dmabufd_ctl_stats *want, int timeout_ms)
 	for (int i = 0; i < _DMABUFD_STAT_MAX; i++)
 		if (now.count[i] != want->count[i])
 			print_error("daemon stat %s (%d): %lld, expected %lld\n",
-				    itest_stat_names[i] ? itest_stat_names[i] : "?", i,
+				    dmabufd_stat_name(i) ? dmabufd_stat_name(i) : "?", i,
 				    (long long)now.count[i], (long long)want->count[i]);
 	fail_msg("daemon object counts did not return to the expected values");
 }

@@ -28,9 +28,6 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define PAGE 4096u
 
-/* Stats that count live objects (everything but HEAPS, which is config). */
-extern const char *const itest_stat_names[_DMABUFD_STAT_MAX];
-
 /* Record open fds and the daemon's stats; use as a cmocka setup. */
 int itest_setup(void **state);
 /* Fail if fds or daemon objects differ from setup (waits up to 3 s for the

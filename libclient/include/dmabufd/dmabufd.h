@@ -670,6 +670,16 @@ DMABUFD_EXPORT int dmabufd_dma_events(int chan_fd, struct dmabufd_dma_event *ret
 DMABUFD_EXPORT int dmabufd_stats(struct dmabufd_ctl_stats *ret_stats);
 
 /**
+ * dmabufd_stat_name() - the name of a stats index ("fences", "dma_bufs",
+ * "pending_requests", ...), as dmabufctl prints it
+ * @index: an enum dmabufd_stat value
+ *
+ * Returns a static string, or NULL for an index the library does not know.
+ * Thread-safe.
+ */
+DMABUFD_EXPORT const char *dmabufd_stat_name(unsigned int index);
+
+/**
  * dmabufd_ctl_list() - one of the daemon's listings
  * @op: DMABUFD_CTL_DMA_DEVICES, _DMA_CHANNELS or _DMA_XFERS
  * @ret_recs: malloc'ed records (free() them; NULL when there are none)
