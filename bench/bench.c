@@ -58,7 +58,39 @@ struct result {
 	const char *round_trips;
 	unsigned int iterations;
 	double mean_us, median_us;
+	double floor_us; /* median null ioctl interleaved with the operation */
 };
+
+/*
+ * The floor. An idle machine and a busy one differ by a factor of several
+ * in the cost of one round trip (CPU idle-state wake-ups), and the state
+ * drifts within a run. So every operation's iteration is preceded by one
+ * null ioctl, timed into floor_samples[], and each ratio is to the median
+ * of those: both see the same machine.
+ */
+static int floor_fd = -1;
+static int64_t *floor_samples;
+static unsigned int floor_taken;
+
+/* An unknown dmabufd number on the sw_sync node: the daemon answers ENOTTY. */
+static const unsigned long null_cmd = _IOWR(DMABUFD_IOC_MAGIC, 0x4f, uint64_t);
+
+static int64_t null_ioctl_ns(int fd)
+{
+	uint64_t arg = 0;
+	int64_t t = now_ns();
+
+	if (ioctl(fd, null_cmd, &arg) == 0 || errno != ENOTTY)
+		check(-EPROTO, "null ioctl did not fail with ENOTTY");
+	return now_ns() - t;
+}
+
+/* One floor sample before iteration @i of an operation. */
+static void floor_sample(unsigned int i)
+{
+	floor_samples[i] = null_ioctl_ns(floor_fd);
+	floor_taken = i + 1;
+}
 
 static void summarize(struct result *r, int64_t *samples, unsigned int n)
 {
@@ -70,30 +102,30 @@ static void summarize(struct result *r, int64_t *samples, unsigned int n)
 	r->iterations = n;
 	r->mean_us = (double)sum / n / 1e3;
 	r->median_us = (double)samples[n / 2] / 1e3;
+	r->floor_us = r->median_us;
+	if (floor_taken) {
+		qsort(floor_samples, floor_taken, sizeof(*floor_samples), cmp_i64);
+		r->floor_us = (double)floor_samples[floor_taken / 2] / 1e3;
+		floor_taken = 0;
+	}
 }
 
 /* ---- operations ---------------------------------------------------------- */
 
 static void bench_null(struct result *r, int64_t *s, unsigned int n, int fd)
 {
-	/* An unknown dmabufd number on the sw_sync node: the daemon answers ENOTTY. */
-	const unsigned long cmd = _IOWR(DMABUFD_IOC_MAGIC, 0x4f, uint64_t);
-	uint64_t arg = 0;
-
-	for (unsigned int i = 0; i < n; i++) {
-		int64_t t = now_ns();
-
-		if (ioctl(fd, cmd, &arg) == 0 || errno != ENOTTY)
-			check(-EPROTO, "null ioctl did not fail with ENOTTY");
-		s[i] = now_ns() - t;
-	}
+	for (unsigned int i = 0; i < n; i++)
+		s[i] = null_ioctl_ns(fd);
 	summarize(r, s, n);
 }
 
 static void bench_open_close(struct result *r, int64_t *s, unsigned int n)
 {
 	for (unsigned int i = 0; i < n; i++) {
-		int64_t t = now_ns();
+		int64_t t;
+
+		floor_sample(i);
+		t = now_ns();
 		int fd = dmabufd_open_node(DMABUFD_NODE_SYNC_FILE, O_RDONLY | O_CLOEXEC);
 
 		check(fd, "open of the sync_file node");
@@ -109,7 +141,10 @@ static void bench_mmap(struct result *r, int64_t *s, unsigned int n, int heap)
 
 	check(fd, "dmabufd_heap_alloc");
 	for (unsigned int i = 0; i < n; i++) {
-		int64_t t = now_ns();
+		int64_t t;
+
+		floor_sample(i);
+		t = now_ns();
 		void *addr;
 		size_t len;
 
@@ -124,7 +159,10 @@ static void bench_mmap(struct result *r, int64_t *s, unsigned int n, int heap)
 static void bench_alloc(struct result *r, int64_t *s, unsigned int n, int heap)
 {
 	for (unsigned int i = 0; i < n; i++) {
-		int64_t t = now_ns();
+		int64_t t;
+
+		floor_sample(i);
+		t = now_ns();
 		int fd = dmabufd_heap_alloc(heap, 4096, O_RDWR | O_CLOEXEC, 0);
 
 		check(fd, "dmabufd_heap_alloc");
@@ -137,7 +175,10 @@ static void bench_alloc(struct result *r, int64_t *s, unsigned int n, int heap)
 static void bench_fence_create(struct result *r, int64_t *s, unsigned int n, int tl)
 {
 	for (unsigned int i = 0; i < n; i++) {
-		int64_t t = now_ns();
+		int64_t t;
+
+		floor_sample(i);
+		t = now_ns();
 		int fd = dmabufd_timeline_create_fence(tl, "bench", 1000000 + i);
 
 		check(fd, "dmabufd_timeline_create_fence");
@@ -155,7 +196,10 @@ static void bench_merge(struct result *r, int64_t *s, unsigned int n, int tl1, i
 	check(a, "fence a");
 	check(b, "fence b");
 	for (unsigned int i = 0; i < n; i++) {
-		int64_t t = now_ns();
+		int64_t t;
+
+		floor_sample(i);
+		t = now_ns();
 		int m = dmabufd_sync_merge("bench", a, b);
 
 		check(m, "dmabufd_sync_merge");
@@ -225,6 +269,7 @@ static void bench_signal_to_wake(struct result *r, int64_t *s, unsigned int n, i
 		pthread_mutex_unlock(&w.lock);
 		/* Give the waiter time to be parked in the daemon. */
 		usleep(300);
+		floor_sample(i);
 		signaled[i] = now_ns();
 		check(dmabufd_timeline_inc(tl, 1), "dmabufd_timeline_inc");
 		pthread_mutex_lock(&w.lock);
@@ -340,7 +385,10 @@ static void bench_dma_event_latency(struct result *res, int64_t *s, unsigned int
 	dma_rig_open(&r, len);
 	pfd = (struct pollfd){ .fd = r.chan, .events = POLLIN };
 	for (unsigned int i = 0; i < n; i++) {
-		int64_t t = now_ns();
+		int64_t t;
+
+		floor_sample(i);
+		t = now_ns();
 
 		check(dmabufd_dma_memcpy(r.chan, r.dst_id, 0, r.src_id, 0, len,
 					 DMABUFD_DMA_PREP_INTERRUPT), "dmabufd_dma_memcpy");
@@ -361,7 +409,10 @@ static void bench_dma_wait_latency(struct result *res, int64_t *s, unsigned int 
 
 	dma_rig_open(&r, len);
 	for (unsigned int i = 0; i < n; i++) {
-		int64_t t = now_ns();
+		int64_t t;
+
+		floor_sample(i);
+		t = now_ns();
 		int32_t c = dmabufd_dma_memcpy(r.chan, r.dst_id, 0, r.src_id, 0, len, 0);
 
 		check(c, "dmabufd_dma_memcpy");
@@ -384,7 +435,6 @@ int main(int argc, char **argv)
 		{ "fence signal-to-wake", "INC -> blocked WAIT returns" },
 		{ "sync_file merge + close", "EXPORT_TOKEN, MERGE, open, CLAIM, release" },
 	};
-	double floor_us[7];
 	int64_t *samples;
 	unsigned int n_null, n_op, n_wake;
 	int tl, tl2, heap, opt;
@@ -401,47 +451,35 @@ int main(int argc, char **argv)
 	n_op = (unsigned int)(2000 * scale) + 1;
 	n_wake = (unsigned int)(300 * scale) + 1;
 	samples = calloc(n_null > n_op ? n_null : n_op, sizeof(int64_t));
-	check(samples ? 0 : -ENOMEM, "calloc");
+	floor_samples = calloc(n_null > n_op ? n_null : n_op, sizeof(int64_t));
+	check(samples && floor_samples ? 0 : -ENOMEM, "calloc");
 
 	check(dmabufd_get_dev_root(root, sizeof(root)), "dev root");
 	check(tl = dmabufd_timeline_create(), "dmabufd_timeline_create");
 	check(tl2 = dmabufd_timeline_create(), "dmabufd_timeline_create");
 	check(heap = dmabufd_heap_open("system"), "dmabufd_heap_open");
 
+	floor_fd = tl;
 	/* Warm up the paths once. */
 	bench_null(&res[0], samples, 200, tl);
 
-	/*
-	 * The machine is shared and its speed drifts: each operation is
-	 * measured right after a fresh null-ioctl floor, and its ratio is to
-	 * that floor.
-	 */
 	bench_null(&res[0], samples, n_null, tl);
-	floor_us[0] = res[0].median_us;
-	for (int i = 1; i < 7; i++) {
-		struct result floor = { 0 };
-
-		bench_null(&floor, samples, n_op, tl);
-		floor_us[i] = floor.median_us;
-		switch (i) {
-		case 1: bench_open_close(&res[1], samples, n_op); break;
-		case 2: bench_mmap(&res[2], samples, n_op, heap); break;
-		case 3: bench_alloc(&res[3], samples, n_op, heap); break;
-		case 4: bench_fence_create(&res[4], samples, n_op, tl); break;
-		case 5: bench_signal_to_wake(&res[5], samples, n_wake, tl2); break;
-		case 6: bench_merge(&res[6], samples, n_op, tl, tl2); break;
-		}
-	}
+	bench_open_close(&res[1], samples, n_op);
+	bench_mmap(&res[2], samples, n_op, heap);
+	bench_alloc(&res[3], samples, n_op, heap);
+	bench_fence_create(&res[4], samples, n_op, tl);
+	bench_signal_to_wake(&res[5], samples, n_wake, tl2);
+	bench_merge(&res[6], samples, n_op, tl, tl2);
 
 	printf("dmabufd benchmark, device root %s\n", root);
 	printf("%-26s %8s %10s %10s %9s %8s  %s\n", "operation", "iters", "mean us",
 	       "median us", "floor us", "ratio", "round trips");
 	for (int i = 0; i < 7; i++)
 		printf("%-26s %8u %10.2f %10.2f %9.2f %8.2f  %s\n", res[i].name,
-		       res[i].iterations, res[i].mean_us, res[i].median_us, floor_us[i],
-		       res[i].median_us / floor_us[i], res[i].round_trips);
+		       res[i].iterations, res[i].mean_us, res[i].median_us, res[i].floor_us,
+		       res[i].median_us / res[i].floor_us, res[i].round_trips);
 	printf("ratio = median / median of a null ioctl through the same transport,\n"
-	       "        measured just before the operation (the floor)\n");
+	       "        one timed before every iteration of the operation (the floor)\n");
 
 	/* The DMA engine. */
 	{
@@ -452,7 +490,6 @@ int main(int argc, char **argv)
 			{ "dma 4 KiB, event", "PREP(submit+issue), POLL, EVENTS" },
 			{ "dma 4 KiB, fence wait", "PREP, FENCE, open, CLAIM, WAIT, release" },
 		};
-		double lat_floor[3];
 		unsigned int n_lat = (unsigned int)(1000 * scale) + 1;
 
 		for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
@@ -460,10 +497,6 @@ int main(int argc, char **argv)
 			bench_dma_throughput(&t[i], scale);
 		}
 		for (int i = 0; i < 3; i++) {
-			struct result floor = { 0 };
-
-			bench_null(&floor, samples, n_op, tl);
-			lat_floor[i] = floor.median_us;
 			if (i < 2)
 				bench_dma_event_latency(&lat[i], samples, n_lat, i ? 4096 : 64);
 			else
@@ -481,13 +514,14 @@ int main(int argc, char **argv)
 		       "mean us", "median us", "floor us", "ratio", "round trips");
 		for (int i = 0; i < 3; i++)
 			printf("%-26s %8u %10.2f %10.2f %9.2f %8.2f  %s\n", lat[i].name,
-			       lat[i].iterations, lat[i].mean_us, lat[i].median_us, lat_floor[i],
-			       lat[i].median_us / lat_floor[i], lat[i].round_trips);
+			       lat[i].iterations, lat[i].mean_us, lat[i].median_us, lat[i].floor_us,
+			       lat[i].median_us / lat[i].floor_us, lat[i].round_trips);
 	}
 
 	close(heap);
 	close(tl2);
 	close(tl);
 	free(samples);
+	free(floor_samples);
 	return 0;
 }
