@@ -7,16 +7,20 @@
 #   tools/demo.sh [--tokens]      (--tokens: share by claim tokens, not SCM_RIGHTS)
 #
 # BUILD_DIR overrides the build directory (default build-demo).
+# DEMO_PREBUILT=1 uses BUILD_DIR as it is, without building.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$top/build-demo}
 cd "$top"
 
-if [ ! -d "$build/meson-private" ]; then
-	meson setup "$build" >/dev/null
+# DEMO_PREBUILT=1: $BUILD_DIR is built already (the meson test of this script).
+if [ "${DEMO_PREBUILT:-0}" != 1 ]; then
+	if [ ! -d "$build/meson-private" ]; then
+		meson setup "$build" >/dev/null
+	fi
+	meson compile -C "$build" dmabufd:executable examples/pipeline >/dev/null
 fi
-meson compile -C "$build" dmabufd examples/pipeline >/dev/null
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/dmabufd-demo.XXXXXX")
 ctl=$tmp/control
