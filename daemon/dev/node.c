@@ -22,6 +22,18 @@
 static struct dev_node *nodes[NODE_MAX];
 static unsigned num_nodes;
 static bool built;
+static struct node_access access = { .gid = 0, .mode = 0660 };
+
+void node_set_access(const struct node_access *a)
+{
+	access = *a;
+	access.mode &= 07777;
+}
+
+void node_get_access(struct node_access *ret_access)
+{
+	*ret_access = access;
+}
 
 static bool node_name_valid(const char *name)
 {

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 struct heap;
 struct dev_node_ops;
@@ -62,6 +63,20 @@ void node_registry_free(void);
 unsigned node_count(void);
 /* The @i-th node (i < node_count()), in creation order. */
 struct dev_node *node_at(unsigned i);
+
+/*
+ * Who may open the nodes: their group and permission bits (CUSE device
+ * nodes are chowned/chmodded once live; FUSE files report them in
+ * getattr). The default is gid 0 and mode 0660 until configured (the
+ * configuration's [nodes] group/mode, default group video).
+ */
+struct node_access {
+	gid_t gid;
+	mode_t mode; /* permission bits only (07777 at most) */
+};
+
+void node_set_access(const struct node_access *access);
+void node_get_access(struct node_access *ret_access);
 
 /* "heap", "dma_buf", "sync_file", "sw_sync" or "dmaengine". */
 const char *node_type_name(enum dev_node_type type);
