@@ -8,9 +8,16 @@
  * start), the system heap, the node registry, the loop glue (timers,
  * signals), the control socket, the DMA wiring (dma_setup.c: the mock
  * controller), then the transport. "dmabufd: ready" goes
- * to stderr once every node is live. SIGINT/SIGTERM stop the daemon
- * cleanly: every pending request is answered, every file released, the
- * transport unmounted or closed, the control socket removed; exit 0.
+ * to stderr once every node is live.
+ *
+ * SIGINT/SIGTERM stop the daemon gracefully: new opens and ioctls are
+ * refused (-ENODEV) at once; DMA transfers running on an engine get a
+ * bounded time to end (a second signal cuts it short); then the files
+ * producing fences are released first, so every pending fence signals
+ * with an error and every caller waiting on one gets its reply; every
+ * other pending request is answered -ENODEV, every file released, the
+ * DMA controllers removed, the transport unmounted or closed, the control
+ * socket removed; exit 0.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,6 +39,7 @@
 
 #include "ctl/control.h"
 #include "dma_setup.h"
+#include "dmaengine/dma_xfer.h"
 #include "dev/dev.h"
 #include "dev/file.h"
 #include "dev/node.h"
@@ -62,6 +70,11 @@ struct options {
 	struct dma_options dma;
 };
 
+/* How long a graceful stop waits for running DMA transfers, and how
+ * often it looks. */
+#define STOP_DRAIN_DEFAULT_MS 5000
+#define STOP_DRAIN_POLL_MS 5
+
 static struct {
 	uv_loop_t loop;
 	enum transport_kind transport;
@@ -70,7 +83,14 @@ static struct {
 	unsigned nodes_live;
 	bool stopping;
 	int exit_status;
-} daemon_state;
+	/* A graceful stop waiting for running DMA transfers */
+	uv_timer_t drain;
+	bool draining;
+	uint64_t drain_deadline;	/* uv_now() */
+	uint64_t drain_timeout_ms;
+} daemon_state = {
+	.drain_timeout_ms = STOP_DRAIN_DEFAULT_MS,
+};
 
 static void usage(FILE *f)
 {
@@ -336,12 +356,14 @@ static void transports_stop(void)
 		fuse_transport_stop();
 }
 
-static void daemon_stop(int status)
+/* The last step of a stop (see the top). */
+static void daemon_finish_stop(void)
 {
-	if (daemon_state.stopping)
-		return;
-	daemon_state.stopping = true;
-	daemon_state.exit_status = status;
+	if (daemon_state.draining) {
+		uv_timer_stop(&daemon_state.drain);
+		uv_close((uv_handle_t *)&daemon_state.drain, NULL);
+		daemon_state.draining = false;
+	}
 	/* Answer and release everything while the sessions still exist;
 	 * then no channel is held and the DMA controller can go. */
 	dev_shutdown();
@@ -351,8 +373,62 @@ static void daemon_stop(int status)
 	loop_glue_stop();
 }
 
+static void drain_tick(uv_timer_t *timer)
+{
+	unsigned running = dma_xfer_running_count();
+
+	if (running == 0) {
+		log_info("stop: no DMA transfer running any more");
+	} else if (uv_now(timer->loop) < daemon_state.drain_deadline) {
+		return;
+	} else {
+		log_warn("stop: %u DMA transfer(s) still running after %llu ms: "
+			 "cancelling them", running,
+			 (unsigned long long)daemon_state.drain_timeout_ms);
+	}
+	daemon_finish_stop();
+}
+
+/*
+ * Stop: refuse new work at once; on a clean stop (a signal) give running
+ * DMA transfers up to drain_timeout_ms to end, checking every
+ * STOP_DRAIN_POLL_MS; then daemon_finish_stop(). A stop for a failure
+ * (the transport went away) does not wait.
+ */
+static void daemon_stop(int status)
+{
+	unsigned running;
+
+	if (daemon_state.stopping)
+		return;
+	daemon_state.stopping = true;
+	daemon_state.exit_status = status;
+	dev_stop_accepting();
+	running = dma_xfer_running_count();
+	if (status == EXIT_SUCCESS && running && daemon_state.drain_timeout_ms &&
+	    uv_timer_init(&daemon_state.loop, &daemon_state.drain) == 0) {
+		log_notice("stop: waiting up to %llu ms for %u running DMA "
+			   "transfer(s)",
+			   (unsigned long long)daemon_state.drain_timeout_ms,
+			   running);
+		daemon_state.draining = true;
+		daemon_state.drain_deadline =
+			uv_now(&daemon_state.loop) + daemon_state.drain_timeout_ms;
+		uv_timer_start(&daemon_state.drain, drain_tick,
+			       STOP_DRAIN_POLL_MS, STOP_DRAIN_POLL_MS);
+		return;
+	}
+	daemon_finish_stop();
+}
+
 static void on_signal(int signum)
 {
+	if (daemon_state.draining) {
+		log_notice("%s again: not waiting for DMA any longer",
+			   strsignal(signum));
+		daemon_finish_stop();
+		return;
+	}
 	log_notice("%s: shutting down", strsignal(signum));
 	daemon_stop(EXIT_SUCCESS);
 }

@@ -20,6 +20,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -62,8 +63,22 @@ void dev_init(const struct dev_config *config);
 int64_t dev_max_wait_ns(void);
 
 /*
- * Daemon shutdown: every pending request is cancelled and answered with
- * -ENODEV, and every open file is released as if its last fd had closed
+ * The first step of a graceful stop: from now on every open fails with
+ * -ENODEV and every new ioctl is answered -ENODEV before its handler
+ * runs. Requests already deferred, polls and releases go on, so
+ * transfers in flight can finish and their waiters hear of it.
+ */
+void dev_stop_accepting(void);
+bool dev_stopping(void);
+
+/*
+ * Daemon shutdown (implies dev_stop_accepting()). First the files that
+ * produce fences are released, their own pending requests answered
+ * -ENODEV: a sw_sync timeline signals its pending points -ENOENT, a
+ * dmaengine file's channels end their transfers -ECANCELED, so each
+ * pending fence signals with an error and the callers waiting on them get
+ * their replies. Then every request still pending is answered -ENODEV,
+ * and every other open file is released as if its last fd had closed
  * (the transports are about to go and will send no more releases).
  * Call before the transports destroy their sessions.
  */

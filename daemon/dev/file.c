@@ -26,6 +26,7 @@
 static LIST_HEAD(, dev_file) all_files = LIST_HEAD_INITIALIZER(all_files);
 static unsigned num_files;
 static int64_t max_wait_ns = (int64_t)DEV_DEFAULT_MAX_WAIT_NS;
+static bool stopping;
 
 int dev_file_open(struct dev_node *node, const struct dev_transport_ops *tops,
 		  int flags, pid_t pid, uid_t uid, gid_t gid,
@@ -37,6 +38,8 @@ int dev_file_open(struct dev_node *node, const struct dev_transport_ops *tops,
 
 	if (!node || !tops || !ret_file || mode == O_ACCMODE)
 		return -EINVAL;
+	if (stopping)
+		return -ENODEV;
 	file = calloc(1, sizeof(*file));
 	if (!file)
 		return -ENOMEM;
@@ -148,10 +151,43 @@ int64_t dev_max_wait_ns(void)
 	return max_wait_ns;
 }
 
+void dev_stop_accepting(void)
+{
+	stopping = true;
+}
+
+bool dev_stopping(void)
+{
+	return stopping;
+}
+
+/* The files whose release ends fence producers: a sw_sync timeline
+ * (its points signal -ENOENT) and a dmaengine file (its channels'
+ * transfers end -ECANCELED). */
+static bool file_produces_fences(const struct dev_file *file)
+{
+	return file->timeline || file->node->type == DEV_NODE_DMAENGINE;
+}
+
 void dev_shutdown(void)
 {
-	struct dev_file *file;
+	struct dev_file *file, *next;
 
+	stopping = true;
+	/* Producers first, their own pending requests answered -ENODEV: the
+	 * fences they end signal with an error, and every caller waiting on
+	 * one of them gets the answer its wait gives for that error. */
+	for (file = LIST_FIRST(&all_files); file; file = next) {
+		/* Only dev_file_release() takes a file off the list, and
+		 * only this one: the next stays valid. */
+		next = LIST_NEXT(file, node_link);
+		if (!file_produces_fences(file))
+			continue;
+		dev_req_abort_file(file, -ENODEV);
+		dev_file_release(file);
+	}
+	/* Whoever still waits (on a fence the daemon cannot end, or for
+	 * another reason) is answered -ENODEV. */
 	LIST_FOREACH(file, &all_files, node_link)
 		dev_req_abort_file(file, -ENODEV);
 	while ((file = LIST_FIRST(&all_files)))

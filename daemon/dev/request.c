@@ -37,6 +37,11 @@ struct dev_req *dev_req_new(const struct dev_transport_ops *tops, void *treq,
 
 void dev_req_dispatch(struct dev_req *req)
 {
+	/* The daemon is stopping: no new work (dev.h). */
+	if (dev_stopping()) {
+		dev_req_fail(req, -ENODEV);
+		return;
+	}
 	req->file->node->ops->ioctl(req);
 }
 

@@ -780,6 +780,27 @@ int dma_xfer_set_period_cb(struct dma_xfer *x, dma_xfer_period_fn fn, void *data
 	return 0;
 }
 
+static int count_running(struct dma_device *dev, void *data)
+{
+	unsigned *n = data;
+	struct dma_chan *chan;
+	struct dma_xfer *x;
+
+	TAILQ_FOREACH(chan, &dev->channels, device_node)
+		TAILQ_FOREACH(x, &chan->xfer_running, node)
+			if (!x->cyclic)
+				(*n)++;
+	return 0;
+}
+
+unsigned dma_xfer_running_count(void)
+{
+	unsigned n = 0;
+
+	dma_device_foreach(count_running, &n);
+	return n;
+}
+
 /* ------------------------------------------------------------------ */
 /* The core's side (internal.h) */
 

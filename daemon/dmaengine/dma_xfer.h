@@ -153,6 +153,13 @@ dma_cookie_t dma_xfer_cookie(const struct dma_xfer *xfer);
 enum dma_status dma_xfer_status(const struct dma_xfer *xfer,
 				struct dma_tx_state *state);
 
+/*
+ * Transfers running on an engine now, over every registered device:
+ * started and not ended, cyclic ones left out (they end only when
+ * terminated). What a graceful stop waits for.
+ */
+unsigned dma_xfer_running_count(void);
+
 /* Fence status: 0 pending, 1 done, or the negative errno (see top). */
 int dma_xfer_result(const struct dma_xfer *xfer);
 

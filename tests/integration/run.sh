@@ -18,7 +18,10 @@
 # The runner starts the daemon, waits until its nodes and control socket
 # answer, runs the programs with DMABUFD_DEV_ROOT and DMABUFD_CONTROL set,
 # stops the daemon with SIGTERM, and fails if any program failed, the
-# daemon did not exit 0, or its mount was left behind.
+# daemon did not exit 0, or its mount was left behind. A program named
+# test-stop* stops its daemon itself (it gets one of its own, and its pid
+# in DMABUFD_DAEMON_PID): the runner then waits for that daemon to exit
+# and checks the same.
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -138,6 +141,10 @@ stop_daemon() {
 		echo "run.sh: daemon left $root mounted" >&2
 		failed=1
 	fi
+	if [ -e "$ctl" ]; then
+		echo "run.sh: daemon left its control socket $ctl" >&2
+		failed=1
+	fi
 	if [ $failed != 0 ] || [ -n "${DMABUFD_SHOW_DAEMON_LOG:-}" ]; then
 		echo "--- daemon log" >&2
 		sed 's/^/  | /' "$tmp/daemon.log" >&2
@@ -158,15 +165,31 @@ for p in "${progs[@]}"; do
 	fi
 	# A program with its own arguments gets a fresh daemon; the others
 	# share one.
+	stops=0
+	case $(basename "$p") in test-stop*) stops=1 own=1 ;; esac
 	if [ -n "$pid" ] && { [ $own = 1 ] || [ "$daemon_args" != "$want" ]; }; then
 		stop_daemon
 	fi
 	[ -n "$pid" ] || start_daemon "$want"
 	echo "=== $(basename "$p")"
 	# shellcheck disable=SC2086
-	if ! ${DMABUFD_TEST_WRAPPER:-} "$p"; then
+	if ! DMABUFD_DAEMON_PID=$pid ${DMABUFD_TEST_WRAPPER:-} "$p"; then
 		echo "run.sh: $(basename "$p") FAILED" >&2
 		failed=1
+	fi
+	if [ $stops = 1 ]; then
+		# It stopped the daemon: stop_daemon waits for the exit and
+		# checks the status and the mount (SIGTERM only if it still runs).
+		for _ in $(seq 200); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.05
+		done
+		if kill -0 "$pid" 2>/dev/null; then
+			echo "run.sh: daemon still running 10 s after $(basename "$p")" >&2
+			failed=1
+		fi
+		stop_daemon
+		continue
 	fi
 	if ! kill -0 "$pid" 2>/dev/null; then
 		echo "run.sh: the daemon died during $(basename "$p")" >&2

@@ -79,6 +79,20 @@ for t in ./test-*; do
 		start_daemon "$own"
 	fi
 	echo "=== ${t#./} (CUSE)"
+	case ${t#./} in
+	test-stop*)
+		# It stops its daemon itself (tests/integration/run.sh).
+		check "${t#./} passes on CUSE" env DMABUFD_DAEMON_PID=$pid "$t"
+		wait $pid
+		status=$?
+		check "daemon exits 0 on the SIGTERM of ${t#./}" test $status -eq 0
+		check "nodes removed after ${t#./}" test ! -e /dev/dmabufd/dma_buf
+		pid=
+		[ $failed -ne 0 ] && { echo "--- daemon log (${t#./})"; cat /tmp/daemon.log; }
+		start_daemon ""
+		continue
+		;;
+	esac
 	check "${t#./} passes on CUSE" "$t"
 	check "daemon alive after ${t#./}" kill -0 $pid
 	if [ -n "$own" ]; then
