@@ -1,16 +1,25 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * dmabufd demo: a producer and a consumer process share a buffer and a
- * fence. The producer allocates a dma-buf from the system heap, creates a
- * sw_sync timeline and a fence on it, and hands both to the consumer (over
- * a Unix socket with SCM_RIGHTS, or with --tokens as two 64-bit claim
- * tokens). The consumer waits on the fence; the producer writes its frame
- * and only then signals. The consumer checks that it saw nothing before the
- * fence and everything after it.
+ * dmabufd demo: a producer and a consumer process, a DMA copy between them.
+ *
+ * The producer allocates a "capture" and a "display" dma-buf from the
+ * system heap and a fence on a sw_sync timeline ("frame-ready"). It opens
+ * a CPU write bracket on the capture buffer and publishes the fence there
+ * as a writer (DMA_BUF_IOCTL_IMPORT_SYNC_FILE): the frame is not there
+ * until the fence signals. Then it queues a DMA copy capture -> display
+ * on a channel of the daemon's mock controller; the copy waits for that
+ * implicit fence (dma_resv), as a kernel driver's job would. The consumer
+ * receives the display buffer and the copy's completion fence (over a
+ * Unix socket with SCM_RIGHTS, or with --tokens as two 64-bit claim
+ * tokens) and waits. The producer writes its frame, closes the bracket and
+ * signals the timeline; the engine copies; the copy's fence signals; the
+ * consumer wakes and checks that it saw nothing before the fence and the
+ * whole frame after it.
  *
  *   pipeline [--tokens]
  *
- * Needs a running dmabufd (see tools/demo.sh). Exit status 0 on success.
+ * Needs a running dmabufd with a DMA controller offering memcpy (the mock:
+ * see tools/demo.sh). Exit status 0 on success.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -134,15 +143,15 @@ static int consumer(int sock, int use_tokens)
 		fence = dmabufd_sync_claim(fence_token);
 		if (fence < 0)
 			die(me, "dmabufd_sync_claim", fence);
-		say(me, "claimed the buffer (fd %d, read-only) and the fence (fd %d) from tokens",
-		    buf, fence);
+		say(me, "claimed the display buffer (fd %d, read-only) and the DMA "
+			"copy's fence (fd %d) from tokens", buf, fence);
 	} else {
 		recv_word(sock, &buf);
 		recv_word(sock, &fence);
 		if (buf < 0 || fence < 0)
 			die(me, "SCM_RIGHTS", EPROTO);
-		say(me, "received the buffer (fd %d) and the fence (fd %d) over SCM_RIGHTS",
-		    buf, fence);
+		say(me, "received the display buffer (fd %d) and the DMA copy's "
+			"fence (fd %d) over SCM_RIGHTS", buf, fence);
 	}
 
 	r = dmabufd_buf_mmap(buf, PROT_READ, &addr, &len);
@@ -168,7 +177,7 @@ static int consumer(int sock, int use_tokens)
 	r = dmabufd_sync_file_info(fence, &info, &fi, 1);
 	if (r < 0)
 		die(me, "dmabufd_sync_file_info", r);
-	say(me, "fence signaled (status %d) at %.3f ms; woke %.3f ms later",
+	say(me, "the copy's fence signaled (status %d) at %.3f ms; woke %.3f ms later",
 	    info.status, (double)((int64_t)fi.timestamp_ns - t0) / 1e6,
 	    (double)(woke - (int64_t)fi.timestamp_ns) / 1e6);
 
@@ -181,11 +190,11 @@ static int consumer(int sock, int use_tokens)
 		ok = 0;
 	}
 	if ((int64_t)frame->written_ns > (int64_t)fi.timestamp_ns) {
-		say(me, "ERROR: the producer finished writing after the fence signaled");
+		say(me, "ERROR: the copy finished before the producer finished writing");
 		ok = 0;
 	} else {
-		say(me, "the producer finished writing %.3f ms before the fence signaled: "
-			"the data was complete when we woke",
+		say(me, "the producer finished writing %.3f ms before the copy's fence "
+			"signaled: the frame was complete when we woke",
 		    (double)((int64_t)fi.timestamp_ns - (int64_t)frame->written_ns) / 1e6);
 	}
 	dmabufd_buf_end_cpu_access(buf, DMA_BUF_SYNC_READ);
@@ -196,12 +205,48 @@ static int consumer(int sock, int use_tokens)
 	return ok ? 0 : 1;
 }
 
+/* Queue a DMA copy of @src into @dst; returns the channel fd and, in
+ * *ret_cookie / *ret_fence, the transfer's cookie and completion fence. */
+static int queue_copy(int dst, int src, size_t len, int32_t *ret_cookie,
+		      int *ret_fence)
+{
+	const char *me = "producer";
+	struct dmabufd_dma_chan_info info;
+	int chan, src_id, dst_id, fence;
+	int32_t cookie;
+
+	chan = dmabufd_dma_request_chan_by_cap(DMABUFD_DMA_CAP(DMABUFD_DMA_MEMCPY),
+					       2000, &info);
+	if (chan < 0)
+		die(me, "dmabufd_dma_request_chan_by_cap (is a DMA controller "
+			"configured?)", chan);
+	src_id = dmabufd_dma_attach(chan, src, NULL);
+	if (src_id < 0)
+		die(me, "dmabufd_dma_attach", src_id);
+	dst_id = dmabufd_dma_attach(chan, dst, NULL);
+	if (dst_id < 0)
+		die(me, "dmabufd_dma_attach", dst_id);
+	cookie = dmabufd_dma_memcpy(chan, (uint32_t)dst_id, 0, (uint32_t)src_id, 0,
+				    len, 0);
+	if (cookie < 0)
+		die(me, "dmabufd_dma_memcpy", cookie);
+	fence = dmabufd_dma_fence(chan, cookie);
+	if (fence < 0)
+		die(me, "dmabufd_dma_fence", fence);
+	say(me, "queued a DMA copy capture -> display on %s (cookie %d): it waits "
+		"for frame-ready, the capture buffer's write fence", info.name, (int)cookie);
+	*ret_cookie = cookie;
+	*ret_fence = fence;
+	return chan;
+}
+
 int main(int argc, char **argv)
 {
 	const char *me = "producer";
 	int use_tokens = argc > 1 && strcmp(argv[1], "--tokens") == 0;
-	int sv[2], buf, timeline, fence, r, status;
+	int sv[2], capture, display, timeline, fence, chan, copy_fence, r, status;
 	struct frame *frame;
+	int32_t cookie;
 	char root[256];
 	size_t len;
 	void *addr;
@@ -211,19 +256,38 @@ int main(int argc, char **argv)
 	dmabufd_get_dev_root(root, sizeof(root));
 	say(me, "dmabufd device root: %s", root);
 
-	buf = dmabufd_alloc("system", sizeof(struct frame), O_RDWR | O_CLOEXEC);
-	if (buf < 0)
-		die(me, "dmabufd_alloc", buf);
-	dmabufd_buf_set_name(buf, "pipeline-frame");
-	say(me, "allocated a %" PRId64 "-byte buffer from the system heap (fd %d)",
-	    dmabufd_buf_size(buf), buf);
+	capture = dmabufd_alloc("system", sizeof(struct frame), O_RDWR | O_CLOEXEC);
+	if (capture < 0)
+		die(me, "dmabufd_alloc", capture);
+	dmabufd_buf_set_name(capture, "pipeline-capture");
+	display = dmabufd_alloc("system", sizeof(struct frame), O_RDWR | O_CLOEXEC);
+	if (display < 0)
+		die(me, "dmabufd_alloc", display);
+	dmabufd_buf_set_name(display, "pipeline-display");
+	say(me, "allocated two %" PRId64 "-byte buffers from the system heap: capture "
+		"(fd %d) and display (fd %d)", dmabufd_buf_size(capture), capture, display);
 	timeline = dmabufd_timeline_create();
 	if (timeline < 0)
 		die(me, "dmabufd_timeline_create", timeline);
 	fence = dmabufd_timeline_create_fence(timeline, "frame-ready", 1);
 	if (fence < 0)
 		die(me, "dmabufd_timeline_create_fence", fence);
-	say(me, "created a timeline (fd %d) and a fence at point 1 (fd %d)", timeline, fence);
+	say(me, "created a timeline (fd %d) and the frame-ready fence at point 1 (fd %d)",
+	    timeline, fence);
+
+	/* The CPU takes the capture buffer for writing, then promises the
+	 * frame by the fence: readers of the buffer (the DMA copy) wait. */
+	r = dmabufd_buf_mmap(capture, PROT_READ | PROT_WRITE, &addr, &len);
+	if (r < 0)
+		die(me, "dmabufd_buf_mmap", r);
+	frame = addr;
+	r = dmabufd_buf_begin_cpu_access(capture, DMA_BUF_SYNC_WRITE);
+	if (r < 0)
+		die(me, "dmabufd_buf_begin_cpu_access", r);
+	r = dmabufd_buf_import_sync_file(capture, DMA_BUF_SYNC_WRITE, fence);
+	if (r < 0)
+		die(me, "dmabufd_buf_import_sync_file", r);
+	chan = queue_copy(display, capture, sizeof(struct frame), &cookie, &copy_fence);
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		die(me, "socketpair", errno);
@@ -234,9 +298,12 @@ int main(int argc, char **argv)
 	if (pid == 0) {
 		/* The consumer gets nothing by inheritance: only what is sent. */
 		close(sv[0]);
-		close(buf);
+		close(capture);
+		close(display);
 		close(fence);
+		close(copy_fence);
 		close(timeline);
+		close(chan);
 		_exit(consumer(sv[1], use_tokens));
 	}
 	close(sv[1]);
@@ -244,10 +311,10 @@ int main(int argc, char **argv)
 	if (use_tokens) {
 		uint64_t bt, ft;
 
-		r = dmabufd_export_token(buf, &bt);
+		r = dmabufd_export_token(display, &bt);
 		if (r < 0)
 			die(me, "dmabufd_export_token", r);
-		r = dmabufd_export_token(fence, &ft);
+		r = dmabufd_export_token(copy_fence, &ft);
 		if (r < 0)
 			die(me, "dmabufd_export_token", r);
 		send_word(sv[0], bt, -1);
@@ -255,41 +322,42 @@ int main(int argc, char **argv)
 		say(me, "sent claim tokens %016" PRIx64 " and %016" PRIx64 " to the consumer (pid %d)",
 		    bt, ft, (int)pid);
 	} else {
-		send_word(sv[0], 0, buf);
-		send_word(sv[0], 0, fence);
-		say(me, "sent the buffer and the fence fds to the consumer (pid %d)", (int)pid);
+		send_word(sv[0], 0, display);
+		send_word(sv[0], 0, copy_fence);
+		say(me, "sent the display buffer and the copy's fence to the consumer (pid %d)",
+		    (int)pid);
 	}
 
 	recv_word(sv[0], NULL);
 	say(me, "the consumer is waiting; writing the frame (slowly)");
-	r = dmabufd_buf_mmap(buf, PROT_READ | PROT_WRITE, &addr, &len);
-	if (r < 0)
-		die(me, "dmabufd_buf_mmap", r);
-	frame = addr;
-	r = dmabufd_buf_begin_cpu_access(buf, DMA_BUF_SYNC_WRITE);
-	if (r < 0)
-		die(me, "dmabufd_buf_begin_cpu_access", r);
 	usleep(100000);
 	strcpy(frame->text, message);
 	frame->sequence = 1;
 	frame->written_ns = (uint64_t)now_ns();
-	dmabufd_buf_end_cpu_access(buf, DMA_BUF_SYNC_WRITE);
-	say(me, "frame written; the consumer is still blocked. Signaling the fence");
+	dmabufd_buf_end_cpu_access(capture, DMA_BUF_SYNC_WRITE);
+	say(me, "frame written; the copy and the consumer still wait. Signaling frame-ready");
 	r = dmabufd_timeline_inc(timeline, 1);
 	if (r < 0)
 		die(me, "dmabufd_timeline_inc", r);
+	r = dmabufd_dma_wait(chan, cookie, 10000);
+	if (r < 0)
+		die(me, "dmabufd_dma_wait", r);
+	say(me, "the DMA copy completed");
 
 	if (waitpid(pid, &status, 0) != pid)
 		die(me, "waitpid", errno);
 	dmabufd_buf_munmap(addr, len);
+	close(copy_fence);
+	close(chan);
 	close(fence);
 	close(timeline);
-	close(buf);
+	close(display);
+	close(capture);
 	close(sv[0]);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		say(me, "the consumer failed");
 		return 1;
 	}
-	say(me, "the consumer saw the frame only after the fence: OK");
+	say(me, "the consumer saw the frame only after the copy's fence: OK");
 	return 0;
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The demo: build dmabufd, start the daemon, run examples/pipeline (a
-# producer and a consumer process sharing a buffer and a fence), stop the
-# daemon. Uses CUSE when /dev/cuse exists, else the FUSE fallback under a
+# producer and a consumer process, a DMA copy on the mock controller
+# between them, fences all along), stop the daemon. Uses CUSE when /dev/cuse exists, else the FUSE fallback under a
 # temporary device root; the control socket is always private.
 #
 #   tools/demo.sh [--tokens]      (--tokens: share by claim tokens, not SCM_RIGHTS)
