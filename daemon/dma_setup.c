@@ -2,9 +2,10 @@
 /*
  * The daemon's DMA wiring (dma_setup.h). The completion queue (dma_cq.h)
  * wakes the loop through one uv_async, whose callback drains it; the mock
- * controller is created from the options, at once or from a one-shot
- * uv_timer (--mock-delay-ms) so that clients can watch a deferred request
- * complete; the name map entries are added before anything can ask.
+ * controller (backend mock) is created from the options, at once or from
+ * a one-shot uv_timer (--mock-delay-ms) so that clients can watch a
+ * deferred request complete; the name map entries are added before
+ * anything can ask. The options' parsers are in config/dma_options.c.
  */
 #include "dma_setup.h"
 
@@ -32,163 +33,6 @@ static struct {
 	struct mock_device *mock;
 #endif
 } dma;
-
-void dma_options_init(struct dma_options *o)
-{
-	*o = (struct dma_options){
-#ifdef DMABUFD_HAVE_MOCK
-		.mock_channels = 4,
-#endif
-		.timeout_ms = DMA_CHAN_DEFAULT_TIMEOUT_MS,
-	};
-}
-
-void dma_options_usage(FILE *f)
-{
-	fprintf(f,
-		"  --mock-channels=N           channels of the mock DMA controller \"mock0\"\n"
-		"                              (default 4, at most 32; 0: no controller)\n"
-		"  --mock-latency-us=US        mock: delay before a transfer moves (default 0)\n"
-		"  --mock-bandwidth=BYTES      mock: bytes per second (K/M/G suffixes; default\n"
-		"                              0: as fast as memcpy)\n"
-		"  --mock-delay-ms=MS          register the mock controller MS after start\n"
-		"                              (requests by name wait for it)\n"
-		"  --dma-timeout-ms=MS         watchdog deadline of a transfer at the head of\n"
-		"                              its channel (default %d; 0: none)\n"
-		"  --dma-map=CONSUMER:NAME=CONTROLLER[:CHAN[:LINE]]\n"
-		"                              what dma_request_chan(CONSUMER, NAME) gets: a\n"
-		"                              channel of CONTROLLER (CHAN: its index, empty or\n"
-		"                              \"any\": any free one) and request line LINE\n"
-		"                              (the device tree's dmas/dma-names); repeatable\n",
-		DMA_CHAN_DEFAULT_TIMEOUT_MS);
-}
-
-static int parse_u64(const char *s, uint64_t max, uint64_t *ret)
-{
-	unsigned long long v;
-	char *end;
-
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s || *end || *s == '-' || v > max)
-		return -EINVAL;
-	*ret = v;
-	return 0;
-}
-
-/* A byte count with an optional K, M or G suffix (powers of 1024). */
-static int parse_bytes(const char *s, uint64_t *ret)
-{
-	char buf[32];
-	size_t len = strlen(s);
-	unsigned shift = 0;
-	uint64_t v;
-
-	if (len == 0 || len >= sizeof(buf))
-		return -EINVAL;
-	memcpy(buf, s, len + 1);
-	switch (buf[len - 1]) {
-	case 'K': case 'k': shift = 10; break;
-	case 'M': case 'm': shift = 20; break;
-	case 'G': case 'g': shift = 30; break;
-	}
-	if (shift)
-		buf[len - 1] = '\0';
-	if (parse_u64(buf, UINT64_MAX >> shift, &v) < 0)
-		return -EINVAL;
-	*ret = v << shift;
-	return 0;
-}
-
-static int copy_field(char *dst, size_t size, const char *src, size_t len)
-{
-	if (len == 0 || len >= size)
-		return -EINVAL;
-	memcpy(dst, src, len);
-	dst[len] = '\0';
-	return 0;
-}
-
-/* CONSUMER:NAME=CONTROLLER[:CHAN[:LINE]] */
-static int parse_map(const char *s, struct dma_map_option *m)
-{
-	const char *colon = strchr(s, ':'), *eq = strchr(s, '=');
-	const char *ctl, *rest, *line;
-	char chan[16];
-	size_t len;
-	uint64_t v;
-
-	*m = (struct dma_map_option){ .chan_index = -1, .request_line = -1 };
-	if (!colon || !eq || eq < colon ||
-	    copy_field(m->consumer, sizeof(m->consumer), s,
-		       (size_t)(colon - s)) < 0 ||
-	    copy_field(m->dma_name, sizeof(m->dma_name), colon + 1,
-		       (size_t)(eq - colon - 1)) < 0)
-		return -EINVAL;
-	ctl = eq + 1;
-	rest = strchr(ctl, ':');
-	if (copy_field(m->controller, sizeof(m->controller), ctl,
-		       rest ? (size_t)(rest - ctl) : strlen(ctl)) < 0)
-		return -EINVAL;
-	if (!rest)
-		return 0;
-	rest++;
-	line = strchr(rest, ':');
-	len = line ? (size_t)(line - rest) : strlen(rest);
-	if (len >= sizeof(chan))
-		return -EINVAL;
-	memcpy(chan, rest, len);
-	chan[len] = '\0';
-	if (chan[0] && strcmp(chan, "any") != 0) {
-		if (parse_u64(chan, 1023, &v) < 0)
-			return -EINVAL;
-		m->chan_index = (int)v;
-	}
-	if (line) {
-		if (parse_u64(line + 1, INT_MAX, &v) < 0)
-			return -EINVAL;
-		m->request_line = (int)v;
-	}
-	return 0;
-}
-
-int dma_options_parse(struct dma_options *o, const char *name,
-		      const char *value)
-{
-	uint64_t v;
-	int r;
-
-	if (!strcmp(name, "mock-channels")) {
-		r = parse_u64(value, 32, &v);
-		if (r >= 0)
-			o->mock_channels = (unsigned)v;
-	} else if (!strcmp(name, "mock-latency-us")) {
-		r = parse_u64(value, 60ull * 1000000, &o->mock_latency_us);
-	} else if (!strcmp(name, "mock-bandwidth")) {
-		r = parse_bytes(value, &o->mock_bandwidth);
-	} else if (!strcmp(name, "mock-delay-ms")) {
-		r = parse_u64(value, 3600ull * 1000, &o->mock_delay_ms);
-	} else if (!strcmp(name, "dma-timeout-ms")) {
-		r = parse_u64(value, UINT32_MAX, &o->timeout_ms);
-	} else if (!strcmp(name, "dma-map")) {
-		if (o->num_maps == DMA_SETUP_MAX_MAPS) {
-			fprintf(stderr, "dmabufd: more than %d --dma-map\n",
-				DMA_SETUP_MAX_MAPS);
-			return -EINVAL;
-		}
-		r = parse_map(value, &o->maps[o->num_maps]);
-		if (r >= 0)
-			o->num_maps++;
-	} else {
-		return 0;
-	}
-	if (r < 0) {
-		fprintf(stderr, "dmabufd: invalid value \"%s\" for --%s\n", value,
-			name);
-		return r;
-	}
-	return 1;
-}
 
 static void wakeup_fired(uv_async_t *handle)
 {
@@ -263,16 +107,18 @@ int dma_setup_start(uv_loop_t *loop, const struct dma_options *o)
 			.request_line = m->request_line,
 		});
 		if (r < 0) {
-			log_err("dma: --dma-map %s:%s: %s", m->consumer,
+			log_err("dma: channel map %s:%s: %s", m->consumer,
 				m->dma_name, strerror(-r));
 			goto fail;
 		}
 	}
-	if (o->mock_channels && o->mock_delay_ms) {
+	if (o->backend != DMA_BACKEND_MOCK || !o->mock_channels)
+		return 0;
+	if (o->mock_delay_ms) {
 		uv_timer_init(loop, &dma.delay);
 		dma.delay_live = true;
 		uv_timer_start(&dma.delay, delay_fired, o->mock_delay_ms, 0);
-	} else if (o->mock_channels) {
+	} else {
 		r = mock_start();
 		if (r < 0)
 			goto fail;

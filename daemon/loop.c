@@ -4,6 +4,7 @@
  * expiry may have moved (timerq_set_notify), the uv_timer is re-armed for
  * it, rounded up to the next millisecond; when it fires, timerq_run()
  * fires every timer due and the uv_timer is re-armed for what is left.
+ * SIGINT and SIGTERM go to one handler, SIGHUP to another.
  */
 #include "loop.h"
 
@@ -14,8 +15,9 @@
 #include "util/log.h"
 
 static uv_timer_t model_timer;
-static uv_signal_t sig_int, sig_term;
+static uv_signal_t sig_int, sig_term, sig_hup;
 static void (*signal_handler)(int signum);
+static void (*reload_handler)(void);
 static bool glue_live;
 
 static void model_timer_fired(uv_timer_t *timer);
@@ -45,23 +47,33 @@ static void model_timer_fired(uv_timer_t *timer)
 
 static void signal_fired(uv_signal_t *handle, int signum)
 {
+	if (signum == SIGHUP) {
+		if (reload_handler)
+			reload_handler();
+		return;
+	}
 	if (signal_handler)
 		signal_handler(signum);
 }
 
-int loop_glue_start(uv_loop_t *loop, void (*on_signal)(int signum))
+int loop_glue_start(uv_loop_t *loop, void (*on_signal)(int signum),
+		    void (*on_reload)(void))
 {
 	int r;
 
 	signal_handler = on_signal;
+	reload_handler = on_reload;
 	r = uv_timer_init(loop, &model_timer);
 	if (r < 0)
 		return r;
 	uv_signal_init(loop, &sig_int);
 	uv_signal_init(loop, &sig_term);
+	uv_signal_init(loop, &sig_hup);
 	r = uv_signal_start(&sig_int, signal_fired, SIGINT);
 	if (r >= 0)
 		r = uv_signal_start(&sig_term, signal_fired, SIGTERM);
+	if (r >= 0)
+		r = uv_signal_start(&sig_hup, signal_fired, SIGHUP);
 	glue_live = true;
 	timerq_set_notify(model_timer_rearm, NULL);
 	model_timer_rearm(NULL);
@@ -81,4 +93,5 @@ void loop_glue_stop(void)
 	uv_close((uv_handle_t *)&model_timer, NULL);
 	uv_close((uv_handle_t *)&sig_int, NULL);
 	uv_close((uv_handle_t *)&sig_term, NULL);
+	uv_close((uv_handle_t *)&sig_hup, NULL);
 }

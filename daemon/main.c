@@ -4,11 +4,17 @@
  * nodes from one libuv loop, over CUSE where the kernel has it and over a
  * FUSE mount where it does not (DESIGN.md §3).
  *
- * Start-up: options, the instance lock (a second instance refuses to
- * start), the system heap, the node registry, the loop glue (timers,
- * signals), the control socket, the DMA wiring (dma_setup.c: the mock
- * controller), then the transport. "dmabufd: ready" goes
- * to stderr once every node is live.
+ * Start-up: the configuration (config/: built-in defaults, the file,
+ * the command line over it; any error there exits 2), the instance lock
+ * (a second instance refuses to start), the system heap, the node
+ * registry, the loop glue (timers, signals), the control socket, the DMA
+ * wiring (dma_setup.c: the mock controller), then the transport.
+ * "dmabufd: ready" goes to stderr once every node is live, and READY=1
+ * to systemd (notify.c, which also pings the watchdog from the loop).
+ *
+ * SIGHUP reloads the configuration (on_reload()): a file with errors is
+ * refused and the daemon runs on unchanged; otherwise what can change
+ * live is applied and each key that needs a restart is logged.
  *
  * SIGINT/SIGTERM stop the daemon gracefully: new opens and ioctls are
  * refused (-ENODEV) at once; DMA transfers running on an engine get a
@@ -21,7 +27,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
 #include <signal.h>
@@ -37,10 +42,13 @@
 #include <dmabufd/common.h>
 #include <dmabufd/dmaengine.h>
 
+#include "config/config.h"
+#include "config/options.h"
 #include "ctl/control.h"
 #include "dma_setup.h"
 #include "dmaengine/dma_xfer.h"
 #include "dev/dev.h"
+#include "dev/dmaengine_node.h"
 #include "dev/file.h"
 #include "dev/node.h"
 #include "dev/token.h"
@@ -48,31 +56,15 @@
 #include "model/clock.h"
 #include "model/heap_system.h"
 #include "model/objstat.h"
+#include "notify.h"
+#ifdef DMABUFD_HAVE_STM32
+#include "stm32_setup.h"
+#endif
 #include "transport/transport.h"
 #include "util/log.h"
 
-enum transport_kind {
-	TRANSPORT_AUTO,
-	TRANSPORT_CUSE,
-	TRANSPORT_FUSE,
-};
-
-struct options {
-	enum transport_kind transport;
-	const char *dev_root;
-	const char *control;
-	const char *lock;
-	uint64_t heap_limit;
-	uint64_t token_ttl_ms;
-	uint64_t max_wait_ms;
-	int verbose;
-	struct node_names names;
-	struct dma_options dma;
-};
-
-/* How long a graceful stop waits for running DMA transfers, and how
- * often it looks. */
-#define STOP_DRAIN_DEFAULT_MS 5000
+/* How often a graceful stop looks whether running DMA transfers ended
+ * (it waits config.stop_timeout_ms at most). */
 #define STOP_DRAIN_POLL_MS 5
 
 static struct {
@@ -87,211 +79,12 @@ static struct {
 	uv_timer_t drain;
 	bool draining;
 	uint64_t drain_deadline;	/* uv_now() */
-	uint64_t drain_timeout_ms;
-} daemon_state = {
-	.drain_timeout_ms = STOP_DRAIN_DEFAULT_MS,
-};
+} daemon_state;
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"Usage: dmabufd [OPTIONS]\n"
-		"Serve dma-heap, dma-buf, sync_file, sw_sync and dmaengine nodes over\n"
-		"CUSE, or over a FUSE mount where the kernel has no CUSE.\n\n"
-		"  --transport=auto|cuse|fuse  how to serve the nodes (auto: CUSE when\n"
-		"                              /dev/cuse exists, else FUSE)\n"
-		"  --dev-root=PATH             FUSE mount point (default %s)\n"
-		"  --control=PATH              control socket (default %s)\n"
-		"  --lock=PATH                 instance lock (default: dmabufd.lock next\n"
-		"                              to the control socket)\n"
-		"  --heap-limit=BYTES          limit of the system heap (K/M/G suffixes;\n"
-		"                              default: none)\n"
-		"  --token-ttl-ms=MS           lifetime of unclaimed tokens (default %d)\n"
-		"  --max-wait-ms=MS            cap on blocking ioctls (default %llu)\n"
-		"  --heap-dir=NAME             directory of heap nodes (default %s)\n"
-		"  --dma-buf-node=NAME         (default %s)\n"
-		"  --sync-file-node=NAME       (default %s)\n"
-		"  --sw-sync-node=NAME         (default %s)\n"
-		"  --dmaengine-node=NAME       (default %s)\n",
-		DMABUFD_FUSE_ROOT, DMABUFD_CONTROL_SOCKET, DMABUFD_TOKEN_TTL_MS,
-		DEV_DEFAULT_MAX_WAIT_NS / 1000000ull, DMABUFD_NODE_HEAP_DIR,
-		DMABUFD_NODE_DMA_BUF, DMABUFD_NODE_SYNC_FILE,
-		DMABUFD_NODE_SW_SYNC, DMABUFD_NODE_DMAENGINE);
-	dma_options_usage(f);
-	fprintf(f,
-		"  -f, --foreground            run in the foreground (the default)\n"
-		"  -v, --verbose               more log output (twice: debug)\n"
-		"  -h, --help                  this text\n");
-}
-
-/* A byte count with an optional K, M or G suffix (powers of 1024). */
-static int parse_size(const char *s, uint64_t *ret)
-{
-	char *end;
-	unsigned long long v;
-	unsigned shift = 0;
-
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s || *s == '-')
-		return -EINVAL;
-	switch (*end) {
-	case 'K': case 'k':
-		shift = 10;
-		end++;
-		break;
-	case 'M': case 'm':
-		shift = 20;
-		end++;
-		break;
-	case 'G': case 'g':
-		shift = 30;
-		end++;
-		break;
-	}
-	if (*end || (shift && v > (UINT64_MAX >> shift)))
-		return -EINVAL;
-	*ret = (uint64_t)v << shift;
-	return 0;
-}
-
-static int parse_ms(const char *s, uint64_t *ret)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s || *end || *s == '-' || v == 0 ||
-	    v > UINT64_MAX / 1000000u)
-		return -EINVAL;
-	*ret = v;
-	return 0;
-}
-
-static int parse_options(int argc, char **argv, struct options *o)
-{
-	enum {
-		OPT_TRANSPORT = 0x100, OPT_DEV_ROOT, OPT_CONTROL, OPT_LOCK,
-		OPT_HEAP_LIMIT, OPT_TOKEN_TTL, OPT_MAX_WAIT, OPT_HEAP_DIR,
-		OPT_DMA_BUF, OPT_SYNC_FILE, OPT_SW_SYNC, OPT_DMAENGINE, OPT_DMA,
-	};
-	static const struct option longopts[] = {
-		{ "transport", required_argument, NULL, OPT_TRANSPORT },
-		{ "dev-root", required_argument, NULL, OPT_DEV_ROOT },
-		{ "control", required_argument, NULL, OPT_CONTROL },
-		{ "lock", required_argument, NULL, OPT_LOCK },
-		{ "heap-limit", required_argument, NULL, OPT_HEAP_LIMIT },
-		{ "token-ttl-ms", required_argument, NULL, OPT_TOKEN_TTL },
-		{ "max-wait-ms", required_argument, NULL, OPT_MAX_WAIT },
-		{ "heap-dir", required_argument, NULL, OPT_HEAP_DIR },
-		{ "dma-buf-node", required_argument, NULL, OPT_DMA_BUF },
-		{ "sync-file-node", required_argument, NULL, OPT_SYNC_FILE },
-		{ "sw-sync-node", required_argument, NULL, OPT_SW_SYNC },
-		{ "dmaengine-node", required_argument, NULL, OPT_DMAENGINE },
-		/* dma_setup.c's, all handled by dma_options_parse() */
-		{ "mock-channels", required_argument, NULL, OPT_DMA },
-		{ "mock-latency-us", required_argument, NULL, OPT_DMA },
-		{ "mock-bandwidth", required_argument, NULL, OPT_DMA },
-		{ "mock-delay-ms", required_argument, NULL, OPT_DMA },
-		{ "dma-timeout-ms", required_argument, NULL, OPT_DMA },
-		{ "dma-map", required_argument, NULL, OPT_DMA },
-		{ "foreground", no_argument, NULL, 'f' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	int c, idx = 0;
-
-	*o = (struct options){
-		.dev_root = DMABUFD_FUSE_ROOT,
-		.control = DMABUFD_CONTROL_SOCKET,
-	};
-	dma_options_init(&o->dma);
-	while ((c = getopt_long(argc, argv, "fvh", longopts, &idx)) != -1) {
-		int r = 0;
-
-		switch (c) {
-		case OPT_TRANSPORT:
-			if (!strcmp(optarg, "auto"))
-				o->transport = TRANSPORT_AUTO;
-			else if (!strcmp(optarg, "cuse"))
-				o->transport = TRANSPORT_CUSE;
-			else if (!strcmp(optarg, "fuse"))
-				o->transport = TRANSPORT_FUSE;
-			else
-				r = -EINVAL;
-			break;
-		case OPT_DEV_ROOT:
-			o->dev_root = optarg;
-			break;
-		case OPT_CONTROL:
-			o->control = optarg;
-			break;
-		case OPT_LOCK:
-			o->lock = optarg;
-			break;
-		case OPT_HEAP_LIMIT:
-			r = parse_size(optarg, &o->heap_limit);
-			break;
-		case OPT_TOKEN_TTL:
-			r = parse_ms(optarg, &o->token_ttl_ms);
-			break;
-		case OPT_MAX_WAIT:
-			r = parse_ms(optarg, &o->max_wait_ms);
-			break;
-		case OPT_HEAP_DIR:
-			o->names.heap_dir = optarg;
-			break;
-		case OPT_DMA_BUF:
-			o->names.dma_buf = optarg;
-			break;
-		case OPT_SYNC_FILE:
-			o->names.sync_file = optarg;
-			break;
-		case OPT_SW_SYNC:
-			o->names.sw_sync = optarg;
-			break;
-		case OPT_DMAENGINE:
-			o->names.dmaengine = optarg;
-			break;
-		case OPT_DMA:
-			/* It prints its own message. */
-			if (dma_options_parse(&o->dma, longopts[idx].name,
-					      optarg) < 0)
-				return -EINVAL;
-			break;
-		case 'f':
-			break;
-		case 'v':
-			o->verbose++;
-			break;
-		case 'h':
-			usage(stdout);
-			exit(EXIT_SUCCESS);
-		default:
-			usage(stderr);
-			return -EINVAL;
-		}
-		if (r < 0) {
-			fprintf(stderr, "dmabufd: invalid value \"%s\" for --%s\n",
-				optarg, longopts[idx].name);
-			return r;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "dmabufd: unexpected argument \"%s\"\n",
-			argv[optind]);
-		return -EINVAL;
-	}
-	if (o->dev_root[0] != '/' || o->control[0] != '/' ||
-	    (o->lock && o->lock[0] != '/')) {
-		fprintf(stderr, "dmabufd: --dev-root, --control and --lock "
-				"need absolute paths\n");
-		return -EINVAL;
-	}
-	return 0;
-}
+/* The command line, kept to be applied again on each reload, and the
+ * configuration the daemon runs with (config/). */
+static struct cli_options cli;
+static struct daemon_config config;
 
 /* mkdir -p the directory that holds @path. */
 static void make_parent_dir(const char *path)
@@ -368,8 +161,12 @@ static void daemon_finish_stop(void)
 	 * then no channel is held and the DMA controller can go. */
 	dev_shutdown();
 	dma_setup_stop();
+#ifdef DMABUFD_HAVE_STM32
+	stm32_setup_stop();
+#endif
 	transports_stop();
 	control_stop();
+	notify_stop();
 	loop_glue_stop();
 }
 
@@ -384,14 +181,14 @@ static void drain_tick(uv_timer_t *timer)
 	} else {
 		log_warn("stop: %u DMA transfer(s) still running after %llu ms: "
 			 "cancelling them", running,
-			 (unsigned long long)daemon_state.drain_timeout_ms);
+			 (unsigned long long)config.stop_timeout_ms);
 	}
 	daemon_finish_stop();
 }
 
 /*
  * Stop: refuse new work at once; on a clean stop (a signal) give running
- * DMA transfers up to drain_timeout_ms to end, checking every
+ * DMA transfers up to config.stop_timeout_ms to end, checking every
  * STOP_DRAIN_POLL_MS; then daemon_finish_stop(). A stop for a failure
  * (the transport went away) does not wait.
  */
@@ -403,17 +200,20 @@ static void daemon_stop(int status)
 		return;
 	daemon_state.stopping = true;
 	daemon_state.exit_status = status;
+	notify_stopping();
 	dev_stop_accepting();
 	running = dma_xfer_running_count();
-	if (status == EXIT_SUCCESS && running && daemon_state.drain_timeout_ms &&
+	if (status == EXIT_SUCCESS && running && config.stop_timeout_ms &&
 	    uv_timer_init(&daemon_state.loop, &daemon_state.drain) == 0) {
 		log_notice("stop: waiting up to %llu ms for %u running DMA "
 			   "transfer(s)",
-			   (unsigned long long)daemon_state.drain_timeout_ms,
+			   (unsigned long long)config.stop_timeout_ms,
 			   running);
+		notify_status("stopping: waiting for %u running DMA "
+			      "transfer(s)", running);
 		daemon_state.draining = true;
 		daemon_state.drain_deadline =
-			uv_now(&daemon_state.loop) + daemon_state.drain_timeout_ms;
+			uv_now(&daemon_state.loop) + config.stop_timeout_ms;
 		uv_timer_start(&daemon_state.drain, drain_tick,
 			       STOP_DRAIN_POLL_MS, STOP_DRAIN_POLL_MS);
 		return;
@@ -445,6 +245,8 @@ static void on_node_live(struct dev_node *node)
 							 : daemon_state.dev_root,
 		daemon_state.control);
 	fflush(stderr);
+	notify_ready("serving %u nodes over %s", node_count(),
+		     daemon_state.transport == TRANSPORT_CUSE ? "cuse" : "fuse");
 }
 
 static void on_transport_gone(const char *why)
@@ -475,43 +277,142 @@ static void report_leaks(void)
 			token_count(), dev_file_count(), timerq_armed());
 }
 
+static void report_to_stderr(void *data, const char *msg)
+{
+	fprintf(stderr, "dmabufd: %s\n", msg);
+}
+
+static void report_to_log(void *data, const char *msg)
+{
+	log_err("%s", msg);
+}
+
+static void warn_group_missing(const struct daemon_config *c)
+{
+	if (c->group_missing)
+		log_warn("group %s does not exist: the nodes get group root "
+			 "(gid 0)", c->group);
+}
+
+/* What can change in a running daemon (config_apply_live()), applied. */
+static void apply_live_config(void)
+{
+	log_set_level(config.log_level);
+	dev_init(&(struct dev_config){
+		.token_ttl_ns = config.token_ttl_ms * 1000000u,
+		.max_wait_ns = config.max_wait_ms * 1000000u,
+	});
+	dmaengine_node_set_default_timeout(config.dma.timeout_ms);
+	(void)heap_system_set_limit(config.heap_limit);
+	node_set_access(&config.access);
+	/* Both do nothing unless their transport runs. */
+	cuse_transport_apply_access();
+	fuse_transport_apply_access();
+}
+
+struct reload_count {
+	unsigned changed, restart;
+};
+
+static void reload_change(void *data, const char *key, const char *value,
+			  bool live)
+{
+	struct reload_count *n = data;
+
+	if (live) {
+		n->changed++;
+		log_notice("reload: %s = %s", key, value);
+	} else {
+		n->restart++;
+		log_warn("reload: %s cannot change while running; restart "
+			 "dmabufd", key);
+	}
+}
+
+/*
+ * SIGHUP: build a fresh configuration as at start (the file, then the
+ * command line over it). A file with errors is refused as a whole, each
+ * error logged, and the daemon runs on as it was; otherwise what can
+ * change live is applied and every other key that changed is named.
+ */
+static void on_reload(void)
+{
+	static struct daemon_config fresh;
+	struct reload_count n = { 0 };
+	const char *path;
+
+	if (daemon_state.stopping)
+		return;
+	if (cli.no_config) {
+		log_notice("reload: --no-config: no configuration file to read");
+		return;
+	}
+	path = cli.config_path ? cli.config_path : cli.default_config_path;
+	notify_reloading();
+	log_notice("reload: reading %s", path);
+	if (config_load(&fresh, &cli, report_to_log, NULL) < 0) {
+		log_err("reload: %s refused; the running configuration stays",
+			path);
+		notify_status("reload: %s refused (see the log)", path);
+		notify_reloaded();
+		return;
+	}
+	config_diff(&config, &fresh, reload_change, &n);
+	if (strcmp(config.group, fresh.group) != 0)
+		warn_group_missing(&fresh);
+	config_apply_live(&config, &fresh);
+	apply_live_config();
+	log_notice("reload: done (%u changed, %u need a restart)", n.changed,
+		   n.restart);
+	notify_reloaded();
+}
+
 int main(int argc, char **argv)
 {
-	struct options o;
+	enum transport_kind transport;
+	struct node_names names;
 	bool auto_transport;
 	char lock_path[PATH_MAX];
 	int lock_fd, r;
 
-	if (parse_options(argc, argv, &o) < 0)
+	r = cli_options_parse(argc, argv, &cli);
+	if (r != 0)
+		return r > 0 ? EXIT_SUCCESS : 2;
+	if (config_load(&config, &cli, report_to_stderr, NULL) < 0) {
+		cli_options_free(&cli);
 		return 2;
-	log_set_level(o.verbose >= 2 ? LOG_DEBUG
-				     : o.verbose ? LOG_INFO : LOG_NOTICE);
+	}
+	log_set_level(config.log_level);
+	warn_group_missing(&config);
+	node_set_access(&config.access);
 	signal(SIGPIPE, SIG_IGN);
 
-	auto_transport = o.transport == TRANSPORT_AUTO;
-	if (o.transport == TRANSPORT_AUTO)
-		o.transport = cuse_transport_available() ? TRANSPORT_CUSE
+	/* config.transport stays what was configured (reload compares it). */
+	transport = config.transport;
+	auto_transport = transport == TRANSPORT_AUTO;
+	if (transport == TRANSPORT_AUTO)
+		transport = cuse_transport_available() ? TRANSPORT_CUSE
 							 : TRANSPORT_FUSE;
-	if (o.transport == TRANSPORT_CUSE && !cuse_transport_available()) {
+	if (transport == TRANSPORT_CUSE && !cuse_transport_available()) {
 		fprintf(stderr, "dmabufd: --transport=cuse, but /dev/cuse does "
 				"not exist (modprobe cuse?)\n");
 		return EXIT_FAILURE;
 	}
-	if (o.transport == TRANSPORT_FUSE && !fuse_usable()) {
+	if (transport == TRANSPORT_FUSE && !fuse_usable()) {
 		fprintf(stderr, "dmabufd: neither CUSE (/dev/cuse) nor FUSE "
 				"(/dev/fuse) is usable on this system\n");
 		return EXIT_FAILURE;
 	}
-	daemon_state.transport = o.transport;
-	daemon_state.dev_root = o.dev_root;
-	daemon_state.control = o.control;
+	daemon_state.transport = transport;
+	daemon_state.dev_root = config.dev_root;
+	daemon_state.control = config.control;
 
-	if (o.lock) {
-		snprintf(lock_path, sizeof(lock_path), "%s", o.lock);
+	if (config.lock[0]) {
+		snprintf(lock_path, sizeof(lock_path), "%s", config.lock);
 	} else {
 		char dir[PATH_MAX];
 
-		snprintf(dir, sizeof(dir), "%s", o.control);
+		snprintf(dir, sizeof(dir), "%s", config.control);
 		snprintf(lock_path, sizeof(lock_path), "%s/dmabufd.lock",
 			 dirname(dir));
 	}
@@ -519,48 +420,66 @@ int main(int argc, char **argv)
 	if (lock_fd < 0)
 		return EXIT_FAILURE;
 
-	r = heap_system_register(o.heap_limit);
+	r = heap_system_register(config.heap_limit);
 	if (r < 0) {
 		log_err("cannot register the system heap: %s", strerror(-r));
 		return EXIT_FAILURE;
 	}
 	dev_init(&(struct dev_config){
-		.token_ttl_ns = o.token_ttl_ms * 1000000u,
-		.max_wait_ns = o.max_wait_ms * 1000000u,
+		.token_ttl_ns = config.token_ttl_ms * 1000000u,
+		.max_wait_ns = config.max_wait_ms * 1000000u,
 	});
-	r = node_registry_build(&o.names);
+#ifdef DMABUFD_HAVE_STM32
+	/* Before the nodes: one heap node each. */
+	r = stm32_setup_heaps(&config.stm32);
+	if (r < 0) {
+		heap_system_unregister();
+		return EXIT_FAILURE;
+	}
+#endif
+	config_node_names(&config, &names);
+	r = node_registry_build(&names);
 	if (r < 0) {
 		fprintf(stderr, "dmabufd: cannot create the nodes: %s\n",
 			strerror(-r));
+#ifdef DMABUFD_HAVE_STM32
+		stm32_setup_stop();
+#endif
 		heap_system_unregister();
 		return EXIT_FAILURE;
 	}
 
 	uv_loop_init(&daemon_state.loop);
-	r = loop_glue_start(&daemon_state.loop, on_signal);
+	r = loop_glue_start(&daemon_state.loop, on_signal, on_reload);
+	if (r >= 0)
+		r = notify_start(&daemon_state.loop);
 	if (r >= 0) {
-		make_parent_dir(o.control);
-		r = control_start(&daemon_state.loop, o.control);
+		make_parent_dir(config.control);
+		r = control_start(&daemon_state.loop, config.control);
 	}
 	if (r >= 0)
-		r = dma_setup_start(&daemon_state.loop, &o.dma);
+		r = dma_setup_start(&daemon_state.loop, &config.dma);
+#ifdef DMABUFD_HAVE_STM32
+	if (r >= 0 && config.dma.backend == DMA_BACKEND_STM32)
+		r = stm32_setup_start(&daemon_state.loop, &config.stm32);
+#endif
 	if (r >= 0) {
-		r = o.transport == TRANSPORT_CUSE
+		r = transport == TRANSPORT_CUSE
 			    ? cuse_transport_start(&daemon_state.loop, &hooks)
 			    : fuse_transport_start(&daemon_state.loop,
-						   o.dev_root, &hooks);
-		if (r < 0 && auto_transport && o.transport == TRANSPORT_CUSE &&
+						   config.dev_root, &hooks);
+		if (r < 0 && auto_transport && transport == TRANSPORT_CUSE &&
 		    fuse_usable()) {
 			log_warn("CUSE failed (%s): falling back to FUSE",
 				 strerror(-r));
-			o.transport = daemon_state.transport = TRANSPORT_FUSE;
-			r = fuse_transport_start(&daemon_state.loop, o.dev_root,
-						 &hooks);
+			transport = daemon_state.transport = TRANSPORT_FUSE;
+			r = fuse_transport_start(&daemon_state.loop,
+						 config.dev_root, &hooks);
 		}
 		if (r < 0) {
 			fprintf(stderr, "dmabufd: cannot start the %s transport: "
 					"%s\n",
-				o.transport == TRANSPORT_CUSE ? "CUSE" : "FUSE",
+				transport == TRANSPORT_CUSE ? "CUSE" : "FUSE",
 				strerror(-r));
 			/* Nothing of the transport is left to stop. */
 			daemon_state.transport = TRANSPORT_AUTO;
@@ -568,8 +487,14 @@ int main(int argc, char **argv)
 	}
 	if (r < 0) {
 		daemon_state.stopping = true;
+		notify_status("cannot start: %s", strerror(-r));
+		notify_stopping();
 		dma_setup_stop();
+#ifdef DMABUFD_HAVE_STM32
+		stm32_setup_stop();
+#endif
 		control_stop();
+		notify_stop();
 		loop_glue_stop();
 		daemon_state.exit_status = EXIT_FAILURE;
 	}
@@ -582,5 +507,6 @@ int main(int argc, char **argv)
 		log_err("handles left open at exit");
 	report_leaks();
 	close(lock_fd);
+	cli_options_free(&cli);
 	return daemon_state.exit_status;
 }

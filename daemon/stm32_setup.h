@@ -11,7 +11,7 @@
  * nodes are made once, so a heap's UIO device must exist at start);
  * stm32_setup_start() once the loop glue and dma_setup run; it registers
  * every controller whose devices are present and watches (udev "kernel"
- * uevents, or a periodic rescan when netlink is unavailable) for the
+ * uevents where netlink works, and a periodic rescan in any case) for the
  * others, which are registered when they appear and removed when they go
  * (a channel request by name waits for them: dmaengine's deferred
  * requests). stm32_setup_stop() at shutdown after dev_shutdown().
@@ -58,8 +58,8 @@ struct stm32_options {
 	/* [stm32]: where UIO lives (tests point these at a fake tree) */
 	char uio_class_dir[256];	/* uio-class-dir: "/sys/class/uio" */
 	char uio_dev_dir[256];		/* uio-dev-dir: "/dev" */
-	unsigned rescan_ms;		/* rescan-ms: hotplug poll without
-					 * uevents (1000; 0: never) */
+	unsigned rescan_ms;		/* rescan-ms: hotplug poll, also
+					 * with uevents (1000; 0: never) */
 };
 
 /* Defaults: nothing configured, the real UIO locations, rescan 1000 ms. */

@@ -7,8 +7,8 @@
 #
 # DIR defaults to $DMABUFD_ARMHF_SYSROOT, else
 # ${XDG_CACHE_HOME:-$HOME/.cache}/dmabufd-armhf-sysroot. It receives the
-# armhf libraries the cross build links (cmocka, libuv, libudev, libfuse3:
-# runtime and -dev packages, unpacked with dpkg-deb -x) and
+# armhf libraries the cross build links (cmocka, libuv, libudev, libfuse3,
+# inih: runtime and -dev packages, unpacked with dpkg-deb -x) and
 # DIR/meson-cross.ini, a cross file to pass after cross/armhf.ini:
 #
 #   meson setup --cross-file cross/armhf.ini --cross-file DIR/meson-cross.ini B
@@ -42,6 +42,7 @@ packages=(
 	libudev1 libudev-dev
 	libuv1 libuv1-dev
 	libfuse3-3 libfuse3-dev
+	libinih1 libinih-dev
 )
 # The cross toolchain's runtime (glibc and libgcc_s of libc6-armhf-cross
 # and libgcc-s1-armhf-cross), used at link and run time.

@@ -5,6 +5,10 @@
  *   dmabufctl [--control PATH] [--json] COMMAND
  *
  *   stats                          live-object counts
+ *   heaps                          heaps and their usage
+ *   buffers                        dma-bufs (as the kernel's dma_buf/bufinfo)
+ *   fences                         fences: context, seqno, names, status, age
+ *   timelines                      sw_sync timelines: value, pending points
  *   dma devices                    DMA controllers
  *   dma channels                   their channels (as /sys/class/dma, and more)
  *   dma transfers                  transfers of clients not ended yet
@@ -12,11 +16,15 @@
  *   dma fault CHAN stall           CHAN's transfers stop moving (the watchdog ends them)
  *   dma fault CHAN clear           forget CHAN's faults
  *
- * Exit status: 0 success, 1 failure (a bad command line included), 2 no
- * daemon listens on the control socket. Commands are a table of (group,
- * name) -> handler, so new groups (heaps, buffers, fences) slot in.
+ * --json prints any command's output as one JSON value instead.
+ *
+ * Exit status: 0 success; 1 the request failed, or the command line was
+ * wrong; 2 no daemon listens on the control socket (EXIT_NO_DAEMON; the
+ * message says how to start one). Commands are a table of (group, name)
+ * -> handler.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdbool.h>
@@ -57,8 +65,10 @@ static int fail(const char *what, int r)
 	if (r == -ENOENT || r == -ECONNREFUSED) {
 		dmabufd_get_control_path(path, sizeof(path));
 		fprintf(stderr,
-			"dmabufctl: dmabufd is not running (no daemon listens on "
-			"%s; --control or $%s choose another socket)\n",
+			"dmabufctl: dmabufd is not running (%s %s); start it "
+			"with systemctl start dmabufd, or name its socket with "
+			"--control or $%s\n",
+			r == -ENOENT ? "no control socket at" : "nothing listens on",
 			path, DMABUFD_ENV_CONTROL);
 		return EXIT_NO_DAEMON;
 	}
@@ -161,6 +171,12 @@ static int list(uint32_t op, const char *what, void **ret_recs, uint32_t *ret_co
 {
 	int r = dmabufd_ctl_list(op, ret_recs, ret_count, ret_size);
 
+	if (r == -EINVAL) {
+		/* Every listing takes a request with nothing else in it. */
+		fprintf(stderr, "dmabufctl: %s: the daemon has no such listing "
+				"(a dmabufd older than this dmabufctl?)\n", what);
+		return EXIT_FAILURE;
+	}
 	return r < 0 ? fail(what, r) : 0;
 }
 
@@ -169,6 +185,242 @@ static int list(uint32_t op, const char *what, void **ret_recs, uint32_t *ret_co
 		for (const type *rec = (const void *)((const char *)(recs) +       \
 						      (size_t)_i * (size));        \
 		     rec; rec = NULL)
+
+/* @ns as a short duration: "850ns", "12us", "3.2ms", "1.50s", "2m05s". */
+static const char *duration(uint64_t ns, char *buf, size_t size)
+{
+	if (ns < 1000)
+		snprintf(buf, size, "%" PRIu64 "ns", ns);
+	else if (ns < 1000000)
+		snprintf(buf, size, "%" PRIu64 "us", ns / 1000);
+	else if (ns < 1000000000)
+		snprintf(buf, size, "%.1fms", (double)ns / 1e6);
+	else if (ns < UINT64_C(60000000000))
+		snprintf(buf, size, "%.2fs", (double)ns / 1e9);
+	else
+		snprintf(buf, size, "%" PRIu64 "m%02" PRIu64 "s",
+			 ns / UINT64_C(60000000000), ns / 1000000000 % 60);
+	return buf;
+}
+
+static int cmd_heaps(int argc, char **argv)
+{
+	uint32_t count, size;
+	void *recs;
+	int r = list(DMABUFD_CTL_HEAPS, "heaps", &recs, &count, &size);
+
+	if (r)
+		return r;
+	if (json)
+		putchar('[');
+	else
+		printf("%-16s %-8s %-14s %s\n", "HEAP", "BUFFERS", "BYTES", "LIMIT");
+	FOREACH_REC(struct dmabufd_ctl_heap, h, recs, count, size) {
+		if (json) {
+			printf("%s{\"name\": ", _i ? ", " : "");
+			json_str(h->name);
+			printf(", \"buffers\": %" PRIu64 ", \"bytes\": %" PRIu64
+			       ", \"limit_bytes\": %" PRIu64 "}",
+			       (uint64_t)h->buffers, (uint64_t)h->bytes,
+			       (uint64_t)h->limit_bytes);
+		} else if (h->limit_bytes) {
+			printf("%-16s %-8" PRIu64 " %-14" PRIu64 " %" PRIu64 "\n", h->name,
+			       (uint64_t)h->buffers, (uint64_t)h->bytes,
+			       (uint64_t)h->limit_bytes);
+		} else {
+			printf("%-16s %-8" PRIu64 " %-14" PRIu64 " -\n", h->name,
+			       (uint64_t)h->buffers, (uint64_t)h->bytes);
+		}
+	}
+	if (json)
+		printf("]\n");
+	free(recs);
+	return 0;
+}
+
+static const char *mode_name(uint32_t mode)
+{
+	switch (mode) {
+	case O_RDONLY:
+		return "r";
+	case O_WRONLY:
+		return "w";
+	case O_RDWR:
+		return "rw";
+	}
+	return "?";
+}
+
+static int cmd_buffers(int argc, char **argv)
+{
+	uint32_t count, size;
+	void *recs;
+	int r = list(DMABUFD_CTL_BUFFERS, "buffers", &recs, &count, &size);
+
+	if (r)
+		return r;
+	if (json)
+		putchar('[');
+	else
+		printf("%-8s %-12s %-4s %-5s %-7s %-6s %-5s %-11s %-16s %s\n", "ID", "SIZE",
+		       "MODE", "REFS", "ATTACH", "MAPPED", "VMAPS", "FENCES",
+		       "EXPORTER", "NAME");
+	FOREACH_REC(struct dmabufd_ctl_buffer, b, recs, count, size) {
+		if (json) {
+			printf("%s{\"id\": %" PRIu64 ", \"size\": %" PRIu64
+			       ", \"mode\": \"%s\", \"name\": ",
+			       _i ? ", " : "", (uint64_t)b->id, (uint64_t)b->size,
+			       mode_name(b->mode));
+			json_str(b->name);
+			printf(", \"exporter\": ");
+			json_str(b->exporter);
+			printf(", \"refcount\": %u, \"attachments\": %u, \"mapped\": %u, "
+			       "\"vmaps\": %u, \"fences\": {\"kernel\": %u, \"write\": %u, "
+			       "\"read\": %u, \"bookkeep\": %u}, \"orphaned\": %s}",
+			       b->refcount, b->attachments, b->mapped, b->vmaps,
+			       b->fences_kernel, b->fences_write, b->fences_read,
+			       b->fences_bookkeep,
+			       (b->flags & DMABUFD_CTL_BUF_ORPHANED) ? "true" : "false");
+		} else {
+			char fences[48];
+
+			snprintf(fences, sizeof(fences), "%u/%u/%u/%u", b->fences_kernel,
+				 b->fences_write, b->fences_read, b->fences_bookkeep);
+			printf("%-8" PRIu64 " %-12" PRIu64 " %-4s %-5u %-7u %-6u %-5u %-11s "
+			       "%-16s %s%s\n",
+			       (uint64_t)b->id, (uint64_t)b->size, mode_name(b->mode),
+			       b->refcount, b->attachments, b->mapped, b->vmaps, fences,
+			       b->exporter, b->name[0] ? b->name : "-",
+			       (b->flags & DMABUFD_CTL_BUF_ORPHANED) ? " (orphaned)" : "");
+		}
+	}
+	if (json)
+		printf("]\n");
+	else if (count)
+		printf("FENCES: unsignaled kernel/write/read/bookkeep fences of the "
+		       "reservation object\n");
+	free(recs);
+	return 0;
+}
+
+/* "pending", "signaled" or "error", as the status of a record says. */
+static const char *fence_state(int32_t status)
+{
+	return status == 0 ? "pending" : status == 1 ? "signaled" : "error";
+}
+
+/* "ENOENT" for -2; a number when the C library has no name for it. */
+static const char *errno_name(int32_t status, char *buf, size_t size)
+{
+	const char *name = status < 0 ? strerrorname_np(-status) : NULL;
+
+	if (name)
+		return name;
+	snprintf(buf, size, "%d", status);
+	return buf;
+}
+
+static int cmd_fences(int argc, char **argv)
+{
+	uint32_t count, size;
+	void *recs;
+	int r = list(DMABUFD_CTL_FENCES, "fences", &recs, &count, &size);
+
+	if (r)
+		return r;
+	if (json)
+		putchar('[');
+	else
+		printf("%-8s %-10s %-12s %-20s %-16s %-9s %-9s %-5s %s\n", "CONTEXT",
+		       "SEQNO", "DRIVER", "TIMELINE", "STATUS", "AGE", "SIGNALED",
+		       "REFS", "WAITERS");
+	FOREACH_REC(struct dmabufd_ctl_fence, f, recs, count, size) {
+		char num[16], age[24], took[24];
+
+		if (json) {
+			printf("%s{\"context\": %" PRIu64 ", \"seqno\": %" PRIu64
+			       ", \"driver\": ",
+			       _i ? ", " : "", (uint64_t)f->context, (uint64_t)f->seqno);
+			json_str(f->driver);
+			printf(", \"timeline\": ");
+			json_str(f->timeline);
+			printf(", \"status\": \"%s\", \"error\": %d, \"error_name\": ",
+			       fence_state(f->status), f->status < 0 ? f->status : 0);
+			if (f->status < 0)
+				json_str(errno_name(f->status, num, sizeof(num)));
+			else
+				printf("null");
+			printf(", \"enabled\": %s, \"refcount\": %u, \"waiters\": %u, "
+			       "\"created_ns\": %" PRIu64 ", \"timestamp_ns\": %" PRIu64
+			       ", \"age_ns\": %" PRIu64 "}",
+			       (f->flags & DMABUFD_CTL_FENCE_ENABLED) ? "true" : "false",
+			       f->refcount, f->waiters, (uint64_t)f->created_ns,
+			       (uint64_t)f->timestamp_ns, (uint64_t)f->age_ns);
+		} else {
+			char status[40];
+
+			if (f->status < 0)
+				snprintf(status, sizeof(status), "error %s",
+					 errno_name(f->status, num, sizeof(num)));
+			else
+				snprintf(status, sizeof(status), "%s", fence_state(f->status));
+			if (f->timestamp_ns)
+				duration(f->timestamp_ns > f->created_ns
+						 ? f->timestamp_ns - f->created_ns
+						 : 0,
+					 took, sizeof(took));
+			else
+				snprintf(took, sizeof(took), "-");
+			printf("%-8" PRIu64 " %-10" PRIu64 " %-12s %-20s %-16s %-9s %-9s %-5u "
+			       "%u\n",
+			       (uint64_t)f->context, (uint64_t)f->seqno, f->driver,
+			       f->timeline, status, duration(f->age_ns, age, sizeof(age)),
+			       took, f->refcount, f->waiters);
+		}
+	}
+	if (json)
+		printf("]\n");
+	else if (count)
+		printf("AGE: since the fence was created; SIGNALED: how long after "
+		       "its creation it signaled\n");
+	free(recs);
+	return 0;
+}
+
+static int cmd_timelines(int argc, char **argv)
+{
+	uint32_t count, size;
+	void *recs;
+	int r = list(DMABUFD_CTL_TIMELINES, "timelines", &recs, &count, &size);
+
+	if (r)
+		return r;
+	if (json)
+		putchar('[');
+	else
+		printf("%-16s %-8s %-10s %-8s %s\n", "TIMELINE", "CONTEXT", "VALUE",
+		       "PENDING", "STATE");
+	FOREACH_REC(struct dmabufd_ctl_timeline, t, recs, count, size) {
+		bool closed = t->flags & DMABUFD_CTL_TIMELINE_CLOSED;
+
+		if (json) {
+			printf("%s{\"name\": ", _i ? ", " : "");
+			json_str(t->name);
+			printf(", \"context\": %" PRIu64 ", \"value\": %u, \"pending\": %u, "
+			       "\"closed\": %s}",
+			       (uint64_t)t->context, t->value, t->pending,
+			       closed ? "true" : "false");
+		} else {
+			printf("%-16s %-8" PRIu64 " %-10u %-8u %s\n", t->name,
+			       (uint64_t)t->context, t->value, t->pending,
+			       closed ? "closed" : "open");
+		}
+	}
+	if (json)
+		printf("]\n");
+	free(recs);
+	return 0;
+}
 
 static int cmd_dma_devices(int argc, char **argv)
 {
@@ -352,9 +604,11 @@ static int cmd_dma_fault(int argc, char **argv)
 			argv[0]);
 	if (r < 0)
 		return fail("dma fault", r);
-	if (json)
-		printf("{\"channel\": \"%s\", \"fault\": \"%s\", \"count\": %u}\n", argv[0],
-		       argv[1], count);
+	if (json) {
+		printf("{\"channel\": ");
+		json_str(argv[0]);
+		printf(", \"fault\": \"%s\", \"count\": %u}\n", argv[1], count);
+	}
 	return 0;
 }
 
@@ -369,6 +623,13 @@ struct command {
 
 static const struct command commands[] = {
 	{ NULL, "stats", "", cmd_stats, 0, 0, "live-object counts" },
+	{ NULL, "heaps", "", cmd_heaps, 0, 0, "heaps: buffers, bytes in use, limit" },
+	{ NULL, "buffers", "", cmd_buffers, 0, 0,
+	  "dma-bufs: size, name, exporter, users, fences" },
+	{ NULL, "fences", "", cmd_fences, 0, 0,
+	  "fences: context, seqno, names, status, age" },
+	{ NULL, "timelines", "", cmd_timelines, 0, 0,
+	  "sw_sync timelines: value, pending points" },
 	{ "dma", "devices", "", cmd_dma_devices, 0, 0, "DMA controllers" },
 	{ "dma", "channels", "", cmd_dma_channels, 0, 0,
 	  "their channels: users, cookies, counters" },
@@ -391,9 +652,10 @@ static void usage(FILE *f)
 		fprintf(f, "  %-38s %s\n", line, c->help);
 	}
 	fprintf(f, "\n  --control PATH   the control socket (default $%s, else %s)\n"
-		   "  --json           listings and stats as JSON\n"
+		   "  --json           print the output as JSON (every command)\n"
 		   "  -h, --help       this text\n\n"
-		   "Exit status: 0 done, 1 failed, 2 the daemon is not running.\n",
+		   "Exit status: 0 done, 1 the request or the command line failed,\n"
+		   "2 the daemon is not running.\n",
 		DMABUFD_ENV_CONTROL, DMABUFD_CONTROL_SOCKET);
 }
 

@@ -2,7 +2,9 @@
 # Build dmabufd and run every test suite: the README's test command.
 #
 #   1. a -Werror build; the unit suite, then the integration suite against
-#      a daemon on the FUSE fallback
+#      a daemon on the FUSE fallback, and the service suite (sd_notify,
+#      the installed unit, udev rules, tmpfiles and file list), and the
+#      lint suite (layering, the daemon's USDT probes)
 #   2. the unit suite under valgrind (a leak or memory error fails it)
 #   3. an AddressSanitizer + UndefinedBehaviorSanitizer build of
 #      everything (daemon included); unit and integration suites
@@ -37,8 +39,9 @@ step "build (-Werror)"
 configure "$root/plain" -Dwerror=true -Dtests=enabled
 meson compile -C "$root/plain"
 
-step "unit and integration suites"
-meson test -C "$root/plain" --suite unit --suite integration --print-errorlogs
+step "unit, integration, service and lint suites"
+meson test -C "$root/plain" --suite unit --suite integration --suite service --suite lint \
+	--print-errorlogs
 cp "$root/plain/meson-logs/testlog.json" "$root/testlog-host.json"
 
 step "unit suite under valgrind"

@@ -6,10 +6,20 @@ set -euo pipefail
 packages=(
 	# build
 	build-essential meson ninja-build pkg-config
+	# <sys/sdt.h>: the daemon's USDT probes (daemon/util/trace.h); a
+	# build without it has no probes
+	systemtap-sdt-dev
 	# libraries the daemon and tests use
 	libfuse3-dev fuse3 libuv1-dev libudev-dev libsystemd-dev libcmocka-dev
+	# inih parses the configuration file (daemon/config/)
+	libinih-dev
+	# the man pages (man/*.scd); a build without it installs none
+	scdoc
 	# test tools
-	valgrind
+	valgrind python3
+	# the service suite: systemd-analyze verify of the unit, the tmpfiles
+	# entry (systemd), udevd's rules parser (udevadm, in udev)
+	systemd udev
 	# the VM suite: Debian's own kernel under QEMU (TCG)
 	qemu-system-x86 busybox-static cpio
 	# the armhf cross build, unit suite under qemu-user (tools/cross-test.sh):

@@ -91,7 +91,9 @@ struct uio_env {
 };
 
 /* The kernel interface: libudev enumeration (sysfs when libudev fails or
- * class_dir is not UIO_CLASS_DIR), plain syscalls for the rest. */
+ * class_dir is not UIO_CLASS_DIR), plain syscalls for the rest. A regular
+ * file in place of /dev/uioN (a tree built on disk) maps like the node and
+ * has no interrupt: read_irq and enable_irq answer -EIO. */
 extern const struct uio_ops uio_real_ops;
 /* { &uio_real_ops, NULL, UIO_CLASS_DIR, UIO_DEV_DIR } */
 extern const struct uio_env uio_real_env;

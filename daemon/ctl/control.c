@@ -11,9 +11,11 @@
  * Exporters make their memfd inodes 0600 (dma_buf_ops.get_memfd), so a
  * client that is not root cannot reopen its copy writable through /proc.
  *
- * The DMA listings (dma_records.c) follow their reply as messages of at
- * most DMABUFD_CTL_RECS_PER_MSG records. DMABUFD_CTL_DMA_FAULT is for
- * root and the daemon's own uid only (dma_setup_fault()).
+ * The listings (dma_records.c: DMA controllers, channels, transfers;
+ * model_records.c: heaps, buffers, fences, timelines) follow their reply
+ * as messages of at most DMABUFD_CTL_RECS_PER_MSG records.
+ * DMABUFD_CTL_DMA_FAULT is for root and the daemon's own uid only
+ * (dma_setup_fault()).
  */
 #include "control.h"
 
@@ -36,6 +38,7 @@
 #include "dma_records.h"
 #include "dma_setup.h"
 #include "model/dma_buf.h"
+#include "model_records.h"
 #include "util/log.h"
 #include "util/macros.h"
 
@@ -171,6 +174,21 @@ static int ctl_list(uint32_t op, void **ret_recs, unsigned *ret_count,
 	case DMABUFD_CTL_DMA_XFERS:
 		*ret_rec_size = sizeof(struct dmabufd_ctl_dma_xfer);
 		return ctl_dma_xfers((struct dmabufd_ctl_dma_xfer **)ret_recs,
+				     ret_count);
+	case DMABUFD_CTL_HEAPS:
+		*ret_rec_size = sizeof(struct dmabufd_ctl_heap);
+		return ctl_heaps((struct dmabufd_ctl_heap **)ret_recs, ret_count);
+	case DMABUFD_CTL_BUFFERS:
+		*ret_rec_size = sizeof(struct dmabufd_ctl_buffer);
+		return ctl_buffers((struct dmabufd_ctl_buffer **)ret_recs,
+				   ret_count);
+	case DMABUFD_CTL_FENCES:
+		*ret_rec_size = sizeof(struct dmabufd_ctl_fence);
+		return ctl_fences((struct dmabufd_ctl_fence **)ret_recs,
+				  ret_count);
+	case DMABUFD_CTL_TIMELINES:
+		*ret_rec_size = sizeof(struct dmabufd_ctl_timeline);
+		return ctl_timelines((struct dmabufd_ctl_timeline **)ret_recs,
 				     ret_count);
 	}
 	return -EINVAL;
@@ -311,6 +329,7 @@ int control_start(uv_loop_t *loop, const char *path)
 		control_stop();
 		return r;
 	}
+	log_info("control: listening on %s", path);
 	return 0;
 }
 

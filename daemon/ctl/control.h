@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * control - the control socket (proto/dmabufd/control.h): a
- * SOCK_SEQPACKET Unix socket that redeems mapping tokens for memfds and
- * reports live-object counts.
+ * SOCK_SEQPACKET Unix socket that redeems mapping tokens for memfds,
+ * reports live-object counts, lists the live objects (heaps, buffers,
+ * fences, timelines, DMA controllers, channels, transfers) and injects
+ * DMA faults.
  *
  * Life cycle: control_start() binds (replacing a stale socket file: the
  * caller holds the instance lock) and watches the socket with uv_poll;

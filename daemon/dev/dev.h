@@ -56,7 +56,10 @@ struct dev_config {
 
 #define DEV_DEFAULT_MAX_WAIT_NS (60ull * 1000000000ull)
 
-/* Apply @config. Call once before the first open. */
+/*
+ * Apply @config: before the first open, and again on a reload (SIGHUP),
+ * after which new tokens and new waits take the new values.
+ */
 void dev_init(const struct dev_config *config);
 
 /* The cap on blocking ioctls, in ns. */
@@ -70,6 +73,8 @@ int64_t dev_max_wait_ns(void);
  */
 void dev_stop_accepting(void);
 bool dev_stopping(void);
+/* Accept work again after a stop (tests start afresh in one process). */
+void dev_restart(void);
 
 /*
  * Daemon shutdown (implies dev_stop_accepting()). First the files that

@@ -25,6 +25,7 @@
 
 static LIST_HEAD(, dev_file) all_files = LIST_HEAD_INITIALIZER(all_files);
 static unsigned num_files;
+static uint64_t next_file_id = 1;
 static int64_t max_wait_ns = (int64_t)DEV_DEFAULT_MAX_WAIT_NS;
 static bool stopping;
 
@@ -50,6 +51,7 @@ int dev_file_open(struct dev_node *node, const struct dev_transport_ops *tops,
 	file->pid = pid;
 	file->uid = uid;
 	file->gid = gid;
+	file->id = next_file_id++;
 	token_owner_init(&file->tokens);
 	LIST_INIT(&file->pending);
 	dma_buf_poll_cb_init(&file->poll_buf_cb);
@@ -57,10 +59,16 @@ int dev_file_open(struct dev_node *node, const struct dev_transport_ops *tops,
 	if (node->ops->open) {
 		r = node->ops->open(file);
 		if (r < 0) {
+			log_debug("dev: %s #%llu: open by pid %d failed: %s",
+				  node->name, (unsigned long long)file->id,
+				  (int)pid, strerror(-r));
 			free(file);
 			return r;
 		}
 	}
+	log_debug("dev: %s #%llu: open by pid %d uid %u, flags 0%o",
+		  node->name, (unsigned long long)file->id, (int)pid,
+		  (unsigned)uid, (unsigned)flags);
 	LIST_INSERT_HEAD(&all_files, file, node_link);
 	num_files++;
 	*ret_file = file;
@@ -81,6 +89,8 @@ void dev_file_release(struct dev_file *file)
 {
 	if (!file)
 		return;
+	log_debug("dev: %s #%llu: release", file->node->name,
+		  (unsigned long long)file->id);
 	/* The kernel holds the file during an ioctl, so nothing should be
 	 * pending at release; answer anything that is, all the same. */
 	dev_req_abort_file(file, -EBADF);
@@ -159,6 +169,11 @@ void dev_stop_accepting(void)
 bool dev_stopping(void)
 {
 	return stopping;
+}
+
+void dev_restart(void)
+{
+	stopping = false;
 }
 
 /* The files whose release ends fence producers: a sw_sync timeline

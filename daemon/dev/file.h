@@ -37,6 +37,7 @@ struct timeline;
 struct dev_file {
 	struct dev_node *node;
 	const struct dev_transport_ops *tops;
+	uint64_t id;	/* 1, 2, ... in open order: names the file in logs */
 	int mode;	/* O_RDONLY, O_WRONLY or O_RDWR */
 	int open_flags;
 	pid_t pid;

@@ -4,17 +4,102 @@
  * layer from dispatch on, and freed by the one function that answers it
  * (dev_req_reply / dev_req_fail). A deferred request sits on its file's
  * pending list until then.
+ *
+ * Those two functions are also where every ioctl is traced at debug level
+ * (-vv): one line per answer, with the node, the file, the ioctl's name
+ * and the result.
  */
 #include "request.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include <dmabufd/common.h>
+#include <dmabufd/dma_buf.h>
+#include <dmabufd/dma_heap.h>
+#include <dmabufd/dmaengine.h>
+#include <dmabufd/sw_sync.h>
+#include <dmabufd/sync_file.h>
 
 #include "file.h"
 #include "node_ops.h"
 #include "util/log.h"
 
 static unsigned req_pending;
+
+#define IOCTL_NAME(cmd) { cmd, #cmd }
+
+/* Every ioctl number the nodes know, for the debug log. */
+static const struct {
+	unsigned cmd;
+	const char *name;
+} ioctl_names[] = {
+	IOCTL_NAME(DMABUFD_IOC_CLAIM),
+	IOCTL_NAME(DMABUFD_IOC_EXPORT_TOKEN),
+	IOCTL_NAME(DMABUFD_HEAP_IOC_ALLOC),
+	IOCTL_NAME(DMA_BUF_IOCTL_SYNC),
+	IOCTL_NAME(DMABUFD_DMA_BUF_IOC_INFO),
+	IOCTL_NAME(DMABUFD_DMA_BUF_IOC_SET_NAME),
+	IOCTL_NAME(DMABUFD_DMA_BUF_IOC_GET_NAME),
+	IOCTL_NAME(DMABUFD_DMA_BUF_IOC_EXPORT_SYNC_FILE),
+	IOCTL_NAME(DMABUFD_DMA_BUF_IOC_IMPORT_SYNC_FILE),
+	IOCTL_NAME(DMABUFD_DMA_BUF_IOC_MAP),
+	IOCTL_NAME(SYNC_IOC_MERGE),
+	IOCTL_NAME(SYNC_IOC_FILE_INFO),
+	IOCTL_NAME(SYNC_IOC_SET_DEADLINE),
+	IOCTL_NAME(DMABUFD_SYNC_IOC_MERGE),
+	IOCTL_NAME(DMABUFD_SYNC_IOC_FILE_INFO),
+	IOCTL_NAME(DMABUFD_SYNC_IOC_WAIT),
+	IOCTL_NAME(SW_SYNC_IOC_CREATE_FENCE),
+	IOCTL_NAME(SW_SYNC_IOC_INC),
+	IOCTL_NAME(SW_SYNC_GET_DEADLINE),
+	IOCTL_NAME(DMABUFD_SW_SYNC_IOC_CREATE_FENCE),
+	IOCTL_NAME(DMABUFD_SW_SYNC_IOC_GET_DEADLINE),
+	IOCTL_NAME(DMABUFD_DMA_IOC_REQUEST_CHAN),
+	IOCTL_NAME(DMABUFD_DMA_IOC_CAPS),
+	IOCTL_NAME(DMABUFD_DMA_IOC_SLAVE_CONFIG),
+	IOCTL_NAME(DMABUFD_DMA_IOC_ATTACH),
+	IOCTL_NAME(DMABUFD_DMA_IOC_DETACH),
+	IOCTL_NAME(DMABUFD_DMA_IOC_PREP),
+	IOCTL_NAME(DMABUFD_DMA_IOC_SUBMIT),
+	IOCTL_NAME(DMABUFD_DMA_IOC_ISSUE_PENDING),
+	IOCTL_NAME(DMABUFD_DMA_IOC_TX_STATUS),
+	IOCTL_NAME(DMABUFD_DMA_IOC_FENCE),
+	IOCTL_NAME(DMABUFD_DMA_IOC_CONTROL),
+	IOCTL_NAME(DMABUFD_DMA_IOC_EVENTS),
+};
+
+/*
+ * The debug line of an answer: "dev: NODE #FILE: NAME = RESULT", the
+ * result a number or an errno name, "(late)" for a deferred request.
+ */
+static void dev_req_log(const struct dev_req *req, int result)
+{
+	const char *name = NULL, *err;
+	char num[48], res[32];
+
+	if (!log_enabled(LOG_DEBUG))
+		return;
+	for (size_t i = 0; i < ARRAY_SIZE(ioctl_names) && !name; i++)
+		if (ioctl_names[i].cmd == req->cmd)
+			name = ioctl_names[i].name;
+	if (!name) {
+		snprintf(num, sizeof(num), "ioctl 0x%08x (type 0x%02x nr %u)",
+			 req->cmd, _IOC_TYPE(req->cmd), _IOC_NR(req->cmd));
+		name = num;
+	}
+	err = result < 0 ? strerrorname_np(-result) : NULL;
+	if (err)
+		snprintf(res, sizeof(res), "-%s", err);
+	else
+		snprintf(res, sizeof(res), "%d", result);
+	log_debug("dev: %s #%llu: %s = %s%s",
+		  req->file ? req->file->node->name : "-",
+		  req->file ? (unsigned long long)req->file->id : 0ull, name, res,
+		  req->deferred ? " (late)" : "");
+}
 
 struct dev_req *dev_req_new(const struct dev_transport_ops *tops, void *treq,
 			    struct dev_file *file, unsigned cmd,
@@ -58,6 +143,7 @@ static void dev_req_unpark(struct dev_req *req)
 void dev_req_reply(struct dev_req *req, int result, const void *out,
 		   size_t size)
 {
+	dev_req_log(req, result);
 	dev_req_unpark(req);
 	if (result < 0 || size > req->out_size) {
 		log_err("dev: reply to ioctl 0x%08x with result %d and %zu "
@@ -72,6 +158,7 @@ void dev_req_reply(struct dev_req *req, int result, const void *out,
 
 void dev_req_fail(struct dev_req *req, int neg_errno)
 {
+	dev_req_log(req, neg_errno);
 	dev_req_unpark(req);
 	/* Errors <= -512 (ERESTARTSYS and friends) must never reach
 	 * /dev/fuse (abi.md §4.4); 0 or positive here is a bug. */

@@ -16,6 +16,7 @@
 #include "internal.h"
 #include "model/objstat.h"
 #include "util/log.h"
+#include "util/trace.h"
 
 static TAILQ_HEAD(, dma_device) dma_device_list =
 	TAILQ_HEAD_INITIALIZER(dma_device_list);
@@ -722,6 +723,8 @@ void dma_desc_callback_invoke(struct dma_async_tx_descriptor *tx,
 		result = &noerror;
 	chan = tx->chan;
 	untrack(tx);
+	TRACE_DMA_COMPLETE(chan->name, tx->cookie, (int)result->result,
+			   result->residue);
 	switch (result->result) {
 	case DMA_TRANS_NOERROR:
 		chan->stats.xfer_count++;
@@ -772,6 +775,8 @@ int dma_chan_abort(struct dma_chan *chan, int reason, bool queue, bool sync)
 	if (r == 0) {
 		running = true;
 		while ((tx = TAILQ_FIRST(&chan->active))) {
+			TRACE_DMA_COMPLETE(chan->name, tx->cookie,
+					   (int)DMA_TRANS_ABORTED, 0);
 			chan_mark_error(chan, tx->cookie);
 			chan->stats.aborted++;
 			untrack(tx);
@@ -1043,6 +1048,7 @@ dma_cookie_t dmaengine_submit(struct dma_async_tx_descriptor *tx)
 	cookie = tx->tx_submit(tx);
 	if (cookie < 0)
 		return cookie;
+	TRACE_DMA_SUBMIT(chan->name, cookie, tx->len);
 	tx->tracked = true;
 	tx->issued = false;
 	TAILQ_INSERT_TAIL(&chan->active, tx, core_node);

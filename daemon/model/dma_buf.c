@@ -11,6 +11,7 @@
 
 #include "objstat.h"
 #include "util/log.h"
+#include "util/trace.h"
 
 static TAILQ_HEAD(, dma_buf) dma_buf_list = TAILQ_HEAD_INITIALIZER(dma_buf_list);
 static uint64_t dma_buf_next_id = 1;
@@ -77,6 +78,7 @@ int dma_buf_export(const struct dma_buf_export_info *info,
 	TAILQ_INIT(&buf->attachments);
 	TAILQ_INSERT_TAIL(&dma_buf_list, buf, node);
 	objstat_inc(OBJ_DMA_BUF);
+	TRACE_DMA_BUF_EXPORT(buf, buf->id, buf->size, buf->exp_name);
 
 	*ret_buf = buf;
 	return 0;
@@ -93,6 +95,7 @@ struct dma_buf *dma_buf_ref(struct dma_buf *buf)
 
 static void dma_buf_free(struct dma_buf *buf)
 {
+	TRACE_DMA_BUF_RELEASE(buf, buf->id, buf->size);
 	TAILQ_REMOVE(&dma_buf_list, buf, node);
 	buf->ops->release(buf);
 	resv_fini(&buf->resv);

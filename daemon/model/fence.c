@@ -1,4 +1,9 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * Fences (fence.h). live_fences lists every fence between fence_init()
+ * and its release, oldest first; it holds no reference. Loop thread only,
+ * like the rest of the model, hence no lock (see fence.h).
+ */
 #include "fence.h"
 
 #include <assert.h>
@@ -8,10 +13,12 @@
 #include "clock.h"
 #include "objstat.h"
 #include "util/log.h"
+#include "util/trace.h"
 
 #define FENCE_MAX_ERRNO 4095
 
 static uint64_t fence_context_counter = 1;
+static TAILQ_HEAD(, fence) live_fences = TAILQ_HEAD_INITIALIZER(live_fences);
 
 static inline bool test_bit(unsigned bit, const unsigned long *flags)
 {
@@ -45,10 +52,13 @@ int fence_init(struct fence *fence, const struct fence_ops *ops,
 		.ops = ops,
 		.context = context,
 		.seqno = seqno,
+		.created_ns = clock_now_ns(),
 		.refcount = 1,
 	};
 	TAILQ_INIT(&fence->cb_list);
+	TAILQ_INSERT_TAIL(&live_fences, fence, live_node);
 	objstat_inc(OBJ_FENCE);
+	TRACE_FENCE_INIT(fence, context, seqno);
 	return 0;
 }
 
@@ -80,6 +90,8 @@ static void fence_release(struct fence *fence)
 		assert(fence->refcount == 1);
 	}
 
+	TRACE_FENCE_DESTROY(fence, fence->context, fence->seqno);
+	TAILQ_REMOVE(&live_fences, fence, live_node);
 	objstat_dec(OBJ_FENCE);
 	if (fence->ops->release)
 		fence->ops->release(fence);
@@ -109,6 +121,8 @@ int fence_signal_timestamp(struct fence *fence, uint64_t timestamp_ns)
 
 	fence->timestamp_ns = timestamp_ns;
 	fence->flags |= 1ul << FENCE_FLAG_TIMESTAMP_BIT;
+	TRACE_FENCE_SIGNALED(fence, fence->context, fence->seqno, fence->error,
+			     fence_driver_name(fence), fence_timeline_name(fence));
 
 	/*
 	 * Detach the list first: a callback may drop the last reference of
@@ -168,12 +182,45 @@ uint64_t fence_timestamp(const struct fence *fence)
 	return fence->timestamp_ns;
 }
 
+int fence_peek_status(const struct fence *fence)
+{
+	if (!test_bit(FENCE_FLAG_SIGNALED_BIT, &fence->flags))
+		return 0;
+	return fence->error ? fence->error : 1;
+}
+
+unsigned fence_waiter_count(const struct fence *fence)
+{
+	const struct fence_cb *cb;
+	unsigned n = 0;
+
+	TAILQ_FOREACH(cb, &fence->cb_list, node)
+		n++;
+	return n;
+}
+
+int fence_foreach(int (*fn)(struct fence *fence, void *data), void *data)
+{
+	struct fence *fence;
+	int r;
+
+	TAILQ_FOREACH(fence, &live_fences, live_node) {
+		r = fn(fence, data);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
 void fence_enable_signaling(struct fence *fence)
 {
 	if (test_and_set_bit(FENCE_FLAG_ENABLE_SIGNAL_BIT, &fence->flags))
 		return;
 	if (test_bit(FENCE_FLAG_SIGNALED_BIT, &fence->flags))
 		return;
+	TRACE_FENCE_ENABLE_SIGNAL(fence, fence->context, fence->seqno,
+				  fence_driver_name(fence),
+				  fence_timeline_name(fence));
 	if (fence->ops->enable_signaling && !fence->ops->enable_signaling(fence))
 		fence_signal(fence);
 }
@@ -264,7 +311,8 @@ struct fence *fence_get_stub(void)
 {
 	if (!global_stub.ops) {
 		fence_init(&global_stub, &global_stub_ops, 0, 0);
-		/* Not counted as a live object: it is never freed. */
+		/* Not counted or listed as a live object: it is never freed. */
+		TAILQ_REMOVE(&live_fences, &global_stub, live_node);
 		objstat_dec(OBJ_FENCE);
 		fence_signal(&global_stub);
 	}

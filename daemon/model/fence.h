@@ -14,9 +14,17 @@
  * registered is force-signaled with -EDEADLK first, as the kernel does, so
  * no waiter is left hanging.
  *
+ * Every initialised fence is on one list of live fences (fence_foreach(),
+ * for the control socket's listing) from fence_init() until its release,
+ * the global stub excepted.
+ *
  * Threading: the object model is single-threaded. Every function here must
  * be called from the thread that owns the model (the daemon's loop thread).
- * Callbacks run on that thread, from inside fence_signal().
+ * Callbacks run on that thread, from inside fence_signal(). That includes
+ * the list of live fences, which has no lock: the fences of DMA transfers
+ * are created, signaled and released on the loop thread too (a backend's
+ * worker only posts to the completion queue, dma_cq.h, which the loop
+ * drains before it touches a fence).
  */
 #pragma once
 
@@ -74,8 +82,10 @@ struct fence {
 	unsigned long flags;
 	int error;
 	uint64_t timestamp_ns;
+	uint64_t created_ns; /* clock_now_ns() at fence_init() */
 	unsigned refcount;
 	TAILQ_HEAD(, fence_cb) cb_list;
+	TAILQ_ENTRY(fence) live_node; /* the list of live fences */
 };
 
 /*
@@ -121,6 +131,23 @@ int fence_get_status(struct fence *fence);
 
 /* Signal time in CLOCK_MONOTONIC ns, or 0 while pending. */
 uint64_t fence_timestamp(const struct fence *fence);
+
+/*
+ * The status as fence_get_status() reports it, from what is recorded
+ * only: a fence whose producer would report completion when asked
+ * (ops->signaled) still reads 0, and nothing is signaled. For listings.
+ */
+int fence_peek_status(const struct fence *fence);
+
+/* Number of callbacks waiting for @fence. */
+unsigned fence_waiter_count(const struct fence *fence);
+
+/*
+ * Call @fn on every live fence, oldest first (the global stub is not
+ * listed), until it returns non-zero; returns that value, or 0. @fn gets
+ * a borrowed fence and must not create, signal or release fences.
+ */
+int fence_foreach(int (*fn)(struct fence *fence, void *data), void *data);
 
 /*
  * Call @func once when @fence signals. Returns 0 when registered, -ENOENT

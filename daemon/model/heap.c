@@ -66,6 +66,7 @@ int heap_add(const char *name, const struct heap_ops *ops, void *priv,
 	heap->registered = true;
 	TAILQ_INSERT_TAIL(&heap_list, heap, node);
 	objstat_inc(OBJ_HEAP);
+	log_info("heap: %s registered", heap->name);
 
 	*ret_heap = heap;
 	return 0;

@@ -195,6 +195,13 @@ int heap_system_register(uint64_t limit_bytes)
 	return 0;
 }
 
+int heap_system_set_limit(uint64_t limit_bytes)
+{
+	if (!system_heap)
+		return -ENOENT;
+	return heap_set_limit(system_heap, limit_bytes);
+}
+
 int heap_system_unregister(void)
 {
 	if (!system_heap)

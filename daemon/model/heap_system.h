@@ -38,6 +38,13 @@
 int heap_system_register(uint64_t limit_bytes);
 
 /*
+ * Change the limit of the registered system heap (0: none), for a
+ * reload: allocations from now on are held to it, buffers already
+ * allocated stay. Returns 0, or -ENOENT if it is not registered.
+ */
+int heap_system_set_limit(uint64_t limit_bytes);
+
+/*
  * Remove the system heap from the registry. Buffers still alive keep it
  * until they go. Returns 0, or -ENOENT if it was not registered.
  */

@@ -9,6 +9,9 @@
  * The list holds no reference: a point unlinks itself when it is released.
  * Entries the timeline did not signal itself (see timeline.h) are skipped
  * by the read-only walkers and unlinked by the others when they meet them.
+ *
+ * live_timelines lists every timeline until its last unref, without a
+ * reference either.
  */
 #include "timeline.h"
 
@@ -39,7 +42,11 @@ struct timeline {
 	bool closed;
 	char name[TIMELINE_NAME_LEN];
 	struct sync_pt_list pending;
+	TAILQ_ENTRY(timeline) live_node;
 };
+
+static TAILQ_HEAD(, timeline) live_timelines =
+	TAILQ_HEAD_INITIALIZER(live_timelines);
 
 static const struct fence_ops sync_pt_ops;
 
@@ -118,6 +125,7 @@ int timeline_new(const char *name, struct timeline **ret_timeline)
 	tl->context = fence_context_alloc(1);
 	strcpy(tl->name, name);
 	TAILQ_INIT(&tl->pending);
+	TAILQ_INSERT_TAIL(&live_timelines, tl, live_node);
 	objstat_inc(OBJ_TIMELINE);
 
 	*ret_timeline = tl;
@@ -143,6 +151,7 @@ struct timeline *timeline_unref(struct timeline *tl)
 
 	/* Every point holds a reference: none can be left. */
 	assert(TAILQ_EMPTY(&tl->pending));
+	TAILQ_REMOVE(&live_timelines, tl, live_node);
 	objstat_dec(OBJ_TIMELINE);
 	free(tl);
 	return NULL;
@@ -299,6 +308,19 @@ int timeline_foreach_pending(const struct timeline *tl,
 		if (sync_pt_signaled(pt))
 			continue;
 		r = fn(&pt->base, data);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+int timeline_foreach(int (*fn)(struct timeline *tl, void *data), void *data)
+{
+	struct timeline *tl;
+	int r;
+
+	TAILQ_FOREACH(tl, &live_timelines, live_node) {
+		r = fn(tl, data);
 		if (r)
 			return r;
 	}

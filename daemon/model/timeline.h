@@ -18,7 +18,9 @@
  * and when its last reference goes. Points are signaled by the timeline
  * only; a point signaled some other way (fence_signal() by hand, the
  * -EDEADLK of a release with waiters) is treated as gone by every timeline
- * function from then on.
+ * function from then on. Every timeline is on a list of live timelines
+ * (timeline_foreach()) from timeline_new() until its last reference goes,
+ * so a closed timeline whose points are still held is listed too.
  *
  * Threading: loop thread only, like the rest of the object model. Fence
  * callbacks run from inside timeline_create_fence(), timeline_inc() and
@@ -106,6 +108,13 @@ unsigned timeline_pending_count(const struct timeline *tl);
 int timeline_foreach_pending(const struct timeline *tl,
 			     int (*fn)(struct fence *fence, void *data),
 			     void *data);
+
+/*
+ * Call @fn on every live timeline, oldest first, closed ones included,
+ * until it returns non-zero; returns that value, or 0. @fn gets a borrowed
+ * timeline and must not create, close or release timelines or points.
+ */
+int timeline_foreach(int (*fn)(struct timeline *tl, void *data), void *data);
 
 /* True if @fence is a sw_sync point. */
 bool fence_is_sync_pt(const struct fence *fence);

@@ -10,14 +10,19 @@
  *
  * Life cycle: cuse_transport_start() opens every session; a node exists
  * once the loop has processed its CUSE_INIT (init_done -> node_live).
- * cuse_transport_stop() destroys the sessions, which closes their fds;
- * the kernel then removes the device nodes.
+ * devtmpfs creates it root:root 0600; the node's group and mode
+ * (node_get_access) are applied right then, before node_live, and again
+ * by cuse_transport_apply_access() (a reload). udev may set them too
+ * (systemd/60-dmabufd.rules); whoever comes last wins, so both should
+ * agree. cuse_transport_stop() destroys the sessions, which closes their
+ * fds; the kernel then removes the device nodes.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -35,6 +40,7 @@ struct cuse_node {
 	struct dev_node *node;
 	struct tsession *ts;
 	char devname[8 + DEV_NODE_NAME_MAX];
+	bool live; /* /dev/<name> exists */
 };
 
 static struct cuse_node *cuse_nodes;
@@ -51,10 +57,33 @@ static struct dev_node *req_node(fuse_req_t req)
 	return ((struct cuse_node *)fuse_req_userdata(req))->node;
 }
 
+/*
+ * Give /dev/<name> the configured group and mode. A failure is logged and
+ * nothing more: the node still works for root. Group 0 (nothing
+ * configured, or a group that does not exist, as in the VM's initramfs)
+ * is a plain chown to root.
+ */
+static void cuse_node_apply_access(const struct cuse_node *cn)
+{
+	struct node_access a;
+	char path[8 + DEV_NODE_NAME_MAX];
+
+	node_get_access(&a);
+	snprintf(path, sizeof(path), "/dev/%s", cn->node->name);
+	if (chown(path, (uid_t)-1, a.gid) < 0)
+		log_warn("cuse: cannot give %s to group %u: %s", path,
+			 (unsigned)a.gid, strerror(errno));
+	if (chmod(path, a.mode) < 0)
+		log_warn("cuse: cannot chmod %s to %04o: %s", path,
+			 (unsigned)a.mode, strerror(errno));
+}
+
 static void cuse_init_done(void *userdata)
 {
 	struct cuse_node *cn = userdata;
 
+	cn->live = true;
+	cuse_node_apply_access(cn);
 	log_info("cuse: /dev/%s is live", cn->node->name);
 	if (cuse_hooks && cuse_hooks->node_live)
 		cuse_hooks->node_live(cn->node);
@@ -171,6 +200,13 @@ int cuse_transport_start(uv_loop_t *loop, const struct transport_hooks *hooks)
 		num_cuse_nodes = i + 1;
 	}
 	return 0;
+}
+
+void cuse_transport_apply_access(void)
+{
+	for (unsigned i = 0; i < num_cuse_nodes; i++)
+		if (cuse_nodes[i].live)
+			cuse_node_apply_access(&cuse_nodes[i]);
 }
 
 void cuse_transport_stop(void)

@@ -16,7 +16,10 @@
  * there is stale), creates the root, mounts and starts the session;
  * fuse_transport_stop() unmounts (lazily, as libfuse does as root) and
  * destroys the session. The mount is default_permissions, and allow_other
- * when we are root: files are 0666 and directories 0755, owned by root.
+ * when we are root. Files are owned by the daemon's user, with the group
+ * and mode of node_get_access() (dev/node.h; default root 0660);
+ * directories are 0755. fuse_transport_apply_access() makes the kernel
+ * forget the attributes it cached, after a reload changed them.
  */
 #include <errno.h>
 #include <limits.h>
@@ -47,6 +50,7 @@ struct fuse_entry {
 static struct fuse_entry entries[FUSE_ENTRY_MAX];
 static unsigned num_entries;
 static struct tsession *fuse_ts;
+static struct fuse_session *fuse_se; /* fuse_ts's, for notifications */
 static const struct transport_hooks *fuse_hooks;
 static char *fuse_root;
 
@@ -121,8 +125,14 @@ static void entry_stat(const struct fuse_entry *e, struct stat *st)
 {
 	memset(st, 0, sizeof(*st));
 	st->st_ino = e->ino;
+	/* Ours: a daemon run by a user (no allow_other) reaches its files. */
+	st->st_uid = geteuid();
 	if (e->node) {
-		st->st_mode = S_IFREG | 0666;
+		struct node_access a;
+
+		node_get_access(&a);
+		st->st_mode = S_IFREG | a.mode;
+		st->st_gid = a.gid;
 		st->st_nlink = 1;
 	} else {
 		st->st_mode = S_IFDIR | 0755;
@@ -434,6 +444,7 @@ int fuse_transport_start(uv_loop_t *loop, const char *root,
 		fuse_session_destroy(se);
 		goto fail;
 	}
+	fuse_se = se;
 	return 0;
 
 fail:
@@ -442,11 +453,25 @@ fail:
 	return r;
 }
 
+void fuse_transport_apply_access(void)
+{
+	if (!fuse_ts)
+		return;
+	/* A negative offset invalidates the attributes only. -ENOENT: the
+	 * kernel never looked the file up, nothing is cached. */
+	for (unsigned i = 0; i < num_entries; i++)
+		if (entries[i].node)
+			(void)fuse_lowlevel_notify_inval_inode(fuse_se,
+							       entries[i].ino,
+							       -1, 0);
+}
+
 void fuse_transport_stop(void)
 {
 	if (fuse_ts) {
 		tsession_stop(fuse_ts, fuse_session_unmount);
 		fuse_ts = NULL;
+		fuse_se = NULL;
 		log_info("fuse: unmounted %s", fuse_root);
 	}
 	free(fuse_root);

@@ -36,6 +36,13 @@ bool cuse_transport_available(void);
 int cuse_transport_start(uv_loop_t *loop, const struct transport_hooks *hooks);
 /* Close every CUSE session (the kernel removes the device nodes). */
 void cuse_transport_stop(void);
+/*
+ * Apply node_get_access() (group and mode, dev/node.h) again to every
+ * live CUSE node: call it after node_set_access() on a reload (SIGHUP).
+ * Nodes that become live later get it anyway. Failures are logged (a
+ * warning per node), never fatal. Does nothing when CUSE is not running.
+ */
+void cuse_transport_apply_access(void);
 
 /*
  * Mount the nodes as files under @root (created if missing; a stale mount
@@ -46,3 +53,10 @@ int fuse_transport_start(uv_loop_t *loop, const char *root,
 			 const struct transport_hooks *hooks);
 /* Unmount and close the FUSE session. */
 void fuse_transport_stop(void);
+/*
+ * The FUSE files report node_get_access() in their attributes (owner:
+ * the daemon's user); the kernel caches attributes, so after
+ * node_set_access() on a reload (SIGHUP) call this to make it ask again.
+ * Does nothing when FUSE is not running.
+ */
+void fuse_transport_apply_access(void);

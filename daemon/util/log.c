@@ -17,6 +17,11 @@ int log_get_level(void)
 	return log_level;
 }
 
+bool log_enabled(int level)
+{
+	return level <= log_level;
+}
+
 void log_msg(int level, const char *fmt, ...)
 {
 	char line[1024];

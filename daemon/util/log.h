@@ -9,12 +9,19 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <syslog.h>
 
 #include "macros.h"
 
 void log_set_level(int level);
 int log_get_level(void);
+
+/*
+ * True if a message at @level would be written. For callers that do work
+ * to build the arguments (look-ups, names): check first.
+ */
+bool log_enabled(int level);
 
 void log_msg(int level, const char *fmt, ...) _printf_(2, 3);
 

@@ -215,6 +215,14 @@ static size_t list_rec_size(uint32_t op)
 		return sizeof(struct dmabufd_ctl_dma_channel);
 	case DMABUFD_CTL_DMA_XFERS:
 		return sizeof(struct dmabufd_ctl_dma_xfer);
+	case DMABUFD_CTL_HEAPS:
+		return sizeof(struct dmabufd_ctl_heap);
+	case DMABUFD_CTL_BUFFERS:
+		return sizeof(struct dmabufd_ctl_buffer);
+	case DMABUFD_CTL_FENCES:
+		return sizeof(struct dmabufd_ctl_fence);
+	case DMABUFD_CTL_TIMELINES:
+		return sizeof(struct dmabufd_ctl_timeline);
 	}
 	return 0;
 }

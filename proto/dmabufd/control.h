@@ -11,14 +11,18 @@
  * The socket grants nothing by itself: mapping a buffer needs a mapping
  * token, which only a holder of that buffer's fd can get
  * (DMABUFD_DMA_BUF_IOC_MAP). The listings show what any local user could
- * learn from /sys/class/dma; fault injection needs the daemon's uid or
- * root.
+ * learn from /sys/class/dma and the kernel's debugfs (dma_buf/bufinfo,
+ * sync_file and sw_sync state): sizes, names, counts and fence states,
+ * never memory; fault injection needs the daemon's uid or root.
  *
- * Listings (DMABUFD_CTL_DMA_*): the reply gives count records of
+ * Listings (DMABUFD_CTL_DMA_DEVICES, _DMA_CHANNELS, _DMA_XFERS, _HEAPS,
+ * _BUFFERS, _FENCES, _TIMELINES): the reply gives count records of
  * rec_size bytes each (size = count * rec_size), which follow as one or
  * more messages, each holding a whole number of records (at most
  * DMABUFD_CTL_RECS_PER_MSG). Records only ever grow at their end: a
- * client reads the fields it knows and skips to the next rec_size.
+ * client reads the fields it knows and skips to the next rec_size. A
+ * listing is a snapshot taken when the request arrives. Listings fail
+ * with ENOMEM only; @token and @arg must be 0 (EINVAL).
  */
 #ifndef _DMABUFD_CONTROL_H
 #define _DMABUFD_CONTROL_H
@@ -63,6 +67,24 @@ enum dmabufd_ctl_op {
 	 * EPERM when the peer is neither root nor the daemon's uid.
 	 */
 	DMABUFD_CTL_DMA_FAULT = 6,
+	/* Registered heaps, in registration order: struct dmabufd_ctl_heap. */
+	DMABUFD_CTL_HEAPS = 7,
+	/*
+	 * Every live dma-buf, oldest first (the kernel's
+	 * /sys/kernel/debug/dma_buf/bufinfo): struct dmabufd_ctl_buffer.
+	 */
+	DMABUFD_CTL_BUFFERS = 8,
+	/*
+	 * Every live fence, oldest first: sw_sync points, DMA transfer
+	 * fences, merged fence arrays, stubs (not the global stub): struct
+	 * dmabufd_ctl_fence.
+	 */
+	DMABUFD_CTL_FENCES = 9,
+	/*
+	 * Every live sw_sync timeline, oldest first, closed ones whose points
+	 * are still held included: struct dmabufd_ctl_timeline.
+	 */
+	DMABUFD_CTL_TIMELINES = 10,
 };
 
 /* DMABUFD_CTL_DMA_FAULT kinds */
@@ -186,6 +208,72 @@ struct dmabufd_ctl_dma_xfer {
 	__u64 periods;                   /* cyclic: periods completed */
 };
 
+/* DMABUFD_CTL_HEAPS record: the usage the heap accounts. */
+struct dmabufd_ctl_heap {
+	char name[DMABUFD_CTL_NAME_LEN]; /* "system": the node dma_heap/<name> */
+	__u64 buffers;                   /* buffers allocated and not freed */
+	__u64 bytes;                     /* bytes they take */
+	__u64 limit_bytes;               /* allocations past it fail ENOMEM;
+					  * 0: no limit */
+};
+
+/* DMABUFD_CTL_BUFFERS record: one line of bufinfo, and more. */
+struct dmabufd_ctl_buffer {
+	__u64 id;                            /* unique for the daemon's life
+					      * (bufinfo's ino); what
+					      * DMABUFD_DMA_BUF_IOC_INFO says */
+	__u64 size;                          /* bytes */
+	char name[DMABUFD_CTL_NAME_LEN];     /* DMA_BUF_SET_NAME, or "" */
+	char exporter[DMABUFD_CTL_NAME_LEN]; /* exp_name: the heap's name */
+	__u32 mode;                          /* O_RDONLY, O_WRONLY or O_RDWR */
+	__u32 flags;                         /* DMABUFD_CTL_BUF_* */
+	__u32 refcount;                      /* references: each fd bound to
+					      * it, each claim token, each
+					      * armed poll */
+	__u32 attachments;                   /* importers (DMA channels) */
+	__u32 mapped;                        /* of which mapped for DMA now */
+	__u32 vmaps;                         /* the daemon's own CPU mappings */
+	/* Fences of its reservation object not signaled yet, by usage
+	 * (write: the kernel's old exclusive fence, read: shared ones). */
+	__u32 fences_kernel;
+	__u32 fences_write;
+	__u32 fences_read;
+	__u32 fences_bookkeep;
+};
+#define DMABUFD_CTL_BUF_ORPHANED (1u << 0) /* released while attached or
+					    * vmapped: kept until they go */
+
+/* DMABUFD_CTL_FENCES record. */
+struct dmabufd_ctl_fence {
+	__u64 context;
+	__u64 seqno;
+	char driver[DMABUFD_CTL_NAME_LEN];   /* "sw_sync", "dmabufd-dma", ... */
+	char timeline[DMABUFD_CTL_NAME_LEN]; /* a timeline's or channel's name */
+	__s32 status;                        /* 0 pending, 1 signaled, or the
+					      * negative errno it signaled
+					      * with (sync_file_info's) */
+	__u32 flags;                         /* DMABUFD_CTL_FENCE_* */
+	__u32 refcount;
+	__u32 waiters;                       /* callbacks waiting for it */
+	__u64 created_ns;                    /* CLOCK_MONOTONIC, the daemon's */
+	__u64 timestamp_ns;                  /* when it signaled; 0 pending */
+	__u64 age_ns;                        /* since it was created, when
+					      * the listing was taken */
+};
+#define DMABUFD_CTL_FENCE_ENABLED (1u << 0) /* someone waited for it
+					     * (enable_signaling ran) */
+
+/* DMABUFD_CTL_TIMELINES record: a sw_sync timeline. */
+struct dmabufd_ctl_timeline {
+	char name[DMABUFD_CTL_NAME_LEN]; /* the opener's comm */
+	__u64 context;                   /* the fence context of its points */
+	__u32 value;                     /* the counter */
+	__u32 pending;                   /* points not reached yet */
+	__u32 flags;                     /* DMABUFD_CTL_TIMELINE_* */
+	__u32 pad;
+};
+#define DMABUFD_CTL_TIMELINE_CLOSED (1u << 0) /* its sw_sync fd is gone */
+
 #if !defined(__cplusplus)
 _Static_assert(sizeof(struct dmabufd_ctl_req) == 32, "dmabufd_ctl_req size");
 _Static_assert(sizeof(struct dmabufd_ctl_reply) == 32, "dmabufd_ctl_reply size");
@@ -193,6 +281,10 @@ _Static_assert(sizeof(struct dmabufd_ctl_stats) == 256, "dmabufd_ctl_stats size"
 _Static_assert(sizeof(struct dmabufd_ctl_dma_device) == 64, "ctl_dma_device size");
 _Static_assert(sizeof(struct dmabufd_ctl_dma_channel) == 216, "ctl_dma_channel size");
 _Static_assert(sizeof(struct dmabufd_ctl_dma_xfer) == 80, "ctl_dma_xfer size");
+_Static_assert(sizeof(struct dmabufd_ctl_heap) == 56, "ctl_heap size");
+_Static_assert(sizeof(struct dmabufd_ctl_buffer) == 120, "ctl_buffer size");
+_Static_assert(sizeof(struct dmabufd_ctl_fence) == 120, "ctl_fence size");
+_Static_assert(sizeof(struct dmabufd_ctl_timeline) == 56, "ctl_timeline size");
 #endif
 
 #endif /* _DMABUFD_CONTROL_H */

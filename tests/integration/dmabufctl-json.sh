@@ -1,9 +1,13 @@
 #!/bin/sh
 # dmabufctl against the daemon run.sh started (DMABUFD_CONTROL set): every
-# listing is valid JSON with the expected content, faults are accepted or
-# refused with the right status, and a missing daemon is exit status 2.
+# listing is valid JSON with the expected content (the heap, buffer, fence
+# and timeline listings show exactly what ctl-holder made, field by field,
+# and nothing once it is gone), faults are accepted or refused with the
+# right status, and a missing daemon is exit status 2 with a message that
+# says so.
 set -eu
 ctl=${DMABUFCTL:?DMABUFCTL: the dmabufctl to test}
+holder=${CTL_HOLDER:?CTL_HOLDER: the ctl-holder program}
 fail() { echo "dmabufctl-json: $*" >&2; exit 1; }
 
 json() { # json CHECK COMMAND...: run dmabufctl --json COMMAND, check it in python
@@ -18,12 +22,96 @@ PY
 }
 
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+hpid=
+trap '[ -z "$hpid" ] || kill "$hpid" 2>/dev/null; rm -rf "$tmp"' EXIT
+
+# settle CHECK: wait up to 3 s until the stats pass CHECK (the daemon
+# handles a FUSE release after close(2) has returned).
+settle() {
+	for _ in $(seq 60); do
+		"$ctl" --json stats >"$tmp/stats" || fail "stats failed"
+		python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); sys.exit(0 if eval(sys.argv[2], {"data": d}) else 1)' \
+			"$tmp/stats" "$1" && return 0
+		sleep 0.05
+	done
+	fail "stats never reached $1: $(cat "$tmp/stats")"
+}
 
 json 'data["dma_channels"] == 0 and data["heaps"] == 1 and "fences" in data' stats
 json 'len(data) == 1 and data[0]["name"] == "mock0" and data[0]["channels"] == 4 and "memcpy" in data[0]["capabilities"]' dma devices
 json '[c["name"] for c in data] == ["dma0chan%d" % i for i in range(4)] and all(c["in_use"] == 0 for c in data)' dma channels
 json 'data == []' dma transfers
+
+# The object listings: nothing but the system heap before ctl-holder runs.
+json 'data == [{"name": "system", "buffers": 0, "bytes": 0, "limit_bytes": 0}]' heaps
+json 'data == []' buffers
+json 'data == []' fences
+json 'data == []' timelines
+
+mkfifo "$tmp/hold"
+"$holder" <"$tmp/hold" >"$tmp/ready" &
+hpid=$!
+exec 3>"$tmp/hold"
+for _ in $(seq 100); do
+	grep -q '^ready ' "$tmp/ready" && break
+	kill -0 "$hpid" 2>/dev/null || fail "ctl-holder failed"
+	sleep 0.05
+done
+read -r word id size <"$tmp/ready" || fail "ctl-holder said nothing"
+[ "$word" = ready ] || fail "ctl-holder: $word"
+
+json "data == [{'name': 'system', 'buffers': 1, 'bytes': $size, 'limit_bytes': 0}]" heaps
+json "data == [{'id': $id, 'size': $size, 'mode': 'rw', 'name': 'ctl-buf',
+	'exporter': 'system', 'refcount': 1, 'attachments': 0, 'mapped': 0,
+	'vmaps': 0, 'fences': {'kernel': 0, 'write': 1, 'read': 0, 'bookkeep': 0},
+	'orphaned': False}]" buffers
+json 'data["dma_bufs"] == 1 and data["fences"] == 2 and data["timelines"] == 2' stats
+"$ctl" --json timelines >"$tmp/timelines" || fail "dmabufctl --json timelines failed"
+"$ctl" --json fences >"$tmp/fences" || fail "dmabufctl --json fences failed"
+python3 - "$tmp/timelines" "$tmp/fences" <<'PY' || fail "timelines/fences: $(cat "$tmp/timelines" "$tmp/fences")"
+import json, sys
+tl = json.load(open(sys.argv[1]))
+fe = json.load(open(sys.argv[2]))
+# Timelines, oldest first: ctl-t1 open at 2 with its point 5 pending;
+# ctl-t2 closed (its fd is gone), kept by its signaled point.
+assert [(t["name"], t["value"], t["pending"], t["closed"]) for t in tl] == \
+    [("ctl-t1", 2, 1, False), ("ctl-t2", 0, 0, True)], tl
+assert tl[0]["context"] != tl[1]["context"]
+# Fences, oldest first: point 5 held by its sync_file and the buffer's
+# reservation object; point 1 by its sync_file, ENOENT since ctl-t2 closed.
+assert len(fe) == 2, fe
+a, b = fe
+want_a = {"context": tl[0]["context"], "seqno": 5, "driver": "sw_sync",
+          "timeline": "ctl-t1", "status": "pending", "error": 0,
+          "error_name": None, "enabled": False, "refcount": 2, "waiters": 0,
+          "timestamp_ns": 0}
+want_b = {"context": tl[1]["context"], "seqno": 1, "driver": "sw_sync",
+          "timeline": "ctl-t2", "status": "error", "error": -2,
+          "error_name": "ENOENT", "enabled": True, "refcount": 1, "waiters": 0}
+assert {k: a[k] for k in want_a} == want_a, a
+assert {k: b[k] for k in want_b} == want_b, b
+assert a["age_ns"] > 0 and a["created_ns"] > 0
+assert b["created_ns"] <= b["timestamp_ns"] and b["age_ns"] > 0
+assert set(a) == set(b) == set(want_a) | {"created_ns", "age_ns"}
+PY
+
+# The text forms show the same.
+"$ctl" heaps | grep -Eq "^system +1 +$size +-\$" || fail "text heaps: $("$ctl" heaps)"
+"$ctl" buffers | grep -Eq "^$id +$size +rw +1 +0 +0 +0 +0/1/0/0 +system +ctl-buf\$" ||
+	fail "text buffers: $("$ctl" buffers)"
+"$ctl" fences | grep -Eq ' 5 +sw_sync +ctl-t1 +pending ' || fail "text fences: $("$ctl" fences)"
+"$ctl" fences | grep -Eq ' 1 +sw_sync +ctl-t2 +error ENOENT ' || fail "text fences: $("$ctl" fences)"
+"$ctl" timelines | grep -Eq '^ctl-t2 +[0-9]+ +0 +0 +closed$' || fail "text timelines: $("$ctl" timelines)"
+
+# Once ctl-holder is gone, so is everything it made.
+exec 3>&-
+wait "$hpid" || fail "ctl-holder exited with status $?"
+hpid=
+settle 'data["dma_bufs"] == 0 and data["fences"] == 0 and data["timelines"] == 0'
+json 'data == [{"name": "system", "buffers": 0, "bytes": 0, "limit_bytes": 0}]' heaps
+json 'data == []' buffers
+json 'data == []' fences
+json 'data == []' timelines
 # Options after the command, and the text form.
 "$ctl" dma channels --json >/dev/null || fail "--json after the command"
 "$ctl" dma channels | grep -q '^dma0chan3 ' || fail "text listing"
@@ -33,16 +121,31 @@ json 'data == []' dma transfers
 "$ctl" dma fault dma0chan0 stall || fail "stall"
 "$ctl" dma fault dma0chan0 fail-nth 2 || fail "fail-nth"
 "$ctl" dma fault dma0chan0 clear || fail "clear"
+json 'data == {"channel": "dma0chan0", "fault": "clear", "count": 0}' dma fault dma0chan0 clear
 status=0; "$ctl" dma fault dma0chan9 stall 2>/dev/null || status=$?
 [ $status = 1 ] || fail "fault on a missing channel: status $status"
 status=0; "$ctl" dma fault dma0chan0 fail-nth 0 2>/dev/null || status=$?
 [ $status = 1 ] || fail "fail-nth 0: status $status"
 status=0; "$ctl" dma bogus 2>/dev/null || status=$?
 [ $status = 1 ] || fail "unknown command: status $status"
+status=0; "$ctl" fences 1 2>/dev/null || status=$?
+[ $status = 1 ] || fail "an argument too many: status $status"
 
-# No daemon: a clear message and status 2.
+# No daemon: a message that says so and how to start one, and status 2,
+# for every command; no socket file, or one nobody listens on.
+for cmd in stats heaps buffers fences timelines "dma channels"; do
+	status=0
+	# shellcheck disable=SC2086
+	"$ctl" --control "$tmp/nothing" $cmd 2>"$tmp/err" || status=$?
+	[ $status = 2 ] || fail "no daemon, $cmd: status $status"
+	grep -qx "dmabufctl: dmabufd is not running (no control socket at $tmp/nothing); start it with systemctl start dmabufd, or name its socket with --control or \$DMABUFD_CONTROL" \
+		"$tmp/err" || fail "no daemon, $cmd: message: $(cat "$tmp/err")"
+done
+python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET).bind(sys.argv[1])' \
+	"$tmp/stale"
 status=0
-"$ctl" --control "$tmp/nothing" stats 2>"$tmp/err" || status=$?
-[ $status = 2 ] || fail "no daemon: status $status"
-grep -q 'not running' "$tmp/err" || fail "no daemon: message: $(cat "$tmp/err")"
+DMABUFD_CONTROL=$tmp/stale "$ctl" --json heaps 2>"$tmp/err" || status=$?
+[ $status = 2 ] || fail "stale socket: status $status"
+grep -q "not running (nothing listens on $tmp/stale)" "$tmp/err" ||
+	fail "stale socket: message: $(cat "$tmp/err")"
 echo "dmabufctl-json: ok"

@@ -94,8 +94,10 @@ daemon_args=none  # the extra arguments of the running daemon
 # start_daemon EXTRA_ARGS: start it and wait until it is ready.
 start_daemon() {
 	: >"$tmp/daemon.log"
+	# --no-config: an installed /etc/dmabufd/dmabufd.conf stays out of it
+	# (DMABUFD_DAEMON_ARGS may still give a --config).
 	# shellcheck disable=SC2086
-	"$daemon" --foreground --transport=fuse --dev-root="$root" --control="$ctl" \
+	"$daemon" --foreground --no-config --transport=fuse --dev-root="$root" --control="$ctl" \
 		--token-ttl-ms="$ttl_ms" --max-wait-ms="$max_wait_ms" ${DMABUFD_DAEMON_ARGS:-} $1 \
 		>>"$tmp/daemon.log" 2>&1 &
 	pid=$!

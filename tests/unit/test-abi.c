@@ -143,6 +143,22 @@ static void control_abi_is_pinned(void **state)
 	assert_int_equal(offsetof(struct dmabufd_ctl_dma_channel, timeouts), 208);
 	assert_int_equal(offsetof(struct dmabufd_ctl_dma_xfer, len), 56);
 	assert_int_equal(offsetof(struct dmabufd_ctl_dma_xfer, periods), 72);
+	assert_int_equal(DMABUFD_CTL_HEAPS, 7);
+	assert_int_equal(DMABUFD_CTL_TIMELINES, 10);
+	assert_int_equal(offsetof(struct dmabufd_ctl_heap, buffers), 32);
+	assert_int_equal(offsetof(struct dmabufd_ctl_heap, limit_bytes), 48);
+	assert_int_equal(offsetof(struct dmabufd_ctl_buffer, name), 16);
+	assert_int_equal(offsetof(struct dmabufd_ctl_buffer, exporter), 48);
+	assert_int_equal(offsetof(struct dmabufd_ctl_buffer, mode), 80);
+	assert_int_equal(offsetof(struct dmabufd_ctl_buffer, fences_kernel), 104);
+	assert_int_equal(offsetof(struct dmabufd_ctl_buffer, fences_bookkeep), 116);
+	assert_int_equal(offsetof(struct dmabufd_ctl_fence, driver), 16);
+	assert_int_equal(offsetof(struct dmabufd_ctl_fence, timeline), 48);
+	assert_int_equal(offsetof(struct dmabufd_ctl_fence, status), 80);
+	assert_int_equal(offsetof(struct dmabufd_ctl_fence, created_ns), 96);
+	assert_int_equal(offsetof(struct dmabufd_ctl_fence, age_ns), 112);
+	assert_int_equal(offsetof(struct dmabufd_ctl_timeline, context), 32);
+	assert_int_equal(offsetof(struct dmabufd_ctl_timeline, flags), 48);
 }
 
 int main(void)

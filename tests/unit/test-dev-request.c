@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -24,6 +25,7 @@
 #include "dev/node.h"
 #include "dev/request.h"
 #include "dev/token.h"
+#include "util/log.h"
 
 /* --- the fake transport --------------------------------------------- */
 
@@ -126,6 +128,7 @@ static int dev_setup(void **state)
 	fake_clock_setup(state);
 	interrupt_answer = 0;
 	polls_notified = polls_destroyed = 0;
+	dev_restart();
 	dev_init(&(struct dev_config){ .max_wait_ns = 5000000000ull });
 	assert_int_equal(node_registry_build(NULL), 0);
 	return 0;
@@ -294,7 +297,7 @@ static void release_answers_pending_requests(void **state)
 	dev_file_release(tl);
 }
 
-static void shutdown_answers_pending_requests(void **state)
+static void shutdown_ends_producers_first_so_waiters_hear_the_error(void **state)
 {
 	struct dev_file *tl = open_node(DEV_NODE_SW_SYNC, O_RDWR);
 	struct dev_file *sf = point_fd(tl, 1);
@@ -302,9 +305,38 @@ static void shutdown_answers_pending_requests(void **state)
 
 	start_wait(sf, 1000000000, &fr);
 	dev_shutdown();
+	/* The wait ends as waits end: its fence signaled, with the error of
+	 * a timeline that went away. */
+	assert_int_equal(fr.replies, 1);
+	assert_int_equal(fr.result, 0);
+	assert_int_equal(((struct dmabufd_sync_wait *)fr.out)->status, -ENOENT);
+	assert_int_equal(dev_file_count(), 0);
+}
+
+static void stop_accepting_refuses_opens_and_new_ioctls_with_enodev(void **state)
+{
+	struct dev_file *tl = open_node(DEV_NODE_SW_SYNC, O_RDWR);
+	struct dev_file *sf = point_fd(tl, 1);
+	struct dev_file *file = NULL;
+	struct fake_req fr, waiter;
+
+	start_wait(sf, 1000000000, &waiter);
+	dev_stop_accepting();
+	assert_true(dev_stopping());
+	assert_int_equal(dev_file_open(node_of(DEV_NODE_SYNC_FILE), &fake_ops,
+				       O_RDONLY, getpid(), getuid(), getgid(),
+				       &file), -ENODEV);
+	assert_null(file);
+	do_ioctl(tl, SW_SYNC_IOC_INC, &(__u32){ 1 }, &fr);
 	assert_int_equal(fr.replies, 1);
 	assert_int_equal(fr.result, -ENODEV);
-	assert_int_equal(dev_file_count(), 0);
+	/* What was pending goes on, and is answered when it ends. */
+	assert_int_equal(waiter.replies, 0);
+	dev_file_release(tl);
+	assert_int_equal(waiter.replies, 1);
+	assert_int_equal(waiter.result, 0);
+	assert_int_equal(((struct dmabufd_sync_wait *)waiter.out)->status, -ENOENT);
+	dev_file_release(sf);
 }
 
 static void closing_the_timeline_signals_with_enoent(void **state)
@@ -357,6 +389,48 @@ static void poll_handle_is_notified_once(void **state)
 	assert_int_equal(polls_notified, 1);
 }
 
+static void debug_log_has_one_line_per_open_ioctl_and_release(void **state)
+{
+	int level = log_get_level(), saved, pipefd[2];
+	char log[4096] = "", want[128];
+	struct dev_file *tl;
+	unsigned long long id;
+	ssize_t n;
+
+	assert_int_equal(pipe(pipefd), 0);
+	saved = dup(STDERR_FILENO);
+	assert_true(saved >= 0);
+	assert_int_equal(dup2(pipefd[1], STDERR_FILENO), STDERR_FILENO);
+	log_set_level(LOG_DEBUG);
+
+	tl = open_node(DEV_NODE_SW_SYNC, O_RDWR);
+	id = (unsigned long long)tl->id;
+	do_ioctl(tl, SW_SYNC_IOC_INC, &(__u32){ 1 }, &(struct fake_req){ 0 });
+	do_ioctl(tl, _IO('x', 7), NULL, &(struct fake_req){ 0 });
+	dev_file_release(tl);
+
+	log_set_level(level);
+	assert_int_equal(dup2(saved, STDERR_FILENO), STDERR_FILENO);
+	close(saved);
+	close(pipefd[1]);
+	n = read(pipefd[0], log, sizeof(log) - 1);
+	close(pipefd[0]);
+	assert_true(n > 0);
+	log[n] = '\0';
+
+	snprintf(want, sizeof(want), "<7>dev: sw_sync #%llu: open by pid %d", id,
+		 (int)getpid());
+	assert_non_null(strstr(log, want));
+	snprintf(want, sizeof(want), "<7>dev: sw_sync #%llu: SW_SYNC_IOC_INC = 0\n",
+		 id);
+	assert_non_null(strstr(log, want));
+	snprintf(want, sizeof(want), "<7>dev: sw_sync #%llu: ioctl 0x00007807 "
+		 "(type 0x78 nr 7) = -ENOTTY\n", id);
+	assert_non_null(strstr(log, want));
+	snprintf(want, sizeof(want), "<7>dev: sw_sync #%llu: release\n", id);
+	assert_non_null(strstr(log, want));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -367,10 +441,12 @@ int main(void)
 		dev_test(interrupt_answers_eintr_and_cancels),
 		dev_test(interrupt_before_defer_answers_eintr),
 		dev_test(release_answers_pending_requests),
-		dev_test(shutdown_answers_pending_requests),
+		dev_test(shutdown_ends_producers_first_so_waiters_hear_the_error),
+		dev_test(stop_accepting_refuses_opens_and_new_ioctls_with_enodev),
 		dev_test(closing_the_timeline_signals_with_enoent),
 		dev_test(tokens_die_with_the_issuing_file),
 		dev_test(poll_handle_is_notified_once),
+		dev_test(debug_log_has_one_line_per_open_ioctl_and_release),
 	};
 
 	return cmocka_run_group_tests_name("dev-request", tests, NULL, NULL);

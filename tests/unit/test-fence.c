@@ -2,6 +2,7 @@
 /* Unit tests: daemon/model/fence.c (dma_fence semantics). */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "helpers.h"
 #include "model/fence.h"
@@ -432,6 +433,114 @@ static void callback_may_drop_last_reference(void **state)
 	assert_int_equal(objstat_get(OBJ_FENCE), 0);
 }
 
+/* Live-fence listing. */
+
+static int collect(struct fence *fence, void *data)
+{
+	struct fence **seen = data;
+
+	while (*seen)
+		seen++;
+	*seen = fence;
+	return 0;
+}
+
+static int stop_at_first(struct fence *fence, void *data)
+{
+	(*(unsigned *)data)++;
+	return 7;
+}
+
+static void live_fences_are_listed_oldest_first_until_released(void **state)
+{
+	struct test_fence *a = new_test_fence(fence_context_alloc(1), 1);
+	struct test_fence *b = new_test_fence(fence_context_alloc(1), 2);
+	struct fence *seen[4] = { NULL };
+
+	assert_int_equal(fence_foreach(collect, seen), 0);
+	assert_ptr_equal(seen[0], &a->base);
+	assert_ptr_equal(seen[1], &b->base);
+	assert_null(seen[2]);
+
+	fence_unref(&a->base);
+	memset(seen, 0, sizeof(seen));
+	assert_int_equal(fence_foreach(collect, seen), 0);
+	assert_ptr_equal(seen[0], &b->base);
+	assert_null(seen[1]);
+	fence_unref(&b->base);
+	memset(seen, 0, sizeof(seen));
+	assert_int_equal(fence_foreach(collect, seen), 0);
+	assert_null(seen[0]);
+}
+
+static void foreach_stops_at_the_first_nonzero_return(void **state)
+{
+	struct test_fence *a = new_test_fence(fence_context_alloc(1), 1);
+	struct test_fence *b = new_test_fence(fence_context_alloc(1), 1);
+	unsigned calls = 0;
+
+	assert_int_equal(fence_foreach(stop_at_first, &calls), 7);
+	assert_int_equal(calls, 1);
+	fence_unref(&a->base);
+	fence_unref(&b->base);
+}
+
+static void global_stub_is_not_listed(void **state)
+{
+	struct fence *stub = fence_get_stub();
+	struct fence *priv = fence_allocate_private_stub(5);
+	struct fence *seen[4] = { NULL };
+
+	assert_int_equal(fence_foreach(collect, seen), 0);
+	assert_ptr_equal(seen[0], priv);
+	assert_null(seen[1]);
+	fence_unref(priv);
+	fence_unref(stub);
+}
+
+static void creation_time_is_recorded(void **state)
+{
+	struct test_fence *tf;
+
+	fake_clock_advance(1000);
+	tf = new_test_fence(fence_context_alloc(1), 1);
+	assert_int_equal(tf->base.created_ns, fake_now_ns);
+	fence_unref(&tf->base);
+}
+
+static void peek_status_does_not_ask_the_producer(void **state)
+{
+	struct test_fence *tf = new_test_fence(fence_context_alloc(1), 1);
+
+	tf->producer_done = true;
+	assert_int_equal(fence_peek_status(&tf->base), 0);
+	assert_int_equal(tf->base.flags & (1ul << FENCE_FLAG_SIGNALED_BIT), 0);
+	assert_int_equal(fence_set_error(&tf->base, -EIO), 0);
+	assert_int_equal(fence_signal(&tf->base), 0);
+	assert_int_equal(fence_peek_status(&tf->base), -EIO);
+	fence_unref(&tf->base);
+}
+
+static void noop_cb(struct fence *fence, struct fence_cb *cb)
+{
+}
+
+static void waiter_count_follows_callbacks(void **state)
+{
+	struct test_fence *tf = new_test_fence(fence_context_alloc(1), 1);
+	struct fence_cb cb1, cb2;
+
+	assert_int_equal(fence_waiter_count(&tf->base), 0);
+	assert_int_equal(fence_add_callback(&tf->base, &cb1, noop_cb), 0);
+	assert_int_equal(fence_add_callback(&tf->base, &cb2, noop_cb), 0);
+	assert_int_equal(fence_waiter_count(&tf->base), 2);
+	assert_true(fence_remove_callback(&tf->base, &cb1));
+	assert_int_equal(fence_waiter_count(&tf->base), 1);
+	assert_int_equal(fence_signal(&tf->base), 0);
+	assert_int_equal(fence_waiter_count(&tf->base), 0);
+	fence_unref(&tf->base);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -463,6 +572,12 @@ int main(void)
 		model_test(stub_is_signaled_context_zero_named_stub),
 		model_test(private_stub_carries_given_timestamp),
 		model_test(callback_may_drop_last_reference),
+		model_test(live_fences_are_listed_oldest_first_until_released),
+		model_test(foreach_stops_at_the_first_nonzero_return),
+		model_test(global_stub_is_not_listed),
+		model_test(creation_time_is_recorded),
+		model_test(peek_status_does_not_ask_the_producer),
+		model_test(waiter_count_follows_callbacks),
 	};
 
 	return cmocka_run_group_tests_name("fence", tests, NULL, NULL);

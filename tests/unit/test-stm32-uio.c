@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -202,6 +203,25 @@ static void real_ops_read_a_sysfs_tree_elsewhere(void **state)
 	assert_int_equal(uio_read_info(&real, 7, &info), 0);
 	assert_string_equal(info.name, "uio_pci_generic");
 	assert_int_equal(info.maps[0].size, 0x100000);
+}
+
+static void real_ops_give_a_regular_file_node_no_irq(void **state)
+{
+	char path[] = "/tmp/uio-node-XXXXXX";
+	uint32_t regs[4] = { 7, 8, 9, 10 }, back[4], count = BAD_NUM;
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	unlink(path);
+	assert_int_equal(write(fd, regs, sizeof(regs)), sizeof(regs));
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	assert_int_equal(uio_real_ops.read_irq(NULL, fd, &count), -EIO);
+	assert_int_equal(uio_real_ops.enable_irq(NULL, fd, true), -EIO);
+	assert_int_equal(count, BAD_NUM);
+	/* Neither moved the position nor wrote anything. */
+	assert_int_equal(read(fd, back, sizeof(back)), sizeof(back));
+	assert_memory_equal(back, regs, sizeof(regs));
+	close(fd);
 }
 
 static void find_by_name_picks_the_lowest_number(void **state)
@@ -969,6 +989,7 @@ int main(void)
 		cmocka_unit_test(real_enumeration_works_without_udevd),
 		cmocka_unit_test(udev_and_sysfs_enumeration_agree),
 		uio_test(real_ops_read_a_sysfs_tree_elsewhere),
+		cmocka_unit_test(real_ops_give_a_regular_file_node_no_irq),
 		uio_test(find_by_name_picks_the_lowest_number),
 		uio_test(find_by_name_of_an_absent_device_is_enodev),
 		uio_test(enumeration_errors_propagate),

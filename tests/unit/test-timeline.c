@@ -676,6 +676,44 @@ static void fence_is_sync_pt_recognises_points(void **state)
 	timeline_unref(tl);
 }
 
+static int collect_timeline(struct timeline *tl, void *data)
+{
+	struct timeline **seen = data;
+
+	while (*seen)
+		seen++;
+	*seen = tl;
+	return 0;
+}
+
+static void timelines_are_listed_until_their_last_reference_goes(void **state)
+{
+	struct timeline *a, *b, *seen[4] = { NULL };
+	struct fence *pt;
+
+	assert_int_equal(timeline_new("a", &a), 0);
+	assert_int_equal(timeline_new("b", &b), 0);
+	assert_int_equal(timeline_create_fence(a, 1, &pt), 0);
+	assert_int_equal(timeline_foreach(collect_timeline, seen), 0);
+	assert_ptr_equal(seen[0], a);
+	assert_ptr_equal(seen[1], b);
+	assert_null(seen[2]);
+
+	/* Closed, a lives on in the listing while its point is held. */
+	timeline_close(a);
+	timeline_close(b);
+	memset(seen, 0, sizeof(seen));
+	assert_int_equal(timeline_foreach(collect_timeline, seen), 0);
+	assert_ptr_equal(seen[0], a);
+	assert_null(seen[1]);
+	assert_true(timeline_is_closed(seen[0]));
+
+	fence_unref(pt);
+	memset(seen, 0, sizeof(seen));
+	assert_int_equal(timeline_foreach(collect_timeline, seen), 0);
+	assert_null(seen[0]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -711,6 +749,7 @@ int main(void)
 		model_test(sync_pt_deadline_on_signaled_point_is_not_recorded),
 		model_test(sync_pt_deadline_on_other_fence_returns_einval),
 		model_test(fence_is_sync_pt_recognises_points),
+		model_test(timelines_are_listed_until_their_last_reference_goes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

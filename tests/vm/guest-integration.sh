@@ -65,6 +65,11 @@ check "/dev/dmabufd/dma_buf is a character device" test -c /dev/dmabufd/dma_buf
 check "/dev/dmabufd/sync_file is a character device" test -c /dev/dmabufd/sync_file
 check "/dev/dmabufd/dmaengine is a character device" test -c /dev/dmabufd/dmaengine
 check "the nodes are CUSE devices" test -e /sys/class/cuse/dmabufd!dma_buf
+# No "video" group in this initramfs: the configured group falls back to
+# root, the mode stays the configured 0660 (the daemon applies both).
+check "CUSE nodes get mode 0660" test "$(stat -c %a /dev/dmabufd/dma_buf)" = 660
+check "CUSE nodes get group root when video is missing" \
+	test "$(stat -c %g /dev/dma_heap/system)" = 0
 
 export DMABUFD_DEV_ROOT=/dev DMABUFD_CONTROL=$ctl
 export DMABUFD_TEST_TOKEN_TTL_MS=$ttl_ms DMABUFD_TEST_MAX_WAIT_MS=$max_wait_ms

@@ -681,7 +681,8 @@ DMABUFD_EXPORT const char *dmabufd_stat_name(unsigned int index);
 
 /**
  * dmabufd_ctl_list() - one of the daemon's listings
- * @op: DMABUFD_CTL_DMA_DEVICES, _DMA_CHANNELS or _DMA_XFERS
+ * @op: DMABUFD_CTL_DMA_DEVICES, _DMA_CHANNELS, _DMA_XFERS, _HEAPS,
+ *      _BUFFERS, _FENCES or _TIMELINES (records: dmabufd/control.h)
  * @ret_recs: malloc'ed records (free() them; NULL when there are none)
  * @ret_count: how many
  * @ret_rec_size: bytes per record: at least the size of the record struct

@@ -1,0 +1,201 @@
+#!/usr/bin/env bash
+# Bad configuration files are refused before anything is created. For
+# each file below, dmabufd must exit with status 2, say "dmabufd:
+# FILE:LINE: reason" on stderr for every error, and leave no FUSE mount,
+# no control socket and no lock behind (the directory they would be in
+# is not even created).
+#
+#   bad-config.sh [DMABUFD]
+#
+# The daemon is DMABUFD (default: $DMABUFD). $HAVE_STM32=1 says it was
+# built with the STM32 backend (the messages about stm32-uio differ).
+# Run directly by meson (suite 'integration'), not through run.sh: there
+# is no daemon to share.
+set -uo pipefail
+
+daemon=${1:-${DMABUFD:-}}
+if [ -z "$daemon" ] || [ ! -x "$daemon" ]; then
+	echo "bad-config.sh: no daemon (pass it, or set DMABUFD)" >&2
+	exit 1
+fi
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/dmabufd-badconf.XXXXXX")
+failed=0
+
+cleanup() {
+	# A daemon that wrongly started was stopped by timeout; a mount it
+	# left would keep rm from working.
+	grep -o " $tmp/[^ ]* fuse" /proc/self/mounts 2>/dev/null |
+		while read -r m _; do fusermount3 -u -z "$m" 2>/dev/null; done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# refuse NAME 'LINE: REASON'... < FILE: run dmabufd on FILE (stdin) and
+# check the exit status, one stderr line per expected message (in
+# order), and that nothing was created.
+refuse() {
+	local name=$1 conf=$tmp/$1.conf dev=$tmp/$1.dev run=$tmp/$1.run
+	local status ok=1 want got
+	shift
+	cat >"$conf"
+	mkdir -p "$dev"
+	timeout -s TERM 10 "$daemon" --transport=fuse --dev-root="$dev" \
+		--control="$run/control" --config="$conf" \
+		>"$tmp/$name.out" 2>"$tmp/$name.err"
+	status=$?
+	if [ $status != 2 ]; then
+		echo "  exit status $status, not 2"
+		ok=0
+	fi
+	got=$(grep -c '' "$tmp/$name.err")
+	if [ "$got" != $# ]; then
+		echo "  $got lines on stderr, not $#"
+		ok=0
+	fi
+	local i=1
+	for want in "$@"; do
+		got=$(sed -n "${i}p" "$tmp/$name.err")
+		if [ "$got" != "dmabufd: $conf:$want" ]; then
+			echo "  line $i: '$got'"
+			echo "     want: 'dmabufd: $conf:$want'"
+			ok=0
+		fi
+		i=$((i + 1))
+	done
+	if grep -q " $dev fuse" /proc/self/mounts; then
+		echo "  $dev is mounted"
+		ok=0
+	fi
+	if [ -e "$run" ]; then
+		echo "  $run was created"
+		ok=0
+	fi
+	if [ $ok = 1 ]; then
+		echo "ok - $name"
+	else
+		echo "not ok - $name"
+		sed 's/^/  | /' "$tmp/$name.err"
+		failed=1
+	fi
+}
+
+refuse unknown-key '4: unknown key log-levle in [daemon]' <<'EOF'
+[dma]
+backend = none
+[daemon]
+log-levle = debug
+EOF
+
+refuse unknown-section '3: unknown section [deamon]' <<'EOF'
+[dma]
+backend = none
+[deamon]
+log-level = debug
+EOF
+
+refuse bad-number '2: bad value "10s" for token-ttl-ms: expected a number of milliseconds, at least 1' <<'EOF'
+[daemon]
+token-ttl-ms = 10s
+[dma]
+backend = none
+EOF
+
+refuse bad-size-suffix '5: bad value "64MB" for limit: expected a byte count with an optional K, M or G suffix (0: no limit)' <<'EOF'
+[dma]
+backend = none
+
+[heap:system]
+limit = 64MB
+EOF
+
+refuse bad-enum '2: bad value "cuse2" for transport: expected auto, cuse or fuse' <<'EOF'
+[daemon]
+transport = cuse2
+[dma]
+backend = none
+EOF
+
+refuse missing-backend '3: missing backend: [dma] needs backend = mock, stm32-uio or none' <<'EOF'
+[daemon]
+log-level = info
+[dma]
+timeout-ms = 100
+EOF
+
+refuse missing-backend-no-dma '3: missing backend: add [dma] with backend = mock, stm32-uio or none' <<'EOF'
+[daemon]
+log-level = info
+# no [dma] at all
+EOF
+
+refuse duplicate-heap '6: duplicate heap system (first at line 3)' <<'EOF'
+[dma]
+backend = none
+[heap:system]
+limit = 1M
+
+[heap:system]
+limit = 2M
+EOF
+
+refuse duplicate-key '4: duplicate key control in [daemon] (first at line 2)' <<'EOF'
+[daemon]
+control = /run/a/control
+log-level = info
+control = /run/b/control
+[dma]
+backend = none
+EOF
+
+if [ "${HAVE_STM32:-0}" = 1 ]; then
+	refuse stm32-without-controller '2: backend = stm32-uio needs a [stm32:NAME] controller' <<-'EOF'
+	[dma]
+	backend = stm32-uio
+	EOF
+else
+	refuse stm32-without-controller '2: backend = stm32-uio: this dmabufd was built without it (-Dstm32_uio=disabled)' <<-'EOF'
+	[dma]
+	backend = stm32-uio
+	EOF
+fi
+
+refuse bad-consumer-map '4: bad value "mock0:rx" for rx: expected CONTROLLER[:CHAN[:LINE]] (CHAN a number, "any" or empty; LINE a number)' <<'EOF'
+[dma]
+backend = none
+[consumer:uart0]
+rx = mock0:rx
+EOF
+
+refuse every-error-reported \
+	'2: bad value "loud" for log-level: expected err, warning, notice, info or debug' \
+	'3: unknown key foo in [daemon]' \
+	'4: unknown section [bar]' \
+	'6: expected KEY = VALUE, [SECTION] or a comment' \
+	'6: missing backend: add [dma] with backend = mock, stm32-uio or none' <<'EOF'
+[daemon]
+log-level = loud
+foo = 1
+[bar]
+[nodes]
+mode 0660
+EOF
+
+# An explicit --config that does not exist: status 2, no line number.
+dev=$tmp/missing.dev
+mkdir -p "$dev"
+timeout -s TERM 10 "$daemon" --transport=fuse --dev-root="$dev" \
+	--control="$tmp/missing.run/control" --config="$tmp/nonexistent.conf" \
+	2>"$tmp/missing.err"
+status=$?
+if [ $status = 2 ] &&
+   [ "$(cat "$tmp/missing.err")" = "dmabufd: $tmp/nonexistent.conf: cannot open: No such file or directory" ] &&
+   [ ! -e "$tmp/missing.run" ]; then
+	echo "ok - missing-explicit-config"
+else
+	echo "not ok - missing-explicit-config (status $status)"
+	sed 's/^/  | /' "$tmp/missing.err"
+	failed=1
+fi
+
+exit $failed

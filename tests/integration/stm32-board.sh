@@ -1,0 +1,204 @@
+#!/usr/bin/env bash
+# dmabufd with backend = stm32-uio on a board made of files: a UIO tree
+# in the kernel's sysfs formats (class/uioN/name, maps/map0/{addr,size,
+# offset,name}) and regular files for /dev/uioN, which the daemon maps as
+# it maps the real nodes. The registers are dead memory and the files have
+# no interrupt, so this checks the wiring, not transfers:
+#   - the configuration file describes the board ([dma], [stm32],
+#     [stm32:dma1], [stm32:dma2], [heap:contig], [consumer:uart4]);
+#   - the contiguous heap's node dma_heap/contig exists;
+#   - dmabufctl lists dma1 with 8 channels, and the heap;
+#   - a request by name for a channel of dma1 is served at once;
+#   - dma2, absent at start, is registered once its files appear (the
+#     rescan), which completes a request by name that was waiting for it,
+#     and removed when they go;
+#   - SIGTERM: exit status 0, no leak or open handle reported, mount gone.
+#
+#   stm32-board.sh [BUILD_DIR]
+#
+# The daemon, dmabufctl and tests/integration/dma-request are $DMABUFD,
+# $DMABUFCTL and $DMA_REQUEST, else those of BUILD_DIR. Exit 77 (skipped)
+# without a usable /dev/fuse.
+set -uo pipefail
+
+build=${1:-}
+daemon=${DMABUFD:-$build/dmabufd}
+ctl_tool=${DMABUFCTL:-$build/tools/dmabufctl}
+request=${DMA_REQUEST:-$build/tests/integration/dma-request}
+
+fail() { echo "stm32-board: $*" >&2; exit 1; }
+
+[ -x "$daemon" ] || fail "no daemon at '$daemon' (set DMABUFD or pass the build dir)"
+[ -x "$ctl_tool" ] || fail "no dmabufctl at '$ctl_tool' (set DMABUFCTL)"
+[ -x "$request" ] || fail "no dma-request at '$request' (set DMA_REQUEST)"
+if [ ! -r /dev/fuse ] || [ ! -w /dev/fuse ]; then
+	echo "stm32-board: /dev/fuse is not usable here: skipped" >&2
+	exit 77
+fi
+command -v python3 >/dev/null || { echo "stm32-board: no python3: skipped" >&2; exit 77; }
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/dmabufd-stm32.XXXXXX")
+root=$tmp/dev
+ctl=$tmp/control
+pid=
+
+is_mounted() { grep -q " $root fuse" /proc/self/mounts; }
+
+cleanup() {
+	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	fi
+	if is_mounted; then
+		fusermount3 -u -z "$root" 2>/dev/null || umount -l "$root" 2>/dev/null
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+page=$(getconf PAGESIZE)
+
+# uio_add NUM NAME ADDR SIZE: uioN called NAME, one map of SIZE bytes at
+# physical ADDR (hex); the "node" covers the pages the kernel would map.
+uio_add() {
+	local d=$tmp/uio/class/uio$1 span
+	mkdir -p "$d/maps/map0"
+	echo "$2" >"$d/name"
+	printf '0x%08x\n' "$3" >"$d/maps/map0/addr"
+	printf '0x%08x\n' "$4" >"$d/maps/map0/size"
+	echo 0x0 >"$d/maps/map0/offset"
+	echo "$2" >"$d/maps/map0/name"
+	span=$(( ($3 % page + $4 + page - 1) / page * page ))
+	truncate -s "$span" "$tmp/uio/dev/uio$1"
+}
+
+uio_remove() {
+	rm -rf "$tmp/uio/class/uio$1" "$tmp/uio/dev/uio$1"
+}
+
+mkdir -p "$root" "$tmp/uio/class" "$tmp/uio/dev"
+# STM32MP1 addresses (RM0436): DMA1 0x48000000, DMA2 0x48001000, DMAMUX1
+# 0x48002000; the pool in DDR.
+uio_add 0 dma1 0x48000000 0x400
+uio_add 1 dmamux1 0x48002000 0x400
+uio_add 2 dma-pool 0xd0000000 0x100000
+
+cat >"$tmp/dmabufd.conf" <<EOF
+[dma]
+backend = stm32-uio
+
+[stm32]
+uio-class-dir = $tmp/uio/class
+uio-dev-dir = $tmp/uio/dev
+rescan-ms = 100
+
+[stm32:dma1]
+index = 0
+uio = dma1
+map = 0
+dmamux-uio = dmamux1
+dmamux-map = 0
+irq-uio = - - - - - - - -
+mem2mem = yes
+descriptors = 64
+requests = 128
+
+[stm32:dma2]
+index = 1
+uio = dma2
+dmamux-uio = dmamux1
+
+[heap:contig]
+type = stm32-contig
+uio = dma-pool
+map = 0
+
+[consumer:uart4]
+rx = dma1:any:63
+
+[consumer:spi2]
+tx = dma2:any:40
+EOF
+
+"$daemon" --transport=fuse --dev-root="$root" --control="$ctl" \
+	--config="$tmp/dmabufd.conf" >"$tmp/daemon.log" 2>&1 &
+pid=$!
+
+show_log() { sed 's/^/  | /' "$tmp/daemon.log" >&2; }
+
+for _ in $(seq 200); do
+	kill -0 "$pid" 2>/dev/null || { show_log; fail "the daemon exited at start"; }
+	if grep -q 'dmabufd: ready' "$tmp/daemon.log" && [ -S "$ctl" ]; then
+		break
+	fi
+	sleep 0.05
+done
+grep -q 'dmabufd: ready' "$tmp/daemon.log" || { show_log; fail "the daemon did not become ready"; }
+
+[ -e "$root/dma_heap/contig" ] || { show_log; fail "no heap node dma_heap/contig"; }
+
+# json CHECK COMMAND...: dmabufctl --json COMMAND, checked by python.
+json() {
+	local check=$1; shift
+	"$ctl_tool" --control "$ctl" --json "$@" >"$tmp/out" ||
+		{ show_log; fail "dmabufctl --json $* failed"; }
+	python3 - "$tmp/out" "$check" <<'PY'
+import json, sys
+with open(sys.argv[1]) as f:
+    data = json.load(f)
+sys.exit(0 if eval(sys.argv[2], {"data": data}) else 1)
+PY
+}
+
+# wait_for CHECK COMMAND...: until the check holds, 5 s at most.
+wait_for() {
+	for _ in $(seq 100); do
+		json "$@" && return 0
+		sleep 0.05
+	done
+	show_log
+	fail "never true: $1 (dmabufctl $2 $3: $(cat "$tmp/out"))"
+}
+
+json '[d["name"] for d in data] == ["dma1"] and data[0]["channels"] == 8' dma devices ||
+	fail "dma devices: $(cat "$tmp/out")"
+json 'any(h["name"] == "contig" for h in data)' heaps ||
+	fail "heaps: $(cat "$tmp/out")"
+
+export DMABUFD_DEV_ROOT=$root DMABUFD_CONTROL=$ctl
+out=$("$request" uart4 rx 0) || { show_log; fail "uart4:rx on dma1 refused"; }
+[ "${out%% *}" = dma1 ] || fail "uart4:rx gave '$out', not a channel of dma1"
+
+# dma2 arrives: the rescan registers it, and the request that was waiting
+# for it completes; it goes: removed.
+"$request" spi2 tx 20000 >"$tmp/request.out" 2>&1 &
+req=$!
+sleep 0.5
+kill -0 "$req" 2>/dev/null || { cat "$tmp/request.out" >&2; fail "spi2:tx did not wait for dma2"; }
+uio_add 3 dma2 0x48001000 0x400
+wait "$req" || { cat "$tmp/request.out" >&2; show_log; fail "spi2:tx failed"; }
+out=$(cat "$tmp/request.out")
+[ "${out%% *}" = dma2 ] || fail "spi2:tx gave '$out', not a channel of dma2"
+wait_for 'sorted(d["name"] for d in data) == ["dma1", "dma2"]' dma devices
+grep -q 'stm32 controller dma2 registered (uio3)' "$tmp/daemon.log" ||
+	{ show_log; fail "no registration line for dma2"; }
+uio_remove 3
+wait_for '[d["name"] for d in data] == ["dma1"]' dma devices
+
+kill -TERM "$pid"
+for _ in $(seq 100); do
+	kill -0 "$pid" 2>/dev/null || break
+	sleep 0.05
+done
+kill -0 "$pid" 2>/dev/null && { show_log; fail "still running 5 s after SIGTERM"; }
+wait "$pid"
+status=$?
+pid=
+[ $status = 0 ] || { show_log; fail "exit status $status after SIGTERM"; }
+if grep -q 'leak at exit\|handles left open' "$tmp/daemon.log"; then
+	show_log
+	fail "the daemon left something behind"
+fi
+is_mounted && fail "the FUSE mount is still there"
+echo "stm32-board: ok"

@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit tests: daemon/ctl/model_records.c, the control socket's listings
+ * of heaps, buffers, fences and timelines, built from model objects made
+ * here (the system heap, a sw_sync timeline, a fence in a buffer's resv).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <dmabufd/control.h>
+
+#include "ctl/model_records.h"
+#include "helpers.h"
+#include "model/dma_buf.h"
+#include "model/heap.h"
+#include "model/heap_system.h"
+#include "model/timeline.h"
+
+static int setup(void **state)
+{
+	fake_clock_setup(state);
+	assert_int_equal(heap_system_register(1 << 20), 0);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	assert_int_equal(heap_system_unregister(), 0);
+	return leak_check_teardown(state);
+}
+
+#define ctl_test(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+static struct dma_buf *alloc(uint64_t len)
+{
+	_cleanup_(heap_unrefp) struct heap *heap = heap_find(HEAP_SYSTEM_NAME);
+	struct dma_buf *buf;
+
+	assert_non_null(heap);
+	assert_int_equal(heap_alloc(heap, len, O_RDWR, 0, &buf), 0);
+	return buf;
+}
+
+static void add_fence(struct dma_buf *buf, struct fence *fence,
+		      enum resv_usage usage)
+{
+	assert_int_equal(resv_lock(&buf->resv), 0);
+	assert_int_equal(resv_reserve_fences(&buf->resv, 1), 0);
+	assert_int_equal(resv_add_fence(&buf->resv, fence, usage), 0);
+	assert_int_equal(resv_unlock(&buf->resv), 0);
+}
+
+static void empty_model_lists_only_the_heap(void **state)
+{
+	struct dmabufd_ctl_heap *heaps;
+	struct dmabufd_ctl_buffer *bufs;
+	struct dmabufd_ctl_fence *fences;
+	struct dmabufd_ctl_timeline *tls;
+	unsigned n;
+
+	assert_int_equal(ctl_heaps(&heaps, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(heaps[0].name, "system");
+	assert_int_equal(heaps[0].buffers, 0);
+	assert_int_equal(heaps[0].bytes, 0);
+	assert_int_equal(heaps[0].limit_bytes, 1 << 20);
+	free(heaps);
+	assert_int_equal(ctl_buffers(&bufs, &n), 0);
+	assert_int_equal(n, 0);
+	assert_null(bufs);
+	assert_int_equal(ctl_fences(&fences, &n), 0);
+	assert_int_equal(n, 0);
+	assert_null(fences);
+	assert_int_equal(ctl_timelines(&tls, &n), 0);
+	assert_int_equal(n, 0);
+	assert_null(tls);
+}
+
+static void buffer_record_shows_size_name_exporter_and_pending_fences(void **state)
+{
+	struct dma_buf *buf = alloc(3 * heap_page_size());
+	struct dmabufd_ctl_buffer *recs;
+	struct dmabufd_ctl_heap *heaps;
+	struct timeline *tl;
+	struct fence *w, *r;
+	unsigned n;
+
+	assert_int_equal(dma_buf_set_name(buf, "frame"), 0);
+	assert_int_equal(timeline_new("t", &tl), 0);
+	assert_int_equal(timeline_create_fence(tl, 1, &w), 0);
+	assert_int_equal(timeline_create_fence(tl, 2, &r), 0);
+	add_fence(buf, w, RESV_USAGE_WRITE);
+	add_fence(buf, r, RESV_USAGE_READ);
+	assert_int_equal(ctl_buffers(&recs, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(recs[0].id, buf->id);
+	assert_int_equal(recs[0].size, 3 * heap_page_size());
+	assert_string_equal(recs[0].name, "frame");
+	assert_string_equal(recs[0].exporter, "system");
+	assert_int_equal(recs[0].mode, O_RDWR);
+	assert_int_equal(recs[0].refcount, 1);
+	assert_int_equal(recs[0].attachments, 0);
+	assert_int_equal(recs[0].fences_kernel, 0);
+	assert_int_equal(recs[0].fences_write, 1);
+	assert_int_equal(recs[0].fences_read, 1);
+	assert_int_equal(recs[0].fences_bookkeep, 0);
+	assert_int_equal(recs[0].flags, 0);
+	free(recs);
+
+	/* Signaled fences no longer count. */
+	assert_int_equal(timeline_inc(tl, 1), 0);
+	assert_int_equal(ctl_buffers(&recs, &n), 0);
+	assert_int_equal(recs[0].fences_write, 0);
+	assert_int_equal(recs[0].fences_read, 1);
+	free(recs);
+
+	assert_int_equal(ctl_heaps(&heaps, &n), 0);
+	assert_int_equal(heaps[0].buffers, 1);
+	assert_int_equal(heaps[0].bytes, 3 * heap_page_size());
+	free(heaps);
+
+	fence_unref(w);
+	fence_unref(r);
+	dma_buf_unref(buf);
+	timeline_close(tl);
+}
+
+static void fence_records_show_names_status_and_times(void **state)
+{
+	struct dmabufd_ctl_fence *recs;
+	struct timeline *tl;
+	struct fence *a, *b;
+	unsigned n;
+
+	assert_int_equal(timeline_new("tl-name", &tl), 0);
+	assert_int_equal(timeline_create_fence(tl, 7, &a), 0);
+	fake_clock_advance(1000);
+	assert_int_equal(timeline_create_fence(tl, 9, &b), 0);
+	fake_clock_advance(500);
+	assert_int_equal(fence_set_error(b, -EIO), 0);
+	assert_int_equal(fence_signal(b), 0);
+	fake_clock_advance(250);
+
+	assert_int_equal(ctl_fences(&recs, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(recs[0].context, timeline_context(tl));
+	assert_int_equal(recs[0].seqno, 7);
+	assert_string_equal(recs[0].driver, "sw_sync");
+	assert_string_equal(recs[0].timeline, "tl-name");
+	assert_int_equal(recs[0].status, 0);
+	assert_int_equal(recs[0].refcount, 1);
+	assert_int_equal(recs[0].waiters, 0);
+	assert_int_equal(recs[0].flags, 0);
+	assert_int_equal(recs[0].timestamp_ns, 0);
+	assert_int_equal(recs[0].age_ns, 1750);
+	assert_int_equal(recs[1].seqno, 9);
+	assert_int_equal(recs[1].status, -EIO);
+	assert_int_equal(recs[1].timestamp_ns - recs[1].created_ns, 500);
+	assert_int_equal(recs[1].age_ns, 750);
+	free(recs);
+
+	fence_unref(a);
+	fence_unref(b);
+	timeline_close(tl);
+}
+
+static void timeline_records_show_value_pending_and_closed(void **state)
+{
+	struct dmabufd_ctl_timeline *recs;
+	struct timeline *open_tl, *closed_tl;
+	struct fence *p5, *p1;
+	unsigned n;
+
+	assert_int_equal(timeline_new("open", &open_tl), 0);
+	assert_int_equal(timeline_new("closed", &closed_tl), 0);
+	assert_int_equal(timeline_create_fence(open_tl, 5, &p5), 0);
+	assert_int_equal(timeline_inc(open_tl, 2), 0);
+	assert_int_equal(timeline_create_fence(closed_tl, 1, &p1), 0);
+	timeline_close(closed_tl);
+
+	assert_int_equal(ctl_timelines(&recs, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(recs[0].name, "open");
+	assert_int_equal(recs[0].context, timeline_context(open_tl));
+	assert_int_equal(recs[0].value, 2);
+	assert_int_equal(recs[0].pending, 1);
+	assert_int_equal(recs[0].flags, 0);
+	assert_string_equal(recs[1].name, "closed");
+	assert_int_equal(recs[1].value, 0);
+	assert_int_equal(recs[1].pending, 0);
+	assert_int_equal(recs[1].flags, DMABUFD_CTL_TIMELINE_CLOSED);
+	free(recs);
+
+	fence_unref(p5);
+	fence_unref(p1);
+	timeline_close(open_tl);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		ctl_test(empty_model_lists_only_the_heap),
+		ctl_test(buffer_record_shows_size_name_exporter_and_pending_fences),
+		ctl_test(fence_records_show_names_status_and_times),
+		ctl_test(timeline_records_show_value_pending_and_closed),
+	};
+
+	return cmocka_run_group_tests_name("ctl-records", tests, NULL, NULL);
+}
