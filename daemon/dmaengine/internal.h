@@ -7,10 +7,18 @@
 
 #include "dmaengine.h"
 
-/* dmaengine.c: abort the work of @chan for @reason (see dmaengine.h);
+/* dma_client.c: abort the work of @chan for @reason (see dmaengine.h);
  * @queue: also the dma_xfer transfers still waiting for their fences;
  * @sync: also synchronize. Returns 0 or the provider's terminate error. */
 int dma_chan_abort(struct dma_chan *chan, int reason, bool queue, bool sync);
+/* dmaengine.c: take @chan for a private request (client count, the
+ * device's privatecnt, alloc_chan_resources); 0 or a negative errno. */
+int dma_chan_get_private(struct dma_chan *chan);
+
+static inline bool device_is_private(const struct dma_device *dev)
+{
+	return dma_has_cap(DMA_PRIVATE, dev->cap_mask);
+}
 void dma_device_get(struct dma_device *dev);
 void dma_device_put(struct dma_device *dev);
 
