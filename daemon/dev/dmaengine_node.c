@@ -1369,6 +1369,15 @@ static void dmaengine_ioctl(struct dev_req *req)
 	}
 	if (!req->file->dmaengine->chan)
 		return dev_req_fail(req, -EBADFD);
+	/* Its controller went away: nothing starts or changes on the
+	 * channel any more; what reads how transfers ended, or lets an
+	 * attachment go, still works. */
+	if (dma_chan_device_gone(req->file->dmaengine->chan) &&
+	    req->cmd != DMABUFD_DMA_IOC_TX_STATUS &&
+	    req->cmd != DMABUFD_DMA_IOC_FENCE &&
+	    req->cmd != DMABUFD_DMA_IOC_EVENTS &&
+	    req->cmd != DMABUFD_DMA_IOC_DETACH)
+		return dev_req_fail(req, -ENODEV);
 	handler(req);
 }
 

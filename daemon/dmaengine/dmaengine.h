@@ -568,6 +568,12 @@ static inline const char *dma_chan_name(const struct dma_chan *chan)
 	return chan->name;
 }
 
+/* True once @chan's device was unregistered (its calls fail -ENODEV). */
+static inline bool dma_chan_device_gone(const struct dma_chan *chan)
+{
+	return chan->device->dead;
+}
+
 /* Copy @chan's counters. Returns 0 or -EINVAL. */
 int dma_chan_get_stats(const struct dma_chan *chan,
 		       struct dma_chan_stats *ret_stats);

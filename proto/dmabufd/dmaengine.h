@@ -46,8 +46,9 @@
  *
  * Every struct is fixed-size; pad fields and unknown flags must be 0
  * (EINVAL otherwise). Every ioctl but REQUEST_CHAN fails with EBADFD on a
- * fd that holds no channel, and with ENODEV once the channel's controller
- * has gone away. Numbers 0x50-0x6f of DMABUFD_IOC_MAGIC; other numbers, or
+ * fd that holds no channel. Once the channel's controller has gone away
+ * every ioctl fails with ENODEV except those that read how transfers
+ * ended or let go: TX_STATUS, FENCE, EVENTS and DETACH. Numbers 0x50-0x6f of DMABUFD_IOC_MAGIC; other numbers, or
  * a known number with another size, are ENOTTY. Values of enums and flags
  * are the kernel's (include/linux/dmaengine.h).
  */

@@ -499,7 +499,8 @@ DMABUFD_EXPORT int dmabufd_dma_slave_config(int chan_fd,
  * Returns the attachment id (> 0), which names the buffer in transfers
  * until dmabufd_dma_detach() or the channel fd's close, or -EINVAL (a
  * fd that is not a dma-buf), -EBUSY, -ENOSPC (DMABUFD_DMA_MAX_ATTACH),
- * -ENOMEM.
+ * -ENOMEM, -ENODEV (the channel's controller went away: then every call
+ * but tx_status, fence, events and detach gives -ENODEV).
  */
 DMABUFD_EXPORT int dmabufd_dma_attach(int chan_fd, int buf_fd, uint64_t *ret_size);
 
