@@ -880,6 +880,110 @@ static void terminate_cancels_waiting_transfers_without_dangling_descriptors(voi
 	dma_release_channel(chan);
 }
 
+/* Take every descriptor @chan's pool has left; returns how many (the
+ * caller gives them back with give_back_descriptors()). */
+static unsigned take_every_descriptor(struct dma_chan *chan, struct tbuf *s,
+				      struct tbuf *d,
+				      struct dma_async_tx_descriptor **txs,
+				      unsigned max)
+{
+	unsigned n = 0;
+
+	while (n < max && dmaengine_prep_dma_memcpy(chan, d->dma, s->dma, 8, 0,
+						    &txs[n]) == 0)
+		n++;
+	return n;
+}
+
+static void give_back_descriptors(struct dma_async_tx_descriptor **txs,
+				  unsigned n)
+{
+	while (n)
+		assert_int_equal(dmaengine_desc_free(txs[--n]), 0);
+}
+
+/*
+ * A transfer ready to start while the channel's descriptors are all in
+ * use waits at the head of its queue while a transfer of the channel runs,
+ * and starts on the descriptor that one gives back.
+ */
+static void ready_transfer_waits_for_a_descriptor_a_running_one_gives_back(void **state)
+{
+	struct dma_chan *chan = get_chan(DMA_MEMCPY);
+	struct dma_async_tx_descriptor **txs = calloc(100000, sizeof(*txs));
+	struct dma_xfer *running, *next = NULL;
+	struct tbuf a, b, c, d;
+	unsigned n;
+
+	assert_non_null(txs);
+	tbuf_new(&a, chan, 4096, 1);
+	tbuf_new(&b, chan, 4096, 2);
+	tbuf_new(&c, chan, 4096, 3);
+	tbuf_new(&d, chan, 4096, 4);
+	assert_int_equal(be->stall(chan, true), 0);
+	running = xfer_copy(&b, 0, &a, 0, 4096);
+	/* Prepared (checked) while a descriptor was free; started after
+	 * the pool ran dry. */
+	assert_int_equal(dma_xfer_memcpy(d.att, 0, c.att, 0, 4096, 0, &next), 0);
+	n = take_every_descriptor(chan, &c, &d, txs, 99999);
+	assert_int_equal(dma_xfer_submit(next), 0);
+	assert_false(run_until(never, NULL, 30));
+	assert_int_equal(dma_xfer_result(next), 0); /* waiting, not failed */
+	assert_int_equal(dma_xfer_cookie(next), 0);
+
+	assert_int_equal(be->stall(chan, false), 0);
+	wait_fence(dma_xfer_fence(running));
+	wait_fence(dma_xfer_fence(next));
+	assert_int_equal(dma_xfer_result(running), 1);
+	assert_int_equal(dma_xfer_result(next), 1);
+	assert_memory_equal(b.cpu, a.cpu, 4096);
+	assert_memory_equal(d.cpu, c.cpu, 4096);
+	give_back_descriptors(txs, n);
+	dma_xfer_unref(running);
+	dma_xfer_unref(next);
+	free(txs);
+	tbuf_free(&a);
+	tbuf_free(&b);
+	tbuf_free(&c);
+	tbuf_free(&d);
+	dma_release_channel(chan);
+}
+
+/* With every descriptor in use and nothing of the channel running, no
+ * descriptor will come back: the ready transfer fails with -EBUSY. */
+static void ready_transfer_fails_ebusy_when_no_descriptor_can_come_back(void **state)
+{
+	struct dma_chan *chan = get_chan(DMA_MEMCPY);
+	struct dma_async_tx_descriptor **txs = calloc(100000, sizeof(*txs));
+	struct dma_xfer *x = NULL;
+	struct tbuf a, b;
+	unsigned n;
+
+	assert_non_null(txs);
+	tbuf_new(&a, chan, 4096, 1);
+	tbuf_new(&b, chan, 4096, 2);
+	assert_int_equal(dma_xfer_memcpy(b.att, 0, a.att, 0, 4096, 0, &x), 0);
+	n = take_every_descriptor(chan, &a, &b, txs, 99999);
+	assert_true(n > 0);
+	assert_int_equal(dma_xfer_submit(x), 0);
+	assert_true(run_until(fence_done, dma_xfer_fence(x), 1000));
+	assert_int_equal(dma_xfer_result(x), -EBUSY);
+	assert_int_equal(b.cpu[0], 2); /* untouched */
+	dma_xfer_unref(x);
+
+	/* The descriptors back, the channel serves again. */
+	give_back_descriptors(txs, n);
+	x = xfer_copy(&b, 0, &a, 0, 4096);
+	wait_fence(dma_xfer_fence(x));
+	assert_int_equal(dma_xfer_result(x), 1);
+	assert_memory_equal(b.cpu, a.cpu, 4096);
+	dma_xfer_unref(x);
+	free(txs);
+	tbuf_free(&a);
+	tbuf_free(&b);
+	dma_release_channel(chan);
+}
+
 /* ------------------------------------------------------------------ */
 /* Data movement */
 
@@ -1321,6 +1425,8 @@ int dma_conformance_run(const struct dma_backend *backend)
 		conf_test(watchdog_times_out_stalled_transfer_and_channel_recovers),
 		conf_test(watchdog_spares_transfers_waiting_for_their_fences),
 		conf_test(terminate_cancels_waiting_transfers_without_dangling_descriptors),
+		conf_test(ready_transfer_waits_for_a_descriptor_a_running_one_gives_back),
+		conf_test(ready_transfer_fails_ebusy_when_no_descriptor_can_come_back),
 		conf_test(memcpy_moves_the_bytes),
 		conf_test(memcpy_sg_moves_the_bytes),
 		conf_test(slave_round_trip_through_loopback_fifo),
