@@ -160,10 +160,12 @@ static void daemon_finish_stop(void)
 	/* Answer and release everything while the sessions still exist;
 	 * then no channel is held and the DMA controller can go. */
 	dev_shutdown();
-	dma_setup_stop();
+	/* The controllers before the DMA wiring: dma_setup owns the
+	 * completion queue's wake-up that every backend posts through. */
 #ifdef DMABUFD_HAVE_STM32
 	stm32_setup_stop();
 #endif
+	dma_setup_stop();
 	transports_stop();
 	control_stop();
 	notify_stop();
@@ -489,10 +491,10 @@ int main(int argc, char **argv)
 		daemon_state.stopping = true;
 		notify_status("cannot start: %s", strerror(-r));
 		notify_stopping();
-		dma_setup_stop();
 #ifdef DMABUFD_HAVE_STM32
 		stm32_setup_stop();
 #endif
+		dma_setup_stop();
 		control_stop();
 		notify_stop();
 		loop_glue_stop();
