@@ -171,13 +171,16 @@ int dma_setup_fault(uint32_t dev_id, uint32_t chan_id, uint32_t kind,
 	if (dma.mock && chan->device == mock_dma_device(dma.mock)) {
 		switch (kind) {
 		case DMABUFD_CTL_FAULT_FAIL_NTH:
-			return mock_fail_nth(dma.mock, count,
-					     DMA_TRANS_READ_FAILED);
+			return mock_chan_fail_nth(dma.mock,
+						  (unsigned)chan->chan_id, count,
+						  DMA_TRANS_READ_FAILED);
 		case DMABUFD_CTL_FAULT_STALL:
 			return mock_stall(dma.mock, (unsigned)chan->chan_id,
 					  true);
 		default:
-			(void)mock_fail_nth(dma.mock, 0, DMA_TRANS_READ_FAILED);
+			(void)mock_chan_fail_nth(dma.mock,
+						 (unsigned)chan->chan_id, 0,
+						 DMA_TRANS_READ_FAILED);
 			return mock_stall(dma.mock, (unsigned)chan->chan_id,
 					  false);
 		}

@@ -119,8 +119,8 @@ void dma_setup_stop(void);
 
 /*
  * Fault injection on channel dma<@dev_id>chan<@chan_id> (DMABUFD_CTL_DMA_FAULT):
- * @kind DMABUFD_CTL_FAULT_FAIL_NTH (the @count-th transfer the channel's
- * controller starts from now fails with READ_FAILED), _STALL, _CLEAR.
+ * @kind DMABUFD_CTL_FAULT_FAIL_NTH (the @count-th transfer the channel
+ * starts from now fails with READ_FAILED), _STALL, _CLEAR.
  * Returns 0, -EINVAL (bad kind or count), -ENODEV (no such channel), or
  * -EOPNOTSUPP (its controller is not the mock).
  */

@@ -12,7 +12,7 @@
  *   dma devices                    DMA controllers
  *   dma channels                   their channels (as /sys/class/dma, and more)
  *   dma transfers                  transfers of clients not ended yet
- *   dma fault CHAN fail-nth N      the Nth transfer CHAN's controller starts fails
+ *   dma fault CHAN fail-nth N      the Nth transfer CHAN starts from now fails
  *   dma fault CHAN stall           CHAN's transfers stop moving (the watchdog ends them)
  *   dma fault CHAN clear           forget CHAN's faults
  *

@@ -66,6 +66,10 @@ struct mock_chan {
 				 * far side (mock_fifo_push / pop) */
 	bool paused, stalled, done, fail_this;
 	enum dmaengine_tx_result result;
+	/* mock_chan_fail_nth(): transfers this channel started, and the
+	 * count at which one fails (0: none), with what */
+	unsigned started, fail_at;
+	enum dmaengine_tx_result fail_result;
 	size_t pos;		/* offset in cur (cyclic: in the buffer) */
 	uint64_t total;		/* bytes moved since cur started */
 	uint64_t start_ns;
@@ -287,8 +291,8 @@ static bool chan_pick(struct mock_device *md, struct mock_chan *c,
 	if (!d || c->done || c->paused || c->stalled || c->fifo_wait)
 		return false;
 	if (c->fail_this) {
-		/* Fail before touching memory: nothing is corrupted. */
-		c->result = md->fail_result;
+		/* Fail before touching memory: nothing is corrupted. The
+		 * result was set when it started. */
 		c->done = true;
 		dma_cq_post(&c->cq);
 		return false;
@@ -453,9 +457,18 @@ static void mock_start_next(struct mock_chan *c)
 	c->bytes_per_sec = md->cfg.bytes_per_sec;
 	atomic_store(&c->progress, 0);
 	md->started++;
-	c->fail_this = md->fail_at && md->started == md->fail_at;
-	if (c->fail_this)
+	c->started++;
+	c->fail_this = false;
+	if (md->fail_at && md->started == md->fail_at) {
+		c->fail_this = true;
+		c->result = md->fail_result;
 		md->fail_at = 0;
+	}
+	if (c->fail_at && c->started == c->fail_at) {
+		c->fail_this = true;
+		c->result = c->fail_result;
+		c->fail_at = 0;
+	}
 	pthread_cond_signal(&md->cond);
 }
 
@@ -984,6 +997,22 @@ struct dma_chan *mock_chan(struct mock_device *md, unsigned chan_id)
 	if (!md || chan_id >= md->cfg.nr_channels)
 		return NULL;
 	return &md->chans[chan_id].vc.chan;
+}
+
+int mock_chan_fail_nth(struct mock_device *md, unsigned chan_id, unsigned n,
+		       enum dmaengine_tx_result result)
+{
+	struct mock_chan *c;
+
+	if (!md || chan_id >= md->cfg.nr_channels ||
+	    (n && !fail_result_ok(result)))
+		return -EINVAL;
+	c = &md->chans[chan_id];
+	pthread_mutex_lock(&md->lock);
+	c->fail_at = n ? c->started + n : 0;
+	c->fail_result = result;
+	pthread_mutex_unlock(&md->lock);
+	return 0;
 }
 
 int mock_fail_nth(struct mock_device *md, unsigned n,

@@ -100,6 +100,11 @@ struct dma_chan *mock_chan(struct mock_device *md, unsigned chan_id);
 int mock_fail_nth(struct mock_device *md, unsigned n,
 		  enum dmaengine_tx_result result);
 
+/* The same for channel @chan_id alone: the @n'th transfer it starts from
+ * now on fails. Returns 0 or -EINVAL (also for a bad @chan_id). */
+int mock_chan_fail_nth(struct mock_device *md, unsigned chan_id, unsigned n,
+		       enum dmaengine_tx_result result);
+
 /* Stall (or unstall) channel @chan_id. Returns 0 or -EINVAL. */
 int mock_stall(struct mock_device *md, unsigned chan_id, bool stall);
 

@@ -89,8 +89,8 @@ enum dmabufd_ctl_op {
 
 /* DMABUFD_CTL_DMA_FAULT kinds */
 #define DMABUFD_CTL_FAULT_FAIL_NTH 1 /* the @arg[3]-th (>= 1) transfer the
-				      * channel's controller starts from now
-				      * fails (READ_FAILED: fence EIO) */
+				      * channel starts from now fails
+				      * (READ_FAILED: fence EIO) */
 #define DMABUFD_CTL_FAULT_STALL 2    /* transfers started from now never
 				      * finish (the watchdog aborts them);
 				      * @arg[3] 0 */

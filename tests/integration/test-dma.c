@@ -459,6 +459,27 @@ static void failed_transfer_signals_eio_and_the_next_one_works(void **state)
 	rig_close(&r);
 }
 
+/* A fail-nth fault counts the transfers of its own channel: another
+ * channel of the same controller is not touched. */
+static void fail_nth_counts_only_the_faulted_channels_transfers(void **state)
+{
+	struct copy_rig a, b;
+	int32_t cookie;
+
+	rig_open(&a, 4096, 3);
+	rig_open(&b, 4096, 5);
+	assert_string_equal(a.info.device, b.info.device);
+	fault(a.info.name, DMABUFD_CTL_FAULT_FAIL_NTH, 1);
+	cookie = copy(&b, b.len, 0);
+	assert_int_equal(dmabufd_dma_wait(b.chan, cookie, 10000), 0);
+	assert_true(filled(b.d, b.len, 5));
+	cookie = copy(&a, a.len, 0);
+	assert_int_equal(dmabufd_dma_wait(a.chan, cookie, 10000), -EIO);
+	assert_true(zero(a.d, a.len));
+	rig_close(&a);
+	rig_close(&b);
+}
+
 static void terminate_with_work_queued_cancels_every_fence(void **state)
 {
 	struct dmabufd_dma_prep prep = {
@@ -1440,6 +1461,7 @@ int main(void)
 		itest(stalled_copy_signals_etimedout_to_process_b_with_no_data),
 		itest(copy_with_offsets_moves_exactly_those_bytes),
 		itest(failed_transfer_signals_eio_and_the_next_one_works),
+		itest(fail_nth_counts_only_the_faulted_channels_transfers),
 		itest(terminate_with_work_queued_cancels_every_fence),
 		itest(pause_and_resume_a_running_transfer),
 		itest(tx_status_reports_residue_then_complete),

@@ -699,8 +699,8 @@ DMABUFD_EXPORT int dmabufd_ctl_list(uint32_t op, void **ret_recs, uint32_t *ret_
 /**
  * dmabufd_dma_fault() - inject a fault on a channel of the mock controller
  * @chan_name: "dma0chan1"
- * @fault: DMABUFD_CTL_FAULT_FAIL_NTH (the @count-th transfer its
- *         controller starts from now fails: fence -EIO), _STALL
+ * @fault: DMABUFD_CTL_FAULT_FAIL_NTH (the @count-th transfer the
+ *         channel starts from now fails: fence -EIO), _STALL
  *         (transfers on the channel make no progress until the watchdog
  *         aborts them; @count 0), _CLEAR (@count 0)
  *
