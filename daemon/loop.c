@@ -4,7 +4,10 @@
  * expiry may have moved (timerq_set_notify), the uv_timer is re-armed for
  * it, rounded up to the next millisecond; when it fires, timerq_run()
  * fires every timer due and the uv_timer is re-armed for what is left.
- * SIGINT and SIGTERM go to one handler, SIGHUP to another.
+ * SIGINT and SIGTERM go to one handler, SIGHUP to another. Once the
+ * glue stops, the three are ignored: closing the last uv_signal of a
+ * signal gives it back its default action, and a late SIGHUP or SIGTERM
+ * must not kill a daemon that is still cleaning up.
  */
 #include "loop.h"
 
@@ -13,9 +16,12 @@
 
 #include "model/clock.h"
 #include "util/log.h"
+#include "util/macros.h"
 
 static uv_timer_t model_timer;
-static uv_signal_t sig_int, sig_term, sig_hup;
+static const int signums[] = { SIGINT, SIGTERM, SIGHUP };
+static uv_signal_t sigs[ARRAY_SIZE(signums)];
+static unsigned nr_sigs;	/* initialised, from the first */
 static void (*signal_handler)(int signum);
 static void (*reload_handler)(void);
 static bool glue_live;
@@ -66,14 +72,17 @@ int loop_glue_start(uv_loop_t *loop, void (*on_signal)(int signum),
 	r = uv_timer_init(loop, &model_timer);
 	if (r < 0)
 		return r;
-	uv_signal_init(loop, &sig_int);
-	uv_signal_init(loop, &sig_term);
-	uv_signal_init(loop, &sig_hup);
-	r = uv_signal_start(&sig_int, signal_fired, SIGINT);
-	if (r >= 0)
-		r = uv_signal_start(&sig_term, signal_fired, SIGTERM);
-	if (r >= 0)
-		r = uv_signal_start(&sig_hup, signal_fired, SIGHUP);
+	for (nr_sigs = 0; nr_sigs < ARRAY_SIZE(signums); nr_sigs++) {
+		r = uv_signal_init(loop, &sigs[nr_sigs]);
+		if (r < 0)
+			break;
+		r = uv_signal_start(&sigs[nr_sigs], signal_fired,
+				    signums[nr_sigs]);
+		if (r < 0) {
+			nr_sigs++; /* initialised: to be closed */
+			break;
+		}
+	}
 	glue_live = true;
 	timerq_set_notify(model_timer_rearm, NULL);
 	model_timer_rearm(NULL);
@@ -91,7 +100,9 @@ void loop_glue_stop(void)
 	glue_live = false;
 	timerq_set_notify(NULL, NULL);
 	uv_close((uv_handle_t *)&model_timer, NULL);
-	uv_close((uv_handle_t *)&sig_int, NULL);
-	uv_close((uv_handle_t *)&sig_term, NULL);
-	uv_close((uv_handle_t *)&sig_hup, NULL);
+	for (unsigned i = 0; i < nr_sigs; i++) {
+		uv_close((uv_handle_t *)&sigs[i], NULL);
+		signal(signums[i], SIG_IGN);
+	}
+	nr_sigs = 0;
 }

@@ -7,7 +7,7 @@
  *
  * Life cycle: loop_glue_start() arms them all; loop_glue_stop() closes
  * their handles so that uv_run() can return once everything else is
- * closed.
+ * closed, and from then on ignores the three signals.
  *
  * Threading: loop thread only.
  */

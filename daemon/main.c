@@ -198,8 +198,15 @@ static void daemon_stop(int status)
 {
 	unsigned running;
 
-	if (daemon_state.stopping)
+	if (daemon_state.stopping) {
+		/* A failure while waiting for DMA (the transport went
+		 * away): stop at once, and say it failed. */
+		if (status != EXIT_SUCCESS && daemon_state.draining) {
+			daemon_state.exit_status = status;
+			daemon_finish_stop();
+		}
 		return;
+	}
 	daemon_state.stopping = true;
 	daemon_state.exit_status = status;
 	notify_stopping();
@@ -360,7 +367,8 @@ static void on_reload(void)
 		return;
 	}
 	config_diff(&config, &fresh, reload_change, &n);
-	if (strcmp(config.group, fresh.group) != 0)
+	/* Say it again unless it is the same missing group as before. */
+	if (strcmp(config.group, fresh.group) != 0 || !config.group_missing)
 		warn_group_missing(&fresh);
 	config_apply_live(&config, &fresh);
 	apply_live_config();

@@ -6,7 +6,7 @@
  * Per fd (struct dmaengine_file): the channel, taken privately by
  * REQUEST_CHAN (at once, or later from the loop when a controller
  * registers: a deferred request with a timer, retried when a dma_notifier
- * hears a device come); the attachments, by id, each holding a reference
+ * hears a device come; never granted once the daemon is stopping); the attachments, by id, each holding a reference
  * to its struct dma_xfer_att; and the transfers (struct dma_node_xfer),
  * which move through four lists:
  *
@@ -134,6 +134,7 @@ struct dmaengine_file {
 	dma_cookie_t completed;	/* every cookie up to it has ended */
 	bool wrapped;		/* cookies went past DMA_MAX_COOKIE */
 	struct dma_cq_entry reap;
+	struct dma_cq_entry gone;	/* the channel's controller went away */
 
 	struct dmabufd_dma_event events[DMABUFD_DMA_EVENT_QUEUE];
 	unsigned ev_head, ev_count;
@@ -145,6 +146,7 @@ struct dmaengine_file {
 static LIST_HEAD(, dmaengine_file) all_files = LIST_HEAD_INITIALIZER(all_files);
 static TAILQ_HEAD(, dmaengine_file) waiting = TAILQ_HEAD_INITIALIZER(waiting);
 static struct dma_notifier notifier;
+static bool notifier_on;
 static unsigned channels_held;
 static uint64_t default_timeout_ms = DMA_CHAN_DEFAULT_TIMEOUT_MS;
 
@@ -376,11 +378,13 @@ static void reap_fired(struct dma_cq_entry *entry)
 }
 
 /*
- * End a transfer that was never issued (terminate, release): its dma_xfer
- * gives its descriptor back; a submitted one ends with -ECANCELED and
- * keeps its cookie in the history, a prepared one is forgotten.
+ * End a transfer that was never issued: its dma_xfer gives its descriptor
+ * back; a submitted one ends with @error and keeps its cookie in the
+ * history, a prepared one is forgotten. Terminate and release end them
+ * with -ECANCELED and no notice; the removal of the channel's controller
+ * with -ENODEV and the notice PREP_INTERRUPT asked for.
  */
-static void xfer_cancel(struct dma_node_xfer *x)
+static void xfer_cancel(struct dma_node_xfer *x, int error)
 {
 	struct dmaengine_file *df = x->df;
 
@@ -392,8 +396,9 @@ static void xfer_cancel(struct dma_node_xfer *x)
 	}
 	for (unsigned i = 0; i < x->npieces; i++)
 		piece_drop(&x->piece[i]);
-	x->no_event = true;
-	xfer_ended(x, -ECANCELED);
+	if (error == -ECANCELED)
+		x->no_event = true;
+	xfer_ended(x, error);
 }
 
 /* dma_cookie_assign() on the fd's cookies, and the fd's fence. Returns 0
@@ -516,10 +521,45 @@ static void att_free(struct dmaengine_file *df, struct dma_node_att *a)
 	free(a);
 }
 
-/* ---- REQUEST_CHAN ------------------------------------------------------ */
+/* ---- REQUEST_CHAN, and the controllers coming and going ---------------- */
 
 static void notifier_fired(struct dma_notifier *n, enum dma_notify_event event,
 			   struct dma_device *dev);
+
+/*
+ * The notifier is registered while someone needs it: requests waiting for
+ * a controller (DEVICE_ADDED) and channels held (DEVICE_REMOVED).
+ */
+static int notifier_sync(void)
+{
+	bool want = !TAILQ_EMPTY(&waiting) || channels_held;
+	int r = 0;
+
+	if (want && !notifier_on) {
+		notifier = (struct dma_notifier){ .fn = notifier_fired };
+		r = dma_notifier_register(&notifier);
+		notifier_on = r == 0;
+	} else if (!want && notifier_on) {
+		dma_notifier_unregister(&notifier);
+		notifier_on = false;
+	}
+	return r;
+}
+
+/*
+ * From the loop, after the controller of @df's channel was removed: the
+ * transfers submitted but not issued can never run now; they end with
+ * -ENODEV (their fences signal). Issued ones ended in the removal.
+ */
+static void gone_fired(struct dma_cq_entry *entry)
+{
+	struct dmaengine_file *df =
+		container_of(entry, struct dmaengine_file, gone);
+	struct dma_node_xfer *x;
+
+	while ((x = TAILQ_FIRST(&df->submitted)))
+		xfer_cancel(x, -ENODEV);
+}
 
 static int chan_request(const struct dmabufd_dma_request *in,
 			struct dma_chan **ret_chan)
@@ -556,6 +596,7 @@ static void chan_bind(struct dmaengine_file *df, struct dma_chan *chan,
 
 	df->chan = chan;
 	channels_held++;
+	(void)notifier_sync(); /* fails only for a malformed notifier */
 	if (!chan->dbg_client_name[0]) {
 		dev_pid_comm(df->file->pid, comm, sizeof(comm));
 		snprintf(chan->dbg_client_name, sizeof(chan->dbg_client_name),
@@ -580,8 +621,7 @@ static void request_unwait(struct dmaengine_file *df)
 	timer_cancel(&df->request_timer);
 	TAILQ_REMOVE(&waiting, df, wait_link);
 	df->request = NULL;
-	if (TAILQ_EMPTY(&waiting))
-		dma_notifier_unregister(&notifier);
+	(void)notifier_sync();
 }
 
 static void request_cancel(struct dev_req *req)
@@ -608,8 +648,12 @@ static void request_timer_fired(struct timer *timer)
 	struct dmaengine_file *df =
 		container_of(timer, struct dmaengine_file, request_timer);
 	struct dma_chan *chan = NULL;
-	int r = chan_request(&df->request_in, &chan);
+	int r;
 
+	/* A stopping daemon takes on no new work (dev.h). */
+	if (dev_stopping())
+		return request_finish(df, -ENODEV, NULL);
+	r = chan_request(&df->request_in, &chan);
 	if (r != -EAGAIN)
 		return request_finish(df, r, chan);
 	if (clock_now_ns() >= df->request_deadline)
@@ -620,8 +664,9 @@ static void request_timer_fired(struct timer *timer)
 }
 
 /*
- * A controller registered: retry every waiting request from the loop, not
- * from inside dma_async_device_register().
+ * A controller registered: retry every waiting request; one was removed:
+ * end what its channels' holders submitted (gone_fired()). Both from the
+ * loop, not from inside dma_async_device_(un)register().
  */
 static void notifier_fired(struct dma_notifier *n, enum dma_notify_event event,
 			   struct dma_device *dev)
@@ -629,8 +674,12 @@ static void notifier_fired(struct dma_notifier *n, enum dma_notify_event event,
 	struct dmaengine_file *df;
 	uint64_t now = clock_now_ns();
 
-	if (event != DMA_NOTIFY_DEVICE_ADDED)
+	if (event == DMA_NOTIFY_DEVICE_REMOVED) {
+		LIST_FOREACH(df, &all_files, link)
+			if (df->chan && df->chan->device == dev)
+				dma_cq_post(&df->gone);
 		return;
+	}
 	TAILQ_FOREACH(df, &waiting, wait_link)
 		timer_arm(&df->request_timer, now);
 }
@@ -694,16 +743,15 @@ static void dma_request_ioctl(struct dev_req *req)
 		wait_ns = (int64_t)in->timeout_ms * 1000000;
 		if (wait_ns > dev_max_wait_ns())
 			wait_ns = dev_max_wait_ns();
-		if (TAILQ_EMPTY(&waiting)) {
-			notifier = (struct dma_notifier){ .fn = notifier_fired };
-			r = dma_notifier_register(&notifier);
-			if (r < 0)
-				return dev_req_fail(req, r);
+		TAILQ_INSERT_TAIL(&waiting, df, wait_link);
+		r = notifier_sync();
+		if (r < 0) {
+			TAILQ_REMOVE(&waiting, df, wait_link);
+			return dev_req_fail(req, r);
 		}
 		df->request = req;
 		df->request_in = out;
 		df->request_deadline = clock_now_ns() + (uint64_t)wait_ns;
-		TAILQ_INSERT_TAIL(&waiting, df, wait_link);
 		timer_arm(&df->request_timer, df->request_deadline);
 		dev_req_defer(req, request_cancel);
 		return;
@@ -1257,9 +1305,9 @@ static int dma_terminate(struct dmaengine_file *df)
 	TAILQ_FOREACH(x, &df->issued, link)
 		x->no_event = true;
 	while ((x = TAILQ_FIRST(&df->prepared)))
-		xfer_cancel(x);
+		xfer_cancel(x, -ECANCELED);
 	while ((x = TAILQ_FIRST(&df->submitted)))
-		xfer_cancel(x);
+		xfer_cancel(x, -ECANCELED);
 	return dmaengine_terminate_async(df->chan);
 }
 
@@ -1399,6 +1447,7 @@ static int dmaengine_open(struct dev_file *file)
 	df->cookie = df->completed = DMA_MIN_COOKIE;
 	df->fence_context = fence_context_alloc(1);
 	dma_cq_entry_init(&df->reap, reap_fired);
+	dma_cq_entry_init(&df->gone, gone_fired);
 	LIST_INSERT_HEAD(&all_files, df, link);
 	file->dmaengine = df;
 	return 0;
@@ -1425,12 +1474,13 @@ static void dmaengine_release(struct dev_file *file)
 	/* As TERMINATE: unissued transfers end here (-ECANCELED, no
 	 * notice), issued ones in the channel's terminate. */
 	while ((x = TAILQ_FIRST(&df->prepared)))
-		xfer_cancel(x);
+		xfer_cancel(x, -ECANCELED);
 	while ((x = TAILQ_FIRST(&df->submitted)))
-		xfer_cancel(x);
+		xfer_cancel(x, -ECANCELED);
 	if (df->chan)
 		(void)dmaengine_terminate_sync(df->chan);
 	dma_cq_cancel(&df->reap);
+	dma_cq_cancel(&df->gone);
 	for (size_t i = 0; i < ARRAY_SIZE(lists); i++)
 		while ((x = TAILQ_FIRST(lists[i]))) {
 			TAILQ_REMOVE(lists[i], x, link);
@@ -1443,6 +1493,7 @@ static void dmaengine_release(struct dev_file *file)
 			df->chan->dbg_client_name[0] = '\0';
 		dma_release_channel(df->chan);
 		channels_held--;
+		(void)notifier_sync();
 	}
 	LIST_REMOVE(df, link);
 	file->dmaengine = NULL;
