@@ -242,6 +242,14 @@ static void on_signal(int signum)
 	daemon_stop(EXIT_SUCCESS);
 }
 
+/* READY=1 with the status line of a daemon serving its nodes (start-up,
+ * and the end of a reload that was taken). */
+static void notify_serving(void)
+{
+	notify_ready("serving %u nodes over %s", node_count(),
+		     daemon_state.transport == TRANSPORT_CUSE ? "cuse" : "fuse");
+}
+
 static void on_node_live(struct dev_node *node)
 {
 	if (++daemon_state.nodes_live != node_count())
@@ -254,8 +262,7 @@ static void on_node_live(struct dev_node *node)
 							 : daemon_state.dev_root,
 		daemon_state.control);
 	fflush(stderr);
-	notify_ready("serving %u nodes over %s", node_count(),
-		     daemon_state.transport == TRANSPORT_CUSE ? "cuse" : "fuse");
+	notify_serving();
 }
 
 static void on_transport_gone(const char *why)
@@ -374,7 +381,7 @@ static void on_reload(void)
 	apply_live_config();
 	log_notice("reload: done (%u changed, %u need a restart)", n.changed,
 		   n.restart);
-	notify_reloaded();
+	notify_serving();
 }
 
 int main(int argc, char **argv)

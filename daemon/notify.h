@@ -45,8 +45,9 @@ void notify_status(const char *fmt, ...) _printf_(1, 2);
 void notify_stopping(void);
 /*
  * "RELOADING=1" (with MONOTONIC_USEC=, as Type=notify-reload wants) when
- * a reload (SIGHUP) begins, and "READY=1" once it is done, whether or not
- * the new configuration was taken: the daemon serves on either way.
+ * a reload (SIGHUP) begins, and "READY=1" once it is done: the daemon
+ * serves on whether or not the new configuration was taken (a reload that
+ * was taken ends with notify_ready() instead, to restore the status line).
  */
 void notify_reloading(void);
 void notify_reloaded(void);

@@ -22,7 +22,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdbool.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -58,10 +60,42 @@ static struct dev_node *req_node(fuse_req_t req)
 }
 
 /*
- * Give /dev/<name> the configured group and mode. A failure is logged and
- * nothing more: the node still works for root. Group 0 (nothing
- * configured, or a group that does not exist, as in the VM's initramfs)
- * is a plain chown to root.
+ * True if @path is the character device CUSE made for node @name: its
+ * number is the one in /sys/class/cuse/<name, '/' as '!'>/dev. Another
+ * file there (the kernel's own /dev/dma_heap/system, say: devtmpfs then
+ * leaves it in place and our device has no node) is not ours to touch.
+ */
+static bool cuse_node_is_ours(const char *name, const char *path)
+{
+	char kname[DEV_NODE_NAME_MAX], sys[32 + DEV_NODE_NAME_MAX], num[32];
+	unsigned maj, min;
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	snprintf(kname, sizeof(kname), "%s", name);
+	for (char *c = kname; *c; c++)
+		if (*c == '/')
+			*c = '!';
+	snprintf(sys, sizeof(sys), "/sys/class/cuse/%s/dev", kname);
+	fd = open(sys, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, num, sizeof(num) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	num[n] = '\0';
+	if (sscanf(num, "%u:%u", &maj, &min) != 2 || stat(path, &st) < 0)
+		return false;
+	return S_ISCHR(st.st_mode) && st.st_rdev == makedev(maj, min);
+}
+
+/*
+ * Give /dev/<name> the configured group and mode, if it is our node. A
+ * failure is logged and nothing more: the node still works for root.
+ * Group 0 (nothing configured, or a group that does not exist, as in the
+ * VM's initramfs) is a plain chown to root.
  */
 static void cuse_node_apply_access(const struct cuse_node *cn)
 {
@@ -70,6 +104,13 @@ static void cuse_node_apply_access(const struct cuse_node *cn)
 
 	node_get_access(&a);
 	snprintf(path, sizeof(path), "/dev/%s", cn->node->name);
+	if (!cuse_node_is_ours(cn->node->name, path)) {
+		log_err("cuse: %s is not the device dmabufd made (another "
+			"driver's node of that name?): its access is left "
+			"alone, and clients opening it do not reach dmabufd",
+			path);
+		return;
+	}
 	if (chown(path, (uid_t)-1, a.gid) < 0)
 		log_warn("cuse: cannot give %s to group %u: %s", path,
 			 (unsigned)a.gid, strerror(errno));

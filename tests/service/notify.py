@@ -12,6 +12,9 @@ is the daemon's whatever its pid), and checks:
   - it carries STATUS=serving N nodes over fuse;
   - at least two WATCHDOG=1 follow it, about a second apart (half the
     interval), not a burst;
+  - SIGHUP with a broken configuration file brings RELOADING=1, a STATUS
+    saying the reload was refused, and READY=1; SIGHUP with the file
+    mended brings RELOADING=1 and READY=1 with the serving status back;
   - SIGTERM brings STOPPING=1, and the daemon exits 0.
 
 Exits 0 on success, 1 on failure, 77 (skip) when the daemon was built
@@ -69,12 +72,11 @@ def run(daemon, tmp):
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     sock.bind(notify_path)
 
+    conf = os.path.join(tmp, "dmabufd.conf")
+    with open(conf, "w") as f:
+        f.write(GOOD_CONF)
     args = [daemon, "--transport=fuse", "--dev-root=" + root,
-            "--control=" + control]
-    usage = subprocess.run([daemon, "--help"], capture_output=True,
-                           text=True).stdout
-    if "--no-config" in usage:
-        args.append("--no-config")
+            "--control=" + control, "--config=" + conf]
     env = dict(os.environ, NOTIFY_SOCKET=notify_path,
                WATCHDOG_USEC=str(WATCHDOG_USEC))
     env.pop("WATCHDOG_PID", None)
@@ -82,7 +84,7 @@ def run(daemon, tmp):
     log = open(log_path, "w")
     proc = subprocess.Popen(args, env=env, stdout=log, stderr=log)
     try:
-        check(proc, sock, root)
+        check(proc, sock, root, conf)
     finally:
         log.close()
         if proc.poll() is None:
@@ -93,7 +95,37 @@ def run(daemon, tmp):
         sock.close()
 
 
-def check(proc, sock, root):
+GOOD_CONF = "[dma]\nbackend = mock\n"
+BAD_CONF = "[dma]\nbackend = mock\nbogus = 1\n"
+
+
+def until(sock, deadline, want, what):
+    """Messages until one holds the pair @want; returns every pair seen
+    on the way, merged into a dict (later values win)."""
+    seen = {}
+    while True:
+        msg = receive(sock, deadline)
+        if msg is None:
+            raise Failure("no %s=%s %s" % (want[0], want[1], what))
+        print("received:", msg)
+        seen.update(dict(msg))
+        if want in msg:
+            return seen
+
+
+def reload(proc, sock, conf, text, what):
+    """Write @text to @conf, SIGHUP: RELOADING=1, then READY=1. Returns
+    what came from RELOADING=1 to READY=1, merged."""
+    with open(conf, "w") as f:
+        f.write(text)
+    proc.send_signal(signal.SIGHUP)
+    deadline = time.monotonic() + 15
+    until(sock, deadline, ("RELOADING", "1"), "after SIGHUP (%s)" % what)
+    return until(sock, deadline, ("READY", "1"),
+                 "after RELOADING=1 (%s)" % what)
+
+
+def check(proc, sock, root, conf):
     # READY=1, and the nodes exist when it comes.
     deadline = time.monotonic() + 30
     ready = None
@@ -137,6 +169,18 @@ def check(proc, sock, root):
                       "pings should come every %d ms"
                       % (gap, WATCHDOG_USEC, WATCHDOG_USEC // 2000))
     print("ok: two WATCHDOG=1 %.2f s apart" % gap)
+
+    # A refused reload says so; the next good one restores the status.
+    seen = reload(proc, sock, conf, BAD_CONF, "broken file")
+    if not re.fullmatch(r"reload: .* refused.*", seen.get("STATUS", "")):
+        raise Failure("a refused reload ended with STATUS=%r"
+                      % seen.get("STATUS"))
+    seen = reload(proc, sock, conf, GOOD_CONF, "mended file")
+    if seen.get("STATUS") != status:
+        raise Failure("a good reload ended with STATUS=%r, not %r"
+                      % (seen.get("STATUS"), status))
+    print("ok: RELOADING=1 / READY=1 around reloads; STATUS says a refusal "
+          "and is restored by the next good reload")
 
     # SIGTERM: STOPPING=1, exit 0.
     proc.send_signal(signal.SIGTERM)

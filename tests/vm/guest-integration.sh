@@ -111,5 +111,21 @@ stop_daemon
 if [ $failed -ne 0 ]; then
 	echo "--- daemon log"; cat /tmp/daemon.log
 fi
+
+# A node name another file already holds in /dev (as the kernel's own
+# /dev/dma_heap/system would): devtmpfs leaves that file, and the daemon
+# must not chown or chmod what is not its device.
+: >/dev/shadowed_sw_sync
+chmod 0644 /dev/shadowed_sw_sync
+start_daemon "--sw-sync-node=shadowed_sw_sync"
+check "a node shadowed by another file is reported" \
+	grep -q "/dev/shadowed_sw_sync is not the device dmabufd made" /tmp/daemon.log
+check "a node shadowed by another file keeps its mode" \
+	test "$(stat -c %a /dev/shadowed_sw_sync)" = 644
+check "the other nodes still get their mode" \
+	test "$(stat -c %a /dev/dmabufd/dma_buf)" = 660
+stop_daemon
+rm -f /dev/shadowed_sw_sync
+
 echo "vm: $passed passed, $failed failed"
 [ $failed -eq 0 ]
