@@ -18,12 +18,20 @@
  *     key, and their keys are skipped without one error each;
  *   - a line that is neither a comment, a header nor a KEY = VALUE, and a
  *     line longer than inih's buffer, is reported and handed to inih as
- *     an empty line.
+ *     an empty line; a comment may be of any length, and the keys after
+ *     a header too long to read belong to no section;
+ *   - it reads a bounded piece of each line and drops the rest, a file
+ *     1 MiB at most, so that neither a long line nor an endless file
+ *     (/dev/zero) takes memory, and a read error is one, not an end;
+ *   - a UTF-8 byte order mark, and the CR of CRLF line ends, go.
  *
  * Each section kind has a table of keys (keys[]), each with a setter and
- * the text that says what a good value looks like. The checks that need
- * the whole file (the backend is given, a heap has a type, controllers
- * have UIO devices and distinct indexes) run at the end.
+ * the text that says what a good value looks like (the command line's
+ * messages use it too: config_option_expect()). The checks that need the
+ * whole file (the backend is given, a heap has a type, controllers have
+ * UIO devices and distinct indexes) run at its end; those between the
+ * backend, the controllers and the heaps wait for the command line:
+ * config_check(), which config_load() calls.
  */
 #include "config.h"
 
@@ -48,6 +56,11 @@
 
 #define CONFIG_DEFAULT_GROUP "video"
 #define UIO_MAPS 5 /* MAX_UIO_MAPS of the kernel: maps 0..4 */
+#define CONFIG_FILE_MAX (1u << 20) /* bytes read at most */
+#define UTF8_BOM "\xEF\xBB\xBF"
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 enum section_kind {
 	SEC_NONE,	 /* before the first header */
@@ -76,8 +89,10 @@ struct parser {
 	unsigned errors;
 
 	FILE *f;
-	char *buf;	 /* getline's */
-	size_t buf_size;
+	/* The line being read: a byte order mark, the longest line inih
+	 * takes less its "\n\0", a CR, and a NUL. */
+	char buf[3 + (INI_MAX_LINE - 2) + 1 + 1];
+	size_t bytes;	 /* read so far */
 	unsigned line;	 /* of the line last read */
 	int read_errno;
 
@@ -92,10 +107,9 @@ struct parser {
 	struct seen *sections;	/* every section accepted */
 	unsigned nr_sections;
 
-	/* What the checks at the end need */
+	/* What the checks at the end need (and c->heap_line) */
 	unsigned dma_line;	/* the [dma] header; 0: none */
-	unsigned backend_line;	/* backend = ...; 0: not given */
-	unsigned heap_line[STM32_SETUP_MAX_HEAPS];
+	unsigned backend_line;	/* backend = ..., even a bad one; 0: none */
 	bool heap_typed[STM32_SETUP_MAX_HEAPS];
 	unsigned ctl_line[STM32_SETUP_MAX_CONTROLLERS];
 
@@ -111,7 +125,9 @@ struct key_def {
 		   const char *value);
 	size_t off;		/* the field in the section's struct */
 	uint64_t min, max;	/* numbers */
-	const char *opt;	/* dma_options_set()'s name for it */
+	const char *opt;	/* its command-line option, without "--"
+				 * (for [dma] and [mock], dma_options_set()'s
+				 * name) */
 	const char *expect;	/* what a good value looks like */
 };
 
@@ -307,6 +323,8 @@ static int set_backend(struct parser *p, const struct key_def *k,
 
 	p->backend_line = p->line;
 	r = dma_backend_parse(v, &p->c->dma.backend);
+	if (r == 0)
+		p->c->backend_line = p->line;
 	if (r == -EOPNOTSUPP)
 		snprintf(p->why, sizeof(p->why),
 			 "backend = %s: this dmabufd was built without it "
@@ -415,46 +433,49 @@ static int set_irq_uio(struct parser *p, const struct key_def *k,
 
 #define DAEMON_FIELD(f) offsetof(struct daemon_config, f)
 #define CTL_FIELD(f) offsetof(struct stm32_controller_option, f)
-#define EXPECT_MS "expected a number of milliseconds, at least 1"
+#define EXPECT_MS "expected a number of milliseconds from 1 to " \
+	STR(CONFIG_MS_MAX)
 #define EXPECT_NODE "expected a relative node name (no empty, \".\" or " \
 	"\"..\" component)"
 #define EXPECT_UIO "expected a UIO device name (its sysfs name attribute)"
 
 static const struct key_def keys[] = {
-	{ SEC_DAEMON, "transport", set_transport,
+	{ SEC_DAEMON, "transport", set_transport, .opt = "transport",
 	  .expect = "expected auto, cuse or fuse" },
 	{ SEC_DAEMON, "dev-root", set_path, DAEMON_FIELD(dev_root),
-	  .expect = "expected an absolute path" },
+	  .opt = "dev-root", .expect = "expected an absolute path" },
 	{ SEC_DAEMON, "control", set_path, DAEMON_FIELD(control),
-	  .expect = "expected an absolute path" },
-	{ SEC_DAEMON, "lock", set_path, DAEMON_FIELD(lock),
+	  .opt = "control", .expect = "expected an absolute path" },
+	{ SEC_DAEMON, "lock", set_path, DAEMON_FIELD(lock), .opt = "lock",
 	  .expect = "expected an absolute path" },
 	{ SEC_DAEMON, "token-ttl-ms", set_ms, DAEMON_FIELD(token_ttl_ms),
-	  .expect = EXPECT_MS },
+	  .opt = "token-ttl-ms", .expect = EXPECT_MS },
 	{ SEC_DAEMON, "max-wait-ms", set_ms, DAEMON_FIELD(max_wait_ms),
-	  .expect = EXPECT_MS },
+	  .opt = "max-wait-ms", .expect = EXPECT_MS },
 	{ SEC_DAEMON, "stop-timeout-ms", set_stop_timeout,
-	  DAEMON_FIELD(stop_timeout_ms),
-	  .expect = "expected a number of milliseconds from 0 to 600000" },
-	{ SEC_DAEMON, "log-level", set_log_level,
+	  DAEMON_FIELD(stop_timeout_ms), .opt = "stop-timeout-ms",
+	  .expect = "expected a number of milliseconds from 0 to "
+		    STR(CONFIG_STOP_TIMEOUT_MAX_MS) },
+	{ SEC_DAEMON, "log-level", set_log_level, .opt = "log-level",
 	  .expect = "expected err, warning, notice, info or debug" },
 
 	{ SEC_NODES, "heap-dir", set_node_name, DAEMON_FIELD(heap_dir),
-	  .expect = EXPECT_NODE },
+	  .opt = "heap-dir", .expect = EXPECT_NODE },
 	{ SEC_NODES, "dma-buf", set_node_name, DAEMON_FIELD(dma_buf_node),
-	  .expect = EXPECT_NODE },
+	  .opt = "dma-buf-node", .expect = EXPECT_NODE },
 	{ SEC_NODES, "sync-file", set_node_name, DAEMON_FIELD(sync_file_node),
-	  .expect = EXPECT_NODE },
+	  .opt = "sync-file-node", .expect = EXPECT_NODE },
 	{ SEC_NODES, "sw-sync", set_node_name, DAEMON_FIELD(sw_sync_node),
-	  .expect = EXPECT_NODE },
+	  .opt = "sw-sync-node", .expect = EXPECT_NODE },
 	{ SEC_NODES, "dmaengine", set_node_name, DAEMON_FIELD(dmaengine_node),
-	  .expect = EXPECT_NODE },
-	{ SEC_NODES, "group", set_group,
+	  .opt = "dmaengine-node", .expect = EXPECT_NODE },
+	{ SEC_NODES, "group", set_group, .opt = "node-group",
 	  .expect = "expected a group name or number" },
-	{ SEC_NODES, "mode", set_mode,
+	{ SEC_NODES, "mode", set_mode, .opt = "node-mode",
 	  .expect = "expected octal permission bits, at most 07777" },
 
 	{ SEC_HEAP_SYSTEM, "limit", set_size, DAEMON_FIELD(heap_limit),
+	  .opt = "heap-limit",
 	  .expect = "expected a byte count with an optional K, M or G "
 		    "suffix (0: no limit)" },
 
@@ -464,7 +485,7 @@ static const struct key_def keys[] = {
 	{ SEC_HEAP, "map", set_unsigned, offsetof(struct stm32_heap_option, map),
 	  0, UIO_MAPS - 1 },
 
-	{ SEC_DMA, "backend", set_backend,
+	{ SEC_DMA, "backend", set_backend, .opt = "backend",
 	  .expect = "expected mock, stm32-uio or none" },
 	{ SEC_DMA, "timeout-ms", set_dma_opt, .opt = "dma-timeout-ms",
 	  .expect = "expected milliseconds from 0 to 4294967295 (0: none)" },
@@ -516,6 +537,14 @@ static const struct key_def *find_key(enum section_kind kind, const char *name)
 	return NULL;
 }
 
+const char *config_option_expect(const char *opt)
+{
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (keys[i].opt && !strcmp(keys[i].opt, opt))
+			return keys[i].expect;
+	return NULL;
+}
+
 /* ---- sections ---- */
 
 /* Heap and controller names: 1..31 of [A-Za-z0-9_.-], not "." or "..". */
@@ -527,19 +556,6 @@ static bool object_name_valid(const char *s)
 	       strspn(s, "abcdefghijklmnopqrstuvwxyz"
 			 "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == len &&
 	       strcmp(s, ".") != 0 && strcmp(s, "..") != 0;
-}
-
-/* Consumer and dma names: 1..63 chars, no whitespace, ':', '=' or '/'. */
-static bool map_name_valid(const char *s)
-{
-	size_t len = strlen(s);
-
-	if (len == 0 || len >= sizeof(((struct dma_map_option *)0)->consumer))
-		return false;
-	for (size_t i = 0; i < len; i++)
-		if ((unsigned char)s[i] <= ' ' || strchr(":=/[]", s[i]))
-			return false;
-	return true;
 }
 
 static const struct seen *find_seen(const struct seen *list, unsigned n,
@@ -608,6 +624,9 @@ static enum section_kind classify(const char *name, const char **ret_arg)
 	return SEC_NONE;
 }
 
+/* What config_map_name_valid() takes. */
+#define MAP_NAME_RULE "1 to 63 characters, no space, ':', '=', '/', '[' or ']'"
+
 /* A [@name] header on the current line. */
 static void section_begin(struct parser *p, const char *name)
 {
@@ -670,7 +689,7 @@ static void section_begin(struct parser *p, const char *name)
 		       sizeof(p->c->stm32.heaps[p->slot]));
 		snprintf(p->c->stm32.heaps[p->slot].name,
 			 sizeof(p->c->stm32.heaps[p->slot].name), "%s", arg);
-		p->heap_line[p->slot] = p->line;
+		p->c->heap_line[p->slot] = p->line;
 		p->heap_typed[p->slot] = false;
 		break;
 	case SEC_STM32_CTL:
@@ -695,10 +714,9 @@ static void section_begin(struct parser *p, const char *name)
 		p->ctl_line[p->slot] = p->line;
 		break;
 	case SEC_CONSUMER:
-		if (!map_name_valid(arg)) {
-			report(p, p->line, "invalid consumer name \"%s\" (1 to 63 "
-					   "characters, no space, ':', '=' or '/')",
-			       arg);
+		if (!config_map_name_valid(arg)) {
+			report(p, p->line, "invalid consumer name \"%s\" (%s)",
+			       arg, MAP_NAME_RULE);
 			return;
 		}
 		break;
@@ -726,9 +744,9 @@ static void consumer_key(struct parser *p, const char *name, const char *value)
 	struct dma_map_option m;
 
 	memset(&m, 0, sizeof(m));
-	if (!map_name_valid(name)) {
-		report(p, p->line, "invalid dma name \"%s\" (1 to 63 characters, "
-				   "no space, ':', '=' or '/')", name);
+	if (!config_map_name_valid(name)) {
+		report(p, p->line, "invalid dma name \"%s\" (%s)", name,
+		       MAP_NAME_RULE);
 		return;
 	}
 	snprintf(m.consumer, sizeof(m.consumer), "%s", p->consumer);
@@ -755,12 +773,12 @@ static int on_pair(void *user, const char *section, const char *name,
 
 	if (p->kind == SEC_SKIP)
 		return 1;
-	if (p->kind == SEC_NONE) {
-		report(p, p->line, "%s outside any section", name);
+	if (!name[0]) {
+		report(p, p->line, "a line without a key");
 		return 1;
 	}
-	if (!name[0]) {
-		report(p, p->line, "a value without a key");
+	if (p->kind == SEC_NONE) {
+		report(p, p->line, "%s outside any section", name);
 		return 1;
 	}
 	first = find_seen(p->keys, p->nr_keys, name);
@@ -836,30 +854,80 @@ static bool header_line(struct parser *p, char *s)
 	return true;
 }
 
+/*
+ * Read the next line into p->buf: its first @size - 1 bytes (a longer
+ * line's rest is read and dropped), without the '\n'. Returns how many
+ * bytes the line had, more than kept when it was too long; -1 at the end
+ * of the file, or on an error (p->read_errno set: EFBIG past
+ * CONFIG_FILE_MAX).
+ */
+static ssize_t get_line(struct parser *p, size_t size)
+{
+	size_t n = 0;
+	int ch;
+
+	errno = 0;
+	while ((ch = getc(p->f)) != EOF && ch != '\n') {
+		if (n < size - 1)
+			p->buf[n] = (char)ch;
+		n++;
+		if (++p->bytes > CONFIG_FILE_MAX) {
+			p->read_errno = EFBIG;
+			return -1;
+		}
+	}
+	if (ch == '\n' && ++p->bytes > CONFIG_FILE_MAX) {
+		p->read_errno = EFBIG;
+		return -1;
+	}
+	if (ch == EOF && ferror(p->f)) {
+		p->read_errno = errno ? errno : EIO;
+		return -1;
+	}
+	if (ch == EOF && n == 0)
+		return -1;
+	p->buf[n < size - 1 ? n : size - 1] = '\0';
+	return (ssize_t)n;
+}
+
 /* inih's reader: see the top. */
 static char *read_line(char *str, int num, void *stream)
 {
 	struct parser *p = stream;
+	/* inih's buffer holds the line, "\n" and "\0" */
+	size_t limit = (size_t)(num < INI_MAX_LINE ? num : INI_MAX_LINE) - 2;
+	size_t kept;
 	ssize_t n;
+	bool too_long;
 	char *s;
 
-	n = getline(&p->buf, &p->buf_size, p->f);
-	if (n < 0) {
-		if (ferror(p->f))
-			p->read_errno = errno ? errno : EIO;
+	n = get_line(p, limit + 5); /* a BOM, a CR and the NUL besides */
+	if (n < 0)
 		return NULL;
-	}
 	p->line++;
-	while (n > 0 && (p->buf[n - 1] == '\n' || p->buf[n - 1] == '\r'))
-		p->buf[--n] = '\0';
 	s = p->buf;
-	if (p->line == 1 && !strncmp(s, "\xEF\xBB\xBF", 3))
-		s += 3; /* a UTF-8 byte order mark */
+	kept = strnlen(s, (size_t)n);
+	too_long = (size_t)n > limit + 4;
+	if (!too_long)
+		while (kept > 0 && s[kept - 1] == '\r')
+			s[--kept] = '\0';
+	if (p->line == 1 && !strncmp(s, UTF8_BOM, 3)) {
+		s += 3;
+		kept -= 3;
+	}
+	too_long = too_long || kept > limit;
 	while (isspace((unsigned char)*s))
 		s++;
-	if (strlen(s) + 2 > (size_t)num) {
-		report(p, p->line, "line too long (at most %d characters)",
-		       num - 2);
+	if (too_long && (*s == '#' || *s == ';')) {
+		s = ""; /* a comment: no length limit */
+	} else if (too_long) {
+		report(p, p->line, "line too long (at most %zu characters)",
+		       limit);
+		if (*s == '[') {
+			/* A header, unread: its keys are in no section. */
+			forget_keys(p);
+			p->kind = SEC_SKIP;
+		}
 		s = "";
 	} else if (*s == '[') {
 		if (!header_line(p, s))
@@ -873,18 +941,18 @@ static char *read_line(char *str, int num, void *stream)
 	return str;
 }
 
-/* The checks that need the whole file. */
+/* The checks that need the whole file (and not the command line). */
 static void check_file(struct parser *p)
 {
 	const struct stm32_options *st = &p->c->stm32;
 
 	for (unsigned i = 0; i < st->nr_heaps; i++) {
 		if (!p->heap_typed[i])
-			report(p, p->heap_line[i],
+			report(p, p->c->heap_line[i],
 			       "heap %s needs type = stm32-contig",
 			       st->heaps[i].name);
 		else if (!st->heaps[i].uio[0])
-			report(p, p->heap_line[i],
+			report(p, p->c->heap_line[i],
 			       "heap %s needs uio (the UIO device of its memory)",
 			       st->heaps[i].name);
 	}
@@ -902,6 +970,8 @@ static void check_file(struct parser *p)
 				       "(line %u)", ctl->name, ctl->index,
 				       st->controllers[j].name, p->ctl_line[j]);
 	}
+	/* The file names its backend even when an option overrides it: it
+	 * must hold on its own, on a reload too. */
 	if (!p->backend_line) {
 		if (p->dma_line)
 			report(p, p->dma_line, "missing backend: [dma] needs "
@@ -910,19 +980,65 @@ static void check_file(struct parser *p)
 			report(p, p->line ? p->line : 1,
 			       "missing backend: add [dma] with backend = mock, "
 			       "stm32-uio or none");
-	} else if (p->c->dma.backend == DMA_BACKEND_STM32 &&
-		   st->nr_controllers == 0) {
-		report(p, p->backend_line, "backend = stm32-uio needs a "
-					   "[stm32:NAME] controller");
-	} else if (p->c->dma.backend == DMA_BACKEND_MOCK) {
+	}
+}
+
+static void check_report(config_report_fn *report_fn, void *data,
+			 const char *fmt, ...) _printf_(3, 4);
+
+static void check_report(config_report_fn *report_fn, void *data,
+			 const char *fmt, ...)
+{
+	char msg[PATH_MAX + 512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (report_fn)
+		report_fn(data, msg);
+}
+
+int config_check(const struct daemon_config *c, const char *backend_opt,
+		 config_report_fn *report_fn, void *data)
+{
+	const struct stm32_options *st = &c->stm32;
+	unsigned errors = 0;
+
+	if (!backend_opt && !c->backend_line)
+		return 0;
+	if (c->dma.backend == DMA_BACKEND_STM32 && st->nr_controllers == 0) {
+		if (backend_opt)
+			check_report(report_fn, data, "%s needs a [stm32:NAME] "
+				     "controller in the configuration file",
+				     backend_opt);
+		else
+			check_report(report_fn, data, "%s:%u: backend = "
+				     "stm32-uio needs a [stm32:NAME] controller",
+				     c->path, c->backend_line);
+		errors++;
+	} else if (c->dma.backend == DMA_BACKEND_MOCK) {
 		/* The mock copies through CPU pointers; a contiguous heap's
 		 * DMA addresses are physical. */
-		for (unsigned i = 0; i < st->nr_heaps; i++)
-			report(p, p->heap_line[i],
-			       "heap %s (stm32-contig) needs backend = "
-			       "stm32-uio or none: the mock controller cannot "
-			       "reach physical memory", st->heaps[i].name);
+		for (unsigned i = 0; i < st->nr_heaps; i++, errors++) {
+			if (backend_opt)
+				check_report(report_fn, data, "%s: heap %s "
+					     "(stm32-contig, %s:%u) needs "
+					     "backend = stm32-uio or none: the "
+					     "mock controller cannot reach "
+					     "physical memory", backend_opt,
+					     st->heaps[i].name, c->path,
+					     c->heap_line[i]);
+			else
+				check_report(report_fn, data, "%s:%u: heap %s "
+					     "(stm32-contig) needs backend = "
+					     "stm32-uio or none: the mock "
+					     "controller cannot reach physical "
+					     "memory", c->path, c->heap_line[i],
+					     st->heaps[i].name);
+		}
 	}
+	return errors ? -EINVAL : 0;
 }
 
 int config_read_file(struct daemon_config *c, const char *path,
@@ -970,7 +1086,6 @@ int config_read_file(struct daemon_config *c, const char *path,
 	for (unsigned i = 0; i < p.nr_sections; i++)
 		free(p.sections[i].name);
 	free(p.sections);
-	free(p.buf);
 	fclose(p.f);
 	return r;
 }

@@ -19,6 +19,11 @@
  * "PATH:LINE: reason" through a callback, all of them rather than only
  * the first, and then the file is refused as a whole.
  *
+ * What depends on both the file and the command line (the backend
+ * against the controllers and the heaps) is checked once both are in,
+ * by config_check(): a problem the file alone has is still "PATH:LINE:
+ * reason", one an option brought in starts with "--OPTION=VALUE".
+ *
  * This code has no libuv and no libfuse in it (dma_setup.h and
  * stm32_setup.h are included for their option structs only), so the unit
  * test links it alone.
@@ -45,6 +50,9 @@ enum transport_kind {
 #define CONFIG_GROUP_LEN 64
 #define CONFIG_STOP_TIMEOUT_MS 5000	/* stop-timeout-ms default */
 #define CONFIG_STOP_TIMEOUT_MAX_MS 600000
+/* token-ttl-ms and max-wait-ms: one day at most, so that now + the value
+ * in nanoseconds is far from wrapping. A plain number: it is also text. */
+#define CONFIG_MS_MAX 86400000
 
 struct daemon_config {
 	char path[PATH_MAX];		/* the file read; "" when none */
@@ -79,11 +87,18 @@ struct daemon_config {
 	struct dma_options dma;
 	/* [stm32], [stm32:NAME], [heap:NAME] type = stm32-contig */
 	struct stm32_options stm32;
+
+	/* Where in the file config_check() points: the backend = line and
+	 * the [heap:NAME] headers of stm32.heaps (0: not from the file).
+	 * Not part of the configuration: config_diff() ignores them. */
+	unsigned backend_line;
+	unsigned heap_line[STM32_SETUP_MAX_HEAPS];
 };
 
 /*
- * Where problems go: @msg is "PATH:LINE: reason" (or "PATH: reason" when
- * the file cannot be read at all), without a newline.
+ * Where problems go: @msg is "PATH:LINE: reason" ("PATH: reason" when
+ * the file cannot be read at all; "--OPTION=VALUE ..." when an option
+ * conflicts with the file: config_check()), without a newline.
  */
 typedef void config_report_fn(void *data, const char *msg);
 
@@ -93,13 +108,29 @@ void config_init(struct daemon_config *c);
 /*
  * Read the file at @path over @c (which holds the defaults). A file that
  * does not exist is no error unless @must_exist: then @c is left alone,
- * with path "". Returns 0 (c->path set when a file was read); -EINVAL
- * when the file has errors, each reported (then @c holds a mix and must
- * not be used); or another negative errno when it cannot be read
- * (reported too).
+ * with path "". Lines are read 198 characters at most (inih's line less
+ * its end) and files 1 MiB. Returns 0 (c->path set when a file was
+ * read); -EINVAL when the file has errors, each reported (then @c holds
+ * a mix of valid values, and must not be used but for config_check());
+ * or another negative errno when it cannot be read (reported too):
+ * -EFBIG past 1 MiB. The checks against the command line are not made
+ * here: config_check() does them.
  */
 int config_read_file(struct daemon_config *c, const char *path,
 		     bool must_exist, config_report_fn *report, void *data);
+
+/*
+ * The checks between the backend, the STM32 controllers and the
+ * contiguous heaps, on the configuration the file and the command line
+ * made: backend stm32-uio needs a controller, and the mock cannot serve
+ * a contiguous heap. @backend_opt is the option that set the backend
+ * ("--backend=mock"), NULL when the file did; then a problem is the
+ * file's, "PATH:LINE: reason". With neither (the default backend, with
+ * no file or a file that lacks one, which is refused already) there is
+ * nothing to check. Returns 0, or -EINVAL with each problem reported.
+ */
+int config_check(const struct daemon_config *c, const char *backend_opt,
+		 config_report_fn *report, void *data);
 
 /*
  * Resolve c->group into c->access.gid: a number is taken as it is, a
@@ -127,7 +158,7 @@ int config_parse_transport(const char *s, enum transport_kind *ret);
 int config_parse_log_level(const char *s, int *ret);
 /* A byte count with an optional K, M or G suffix (powers of 1024). */
 int config_parse_size(const char *s, uint64_t *ret);
-/* Milliseconds, 1 .. UINT64_MAX / 1000000. */
+/* Milliseconds, 1 .. CONFIG_MS_MAX. */
 int config_parse_ms(const char *s, uint64_t *ret);
 /* A stop timeout: milliseconds from 0 to CONFIG_STOP_TIMEOUT_MAX_MS. */
 int config_parse_stop_timeout(const char *s, uint64_t *ret);
@@ -147,6 +178,19 @@ int config_set_node_name(char *dst, const char *s);
  * with '-', or a number) into c->group; the gid is resolved later. */
 int config_set_group(struct daemon_config *c, const char *s);
 
+/* Whether @s is a consumer or dma name of the channel map, in the file
+ * ([consumer:NAME], NAME = ...) and in --dma-map alike: 1 to 63
+ * characters, none of them a space, a control character, ':', '=', '/',
+ * '[' or ']'. */
+bool config_map_name_valid(const char *s);
+
+/*
+ * What a good value of the command-line option --@opt looks like, as the
+ * file says it for the same key ("expected auto, cuse or fuse"); NULL
+ * for an option without a key of its own (--dma-map).
+ */
+const char *config_option_expect(const char *opt);
+
 /*
  * Compare a running configuration with a fresh one: call @fn for every
  * key that differs, with its name as the file spells it ("log-level",
@@ -162,9 +206,9 @@ unsigned config_diff(const struct daemon_config *old,
 
 /*
  * Copy into @running what can change live from @fresh: log-level,
- * token-ttl-ms, max-wait-ms, [dma] timeout-ms, the system heap's limit,
- * and the nodes' group and mode. The rest of @running stays what the
- * daemon started with.
+ * token-ttl-ms, max-wait-ms, stop-timeout-ms, [dma] timeout-ms, the
+ * system heap's limit, and the nodes' group and mode. The rest of
+ * @running stays what the daemon started with.
  */
 void config_apply_live(struct daemon_config *running,
 		       const struct daemon_config *fresh);

@@ -5,10 +5,11 @@
  * config_apply_live() takes over the keys a running daemon can follow.
  *
  * Live: log-level, token-ttl-ms and max-wait-ms (new tokens and new
- * waits), [dma] timeout-ms (channels taken from now on), the system
- * heap's limit (new allocations), the nodes' group and mode. Everything
- * else was used once at start (the transport, paths and node names, the
- * heaps and controllers, the channel map) and needs a restart.
+ * waits), stop-timeout-ms (the next SIGTERM), [dma] timeout-ms (channels
+ * taken from now on), the system heap's limit (new allocations), the
+ * nodes' group and mode. Everything else was used once at start (the
+ * transport, paths and node names, the heaps and controllers, the
+ * channel map) and needs a restart.
  *
  * Fields are compared one by one, never with memcmp: the option structs
  * may hold padding that no one initialised.

@@ -9,7 +9,8 @@
  * the controllers, so that the configuration code links without libuv.
  * dma_options_set() is the one place that knows each option's range;
  * dma_options_parse() adds the command line's side effects (the backend
- * follows --mock-channels) and its messages.
+ * follows --mock-channels) and its messages. The names of --dma-map are
+ * checked as the file's [consumer:NAME] names are (config.h).
  */
 #include "dma_setup.h"
 
@@ -18,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "dmaengine/dmaengine.h"
 
 void dma_options_init(struct dma_options *o)
@@ -186,7 +188,9 @@ static int parse_map(const char *s, struct dma_map_option *m)
 	    copy_field(m->consumer, sizeof(m->consumer), s,
 		       (size_t)(colon - s)) < 0 ||
 	    copy_field(m->dma_name, sizeof(m->dma_name), colon + 1,
-		       (size_t)(eq - colon - 1)) < 0)
+		       (size_t)(eq - colon - 1)) < 0 ||
+	    !config_map_name_valid(m->consumer) ||
+	    !config_map_name_valid(m->dma_name))
 		return -EINVAL;
 	return dma_map_parse_target(eq + 1, m);
 }
@@ -245,8 +249,11 @@ int dma_options_parse(struct dma_options *o, const char *name,
 		return -EINVAL;
 	}
 	if (r < 0) {
-		fprintf(stderr, "dmabufd: invalid value \"%s\" for --%s\n", value,
-			name);
+		/* The reason the file gives for the same key. */
+		const char *expect = config_option_expect(name);
+
+		fprintf(stderr, "dmabufd: invalid value \"%s\" for --%s%s%s\n",
+			value, name, expect ? ": " : "", expect ? expect : "");
 		return r;
 	}
 	if (r > 0 && !strcmp(name, "mock-channels")) {

@@ -4,7 +4,9 @@
  * that sets a key is checked at once by applying it to a scratch
  * configuration, and kept as text, in order, to be applied again over
  * every configuration the daemon builds (at start and on each reload).
- * -v and -vv are kept as the log levels they stand for.
+ * -v and -vv are kept as the log levels they stand for: -v's in a row are
+ * one setting, so that there are never more settings than arguments
+ * (-vvvv is one argument).
  */
 #include "options.h"
 
@@ -186,6 +188,8 @@ static int apply_one(struct daemon_config *c, const struct cli_setting *s)
 
 static void print_error(const struct cli_setting *s, int r)
 {
+	const char *expect;
+
 	switch (r) {
 	case -EALREADY:
 		break;
@@ -198,8 +202,11 @@ static void print_error(const struct cli_setting *s, int r)
 				"without that backend\n", s->name, s->value);
 		break;
 	default:
-		fprintf(stderr, "dmabufd: invalid value \"%s\" for --%s\n",
-			s->value, s->name);
+		/* The reason the file gives for the same key. */
+		expect = config_option_expect(s->name);
+		fprintf(stderr, "dmabufd: invalid value \"%s\" for --%s%s%s\n",
+			s->value, s->name, expect ? ": " : "",
+			expect ? expect : "");
 	}
 }
 
@@ -209,6 +216,7 @@ int cli_options_parse(int argc, char **argv, struct cli_options *ret)
 	struct cli_options cli = {
 		.default_config_path = config_default_path(),
 	};
+	bool verbose_last = false; /* the last setting is a -v */
 	int c, idx, verbose = 0;
 
 	cli.settings = calloc((size_t)argc + 1, sizeof(*cli.settings));
@@ -236,6 +244,9 @@ int cli_options_parse(int argc, char **argv, struct cli_options *ret)
 		case 'f':
 			continue;
 		case 'v':
+			/* Only the last of log levels in a row counts. */
+			if (verbose_last)
+				s = &cli.settings[cli.nr_settings - 1];
 			*s = (struct cli_setting){
 				.id = OPT_LOG_LEVEL,
 				.name = "verbose",
@@ -265,6 +276,9 @@ int cli_options_parse(int argc, char **argv, struct cli_options *ret)
 			free(cli.settings);
 			return -EINVAL;
 		}
+		if (c == 'v' && verbose_last)
+			continue; /* updated in place */
+		verbose_last = c == 'v';
 		cli.nr_settings++;
 	}
 	if (optind < argc) {
@@ -284,34 +298,34 @@ void cli_options_free(struct cli_options *cli)
 	cli->nr_settings = 0;
 }
 
-int cli_options_apply(const struct cli_options *cli, struct daemon_config *c)
+int cli_options_apply(const struct cli_options *cli, struct daemon_config *c,
+		      const struct cli_setting **ret_backend)
 {
-	bool backend_given = false;
+	const struct cli_setting *backend = NULL;
 
 	for (unsigned i = 0; i < cli->nr_settings; i++) {
 		const struct cli_setting *s = &cli->settings[i];
+		enum dma_backend before = c->dma.backend;
 		int r = apply_one(c, s);
 
 		if (r < 0) {
 			print_error(s, r);
 			return -EINVAL;
 		}
-		backend_given |= s->id == OPT_BACKEND;
+		/* --backend, or --mock-channels when it switched */
+		if (s->id == OPT_BACKEND || c->dma.backend != before)
+			backend = s;
 	}
-	if (backend_given && c->dma.backend == DMA_BACKEND_STM32 &&
-	    c->stm32.nr_controllers == 0) {
-		fprintf(stderr, "dmabufd: --backend=stm32-uio needs a "
-				"[stm32:NAME] controller in the configuration "
-				"file\n");
-		return -EINVAL;
-	}
+	*ret_backend = backend;
 	return 0;
 }
 
 int config_load(struct daemon_config *c, const struct cli_options *cli,
 		config_report_fn *report, void *data)
 {
-	int r;
+	const struct cli_setting *backend;
+	char opt[96];
+	int r = 0;
 
 	config_init(c);
 	if (!cli->no_config) {
@@ -320,10 +334,18 @@ int config_load(struct daemon_config *c, const struct cli_options *cli,
 
 		r = config_read_file(c, path, cli->config_path != NULL, report,
 				     data);
-		if (r < 0)
+		/* A file with errors still holds valid values: check them
+		 * with the options too, to report every problem at once. */
+		if (r < 0 && r != -EINVAL)
 			return r;
 	}
-	r = cli_options_apply(cli, c);
+	if (cli_options_apply(cli, c, &backend) < 0)
+		return -EINVAL;
+	if (backend)
+		snprintf(opt, sizeof(opt), "--%s=%s", backend->name,
+			 backend->value);
+	if (config_check(c, backend ? opt : NULL, report, data) < 0)
+		r = -EINVAL;
 	if (r < 0)
 		return r;
 	/* A group that cannot be found is the caller's warning to give. */

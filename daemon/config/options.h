@@ -10,8 +10,10 @@
  * again with the same options on SIGHUP, so the command line still wins
  * over the file after a reload.
  *
- * Messages about the command line go to stderr as "dmabufd: ...", as they
- * always did; problems in the file go through the report callback.
+ * Messages about the command line alone go to stderr as "dmabufd: ...",
+ * as they always did; problems in the file, and an option that conflicts
+ * with the file (config_check(): "--backend=mock: heap contig ..."), go
+ * through the report callback.
  *
  * Threading: none of its own; the daemon calls it on the loop thread.
  */
@@ -58,18 +60,24 @@ void cli_options_free(struct cli_options *cli);
 void cli_options_usage(FILE *f);
 
 /*
- * Apply the kept options over @c. Returns 0, or -EINVAL (message printed)
- * when they do not fit the file: --backend=stm32-uio without a
- * [stm32:NAME] controller, more --dma-map entries than fit.
+ * Apply the kept options over @c. *@ret_backend is set to the last one
+ * that set the backend (--backend, or a --mock-channels that switched
+ * it), NULL if none. Returns 0, or -EINVAL (message printed) when more
+ * --dma-map entries than fit; then *@ret_backend is left alone.
  */
-int cli_options_apply(const struct cli_options *cli, struct daemon_config *c);
+int cli_options_apply(const struct cli_options *cli, struct daemon_config *c,
+		      const struct cli_setting **ret_backend);
 
 /*
  * Build a configuration into @c: config_init(), the file unless
  * --no-config (the default path may be missing, an explicit --config
- * may not), cli_options_apply(), config_resolve_group(). Returns 0, or
- * a negative errno when the file or the options were refused (every
- * problem in the file reported through @report).
+ * may not), cli_options_apply(), config_check() (the backend against the
+ * controllers and heaps, naming the option when one set the backend),
+ * config_resolve_group(). A file with errors is still checked with the
+ * options, so that every problem is reported at once. Returns 0, or a
+ * negative errno when the file or the options were refused (every
+ * problem in the file, or between it and the options, reported through
+ * @report).
  */
 int config_load(struct daemon_config *c, const struct cli_options *cli,
 		config_report_fn *report, void *data);

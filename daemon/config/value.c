@@ -126,7 +126,7 @@ int config_parse_size(const char *s, uint64_t *ret)
 
 int config_parse_ms(const char *s, uint64_t *ret)
 {
-	return config_parse_uint(s, 1, UINT64_MAX / 1000000u, ret);
+	return config_parse_uint(s, 1, CONFIG_MS_MAX, ret);
 }
 
 int config_parse_stop_timeout(const char *s, uint64_t *ret)
@@ -218,4 +218,21 @@ int config_set_group(struct daemon_config *c, const char *s)
 	}
 	memcpy(c->group, s, len + 1);
 	return 0;
+}
+
+/* One length for both names. */
+_Static_assert(sizeof(((struct dma_map_option *)0)->consumer) ==
+		       sizeof(((struct dma_map_option *)0)->dma_name),
+	       "consumer and dma names differ in length");
+
+bool config_map_name_valid(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (len == 0 || len >= sizeof(((struct dma_map_option *)0)->consumer))
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] <= ' ' || strchr(":=/[]", s[i]))
+			return false;
+	return true;
 }

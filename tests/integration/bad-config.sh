@@ -3,7 +3,8 @@
 # each file below, dmabufd must exit with status 2, say "dmabufd:
 # FILE:LINE: reason" on stderr for every error, and leave no FUSE mount,
 # no control socket and no lock behind (the directory they would be in
-# is not even created).
+# is not even created). The same for an option with a bad value, or one
+# that conflicts with the file: its message names the option.
 #
 #   bad-config.sh [DMABUFD]
 #
@@ -35,13 +36,22 @@ trap cleanup EXIT
 # check the exit status, one stderr line per expected message (in
 # order), and that nothing was created.
 refuse() {
-	local name=$1 conf=$tmp/$1.conf dev=$tmp/$1.dev run=$tmp/$1.run
-	local status ok=1 want got
+	local name=$1
 	shift
+	refuse_with "$name" "" "${@/#/@CONF@:}"
+}
+
+# refuse_with NAME OPTION 'MESSAGE'... < FILE: the same with OPTION (""
+# for none) after the others, and whole messages, "@CONF@" standing for
+# FILE.
+refuse_with() {
+	local name=$1 opt=$2 conf=$tmp/$1.conf dev=$tmp/$1.dev run=$tmp/$1.run
+	local status ok=1 want got
+	shift 2
 	cat >"$conf"
 	mkdir -p "$dev"
 	timeout -s TERM 10 "$daemon" --transport=fuse --dev-root="$dev" \
-		--control="$run/control" --config="$conf" \
+		--control="$run/control" --config="$conf" ${opt:+"$opt"} \
 		>"$tmp/$name.out" 2>"$tmp/$name.err"
 	status=$?
 	if [ $status != 2 ]; then
@@ -55,10 +65,11 @@ refuse() {
 	fi
 	local i=1
 	for want in "$@"; do
+		want="dmabufd: ${want//@CONF@/$conf}"
 		got=$(sed -n "${i}p" "$tmp/$name.err")
-		if [ "$got" != "dmabufd: $conf:$want" ]; then
+		if [ "$got" != "$want" ]; then
 			echo "  line $i: '$got'"
-			echo "     want: 'dmabufd: $conf:$want'"
+			echo "     want: '$want'"
 			ok=0
 		fi
 		i=$((i + 1))
@@ -94,7 +105,7 @@ backend = none
 log-level = debug
 EOF
 
-refuse bad-number '2: bad value "10s" for token-ttl-ms: expected a number of milliseconds, at least 1' <<'EOF'
+refuse bad-number '2: bad value "10s" for token-ttl-ms: expected a number of milliseconds from 1 to 86400000' <<'EOF'
 [daemon]
 token-ttl-ms = 10s
 [dma]
@@ -180,6 +191,29 @@ foo = 1
 [nodes]
 mode 0660
 EOF
+
+# An option gets the reason its key in the file gets.
+refuse_with option-token-ttl-over-one-day --token-ttl-ms=86400001 \
+	'invalid value "86400001" for --token-ttl-ms: expected a number of milliseconds from 1 to 86400000' <<'EOF'
+[dma]
+backend = none
+EOF
+
+# The checks between backend, controllers and heaps come after the
+# command line: an option cannot bring in what the file alone refuses.
+# (--backend=mock --help exits 0 when the mock is built in.)
+if [ "${HAVE_STM32:-0}" = 1 ] && "$daemon" --backend=mock --help >/dev/null 2>&1; then
+	refuse_with option-backend-mock-over-contiguous-heap --backend=mock \
+		'--backend=mock: heap contig (stm32-contig, @CONF@:5) needs backend = stm32-uio or none: the mock controller cannot reach physical memory' <<-'EOF'
+	[dma]
+	backend = stm32-uio
+	[stm32:dma1]
+	uio = dma1
+	[heap:contig]
+	type = stm32-contig
+	uio = dma-pool
+	EOF
+fi
 
 # An explicit --config that does not exist: status 2, no line number.
 dev=$tmp/missing.dev

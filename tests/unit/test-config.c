@@ -73,12 +73,37 @@ static void write_conf(const char *text)
 	assert_int_equal(fclose(f), 0);
 }
 
-/* Write @text, read it over the defaults into t.c. */
+/*
+ * Write @text and load it into t.c as the daemon does (config_load()):
+ * "dmabufd --config=PATH" and then the options, up to a NULL.
+ */
+static int load(const char *text, ...)
+{
+	char config[96];
+	char *argv[8] = { (char *)"dmabufd", config };
+	struct cli_options cli;
+	const char *opt;
+	int argc = 2, r;
+	va_list ap;
+
+	write_conf(text);
+	snprintf(config, sizeof(config), "--config=%s", t.path);
+	va_start(ap, text);
+	while ((opt = va_arg(ap, const char *))) {
+		assert_true(argc < (int)(sizeof(argv) / sizeof(argv[0])) - 1);
+		argv[argc++] = (char *)opt;
+	}
+	va_end(ap);
+	assert_int_equal(cli_options_parse(argc, argv, &cli), 0);
+	r = config_load(&t.c, &cli, collect, NULL);
+	cli_options_free(&cli);
+	return r;
+}
+
+/* Load @text with no option. */
 static int parse(const char *text)
 {
-	write_conf(text);
-	config_init(&t.c);
-	return config_read_file(&t.c, t.path, true, collect, NULL);
+	return load(text, NULL);
 }
 
 /* The @i-th message is "PATH:@line: @reason". */
@@ -340,7 +365,7 @@ static void bad_number_is_refused(void **state)
 			     "[dma]\n"
 			     "backend = none\n"),
 		       2, "bad value \"10s\" for token-ttl-ms: expected a number "
-			  "of milliseconds, at least 1");
+			  "of milliseconds from 1 to 86400000");
 }
 
 static void bad_number_out_of_range_is_refused(void **state)
@@ -695,6 +720,305 @@ static void unknown_group_gives_root_and_says_so(void **state)
 	assert_false(t.c.group_missing);
 }
 
+/* The longest value token-ttl-ms and max-wait-ms take is one day: far
+ * from where now + the value in nanoseconds could wrap. */
+static void one_day_of_milliseconds_is_accepted(void **state)
+{
+	assert_int_equal(parse("[daemon]\n"
+			       "token-ttl-ms = 86400000\n"
+			       "max-wait-ms = 86400000\n"
+			       "[dma]\n"
+			       "backend = none\n"), 0);
+	assert_int_equal(t.nr_msgs, 0);
+	assert_int_equal(t.c.token_ttl_ms, 86400000);
+	assert_int_equal(t.c.max_wait_ms, 86400000);
+}
+
+static void token_ttl_and_max_wait_over_one_day_are_refused(void **state)
+{
+	assert_int_equal(parse("[daemon]\n"
+			       "token-ttl-ms = 86400001\n"
+			       "max-wait-ms = 18446744073709\n"
+			       "[dma]\n"
+			       "backend = none\n"), -EINVAL);
+	expect_msg(0, 2, "bad value \"86400001\" for token-ttl-ms: expected a "
+			 "number of milliseconds from 1 to 86400000");
+	expect_msg(1, 3, "bad value \"18446744073709\" for max-wait-ms: "
+			 "expected a number of milliseconds from 1 to 86400000");
+	assert_int_equal(t.nr_msgs, 2);
+}
+
+/* Write a line of @len characters: @head, then @fill up to @len. */
+static void long_line(char *dst, const char *head, char fill, size_t len)
+{
+	size_t n = strlen(head);
+
+	memcpy(dst, head, n);
+	memset(dst + n, fill, len - n);
+	dst[len] = '\0';
+}
+
+static void line_of_198_characters_is_the_longest(void **state)
+{
+	char text[1024], line[256];
+
+	/* "# ...x = ..." would be a comment: a key with a long value. */
+	long_line(line, "control = /", 'c', 198);
+	snprintf(text, sizeof(text), "[daemon]\n%s\n[dma]\nbackend = none\n",
+		 line);
+	assert_int_equal(parse(text), 0);
+	assert_int_equal(strlen(t.c.control), 198 - strlen("control = "));
+
+	conf_teardown(state);
+	long_line(line, "control = /", 'c', 199);
+	snprintf(text, sizeof(text), "[daemon]\n%s\n[dma]\nbackend = none\n",
+		 line);
+	expect_refused(parse(text), 2, "line too long (at most 198 characters)");
+}
+
+static void long_comment_line_is_a_comment(void **state)
+{
+	char text[2048], hash[600], semi[600];
+
+	long_line(hash, "# ", '#', 500);
+	long_line(semi, "  ; ", '-', 500);
+	snprintf(text, sizeof(text), "%s\n[dma]\n%s\nbackend = none\n", hash,
+		 semi);
+	assert_int_equal(parse(text), 0);
+	assert_int_equal(t.nr_msgs, 0);
+	assert_int_equal(t.c.dma.backend, DMA_BACKEND_NONE);
+}
+
+/* Its keys belong to no section: not to the one above it. */
+static void overlong_section_header_skips_its_keys(void **state)
+{
+	char text[1024], header[256];
+
+	long_line(header, "[consumer:", 'u', 220);
+	header[219] = ']';
+	snprintf(text, sizeof(text), "[dma]\n"
+				     "backend = none\n"
+				     "timeout-ms = 10\n"
+				     "%s\n"
+				     "timeout-ms = 20\n"
+				     "backend = mock\n", header);
+	expect_refused(parse(text), 4, "line too long (at most 198 characters)");
+	assert_int_equal(t.c.dma.timeout_ms, 10);
+	assert_int_equal(t.c.dma.backend, DMA_BACKEND_NONE);
+}
+
+/* Read in pieces of a line: /dev/zero neither eats the memory nor runs
+ * for ever. */
+static void endless_file_is_refused_after_one_mib(void **state)
+{
+	config_init(&t.c);
+	assert_int_equal(config_read_file(&t.c, "/dev/zero", true, collect,
+					  NULL), -EFBIG);
+	assert_int_equal(t.nr_msgs, 1);
+	assert_string_equal(t.msgs[0], "/dev/zero: cannot read: File too large");
+}
+
+static void unreadable_file_is_a_read_error(void **state)
+{
+	char want[128];
+
+	config_init(&t.c);
+	assert_int_equal(config_read_file(&t.c, "/", true, collect, NULL),
+			 -EISDIR);
+	assert_int_equal(t.nr_msgs, 1);
+	snprintf(want, sizeof(want), "/: cannot read: %s", strerror(EISDIR));
+	assert_string_equal(t.msgs[0], want);
+}
+
+static void line_without_a_key_outside_any_section_is_refused(void **state)
+{
+	expect_refused(parse("= x\n"
+			     "[dma]\n"
+			     "backend = none\n"),
+		       1, "a line without a key");
+}
+
+static void line_without_a_key_in_a_section_is_refused(void **state)
+{
+	expect_refused(parse("[dma]\n"
+			     "backend = none\n"
+			     " = 5\n"),
+		       3, "a line without a key");
+}
+
+static void crlf_line_endings_are_accepted(void **state)
+{
+	assert_int_equal(parse("[daemon]\r\n"
+			       "log-level = info\r\n"
+			       "\r\n"
+			       "[dma]\r\n"
+			       "backend = none\r\n"), 0);
+	assert_int_equal(t.nr_msgs, 0);
+	assert_int_equal(t.c.log_level, LOG_INFO);
+	assert_int_equal(t.c.dma.backend, DMA_BACKEND_NONE);
+}
+
+static void utf8_byte_order_mark_is_skipped(void **state)
+{
+	assert_int_equal(parse("\xEF\xBB\xBF[dma]\n"
+			       "backend = none\n"), 0);
+	assert_int_equal(t.nr_msgs, 0);
+	assert_int_equal(t.c.dma.backend, DMA_BACKEND_NONE);
+}
+
+static void missing_final_newline_is_accepted(void **state)
+{
+	assert_int_equal(parse("[daemon]\n"
+			       "log-level = debug\n"
+			       "[dma]\n"
+			       "backend = none"), 0);
+	assert_int_equal(t.nr_msgs, 0);
+	assert_int_equal(t.c.log_level, LOG_DEBUG);
+	assert_int_equal(t.c.dma.backend, DMA_BACKEND_NONE);
+}
+
+/* The file must say which backend, even when an option overrides it. */
+static void missing_backend_is_refused_even_with_backend_on_the_command_line(
+	void **state)
+{
+	expect_refused(load("[daemon]\n"
+			    "log-level = info\n", "--backend=none", NULL),
+		       2, "missing backend: add [dma] with backend = mock, "
+			  "stm32-uio or none");
+}
+
+/* One argument, one setting: -vvvv... does not write past the settings
+ * (valgrind and ASan see it). */
+static void verbose_letters_in_one_argument_give_debug(void **state)
+{
+	char *argv[] = { (char *)"dmabufd",
+			 (char *)"-vvvvvvvvvvvvvvvvvvvvvvvv", NULL };
+	struct cli_options cli;
+
+	unlink(t.path);
+	assert_int_equal(cli_options_parse(2, argv, &cli), 0);
+	cli.default_config_path = t.path;
+	assert_int_equal(config_load(&t.c, &cli, collect, NULL), 0);
+	assert_int_equal(t.c.log_level, LOG_DEBUG);
+	cli_options_free(&cli);
+}
+
+/* -v and --log-level apply in their order: the last one wins. */
+static void verbose_and_log_level_apply_in_order(void **state)
+{
+	char *argv[] = { (char *)"dmabufd", (char *)"-vv",
+			 (char *)"--log-level=err", (char *)"-fv", NULL };
+	struct cli_options cli;
+
+	unlink(t.path);
+	assert_int_equal(cli_options_parse(3, argv, &cli), 0);
+	cli.default_config_path = t.path;
+	assert_int_equal(config_load(&t.c, &cli, collect, NULL), 0);
+	assert_int_equal(t.c.log_level, LOG_ERR);
+	cli_options_free(&cli);
+
+	/* The count goes on across arguments: the third -v is debug. */
+	assert_int_equal(cli_options_parse(4, argv, &cli), 0);
+	cli.default_config_path = t.path;
+	assert_int_equal(config_load(&t.c, &cli, collect, NULL), 0);
+	assert_int_equal(t.c.log_level, LOG_DEBUG);
+	cli_options_free(&cli);
+}
+
+/* --dma-map takes the consumer and dma names a file's [consumer:NAME]
+ * section takes, no others. */
+static void command_line_map_names_the_file_refuses_are_refused(void **state)
+{
+	static const char *const bad[] = {
+		"uart 0:rx=mock0",	/* a space in the consumer */
+		"uart0:r/x=mock0",	/* '/' in the name */
+		"uart[0]:rx=mock0",	/* '[' and ']' */
+		"uart0:rx:1=mock0",	/* ':' in the name */
+		"uart0:rx\t=mock0",	/* a tab */
+		"uart0:=mock0",		/* no name */
+	};
+	struct dma_options o;
+
+	dma_options_init(&o);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(dma_options_set(&o, "dma-map", bad[i]), -EINVAL);
+	assert_int_equal(o.num_maps, 0);
+	assert_int_equal(dma_options_set(&o, "dma-map",
+					 "40010000.serial:rx-1=dma1:any:63"), 1);
+	assert_int_equal(o.num_maps, 1);
+}
+
+#ifdef DMABUFD_HAVE_STM32
+/* Controllers come from the file only: the option is the cause. */
+static void command_line_stm32_backend_without_controller_is_refused(
+	void **state)
+{
+	assert_int_equal(load("[dma]\n"
+			      "backend = none\n", "--backend=stm32-uio", NULL),
+			 -EINVAL);
+	assert_int_equal(t.nr_msgs, 1);
+	assert_string_equal(t.msgs[0], "--backend=stm32-uio needs a "
+				       "[stm32:NAME] controller in the "
+				       "configuration file");
+}
+#endif
+
+#if defined(DMABUFD_HAVE_STM32) && defined(DMABUFD_HAVE_MOCK)
+static const char stm32_contig_file[] =
+	"[dma]\n"
+	"backend = stm32-uio\n"
+	"[stm32:dma1]\n"
+	"uio = dma1\n"
+	"[heap:contig]\n"
+	"type = stm32-contig\n"
+	"uio = dma-pool\n";
+
+/* The checks between backend, controllers and heaps see the command
+ * line: what the file alone refuses, the option cannot bring in. */
+static void command_line_backend_mock_over_a_contiguous_heap_is_refused(
+	void **state)
+{
+	char want[256];
+
+	assert_int_equal(load(stm32_contig_file, "--backend=mock", NULL),
+			 -EINVAL);
+	assert_int_equal(t.nr_msgs, 1);
+	snprintf(want, sizeof(want), "--backend=mock: heap contig (stm32-contig, "
+		 "%s:5) needs backend = stm32-uio or none: the mock controller "
+		 "cannot reach physical memory", t.path);
+	assert_string_equal(t.msgs[0], want);
+}
+
+/* --mock-channels=N selects the mock backend: the same check. */
+static void command_line_mock_channels_over_a_contiguous_heap_is_refused(
+	void **state)
+{
+	char want[256];
+
+	assert_int_equal(load(stm32_contig_file, "--mock-channels=2", NULL),
+			 -EINVAL);
+	assert_int_equal(t.nr_msgs, 1);
+	snprintf(want, sizeof(want), "--mock-channels=2: heap contig "
+		 "(stm32-contig, %s:5) needs backend = stm32-uio or none: the "
+		 "mock controller cannot reach physical memory", t.path);
+	assert_string_equal(t.msgs[0], want);
+}
+
+/* ... and what the option makes right, the file is not refused for. */
+static void command_line_backend_none_accepts_a_contiguous_heap_over_mock(
+	void **state)
+{
+	assert_int_equal(load("[dma]\n"
+			      "backend = mock\n"
+			      "[heap:contig]\n"
+			      "type = stm32-contig\n"
+			      "uio = dma-pool\n", "--backend=none", NULL), 0);
+	assert_int_equal(t.nr_msgs, 0);
+	assert_int_equal(t.c.dma.backend, DMA_BACKEND_NONE);
+	assert_int_equal(t.c.stm32.nr_heaps, 1);
+}
+#endif
+
 struct change {
 	char key[64];
 	char value[64];
@@ -800,6 +1124,30 @@ int main(void)
 		conf_test(bad_command_line_value_is_refused),
 		conf_test(unknown_group_gives_root_and_says_so),
 		conf_test(reload_diff_says_what_can_change_live),
+		conf_test(one_day_of_milliseconds_is_accepted),
+		conf_test(token_ttl_and_max_wait_over_one_day_are_refused),
+		conf_test(line_of_198_characters_is_the_longest),
+		conf_test(long_comment_line_is_a_comment),
+		conf_test(overlong_section_header_skips_its_keys),
+		conf_test(endless_file_is_refused_after_one_mib),
+		conf_test(unreadable_file_is_a_read_error),
+		conf_test(line_without_a_key_outside_any_section_is_refused),
+		conf_test(line_without_a_key_in_a_section_is_refused),
+		conf_test(crlf_line_endings_are_accepted),
+		conf_test(utf8_byte_order_mark_is_skipped),
+		conf_test(missing_final_newline_is_accepted),
+		conf_test(missing_backend_is_refused_even_with_backend_on_the_command_line),
+		conf_test(verbose_letters_in_one_argument_give_debug),
+		conf_test(verbose_and_log_level_apply_in_order),
+		conf_test(command_line_map_names_the_file_refuses_are_refused),
+#ifdef DMABUFD_HAVE_STM32
+		conf_test(command_line_stm32_backend_without_controller_is_refused),
+#endif
+#if defined(DMABUFD_HAVE_STM32) && defined(DMABUFD_HAVE_MOCK)
+		conf_test(command_line_backend_mock_over_a_contiguous_heap_is_refused),
+		conf_test(command_line_mock_channels_over_a_contiguous_heap_is_refused),
+		conf_test(command_line_backend_none_accepts_a_contiguous_heap_over_mock),
+#endif
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
