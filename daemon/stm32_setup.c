@@ -12,13 +12,19 @@
  * controller that goes and comes back within one rescan never
  * re-initialises a handle libuv is still closing.
  *
+ * Interrupts. An fd whose acknowledge or unmask fails stops being polled
+ * (the tick takes over its streams); the other fds, the one that fired
+ * included, keep being polled.
+ *
  * Hotplug. One uio_watch over every UIO name a controller uses (register
  * block, DMAMUX1, interrupt devices). It is rescanned when the uevent
- * monitor's fd is readable, and by a timer every rescan_ms whether or not
- * the monitor works: uevents can be lost (the socket's buffer overruns), a
- * UIO device's maps appear in sysfs only after its "add" uevent, and a
- * tree on disk (tests, bring-up) sends none. A removed device takes down
- * every live controller that uses it; after each rescan every absent
+ * monitor's fd is readable, and by a timer every rescan_ms (unless 0)
+ * whether or not the monitor works: uevents can be lost (the socket's
+ * buffer overruns), a UIO device's maps appear in sysfs only after its
+ * "add" uevent, and a tree on disk (tests, bring-up) sends none. A
+ * removed device (gone, or its number taken by a new instance: the
+ * watch's identity) takes down every live controller that uses it, which
+ * stops its hardware at once; after each rescan every absent
  * controller whose register device is present is tried again (a failure
  * is logged once per distinct error). The dmaengine core tells its
  * notifiers when a controller registers, which is how requests by name
@@ -59,6 +65,8 @@ struct irq_watch {
 	const char *name;		/* the controller's, for log lines */
 	unsigned nr_polls;
 	uv_poll_t polls[MAX_DEVS];
+	int fds[MAX_DEVS];		/* polls[i] watches fds[i] */
+	bool dropped[MAX_DEVS];		/* polls[i] stopped: its fd failed */
 	uv_timer_t tick;
 	bool ticking;
 	bool error_logged;
@@ -129,14 +137,17 @@ static bool name_set(const char *s)
 	return s[0] && strcmp(s, "-") != 0;
 }
 
-/* The real env for the real places (an empty string means the default),
- * else the real ops over the given directories. */
+/* The options' own env if they have one; the real env for the real
+ * places (an empty string means the default); else the real ops over the
+ * given directories. */
 static const struct uio_env *uio_env_for(const struct stm32_options *o)
 {
 	const char *class_dir = o->uio_class_dir[0] ? o->uio_class_dir
 						    : UIO_CLASS_DIR;
 	const char *dev_dir = o->uio_dev_dir[0] ? o->uio_dev_dir : UIO_DEV_DIR;
 
+	if (o->uio_env)
+		return o->uio_env;
 	if (!strcmp(class_dir, UIO_CLASS_DIR) && !strcmp(dev_dir, UIO_DEV_DIR))
 		return &uio_real_env;
 	snprintf(uio_elsewhere.class_dir, sizeof(uio_elsewhere.class_dir), "%s",
@@ -226,21 +237,7 @@ static void irq_handle_closed(uv_handle_t *handle)
 		free(w);
 }
 
-static void irq_service(struct irq_watch *w)
-{
-	int r = stm32_dma_irq_handler(w->dma);
-
-	if (r < 0 && !w->error_logged) {
-		log_warn("dma: stm32 controller %s: interrupt handling: %s",
-			 w->name, strerror(-r));
-		w->error_logged = true;
-	}
-}
-
-static void irq_tick(uv_timer_t *timer)
-{
-	irq_service(timer->data);
-}
+static void irq_tick(uv_timer_t *timer);
 
 static void irq_tick_start(struct irq_watch *w)
 {
@@ -254,28 +251,64 @@ static void irq_tick_start(struct irq_watch *w)
 }
 
 /*
- * An interrupt fd is readable. One that fails, or whose interrupt cannot
- * be serviced, is no longer polled (a level-triggered fd that stays
- * readable would spin the loop): the tick takes over.
+ * Stop polling polls[@i]: its fd failed (a level-triggered fd that stays
+ * readable would spin the loop, and a line left masked never fires
+ * again). The tick takes its streams over.
  */
+static void irq_poll_drop(struct irq_watch *w, unsigned i, const char *why)
+{
+	if (w->dropped[i])
+		return;
+	log_warn("dma: stm32 controller %s: interrupt fd %d: %s; serviced "
+		 "every %d ms from now on", w->name, w->fds[i], why,
+		 IRQ_POLL_MS);
+	uv_poll_stop(&w->polls[i]);
+	w->dropped[i] = true;
+	irq_tick_start(w);
+}
+
+/*
+ * Service the controller. An error stops the polls of the fds that had
+ * it, and only those: the fd that fired may be fine while another one
+ * failed.
+ */
+static void irq_service(struct irq_watch *w)
+{
+	bool told = false;
+	int r = stm32_dma_irq_handler(w->dma);
+
+	if (r >= 0)
+		return;
+	for (unsigned i = 0; i < w->nr_polls; i++) {
+		int e = stm32_dma_irq_fd_error(w->dma, w->fds[i]);
+
+		if (e < 0) {
+			irq_poll_drop(w, i, strerror(-e));
+			told = true;
+		}
+	}
+	/* The error of an fd that could not be polled at all. */
+	if (!told && !w->error_logged) {
+		log_warn("dma: stm32 controller %s: interrupt handling: %s",
+			 w->name, strerror(-r));
+		w->error_logged = true;
+	}
+}
+
+static void irq_tick(uv_timer_t *timer)
+{
+	irq_service(timer->data);
+}
+
+/* An interrupt fd is readable, or polling it failed. */
 static void irq_ready(uv_poll_t *poll, int status, int events)
 {
 	struct irq_watch *w = poll->data;
-	const char *why;
-	int r;
 
-	if (status < 0) {
-		why = uv_strerror(status);
-	} else {
-		r = stm32_dma_irq_handler(w->dma);
-		if (r >= 0)
-			return;
-		why = strerror(-r);
-	}
-	log_warn("dma: stm32 controller %s: interrupt fd: %s; serviced every "
-		 "%d ms from now on", w->name, why, IRQ_POLL_MS);
-	uv_poll_stop(poll);
-	irq_tick_start(w);
+	if (status < 0)
+		irq_poll_drop(w, (unsigned)(poll - w->polls), uv_strerror(status));
+	else
+		irq_service(w);
 }
 
 static int irq_watch_start(struct controller *c)
@@ -304,6 +337,7 @@ static int irq_watch_start(struct controller *c)
 			continue;
 		}
 		p->data = w;
+		w->fds[w->nr_polls] = fds[i];
 		w->nr_polls++;
 		w->open_handles++;
 		r = uv_poll_start(p, UV_READABLE, irq_ready);
@@ -311,6 +345,7 @@ static int irq_watch_start(struct controller *c)
 			log_warn("dma: stm32 controller %s: cannot poll "
 				 "interrupt fd %d: %s", w->name, fds[i],
 				 uv_strerror(r));
+			w->dropped[w->nr_polls - 1] = true;
 			irq_tick_start(w);
 		}
 	}

@@ -10,10 +10,11 @@
  * Life cycle: stm32_setup_heaps() before node_registry_build() (heap
  * nodes are made once, so a heap's UIO device must exist at start);
  * stm32_setup_start() once the loop glue and dma_setup run; it registers
- * every controller whose devices are present and watches (udev "kernel"
- * uevents where netlink works, and a periodic rescan in any case) for the
- * others, which are registered when they appear and removed when they go
- * (a channel request by name waits for them: dmaengine's deferred
+ * every controller whose devices are present and watches for the others
+ * (udev "kernel" uevents where netlink works, and a rescan every
+ * rescan-ms unless that is 0; with neither, a controller missing at start
+ * is never seen), which are registered when they appear and removed when
+ * they go (a channel request by name waits for them: dmaengine's deferred
  * requests). stm32_setup_stop() at shutdown after dev_shutdown().
  *
  * Threading: loop thread only.
@@ -22,6 +23,8 @@
 
 #include <stdbool.h>
 #include <uv.h>
+
+struct uio_env;
 
 #define STM32_SETUP_MAX_CONTROLLERS 2	/* DMA1, DMA2 */
 #define STM32_SETUP_MAX_HEAPS 4
@@ -60,6 +63,10 @@ struct stm32_options {
 	char uio_dev_dir[256];		/* uio-dev-dir: "/dev" */
 	unsigned rescan_ms;		/* rescan-ms: hotplug poll, also
 					 * with uevents (1000; 0: never) */
+	/* Not from the file: the UIO seam itself, NULL for the real ops
+	 * over the two directories above (tests give a fake's env, which
+	 * must outlive every controller and heap buffer). */
+	const struct uio_env *uio_env;
 };
 
 /* Defaults: nothing configured, the real UIO locations, rescan 1000 ms. */

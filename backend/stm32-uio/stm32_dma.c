@@ -76,7 +76,9 @@ struct stm32_dma {
 	struct uio_device *uio;		/* register block */
 	struct uio_device *mux_uio;	/* DMAMUX1 (may be the same device) */
 	struct uio_device *irq_uio[STM32_MAX_IRQ_DEVS];
+	int irq_err[STM32_MAX_IRQ_DEVS];	/* of the last service, per device */
 	unsigned nr_irq;
+	bool gone;			/* removed: the registers are not ours */
 	struct stm32_regs regs;
 	struct stm32_regs mux;
 	bool has_mux;
@@ -848,9 +850,11 @@ static void stm32_free_chan_resources(struct dma_chan *chan)
 {
 	struct stm32_chan *c = to_stm32_chan(chan);
 
-	chan_stop(c);
-	chan_reset_regs(c);
-	chan_set_request(c, 0);
+	if (!c->dma->gone) {
+		chan_stop(c);
+		chan_reset_regs(c);
+		chan_set_request(c, 0);
+	}
 	chan_drop_running(c);
 	vchan_free_chan_resources(&c->vc);
 	vchan_pool_free(&c->vc);
@@ -966,8 +970,10 @@ static int stm32_terminate_all(struct dma_chan *chan)
 	struct stm32_chan *c = to_stm32_chan(chan);
 
 	/* A stop that times out still ends the descriptors (the provider
-	 * contract); the stream stays wedged until a reset succeeds. */
-	chan_stop(c);
+	 * contract); the stream stays wedged until a reset succeeds. After
+	 * removal the stream was stopped already, and may be another's. */
+	if (!c->dma->gone)
+		chan_stop(c);
 	chan_drop_running(c);
 	vchan_terminate_all(&c->vc);
 	return 0;
@@ -977,8 +983,10 @@ static void stm32_synchronize(struct dma_chan *chan)
 {
 	struct stm32_chan *c = to_stm32_chan(chan);
 
-	/* The hardware must be stopped before the memory is reused. */
-	if (c->wedged && chan_wait_stopped(c, c->dma->cfg.stop_timeout_us * 10) == 0)
+	/* The hardware must be stopped before the memory is reused (after
+	 * removal its EN may be a new owner's: not waited for). */
+	if (c->wedged && !c->dma->gone &&
+	    chan_wait_stopped(c, c->dma->cfg.stop_timeout_us * 10) == 0)
 		c->wedged = false;
 	vchan_synchronize(&c->vc);
 }
@@ -988,6 +996,8 @@ static int stm32_reset(struct dma_chan *chan)
 	struct stm32_chan *c = to_stm32_chan(chan);
 	int r;
 
+	if (c->dma->gone)
+		return -ENODEV;
 	r = chan_stop(c);
 	if (r < 0)
 		return -EIO;
@@ -1043,15 +1053,10 @@ static void stm32_dma_free(struct stm32_dma *dma)
 	free(dma);
 }
 
+/* After stm32_dma_remove(), which left the hardware alone already. */
 static void stm32_release(struct dma_device *dev)
 {
-	struct stm32_dma *dma = to_stm32_dma(dev);
-
-	for (unsigned i = 0; i < STM32_DMA_NR_STREAMS; i++) {
-		chan_stop(&dma->chans[i]);
-		chan_set_request(&dma->chans[i], 0);
-	}
-	stm32_dma_free(dma);
+	stm32_dma_free(to_stm32_dma(dev));
 }
 
 static const struct dma_device_ops stm32_dma_ops = {
@@ -1091,14 +1096,14 @@ int stm32_dma_irq_handler(struct stm32_dma *dma)
 
 	if (!dma)
 		return -EINVAL;
+	if (dma->gone)
+		return 0;
 	for (unsigned i = 0; i < dma->nr_irq; i++) {
 		uint32_t events;
 		int e = uio_irq_ack(dma->irq_uio[i], &events);
 
-		if (e == 0)
-			acked[i] = true;
-		else if (e != -EAGAIN && !r)
-			r = e;
+		dma->irq_err[i] = e == -EAGAIN ? 0 : e;
+		acked[i] = e == 0;
 	}
 	/* Flags raised while servicing (a stop's TC, the next segment's
 	 * completion) are seen by the next pass; bounded. */
@@ -1120,16 +1125,27 @@ int stm32_dma_irq_handler(struct stm32_dma *dma)
 		if (!any)
 			break;
 	}
-	/* Flags are cleared: unmask the line(s). */
+	/* Flags are cleared: unmask the line(s). -ENOSYS: a driver without
+	 * irqcontrol, which has nothing to unmask (as at creation). */
 	for (unsigned i = 0; i < dma->nr_irq; i++) {
 		if (acked[i]) {
 			int e = uio_irq_enable(dma->irq_uio[i]);
 
-			if (e < 0 && !r)
-				r = e;
+			if (e < 0 && e != -ENOSYS)
+				dma->irq_err[i] = e;
 		}
+		if (dma->irq_err[i] < 0 && !r)
+			r = dma->irq_err[i];
 	}
 	return r < 0 ? r : serviced;
+}
+
+int stm32_dma_irq_fd_error(const struct stm32_dma *dma, int fd)
+{
+	for (unsigned i = 0; dma && i < dma->nr_irq; i++)
+		if (uio_device_fd(dma->irq_uio[i]) == fd)
+			return dma->irq_err[i];
+	return -EINVAL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1174,21 +1190,28 @@ static int map_window(struct stm32_dma *dma, struct uio_device *dev, unsigned in
 	return 0;
 }
 
-/* Watch the IRQ of @dev if it has one. */
+/*
+ * Watch the IRQ of @dev if it has one. Returns 1 when it has (@dev is
+ * then in dma->irq_uio: the caller's reference went there), 0 when it has
+ * none (-EIO: a UIO node without an interrupts property, a regular file
+ * standing in for a node), or a negative errno.
+ */
 static int add_irq(struct stm32_dma *dma, struct uio_device *dev)
 {
 	uint32_t events;
 	int r = uio_irq_ack(dev, &events);
 
 	if (r == -EIO)
-		return 0; /* no interrupt on this device */
+		return 0;
 	if (r < 0 && r != -EAGAIN)
 		return r;
-	dma->irq_uio[dma->nr_irq++] = dev;
 	/* Start unmasked (a line masked by an earlier user stays masked
 	 * otherwise); -ENOSYS: nothing to unmask. */
 	r = uio_irq_enable(dev);
-	return r == -ENOSYS ? 0 : r;
+	if (r < 0 && r != -ENOSYS)
+		return r;
+	dma->irq_uio[dma->nr_irq++] = dev;
+	return 1;
 }
 
 int stm32_dma_create(const struct stm32_dma_config *cfg, struct stm32_dma **ret_dma)
@@ -1229,7 +1252,7 @@ int stm32_dma_create(const struct stm32_dma_config *cfg, struct stm32_dma **ret_
 		dma->has_mux = true;
 	}
 	r = add_irq(dma, dma->uio);
-	for (unsigned i = 0; r == 0 && i < STM32_DMA_NR_STREAMS; i++) {
+	for (unsigned i = 0; r >= 0 && i < STM32_DMA_NR_STREAMS; i++) {
 		struct uio_device *dev;
 
 		if (!cfg->irq_uio_names[i])
@@ -1238,7 +1261,7 @@ int stm32_dma_create(const struct stm32_dma_config *cfg, struct stm32_dma **ret_
 		if (r < 0)
 			break;
 		r = add_irq(dma, dev);
-		if (r < 0 || dma->irq_uio[dma->nr_irq - 1] != dev)
+		if (r <= 0)
 			uio_device_unref(dev); /* failed, or has no IRQ */
 	}
 	if (r < 0)
@@ -1288,8 +1311,19 @@ fail:
 
 void stm32_dma_remove(struct stm32_dma *dma)
 {
-	if (dma)
-		dma_async_device_unregister(&dma->dev);
+	if (!dma)
+		return;
+	/* The hardware may get a new owner (the same block registered again
+	 * from a new UIO device) while clients still hold channels of this
+	 * instance: stop it and route its DMAMUX channels nowhere now, once,
+	 * and touch no register from here on (terminate, free and release
+	 * of the held channels included). */
+	for (unsigned i = 0; i < STM32_DMA_NR_STREAMS; i++) {
+		chan_stop(&dma->chans[i]);
+		chan_set_request(&dma->chans[i], 0);
+	}
+	dma->gone = true;
+	dma_async_device_unregister(&dma->dev);
 }
 
 struct dma_device *stm32_dma_device(struct stm32_dma *dma)

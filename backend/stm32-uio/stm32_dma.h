@@ -53,12 +53,16 @@
  * event count, handles the flags of every stream from LISR/HISR (cleared
  * through LIFCR/HIFCR before the line is unmasked) and re-enables the
  * line(s). Without an interrupt the handler may be called periodically.
+ * UIO devices without an interrupt (uio_irq_ack() -EIO) are not watched.
  *
  * Life cycle: stm32_dma_create() opens the UIO devices, maps the register
  * windows, resets the streams and this controller's DMAMUX channels, and
- * registers the device. stm32_dma_remove() unregisters it; the memory and
- * the UIO devices go when the last channel is released (device_release),
- * possibly before it returns.
+ * registers the device. stm32_dma_remove() stops every stream, routes the
+ * controller's DMAMUX channels nowhere and unregisters it; from then on
+ * the instance touches no register (clients may still hold its channels
+ * while a new instance drives the same hardware), and its memory and UIO
+ * devices go when the last channel is released (device_release),
+ * possibly before stm32_dma_remove() returns.
  *
  * Threading: loop thread only; nothing here runs on another thread.
  */
@@ -126,7 +130,7 @@ void stm32_dma_config_default(struct stm32_dma_config *cfg);
  */
 int stm32_dma_create(const struct stm32_dma_config *cfg, struct stm32_dma **ret_dma);
 
-/* Unregister (see the top). NULL is a no-op. */
+/* Stop the hardware and unregister (see the top). NULL is a no-op. */
 void stm32_dma_remove(struct stm32_dma *dma);
 
 struct dma_device *stm32_dma_device(struct stm32_dma *dma);
@@ -141,11 +145,22 @@ int stm32_dma_irq_fds(const struct stm32_dma *dma, int *ret_fds, unsigned max);
 
 /*
  * Service the controller: acknowledge pending UIO interrupts, handle and
- * clear every stream's flags, re-enable the interrupt lines. Returns the
- * number of streams that had flags, or a negative errno when the UIO
- * layer failed (the flags were still handled). Loop thread.
+ * clear every stream's flags, re-enable the interrupt lines (-ENOSYS from
+ * the UIO layer is no error: a driver without irqcontrol, nothing to
+ * unmask). Returns the number of streams that had flags, or the first
+ * negative errno the UIO layer gave for some fd (the flags were still
+ * handled; stm32_dma_irq_fd_error() tells which fds failed). 0 after
+ * stm32_dma_remove(). Loop thread.
  */
 int stm32_dma_irq_handler(struct stm32_dma *dma);
+
+/*
+ * What the last stm32_dma_irq_handler() met on interrupt fd @fd (one of
+ * stm32_dma_irq_fds()): 0 when acknowledging and unmasking it worked or
+ * it had nothing pending, else the UIO layer's negative errno. -EINVAL
+ * for any other fd. Loop thread.
+ */
+int stm32_dma_irq_fd_error(const struct stm32_dma *dma, int fd);
 
 /* Per-stream counters (tests, introspection). */
 struct stm32_chan_stats {

@@ -270,7 +270,8 @@ struct id_list {
 	size_t n, cap;
 };
 
-static int id_list_add(struct id_list *l, unsigned num, const char *name)
+static int id_list_add(struct id_list *l, unsigned num, const char *name,
+		       const struct stat *st)
 {
 	if (strlen(name) >= UIO_NAME_MAX)
 		return 0;	/* cannot be a wanted name: not listed */
@@ -285,6 +286,8 @@ static int id_list_add(struct id_list *l, unsigned num, const char *name)
 	}
 	l->v[l->n].num = num;
 	strcpy(l->v[l->n].name, name);
+	l->v[l->n].sys_dev = (uint64_t)st->st_dev;
+	l->v[l->n].sys_ino = (uint64_t)st->st_ino;
 	l->n++;
 	return 0;
 }
@@ -351,7 +354,8 @@ int uio_enumerate_udev(struct uio_dev_id *ret_ids, size_t max)
 		goto out;
 	udev_list_entry_foreach(entry, udev_enumerate_get_list_entry(e)) {
 		struct udev_device *d;
-		const char *sysname, *name;
+		const char *sysname, *name, *syspath;
+		struct stat st;
 		unsigned num;
 
 		d = udev_device_new_from_syspath(udev, udev_list_entry_get_name(entry));
@@ -359,9 +363,12 @@ int uio_enumerate_udev(struct uio_dev_id *ret_ids, size_t max)
 			continue;	/* gone since the scan */
 		sysname = udev_device_get_sysname(d);
 		name = udev_device_get_sysattr_value(d, "name");
+		syspath = udev_device_get_syspath(d);
 		r = 0;
-		if (sysname && name && parse_sysname(sysname, &num) == 0)
-			r = id_list_add(&l, num, name);
+		/* A failed stat: gone since the scan. */
+		if (sysname && name && syspath && parse_sysname(sysname, &num) == 0 &&
+		    stat(syspath, &st) == 0)
+			r = id_list_add(&l, num, name, &st);
 		udev_device_unref(d);
 		if (r < 0)
 			goto out;
@@ -390,16 +397,18 @@ int uio_enumerate_sysfs(const struct uio_ops *ops, void *ops_data,
 	if (!dir)
 		return errno == ENOENT ? 0 : -errno;
 	while ((errno = 0, de = readdir(dir))) {
-		char path[PATH_MAX], name[UIO_NAME_MAX];
+		char dir_path[PATH_MAX], path[PATH_MAX + 8], name[UIO_NAME_MAX];
+		struct stat st;
 		unsigned num;
 
 		if (parse_sysname(de->d_name, &num) < 0)
 			continue;
-		if (snprintf(path, sizeof(path), "%s/%s/name", class_dir, de->d_name) >=
-		    (int)sizeof(path)) {
+		if (snprintf(dir_path, sizeof(dir_path), "%s/%s", class_dir, de->d_name) >=
+		    (int)sizeof(dir_path)) {
 			r = -ENAMETOOLONG;
 			break;
 		}
+		snprintf(path, sizeof(path), "%s/name", dir_path);
 		r = ops->read_attr(ops_data, path, name, sizeof(name));
 		if (r == -ENOENT || r == -EOVERFLOW) {
 			r = 0;	/* gone meanwhile, or a name nobody can want */
@@ -407,7 +416,15 @@ int uio_enumerate_sysfs(const struct uio_ops *ops, void *ops_data,
 		}
 		if (r < 0)
 			break;
-		r = id_list_add(&l, num, name);
+		/* stat, not lstat: in the real /sys/class/uio the entry is a
+		 * link to the device's directory, which is the identity. */
+		if (stat(dir_path, &st) < 0) {
+			if (errno == ENOENT)
+				continue;	/* gone meanwhile */
+			r = -errno;
+			break;
+		}
+		r = id_list_add(&l, num, name, &st);
 		if (r < 0)
 			break;
 	}
@@ -872,11 +889,12 @@ static bool watch_wants(const struct uio_watch *w, const char *name)
 	return false;
 }
 
-/* Is @id (same number and name) in the sorted list @v of @n? */
+/* Is @id (same number, name and identity) in the sorted list @v of @n? */
 static bool id_in(const struct uio_dev_id *v, size_t n, const struct uio_dev_id *id)
 {
 	for (size_t i = 0; i < n && v[i].num <= id->num; i++)
-		if (v[i].num == id->num && strcmp(v[i].name, id->name) == 0)
+		if (v[i].num == id->num && strcmp(v[i].name, id->name) == 0 &&
+		    v[i].sys_dev == id->sys_dev && v[i].sys_ino == id->sys_ino)
 			return true;
 	return false;
 }

@@ -37,10 +37,21 @@
 #define UIO_CLASS_DIR	"/sys/class/uio"
 #define UIO_DEV_DIR	"/dev"
 
-/* A UIO device seen by enumeration. */
+/*
+ * A UIO device seen by enumeration. Number and name do not tell two
+ * devices apart: the kernel gives a new device the lowest free minor, so
+ * a device unbound and bound again is uioN again, under the same name.
+ * The identity does: st_dev and st_ino of the device's sysfs directory
+ * (class_dir/uioN resolved), a new kernfs node for every new device, and
+ * kernfs numbers its nodes cyclically (on 64-bit with a generation in the
+ * upper 32 bits), so a new directory does not take over the inode number
+ * of one just removed.
+ */
 struct uio_dev_id {
 	unsigned num;			/* N of uioN */
 	char name[UIO_NAME_MAX];	/* the sysfs "name" attribute */
+	uint64_t sys_dev;		/* identity: st_dev of the directory */
+	uint64_t sys_ino;		/* and its st_ino */
 };
 
 /*
@@ -75,9 +86,9 @@ struct uio_ops {
 	 * has no PCI config space. */
 	int (*pci_intx)(void *data, const char *config_path, bool enable);
 	/* List UIO devices under @class_dir: fills up to @max entries of
-	 * @ret_ids with device numbers and names, in ascending number order,
-	 * and returns how many devices exist (may exceed @max). A missing
-	 * @class_dir (no UIO in the kernel) is 0 devices. */
+	 * @ret_ids with device numbers, names and identities, in ascending
+	 * number order, and returns how many devices exist (may exceed
+	 * @max). A missing @class_dir (no UIO in the kernel) is 0 devices. */
 	int (*enumerate)(void *data, const char *class_dir,
 			 struct uio_dev_id *ret_ids, size_t max);
 };
@@ -99,8 +110,12 @@ extern const struct uio_ops uio_real_ops;
 extern const struct uio_env uio_real_env;
 
 /* Enumerators behind uio_real_ops.enumerate, same contract. The udev one
- * enumerates subsystem "uio" and reads sysattr "name"; -ENOMEM/-errno when
- * libudev cannot start or scan (the caller then falls back to sysfs). */
+ * enumerates subsystem "uio", reads sysattr "name" and stats the syspath;
+ * -ENOMEM/-errno when libudev cannot start or scan (the caller then falls
+ * back to sysfs). The sysfs one reads class_dir/uioN/name through @ops and
+ * stats class_dir/uioN (following the link, as the syspath is the link's
+ * target, so both give one device the same identity). A device that goes
+ * away during the scan is left out. */
 int uio_enumerate_udev(struct uio_dev_id *ret_ids, size_t max);
 int uio_enumerate_sysfs(const struct uio_ops *ops, void *ops_data,
 			const char *class_dir, struct uio_dev_id *ret_ids, size_t max);
@@ -223,8 +238,10 @@ int uio_watch_new(const struct uio_env *env, const char *const *names, size_t nr
 		  struct uio_watch **ret_watch);
 struct uio_watch *uio_watch_free(struct uio_watch *watch);
 /* Enumerate again and call @cb for every removed device, then every added
- * one (ascending numbers). A number reused by another device is a remove
- * then an add. Returns the number of events reported. */
+ * one (ascending numbers). A number reused by another device (another
+ * name, or the same name with another identity: unbound and bound again
+ * between two rescans) is a remove then an add. Returns the number of
+ * events reported. */
 int uio_watch_rescan(struct uio_watch *watch, uio_watch_cb cb, void *userdata);
 
 struct uio_monitor;

@@ -30,6 +30,7 @@
 struct fake_dev {
 	bool used, removed;
 	unsigned num;
+	uint64_t generation;		/* its identity's sys_ino */
 	unsigned flags;
 	unsigned nr_maps;
 	uint64_t span[UIO_MAX_MAPS];	/* backing file sizes */
@@ -59,6 +60,7 @@ struct uio_fake {
 	struct fake_open opens[FAKE_MAX_OPENS];
 	struct fake_mapping mappings[FAKE_MAX_MAPPINGS];
 	int fail[UIO_FAKE_OP_COUNT];
+	uint64_t generations;		/* handed out so far */
 };
 
 static size_t page_size(void)
@@ -351,12 +353,24 @@ static int fake_pci_intx(void *data, const char *path, bool enable)
 
 static const struct uio_ops fake_ops;
 
+/* The sysfs enumeration of the tree, with each device's identity made
+ * its generation (see uio_fake.h). */
 static int fake_enumerate(void *data, const char *class_dir, struct uio_dev_id *ret_ids,
 			  size_t max)
 {
-	int r = take_fail(data, UIO_FAKE_OP_ENUMERATE);
+	struct uio_fake *f = data;
+	int n = take_fail(f, UIO_FAKE_OP_ENUMERATE);
 
-	return r ? r : uio_enumerate_sysfs(&fake_ops, data, class_dir, ret_ids, max);
+	if (n)
+		return n;
+	n = uio_enumerate_sysfs(&fake_ops, f, class_dir, ret_ids, max);
+	for (int i = 0; i < n && (size_t)i < max; i++) {
+		struct fake_dev *dev = find_dev(f, ret_ids[i].num);
+
+		ret_ids[i].sys_dev = 0;
+		ret_ids[i].sys_ino = dev ? dev->generation : 0;
+	}
+	return n;
 }
 
 static const struct uio_ops fake_ops = {
@@ -498,7 +512,12 @@ int uio_fake_add(struct uio_fake *f, unsigned num, const char *name, const char 
 			dev = &f->devs[i];
 	if (!dev)
 		return -ENOSPC;
-	*dev = (struct fake_dev){ .used = true, .num = num, .flags = flags };
+	*dev = (struct fake_dev){
+		.used = true,
+		.num = num,
+		.generation = ++f->generations,
+		.flags = flags,
+	};
 	r = make_dir(f, num, "");
 	if (r == 0)
 		r = dev_printf(f, num, "name", "%s\n", name);
@@ -637,6 +656,16 @@ void uio_fake_fail_next(struct uio_fake *f, enum uio_fake_op op, int err)
 {
 	if (f && op < UIO_FAKE_OP_COUNT && err < 0)
 		f->fail[op] = err;
+}
+
+int uio_fake_open_fd(struct uio_fake *f, unsigned num)
+{
+	struct fake_dev *dev = f ? find_dev(f, num) : NULL;
+
+	for (unsigned i = 0; dev && i < FAKE_MAX_OPENS; i++)
+		if (f->opens[i].fd >= 0 && f->opens[i].dev == dev)
+			return f->opens[i].fd;
+	return -ENOENT;
 }
 
 unsigned uio_fake_open_fds(const struct uio_fake *f)

@@ -18,6 +18,12 @@
  * command register INTx-disable bit mirrors the mask (set at each
  * automasked interrupt; clearing it through the pci_intx op unmasks).
  *
+ * Identity: enumeration reports a device's identity as sys_dev 0 and
+ * sys_ino a generation number, fresh at each uio_fake_add(), as kernfs
+ * gives a device added again a new inode: the fake's tree lives on an
+ * ordinary file system, which may give a new directory the inode number
+ * of one just deleted.
+ *
  * Not thread-safe; test thread only. Not linked into the daemon.
  */
 #pragma once
@@ -100,6 +106,10 @@ void *uio_fake_map_mem(struct uio_fake *fake, unsigned num, unsigned index);
 
 /* Make the next call of @op fail with @err (< 0). One shot. */
 void uio_fake_fail_next(struct uio_fake *fake, enum uio_fake_op op, int err);
+
+/* An fd open on uio@num (the device's first listener), for tests that
+ * watch what its user does with it; -ENOENT when none. */
+int uio_fake_open_fd(struct uio_fake *fake, unsigned num);
 
 /* Fds and mappings handed out and not yet given back. */
 unsigned uio_fake_open_fds(const struct uio_fake *fake);

@@ -7,7 +7,9 @@
 #   - the configuration file describes the board ([dma], [stm32],
 #     [stm32:dma1], [stm32:dma2], [heap:contig], [consumer:uart4]);
 #   - the contiguous heap's node dma_heap/contig exists;
-#   - dmabufctl lists dma1 with 8 channels, and the heap;
+#   - dmabufctl lists dma1 with 8 channels, and the heap; dma1 has an
+#     interrupt node for stream 0 that has no interrupt (as a UIO node
+#     without an interrupts property), as the register node has none;
 #   - a request by name for a channel of dma1 is served at once;
 #   - dma2, absent at start, is registered once its files appear (the
 #     rescan), which completes a request by name that was waiting for it,
@@ -83,6 +85,7 @@ mkdir -p "$root" "$tmp/uio/class" "$tmp/uio/dev"
 uio_add 0 dma1 0x48000000 0x400
 uio_add 1 dmamux1 0x48002000 0x400
 uio_add 2 dma-pool 0xd0000000 0x100000
+uio_add 5 dma1-s0 0x48000000 0x400
 
 cat >"$tmp/dmabufd.conf" <<EOF
 [dma]
@@ -99,7 +102,7 @@ uio = dma1
 map = 0
 dmamux-uio = dmamux1
 dmamux-map = 0
-irq-uio = - - - - - - - -
+irq-uio = dma1-s0 - - - - - - -
 mem2mem = yes
 descriptors = 64
 requests = 128
@@ -171,10 +174,11 @@ out=$("$request" uart4 rx 0) || { show_log; fail "uart4:rx on dma1 refused"; }
 [ "${out%% *}" = dma1 ] || fail "uart4:rx gave '$out', not a channel of dma1"
 
 # dma2 arrives: the rescan registers it, and the request that was waiting
-# for it completes; it goes: removed.
+# for it completes; it goes: removed. The request must be waiting in the
+# daemon (a deferred reply) before dma2 appears, or nothing is tested.
 "$request" spi2 tx 20000 >"$tmp/request.out" 2>&1 &
 req=$!
-sleep 0.5
+wait_for 'data["pending_requests"] == 1' stats
 kill -0 "$req" 2>/dev/null || { cat "$tmp/request.out" >&2; fail "spi2:tx did not wait for dma2"; }
 uio_add 3 dma2 0x48001000 0x400
 wait "$req" || { cat "$tmp/request.out" >&2; show_log; fail "spi2:tx failed"; }

@@ -708,6 +708,112 @@ static void terminate_waits_for_en_to_clear(void **state)
 }
 
 /* ------------------------------------------------------------------ */
+/* Removal */
+
+static void a_removed_controller_leaves_the_hardware_to_its_successor(void **state)
+{
+	struct dma_chan *old = slave_chan("spi1", 0, 38, 1, 1);
+	struct dma_slave_config cfg = {
+		.src_addr = stm32_sim_periph_addr(38),
+		.src_addr_width = 1,
+	};
+	unsigned stream = (unsigned)old->chan_id;
+	uint32_t ccr = STM32_DMAMUX_CxCR(stm32_dmamux_channel(0, stream));
+	struct dma_chan *fresh = NULL;
+	struct dma_xfer *x;
+	struct sbuf b;
+	uint32_t cr;
+
+	/* Removed while a client holds a channel: the hardware is stopped
+	 * and unrouted at once, not when the client lets go. */
+	assert_int_equal(stm32_sim_peek(sim, STM32_SIM_DMAMUX1, ccr), 38);
+	stm32_dma_remove(dmas[0]);
+	dmas[0] = NULL;
+	assert_int_equal(stm32_sim_peek(sim, STM32_SIM_DMAMUX1, ccr), 0);
+	assert_int_equal(stm32_sim_peek(sim, STM32_SIM_DMA1, STM32_DMA_SxCR(stream)) &
+			 STM32_DMA_SxCR_EN, 0);
+
+	/* The same block registered again, the same stream at work. */
+	assert_int_equal(dma_add(0), 0);
+	assert_int_equal(dma_request_chan("spi1", "rx", &fresh), 0);
+	assert_ptr_not_equal(fresh, old);
+	assert_int_equal(fresh->chan_id, stream);
+	assert_int_equal(dmaengine_slave_config(fresh, &cfg), 0);
+	sbuf_new(&b, fresh, 4096, 0);
+	assert_int_equal(dma_xfer_slave(b.att, 0, 100, DMA_DEV_TO_MEM, 0, &x), 0);
+	assert_int_equal(dma_xfer_submit(x), 0);
+	sim_poll();
+	cr = stm32_sim_peek(sim, STM32_SIM_DMA1, STM32_DMA_SxCR(stream));
+	assert_true(cr & STM32_DMA_SxCR_EN);
+	assert_int_equal(stm32_sim_peek(sim, STM32_SIM_DMAMUX1, ccr), 38);
+
+	/* The old client lets go: nothing of the new one's changes. */
+	dma_release_channel(old);
+	dma_cq_drain();
+	assert_int_equal(stm32_sim_peek(sim, STM32_SIM_DMA1, STM32_DMA_SxCR(stream)), cr);
+	assert_int_equal(stm32_sim_peek(sim, STM32_SIM_DMAMUX1, ccr), 38);
+	assert_int_equal(stm32_sim_starts(sim, 0, stream), 1);
+
+	assert_int_equal(dmaengine_terminate_sync(fresh), 0);
+	assert_int_equal(dma_xfer_result(x), -ECANCELED);
+	dma_xfer_unref(x);
+	sbuf_free(&b);
+	dma_release_channel(fresh);
+	assert_int_equal(stm32_sim_peek(sim, STM32_SIM_DMAMUX1, ccr), 0);
+}
+
+/* ------------------------------------------------------------------ */
+/* Interrupt fds */
+
+/* dma1 again, its stream 0 interrupt on UIO node 10 called "dma1-s0"
+ * (@flags: uio_fake's). Returns the fd of that node. */
+static int dma1_with_stream_irq_node(unsigned flags)
+{
+	struct stm32_dma_config cfg;
+	int fds[STM32_DMA_NR_STREAMS + 1];
+
+	stm32_dma_remove(dmas[0]);
+	dmas[0] = NULL;
+	assert_int_equal(uio_fake_add(stm32_sim_fake(sim), 10, "dma1-s0", NULL, NULL, 0,
+				      flags),
+			 0);
+	stm32_dma_config_default(&cfg);
+	cfg.env = stm32_sim_env(sim);
+	cfg.mmio = &stm32_sim_mmio_ops;
+	cfg.mmio_data = sim;
+	cfg.irq_uio_names[0] = "dma1-s0";
+	assert_int_equal(stm32_dma_create(&cfg, &dmas[0]), 0);
+	/* The register node's own interrupt, then the stream's. */
+	assert_int_equal(stm32_dma_irq_fds(dmas[0], fds, ARRAY_SIZE(fds)), 2);
+	return fds[1];
+}
+
+static void irq_handler_takes_enosys_from_unmask_as_nothing_to_unmask(void **state)
+{
+	int fd = dma1_with_stream_irq_node(UIO_FAKE_IRQ | UIO_FAKE_NO_IRQCONTROL);
+
+	assert_int_equal(uio_fake_raise_irq(stm32_sim_fake(sim), 10), 0);
+	assert_int_equal(stm32_dma_irq_handler(dmas[0]), 0);
+	/* Acknowledged: not readable any more. */
+	assert_int_equal(poll(&(struct pollfd){ .fd = fd, .events = POLLIN }, 1, 0), 0);
+}
+
+static void irq_handler_tells_which_fd_failed(void **state)
+{
+	int fds[2], fd = dma1_with_stream_irq_node(UIO_FAKE_IRQ);
+
+	assert_int_equal(stm32_dma_irq_fds(dmas[0], fds, 2), 2);
+	/* The stream's node goes (the kernel then answers -EIO) while the
+	 * register node's interrupt fires. */
+	assert_int_equal(uio_fake_remove(stm32_sim_fake(sim), 10), 0);
+	assert_int_equal(uio_fake_raise_irq(stm32_sim_fake(sim), STM32_SIM_UIO_DMA1), 0);
+	assert_int_equal(stm32_dma_irq_handler(dmas[0]), -EIO);
+	assert_int_equal(stm32_dma_irq_fd_error(dmas[0], fds[0]), 0);
+	assert_int_equal(stm32_dma_irq_fd_error(dmas[0], fd), -EIO);
+	assert_int_equal(stm32_dma_irq_fd_error(dmas[0], -1), -EINVAL);
+}
+
+/* ------------------------------------------------------------------ */
 /* Errors */
 
 struct cb_rec {
@@ -889,6 +995,9 @@ int main(void)
 		st_test(bus_error_fails_the_transfer_and_the_channel_recovers),
 		st_test(stalled_stream_times_out_and_the_channel_recovers),
 		st_test(fifo_and_direct_mode_errors),
+		st_test(a_removed_controller_leaves_the_hardware_to_its_successor),
+		st_test(irq_handler_takes_enosys_from_unmask_as_nothing_to_unmask),
+		st_test(irq_handler_tells_which_fd_failed),
 	};
 	int failed;
 

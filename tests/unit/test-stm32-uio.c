@@ -182,11 +182,38 @@ static void real_enumeration_works_without_udevd(void **state)
 
 static void udev_and_sysfs_enumeration_agree(void **state)
 {
-	int u = uio_enumerate_udev(NULL, 0);
+	struct uio_dev_id by_udev[16], by_sysfs[16];
+	int u = uio_enumerate_udev(by_udev, 16);
 
 	if (u < 0)
 		skip();	/* libudev unusable here: the fallback is the answer */
-	assert_int_equal(u, uio_enumerate_sysfs(&uio_real_ops, NULL, UIO_CLASS_DIR, NULL, 0));
+	assert_int_equal(u, uio_enumerate_sysfs(&uio_real_ops, NULL, UIO_CLASS_DIR,
+						by_sysfs, 16));
+	/* The same devices with the same identities (the syspath is the
+	 * target of the class directory's link). */
+	for (int i = 0; i < u && i < 16; i++) {
+		assert_int_equal(by_udev[i].num, by_sysfs[i].num);
+		assert_string_equal(by_udev[i].name, by_sysfs[i].name);
+		assert_true(by_udev[i].sys_dev == by_sysfs[i].sys_dev);
+		assert_true(by_udev[i].sys_ino == by_sysfs[i].sys_ino);
+	}
+}
+
+static void sysfs_enumeration_identifies_a_device_by_its_directory(void **state)
+{
+	/* The real ops over the fake's tree: the identity is what stat()
+	 * says of class_dir/uioN. */
+	struct uio_dev_id ids[2];
+	char path[4096];
+	struct stat st;
+
+	add_plain(3, "dma1", 0);
+	snprintf(path, sizeof(path), "%s/uio3", env->class_dir);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(uio_enumerate_sysfs(&uio_real_ops, NULL, env->class_dir, ids, 2), 1);
+	assert_int_equal(ids[0].num, 3);
+	assert_true(ids[0].sys_dev == (uint64_t)st.st_dev);
+	assert_true(ids[0].sys_ino == (uint64_t)st.st_ino);
 }
 
 static void real_ops_read_a_sysfs_tree_elsewhere(void **state)
@@ -841,6 +868,7 @@ struct seen {
 	enum uio_event ev[8];
 	unsigned num[8];
 	char name[8][UIO_NAME_MAX];
+	uint64_t ino[8];
 };
 
 static void record(void *userdata, enum uio_event event, const struct uio_dev_id *id)
@@ -851,6 +879,7 @@ static void record(void *userdata, enum uio_event event, const struct uio_dev_id
 	s->ev[s->n] = event;
 	s->num[s->n] = id->num;
 	snprintf(s->name[s->n], UIO_NAME_MAX, "%s", id->name);
+	s->ino[s->n] = id->sys_ino;
 	s->n++;
 }
 
@@ -937,6 +966,31 @@ static void reused_number_is_a_remove_then_an_add(void **state)
 	uio_watch_free(w);
 }
 
+static void same_number_and_name_with_a_new_identity_is_a_remove_then_an_add(void **state)
+{
+	struct uio_watch *w;
+	struct seen s = { 0 };
+
+	/* Unbound and bound again between two rescans: the kernel gives the
+	 * lowest free number, the same one, and the name is the same. */
+	add_plain(0, "dma1", 0);
+	assert_int_equal(uio_watch_new(env, dma_names, 2, &w), 0);
+	assert_int_equal(uio_watch_rescan(w, record, &s), 1);
+	assert_int_equal(uio_fake_remove(fake, 0), 0);
+	add_plain(0, "dma1", 0);
+	assert_int_equal(uio_watch_rescan(w, record, &s), 2);
+	assert_int_equal(s.ev[1], UIO_EVENT_REMOVE);
+	assert_int_equal(s.num[1], 0);
+	assert_string_equal(s.name[1], "dma1");
+	assert_true(s.ino[1] == s.ino[0]);
+	assert_int_equal(s.ev[2], UIO_EVENT_ADD);
+	assert_int_equal(s.num[2], 0);
+	assert_string_equal(s.name[2], "dma1");
+	assert_true(s.ino[2] != s.ino[0]);
+	assert_int_equal(uio_watch_rescan(w, record, &s), 0);
+	uio_watch_free(w);
+}
+
 static void failed_rescan_keeps_what_was_known(void **state)
 {
 	struct uio_watch *w;
@@ -989,6 +1043,7 @@ int main(void)
 		cmocka_unit_test(real_enumeration_works_without_udevd),
 		cmocka_unit_test(udev_and_sysfs_enumeration_agree),
 		uio_test(real_ops_read_a_sysfs_tree_elsewhere),
+		uio_test(sysfs_enumeration_identifies_a_device_by_its_directory),
 		cmocka_unit_test(real_ops_give_a_regular_file_node_no_irq),
 		uio_test(find_by_name_picks_the_lowest_number),
 		uio_test(find_by_name_of_an_absent_device_is_enodev),
@@ -1032,6 +1087,7 @@ int main(void)
 		uio_test(rescan_reports_a_device_that_appeared),
 		uio_test(rescan_reports_a_device_that_went_away),
 		uio_test(reused_number_is_a_remove_then_an_add),
+		uio_test(same_number_and_name_with_a_new_identity_is_a_remove_then_an_add),
 		uio_test(failed_rescan_keeps_what_was_known),
 		uio_test(watch_new_checks_its_arguments),
 		cmocka_unit_test(kernel_monitor_gives_a_pollable_fd),

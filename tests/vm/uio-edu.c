@@ -214,6 +214,20 @@ static void hotplug(const char *pci)
 	check(r == 1 && s.add == 2, "rescan reports the device back (r=%d)", r);
 	snprintf(path, sizeof(path), "/dev/uio0");
 	check(access(path, F_OK) == 0, "/dev/uio0 is back");
+
+	/* Unbound and bound again with no rescan between: uio0 again, same
+	 * name, but a new sysfs directory (kernfs gives it a new inode), so
+	 * one rescan reports the old device gone and the new one added. */
+	r = write_text("/sys/bus/pci/drivers/uio_pci_generic/unbind", pci);
+	if (r == 0)
+		r = write_text("/sys/bus/pci/drivers/uio_pci_generic/bind", pci);
+	check(r == 0, "unbind and bind %s again (r=%d)", pci, r);
+	(void)monitor_wait(mon, 3000);
+	r = uio_watch_rescan(w, count_event, &s);
+	check(r == 2 && s.remove == 2 && s.add == 3,
+	      "one rescan reports uio0 rebound as a removal and an addition "
+	      "(r=%d)", r);
+	check(access(path, F_OK) == 0, "/dev/uio0 is back again");
 out:
 	uio_watch_free(w);
 	uio_monitor_free(mon);
