@@ -187,26 +187,29 @@ out=$(cat "$tmp/request.out")
 wait_for 'sorted(d["name"] for d in data) == ["dma1", "dma2"]' dma devices
 grep -q 'stm32 controller dma2 registered (uio3)' "$tmp/daemon.log" ||
 	{ show_log; fail "no registration line for dma2"; }
-# dma2 goes while a client holds one of its channels: the controller is
-# removed, and the client's calls that would start or change work on the
-# channel fail with ENODEV, while reading a transfer's status still works.
+# dma2 goes while a client holds one of its channels with a transfer
+# submitted and not issued: the controller is removed, that transfer's
+# fence signals -ENODEV (it can never run), the client's calls that would
+# start or change work fail with ENODEV, and reading a status still works.
 mkfifo "$tmp/hold.in"
 "$request" spi2 tx 0 hold <"$tmp/hold.in" >"$tmp/hold.out" 2>&1 &
 holder=$!
 exec 3>"$tmp/hold.in"
 for _ in $(seq 100); do
-	grep -q '^dma2 ' "$tmp/hold.out" && break
+	grep -q '^submitted ' "$tmp/hold.out" && break
 	sleep 0.05
 done
-grep -q '^dma2 ' "$tmp/hold.out" || { cat "$tmp/hold.out" >&2; fail "spi2:tx not held"; }
+grep -q '^submitted 2$' "$tmp/hold.out" ||
+	{ cat "$tmp/hold.out" >&2; fail "spi2:tx not held with a transfer submitted"; }
 uio_remove 3
 wait_for '[d["name"] for d in data] == ["dma1"]' dma devices
 echo go >&3
 exec 3>&-
 wait "$holder" || { cat "$tmp/hold.out" >&2; fail "the holder failed"; }
-# ENODEV (19) for what would start work; TX_STATUS still reads: cookie 1
-# was never handed out, so it is complete (DMABUFD_DMA_COMPLETE, 0).
-printf 'dma2 %s\ncaps -19\nattach -19\nissue_pending -19\ntx_status 0\n' \
+# ENODEV (19) for the fence and for what would start work; TX_STATUS
+# still reads: cookie 1 was never handed out, so it is complete
+# (DMABUFD_DMA_COMPLETE, 0).
+printf 'dma2 %s\nsubmitted 2\nfence -19\ncaps -19\nattach -19\nissue_pending -19\ntx_status 0\n' \
 	"$(sed -n '1s/^dma2 //p' "$tmp/hold.out")" >"$tmp/hold.want"
 cmp -s "$tmp/hold.out" "$tmp/hold.want" ||
 	fail "a held channel of a removed controller: $(cat "$tmp/hold.out")"
