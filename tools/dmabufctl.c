@@ -16,7 +16,11 @@
  *   dma fault CHAN stall           CHAN's transfers stop moving (the watchdog ends them)
  *   dma fault CHAN clear           forget CHAN's faults
  *
- * --json prints any command's output as one JSON value instead.
+ * --json prints any command's output as one JSON value instead. Names
+ * come from clients (DMA_BUF_SET_NAME, an opener's comm) and may hold any
+ * bytes: the text output escapes what could drive a terminal
+ * (text_safe()), JSON passes UTF-8 through and escapes the rest
+ * (json_strn()).
  *
  * Exit status: 0 success; 1 the request failed, or the command line was
  * wrong; 2 no daemon listens on the control socket (EXIT_NO_DAEMON; the
@@ -76,22 +80,140 @@ static int fail(const char *what, int r)
 	return EXIT_FAILURE;
 }
 
-/* @s as a JSON string (names are short, printable ASCII in practice). */
-static void json_str(const char *s)
+/*
+ * The length of the valid UTF-8 sequence at @s (@n bytes left), its code
+ * point in *ret_cp; 0 when @s starts none: a stray continuation byte, an
+ * overlong form, a surrogate, a code point past U+10FFFF, a sequence cut
+ * short.
+ */
+static size_t utf8_char(const unsigned char *s, size_t n, uint32_t *ret_cp)
 {
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
+	uint32_t cp, min;
+	size_t len;
 
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20 || c >= 0x7f)
-			printf("\\u%04x", c);
+	if (s[0] < 0x80) {
+		*ret_cp = s[0];
+		return 1;
+	}
+	if ((s[0] & 0xe0) == 0xc0) {
+		len = 2;
+		cp = s[0] & 0x1f;
+		min = 0x80;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		len = 3;
+		cp = s[0] & 0x0f;
+		min = 0x800;
+	} else if ((s[0] & 0xf8) == 0xf0) {
+		len = 4;
+		cp = s[0] & 0x07;
+		min = 0x10000;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	*ret_cp = cp;
+	return len;
+}
+
+/* C0 and C1 controls and DEL: a terminal acts on them. */
+static bool is_control(uint32_t cp)
+{
+	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f);
+}
+
+/* Bidirectional formatting characters: they reorder the text around them. */
+static bool is_bidi_control(uint32_t cp)
+{
+	return cp == 0x061c || cp == 0x200e || cp == 0x200f ||
+	       (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+/*
+ * @s (@n bytes) as a JSON string: valid UTF-8 as it is, a quote and a
+ * backslash escaped, controls (C0, DEL, C1) as \u00XX, and each byte that
+ * is not part of valid UTF-8 as \ufffd (the replacement character).
+ */
+static void json_strn(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	putchar('"');
+	for (size_t i = 0; i < n;) {
+		uint32_t cp;
+		size_t len = utf8_char(p + i, n - i, &cp);
+
+		if (!len) {
+			printf("\\ufffd");
+			i++;
+			continue;
+		}
+		if (cp == '"' || cp == '\\')
+			printf("\\%c", (int)cp);
+		else if (is_control(cp))
+			printf("\\u%04x", (unsigned)cp);
 		else
-			putchar(c);
+			fwrite(p + i, 1, len, stdout);
+		i += len;
 	}
 	putchar('"');
 }
+
+static void json_str(const char *s)
+{
+	json_strn(s, strlen(s));
+}
+
+/* A name field of a record (char[N], NUL-terminated unless full). */
+#define json_field(f) json_strn((f), strnlen((f), sizeof(f)))
+
+/*
+ * @s (at most @n bytes, up to a NUL) made safe for a terminal, in @buf
+ * (4 * @n + 1 bytes: no byte grows to more than four): valid UTF-8 as it
+ * is, except controls (C0, DEL, C1) and bidirectional formatting
+ * characters, whose bytes become \xNN, as does each byte that is not part
+ * of valid UTF-8; a backslash is doubled, so that \xNN is never the
+ * name's own text. Returns @buf.
+ */
+static const char *text_safe(char *buf, size_t size, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t o = 0;
+
+	n = strnlen(s, n);
+	for (size_t i = 0; i < n;) {
+		uint32_t cp;
+		size_t len = utf8_char(p + i, n - i, &cp);
+
+		if (len && cp == '\\') {
+			o += (size_t)snprintf(buf + o, size - o, "\\\\");
+		} else if (len && !is_control(cp) && !is_bidi_control(cp)) {
+			memcpy(buf + o, p + i, len);
+			o += len;
+		} else {
+			if (!len)
+				len = 1;
+			for (size_t k = 0; k < len; k++)
+				o += (size_t)snprintf(buf + o, size - o, "\\x%02x",
+						      p[i + k]);
+		}
+		i += len;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+/* A record's name field, made safe for a terminal (text_safe()); the
+ * buffer lives until the end of the enclosing block. */
+#define text_field(f) \
+	text_safe((char[4 * sizeof(f) + 1]){ 0 }, 4 * sizeof(f) + 1, (f), sizeof(f))
 
 /* The cap names of @mask, comma-separated (text) or a JSON array. */
 static void print_caps(uint32_t mask)
@@ -218,17 +340,18 @@ static int cmd_heaps(int argc, char **argv)
 	FOREACH_REC(struct dmabufd_ctl_heap, h, recs, count, size) {
 		if (json) {
 			printf("%s{\"name\": ", _i ? ", " : "");
-			json_str(h->name);
+			json_field(h->name);
 			printf(", \"buffers\": %" PRIu64 ", \"bytes\": %" PRIu64
 			       ", \"limit_bytes\": %" PRIu64 "}",
 			       (uint64_t)h->buffers, (uint64_t)h->bytes,
 			       (uint64_t)h->limit_bytes);
 		} else if (h->limit_bytes) {
-			printf("%-16s %-8" PRIu64 " %-14" PRIu64 " %" PRIu64 "\n", h->name,
+			printf("%-16s %-8" PRIu64 " %-14" PRIu64 " %" PRIu64 "\n",
+			       text_field(h->name),
 			       (uint64_t)h->buffers, (uint64_t)h->bytes,
 			       (uint64_t)h->limit_bytes);
 		} else {
-			printf("%-16s %-8" PRIu64 " %-14" PRIu64 " -\n", h->name,
+			printf("%-16s %-8" PRIu64 " %-14" PRIu64 " -\n", text_field(h->name),
 			       (uint64_t)h->buffers, (uint64_t)h->bytes);
 		}
 	}
@@ -271,9 +394,9 @@ static int cmd_buffers(int argc, char **argv)
 			       ", \"mode\": \"%s\", \"name\": ",
 			       _i ? ", " : "", (uint64_t)b->id, (uint64_t)b->size,
 			       mode_name(b->mode));
-			json_str(b->name);
+			json_field(b->name);
 			printf(", \"exporter\": ");
-			json_str(b->exporter);
+			json_field(b->exporter);
 			printf(", \"refcount\": %u, \"attachments\": %u, \"mapped\": %u, "
 			       "\"vmaps\": %u, \"fences\": {\"kernel\": %u, \"write\": %u, "
 			       "\"read\": %u, \"bookkeep\": %u}, \"orphaned\": %s}",
@@ -290,7 +413,7 @@ static int cmd_buffers(int argc, char **argv)
 			       "%-16s %s%s\n",
 			       (uint64_t)b->id, (uint64_t)b->size, mode_name(b->mode),
 			       b->refcount, b->attachments, b->mapped, b->vmaps, fences,
-			       b->exporter, b->name[0] ? b->name : "-",
+			       text_field(b->exporter), b->name[0] ? text_field(b->name) : "-",
 			       (b->flags & DMABUFD_CTL_BUF_ORPHANED) ? " (orphaned)" : "");
 		}
 	}
@@ -341,9 +464,9 @@ static int cmd_fences(int argc, char **argv)
 			printf("%s{\"context\": %" PRIu64 ", \"seqno\": %" PRIu64
 			       ", \"driver\": ",
 			       _i ? ", " : "", (uint64_t)f->context, (uint64_t)f->seqno);
-			json_str(f->driver);
+			json_field(f->driver);
 			printf(", \"timeline\": ");
-			json_str(f->timeline);
+			json_field(f->timeline);
 			printf(", \"status\": \"%s\", \"error\": %d, \"error_name\": ",
 			       fence_state(f->status), f->status < 0 ? f->status : 0);
 			if (f->status < 0)
@@ -373,8 +496,8 @@ static int cmd_fences(int argc, char **argv)
 				snprintf(took, sizeof(took), "-");
 			printf("%-8" PRIu64 " %-10" PRIu64 " %-12s %-20s %-16s %-9s %-9s %-5u "
 			       "%u\n",
-			       (uint64_t)f->context, (uint64_t)f->seqno, f->driver,
-			       f->timeline, status, duration(f->age_ns, age, sizeof(age)),
+			       (uint64_t)f->context, (uint64_t)f->seqno, text_field(f->driver),
+			       text_field(f->timeline), status, duration(f->age_ns, age, sizeof(age)),
 			       took, f->refcount, f->waiters);
 		}
 	}
@@ -405,13 +528,13 @@ static int cmd_timelines(int argc, char **argv)
 
 		if (json) {
 			printf("%s{\"name\": ", _i ? ", " : "");
-			json_str(t->name);
+			json_field(t->name);
 			printf(", \"context\": %" PRIu64 ", \"value\": %u, \"pending\": %u, "
 			       "\"closed\": %s}",
 			       (uint64_t)t->context, t->value, t->pending,
 			       closed ? "true" : "false");
 		} else {
-			printf("%-16s %-8" PRIu64 " %-10u %-8u %s\n", t->name,
+			printf("%-16s %-8" PRIu64 " %-10u %-8u %s\n", text_field(t->name),
 			       (uint64_t)t->context, t->value, t->pending,
 			       closed ? "closed" : "open");
 		}
@@ -438,7 +561,7 @@ static int cmd_dma_devices(int argc, char **argv)
 	FOREACH_REC(struct dmabufd_ctl_dma_device, d, recs, count, size) {
 		if (json) {
 			printf("%s{\"id\": %u, \"name\": ", _i ? ", " : "", d->dev_id);
-			json_str(d->name);
+			json_field(d->name);
 			printf(", \"channels\": %u, \"private_channels\": %u, "
 			       "\"private\": %s, \"capabilities\": ",
 			       d->chancnt, d->privatecnt,
@@ -446,7 +569,7 @@ static int cmd_dma_devices(int argc, char **argv)
 			print_caps(d->cap_mask);
 			printf(", \"residue_granularity\": %u}", d->residue_granularity);
 		} else {
-			printf("%-4u %-16s %-6u %-8u ", d->dev_id, d->name, d->chancnt,
+			printf("%-4u %-16s %-6u %-8u ", d->dev_id, text_field(d->name), d->chancnt,
 			       d->privatecnt);
 			print_caps(d->cap_mask);
 			putchar('\n');
@@ -476,9 +599,9 @@ static int cmd_dma_channels(int argc, char **argv)
 	FOREACH_REC(struct dmabufd_ctl_dma_channel, c, recs, count, size) {
 		if (json) {
 			printf("%s{\"name\": ", _i ? ", " : "");
-			json_str(c->name);
+			json_field(c->name);
 			printf(", \"device\": ");
-			json_str(c->device);
+			json_field(c->device);
 			printf(", \"dev_id\": %u, \"chan_id\": %u, \"in_use\": %u, "
 			       "\"private\": %s, \"paused\": %s, \"table_count\": %u, "
 			       "\"request_line\": %d, \"cookie\": %d, "
@@ -495,7 +618,7 @@ static int cmd_dma_channels(int argc, char **argv)
 			       (uint64_t)c->xfer_count, (uint64_t)c->bytes_transferred,
 			       (uint64_t)c->errors, (uint64_t)c->aborted,
 			       (uint64_t)c->timeouts);
-			json_str(c->client);
+			json_field(c->client);
 			putchar('}');
 		} else {
 			char flags[8];
@@ -506,11 +629,12 @@ static int cmd_dma_channels(int argc, char **argv)
 			printf("%-12s %-8s %-6u %-8s %-10d %-10d %-9u %-9" PRIu64
 			       " %-12" PRIu64 " %-6" PRIu64 " %-7" PRIu64 " %-8" PRIu64
 			       " %s\n",
-			       c->name, c->device, c->client_count, flags[0] ? flags : "-",
+			       text_field(c->name), text_field(c->device), c->client_count,
+			       flags[0] ? flags : "-",
 			       c->cookie, c->completed_cookie, c->in_flight,
 			       (uint64_t)c->xfer_count, (uint64_t)c->bytes_transferred,
 			       (uint64_t)c->errors, (uint64_t)c->aborted,
-			       (uint64_t)c->timeouts, c->client[0] ? c->client : "-");
+			       (uint64_t)c->timeouts, c->client[0] ? text_field(c->client) : "-");
 		}
 	}
 	if (json)
@@ -545,7 +669,7 @@ static int cmd_dma_transfers(int argc, char **argv)
 	FOREACH_REC(struct dmabufd_ctl_dma_xfer, x, recs, count, size) {
 		if (json) {
 			printf("%s{\"channel\": ", _i ? ", " : "");
-			json_str(x->chan);
+			json_field(x->chan);
 			printf(", \"pid\": %u, \"cookie\": %d, \"chan_cookie\": %d, "
 			       "\"state\": \"%s\", \"type\": \"%s\", \"direction\": \"%s\", "
 			       "\"length\": %" PRIu64 ", \"residue\": %" PRIu64
@@ -556,7 +680,7 @@ static int cmd_dma_transfers(int argc, char **argv)
 		} else {
 			printf("%-12s %-8u %-10d %-11d %-9s %-7s %-10s %-12" PRIu64
 			       " %-12" PRIu64 " %" PRIu64 "\n",
-			       x->chan, x->pid, x->cookie, x->chan_cookie, state_name(x->state),
+			       text_field(x->chan), x->pid, x->cookie, x->chan_cookie, state_name(x->state),
 			       type_name(x->type), dir_name(x->direction), (uint64_t)x->len,
 			       (uint64_t)x->residue, (uint64_t)x->periods);
 		}
@@ -571,6 +695,28 @@ static int usage_error(const char *msg)
 {
 	fprintf(stderr, "dmabufctl: %s (dmabufctl --help)\n", msg);
 	return EXIT_FAILURE;
+}
+
+/* @s past its leading decimal digits, or NULL when it starts with none. */
+static const char *skip_digits(const char *s)
+{
+	const char *p = s;
+
+	while (*p >= '0' && *p <= '9')
+		p++;
+	return p == s ? NULL : p;
+}
+
+/* Whether @s has the form of a channel name: "dma<N>chan<M>", decimal. */
+static bool is_chan_name(const char *s)
+{
+	if (strncmp(s, "dma", 3))
+		return false;
+	s = skip_digits(s + 3);
+	if (!s || strncmp(s, "chan", 4))
+		return false;
+	s = skip_digits(s + 4);
+	return s && !*s;
 }
 
 static int cmd_dma_fault(int argc, char **argv)
@@ -598,10 +744,14 @@ static int cmd_dma_fault(int argc, char **argv)
 	} else {
 		return usage_error("dma fault CHAN fail-nth N|stall|clear");
 	}
-	r = dmabufd_dma_fault(argv[0], fault, count);
-	if (r == -EINVAL)
+	/* Checked here, so that an EINVAL of the daemon (a fault or count it
+	 * does not take) is not taken for a bad name. */
+	if (!is_chan_name(argv[0])) {
 		fprintf(stderr, "dmabufctl: \"%s\" is not a channel name like dma0chan1\n",
 			argv[0]);
+		return EXIT_FAILURE;
+	}
+	r = dmabufd_dma_fault(argv[0], fault, count);
 	if (r < 0)
 		return fail("dma fault", r);
 	if (json) {

@@ -1,8 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The control socket. One request per message, one reply per request, in
- * order; a reply that cannot be sent at once (the client does not read)
- * drops the client rather than blocking the loop.
+ * order, and at most one reply in flight per client: while a reply waits
+ * for room in the client's socket (a listing larger than the send
+ * buffer), the rest of it stays queued here, the client's requests stay
+ * unread in its socket, and the client's poll waits for UV_WRITABLE. A
+ * client that takes nothing of its reply for CTL_SEND_TIMEOUT_MS is
+ * dropped; the loop never blocks on a client.
+ *
+ * Each client costs the daemon one fd and at most one queued reply, so
+ * the clients are capped: CTL_CLIENTS_PER_UID per peer uid (SO_PEERCRED
+ * at connect time) and CTL_CLIENTS_MAX in all. A connection past a cap
+ * is closed at once, with a log line at most every
+ * CTL_REFUSE_LOG_INTERVAL_MS.
  *
  * DMABUFD_CTL_MAP redeems a mapping token issued by DMABUFD_DMA_BUF_IOC_MAP
  * to the same uid (root may redeem any) and sends the buffer's memfd:
@@ -42,38 +52,91 @@
 #include "util/log.h"
 #include "util/macros.h"
 
+/* Clients of one peer uid at a time (proto/dmabufd/control.h). */
+#define CTL_CLIENTS_PER_UID 64u
+/* Clients at a time, all uids together. */
+#define CTL_CLIENTS_MAX 256u
+/* A client that takes nothing of its reply for this long is dropped. */
+#define CTL_SEND_TIMEOUT_MS 5000
+/* At most one log line about refused connections per this interval. */
+#define CTL_REFUSE_LOG_INTERVAL_MS 10000
+
+/*
+ * The reply being sent to a client: the header (with @fd, for MAP), then
+ * @len bytes of payload as messages of at most @msg_size bytes.
+ */
+struct ctl_out {
+	struct dmabufd_ctl_reply head;
+	int fd;                          /* -EBADF: none; closed once sent */
+	bool head_sent;
+	void *recs;                      /* a listing's records (owned) */
+	struct dmabufd_ctl_stats stats;  /* STATS' payload */
+	const char *payload;             /* recs, &stats or NULL */
+	size_t len, off, msg_size;
+};
+
 struct ctl_client {
 	uv_poll_t poll;
+	uv_timer_t deadline;   /* armed while a reply waits for room */
+	unsigned handles;      /* libuv handles not closed yet */
 	int fd;
+	uid_t uid;             /* the peer's, at connect time */
+	bool sending;          /* @out is in flight: requests wait unread */
+	struct ctl_out out;
 	LIST_ENTRY(ctl_client) link;
 };
 
 static LIST_HEAD(, ctl_client) clients = LIST_HEAD_INITIALIZER(clients);
+static unsigned client_count;
 static uv_poll_t listener;
 static int listen_fd = -EBADF;
 static bool listener_live; /* uv_poll_init'ed: close through uv_close */
 static char *socket_path;
+static uint64_t refuse_logged_ms; /* uv_now() of the last line; 0: none */
+static unsigned refused_unlogged; /* refused since that line */
 
-static void client_closed(uv_handle_t *handle)
+static void out_clear(struct ctl_out *out)
 {
-	struct ctl_client *c = container_of((uv_poll_t *)handle,
-					    struct ctl_client, poll);
+	if (out->fd >= 0)
+		close(out->fd);
+	free(out->recs);
+	*out = (struct ctl_out){ .fd = -EBADF };
+}
 
-	close(c->fd);
+/* A close callback: the client goes with its last handle. */
+static void client_release(struct ctl_client *c)
+{
+	if (--c->handles)
+		return;
+	out_clear(&c->out);
+	if (c->fd >= 0)
+		close(c->fd);
 	free(c);
+}
+
+static void client_poll_closed(uv_handle_t *handle)
+{
+	client_release(container_of((uv_poll_t *)handle, struct ctl_client, poll));
+}
+
+static void client_deadline_closed(uv_handle_t *handle)
+{
+	client_release(container_of((uv_timer_t *)handle, struct ctl_client,
+				    deadline));
 }
 
 static void client_drop(struct ctl_client *c)
 {
 	LIST_REMOVE(c, link);
-	uv_close((uv_handle_t *)&c->poll, client_closed);
+	client_count--;
+	uv_close((uv_handle_t *)&c->poll, client_poll_closed);
+	uv_close((uv_handle_t *)&c->deadline, client_deadline_closed);
 }
 
-/* Send @reply, with @fd attached when >= 0. Returns 0 or -errno. */
-static int client_send(struct ctl_client *c, const struct dmabufd_ctl_reply *reply,
-		       int fd)
+/* Send @head, with @fd attached when >= 0: sendmsg()'s result. */
+static ssize_t send_head(int sock, const struct dmabufd_ctl_reply *head, int fd)
 {
-	struct iovec iov = { .iov_base = (void *)reply, .iov_len = sizeof(*reply) };
+	struct iovec iov = { .iov_base = (void *)head, .iov_len = sizeof(*head) };
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
@@ -92,19 +155,89 @@ static int client_send(struct ctl_client *c, const struct dmabufd_ctl_reply *rep
 		cmsg->cmsg_len = CMSG_LEN(sizeof(int));
 		memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
 	}
-	if (sendmsg(c->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT) != sizeof(*reply))
-		return errno ? -errno : -EIO;
+	return sendmsg(sock, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+/*
+ * Send as much of @c's reply as the socket takes, one whole message at a
+ * time (SOCK_SEQPACKET sends each message whole or not at all). Returns
+ * 0 when all of it went, 1 when the socket is full, or -errno; sets
+ * *ret_progress when at least one message went.
+ */
+static int out_send(struct ctl_client *c, bool *ret_progress)
+{
+	struct ctl_out *out = &c->out;
+
+	while (!out->head_sent || out->off < out->len) {
+		size_t want;
+		ssize_t n;
+
+		if (!out->head_sent) {
+			want = sizeof(out->head);
+			n = send_head(c->fd, &out->head, out->fd);
+		} else {
+			want = out->len - out->off < out->msg_size
+				       ? out->len - out->off : out->msg_size;
+			n = send(c->fd, out->payload + out->off, want,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 1;
+		if (n < 0)
+			return -errno;
+		if ((size_t)n != want)
+			return -EIO;
+		*ret_progress = true;
+		if (out->head_sent) {
+			out->off += want;
+		} else {
+			out->head_sent = true;
+			if (out->fd >= 0)
+				close(out->fd);
+			out->fd = -EBADF;
+		}
+	}
 	return 0;
 }
 
-static uid_t client_uid(struct ctl_client *c)
-{
-	struct ucred cred;
-	socklen_t len = sizeof(cred);
+static void client_event(uv_poll_t *handle, int status, int events);
 
-	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
-		return (uid_t)-1;
-	return cred.uid;
+static void client_timed_out(uv_timer_t *timer)
+{
+	struct ctl_client *c = container_of(timer, struct ctl_client, deadline);
+
+	log_debug("control: dropping a client of uid %u: it took nothing of "
+		  "its reply for %d ms", (unsigned)c->uid, CTL_SEND_TIMEOUT_MS);
+	client_drop(c);
+}
+
+/*
+ * Go on with @c's reply: send what the socket takes; when all of it went,
+ * read the next request, else wait for room (the deadline restarts
+ * whenever a message went). Drops @c on a send error.
+ */
+static void client_continue(struct ctl_client *c)
+{
+	bool progress = false;
+	int r = out_send(c, &progress);
+
+	if (r == 0) {
+		out_clear(&c->out);
+		c->sending = false;
+		uv_timer_stop(&c->deadline);
+		r = uv_poll_start(&c->poll, UV_READABLE, client_event);
+	} else if (r > 0) {
+		if (progress || !uv_is_active((uv_handle_t *)&c->deadline))
+			uv_timer_start(&c->deadline, client_timed_out,
+				       CTL_SEND_TIMEOUT_MS, 0);
+		r = uv_poll_start(&c->poll, UV_WRITABLE, client_event);
+	}
+	if (r < 0) {
+		log_debug("control: dropping a client: %s", strerror(-r));
+		client_drop(c);
+	}
 }
 
 /*
@@ -114,7 +247,7 @@ static uid_t client_uid(struct ctl_client *c)
 static int ctl_map(struct ctl_client *c, uint64_t token, __u64 *ret_size)
 {
 	_cleanup_(dma_buf_unrefp) struct dma_buf *buf = NULL;
-	uid_t uid, peer = client_uid(c);
+	uid_t uid, peer = c->uid;
 	char path[64];
 	void *obj;
 	int mode, memfd, fd, r;
@@ -138,24 +271,6 @@ static int ctl_map(struct ctl_client *c, uint64_t token, __u64 *ret_size)
 		return -errno;
 	*ret_size = buf->size;
 	return fd;
-}
-
-/* Send @count records of @rec_size bytes, a few per message. */
-static int client_send_records(struct ctl_client *c, const void *recs,
-			       unsigned count, size_t rec_size)
-{
-	const char *p = recs;
-
-	for (unsigned i = 0; i < count; i += DMABUFD_CTL_RECS_PER_MSG) {
-		unsigned n = count - i < DMABUFD_CTL_RECS_PER_MSG
-				     ? count - i : DMABUFD_CTL_RECS_PER_MSG;
-		size_t len = n * rec_size;
-
-		if (send(c->fd, p + i * rec_size, len,
-			 MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)len)
-			return errno ? -errno : -EIO;
-	}
-	return 0;
 }
 
 /* A listing op: the records to send after the reply, or -errno. */
@@ -199,65 +314,56 @@ static bool args_zero(const struct dmabufd_ctl_req *req)
 	return !req->arg[0] && !req->arg[1] && !req->arg[2] && !req->arg[3];
 }
 
+/* Answer @req (@len bytes long): queue the reply and start sending it. */
 static void client_request(struct ctl_client *c,
 			   const struct dmabufd_ctl_req *req, ssize_t len)
 {
-	struct dmabufd_ctl_reply reply = { 0 };
-	struct dmabufd_ctl_stats stats;
-	_cleanup_free_ void *recs = NULL;
+	struct ctl_out *out = &c->out;
+	struct dmabufd_ctl_reply *reply = &out->head;
 	unsigned count = 0;
 	size_t rec_size = 0;
-	uid_t peer;
-	int fd = -EBADF, r = 0;
+	int r = 0;
 
-	reply.op = len >= (ssize_t)sizeof(*req) ? req->op : 0;
+	*out = (struct ctl_out){ .fd = -EBADF };
+	reply->op = len >= (ssize_t)sizeof(*req) ? req->op : 0;
 	if (len != sizeof(*req) || req->version != DMABUFD_CTL_VERSION ||
 	    (req->op != DMABUFD_CTL_DMA_FAULT && !args_zero(req)) ||
 	    (req->op != DMABUFD_CTL_MAP && req->token)) {
 		r = -EINVAL;
 	} else if (req->op == DMABUFD_CTL_MAP) {
-		r = ctl_map(c, req->token, &reply.size);
+		r = ctl_map(c, req->token, &reply->size);
 		if (r >= 0) {
-			fd = r;
+			out->fd = r;
 			r = 0;
 		}
 	} else if (req->op == DMABUFD_CTL_STATS) {
-		reply.size = sizeof(stats);
+		dev_get_stats(&out->stats);
+		out->payload = (const char *)&out->stats;
+		out->len = out->msg_size = sizeof(out->stats);
+		reply->size = sizeof(out->stats);
 	} else if (req->op == DMABUFD_CTL_DMA_FAULT) {
-		peer = client_uid(c);
-		if (peer != 0 && peer != geteuid())
+		if (c->uid != 0 && c->uid != geteuid())
 			r = -EPERM;
 		else
 			r = dma_setup_fault(req->arg[0], req->arg[1], req->arg[2],
 					    req->arg[3]);
 	} else {
-		r = ctl_list(req->op, &recs, &count, &rec_size);
+		r = ctl_list(req->op, &out->recs, &count, &rec_size);
 		if (r >= 0) {
-			reply.count = count;
-			reply.rec_size = (uint32_t)rec_size;
-			reply.size = (uint64_t)count * rec_size;
+			out->payload = out->recs;
+			out->len = (size_t)count * rec_size;
+			out->msg_size = rec_size * DMABUFD_CTL_RECS_PER_MSG;
+			reply->count = count;
+			reply->rec_size = (uint32_t)rec_size;
+			reply->size = (uint64_t)count * rec_size;
 		}
 	}
-	reply.error = -r;
-
-	r = client_send(c, &reply, fd);
-	if (fd >= 0)
-		close(fd);
-	if (r >= 0 && reply.error == 0 && req->op == DMABUFD_CTL_STATS) {
-		dev_get_stats(&stats);
-		if (send(c->fd, &stats, sizeof(stats),
-			 MSG_NOSIGNAL | MSG_DONTWAIT) != sizeof(stats))
-			r = -errno;
-	}
-	if (r >= 0 && reply.error == 0 && count)
-		r = client_send_records(c, recs, count, rec_size);
-	if (r < 0) {
-		log_debug("control: dropping a client: %s", strerror(-r));
-		client_drop(c);
-	}
+	reply->error = -r;
+	c->sending = true;
+	client_continue(c);
 }
 
-static void client_readable(uv_poll_t *handle, int status, int events)
+static void client_event(uv_poll_t *handle, int status, int events)
 {
 	struct ctl_client *c = container_of(handle, struct ctl_client, poll);
 	struct dmabufd_ctl_req req;
@@ -265,6 +371,8 @@ static void client_readable(uv_poll_t *handle, int status, int events)
 
 	if (status < 0)
 		return client_drop(c);
+	if (c->sending)
+		return client_continue(c);
 	n = recv(c->fd, &req, sizeof(req), MSG_DONTWAIT | MSG_TRUNC);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
@@ -273,9 +381,56 @@ static void client_readable(uv_poll_t *handle, int status, int events)
 	client_request(c, &req, n);
 }
 
+/* The peer's uid, or -errno. */
+static int peer_uid(int fd, uid_t *ret_uid)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+		return -errno;
+	*ret_uid = cred.uid;
+	return 0;
+}
+
+/* Whether one more client of @uid stays within the caps. */
+static bool client_allowed(uid_t uid, unsigned *ret_of_uid)
+{
+	const struct ctl_client *c;
+	unsigned of_uid = 0;
+
+	LIST_FOREACH(c, &clients, link)
+		if (c->uid == uid)
+			of_uid++;
+	*ret_of_uid = of_uid;
+	return client_count < CTL_CLIENTS_MAX && of_uid < CTL_CLIENTS_PER_UID;
+}
+
+/* Log a refused connection, at most once per CTL_REFUSE_LOG_INTERVAL_MS. */
+static void log_refused(uv_loop_t *loop, uid_t uid, unsigned of_uid)
+{
+	uint64_t now = uv_now(loop);
+	char more[64] = "";
+
+	if (refuse_logged_ms && now - refuse_logged_ms < CTL_REFUSE_LOG_INTERVAL_MS) {
+		refused_unlogged++;
+		return;
+	}
+	if (refused_unlogged)
+		snprintf(more, sizeof(more), "; %u more refused since the last "
+			 "such line", refused_unlogged);
+	log_warn("control: refused a connection of uid %u: it has %u of at "
+		 "most %u, all uids %u of at most %u%s", (unsigned)uid, of_uid,
+		 CTL_CLIENTS_PER_UID, client_count, CTL_CLIENTS_MAX, more);
+	refuse_logged_ms = now ? now : 1;
+	refused_unlogged = 0;
+}
+
 static void listener_readable(uv_poll_t *handle, int status, int events)
 {
 	struct ctl_client *c;
+	uid_t uid = (uid_t)-1; /* set by peer_uid(); quiets -Wmaybe-uninitialized */
+	unsigned of_uid;
 	int fd;
 
 	if (status < 0)
@@ -283,15 +438,33 @@ static void listener_readable(uv_poll_t *handle, int status, int events)
 	fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0)
 		return;
+	if (peer_uid(fd, &uid) < 0) {
+		close(fd);
+		return;
+	}
+	if (!client_allowed(uid, &of_uid)) {
+		log_refused(handle->loop, uid, of_uid);
+		close(fd);
+		return;
+	}
 	c = calloc(1, sizeof(*c));
-	if (!c || uv_poll_init(handle->loop, &c->poll, fd) < 0) {
-		free(c);
+	if (!c) {
 		close(fd);
 		return;
 	}
 	c->fd = fd;
+	c->uid = uid;
+	c->out.fd = -EBADF;
+	uv_timer_init(handle->loop, &c->deadline);
+	c->handles = 1;
+	if (uv_poll_init(handle->loop, &c->poll, fd) < 0) {
+		uv_close((uv_handle_t *)&c->deadline, client_deadline_closed);
+		return;
+	}
+	c->handles++;
 	LIST_INSERT_HEAD(&clients, c, link);
-	if (uv_poll_start(&c->poll, UV_READABLE, client_readable) < 0)
+	client_count++;
+	if (uv_poll_start(&c->poll, UV_READABLE, client_event) < 0)
 		client_drop(c);
 }
 

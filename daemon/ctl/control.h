@@ -8,9 +8,11 @@
  *
  * Life cycle: control_start() binds (replacing a stale socket file: the
  * caller holds the instance lock) and watches the socket with uv_poll;
- * each accepted client gets its own uv_poll and is freed from its close
- * callback. control_stop() closes every client and the listener and
- * removes the socket file.
+ * each accepted client gets its own uv_poll and a uv_timer (the deadline
+ * of a reply waiting for room) and is freed from the close callback of
+ * the last of them, with the rest of a reply not sent yet. Clients are
+ * capped per peer uid and in all (control.c). control_stop() closes every
+ * client and the listener and removes the socket file.
  *
  * Threading: loop thread only.
  */

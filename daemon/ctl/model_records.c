@@ -24,6 +24,7 @@
 struct walk {
 	void *recs;
 	unsigned count, max;
+	uint64_t now; /* the listing's snapshot time (clock_now_ns()) */
 };
 
 /* Room for @w->count records of @size; @w->count back to 0 for the fill. */
@@ -154,8 +155,8 @@ static int count_fence(struct fence *fence, void *data)
 
 static int add_fence(struct fence *fence, void *data)
 {
-	struct dmabufd_ctl_fence *rec = walk_next(data, sizeof(*rec));
-	uint64_t now = clock_now_ns();
+	struct walk *w = data;
+	struct dmabufd_ctl_fence *rec = walk_next(w, sizeof(*rec));
 
 	if (!rec)
 		return 1;
@@ -172,7 +173,7 @@ static int add_fence(struct fence *fence, void *data)
 	rec->waiters = fence_waiter_count(fence);
 	rec->created_ns = fence->created_ns;
 	rec->timestamp_ns = fence_timestamp(fence);
-	rec->age_ns = now > fence->created_ns ? now - fence->created_ns : 0;
+	rec->age_ns = w->now > fence->created_ns ? w->now - fence->created_ns : 0;
 	return 0;
 }
 
@@ -183,6 +184,7 @@ int ctl_fences(struct dmabufd_ctl_fence **ret_recs, unsigned *ret_count)
 	fence_foreach(count_fence, &w);
 	if (walk_alloc(&w, sizeof(**ret_recs)) < 0)
 		return -ENOMEM;
+	w.now = clock_now_ns();
 	fence_foreach(add_fence, &w);
 	*ret_recs = w.recs;
 	*ret_count = w.count;

@@ -23,7 +23,10 @@ int ctl_heaps(struct dmabufd_ctl_heap **ret_recs, unsigned *ret_count);
 /* Live dma-bufs, oldest first (dma_buf_foreach()). */
 int ctl_buffers(struct dmabufd_ctl_buffer **ret_recs, unsigned *ret_count);
 
-/* Live fences, oldest first (fence_foreach()). */
+/*
+ * Live fences, oldest first (fence_foreach()). Every record's age_ns is
+ * taken against one clock_now_ns() read for the whole listing.
+ */
 int ctl_fences(struct dmabufd_ctl_fence **ret_recs, unsigned *ret_count);
 
 /* Live sw_sync timelines, oldest first (timeline_foreach()). */

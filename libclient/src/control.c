@@ -5,6 +5,7 @@
  * never shares a connection.
  */
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -227,6 +228,15 @@ static size_t list_rec_size(uint32_t op)
 	return 0;
 }
 
+/*
+ * The most memory a listing may take: a reply announcing more is refused
+ * with -EPROTO before anything is allocated (a malformed or hostile
+ * daemon cannot make us allocate up to count * rec_size = 2^36 bytes).
+ * It also keeps the size within size_t on 32-bit hosts.
+ */
+#define LIST_MAX_BYTES ((uint64_t)64 << 20)
+_Static_assert(LIST_MAX_BYTES <= SIZE_MAX, "a listing fits in size_t");
+
 /* Receive @size bytes of whole records sent as several messages. */
 static int recv_records(int sock, char *buf, uint64_t size, uint32_t rec_size)
 {
@@ -266,10 +276,11 @@ DMABUFD_EXPORT int dmabufd_ctl_list(uint32_t op, void **ret_recs, uint32_t *ret_
 	r = ctl_call(sock, op, 0, &reply, NULL);
 	if (r == 0 && (reply.rec_size < min || reply.rec_size > 65536 ||
 		       reply.count > (1u << 20) ||
-		       reply.size != (uint64_t)reply.count * reply.rec_size))
+		       reply.size != (uint64_t)reply.count * reply.rec_size ||
+		       reply.size > LIST_MAX_BYTES))
 		r = -EPROTO;
 	if (r == 0 && reply.count) {
-		recs = malloc(reply.size);
+		recs = malloc((size_t)reply.size);
 		r = recs ? recv_records(sock, recs, reply.size, reply.rec_size) : -ENOMEM;
 	}
 	close(sock);

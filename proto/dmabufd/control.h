@@ -10,10 +10,26 @@
  *
  * The socket grants nothing by itself: mapping a buffer needs a mapping
  * token, which only a holder of that buffer's fd can get
- * (DMABUFD_DMA_BUF_IOC_MAP). The listings show what any local user could
- * learn from /sys/class/dma and the kernel's debugfs (dma_buf/bufinfo,
- * sync_file and sw_sync state): sizes, names, counts and fence states,
- * never memory; fault injection needs the daemon's uid or root.
+ * (DMABUFD_DMA_BUF_IOC_MAP). The listings never show memory, but they
+ * are not private: any local user who can connect (the socket is 0666)
+ * sees what the kernel shows only to root in debugfs (dma_buf/bufinfo,
+ * sync_file and sw_sync state): every buffer's size, mode, exporter and
+ * name (DMA_BUF_SET_NAME: whatever its holder chose), every sw_sync
+ * timeline's name (its opener's comm), every fence's state and times,
+ * the pid and comm of each DMA channel's holder, the pid behind each
+ * transfer. This is on purpose: the listings are for debugging without
+ * privileges, and pids and comms are in /proc for everyone anyway; a
+ * buffer has no single owner to check a caller against (its fds pass
+ * between processes and users). Clients must not put secrets in buffer
+ * names. Fault injection needs the daemon's uid or root.
+ *
+ * Flow and limits. A reply larger than the socket's send buffer goes out
+ * as the client reads it; meanwhile the daemon reads no further request
+ * of that client (one reply in flight per connection), and it drops a
+ * client that takes nothing of its reply for 5 s. One peer uid
+ * (SO_PEERCRED) may hold 64 connections at a time, all uids together
+ * 256; a connection past either cap is closed at once, before any reply.
+ * libdmabufd refuses a listing of more than 64 MiB (EPROTO).
  *
  * Listings (DMABUFD_CTL_DMA_DEVICES, _DMA_CHANNELS, _DMA_XFERS, _HEAPS,
  * _BUFFERS, _FENCES, _TIMELINES): the reply gives count records of

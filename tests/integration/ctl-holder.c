@@ -17,6 +17,13 @@
  * Prints "ready BUF_ID BUF_SIZE" once everything is in place, then waits
  * for EOF on stdin, closes it all and exits 0. A failure prints what failed
  * and exits 1.
+ *
+ * Other sets, held the same way and announced with "ready":
+ *   ctl-holder fences N     timeline "ctl-many" with N pending points,
+ *                           seqnos 1..N, each sync_file held (a listing
+ *                           larger than the control socket's send buffer);
+ *   ctl-holder names NAME...  one page-sized buffer per NAME, named NAME
+ *                           byte for byte, in that order.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <dmabufd/dmabufd.h>
@@ -45,13 +53,79 @@ static int timeline_named(const char *comm)
 	return check(dmabufd_timeline_create(), "open sw_sync");
 }
 
-int main(void)
+/* Say "ready", then hold everything until stdin closes. */
+static void ready_and_hold(const char *extra)
+{
+	char line[16];
+
+	printf("ready%s\n", extra);
+	fflush(stdout);
+	while (fgets(line, sizeof(line), stdin))
+		;
+}
+
+static int hold_fences(unsigned n)
+{
+	struct rlimit lim;
+	int tl, *fds;
+
+	/* One sync_file fd per point, and a few more. */
+	if (getrlimit(RLIMIT_NOFILE, &lim) < 0)
+		check(-errno, "getrlimit");
+	if (lim.rlim_cur < n + 64) {
+		lim.rlim_cur = n + 64;
+		if (setrlimit(RLIMIT_NOFILE, &lim) < 0)
+			check(-errno, "setrlimit(RLIMIT_NOFILE)");
+	}
+	fds = calloc(n, sizeof(*fds));
+	if (!fds)
+		check(-ENOMEM, "calloc");
+	tl = timeline_named("ctl-many");
+	for (unsigned i = 0; i < n; i++)
+		fds[i] = check(dmabufd_timeline_create_fence(tl, NULL, i + 1),
+			       "create fence");
+	ready_and_hold("");
+	for (unsigned i = 0; i < n; i++)
+		close(fds[i]);
+	free(fds);
+	close(tl);
+	return 0;
+}
+
+static int hold_names(int count, char **names)
+{
+	size_t size = (size_t)sysconf(_SC_PAGESIZE);
+	int *fds = calloc((size_t)count, sizeof(*fds));
+
+	if (!fds)
+		check(-ENOMEM, "calloc");
+	for (int i = 0; i < count; i++) {
+		fds[i] = check(dmabufd_alloc("system", size, O_RDWR | O_CLOEXEC),
+			       "alloc");
+		check(dmabufd_buf_set_name(fds[i], names[i]), "set name");
+	}
+	ready_and_hold("");
+	for (int i = 0; i < count; i++)
+		close(fds[i]);
+	free(fds);
+	return 0;
+}
+
+int main(int argc, char **argv)
 {
 	size_t size = 2 * (size_t)sysconf(_SC_PAGESIZE);
 	struct dmabufd_dma_buf_info info;
 	int t1, t2, pt5, pt1, buf, status;
-	char line[16];
+	char extra[48];
 
+	if (argc == 3 && !strcmp(argv[1], "fences"))
+		return hold_fences((unsigned)strtoul(argv[2], NULL, 10));
+	if (argc >= 3 && !strcmp(argv[1], "names"))
+		return hold_names(argc - 2, argv + 2);
+	if (argc != 1) {
+		fprintf(stderr, "usage: ctl-holder [fences N | names NAME...]\n");
+		return 1;
+	}
 	t1 = timeline_named("ctl-t1");
 	pt5 = check(dmabufd_timeline_create_fence(t1, "pt5", 5), "create fence 5");
 	check(dmabufd_timeline_inc(t1, 2), "inc");
@@ -75,11 +149,9 @@ int main(void)
 		return 1;
 	}
 
-	printf("ready %llu %llu\n", (unsigned long long)info.id,
-	       (unsigned long long)info.size);
-	fflush(stdout);
-	while (fgets(line, sizeof(line), stdin))
-		;
+	snprintf(extra, sizeof(extra), " %llu %llu", (unsigned long long)info.id,
+		 (unsigned long long)info.size);
+	ready_and_hold(extra);
 	close(pt1);
 	close(buf);
 	close(pt5);

@@ -2,9 +2,11 @@
 # dmabufctl against the daemon run.sh started (DMABUFD_CONTROL set): every
 # listing is valid JSON with the expected content (the heap, buffer, fence
 # and timeline listings show exactly what ctl-holder made, field by field,
-# and nothing once it is gone), faults are accepted or refused with the
-# right status, and a missing daemon is exit status 2 with a message that
-# says so.
+# and nothing once it is gone), a listing larger than the control socket's
+# send buffer arrives whole, names that clients chose reach a terminal
+# escaped and JSON as the UTF-8 they are, faults are accepted or refused
+# with the right status and one message, and a missing daemon is exit
+# status 2 with a message that says so.
 set -eu
 ctl=${DMABUFCTL:?DMABUFCTL: the dmabufctl to test}
 holder=${CTL_HOLDER:?CTL_HOLDER: the ctl-holder program}
@@ -48,15 +50,28 @@ json 'data == []' buffers
 json 'data == []' fences
 json 'data == []' timelines
 
-mkfifo "$tmp/hold"
-"$holder" <"$tmp/hold" >"$tmp/ready" &
-hpid=$!
-exec 3>"$tmp/hold"
-for _ in $(seq 100); do
-	grep -q '^ready ' "$tmp/ready" && break
-	kill -0 "$hpid" 2>/dev/null || fail "ctl-holder failed"
-	sleep 0.05
-done
+# hold [ARG...]: start ctl-holder ARG... holding its objects until
+# release; wait until it says "ready" ($tmp/ready).
+hold() {
+	rm -f "$tmp/hold"
+	mkfifo "$tmp/hold"
+	"$holder" "$@" <"$tmp/hold" >"$tmp/ready" &
+	hpid=$!
+	exec 3>"$tmp/hold"
+	for _ in $(seq 200); do
+		grep -q '^ready' "$tmp/ready" && return 0
+		kill -0 "$hpid" 2>/dev/null || fail "ctl-holder $* failed"
+		sleep 0.05
+	done
+	fail "ctl-holder $* never got ready"
+}
+release() {
+	exec 3>&-
+	wait "$hpid" || fail "ctl-holder exited with status $?"
+	hpid=
+}
+
+hold
 read -r word id size <"$tmp/ready" || fail "ctl-holder said nothing"
 [ "$word" = ready ] || fail "ctl-holder: $word"
 
@@ -104,14 +119,42 @@ PY
 "$ctl" timelines | grep -Eq '^ctl-t2 +[0-9]+ +0 +0 +closed$' || fail "text timelines: $("$ctl" timelines)"
 
 # Once ctl-holder is gone, so is everything it made.
-exec 3>&-
-wait "$hpid" || fail "ctl-holder exited with status $?"
-hpid=
+release
 settle 'data["dma_bufs"] == 0 and data["fences"] == 0 and data["timelines"] == 0'
 json 'data == [{"name": "system", "buffers": 0, "bytes": 0, "limit_bytes": 0}]' heaps
 json 'data == []' buffers
 json 'data == []' fences
 json 'data == []' timelines
+
+# A listing larger than the control socket's send buffer (4000 fences of
+# 120 bytes: 480 KB) arrives whole, in both forms, and the daemon goes on.
+hold fences 4000
+json '[(f["timeline"], f["seqno"], f["status"]) for f in data] == [("ctl-many", i, "pending") for i in range(1, 4001)]' fences
+"$ctl" fences >"$tmp/out" || fail "text fences of 4000"
+[ "$(grep -c ' sw_sync  *ctl-many  *pending ' "$tmp/out")" = 4000 ] ||
+	fail "text fences of 4000: $(grep -c ' ctl-many ' "$tmp/out") lines"
+json 'data["fences"] == 4000 and data["timelines"] == 1' stats
+release
+settle 'data["fences"] == 0 and data["timelines"] == 0'
+
+# Names are the clients' bytes: a terminal gets control characters and
+# bytes that are not UTF-8 as \xNN (a backslash doubled), valid UTF-8 as
+# it is; JSON gets the UTF-8 as it is, controls as \u00XX, and U+FFFD for
+# each byte that is not UTF-8.
+esc=$(printf '\033')
+hold names "$(printf 'esc\033[2Jred')" "$(printf 'caf\303\251')" "$(printf 'bad\377x')" 'back\slash'
+"$ctl" buffers >"$tmp/out" || fail "text buffers with names"
+if grep -q "$esc" "$tmp/out"; then fail "text buffers: a raw ESC in the output"; fi
+grep -qF ' esc\x1b[2Jred' "$tmp/out" || fail "text buffers: ESC not as \\x1b: $(cat -v "$tmp/out")"
+grep -qF " $(printf 'caf\303\251')" "$tmp/out" || fail "text buffers: UTF-8 name: $(cat -v "$tmp/out")"
+grep -qF ' bad\xffx' "$tmp/out" || fail "text buffers: 0xff not as \\xff: $(cat -v "$tmp/out")"
+grep -qF ' back\\slash' "$tmp/out" || fail "text buffers: backslash: $(cat -v "$tmp/out")"
+json "[b['name'] for b in data] == ['esc\\x1b[2Jred', 'caf\\u00e9', 'bad\\ufffdx', 'back\\\\slash']" buffers
+"$ctl" --json buffers | grep -qF '"esc\u001b[2Jred"' || fail "JSON: ESC not as \\u001b"
+"$ctl" --json buffers | grep -qF "\"$(printf 'caf\303\251')\"" || fail "JSON: UTF-8 name not as it is"
+release
+settle 'data["dma_bufs"] == 0'
+
 # Options after the command, and the text form.
 "$ctl" dma channels --json >/dev/null || fail "--json after the command"
 "$ctl" dma channels | grep -q '^dma0chan3 ' || fail "text listing"
@@ -124,6 +167,11 @@ json 'data == []' timelines
 json 'data == {"channel": "dma0chan0", "fault": "clear", "count": 0}' dma fault dma0chan0 clear
 status=0; "$ctl" dma fault dma0chan9 stall 2>/dev/null || status=$?
 [ $status = 1 ] || fail "fault on a missing channel: status $status"
+# A malformed channel name: status 1 and one line that says so.
+status=0; "$ctl" dma fault bogus stall 2>"$tmp/err" || status=$?
+[ $status = 1 ] || fail "fault on a malformed name: status $status"
+[ "$(cat "$tmp/err")" = 'dmabufctl: "bogus" is not a channel name like dma0chan1' ] ||
+	fail "fault on a malformed name: message: $(cat "$tmp/err")"
 status=0; "$ctl" dma fault dma0chan0 fail-nth 0 2>/dev/null || status=$?
 [ $status = 1 ] || fail "fail-nth 0: status $status"
 status=0; "$ctl" dma bogus 2>/dev/null || status=$?

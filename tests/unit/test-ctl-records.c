@@ -166,6 +166,45 @@ static void fence_records_show_names_status_and_times(void **state)
 	timeline_close(tl);
 }
 
+/* A clock that moves on by 1 ns each time it is read. */
+static uint64_t ticking_now_ns;
+
+static uint64_t ticking_clock(void)
+{
+	return ++ticking_now_ns;
+}
+
+static void fences_of_one_listing_share_one_snapshot_time(void **state)
+{
+	struct dmabufd_ctl_fence *recs;
+	struct fence *pts[3];
+	struct timeline *tl;
+	uint64_t snapshot;
+	unsigned n;
+
+	assert_int_equal(timeline_new("tl", &tl), 0);
+	for (unsigned i = 0; i < 3; i++) {
+		assert_int_equal(timeline_create_fence(tl, i + 1, &pts[i]), 0);
+		fake_clock_advance(100);
+	}
+	ticking_now_ns = fake_now_ns;
+	clock_set_source(ticking_clock);
+	assert_int_equal(ctl_fences(&recs, &n), 0);
+	assert_int_equal(n, 3);
+	/* created + age is the snapshot time, the same for every record. */
+	snapshot = recs[0].created_ns + recs[0].age_ns;
+	assert_true(snapshot > fake_now_ns);
+	for (unsigned i = 0; i < n; i++) {
+		assert_int_equal(recs[i].created_ns, fake_now_ns - 300 + 100 * i);
+		assert_int_equal(recs[i].created_ns + recs[i].age_ns, snapshot);
+	}
+	free(recs);
+
+	for (unsigned i = 0; i < 3; i++)
+		fence_unref(pts[i]);
+	timeline_close(tl);
+}
+
 static void timeline_records_show_value_pending_and_closed(void **state)
 {
 	struct dmabufd_ctl_timeline *recs;
@@ -204,6 +243,7 @@ int main(void)
 		ctl_test(empty_model_lists_only_the_heap),
 		ctl_test(buffer_record_shows_size_name_exporter_and_pending_fences),
 		ctl_test(fence_records_show_names_status_and_times),
+		ctl_test(fences_of_one_listing_share_one_snapshot_time),
 		ctl_test(timeline_records_show_value_pending_and_closed),
 	};
 

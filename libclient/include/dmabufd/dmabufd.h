@@ -691,7 +691,9 @@ DMABUFD_EXPORT const char *dmabufd_stat_name(unsigned int index);
  *                step through them by this size)
  *
  * Returns 0, -EINVAL for NULL outputs or an op that is not a listing,
- * the connection errors of dmabufd_stats(), -EPROTO, -ENOMEM.
+ * the connection errors of dmabufd_stats(), -EPROTO (a malformed reply,
+ * or a listing of more than 64 MiB, which is refused before anything is
+ * allocated), -ENOMEM.
  */
 DMABUFD_EXPORT int dmabufd_ctl_list(uint32_t op, void **ret_recs, uint32_t *ret_count,
 				    uint32_t *ret_rec_size);
