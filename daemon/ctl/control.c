@@ -91,6 +91,12 @@ static unsigned client_count;
 static uv_poll_t listener;
 static int listen_fd = -EBADF;
 static bool listener_live; /* uv_poll_init'ed: close through uv_close */
+/* accept() ran out of fds or memory: the listener rests this long (else
+ * its pending connection keeps it readable and the loop spins). */
+#define LISTEN_BACKOFF_MS 100
+static uv_timer_t backoff;
+static bool backoff_live;
+static bool starved;	/* said so; cleared by the next accept */
 static char *socket_path;
 static uint64_t refuse_logged_ms; /* uv_now() of the last line; 0: none */
 static unsigned refused_unlogged; /* refused since that line */
@@ -426,6 +432,33 @@ static void log_refused(uv_loop_t *loop, uid_t uid, unsigned of_uid)
 	refused_unlogged = 0;
 }
 
+static void listener_readable(uv_poll_t *handle, int status, int events);
+
+static void listener_resume(uv_timer_t *timer)
+{
+	if (listener_live)
+		(void)uv_poll_start(&listener, UV_READABLE, listener_readable);
+}
+
+/* Stop accepting for LISTEN_BACKOFF_MS (see backoff above). */
+static void listener_rest(uv_loop_t *loop, int err)
+{
+	if (!backoff_live) {
+		if (uv_timer_init(loop, &backoff) < 0)
+			return;
+		backoff_live = true;
+	}
+	if (uv_is_active((uv_handle_t *)&backoff))
+		return;
+	if (!starved)
+		log_warn("control: cannot accept a connection (%s): resting "
+			 "%d ms at a time until one is accepted",
+			 strerror(err), LISTEN_BACKOFF_MS);
+	starved = true;
+	uv_poll_stop(&listener);
+	uv_timer_start(&backoff, listener_resume, LISTEN_BACKOFF_MS, 0);
+}
+
 static void listener_readable(uv_poll_t *handle, int status, int events)
 {
 	struct ctl_client *c;
@@ -436,8 +469,16 @@ static void listener_readable(uv_poll_t *handle, int status, int events)
 	if (status < 0)
 		return;
 	fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (fd < 0)
+	if (fd < 0) {
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+		    errno == ENOMEM)
+			listener_rest(handle->loop, errno);
 		return;
+	}
+	if (starved) {
+		log_notice("control: accepting connections again");
+		starved = false;
+	}
 	if (peer_uid(fd, &uid) < 0) {
 		close(fd);
 		return;
@@ -518,6 +559,10 @@ void control_stop(void)
 
 	while ((c = LIST_FIRST(&clients)))
 		client_drop(c);
+	if (backoff_live) {
+		uv_close((uv_handle_t *)&backoff, NULL);
+		backoff_live = false;
+	}
 	if (listen_fd >= 0) {
 		if (listener_live)
 			uv_close((uv_handle_t *)&listener, listener_closed);

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# The control socket when the daemon runs out of file descriptors: accept()
+# fails with EMFILE while a connection waits, which leaves the listening
+# socket readable; the daemon must rest the listener (saying so once)
+# rather than spin, and serve again once descriptors are free.
+#
+#   control-emfile.sh DMABUFD DMABUFCTL
+#
+# A private daemon on FUSE with a file-descriptor limit of 48 (prlimit);
+# a python3 client opens 60 connections without sending anything. Run
+# directly by meson (suite 'integration').
+set -uo pipefail
+
+daemon=${1:?usage: control-emfile.sh DMABUFD DMABUFCTL}
+ctl_tool=${2:?usage: control-emfile.sh DMABUFD DMABUFCTL}
+if [ ! -w /dev/fuse ]; then
+	echo "control-emfile.sh: SKIP: /dev/fuse is not usable"
+	exit 77
+fi
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/dmabufd-emfile.XXXXXX")
+root=$tmp/dev
+ctl=$tmp/control
+pid=
+holder=
+
+cleanup() {
+	[ -n "$holder" ] && kill "$holder" 2>/dev/null
+	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+		kill -KILL "$pid"
+		wait "$pid" 2>/dev/null
+	fi
+	grep -q " $root fuse" /proc/self/mounts && fusermount3 -u -z "$root"
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+fail() {
+	echo "control-emfile.sh: FAIL: $*"
+	sed 's/^/  | /' "$tmp/daemon.log"
+	exit 1
+}
+
+mkdir -p "$root"
+prlimit --nofile=48:48 "$daemon" --no-config --transport=fuse \
+	--dev-root="$root" --control="$ctl" >"$tmp/daemon.log" 2>&1 &
+pid=$!
+for _ in $(seq 200); do
+	grep -q 'dmabufd: ready' "$tmp/daemon.log" && [ -S "$ctl" ] && break
+	kill -0 "$pid" 2>/dev/null || fail "the daemon did not start"
+	sleep 0.05
+done
+grep -q 'dmabufd: ready' "$tmp/daemon.log" || fail "the daemon did not get ready"
+
+# 60 idle connections: more than the daemon has descriptors left.
+python3 - "$ctl" "$tmp/held" <<'EOF' &
+import socket, sys, time
+socks = []
+for _ in range(60):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.connect(sys.argv[1])
+    socks.append(s)
+open(sys.argv[2], "w").close()
+time.sleep(60)
+EOF
+holder=$!
+for _ in $(seq 200); do
+	[ -e "$tmp/held" ] && grep -q 'control: cannot accept a connection' "$tmp/daemon.log" && break
+	sleep 0.05
+done
+grep -q 'control: cannot accept a connection (Too many open files): resting' "$tmp/daemon.log" ||
+	fail "no word of the listener resting while accept() fails"
+[ "$(grep -c 'control: cannot accept a connection' "$tmp/daemon.log")" = 1 ] ||
+	fail "the resting listener is reported more than once"
+kill -0 "$pid" 2>/dev/null || fail "the daemon died"
+echo "ok - out of descriptors, the listener rests and says so once"
+
+kill "$holder"
+wait "$holder" 2>/dev/null
+holder=
+ok=0
+for _ in $(seq 100); do
+	if DMABUFD_CONTROL=$ctl "$ctl_tool" stats >/dev/null 2>&1; then
+		ok=1
+		break
+	fi
+	sleep 0.05
+done
+[ $ok = 1 ] || fail "dmabufctl stats does not work once the descriptors are free"
+grep -q 'control: accepting connections again' "$tmp/daemon.log" ||
+	fail "no word of accepting again"
+echo "ok - with descriptors free again, the control socket serves"
+
+kill -TERM "$pid"
+wait "$pid"
+status=$?
+pid=
+[ $status = 0 ] || fail "exit status $status after SIGTERM"
+echo "ok - SIGTERM: exit 0"
