@@ -1,6 +1,7 @@
 #!/bin/sh
 # The daemon carries every USDT probe of daemon/util/trace.h under the
-# provider "dmabufd" (readelf -n lists its .note.stapsdt notes).
+# provider "dmabufd" (readelf -n lists its .note.stapsdt notes), each
+# with a semaphore (a nonzero address: unused probes cost a branch).
 #
 #   check-probes.sh DAEMON
 #
@@ -22,11 +23,18 @@ if ! command -v readelf >/dev/null; then
 fi
 notes=$(readelf -n "$daemon") || exit 1
 # "Provider: dmabufd" and "Name: X" come on consecutive lines of one note.
-found=$(echo "$notes" | awk '$1 == "Provider:" { p = $2 } $1 == "Name:" && p == "dmabufd" { print $2; p = "" }' | sort -u)
+# "Semaphore:" is on the "Location:" line that follows.
+found=$(echo "$notes" | awk '
+	$1 == "Provider:" { p = $2 }
+	$1 == "Name:" && p == "dmabufd" { n = $2; p = "" }
+	$1 == "Location:" && n != "" {
+		if ($NF !~ /^0x0*$/) print n
+		n = ""
+	}' | sort -u)
 status=0
 for p in $probes; do
 	if ! echo "$found" | grep -qx "$p"; then
-		echo "missing USDT probe dmabufd:$p in $daemon" >&2
+		echo "missing USDT probe dmabufd:$p (or its semaphore) in $daemon" >&2
 		status=1
 	fi
 done

@@ -6,10 +6,12 @@
  *
  * With <sys/sdt.h> (meson defines DMABUFD_HAVE_SDT) each macro is one
  * DTRACE_PROBEn: a nop in the code and an ELF note (.note.stapsdt) that
- * perf, bpftrace and systemtap turn into a uprobe. The arguments are
- * evaluated even when nobody listens, so callers pass fields and cheap
- * accessors only. Without <sys/sdt.h> (the armhf cross build) the macros
- * evaluate nothing and compile to nothing.
+ * perf, bpftrace and systemtap turn into a uprobe. Each probe has a
+ * semaphore (dmabufd_<name>_semaphore, in the ".probes" section; trace.c)
+ * that the kernel raises while a uprobe is attached (the note carries its
+ * address): until then the probe's arguments are not even evaluated, and
+ * an unused probe costs one load and a branch. Without <sys/sdt.h> (the
+ * armhf cross build) the macros evaluate nothing and compile to nothing.
  *
  * Probe arguments (the kernel tracepoints' fields where they exist):
  *
@@ -33,14 +35,36 @@
 #pragma once
 
 #ifdef DMABUFD_HAVE_SDT
+#define _SDT_HAS_SEMAPHORES 1
 #include <sys/sdt.h>
 
-#define TRACE_PROBE3(name, a, b, c) DTRACE_PROBE3(dmabufd, name, a, b, c)
-#define TRACE_PROBE4(name, a, b, c, d) DTRACE_PROBE4(dmabufd, name, a, b, c, d)
-#define TRACE_PROBE5(name, a, b, c, d, e) \
-	DTRACE_PROBE5(dmabufd, name, a, b, c, d, e)
-#define TRACE_PROBE6(name, a, b, c, d, e, f) \
-	DTRACE_PROBE6(dmabufd, name, a, b, c, d, e, f)
+/* The semaphores, one per probe (defined in trace.c). */
+#define TRACE_SEMAPHORE(name) dmabufd_##name##_semaphore
+extern unsigned short TRACE_SEMAPHORE(fence_init), TRACE_SEMAPHORE(fence_enable_signal),
+	TRACE_SEMAPHORE(fence_signaled), TRACE_SEMAPHORE(fence_destroy),
+	TRACE_SEMAPHORE(dma_buf_export), TRACE_SEMAPHORE(dma_buf_release),
+	TRACE_SEMAPHORE(dma_submit), TRACE_SEMAPHORE(dma_complete);
+
+#define TRACE_PROBE3(name, a, b, c)                                   \
+	do {                                                          \
+		if (__builtin_expect(TRACE_SEMAPHORE(name), 0))       \
+			DTRACE_PROBE3(dmabufd, name, a, b, c);        \
+	} while (0)
+#define TRACE_PROBE4(name, a, b, c, d)                                \
+	do {                                                          \
+		if (__builtin_expect(TRACE_SEMAPHORE(name), 0))       \
+			DTRACE_PROBE4(dmabufd, name, a, b, c, d);     \
+	} while (0)
+#define TRACE_PROBE5(name, a, b, c, d, e)                             \
+	do {                                                          \
+		if (__builtin_expect(TRACE_SEMAPHORE(name), 0))       \
+			DTRACE_PROBE5(dmabufd, name, a, b, c, d, e);  \
+	} while (0)
+#define TRACE_PROBE6(name, a, b, c, d, e, f)                          \
+	do {                                                          \
+		if (__builtin_expect(TRACE_SEMAPHORE(name), 0))       \
+			DTRACE_PROBE6(dmabufd, name, a, b, c, d, e, f); \
+	} while (0)
 #else
 /* Type-checks and "uses" the arguments without evaluating them. */
 static inline void trace_nop(int unused, ...)
