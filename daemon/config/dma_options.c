@@ -16,7 +16,6 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
@@ -88,52 +87,6 @@ int dma_backend_parse(const char *s, enum dma_backend *ret_backend)
 	return 0;
 }
 
-/* A decimal number in [0, @max]: no sign, no suffix, nothing after it. */
-static int parse_u64(const char *s, uint64_t max, uint64_t *ret)
-{
-	unsigned long long v;
-	char *end;
-
-	if (*s < '0' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || v > max)
-		return -EINVAL;
-	*ret = v;
-	return 0;
-}
-
-/* A byte count with an optional K, M or G suffix (powers of 1024). */
-static int parse_bytes(const char *s, uint64_t *ret)
-{
-	char num[32];
-	size_t len = strlen(s);
-	unsigned shift = 0;
-	uint64_t v;
-
-	if (len == 0 || len >= sizeof(num))
-		return -EINVAL;
-	memcpy(num, s, len + 1);
-	switch (num[len - 1]) {
-	case 'K': case 'k':
-		shift = 10;
-		break;
-	case 'M': case 'm':
-		shift = 20;
-		break;
-	case 'G': case 'g':
-		shift = 30;
-		break;
-	}
-	if (shift)
-		num[len - 1] = '\0';
-	if (parse_u64(num, UINT64_MAX >> shift, &v) < 0)
-		return -EINVAL;
-	*ret = v << shift;
-	return 0;
-}
-
 /* Copy @len bytes of @src into the string @dst of @size: 1..size-1. */
 static int copy_field(char *dst, size_t size, const char *src, size_t len)
 {
@@ -166,12 +119,12 @@ int dma_map_parse_target(const char *s, struct dma_map_option *m)
 	memcpy(idx, chan, len);
 	idx[len] = '\0';
 	if (idx[0] && strcmp(idx, "any") != 0) {
-		if (parse_u64(idx, 1023, &v) < 0)
+		if (config_parse_uint(idx, 0, 1023, &v) < 0)
 			return -EINVAL;
 		m->chan_index = (int)v;
 	}
 	if (line) {
-		if (parse_u64(line + 1, INT_MAX, &v) < 0)
+		if (config_parse_uint(line + 1, 0, INT_MAX, &v) < 0)
 			return -EINVAL;
 		m->request_line = (int)v;
 	}
@@ -217,17 +170,18 @@ int dma_options_set(struct dma_options *o, const char *name,
 	int r;
 
 	if (!strcmp(name, "mock-channels")) {
-		r = parse_u64(value, 32, &v);
+		r = config_parse_uint(value, 0, 32, &v);
 		if (r >= 0)
 			o->mock_channels = (unsigned)v;
 	} else if (!strcmp(name, "mock-latency-us")) {
-		r = parse_u64(value, 60ull * 1000000, &o->mock_latency_us);
+		r = config_parse_uint(value, 0, 60ull * 1000000,
+				      &o->mock_latency_us);
 	} else if (!strcmp(name, "mock-bandwidth")) {
-		r = parse_bytes(value, &o->mock_bandwidth);
+		r = config_parse_size(value, &o->mock_bandwidth);
 	} else if (!strcmp(name, "mock-delay-ms")) {
-		r = parse_u64(value, 3600ull * 1000, &o->mock_delay_ms);
+		r = config_parse_uint(value, 0, 3600ull * 1000, &o->mock_delay_ms);
 	} else if (!strcmp(name, "dma-timeout-ms")) {
-		r = parse_u64(value, UINT32_MAX, &o->timeout_ms);
+		r = config_parse_uint(value, 0, UINT32_MAX, &o->timeout_ms);
 	} else if (!strcmp(name, "dma-map")) {
 		r = parse_map(value, &m);
 		if (r >= 0)
