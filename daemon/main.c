@@ -35,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <uv.h>
@@ -53,6 +54,7 @@
 #include "dev/node.h"
 #include "dev/token.h"
 #include "loop.h"
+#include "model/acct.h"
 #include "model/clock.h"
 #include "model/heap_system.h"
 #include "model/objstat.h"
@@ -310,6 +312,31 @@ static void warn_group_missing(const struct daemon_config *c)
 			 "(gid 0)", c->group);
 }
 
+/* Every buffer holds a memfd here: take all the descriptors the hard
+ * limit allows (the system heap keeps a reserve below it). */
+static void raise_nofile_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		log_warn("cannot raise the soft limit of descriptors to %llu: %s",
+			 (unsigned long long)rl.rlim_max, strerror(errno));
+}
+
+/* The [limits] in force for every account (model/acct.h). */
+static void apply_limits(void)
+{
+	struct acct_limits limits;
+
+	if (limit_options_resolve(&config.limits, &limits) < 0)
+		log_warn("limits: exempt-group %s does not exist: no group is "
+			 "exempt", config.limits.exempt_group);
+	(void)acct_set_limits(&limits);
+}
+
 /* What can change in a running daemon (config_apply_live()), applied. */
 static void apply_live_config(void)
 {
@@ -320,6 +347,7 @@ static void apply_live_config(void)
 	});
 	dmaengine_node_set_default_timeout(config.dma.timeout_ms);
 	(void)heap_system_set_limit(config.heap_limit);
+	apply_limits();
 	node_set_access(&config.access);
 	/* Both do nothing unless their transport runs. */
 	cuse_transport_apply_access();
@@ -437,11 +465,13 @@ int main(int argc, char **argv)
 	if (lock_fd < 0)
 		return EXIT_FAILURE;
 
+	raise_nofile_limit();
 	r = heap_system_register(config.heap_limit);
 	if (r < 0) {
 		log_err("cannot register the system heap: %s", strerror(-r));
 		return EXIT_FAILURE;
 	}
+	apply_limits();
 	dev_init(&(struct dev_config){
 		.token_ttl_ns = config.token_ttl_ms * 1000000u,
 		.max_wait_ns = config.max_wait_ms * 1000000u,

@@ -25,6 +25,7 @@ struct stm32_heap {
 
 struct stm32_heap_buffer {
 	struct heap *heap;		/* a reference */
+	struct acct *acct;		/* charged with size (heap_charge) */
 	struct stm32_heap *sh;
 	uint64_t off, size;
 	int memfd;			/* the bounce copy, -EBADF until asked */
@@ -39,7 +40,7 @@ static void buffer_free(struct stm32_heap_buffer *b)
 	if (b->memfd >= 0)
 		close(b->memfd);
 	stm32_pool_free(&b->sh->pool, b->off);
-	heap_uncharge(b->heap, b->size);
+	heap_uncharge(b->heap, b->acct, b->size);
 	heap_unref(b->heap);
 	free(b);
 }
@@ -154,8 +155,9 @@ static const struct dma_buf_ops contig_buf_ops = {
 	.get_memfd = contig_get_memfd,
 };
 
-static int contig_allocate(struct heap *heap, uint64_t len, uint32_t fd_flags,
-			   uint64_t heap_flags, struct dma_buf **ret_buf)
+static int contig_allocate(struct heap *heap, struct acct *acct, uint64_t len,
+			   uint32_t fd_flags, uint64_t heap_flags,
+			   struct dma_buf **ret_buf)
 {
 	struct stm32_heap *sh = heap->priv;
 	struct stm32_heap_buffer *b;
@@ -163,22 +165,23 @@ static int contig_allocate(struct heap *heap, uint64_t len, uint32_t fd_flags,
 	uint64_t off;
 	int r;
 
-	r = heap_charge(heap, len);
+	r = heap_charge(heap, acct, len);
 	if (r < 0)
 		return r;
 	r = stm32_pool_alloc(&sh->pool, len, &off);
 	if (r < 0) {
-		heap_uncharge(heap, len);
+		heap_uncharge(heap, acct, len);
 		return r == -EINVAL ? -ENOMEM : r;
 	}
 	b = calloc(1, sizeof(*b));
 	if (!b) {
 		stm32_pool_free(&sh->pool, off);
-		heap_uncharge(heap, len);
+		heap_uncharge(heap, acct, len);
 		return -ENOMEM;
 	}
 	*b = (struct stm32_heap_buffer){
 		.heap = heap_ref(heap),
+		.acct = acct,
 		.sh = sh,
 		.off = off,
 		.size = len,

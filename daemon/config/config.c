@@ -74,6 +74,7 @@ enum section_kind {
 	SEC_STM32,	 /* [stm32] */
 	SEC_STM32_CTL,	 /* [stm32:NAME]: a controller */
 	SEC_CONSUMER,	 /* [consumer:NAME]: channel map entries */
+	SEC_LIMITS,	 /* [limits]: limits.h */
 };
 
 struct seen {
@@ -172,6 +173,8 @@ void config_init(struct daemon_config *c)
 		 DMABUFD_NODE_DMAENGINE);
 	snprintf(c->group, sizeof(c->group), "%s", CONFIG_DEFAULT_GROUP);
 	c->access = (struct node_access){ .gid = 0, .mode = 0660 };
+	c->heap_limit = limits_ram_percent(LIMITS_SYSTEM_HEAP_PCT);
+	limit_options_init(&c->limits);
 	dma_options_init(&c->dma);
 #ifdef DMABUFD_HAVE_STM32
 	stm32_options_init(&c->stm32);
@@ -263,9 +266,9 @@ static int set_stop_timeout(struct parser *p, const struct key_def *k,
 	return config_parse_stop_timeout(v, field(p, k));
 }
 
-static int set_size(struct parser *p, const struct key_def *k, const char *v)
+static int set_mem(struct parser *p, const struct key_def *k, const char *v)
 {
-	return config_parse_size(v, field(p, k));
+	return config_parse_mem(v, field(p, k));
 }
 
 static int set_unsigned(struct parser *p, const struct key_def *k,
@@ -474,10 +477,11 @@ static const struct key_def keys[] = {
 	{ SEC_NODES, "mode", set_mode, .opt = "node-mode",
 	  .expect = "expected octal permission bits, at most 07777" },
 
-	{ SEC_HEAP_SYSTEM, "limit", set_size, DAEMON_FIELD(heap_limit),
+	{ SEC_HEAP_SYSTEM, "limit", set_mem, DAEMON_FIELD(heap_limit),
 	  .opt = "heap-limit",
 	  .expect = "expected a byte count with an optional K, M or G "
-		    "suffix (0: no limit)" },
+		    "suffix, or a percentage of RAM from 1% to 100% (0: no "
+		    "limit)" },
 
 	{ SEC_HEAP, "type", set_heap_type, .expect = "expected stm32-contig" },
 	{ SEC_HEAP, "uio", set_uio_name, offsetof(struct stm32_heap_option, uio),
@@ -609,6 +613,7 @@ static enum section_kind classify(const char *name, const char **ret_arg)
 		{ "heap:", SEC_HEAP, true },
 		{ "stm32:", SEC_STM32_CTL, true },
 		{ "consumer:", SEC_CONSUMER, true },
+		{ "limits", SEC_LIMITS, false },
 	};
 
 	*ret_arg = NULL;
@@ -791,6 +796,17 @@ static int on_pair(void *user, const char *section, const char *name,
 		return 1;
 	if (p->kind == SEC_CONSUMER) {
 		consumer_key(p, name, value);
+		return 1;
+	}
+	if (p->kind == SEC_LIMITS) {
+		const char *expect;
+
+		r = limit_option_set(&p->c->limits, name, value, &expect);
+		if (r == -ENOENT)
+			report(p, p->line, "unknown key %s in [limits]", name);
+		else if (r < 0)
+			report(p, p->line, "bad value \"%s\" for %s: %s", value,
+			       name, expect);
 		return 1;
 	}
 	k = find_key(p->kind, name);

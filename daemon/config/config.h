@@ -12,8 +12,9 @@
  * config_diff() says which keys differ and whether each can change in a
  * running daemon (config_apply_live() takes over those).
  *
- * The file is INI, read with inih: [daemon], [nodes], [heap:NAME], [dma],
- * [mock], [stm32], [stm32:NAME] and [consumer:NAME] sections of
+ * The file is INI, read with inih: [daemon], [nodes], [heap:NAME],
+ * [limits], [dma], [mock], [stm32], [stm32:NAME] and [consumer:NAME]
+ * sections of
  * KEY = VALUE lines. Every problem (unknown section or key, bad value,
  * duplicate, missing backend, a backend this build lacks) is reported as
  * "PATH:LINE: reason" through a callback, all of them rather than only
@@ -39,6 +40,7 @@
 
 #include "dev/node.h"
 #include "dma_setup.h"
+#include "limits.h"
 #include "stm32_setup.h"
 
 enum transport_kind {
@@ -82,6 +84,9 @@ struct daemon_config {
 
 	/* [heap:system] */
 	uint64_t heap_limit;		/* limit in bytes; 0: none */
+
+	/* [limits] */
+	struct limit_options limits;
 
 	/* [dma] backend and timeout-ms, [mock], [consumer:NAME] */
 	struct dma_options dma;

@@ -215,6 +215,10 @@ unsigned config_diff(const struct daemon_config *a,
 	/* [heap:system] */
 	diff_u64(&d, "[heap:system] limit", a->heap_limit, b->heap_limit, true);
 
+	/* [limits] */
+	if (memcmp(&a->limits, &b->limits, sizeof(a->limits)) != 0)
+		changed(&d, "[limits]", NULL, true);
+
 	/* [dma], [mock] */
 	if (a->dma.backend != b->dma.backend)
 		changed(&d, "backend", dma_backend_name(b->dma.backend), false);
@@ -243,5 +247,6 @@ void config_apply_live(struct daemon_config *running,
 	running->access = fresh->access;
 	running->group_missing = fresh->group_missing;
 	running->heap_limit = fresh->heap_limit;
+	running->limits = fresh->limits;
 	running->dma.timeout_ms = fresh->dma.timeout_ms;
 }

@@ -45,6 +45,7 @@ enum {
 	OPT_DMA,	/* dma_options_parse() */
 	OPT_CONFIG,
 	OPT_NO_CONFIG,
+	OPT_LIMIT,	/* limit_option_set() */
 };
 
 static const struct option longopts[] = {
@@ -55,6 +56,7 @@ static const struct option longopts[] = {
 	{ "control", required_argument, NULL, OPT_CONTROL },
 	{ "lock", required_argument, NULL, OPT_LOCK },
 	{ "heap-limit", required_argument, NULL, OPT_HEAP_LIMIT },
+	{ "limit", required_argument, NULL, OPT_LIMIT },
 	{ "token-ttl-ms", required_argument, NULL, OPT_TOKEN_TTL },
 	{ "max-wait-ms", required_argument, NULL, OPT_MAX_WAIT },
 	{ "stop-timeout-ms", required_argument, NULL, OPT_STOP_TIMEOUT },
@@ -101,8 +103,11 @@ void cli_options_usage(FILE *f)
 		"  --control=PATH              control socket (default %s)\n"
 		"  --lock=PATH                 instance lock (default: dmabufd.lock next\n"
 		"                              to the control socket)\n"
-		"  --heap-limit=BYTES          limit of the system heap (K/M/G suffixes;\n"
-		"                              default: none)\n"
+		"  --heap-limit=BYTES          limit of the system heap (K/M/G suffixes,\n"
+		"                              or N%% of RAM; default %u%%; 0: none)\n"
+		"  --limit=KEY=VALUE           a [limits] key: uid-bytes, uid-files,\n"
+		"                              uid-tokens, uid-channels, uid-connections,\n"
+		"                              exempt-root, exempt-group (dmabufd.conf(5))\n"
 		"  --token-ttl-ms=MS           lifetime of unclaimed tokens (default %d)\n"
 		"  --max-wait-ms=MS            cap on blocking ioctls (default %llu)\n"
 		"  --stop-timeout-ms=MS        how long SIGTERM waits for running DMA\n"
@@ -118,7 +123,7 @@ void cli_options_usage(FILE *f)
 		"  --node-mode=MODE            permission bits of the nodes, octal\n"
 		"                              (default 0660)\n",
 		config_default_path(), DMABUFD_FUSE_ROOT, DMABUFD_CONTROL_SOCKET,
-		DMABUFD_TOKEN_TTL_MS, DEV_DEFAULT_MAX_WAIT_NS / 1000000ull,
+		LIMITS_SYSTEM_HEAP_PCT, DMABUFD_TOKEN_TTL_MS, DEV_DEFAULT_MAX_WAIT_NS / 1000000ull,
 		CONFIG_STOP_TIMEOUT_MS,
 		DMABUFD_NODE_HEAP_DIR, DMABUFD_NODE_DMA_BUF,
 		DMABUFD_NODE_SYNC_FILE, DMABUFD_NODE_SW_SYNC,
@@ -154,7 +159,18 @@ static int apply_one(struct daemon_config *c, const struct cli_setting *s)
 							      : c->lock,
 				       v);
 	case OPT_HEAP_LIMIT:
-		return config_parse_size(v, &c->heap_limit);
+		return config_parse_mem(v, &c->heap_limit);
+	case OPT_LIMIT: {
+		const char *eq = strchr(v, '=');
+		char key[32];
+
+		if (!eq || (size_t)(eq - v) >= sizeof(key))
+			return -EINVAL;
+		memcpy(key, v, (size_t)(eq - v));
+		key[eq - v] = '\0';
+		r = limit_option_set(&c->limits, key, eq + 1, NULL);
+		return r < 0 ? -EINVAL : 0;
+	}
 	case OPT_TOKEN_TTL:
 		return config_parse_ms(v, &c->token_ttl_ms);
 	case OPT_MAX_WAIT:

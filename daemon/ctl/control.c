@@ -9,10 +9,11 @@
  * dropped; the loop never blocks on a client.
  *
  * Each client costs the daemon one fd and at most one queued reply, so
- * the clients are capped: CTL_CLIENTS_PER_UID per peer uid (SO_PEERCRED
- * at connect time) and CTL_CLIENTS_MAX in all. A connection past a cap
- * is closed at once, with a log line at most every
- * CTL_REFUSE_LOG_INTERVAL_MS.
+ * the clients are capped: per peer uid (SO_PEERCRED at connect time) by
+ * its account's limit of connections (acct.h: ACCT_CONNECTIONS, from
+ * [limits] uid-connections), and CTL_CLIENTS_MAX in all. A connection
+ * past a cap is closed at once, with a log line at most every
+ * CTL_REFUSE_LOG_INTERVAL_MS (the account logs its own refusals).
  *
  * DMABUFD_CTL_MAP redeems a mapping token issued by DMABUFD_DMA_BUF_IOC_MAP
  * to the same uid (root may redeem any) and sends the buffer's memfd:
@@ -47,13 +48,12 @@
 #include "dev/token.h"
 #include "dma_records.h"
 #include "dma_setup.h"
+#include "model/acct.h"
 #include "model/dma_buf.h"
 #include "model_records.h"
 #include "util/log.h"
 #include "util/macros.h"
 
-/* Clients of one peer uid at a time (proto/dmabufd/control.h). */
-#define CTL_CLIENTS_PER_UID 64u
 /* Clients at a time, all uids together. */
 #define CTL_CLIENTS_MAX 256u
 /* A client that takes nothing of its reply for this long is dropped. */
@@ -81,6 +81,7 @@ struct ctl_client {
 	unsigned handles;      /* libuv handles not closed yet */
 	int fd;
 	uid_t uid;             /* the peer's, at connect time */
+	struct acct *acct;     /* @uid's, charged with this connection */
 	bool sending;          /* @out is in flight: requests wait unread */
 	struct ctl_out out;
 	LIST_ENTRY(ctl_client) link;
@@ -117,6 +118,8 @@ static void client_release(struct ctl_client *c)
 	out_clear(&c->out);
 	if (c->fd >= 0)
 		close(c->fd);
+	acct_uncharge(c->acct, ACCT_CONNECTIONS, 1);
+	acct_unref(c->acct);
 	free(c);
 }
 
@@ -399,21 +402,9 @@ static int peer_uid(int fd, uid_t *ret_uid)
 	return 0;
 }
 
-/* Whether one more client of @uid stays within the caps. */
-static bool client_allowed(uid_t uid, unsigned *ret_of_uid)
-{
-	const struct ctl_client *c;
-	unsigned of_uid = 0;
-
-	LIST_FOREACH(c, &clients, link)
-		if (c->uid == uid)
-			of_uid++;
-	*ret_of_uid = of_uid;
-	return client_count < CTL_CLIENTS_MAX && of_uid < CTL_CLIENTS_PER_UID;
-}
-
-/* Log a refused connection, at most once per CTL_REFUSE_LOG_INTERVAL_MS. */
-static void log_refused(uv_loop_t *loop, uid_t uid, unsigned of_uid)
+/* Log a connection refused by the cap on all clients, at most once per
+ * CTL_REFUSE_LOG_INTERVAL_MS. */
+static void log_refused(uv_loop_t *loop, uid_t uid)
 {
 	uint64_t now = uv_now(loop);
 	char more[64] = "";
@@ -425,9 +416,9 @@ static void log_refused(uv_loop_t *loop, uid_t uid, unsigned of_uid)
 	if (refused_unlogged)
 		snprintf(more, sizeof(more), "; %u more refused since the last "
 			 "such line", refused_unlogged);
-	log_warn("control: refused a connection of uid %u: it has %u of at "
-		 "most %u, all uids %u of at most %u%s", (unsigned)uid, of_uid,
-		 CTL_CLIENTS_PER_UID, client_count, CTL_CLIENTS_MAX, more);
+	log_warn("control: refused a connection of uid %u: all uids have %u "
+		 "of at most %u%s", (unsigned)uid, client_count,
+		 CTL_CLIENTS_MAX, more);
 	refuse_logged_ms = now ? now : 1;
 	refused_unlogged = 0;
 }
@@ -463,7 +454,7 @@ static void listener_readable(uv_poll_t *handle, int status, int events)
 {
 	struct ctl_client *c;
 	uid_t uid = (uid_t)-1; /* set by peer_uid(); quiets -Wmaybe-uninitialized */
-	unsigned of_uid;
+	struct acct *acct = NULL;
 	int fd;
 
 	if (status < 0)
@@ -483,18 +474,30 @@ static void listener_readable(uv_poll_t *handle, int status, int events)
 		close(fd);
 		return;
 	}
-	if (!client_allowed(uid, &of_uid)) {
-		log_refused(handle->loop, uid, of_uid);
+	if (client_count >= CTL_CLIENTS_MAX) {
+		log_refused(handle->loop, uid);
+		close(fd);
+		return;
+	}
+	if (acct_get(uid, &acct) < 0) {
+		close(fd);
+		return;
+	}
+	if (acct_charge(acct, ACCT_CONNECTIONS, 1) < 0) {
+		acct_unref(acct);
 		close(fd);
 		return;
 	}
 	c = calloc(1, sizeof(*c));
 	if (!c) {
+		acct_uncharge(acct, ACCT_CONNECTIONS, 1);
+		acct_unref(acct);
 		close(fd);
 		return;
 	}
 	c->fd = fd;
 	c->uid = uid;
+	c->acct = acct;
 	c->out.fd = -EBADF;
 	uv_timer_init(handle->loop, &c->deadline);
 	c->handles = 1;

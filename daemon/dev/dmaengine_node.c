@@ -113,6 +113,7 @@ struct dmaengine_file {
 	struct dev_file *file;
 	struct dma_chan *chan;
 	bool named_chan;	/* we set chan->dbg_client_name */
+	bool chan_charged;	/* ACCT_CHANNELS charged for chan or request */
 
 	/* A REQUEST_CHAN waiting for a controller. */
 	struct dev_req *request;
@@ -613,6 +614,15 @@ static void chan_bind(struct dmaengine_file *df, struct dma_chan *chan,
 	out->caps = (uint32_t)chan->device->cap_mask.bits[0];
 }
 
+/* Give back the channel charge of @df's request or channel, if any. */
+static void chan_uncharge(struct dmaengine_file *df)
+{
+	if (!df->chan_charged)
+		return;
+	acct_uncharge(df->file->acct, ACCT_CHANNELS, 1);
+	df->chan_charged = false;
+}
+
 /* Forget the wait of @df's deferred request (not answering it). */
 static void request_unwait(struct dmaengine_file *df)
 {
@@ -627,6 +637,7 @@ static void request_unwait(struct dmaengine_file *df)
 static void request_cancel(struct dev_req *req)
 {
 	request_unwait(req->file->dmaengine);
+	chan_uncharge(req->file->dmaengine);
 }
 
 static void request_finish(struct dmaengine_file *df, int r,
@@ -636,8 +647,10 @@ static void request_finish(struct dmaengine_file *df, int r,
 	struct dmabufd_dma_request out = df->request_in;
 
 	request_unwait(df);
-	if (r < 0)
+	if (r < 0) {
+		chan_uncharge(df);
 		return dev_req_fail(req, r);
+	}
 	chan_bind(df, chan, &out);
 	dev_req_reply(req, 0, &out, sizeof(out));
 }
@@ -732,6 +745,11 @@ static void dma_request_ioctl(struct dev_req *req)
 		return dev_req_fail(req, r);
 	if (df->chan || df->request)
 		return dev_req_fail(req, -EBUSY);
+	/* Held from the request on, so waiting requests count too. */
+	r = acct_charge(req->file->acct, ACCT_CHANNELS, 1);
+	if (r < 0)
+		return dev_req_fail(req, r);
+	df->chan_charged = true;
 	out = *in;
 	if (in->how == DMABUFD_DMA_REQ_BY_CAP)
 		memset(out.name, 0, sizeof(out.name));
@@ -747,6 +765,7 @@ static void dma_request_ioctl(struct dev_req *req)
 		r = notifier_sync();
 		if (r < 0) {
 			TAILQ_REMOVE(&waiting, df, wait_link);
+			chan_uncharge(df);
 			return dev_req_fail(req, r);
 		}
 		df->request = req;
@@ -758,8 +777,10 @@ static void dma_request_ioctl(struct dev_req *req)
 	}
 	if (r == -EAGAIN && in->how == DMABUFD_DMA_REQ_BY_CHAN)
 		r = -ENODEV;
-	if (r < 0)
+	if (r < 0) {
+		chan_uncharge(df);
 		return dev_req_fail(req, r);
+	}
 	chan_bind(df, chan, &out);
 	dev_req_reply(req, 0, &out, sizeof(out));
 }
@@ -1495,6 +1516,7 @@ static void dmaengine_release(struct dev_file *file)
 		channels_held--;
 		(void)notifier_sync();
 	}
+	chan_uncharge(df);
 	LIST_REMOVE(df, link);
 	file->dmaengine = NULL;
 	free(df);

@@ -44,6 +44,17 @@ int dev_file_open(struct dev_node *node, const struct dev_transport_ops *tops,
 	file = calloc(1, sizeof(*file));
 	if (!file)
 		return -ENOMEM;
+	r = acct_get(uid, &file->acct);
+	if (r < 0) {
+		free(file);
+		return r;
+	}
+	r = acct_charge(file->acct, ACCT_FILES, 1);
+	if (r < 0) {
+		acct_unref(file->acct);
+		free(file);
+		return r;
+	}
 	file->node = node;
 	file->tops = tops;
 	file->mode = mode;
@@ -53,6 +64,7 @@ int dev_file_open(struct dev_node *node, const struct dev_transport_ops *tops,
 	file->gid = gid;
 	file->id = next_file_id++;
 	token_owner_init(&file->tokens);
+	file->tokens.acct = file->acct;
 	LIST_INIT(&file->pending);
 	dma_buf_poll_cb_init(&file->poll_buf_cb);
 
@@ -62,6 +74,8 @@ int dev_file_open(struct dev_node *node, const struct dev_transport_ops *tops,
 			log_debug("dev: %s #%llu: open by pid %d failed: %s",
 				  node->name, (unsigned long long)file->id,
 				  (int)pid, strerror(-r));
+			acct_uncharge(file->acct, ACCT_FILES, 1);
+			acct_unref(file->acct);
 			free(file);
 			return r;
 		}
@@ -103,6 +117,8 @@ void dev_file_release(struct dev_file *file)
 	file->timeline = timeline_close(file->timeline);
 	LIST_REMOVE(file, node_link);
 	num_files--;
+	acct_uncharge(file->acct, ACCT_FILES, 1);
+	acct_unref(file->acct);
 	free(file);
 }
 
@@ -247,4 +263,14 @@ void dev_get_stats(struct dmabufd_ctl_stats *ret_stats)
 		dmaengine_node_channels_held();
 	heap_foreach(add_heap_bytes, &bytes);
 	ret_stats->count[DMABUFD_STAT_HEAP_BYTES] = bytes;
+	ret_stats->count[DMABUFD_STAT_ACCOUNTS] = acct_count();
+	for (unsigned i = 0; i < _ACCT_RES_MAX; i++)
+		ret_stats->count[DMABUFD_STAT_REFUSED_BYTES + i] =
+			(int64_t)acct_refused_total((enum acct_res)i);
 }
+
+_Static_assert(ACCT_BYTES == 0 && _ACCT_RES_MAX == 5 &&
+		       DMABUFD_STAT_REFUSED_CONNECTIONS -
+				       DMABUFD_STAT_REFUSED_BYTES ==
+			       ACCT_CONNECTIONS,
+	       "the refusal stats follow enum acct_res");

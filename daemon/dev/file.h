@@ -43,6 +43,8 @@ struct dev_file {
 	pid_t pid;
 	uid_t uid;
 	gid_t gid;
+	struct acct *acct; /* @uid's: charged with the file (ACCT_FILES)
+			    * and its tokens */
 
 	/* The bound object; at most one is set. */
 	struct dma_buf *dma_buf;
@@ -64,8 +66,9 @@ struct dev_file {
 
 /*
  * Open @node for a caller with open flags @flags. Returns 0 and
- * *ret_file, -EINVAL for a bad access mode, -ENOMEM, or the node's open
- * error.
+ * *ret_file, -EINVAL for a bad access mode, -ENOMEM, -EDQUOT when @uid
+ * holds as many open files as its limit allows (acct.h), or the node's
+ * open error.
  */
 int dev_file_open(struct dev_node *node, const struct dev_transport_ops *tops,
 		  int flags, pid_t pid, uid_t uid, gid_t gid,

@@ -31,8 +31,8 @@ static void heap_alloc_ioctl(struct dev_req *req)
 	    (in->fd_flags & O_ACCMODE) == O_ACCMODE ||
 	    (in->heap_flags & ~HEAP_VALID_HEAP_FLAGS))
 		return dev_req_fail(req, -EINVAL);
-	r = heap_alloc(file->node->heap, in->len, in->fd_flags, in->heap_flags,
-		       &buf);
+	r = heap_alloc(file->node->heap, file->acct, in->len, in->fd_flags,
+		       in->heap_flags, &buf);
 	if (r < 0)
 		return dev_req_fail(req, r);
 	out = *in;

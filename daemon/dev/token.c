@@ -58,6 +58,7 @@ static void *token_unlink(struct token *tok)
 	LIST_REMOVE(tok, hash_node);
 	LIST_REMOVE(tok, owner_node);
 	tok->owner->count--;
+	acct_uncharge(tok->owner->acct, ACCT_TOKENS, 1);
 	token_live--;
 	free(tok);
 	return obj;
@@ -79,6 +80,7 @@ void token_owner_init(struct token_owner *owner)
 {
 	LIST_INIT(&owner->tokens);
 	owner->count = 0;
+	owner->acct = NULL;
 }
 
 void token_owner_clear(struct token_owner *owner)
@@ -116,6 +118,7 @@ int token_new(struct token_owner *owner, enum token_type type, void *obj,
 {
 	struct token *tok;
 	uint64_t value;
+	int r;
 
 	if (!owner || !obj || !ret_value ||
 	    (type != TOKEN_DMA_BUF && type != TOKEN_SYNC_FILE &&
@@ -124,17 +127,25 @@ int token_new(struct token_owner *owner, enum token_type type, void *obj,
 		return -EINVAL;
 	if (token_live >= TOKEN_MAX_TOTAL || owner->count >= TOKEN_MAX_PER_OWNER)
 		return -ENOMEM;
+	r = acct_charge(owner->acct, ACCT_TOKENS, 1);
+	if (r < 0)
+		return r;
 
 	/* 0 is "no token" on the wire; a collision is astronomically rare
 	 * but cheap to rule out. */
 	do {
-		if (getrandom(&value, sizeof(value), 0) != sizeof(value))
-			return errno ? -errno : -EIO;
+		if (getrandom(&value, sizeof(value), 0) != sizeof(value)) {
+			r = errno ? -errno : -EIO;
+			acct_uncharge(owner->acct, ACCT_TOKENS, 1);
+			return r;
+		}
 	} while (value == 0 || token_find(value));
 
 	tok = calloc(1, sizeof(*tok));
-	if (!tok)
+	if (!tok) {
+		acct_uncharge(owner->acct, ACCT_TOKENS, 1);
 		return -ENOMEM;
+	}
 	tok->value = value;
 	tok->type = type;
 	tok->obj = type == TOKEN_SYNC_FILE ? (void *)sync_file_ref(obj)

@@ -28,6 +28,7 @@
 
 #include <linux/types.h>
 
+#include "model/acct.h"
 #include "model/clock.h"
 
 enum token_type {
@@ -42,10 +43,13 @@ enum token_type {
 
 struct token;
 
-/* Embedded in whatever issues tokens (an open file). */
+/* Embedded in whatever issues tokens (an open file). Its tokens are
+ * charged to @acct (ACCT_TOKENS; NULL: to no one), which the embedder
+ * keeps alive while it has tokens. */
 struct token_owner {
 	LIST_HEAD(, token) tokens;
 	unsigned count;
+	struct acct *acct;
 };
 
 void token_owner_init(struct token_owner *owner);
@@ -63,7 +67,8 @@ void token_set_ttl_ns(uint64_t ttl_ns);
  * @mode (O_RDONLY, O_WRONLY or O_RDWR), issued to @uid. Takes its own
  * reference to @obj. Returns 0 and *ret_value, -EINVAL for a bad
  * argument, -ENOMEM when out of memory or past TOKEN_MAX_TOTAL /
- * TOKEN_MAX_PER_OWNER, or -errno from getrandom.
+ * TOKEN_MAX_PER_OWNER, -EDQUOT past the owner's account's limit of
+ * tokens, or -errno from getrandom.
  */
 int token_new(struct token_owner *owner, enum token_type type, void *obj,
 	      int mode, uid_t uid, __u64 *ret_value);

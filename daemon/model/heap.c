@@ -134,8 +134,8 @@ int heap_foreach(int (*fn)(struct heap *heap, void *data), void *data)
 	return 0;
 }
 
-int heap_alloc(struct heap *heap, uint64_t len, uint32_t fd_flags,
-	       uint64_t heap_flags, struct dma_buf **ret_buf)
+int heap_alloc(struct heap *heap, struct acct *acct, uint64_t len,
+	       uint32_t fd_flags, uint64_t heap_flags, struct dma_buf **ret_buf)
 {
 	struct dma_buf *buf = NULL;
 	uint64_t size;
@@ -152,7 +152,7 @@ int heap_alloc(struct heap *heap, uint64_t len, uint32_t fd_flags,
 	if (size == 0)
 		return -EINVAL;
 
-	r = heap->ops->allocate(heap, size, fd_flags, heap_flags, &buf);
+	r = heap->ops->allocate(heap, acct, size, fd_flags, heap_flags, &buf);
 	if (r < 0)
 		return r;
 	assert(buf);
@@ -173,22 +173,29 @@ int heap_set_limit(struct heap *heap, uint64_t limit_bytes)
 	return 0;
 }
 
-int heap_charge(struct heap *heap, uint64_t bytes)
+int heap_charge(struct heap *heap, struct acct *acct, uint64_t bytes)
 {
 	uint64_t limit = heap->usage.limit_bytes;
+	int r;
 
 	if (bytes > UINT64_MAX - heap->usage.bytes)
 		return -ENOMEM;
 	if (limit && heap->usage.bytes + bytes > limit)
 		return -ENOMEM;
+	r = acct_charge(acct, ACCT_BYTES, bytes);
+	if (r < 0)
+		return r == -EOVERFLOW ? -ENOMEM : r;
+	acct_ref(acct);
 	heap->usage.bytes += bytes;
 	heap->usage.buffers++;
 	return 0;
 }
 
-void heap_uncharge(struct heap *heap, uint64_t bytes)
+void heap_uncharge(struct heap *heap, struct acct *acct, uint64_t bytes)
 {
 	assert(heap->usage.bytes >= bytes && heap->usage.buffers > 0);
+	acct_uncharge(acct, ACCT_BYTES, bytes);
+	acct_unref(acct);
 	heap->usage.bytes -= bytes;
 	heap->usage.buffers--;
 }

@@ -24,6 +24,7 @@
 #include <stdint.h>
 #include <sys/queue.h>
 
+#include "acct.h"
 #include "dma_buf.h"
 #include "util/macros.h"
 
@@ -44,8 +45,9 @@ struct heap_ops {
 	 * O_ACCMODE. @fd_flags and @heap_flags have been validated. Returns
 	 * 0 and *ret_buf (one reference) or a negative errno.
 	 */
-	int (*allocate)(struct heap *heap, uint64_t len, uint32_t fd_flags,
-			uint64_t heap_flags, struct dma_buf **ret_buf);
+	int (*allocate)(struct heap *heap, struct acct *acct, uint64_t len,
+			uint32_t fd_flags, uint64_t heap_flags,
+			struct dma_buf **ret_buf);
 	/* Free @heap->priv when the heap goes. Optional. */
 	void (*release)(struct heap *heap);
 };
@@ -106,11 +108,13 @@ uint64_t heap_page_size(void);
  * HEAP_VALID_HEAP_FLAGS, or a length that page-aligns to 0 (0, or so large
  * it wraps); otherwise the size is rounded up to the page and the heap
  * allocates. The buffer's access mode is @fd_flags & O_ACCMODE (0 is
- * O_RDONLY). Returns 0 and *ret_buf (one reference), or the heap's error
- * (-ENOMEM when memory or the heap's limit runs out).
+ * O_RDONLY). The memory is charged to @acct (NULL: to no one) for as long
+ * as it lives. Returns 0 and *ret_buf (one reference), or the heap's error
+ * (-ENOMEM when memory or the heap's limit runs out, -EDQUOT when @acct's
+ * limit does).
  */
-int heap_alloc(struct heap *heap, uint64_t len, uint32_t fd_flags,
-	       uint64_t heap_flags, struct dma_buf **ret_buf);
+int heap_alloc(struct heap *heap, struct acct *acct, uint64_t len,
+	       uint32_t fd_flags, uint64_t heap_flags, struct dma_buf **ret_buf);
 
 /* Copy out @heap's usage counters. */
 void heap_get_usage(const struct heap *heap, struct heap_usage *ret_usage);
@@ -122,10 +126,14 @@ void heap_get_usage(const struct heap *heap, struct heap_usage *ret_usage);
 int heap_set_limit(struct heap *heap, uint64_t limit_bytes);
 
 /*
- * For heap implementations: account one buffer of @bytes. Returns 0, or
- * -ENOMEM if it would take the heap past its limit (nothing is charged).
+ * For heap implementations: account one buffer of @bytes to @heap and to
+ * @acct (may be NULL), taking a reference to @acct. Returns 0, -ENOMEM if
+ * it would take the heap past its limit, or -EDQUOT if it would take
+ * @acct past its limit (nothing is charged). Implementations keep the
+ * charge until the memory is really gone.
  */
-int heap_charge(struct heap *heap, uint64_t bytes);
+int heap_charge(struct heap *heap, struct acct *acct, uint64_t bytes);
 
-/* Give back what heap_charge() took for one buffer of @bytes. */
-void heap_uncharge(struct heap *heap, uint64_t bytes);
+/* Give back what heap_charge() took for one buffer of @bytes, and the
+ * reference to @acct. */
+void heap_uncharge(struct heap *heap, struct acct *acct, uint64_t bytes);

@@ -4,7 +4,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysinfo.h>
 #include <unistd.h>
@@ -13,12 +15,19 @@
 
 struct system_buffer {
 	struct heap *heap; /* a reference */
+	struct acct *acct; /* charged with size (heap_charge) */
 	uint64_t size;
 	int memfd;
 	void *vaddr; /* the daemon's MAP_SHARED mapping of the memfd */
 };
 
 static struct heap *system_heap;
+/* A buffer's memfd may not take one of the last HEAP_SYSTEM_FD_RESERVE
+ * descriptors below the soft RLIMIT_NOFILE (read at registration): those
+ * stay for the transports, the control socket and the DMA backends, so
+ * that many buffers make allocations fail, not the daemon. */
+#define HEAP_SYSTEM_FD_RESERVE 256
+static int memfd_ceiling = INT_MAX;
 
 static void system_buffer_free(struct system_buffer *sbuf)
 {
@@ -26,7 +35,7 @@ static void system_buffer_free(struct system_buffer *sbuf)
 		munmap(sbuf->vaddr, sbuf->size);
 	if (sbuf->memfd >= 0)
 		close(sbuf->memfd);
-	heap_uncharge(sbuf->heap, sbuf->size);
+	heap_uncharge(sbuf->heap, sbuf->acct, sbuf->size);
 	heap_unref(sbuf->heap);
 	free(sbuf);
 }
@@ -104,6 +113,10 @@ static int system_buffer_back(struct system_buffer *sbuf)
 				   MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (sbuf->memfd < 0)
 		return -errno;
+	/* Descriptors are handed out lowest first: a number this high means
+	 * the reserve would be used. */
+	if (sbuf->memfd >= memfd_ceiling)
+		return -EMFILE;
 	/*
 	 * memfd inodes are created 0777: a client given a read-only fd could
 	 * reopen it writable through /proc/<pid>/fd. Only the daemon's user
@@ -131,8 +144,9 @@ static int system_buffer_back(struct system_buffer *sbuf)
 	return 0;
 }
 
-static int system_allocate(struct heap *heap, uint64_t len, uint32_t fd_flags,
-			   uint64_t heap_flags, struct dma_buf **ret_buf)
+static int system_allocate(struct heap *heap, struct acct *acct, uint64_t len,
+			   uint32_t fd_flags, uint64_t heap_flags,
+			   struct dma_buf **ret_buf)
 {
 	struct system_buffer *sbuf;
 	struct dma_buf *buf;
@@ -140,16 +154,17 @@ static int system_allocate(struct heap *heap, uint64_t len, uint32_t fd_flags,
 
 	if (len > INT64_MAX || exceeds_ram(len))
 		return -ENOMEM;
-	r = heap_charge(heap, len);
+	r = heap_charge(heap, acct, len);
 	if (r < 0)
 		return r;
 
 	sbuf = calloc(1, sizeof(*sbuf));
 	if (!sbuf) {
-		heap_uncharge(heap, len);
+		heap_uncharge(heap, acct, len);
 		return -ENOMEM;
 	}
 	sbuf->heap = heap_ref(heap);
+	sbuf->acct = acct;
 	sbuf->size = len;
 	sbuf->memfd = -EBADF;
 
@@ -183,10 +198,16 @@ static const struct heap_ops system_heap_ops = {
 int heap_system_register(uint64_t limit_bytes)
 {
 	struct heap *heap;
+	struct rlimit rl;
 	int r;
 
 	if (system_heap)
 		return -EEXIST;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur < (rlim_t)INT_MAX)
+		memfd_ceiling = rl.rlim_cur > 2 * HEAP_SYSTEM_FD_RESERVE
+					? (int)rl.rlim_cur - HEAP_SYSTEM_FD_RESERVE
+					: (int)rl.rlim_cur / 2;
 	r = heap_add(HEAP_SYSTEM_NAME, &system_heap_ops, NULL, &heap);
 	if (r < 0)
 		return r;

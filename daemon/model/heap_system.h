@@ -33,6 +33,9 @@
 /*
  * Register the system heap with a byte limit on the memory its live
  * buffers may hold (0: no limit other than the machine's memory).
+ * An allocation whose memfd would take one of the last 256 descriptors
+ * below the soft RLIMIT_NOFILE at registration fails with -EMFILE, so
+ * that buffers never starve the daemon of descriptors.
  * Returns 0, -EEXIST if it is registered already, or -ENOMEM.
  */
 int heap_system_register(uint64_t limit_bytes);

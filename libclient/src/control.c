@@ -176,6 +176,12 @@ static const char *const stat_names[_DMABUFD_STAT_MAX] = {
 	[DMABUFD_STAT_DMA_CHANNELS] = "dma_channels",
 	[DMABUFD_STAT_DMA_ATTACHMENTS] = "dma_attachments",
 	[DMABUFD_STAT_DMA_XFERS] = "dma_transfers",
+	[DMABUFD_STAT_ACCOUNTS] = "accounts",
+	[DMABUFD_STAT_REFUSED_BYTES] = "refused_bytes",
+	[DMABUFD_STAT_REFUSED_FILES] = "refused_files",
+	[DMABUFD_STAT_REFUSED_TOKENS] = "refused_tokens",
+	[DMABUFD_STAT_REFUSED_CHANNELS] = "refused_channels",
+	[DMABUFD_STAT_REFUSED_CONNECTIONS] = "refused_connections",
 };
 
 DMABUFD_EXPORT const char *dmabufd_stat_name(unsigned int index)

@@ -34,6 +34,13 @@
  * see dma_heap.h). A blocking ioctl still pending when the daemon stops
  * fails with ENODEV.
  *
+ * Per-uid limits (dmabufd.conf(5), [limits]): opening a node fails with
+ * EDQUOT when the caller's uid holds uid-files open files of the nodes
+ * already (every object fd counts: buffers, sync_files, timelines,
+ * channels, heap fds); an ioctl that issues a token (ALLOC, EXPORT_TOKEN,
+ * MAP, merges, fences) fails with EDQUOT past uid-tokens unredeemed
+ * tokens. Root is exempt unless configured otherwise.
+ *
  * All dmabufd-specific ioctls use the magic DMABUFD_IOC_MAGIC (0xDB).
  * Number ranges: 0x00-0x0f dma-buf and sync_file nodes (heap and sw_sync
  * nodes answer them with ENOTTY), 0x10 heaps, 0x20 dma-buf,

@@ -27,8 +27,8 @@
  * as the client reads it; meanwhile the daemon reads no further request
  * of that client (one reply in flight per connection), and it drops a
  * client that takes nothing of its reply for 5 s. One peer uid
- * (SO_PEERCRED) may hold 64 connections at a time, all uids together
- * 256; a connection past either cap is closed at once, before any reply.
+ * (SO_PEERCRED) may hold [limits] uid-connections (default 64; root
+ * exempt by default) connections at a time, all uids together 256; a connection past either cap is closed at once, before any reply.
  * libdmabufd refuses a listing of more than 64 MiB (EPROTO).
  *
  * Listings (DMABUFD_CTL_DMA_DEVICES, _DMA_CHANNELS, _DMA_XFERS, _HEAPS,
@@ -153,6 +153,15 @@ enum dmabufd_stat {
 	DMABUFD_STAT_DMA_CHANNELS,  /* channels held by dmaengine node fds */
 	DMABUFD_STAT_DMA_ATTACHMENTS, /* dma-bufs attached to channels */
 	DMABUFD_STAT_DMA_XFERS,     /* transfers prepared and not ended */
+	/* Per-uid limits ([limits] in dmabufd.conf(5)): uids holding
+	 * anything now, and refusals since the daemon started (these only
+	 * grow) of each limit. */
+	DMABUFD_STAT_ACCOUNTS,
+	DMABUFD_STAT_REFUSED_BYTES,
+	DMABUFD_STAT_REFUSED_FILES,
+	DMABUFD_STAT_REFUSED_TOKENS,
+	DMABUFD_STAT_REFUSED_CHANNELS,
+	DMABUFD_STAT_REFUSED_CONNECTIONS,
 	_DMABUFD_STAT_MAX = 32,
 };
 

@@ -29,6 +29,10 @@
  *           access mode of O_ACCMODE (3, which no fd can have); heap_flags
  *           not 0; pad not 0; len 0 or so large it wraps when rounded
  *   ENOMEM  the heap cannot provide len bytes (or its limit is reached)
+ *   EDQUOT  the caller's uid would hold more buffer memory, or more
+ *           unredeemed tokens, than its [limits] allow (uid-bytes,
+ *           uid-tokens; dmabufd.conf(5))
+ *   EMFILE  the daemon keeps its last descriptors for its own work
  */
 struct dmabufd_heap_alloc {
 	__u64 len;

@@ -125,6 +125,8 @@
  *   EAGAIN  the map names a controller that has not appeared (yet), or no
  *           controller at all is registered (BY_CAP), and @timeout_ms
  *           passed without it (dma_request_chan's -EPROBE_DEFER)
+ *   EDQUOT  the caller's uid holds (or waits for) as many channels as its
+ *           [limits] uid-channels allows (dmabufd.conf(5))
  *   EINTR   interrupted while waiting
  */
 struct dmabufd_dma_request {

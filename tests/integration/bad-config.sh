@@ -112,7 +112,7 @@ token-ttl-ms = 10s
 backend = none
 EOF
 
-refuse bad-size-suffix '5: bad value "64MB" for limit: expected a byte count with an optional K, M or G suffix (0: no limit)' <<'EOF'
+refuse bad-size-suffix '5: bad value "64MB" for limit: expected a byte count with an optional K, M or G suffix, or a percentage of RAM from 1% to 100% (0: no limit)' <<'EOF'
 [dma]
 backend = none
 

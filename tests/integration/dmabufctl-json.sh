@@ -39,13 +39,17 @@ settle() {
 	fail "stats never reached $1: $(cat "$tmp/stats")"
 }
 
+# The system heap's default limit: 50% of RAM (sysinfo's totalram is
+# /proc/meminfo's MemTotal).
+heap_limit=$(python3 -c 'import re; kb = int(re.search(r"MemTotal:\s+(\d+)", open("/proc/meminfo").read()).group(1)); print(kb * 1024 // 100 * 50)')
+
 json 'data["dma_channels"] == 0 and data["heaps"] == 1 and "fences" in data' stats
 json 'len(data) == 1 and data[0]["name"] == "mock0" and data[0]["channels"] == 4 and "memcpy" in data[0]["capabilities"]' dma devices
 json '[c["name"] for c in data] == ["dma0chan%d" % i for i in range(4)] and all(c["in_use"] == 0 for c in data)' dma channels
 json 'data == []' dma transfers
 
 # The object listings: nothing but the system heap before ctl-holder runs.
-json 'data == [{"name": "system", "buffers": 0, "bytes": 0, "limit_bytes": 0}]' heaps
+json "data == [{'name': 'system', 'buffers': 0, 'bytes': 0, 'limit_bytes': $heap_limit}]" heaps
 json 'data == []' buffers
 json 'data == []' fences
 json 'data == []' timelines
@@ -75,7 +79,7 @@ hold
 read -r word id size <"$tmp/ready" || fail "ctl-holder said nothing"
 [ "$word" = ready ] || fail "ctl-holder: $word"
 
-json "data == [{'name': 'system', 'buffers': 1, 'bytes': $size, 'limit_bytes': 0}]" heaps
+json "data == [{'name': 'system', 'buffers': 1, 'bytes': $size, 'limit_bytes': $heap_limit}]" heaps
 json "data == [{'id': $id, 'size': $size, 'mode': 'rw', 'name': 'ctl-buf',
 	'exporter': 'system', 'refcount': 1, 'attachments': 0, 'mapped': 0,
 	'vmaps': 0, 'fences': {'kernel': 0, 'write': 1, 'read': 0, 'bookkeep': 0},
@@ -111,7 +115,7 @@ assert set(a) == set(b) == set(want_a) | {"created_ns", "age_ns"}
 PY
 
 # The text forms show the same.
-"$ctl" heaps | grep -Eq "^system +1 +$size +-\$" || fail "text heaps: $("$ctl" heaps)"
+"$ctl" heaps | grep -Eq "^system +1 +$size +$heap_limit\$" || fail "text heaps: $("$ctl" heaps)"
 "$ctl" buffers | grep -Eq "^$id +$size +rw +1 +0 +0 +0 +0/1/0/0 +system +ctl-buf\$" ||
 	fail "text buffers: $("$ctl" buffers)"
 "$ctl" fences | grep -Eq ' 5 +sw_sync +ctl-t1 +pending ' || fail "text fences: $("$ctl" fences)"
@@ -121,7 +125,7 @@ PY
 # Once ctl-holder is gone, so is everything it made.
 release
 settle 'data["dma_bufs"] == 0 and data["fences"] == 0 and data["timelines"] == 0'
-json 'data == [{"name": "system", "buffers": 0, "bytes": 0, "limit_bytes": 0}]' heaps
+json "data == [{'name': 'system', 'buffers': 0, 'bytes': 0, 'limit_bytes': $heap_limit}]" heaps
 json 'data == []' buffers
 json 'data == []' fences
 json 'data == []' timelines

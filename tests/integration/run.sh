@@ -62,6 +62,8 @@ for i in "${!progs[@]}"; do
 done
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/dmabufd-it.XXXXXX")
+# Reachable by the unprivileged clients of test-limits (nodes 0666 there).
+chmod 755 "$tmp"
 root=$tmp/dev
 ctl=$tmp/control
 mkdir -p "$root"

@@ -17,7 +17,7 @@
 
 #define MANY_FENCES 4000u
 #define SEND_TIMEOUT_MS 5000  /* CTL_SEND_TIMEOUT_MS of daemon/ctl/control.c */
-#define CLIENTS_PER_UID 64    /* CTL_CLIENTS_PER_UID */
+#define CLIENTS_PER_UID 64    /* [limits] uid-connections, by default */
 
 struct many {
 	struct dmabufd_ctl_stats before;

@@ -408,7 +408,87 @@ static void bad_size_suffix_is_refused(void **state)
 			     "[heap:system]\n"
 			     "limit = 64T\n"),
 		       4, "bad value \"64T\" for limit: expected a byte count "
-			  "with an optional K, M or G suffix (0: no limit)");
+			  "with an optional K, M or G suffix, or a percentage of "
+			  "RAM from 1% to 100% (0: no limit)");
+}
+
+static void limits_section_sets_every_key(void **state)
+{
+	assert_int_equal(parse("[dma]\n"
+			       "backend = none\n"
+			       "[limits]\n"
+			       "uid-bytes = 16M\n"
+			       "uid-files = 100\n"
+			       "uid-tokens = 0\n"
+			       "uid-channels = 3\n"
+			       "uid-connections = 9\n"
+			       "exempt-root = no\n"
+			       "exempt-group = 4242\n"), 0);
+	assert_int_equal(t.nr_msgs, 0);
+	assert_int_equal(t.c.limits.max[ACCT_BYTES], 16ull << 20);
+	assert_int_equal(t.c.limits.max[ACCT_FILES], 100);
+	assert_int_equal(t.c.limits.max[ACCT_TOKENS], 0);
+	assert_int_equal(t.c.limits.max[ACCT_CHANNELS], 3);
+	assert_int_equal(t.c.limits.max[ACCT_CONNECTIONS], 9);
+	assert_false(t.c.limits.exempt_root);
+	assert_string_equal(t.c.limits.exempt_group, "4242");
+}
+
+static void limits_default_to_fractions_of_ram_and_counts(void **state)
+{
+	config_init(&t.c);
+	assert_int_equal(t.c.heap_limit, limits_ram_percent(LIMITS_SYSTEM_HEAP_PCT));
+	assert_true(t.c.heap_limit > 0);
+	assert_int_equal(t.c.limits.max[ACCT_BYTES],
+			 limits_ram_percent(LIMITS_UID_BYTES_PCT));
+	assert_int_equal(t.c.limits.max[ACCT_FILES], LIMITS_UID_FILES);
+	assert_int_equal(t.c.limits.max[ACCT_TOKENS], LIMITS_UID_TOKENS);
+	assert_int_equal(t.c.limits.max[ACCT_CHANNELS], LIMITS_UID_CHANNELS);
+	assert_int_equal(t.c.limits.max[ACCT_CONNECTIONS], LIMITS_UID_CONNECTIONS);
+	assert_true(t.c.limits.exempt_root);
+}
+
+static void memory_limits_take_a_percentage_of_ram(void **state)
+{
+	assert_int_equal(parse("[dma]\n"
+			       "backend = none\n"
+			       "[heap:system]\n"
+			       "limit = 10%\n"
+			       "[limits]\n"
+			       "uid-bytes = 1%\n"), 0);
+	assert_int_equal(t.c.heap_limit, limits_ram_percent(10));
+	assert_int_equal(t.c.limits.max[ACCT_BYTES], limits_ram_percent(1));
+}
+
+static void bad_limits_are_refused_with_their_line(void **state)
+{
+	assert_int_equal(parse("[dma]\n"
+			       "backend = none\n"
+			       "[limits]\n"
+			       "uid-bytes = 101%\n"
+			       "uid-files = -1\n"
+			       "exempt-root = maybe\n"
+			       "uid-nothing = 1\n"), -EINVAL);
+	assert_int_equal(t.nr_msgs, 4);
+	expect_msg(0, 4, "bad value \"101%\" for uid-bytes: expected a byte "
+		      "count with an optional K, M or G suffix, or a percentage "
+		      "of RAM from 1% to 100% (0: no limit)");
+	expect_msg(1, 5, "bad value \"-1\" for uid-files: expected a number "
+		      "from 0 to 4294967295 (0: no limit)");
+	expect_msg(2, 6, "bad value \"maybe\" for exempt-root: expected yes, "
+		      "no, true, false, on, off, 1 or 0");
+	expect_msg(3, 7, "unknown key uid-nothing in [limits]");
+}
+
+static void limit_option_overrides_the_file(void **state)
+{
+	assert_int_equal(load("[dma]\n"
+			      "backend = none\n"
+			      "[limits]\n"
+			      "uid-files = 100\n",
+			      "--limit=uid-files=7", "--limit=uid-bytes=5%", NULL), 0);
+	assert_int_equal(t.c.limits.max[ACCT_FILES], 7);
+	assert_int_equal(t.c.limits.max[ACCT_BYTES], limits_ram_percent(5));
 }
 
 static void bad_enum_is_refused(void **state)
@@ -1099,6 +1179,11 @@ int main(void)
 		conf_test(contiguous_heap_with_the_mock_backend_is_refused),
 #endif
 		conf_test(bad_size_suffix_is_refused),
+		conf_test(limits_section_sets_every_key),
+		conf_test(limits_default_to_fractions_of_ram_and_counts),
+		conf_test(memory_limits_take_a_percentage_of_ram),
+		conf_test(bad_limits_are_refused_with_their_line),
+		conf_test(limit_option_overrides_the_file),
 		conf_test(bad_enum_is_refused),
 		conf_test(bad_backend_is_refused_and_not_called_missing),
 		conf_test(missing_backend_is_reported_at_the_dma_header),

@@ -39,7 +39,7 @@ static struct dma_buf *alloc(uint64_t len)
 	struct dma_buf *buf;
 
 	assert_non_null(heap);
-	assert_int_equal(heap_alloc(heap, len, O_RDWR, 0, &buf), 0);
+	assert_int_equal(heap_alloc(heap, NULL, len, O_RDWR, 0, &buf), 0);
 	return buf;
 }
 

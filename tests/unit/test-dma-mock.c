@@ -45,7 +45,7 @@ static struct dma_buf *mock_buf_alloc(size_t size)
 	struct heap *heap = heap_find(HEAP_SYSTEM_NAME);
 	struct dma_buf *buf = NULL;
 
-	if (heap_alloc(heap, size, O_RDWR, 0, &buf) < 0)
+	if (heap_alloc(heap, NULL, size, O_RDWR, 0, &buf) < 0)
 		buf = NULL;
 	heap_unref(heap);
 	return buf;

@@ -83,7 +83,7 @@ static struct dma_buf *sim_buf_alloc(size_t size)
 {
 	struct dma_buf *buf = NULL;
 
-	if (heap_alloc(stm32_heap_heap(contig), size, O_RDWR, 0, &buf) < 0)
+	if (heap_alloc(stm32_heap_heap(contig), NULL, size, O_RDWR, 0, &buf) < 0)
 		return NULL;
 	return buf;
 }

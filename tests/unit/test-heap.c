@@ -26,8 +26,9 @@ struct test_heap {
 	uint32_t fd_flags;
 };
 
-static int test_allocate(struct heap *heap, uint64_t len, uint32_t fd_flags,
-			 uint64_t heap_flags, struct dma_buf **ret_buf)
+static int test_allocate(struct heap *heap, struct acct *acct, uint64_t len,
+			 uint32_t fd_flags, uint64_t heap_flags,
+			 struct dma_buf **ret_buf)
 {
 	struct test_heap *th = heap->priv;
 
@@ -95,7 +96,7 @@ static struct dma_buf *system_alloc(struct heap *heap, uint64_t len,
 {
 	struct dma_buf *buf = NULL;
 
-	assert_int_equal(heap_alloc(heap, len, fd_flags, 0, &buf), 0);
+	assert_int_equal(heap_alloc(heap, NULL, len, fd_flags, 0, &buf), 0);
 	assert_non_null(buf);
 	return buf;
 }
@@ -220,12 +221,12 @@ static void alloc_validation_happens_before_the_heap(void **state)
 	struct heap *heap = add_test_heap("t", &th);
 	struct dma_buf *buf = NULL;
 
-	assert_int_equal(heap_alloc(heap, PAGE, O_NONBLOCK, 0, &buf), -EINVAL);
-	assert_int_equal(heap_alloc(heap, PAGE, 0, 1, &buf), -EINVAL);
-	assert_int_equal(heap_alloc(heap, 0, 0, 0, &buf), -EINVAL);
+	assert_int_equal(heap_alloc(heap, NULL, PAGE, O_NONBLOCK, 0, &buf), -EINVAL);
+	assert_int_equal(heap_alloc(heap, NULL, PAGE, 0, 1, &buf), -EINVAL);
+	assert_int_equal(heap_alloc(heap, NULL, 0, 0, 0, &buf), -EINVAL);
 	assert_int_equal(th.allocs, 0);
 	/* Valid arguments reach the heap, whose error comes back. */
-	assert_int_equal(heap_alloc(heap, 1, O_RDWR | O_CLOEXEC, 0, &buf), -ENOSYS);
+	assert_int_equal(heap_alloc(heap, NULL, 1, O_RDWR | O_CLOEXEC, 0, &buf), -ENOSYS);
 	assert_int_equal(th.allocs, 1);
 	assert_null(buf);
 	remove_heap(heap);
@@ -237,13 +238,13 @@ static void alloc_passes_page_aligned_len_to_heap(void **state)
 	struct heap *heap = add_test_heap("t", &th);
 	struct dma_buf *buf = NULL;
 
-	heap_alloc(heap, PAGE + 1, O_WRONLY, 0, &buf);
+	heap_alloc(heap, NULL, PAGE + 1, O_WRONLY, 0, &buf);
 	assert_int_equal(th.len, 2 * PAGE);
 	assert_int_equal(th.fd_flags, O_WRONLY);
-	heap_alloc(heap, 3 * PAGE, O_RDONLY, 0, &buf);
+	heap_alloc(heap, NULL, 3 * PAGE, O_RDONLY, 0, &buf);
 	assert_int_equal(th.len, 3 * PAGE);
 	/* 2^64 - 8191 rounds up to 2^64 - 4096: the last page, no wrap. */
-	heap_alloc(heap, UINT64_MAX - 2 * PAGE + 2, O_RDONLY, 0, &buf);
+	heap_alloc(heap, NULL, UINT64_MAX - 2 * PAGE + 2, O_RDONLY, 0, &buf);
 	assert_int_equal(th.len, UINT64_MAX - PAGE + 1);
 	assert_int_equal(heap_page_size(), PAGE);
 	remove_heap(heap);
@@ -273,7 +274,7 @@ static void alloc_rejects_bad_fd_flags_with_einval(void **state)
 	struct dma_buf *buf = NULL;
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		assert_int_equal(heap_alloc(heap, PAGE, bad[i], 0, &buf), -EINVAL);
+		assert_int_equal(heap_alloc(heap, NULL, PAGE, bad[i], 0, &buf), -EINVAL);
 	assert_null(buf);
 	assert_int_equal(objstat_get(OBJ_DMA_BUF) - base_dma_buf, 0);
 	system_teardown(heap);
@@ -284,8 +285,8 @@ static void alloc_rejects_heap_flags_with_einval(void **state)
 	struct heap *heap = system_setup(0);
 	struct dma_buf *buf = NULL;
 
-	assert_int_equal(heap_alloc(heap, PAGE, O_RDWR, 1, &buf), -EINVAL);
-	assert_int_equal(heap_alloc(heap, PAGE, O_RDWR, 1ull << 63, &buf), -EINVAL);
+	assert_int_equal(heap_alloc(heap, NULL, PAGE, O_RDWR, 1, &buf), -EINVAL);
+	assert_int_equal(heap_alloc(heap, NULL, PAGE, O_RDWR, 1ull << 63, &buf), -EINVAL);
 	assert_null(buf);
 	system_teardown(heap);
 }
@@ -295,7 +296,7 @@ static void alloc_rejects_len_zero_with_einval(void **state)
 	struct heap *heap = system_setup(0);
 	struct dma_buf *buf = NULL;
 
-	assert_int_equal(heap_alloc(heap, 0, O_RDWR | O_CLOEXEC, 0, &buf), -EINVAL);
+	assert_int_equal(heap_alloc(heap, NULL, 0, O_RDWR | O_CLOEXEC, 0, &buf), -EINVAL);
 	assert_null(buf);
 	system_teardown(heap);
 }
@@ -305,8 +306,8 @@ static void alloc_rejects_len_that_wraps_with_einval(void **state)
 	struct heap *heap = system_setup(0);
 	struct dma_buf *buf = NULL;
 
-	assert_int_equal(heap_alloc(heap, UINT64_MAX, O_RDWR, 0, &buf), -EINVAL);
-	assert_int_equal(heap_alloc(heap, UINT64_MAX - PAGE + 2, O_RDWR, 0, &buf),
+	assert_int_equal(heap_alloc(heap, NULL, UINT64_MAX, O_RDWR, 0, &buf), -EINVAL);
+	assert_int_equal(heap_alloc(heap, NULL, UINT64_MAX - PAGE + 2, O_RDWR, 0, &buf),
 			 -EINVAL);
 	assert_null(buf);
 	system_teardown(heap);
@@ -389,7 +390,7 @@ static void system_limit_is_enomem_with_nothing_left(void **state)
 	struct heap_usage usage;
 	unsigned fds = count_fds();
 
-	assert_int_equal(heap_alloc(heap, 2 * PAGE, O_RDWR, 0, &b), -ENOMEM);
+	assert_int_equal(heap_alloc(heap, NULL, 2 * PAGE, O_RDWR, 0, &b), -ENOMEM);
 	assert_null(b);
 	heap_get_usage(heap, &usage);
 	assert_int_equal(usage.bytes, 2 * PAGE);
@@ -412,10 +413,10 @@ static void system_impossible_size_is_enomem(void **state)
 	struct heap_usage usage;
 	unsigned fds = count_fds();
 
-	assert_int_equal(heap_alloc(heap, 1ull << 62, O_RDWR, 0, &buf), -ENOMEM);
-	assert_int_equal(heap_alloc(heap, 1ull << 50, O_RDWR, 0, &buf), -ENOMEM);
+	assert_int_equal(heap_alloc(heap, NULL, 1ull << 62, O_RDWR, 0, &buf), -ENOMEM);
+	assert_int_equal(heap_alloc(heap, NULL, 1ull << 50, O_RDWR, 0, &buf), -ENOMEM);
 	/* Page-aligns to 2^64 - 4096: no wrap, just far too big. */
-	assert_int_equal(heap_alloc(heap, UINT64_MAX - 2 * PAGE + 2, O_RDWR, 0,
+	assert_int_equal(heap_alloc(heap, NULL, UINT64_MAX - 2 * PAGE + 2, O_RDWR, 0,
 				    &buf), -ENOMEM);
 	assert_null(buf);
 	heap_get_usage(heap, &usage);
@@ -506,9 +507,9 @@ static void system_leaks_no_fd(void **state)
 	for (int i = 0; i < 4; i++)
 		bufs[i] = system_alloc(heap, 2 * PAGE, O_RDWR);
 	assert_int_equal(count_fds(), fds + 4);
-	assert_int_equal(heap_alloc(heap, PAGE, O_RDWR, 0, &fail), -ENOMEM);
-	assert_int_equal(heap_alloc(heap, 1ull << 60, O_RDWR, 0, &fail), -ENOMEM);
-	assert_int_equal(heap_alloc(heap, PAGE, O_APPEND, 0, &fail), -EINVAL);
+	assert_int_equal(heap_alloc(heap, NULL, PAGE, O_RDWR, 0, &fail), -ENOMEM);
+	assert_int_equal(heap_alloc(heap, NULL, 1ull << 60, O_RDWR, 0, &fail), -ENOMEM);
+	assert_int_equal(heap_alloc(heap, NULL, PAGE, O_APPEND, 0, &fail), -EINVAL);
 	assert_int_equal(count_fds(), fds + 4);
 	for (int i = 0; i < 4; i++)
 		dma_buf_unref(bufs[i]);

@@ -160,7 +160,7 @@ static struct dma_buf *alloc_buf(size_t size)
 {
 	struct dma_buf *buf = NULL;
 
-	assert_int_equal(heap_alloc(stm32_heap_heap(contig), size, O_RDWR, 0, &buf), 0);
+	assert_int_equal(heap_alloc(stm32_heap_heap(contig), NULL, size, O_RDWR, 0, &buf), 0);
 	return buf;
 }
 
@@ -225,7 +225,7 @@ static void heap_runs_out_with_enomem(void **state)
 {
 	struct dma_buf *a = alloc_buf(1u << 19), *b = NULL;
 
-	assert_int_equal(heap_alloc(stm32_heap_heap(contig), (1u << 19) + 4096, O_RDWR, 0, &b),
+	assert_int_equal(heap_alloc(stm32_heap_heap(contig), NULL, (1u << 19) + 4096, O_RDWR, 0, &b),
 			 -ENOMEM);
 	assert_null(b);
 	dma_buf_unref(a);

@@ -843,7 +843,7 @@ static void heap_over_a_uio_region_registers_and_allocates(void **state)
 	assert_int_equal(stm32_setup_heaps(&opts), 0);
 	heap = heap_find("contig");
 	assert_non_null(heap);
-	assert_int_equal(heap_alloc(heap, 10000, O_RDWR, 0, &buf), 0);
+	assert_int_equal(heap_alloc(heap, NULL, 10000, O_RDWR, 0, &buf), 0);
 	assert_int_equal(buf->size, 3 * 4096);
 	assert_int_equal(dma_buf_vmap(buf, &cpu), 0);
 	((volatile uint32_t *)cpu)[0] = 0xc0ffee;
