@@ -24,7 +24,15 @@
  *
  * The listings (dma_records.c: DMA controllers, channels, transfers;
  * model_records.c: heaps, buffers, fences, timelines) follow their reply
- * as messages of at most DMABUFD_CTL_RECS_PER_MSG records.
+ * as batches of at most DMABUFD_CTL_RECS_PER_MSG records, made one at a
+ * time (listing.h) when the previous one has gone into the socket: a
+ * connection holds one batch at most (ctl_listing_batch_max(), 13.8 KiB
+ * for the largest records), however many objects there are, and a
+ * client that stops reading stops the listing there. One event of a
+ * client sends at most CTL_MSGS_PER_EVENT messages, then yields to the
+ * loop (its poll stays on UV_WRITABLE, so it goes on at the next turn):
+ * a listing of any size costs the loop a few batches per turn. What the
+ * connections hold is in the stats (DMABUFD_STAT_CTL_HELD_*).
  * DMABUFD_CTL_DMA_FAULT is for root and the daemon's own uid only
  * (dma_setup_fault()).
  */
@@ -49,6 +57,8 @@
 #include "dma_records.h"
 #include "dma_setup.h"
 #include "model/acct.h"
+#include "listing.h"
+#include "model/clock.h"
 #include "model/dma_buf.h"
 #include "model_records.h"
 #include "util/log.h"
@@ -60,19 +70,27 @@
 #define CTL_SEND_TIMEOUT_MS 5000
 /* At most one log line about refused connections per this interval. */
 #define CTL_REFUSE_LOG_INTERVAL_MS 10000
+/* Messages one client event sends at most before the loop goes on. */
+#define CTL_MSGS_PER_EVENT 4
 
 /*
  * The reply being sent to a client: the header (with @fd, for MAP), then
- * @len bytes of payload as messages of at most @msg_size bytes.
+ * the payload, one message of @len bytes (STATS' stats, or a listing's
+ * batch), then for a listing the next batches, made as the previous one
+ * has gone.
  */
 struct ctl_out {
 	struct dmabufd_ctl_reply head;
 	int fd;                          /* -EBADF: none; closed once sent */
 	bool head_sent;
-	void *recs;                      /* a listing's records (owned) */
+	bool payload_sent;
 	struct dmabufd_ctl_stats stats;  /* STATS' payload */
-	const char *payload;             /* recs, &stats or NULL */
-	size_t len, off, msg_size;
+	const char *payload;             /* &stats, batch or NULL */
+	size_t len;
+	bool listing_on;                 /* @listing has batches to make */
+	struct ctl_listing listing;
+	void *batch;                     /* ctl_listing_batch_max() bytes */
+	size_t held;                     /* bytes allocated for this reply */
 };
 
 struct ctl_client {
@@ -99,6 +117,7 @@ static uv_timer_t backoff;
 static bool backoff_live;
 static bool starved;	/* said so; cleared by the next accept */
 static char *socket_path;
+static size_t held_bytes; /* every ctl_out.held together */
 static uint64_t refuse_logged_ms; /* uv_now() of the last line; 0: none */
 static unsigned refused_unlogged; /* refused since that line */
 
@@ -106,7 +125,8 @@ static void out_clear(struct ctl_out *out)
 {
 	if (out->fd >= 0)
 		close(out->fd);
-	free(out->recs);
+	free(out->batch);
+	held_bytes -= out->held;
 	*out = (struct ctl_out){ .fd = -EBADF };
 }
 
@@ -169,25 +189,36 @@ static ssize_t send_head(int sock, const struct dmabufd_ctl_reply *head, int fd)
 
 /*
  * Send as much of @c's reply as the socket takes, one whole message at a
- * time (SOCK_SEQPACKET sends each message whole or not at all). Returns
- * 0 when all of it went, 1 when the socket is full, or -errno; sets
+ * time (SOCK_SEQPACKET sends each message whole or not at all), making a
+ * listing's next batch only once the last one went, and at most
+ * CTL_MSGS_PER_EVENT messages. Returns 0 when all of it went, 1 when the
+ * socket is full or this event's share is used up, or -errno; sets
  * *ret_progress when at least one message went.
  */
 static int out_send(struct ctl_client *c, bool *ret_progress)
 {
 	struct ctl_out *out = &c->out;
+	unsigned sent = 0;
 
-	while (!out->head_sent || out->off < out->len) {
+	for (;;) {
 		size_t want;
 		ssize_t n;
 
+		if (out->head_sent && out->payload_sent) {
+			if (!out->listing_on || out->listing.done)
+				return 0;
+			out->len = ctl_listing_batch(&out->listing, out->batch);
+			out->payload = out->batch;
+			out->payload_sent = false;
+		}
+		if (sent == CTL_MSGS_PER_EVENT)
+			return 1;
 		if (!out->head_sent) {
 			want = sizeof(out->head);
 			n = send_head(c->fd, &out->head, out->fd);
 		} else {
-			want = out->len - out->off < out->msg_size
-				       ? out->len - out->off : out->msg_size;
-			n = send(c->fd, out->payload + out->off, want,
+			want = out->len;
+			n = send(c->fd, out->payload, want,
 				 MSG_NOSIGNAL | MSG_DONTWAIT);
 		}
 		if (n < 0 && errno == EINTR)
@@ -199,16 +230,17 @@ static int out_send(struct ctl_client *c, bool *ret_progress)
 		if ((size_t)n != want)
 			return -EIO;
 		*ret_progress = true;
+		sent++;
 		if (out->head_sent) {
-			out->off += want;
+			out->payload_sent = true;
 		} else {
 			out->head_sent = true;
+			out->payload_sent = !out->payload;
 			if (out->fd >= 0)
 				close(out->fd);
 			out->fd = -EBADF;
 		}
 	}
-	return 0;
 }
 
 static void client_event(uv_poll_t *handle, int status, int events);
@@ -282,45 +314,63 @@ static int ctl_map(struct ctl_client *c, uint64_t token, __u64 *ret_size)
 	return fd;
 }
 
-/* A listing op: the records to send after the reply, or -errno. */
-static int ctl_list(uint32_t op, void **ret_recs, unsigned *ret_count,
-		    size_t *ret_rec_size)
+static const struct ctl_lister *const listers[] = {
+	&ctl_dma_device_lister, &ctl_dma_channel_lister, &ctl_dma_xfer_lister,
+	&ctl_heap_lister, &ctl_buffer_lister, &ctl_fence_lister,
+	&ctl_timeline_lister,
+};
+
+/* The lister of a listing op, or NULL. */
+static const struct ctl_lister *lister_find(uint32_t op)
 {
-	switch (op) {
-	case DMABUFD_CTL_DMA_DEVICES:
-		*ret_rec_size = sizeof(struct dmabufd_ctl_dma_device);
-		return ctl_dma_devices((struct dmabufd_ctl_dma_device **)ret_recs,
-				       ret_count);
-	case DMABUFD_CTL_DMA_CHANNELS:
-		*ret_rec_size = sizeof(struct dmabufd_ctl_dma_channel);
-		return ctl_dma_channels((struct dmabufd_ctl_dma_channel **)ret_recs,
-					ret_count);
-	case DMABUFD_CTL_DMA_XFERS:
-		*ret_rec_size = sizeof(struct dmabufd_ctl_dma_xfer);
-		return ctl_dma_xfers((struct dmabufd_ctl_dma_xfer **)ret_recs,
-				     ret_count);
-	case DMABUFD_CTL_HEAPS:
-		*ret_rec_size = sizeof(struct dmabufd_ctl_heap);
-		return ctl_heaps((struct dmabufd_ctl_heap **)ret_recs, ret_count);
-	case DMABUFD_CTL_BUFFERS:
-		*ret_rec_size = sizeof(struct dmabufd_ctl_buffer);
-		return ctl_buffers((struct dmabufd_ctl_buffer **)ret_recs,
-				   ret_count);
-	case DMABUFD_CTL_FENCES:
-		*ret_rec_size = sizeof(struct dmabufd_ctl_fence);
-		return ctl_fences((struct dmabufd_ctl_fence **)ret_recs,
-				  ret_count);
-	case DMABUFD_CTL_TIMELINES:
-		*ret_rec_size = sizeof(struct dmabufd_ctl_timeline);
-		return ctl_timelines((struct dmabufd_ctl_timeline **)ret_recs,
-				     ret_count);
-	}
-	return -EINVAL;
+	for (size_t i = 0; i < ARRAY_SIZE(listers); i++)
+		if (listers[i]->op == op)
+			return listers[i];
+	return NULL;
+}
+
+/*
+ * Start a listing for @c: its first batch goes right after the reply.
+ * A version-1 request is refused (EPROTONOSUPPORT: its reply had the
+ * count, which a listing made as it goes cannot know).
+ */
+static int ctl_list_start(struct ctl_client *c, const struct dmabufd_ctl_req *req,
+			  const struct ctl_lister *lister)
+{
+	struct ctl_out *out = &c->out;
+	size_t size = ctl_listing_batch_max(lister);
+
+	if (req->version < 2)
+		return -EPROTONOSUPPORT;
+	out->batch = malloc(size);
+	if (!out->batch)
+		return -ENOMEM;
+	out->held = size;
+	held_bytes += size;
+	ctl_listing_init(&out->listing, lister, c->uid, clock_now_ns());
+	out->listing_on = true;
+	out->head.rec_size = lister->rec_size;
+	return 0;
 }
 
 static bool args_zero(const struct dmabufd_ctl_req *req)
 {
 	return !req->arg[0] && !req->arg[1] && !req->arg[2] && !req->arg[3];
+}
+
+/* STATS: the device layer's counts and the control socket's own. */
+static void ctl_get_stats(struct dmabufd_ctl_stats *ret_stats)
+{
+	const struct ctl_client *c;
+	size_t max = 0;
+
+	dev_get_stats(ret_stats);
+	LIST_FOREACH(c, &clients, link)
+		if (c->out.held > max)
+			max = c->out.held;
+	ret_stats->count[DMABUFD_STAT_CTL_CLIENTS] = client_count;
+	ret_stats->count[DMABUFD_STAT_CTL_HELD_BYTES] = (int64_t)held_bytes;
+	ret_stats->count[DMABUFD_STAT_CTL_HELD_MAX] = (int64_t)max;
 }
 
 /* Answer @req (@len bytes long): queue the reply and start sending it. */
@@ -329,13 +379,13 @@ static void client_request(struct ctl_client *c,
 {
 	struct ctl_out *out = &c->out;
 	struct dmabufd_ctl_reply *reply = &out->head;
-	unsigned count = 0;
-	size_t rec_size = 0;
+	const struct ctl_lister *lister;
 	int r = 0;
 
 	*out = (struct ctl_out){ .fd = -EBADF };
 	reply->op = len >= (ssize_t)sizeof(*req) ? req->op : 0;
-	if (len != sizeof(*req) || req->version != DMABUFD_CTL_VERSION ||
+	if (len != sizeof(*req) || req->version < DMABUFD_CTL_VERSION_MIN ||
+	    req->version > DMABUFD_CTL_VERSION ||
 	    (req->op != DMABUFD_CTL_DMA_FAULT && !args_zero(req)) ||
 	    (req->op != DMABUFD_CTL_MAP && req->token)) {
 		r = -EINVAL;
@@ -346,9 +396,9 @@ static void client_request(struct ctl_client *c,
 			r = 0;
 		}
 	} else if (req->op == DMABUFD_CTL_STATS) {
-		dev_get_stats(&out->stats);
+		ctl_get_stats(&out->stats);
 		out->payload = (const char *)&out->stats;
-		out->len = out->msg_size = sizeof(out->stats);
+		out->len = sizeof(out->stats);
 		reply->size = sizeof(out->stats);
 	} else if (req->op == DMABUFD_CTL_DMA_FAULT) {
 		if (c->uid != 0 && c->uid != geteuid())
@@ -356,17 +406,14 @@ static void client_request(struct ctl_client *c,
 		else
 			r = dma_setup_fault(req->arg[0], req->arg[1], req->arg[2],
 					    req->arg[3]);
+	} else if ((lister = lister_find(req->op))) {
+		r = ctl_list_start(c, req, lister);
 	} else {
-		r = ctl_list(req->op, &out->recs, &count, &rec_size);
-		if (r >= 0) {
-			out->payload = out->recs;
-			out->len = (size_t)count * rec_size;
-			out->msg_size = rec_size * DMABUFD_CTL_RECS_PER_MSG;
-			reply->count = count;
-			reply->rec_size = (uint32_t)rec_size;
-			reply->size = (uint64_t)count * rec_size;
-		}
+		r = -EINVAL;
 	}
+	if (r < 0)
+		out_clear(out);
+	reply->op = len >= (ssize_t)sizeof(*req) ? req->op : 0;
 	reply->error = -r;
 	c->sending = true;
 	client_continue(c);

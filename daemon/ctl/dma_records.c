@@ -3,38 +3,57 @@
  * The DMA listings of the control socket (dma_records.h). The counters
  * come from dma_chan_get_stats(); the few things the core keeps private
  * (device id, DMA_PRIVATE hold, pause, the descriptors in flight) are
- * read, never written, for this snapshot.
+ * read, never written. Controllers and channels are few (dozens), so a
+ * seek walks them all: the key is (0, dev_id) for a controller and
+ * (dev_id, chan_id) for a channel. Transfers seek in dev/dmaengine_node.c.
  */
 #include "dma_records.h"
 
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 
 #include <dmabufd/control.h>
 
 #include "dev/dmaengine_node.h"
 #include "dmaengine/dmaengine.h"
 
-struct walk {
-	void *recs;
-	unsigned count, max;
+/* Controllers. */
+
+struct dev_seek {
+	uint64_t from;
+	struct dma_device *best;
 };
 
-static int count_device(struct dma_device *dev, void *data)
+static int seek_device_one(struct dma_device *dev, void *data)
 {
-	struct walk *w = data;
+	struct dev_seek *s = data;
 
-	w->count++;
-	w->max += (unsigned)dev->chancnt;
+	if (dev->dev_id >= 0 && (uint64_t)dev->dev_id >= s->from &&
+	    (!s->best || dev->dev_id < s->best->dev_id))
+		s->best = dev;
 	return 0;
 }
 
-static int add_device(struct dma_device *dev, void *data)
+static struct dma_device *device_from(uint64_t dev_id)
 {
-	struct walk *w = data;
-	struct dmabufd_ctl_dma_device *rec =
-		&((struct dmabufd_ctl_dma_device *)w->recs)[w->count++];
+	struct dev_seek s = { .from = dev_id };
+
+	dma_device_foreach(seek_device_one, &s);
+	return s.best;
+}
+
+static void *seek_device(struct ctl_key *key)
+{
+	struct dma_device *dev = key->hi ? NULL : device_from(key->lo);
+
+	if (dev)
+		key->lo = (uint64_t)dev->dev_id;
+	return dev;
+}
+
+static void fill_device(const struct ctl_listing *l, void *obj, void *out)
+{
+	struct dmabufd_ctl_dma_device *rec = out;
+	struct dma_device *dev = obj;
 
 	*rec = (struct dmabufd_ctl_dma_device){
 		.dev_id = (uint32_t)dev->dev_id,
@@ -47,88 +66,99 @@ static int add_device(struct dma_device *dev, void *data)
 				 ? DMABUFD_CTL_DEV_PRIVATE : 0,
 	};
 	snprintf(rec->name, sizeof(rec->name), "%s", dev->name);
-	return 0;
 }
 
-int ctl_dma_devices(struct dmabufd_ctl_dma_device **ret_recs,
-		    unsigned *ret_count)
-{
-	struct walk w = { 0 };
+const struct ctl_lister ctl_dma_device_lister = {
+	.op = DMABUFD_CTL_DMA_DEVICES,
+	.kind = CTL_OBJ_DMA_DEVICE,
+	.rec_size = sizeof(struct dmabufd_ctl_dma_device),
+	.seek = seek_device,
+	.fill = fill_device,
+};
 
-	dma_device_foreach(count_device, &w);
-	if (w.count) {
-		w.recs = calloc(w.count, sizeof(struct dmabufd_ctl_dma_device));
-		if (!w.recs)
-			return -ENOMEM;
+/* Channels. */
+
+static void *seek_channel(struct ctl_key *key)
+{
+	struct dma_device *dev;
+
+	for (dev = device_from(key->hi); dev;
+	     dev = device_from((uint64_t)dev->dev_id + 1)) {
+		struct dma_chan *chan, *best = NULL;
+
+		TAILQ_FOREACH(chan, &dev->channels, device_node)
+			if (((uint64_t)dev->dev_id > key->hi ||
+			     (uint64_t)chan->chan_id >= key->lo) &&
+			    (!best || chan->chan_id < best->chan_id))
+				best = chan;
+		if (best) {
+			key->hi = (uint64_t)dev->dev_id;
+			key->lo = (uint64_t)best->chan_id;
+			return best;
+		}
 	}
-	w.count = 0;
-	dma_device_foreach(add_device, &w);
-	*ret_recs = w.recs;
-	*ret_count = w.count;
-	return 0;
+	return NULL;
 }
 
-static int add_channels(struct dma_device *dev, void *data)
+static void fill_channel(const struct ctl_listing *l, void *obj, void *out)
 {
-	struct walk *w = data;
-	struct dma_chan *chan;
+	struct dmabufd_ctl_dma_channel *rec = out;
+	struct dma_async_tx_descriptor *tx;
+	struct dma_chan *chan = obj;
+	struct dma_device *dev = chan->device;
+	struct dma_chan_stats st = { 0 };
 
-	TAILQ_FOREACH(chan, &dev->channels, device_node) {
-		struct dmabufd_ctl_dma_channel *rec;
-		struct dma_async_tx_descriptor *tx;
-		struct dma_chan_stats st = { 0 };
-
-		if (w->count == w->max)
-			break;
-		rec = &((struct dmabufd_ctl_dma_channel *)w->recs)[w->count++];
-		(void)dma_chan_get_stats(chan, &st);
-		*rec = (struct dmabufd_ctl_dma_channel){
-			.dev_id = (uint32_t)dev->dev_id,
-			.chan_id = (uint32_t)chan->chan_id,
-			.client_count = (uint32_t)chan->client_count,
-			.table_count = (uint32_t)chan->table_count,
-			.flags = (chan->client_count ? DMABUFD_CTL_CHAN_IN_USE : 0) |
-				 (chan->privately_held ? DMABUFD_CTL_CHAN_PRIVATE : 0) |
-				 (chan->paused ? DMABUFD_CTL_CHAN_PAUSED : 0),
-			.request_line = chan->request_line,
-			.cookie = chan->cookie,
-			.completed_cookie = chan->completed_cookie,
-			.timeout_ms = chan->timeout_ns / 1000000u,
-			.xfer_count = st.xfer_count,
-			.bytes_transferred = st.bytes_transferred,
-			.errors = st.errors,
-			.aborted = st.aborted,
-			.timeouts = st.timeouts,
-		};
-		TAILQ_FOREACH(tx, &chan->active, core_node)
-			rec->in_flight++;
-		snprintf(rec->name, sizeof(rec->name), "%s", chan->name);
-		snprintf(rec->device, sizeof(rec->device), "%s", dev->name);
-		snprintf(rec->client, sizeof(rec->client), "%s",
-			 chan->client_count ? chan->dbg_client_name : "");
-	}
-	return 0;
+	(void)dma_chan_get_stats(chan, &st);
+	*rec = (struct dmabufd_ctl_dma_channel){
+		.dev_id = (uint32_t)dev->dev_id,
+		.chan_id = (uint32_t)chan->chan_id,
+		.client_count = (uint32_t)chan->client_count,
+		.table_count = (uint32_t)chan->table_count,
+		.flags = (chan->client_count ? DMABUFD_CTL_CHAN_IN_USE : 0) |
+			 (chan->privately_held ? DMABUFD_CTL_CHAN_PRIVATE : 0) |
+			 (chan->paused ? DMABUFD_CTL_CHAN_PAUSED : 0),
+		.request_line = chan->request_line,
+		.cookie = chan->cookie,
+		.completed_cookie = chan->completed_cookie,
+		.timeout_ms = chan->timeout_ns / 1000000u,
+		.xfer_count = st.xfer_count,
+		.bytes_transferred = st.bytes_transferred,
+		.errors = st.errors,
+		.aborted = st.aborted,
+		.timeouts = st.timeouts,
+	};
+	TAILQ_FOREACH(tx, &chan->active, core_node)
+		rec->in_flight++;
+	snprintf(rec->name, sizeof(rec->name), "%s", chan->name);
+	snprintf(rec->device, sizeof(rec->device), "%s", dev->name);
+	snprintf(rec->client, sizeof(rec->client), "%s",
+		 chan->client_count ? chan->dbg_client_name : "");
 }
 
-int ctl_dma_channels(struct dmabufd_ctl_dma_channel **ret_recs,
-		     unsigned *ret_count)
+const struct ctl_lister ctl_dma_channel_lister = {
+	.op = DMABUFD_CTL_DMA_CHANNELS,
+	.kind = CTL_OBJ_DMA_CHANNEL,
+	.rec_size = sizeof(struct dmabufd_ctl_dma_channel),
+	.seek = seek_channel,
+	.fill = fill_channel,
+};
+
+/* Transfers. */
+
+static void *seek_xfer(struct ctl_key *key)
 {
-	struct walk w = { 0 };
-
-	dma_device_foreach(count_device, &w);
-	w.count = 0;
-	if (w.max) {
-		w.recs = calloc(w.max, sizeof(struct dmabufd_ctl_dma_channel));
-		if (!w.recs)
-			return -ENOMEM;
-	}
-	dma_device_foreach(add_channels, &w);
-	*ret_recs = w.recs;
-	*ret_count = w.count;
-	return 0;
+	return dmaengine_node_xfer_seek(&key->hi, &key->lo);
 }
 
-int ctl_dma_xfers(struct dmabufd_ctl_dma_xfer **ret_recs, unsigned *ret_count)
+static void fill_xfer(const struct ctl_listing *l, void *obj, void *out)
 {
-	return dmaengine_node_list_xfers(ret_recs, ret_count);
+	dmaengine_node_xfer_record(obj, out);
 }
+
+const struct ctl_lister ctl_dma_xfer_lister = {
+	.op = DMABUFD_CTL_DMA_XFERS,
+	.kind = CTL_OBJ_DMA_XFER,
+	.rec_size = sizeof(struct dmabufd_ctl_dma_xfer),
+	.seek = seek_xfer,
+	.fill = fill_xfer,
+};

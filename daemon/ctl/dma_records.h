@@ -1,26 +1,22 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * dma_records - the control socket's DMA listings as fixed-size records
- * (proto/dmabufd/control.h): controllers, channels (what /sys/class/dma
- * shows, and more), and the transfers of dmaengine node clients.
- *
- * Each function returns a malloc'ed array the caller frees (NULL when the
- * count is 0). Threading: loop thread only.
+ * (proto/dmabufd/control.h), made a batch at a time (listing.h):
+ * controllers, channels (what /sys/class/dma shows, and more), and the
+ * transfers of dmaengine node clients. Threading: loop thread only.
  */
 #pragma once
 
-struct dmabufd_ctl_dma_device;
-struct dmabufd_ctl_dma_channel;
-struct dmabufd_ctl_dma_xfer;
+#include "listing.h"
 
-/* Registered controllers, in registration order. 0 or -ENOMEM. */
-int ctl_dma_devices(struct dmabufd_ctl_dma_device **ret_recs,
-		    unsigned *ret_count);
+/* Registered controllers, by dev_id. */
+extern const struct ctl_lister ctl_dma_device_lister;
 
-/* Every channel of every registered controller. 0 or -ENOMEM. */
-int ctl_dma_channels(struct dmabufd_ctl_dma_channel **ret_recs,
-		     unsigned *ret_count);
+/* Every channel of every registered controller, by dev_id, chan_id. */
+extern const struct ctl_lister ctl_dma_channel_lister;
 
-/* Transfers not ended (dmaengine_node_list_xfers()). 0 or -ENOMEM. */
-int ctl_dma_xfers(struct dmabufd_ctl_dma_xfer **ret_recs,
-		  unsigned *ret_count);
+/*
+ * Transfers not ended, fd by fd in open order, each fd's in prepare
+ * order (dmaengine_node_xfer_seek()).
+ */
+extern const struct ctl_lister ctl_dma_xfer_lister;

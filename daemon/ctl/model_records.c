@@ -1,104 +1,73 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The object model's listings of the control socket (model_records.h).
- * Each listing walks its objects twice, once to count and once to fill;
- * nothing runs in between, since both walks are on the loop thread and
- * read only (fence states come from fence_peek_status(), which never asks
- * a producer and so never signals).
+ * Each kind resumes by its list number (the model's seq_tree: heap_seek(),
+ * dma_buf_seek(), fence_seek(), timeline_seek()), the key's @lo; fills
+ * read only (fence states come from fence_peek_status(), which never
+ * asks a producer and so never signals).
  */
 #include "model_records.h"
 
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 
 #include <dmabufd/control.h>
 
-#include "model/clock.h"
 #include "model/dma_buf.h"
 #include "model/fence.h"
 #include "model/heap.h"
 #include "model/resv.h"
 #include "model/timeline.h"
 
-struct walk {
-	void *recs;
-	unsigned count, max;
-	uint64_t now; /* the listing's snapshot time (clock_now_ns()) */
-};
+/* Every model key has @hi 0: one past the last number ends the walk. */
+#define MODEL_SEEK(name, type, seek_fn, seq_of)                 \
+	static void *name(struct ctl_key *key)                  \
+	{                                                       \
+		type *obj = key->hi ? NULL : seek_fn(key->lo);  \
+								\
+		if (obj)                                        \
+			key->lo = seq_of(obj);                  \
+		return obj;                                     \
+	}
 
-/* Room for @w->count records of @size; @w->count back to 0 for the fill. */
-static int walk_alloc(struct walk *w, size_t size)
-{
-	w->max = w->count;
-	w->count = 0;
-	if (!w->max)
-		return 0;
-	w->recs = calloc(w->max, size);
-	return w->recs ? 0 : -ENOMEM;
-}
-
-/* The next record to fill, or NULL when the counted room is used up. */
-static void *walk_next(struct walk *w, size_t size)
-{
-	if (w->count == w->max)
-		return NULL;
-	return (char *)w->recs + size * w->count++;
-}
+#define LIST_SEQ(obj) ((obj)->list_node.seq)
 
 /* Heaps. */
 
-static int count_heap(struct heap *heap, void *data)
-{
-	((struct walk *)data)->count++;
-	return 0;
-}
+MODEL_SEEK(seek_heap, struct heap, heap_seek, LIST_SEQ)
 
-static int add_heap(struct heap *heap, void *data)
+static void fill_heap(const struct ctl_listing *l, void *obj, void *out)
 {
-	struct dmabufd_ctl_heap *rec = walk_next(data, sizeof(*rec));
+	struct dmabufd_ctl_heap *rec = out;
+	struct heap *heap = obj;
 	struct heap_usage usage;
 
-	if (!rec)
-		return 1;
 	heap_get_usage(heap, &usage);
 	snprintf(rec->name, sizeof(rec->name), "%s", heap->name);
 	rec->buffers = usage.buffers;
 	rec->bytes = usage.bytes;
 	rec->limit_bytes = usage.limit_bytes;
-	return 0;
 }
 
-int ctl_heaps(struct dmabufd_ctl_heap **ret_recs, unsigned *ret_count)
-{
-	struct walk w = { 0 };
-
-	heap_foreach(count_heap, &w);
-	if (walk_alloc(&w, sizeof(**ret_recs)) < 0)
-		return -ENOMEM;
-	heap_foreach(add_heap, &w);
-	*ret_recs = w.recs;
-	*ret_count = w.count;
-	return 0;
-}
+const struct ctl_lister ctl_heap_lister = {
+	.op = DMABUFD_CTL_HEAPS,
+	.kind = CTL_OBJ_HEAP,
+	.rec_size = sizeof(struct dmabufd_ctl_heap),
+	.seek = seek_heap,
+	.fill = fill_heap,
+};
 
 /* Buffers. */
 
-static int count_buffer(struct dma_buf *buf, void *data)
-{
-	((struct walk *)data)->count++;
-	return 0;
-}
+MODEL_SEEK(seek_buffer, struct dma_buf, dma_buf_seek, LIST_SEQ)
 
-static int add_buffer(struct dma_buf *buf, void *data)
+static void fill_buffer(const struct ctl_listing *l, void *obj, void *out)
 {
-	struct dmabufd_ctl_buffer *rec = walk_next(data, sizeof(*rec));
+	struct dmabufd_ctl_buffer *rec = out;
 	const struct dma_buf_attachment *att;
+	struct dma_buf *buf = obj;
 	struct resv_iter it;
 	struct fence *fence;
 
-	if (!rec)
-		return 1;
 	rec->id = buf->id;
 	rec->size = buf->size;
 	snprintf(rec->name, sizeof(rec->name), "%s", dma_buf_get_name(buf));
@@ -129,37 +98,25 @@ static int add_buffer(struct dma_buf *buf, void *data)
 			break;
 		}
 	}
-	return 0;
 }
 
-int ctl_buffers(struct dmabufd_ctl_buffer **ret_recs, unsigned *ret_count)
-{
-	struct walk w = { 0 };
-
-	dma_buf_foreach(count_buffer, &w);
-	if (walk_alloc(&w, sizeof(**ret_recs)) < 0)
-		return -ENOMEM;
-	dma_buf_foreach(add_buffer, &w);
-	*ret_recs = w.recs;
-	*ret_count = w.count;
-	return 0;
-}
+const struct ctl_lister ctl_buffer_lister = {
+	.op = DMABUFD_CTL_BUFFERS,
+	.kind = CTL_OBJ_BUFFER,
+	.rec_size = sizeof(struct dmabufd_ctl_buffer),
+	.seek = seek_buffer,
+	.fill = fill_buffer,
+};
 
 /* Fences. */
 
-static int count_fence(struct fence *fence, void *data)
-{
-	((struct walk *)data)->count++;
-	return 0;
-}
+MODEL_SEEK(seek_fence, struct fence, fence_seek, LIST_SEQ)
 
-static int add_fence(struct fence *fence, void *data)
+static void fill_fence(const struct ctl_listing *l, void *obj, void *out)
 {
-	struct walk *w = data;
-	struct dmabufd_ctl_fence *rec = walk_next(w, sizeof(*rec));
+	struct dmabufd_ctl_fence *rec = out;
+	struct fence *fence = obj;
 
-	if (!rec)
-		return 1;
 	rec->context = fence->context;
 	rec->seqno = fence->seqno;
 	snprintf(rec->driver, sizeof(rec->driver), "%s",
@@ -173,55 +130,37 @@ static int add_fence(struct fence *fence, void *data)
 	rec->waiters = fence_waiter_count(fence);
 	rec->created_ns = fence->created_ns;
 	rec->timestamp_ns = fence_timestamp(fence);
-	rec->age_ns = w->now > fence->created_ns ? w->now - fence->created_ns : 0;
-	return 0;
+	rec->age_ns = l->now > fence->created_ns ? l->now - fence->created_ns : 0;
 }
 
-int ctl_fences(struct dmabufd_ctl_fence **ret_recs, unsigned *ret_count)
-{
-	struct walk w = { 0 };
-
-	fence_foreach(count_fence, &w);
-	if (walk_alloc(&w, sizeof(**ret_recs)) < 0)
-		return -ENOMEM;
-	w.now = clock_now_ns();
-	fence_foreach(add_fence, &w);
-	*ret_recs = w.recs;
-	*ret_count = w.count;
-	return 0;
-}
+const struct ctl_lister ctl_fence_lister = {
+	.op = DMABUFD_CTL_FENCES,
+	.kind = CTL_OBJ_FENCE,
+	.rec_size = sizeof(struct dmabufd_ctl_fence),
+	.seek = seek_fence,
+	.fill = fill_fence,
+};
 
 /* Timelines. */
 
-static int count_timeline(struct timeline *tl, void *data)
-{
-	((struct walk *)data)->count++;
-	return 0;
-}
+MODEL_SEEK(seek_timeline, struct timeline, timeline_seek, timeline_list_seq)
 
-static int add_timeline(struct timeline *tl, void *data)
+static void fill_timeline(const struct ctl_listing *l, void *obj, void *out)
 {
-	struct dmabufd_ctl_timeline *rec = walk_next(data, sizeof(*rec));
+	struct dmabufd_ctl_timeline *rec = out;
+	struct timeline *tl = obj;
 
-	if (!rec)
-		return 1;
 	snprintf(rec->name, sizeof(rec->name), "%s", timeline_name(tl));
 	rec->context = timeline_context(tl);
 	rec->value = timeline_value(tl);
 	rec->pending = timeline_pending_count(tl);
 	rec->flags = timeline_is_closed(tl) ? DMABUFD_CTL_TIMELINE_CLOSED : 0;
-	return 0;
 }
 
-int ctl_timelines(struct dmabufd_ctl_timeline **ret_recs, unsigned *ret_count)
-{
-	struct walk w = { 0 };
-
-	timeline_foreach(count_timeline, &w);
-	if (walk_alloc(&w, sizeof(**ret_recs)) < 0)
-		return -ENOMEM;
-	timeline_foreach(add_timeline, &w);
-	*ret_recs = w.recs;
-	*ret_count = w.count;
-	return 0;
-}
+const struct ctl_lister ctl_timeline_lister = {
+	.op = DMABUFD_CTL_TIMELINES,
+	.kind = CTL_OBJ_TIMELINE,
+	.rec_size = sizeof(struct dmabufd_ctl_timeline),
+	.seek = seek_timeline,
+	.fill = fill_timeline,
+};

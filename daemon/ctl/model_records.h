@@ -1,33 +1,28 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * model_records - the control socket's listings of the object model as
- * fixed-size records (proto/dmabufd/control.h): heaps with their usage,
- * dma-bufs (what the kernel's dma_buf/bufinfo shows), fences, and sw_sync
- * timelines.
- *
- * Each function returns 0 and a malloc'ed array the caller frees (NULL
- * when the count is 0), or -ENOMEM. The snapshot reads the objects and
- * changes nothing: no fence is signaled or polled for it. Threading: loop
- * thread only.
+ * fixed-size records (proto/dmabufd/control.h), made a batch at a time
+ * (listing.h): heaps with their usage, dma-bufs (what the kernel's
+ * dma_buf/bufinfo shows), fences, and sw_sync timelines. Each is in
+ * its objects' creation (registration) order and resumes by their list
+ * number. A record reads its object and changes nothing: no fence is
+ * signaled or polled for it. Threading: loop thread only.
  */
 #pragma once
 
-struct dmabufd_ctl_heap;
-struct dmabufd_ctl_buffer;
-struct dmabufd_ctl_fence;
-struct dmabufd_ctl_timeline;
+#include "listing.h"
 
-/* Registered heaps, in registration order (heap_foreach()). */
-int ctl_heaps(struct dmabufd_ctl_heap **ret_recs, unsigned *ret_count);
+/* Registered heaps, in registration order. */
+extern const struct ctl_lister ctl_heap_lister;
 
-/* Live dma-bufs, oldest first (dma_buf_foreach()). */
-int ctl_buffers(struct dmabufd_ctl_buffer **ret_recs, unsigned *ret_count);
+/* Live dma-bufs, orphaned ones included, oldest first. */
+extern const struct ctl_lister ctl_buffer_lister;
 
 /*
- * Live fences, oldest first (fence_foreach()). Every record's age_ns is
- * taken against one clock_now_ns() read for the whole listing.
+ * Live fences, oldest first (not the global stub). age_ns is taken
+ * against the listing's @now, one clock read for the whole listing.
  */
-int ctl_fences(struct dmabufd_ctl_fence **ret_recs, unsigned *ret_count);
+extern const struct ctl_lister ctl_fence_lister;
 
-/* Live sw_sync timelines, oldest first (timeline_foreach()). */
-int ctl_timelines(struct dmabufd_ctl_timeline **ret_recs, unsigned *ret_count);
+/* Live sw_sync timelines, closed ones included, oldest first. */
+extern const struct ctl_lister ctl_timeline_lister;

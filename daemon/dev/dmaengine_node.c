@@ -91,6 +91,7 @@ struct dma_node_piece {
 
 struct dma_node_xfer {
 	struct dmaengine_file *df;
+	uint64_t seq;		/* 1, 2, ... in the fd's prepare order */
 	enum xfer_state state;
 	uint32_t desc_id;	/* while prepared */
 	dma_cookie_t cookie;	/* from SUBMIT on */
@@ -130,6 +131,7 @@ struct dmaengine_file {
 	unsigned num_live;	/* prepared + submitted + issued */
 	unsigned num_history;
 	uint32_t next_desc_id;
+	uint64_t last_xfer_seq;	/* the last dma_node_xfer.seq given */
 	uint64_t fence_context;
 	dma_cookie_t cookie;	/* last handed out */
 	dma_cookie_t completed;	/* every cookie up to it has ended */
@@ -1133,6 +1135,7 @@ static int prep_make(struct dmaengine_file *df,
 	do
 		x->desc_id = df->next_desc_id++;
 	while (x->desc_id == 0);
+	x->seq = ++df->last_xfer_seq;
 	TAILQ_INSERT_TAIL(&df->prepared, x, link);
 	df->num_live++;
 	*ret_x = x;
@@ -1545,10 +1548,10 @@ const struct dev_node_ops dmaengine_node_ops = {
 
 /* ---- introspection ----------------------------------------------------- */
 
-static void xfer_record(const struct dmaengine_file *df,
-			const struct dma_node_xfer *x,
-			struct dmabufd_ctl_dma_xfer *rec)
+void dmaengine_node_xfer_record(const struct dma_node_xfer *x,
+				struct dmabufd_ctl_dma_xfer *rec)
 {
+	const struct dmaengine_file *df = x->df;
 	struct dma_tx_state state = { 0 };
 	enum dma_status st;
 	int error;
@@ -1585,31 +1588,35 @@ static void xfer_record(const struct dmaengine_file *df,
 	}
 }
 
-int dmaengine_node_list_xfers(struct dmabufd_ctl_dma_xfer **ret_recs,
-			      unsigned *ret_count)
+struct dma_node_xfer *dmaengine_node_xfer_seek(uint64_t *fd_id,
+					       uint64_t *seq)
 {
-	struct dmabufd_ctl_dma_xfer *recs = NULL;
-	const struct dmaengine_file *df;
-	const struct dma_node_xfer *x;
-	unsigned n = 0, i = 0;
+	const struct dmaengine_file *df, *best_df = NULL;
+	struct dma_node_xfer *x, *best = NULL;
 
-	LIST_FOREACH(df, &all_files, link)
-		n += df->num_live;
-	if (n) {
-		recs = calloc(n, sizeof(*recs));
-		if (!recs)
-			return -ENOMEM;
-	}
+	/* The fd with the smallest open number >= *fd_id that has one. */
 	LIST_FOREACH(df, &all_files, link) {
 		const struct xfer_list *lists[] = { &df->issued, &df->submitted,
 						    &df->prepared };
+		struct dma_node_xfer *first = NULL;
 
+		if (df->file->id < *fd_id || !df->num_live ||
+		    (best_df && df->file->id > best_df->file->id))
+			continue;
+		/* Its transfer with the smallest number past the cursor. */
 		for (size_t l = 0; l < ARRAY_SIZE(lists); l++)
 			TAILQ_FOREACH(x, lists[l], link)
-				if (i < n)
-					xfer_record(df, x, &recs[i++]);
+				if ((df->file->id > *fd_id || x->seq >= *seq) &&
+				    (!first || x->seq < first->seq))
+					first = x;
+		if (first) {
+			best_df = df;
+			best = first;
+		}
 	}
-	*ret_recs = recs;
-	*ret_count = i;
-	return 0;
+	if (best) {
+		*fd_id = best_df->file->id;
+		*seq = best->seq;
+	}
+	return best;
 }

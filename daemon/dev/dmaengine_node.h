@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 struct dmabufd_ctl_dma_xfer;
+struct dma_node_xfer;
 
 /*
  * The watchdog deadline (ms; 0: none) given to every channel when a
@@ -24,10 +25,16 @@ void dmaengine_node_set_default_timeout(uint64_t timeout_ms);
 unsigned dmaengine_node_channels_held(void);
 
 /*
- * Every transfer of every dmaengine fd that has not ended (prepared,
- * submitted, waiting or active), fd by fd, in cookie order. Returns 0
- * with a malloc'ed array in *ret_recs (NULL when *ret_count is 0; the
- * caller frees it), or -ENOMEM.
+ * For the control socket's listing, which resumes by key: of every
+ * transfer of every dmaengine fd that has not ended (prepared, submitted,
+ * waiting or active), the one with the smallest key (fd open number
+ * dev_file.id, then its prepare number, 1, 2, ... per fd) >= (*@fd_id,
+ * *@seq), with its key set there; NULL if none. Borrowed: valid until the
+ * loop runs again. O(fds with a channel + their transfers).
  */
-int dmaengine_node_list_xfers(struct dmabufd_ctl_dma_xfer **ret_recs,
-			      unsigned *ret_count);
+struct dma_node_xfer *dmaengine_node_xfer_seek(uint64_t *fd_id,
+					       uint64_t *seq);
+
+/* The listing's record of @x (dmaengine_node_xfer_seek()). */
+void dmaengine_node_xfer_record(const struct dma_node_xfer *x,
+				struct dmabufd_ctl_dma_xfer *rec);

@@ -15,6 +15,7 @@
 
 static TAILQ_HEAD(, dma_buf) dma_buf_list = TAILQ_HEAD_INITIALIZER(dma_buf_list);
 static uint64_t dma_buf_next_id = 1;
+static struct seq_tree dma_buf_tree = SEQ_TREE_INIT;
 static unsigned long dma_buf_violation_count;
 
 static bool dir_valid(enum dma_data_direction dir)
@@ -77,6 +78,7 @@ int dma_buf_export(const struct dma_buf_export_info *info,
 	resv_init(&buf->resv);
 	TAILQ_INIT(&buf->attachments);
 	TAILQ_INSERT_TAIL(&dma_buf_list, buf, node);
+	seq_tree_add(&dma_buf_tree, &buf->list_node);
 	objstat_inc(OBJ_DMA_BUF);
 	TRACE_DMA_BUF_EXPORT(buf, buf->id, buf->size, buf->exp_name);
 
@@ -97,6 +99,7 @@ static void dma_buf_free(struct dma_buf *buf)
 {
 	TRACE_DMA_BUF_RELEASE(buf, buf->id, buf->size);
 	TAILQ_REMOVE(&dma_buf_list, buf, node);
+	seq_tree_remove(&dma_buf_tree, &buf->list_node);
 	buf->ops->release(buf);
 	resv_fini(&buf->resv);
 	objstat_dec(OBJ_DMA_BUF);
@@ -153,6 +156,13 @@ struct dma_buf *dma_buf_unref(struct dma_buf *buf)
 unsigned long dma_buf_violations(void)
 {
 	return dma_buf_violation_count;
+}
+
+struct dma_buf *dma_buf_seek(uint64_t seq)
+{
+	struct seq_node *n = seq_tree_seek(&dma_buf_tree, seq);
+
+	return n ? container_of(n, struct dma_buf, list_node) : NULL;
 }
 
 int dma_buf_foreach(int (*fn)(struct dma_buf *buf, void *data), void *data)

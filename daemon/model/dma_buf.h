@@ -33,6 +33,7 @@
 #include "fence.h"
 #include "resv.h"
 #include "util/macros.h"
+#include "util/seq_tree.h"
 
 #ifndef DMA_BUF_NAME_LEN
 #define DMA_BUF_NAME_LEN 32
@@ -135,6 +136,7 @@ struct dma_buf {
 	unsigned poll_active; /* armed dma_buf_poll_cb's */
 	bool orphaned;	      /* released with users left: kept alive */
 	TAILQ_ENTRY(dma_buf) node;
+	struct seq_node list_node; /* by number, for dma_buf_seek() */
 };
 
 /*
@@ -160,6 +162,14 @@ unsigned long dma_buf_violations(void);
  * release buffers.
  */
 int dma_buf_foreach(int (*fn)(struct dma_buf *buf, void *data), void *data);
+
+/*
+ * The live buffer (orphaned ones included) whose list number
+ * (list_node.seq: 1, 2, ... in creation order, never reused) is the
+ * smallest one >= @seq, borrowed, or NULL. O(log n); a walk resumes from
+ * the last number it saw + 1.
+ */
+struct dma_buf *dma_buf_seek(uint64_t seq);
 
 /*
  * Set the name shown in listings and /proc links (DMA_BUF_SET_NAME).

@@ -19,6 +19,7 @@
 
 static uint64_t fence_context_counter = 1;
 static TAILQ_HEAD(, fence) live_fences = TAILQ_HEAD_INITIALIZER(live_fences);
+static struct seq_tree fence_tree = SEQ_TREE_INIT;
 
 static inline bool test_bit(unsigned bit, const unsigned long *flags)
 {
@@ -57,6 +58,7 @@ int fence_init(struct fence *fence, const struct fence_ops *ops,
 	};
 	TAILQ_INIT(&fence->cb_list);
 	TAILQ_INSERT_TAIL(&live_fences, fence, live_node);
+	seq_tree_add(&fence_tree, &fence->list_node);
 	objstat_inc(OBJ_FENCE);
 	TRACE_FENCE_INIT(fence, context, seqno);
 	return 0;
@@ -92,6 +94,7 @@ static void fence_release(struct fence *fence)
 
 	TRACE_FENCE_DESTROY(fence, fence->context, fence->seqno);
 	TAILQ_REMOVE(&live_fences, fence, live_node);
+	seq_tree_remove(&fence_tree, &fence->list_node);
 	objstat_dec(OBJ_FENCE);
 	if (fence->ops->release)
 		fence->ops->release(fence);
@@ -212,6 +215,13 @@ int fence_foreach(int (*fn)(struct fence *fence, void *data), void *data)
 	return 0;
 }
 
+struct fence *fence_seek(uint64_t seq)
+{
+	struct seq_node *n = seq_tree_seek(&fence_tree, seq);
+
+	return n ? container_of(n, struct fence, list_node) : NULL;
+}
+
 void fence_enable_signaling(struct fence *fence)
 {
 	if (test_and_set_bit(FENCE_FLAG_ENABLE_SIGNAL_BIT, &fence->flags))
@@ -313,6 +323,7 @@ struct fence *fence_get_stub(void)
 		fence_init(&global_stub, &global_stub_ops, 0, 0);
 		/* Not counted or listed as a live object: it is never freed. */
 		TAILQ_REMOVE(&live_fences, &global_stub, live_node);
+		seq_tree_remove(&fence_tree, &global_stub.list_node);
 		objstat_dec(OBJ_FENCE);
 		fence_signal(&global_stub);
 	}

@@ -16,7 +16,9 @@
  *
  * Every initialised fence is on one list of live fences (fence_foreach(),
  * for the control socket's listing) from fence_init() until its release,
- * the global stub excepted.
+ * the global stub excepted, and has a number on that list
+ * (list_node.seq: 1, 2, ... in fence_init() order, never reused) by which
+ * a listing resumes (fence_seek()).
  *
  * Threading: the object model is single-threaded. Every function here must
  * be called from the thread that owns the model (the daemon's loop thread).
@@ -33,6 +35,7 @@
 #include <sys/queue.h>
 
 #include "util/macros.h"
+#include "util/seq_tree.h"
 
 #define FENCE_NAME_LEN 32
 
@@ -86,6 +89,7 @@ struct fence {
 	unsigned refcount;
 	TAILQ_HEAD(, fence_cb) cb_list;
 	TAILQ_ENTRY(fence) live_node; /* the list of live fences */
+	struct seq_node list_node;    /* the same, by number (fence_seek()) */
 };
 
 /*
@@ -148,6 +152,13 @@ unsigned fence_waiter_count(const struct fence *fence);
  * a borrowed fence and must not create, signal or release fences.
  */
 int fence_foreach(int (*fn)(struct fence *fence, void *data), void *data);
+
+/*
+ * The live fence whose list number (list_node.seq) is the smallest one
+ * >= @seq, borrowed, or NULL. O(log n): a walk may stop at any fence and
+ * resume from its number + 1, whatever was created or released meanwhile.
+ */
+struct fence *fence_seek(uint64_t seq);
 
 /*
  * Call @func once when @fence signals. Returns 0 when registered, -ENOENT

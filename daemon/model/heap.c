@@ -11,6 +11,7 @@
 #include "util/log.h"
 
 static TAILQ_HEAD(, heap) heap_list = TAILQ_HEAD_INITIALIZER(heap_list);
+static struct seq_tree heap_tree = SEQ_TREE_INIT;
 
 uint64_t heap_page_size(void)
 {
@@ -65,6 +66,7 @@ int heap_add(const char *name, const struct heap_ops *ops, void *priv,
 	heap->refcount = 2; /* the caller's and the registry's */
 	heap->registered = true;
 	TAILQ_INSERT_TAIL(&heap_list, heap, node);
+	seq_tree_add(&heap_tree, &heap->list_node);
 	objstat_inc(OBJ_HEAP);
 	log_info("heap: %s registered", heap->name);
 
@@ -109,6 +111,7 @@ int heap_remove(struct heap *heap)
 	if (!heap->registered)
 		return -ENOENT;
 	TAILQ_REMOVE(&heap_list, heap, node);
+	seq_tree_remove(&heap_tree, &heap->list_node);
 	heap->registered = false;
 	heap_unref(heap);
 	return 0;
@@ -119,6 +122,13 @@ struct heap *heap_find(const char *name)
 	if (!name)
 		return NULL;
 	return heap_ref(heap_lookup(name));
+}
+
+struct heap *heap_seek(uint64_t seq)
+{
+	struct seq_node *n = seq_tree_seek(&heap_tree, seq);
+
+	return n ? container_of(n, struct heap, list_node) : NULL;
 }
 
 int heap_foreach(int (*fn)(struct heap *heap, void *data), void *data)

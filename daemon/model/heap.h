@@ -27,6 +27,7 @@
 #include "acct.h"
 #include "dma_buf.h"
 #include "util/macros.h"
+#include "util/seq_tree.h"
 
 /* A heap name holds at most 31 chars + NUL, and no '/'. */
 #define HEAP_NAME_LEN 32
@@ -66,6 +67,7 @@ struct heap {
 	bool registered;
 	struct heap_usage usage;
 	TAILQ_ENTRY(heap) node;
+	struct seq_node list_node; /* while registered: heap_seek() */
 };
 
 /*
@@ -98,6 +100,12 @@ struct heap *heap_find(const char *name);
  * heaps.
  */
 int heap_foreach(int (*fn)(struct heap *heap, void *data), void *data);
+
+/*
+ * The registered heap whose list number (list_node.seq: 1, 2, ... in
+ * registration order) is the smallest one >= @seq, borrowed, or NULL.
+ */
+struct heap *heap_seek(uint64_t seq);
 
 /* The page size lengths are rounded to. */
 uint64_t heap_page_size(void);

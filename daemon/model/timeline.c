@@ -43,10 +43,12 @@ struct timeline {
 	char name[TIMELINE_NAME_LEN];
 	struct sync_pt_list pending;
 	TAILQ_ENTRY(timeline) live_node;
+	struct seq_node list_node; /* by number: timeline_seek() */
 };
 
 static TAILQ_HEAD(, timeline) live_timelines =
 	TAILQ_HEAD_INITIALIZER(live_timelines);
+static struct seq_tree timeline_tree = SEQ_TREE_INIT;
 
 static const struct fence_ops sync_pt_ops;
 
@@ -126,6 +128,7 @@ int timeline_new(const char *name, struct timeline **ret_timeline)
 	strcpy(tl->name, name);
 	TAILQ_INIT(&tl->pending);
 	TAILQ_INSERT_TAIL(&live_timelines, tl, live_node);
+	seq_tree_add(&timeline_tree, &tl->list_node);
 	objstat_inc(OBJ_TIMELINE);
 
 	*ret_timeline = tl;
@@ -152,6 +155,7 @@ struct timeline *timeline_unref(struct timeline *tl)
 	/* Every point holds a reference: none can be left. */
 	assert(TAILQ_EMPTY(&tl->pending));
 	TAILQ_REMOVE(&live_timelines, tl, live_node);
+	seq_tree_remove(&timeline_tree, &tl->list_node);
 	objstat_dec(OBJ_TIMELINE);
 	free(tl);
 	return NULL;
@@ -312,6 +316,18 @@ int timeline_foreach_pending(const struct timeline *tl,
 			return r;
 	}
 	return 0;
+}
+
+struct timeline *timeline_seek(uint64_t seq)
+{
+	struct seq_node *n = seq_tree_seek(&timeline_tree, seq);
+
+	return n ? container_of(n, struct timeline, list_node) : NULL;
+}
+
+uint64_t timeline_list_seq(const struct timeline *tl)
+{
+	return tl->list_node.seq;
 }
 
 int timeline_foreach(int (*fn)(struct timeline *tl, void *data), void *data)

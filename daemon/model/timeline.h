@@ -116,6 +116,15 @@ int timeline_foreach_pending(const struct timeline *tl,
  */
 int timeline_foreach(int (*fn)(struct timeline *tl, void *data), void *data);
 
+/*
+ * The live timeline (closed ones included) whose list number
+ * (timeline_list_seq(): 1, 2, ... in timeline_new() order, never reused)
+ * is the smallest one >= @seq, borrowed, or NULL. O(log n); a walk
+ * resumes from the last number it saw + 1.
+ */
+struct timeline *timeline_seek(uint64_t seq);
+uint64_t timeline_list_seq(const struct timeline *tl);
+
 /* True if @fence is a sw_sync point. */
 bool fence_is_sync_pt(const struct fence *fence);
 

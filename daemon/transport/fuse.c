@@ -12,8 +12,9 @@
  * lookups and attributes are cached by the kernel for a long time.
  *
  * Life cycle: fuse_transport_start() detaches a stale mount left at the
- * root by a killed instance (we hold the instance lock, so any mount
- * there is stale), creates the root, mounts and starts the session;
+ * root by a killed instance (one whose server is gone; a mount that still
+ * answers belongs to someone else, and the start fails with EBUSY: see
+ * fuse_clean_stale()), creates the root, mounts and starts the session;
  * fuse_transport_stop() unmounts (lazily, as libfuse does as root) and
  * destroys the session. The mount is default_permissions, and allow_other
  * when we are root. Files are owned by the daemon's user, with the group
@@ -22,12 +23,15 @@
  * forget the attributes it cached, after a reload changed them.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -352,17 +356,94 @@ static bool fuse_mounted_at(const char *path)
 	return found;
 }
 
-/* Detach whatever FUSE mount a killed instance left at @path. */
-static void fuse_clean_stale(const char *path)
+/*
+ * How long the probe of a FUSE mount found at the root may wait for its
+ * server. A server that does not answer in that time (stopped, or busy)
+ * counts as live: only a server that is gone is certain.
+ */
+#define FUSE_PROBE_TIMEOUT_MS 2000
+
+/*
+ * Whether the FUSE filesystem mounted at @path still has its server.
+ * Returns 0 when it is gone (the kernel answers ENOTCONN: the server's
+ * /dev/fuse fd was closed), 1 when it answered, or did not answer within
+ * FUSE_PROBE_TIMEOUT_MS, or -errno when the probe could not run.
+ *
+ * The probe opens the root and reads it, which always reaches the server
+ * (attributes may come from the kernel's cache, a directory read does
+ * not). It runs in a child: a request to a stopped server waits for as
+ * long as the server is stopped, and only a fatal signal ends that wait.
+ */
+static int fuse_mount_live(const char *path)
+{
+	unsigned waited = 0;
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		char dents[1024];
+		int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		if (fd >= 0 && syscall(SYS_getdents64, fd, dents, sizeof(dents)) >= 0)
+			_exit(0);
+		_exit(errno == ENOTCONN ? 1 : 0);
+	}
+	for (;;) {
+		pid_t w = waitpid(pid, &status, WNOHANG);
+
+		if (w == pid)
+			break;
+		if (w < 0 && errno != EINTR)
+			return -errno;
+		if (waited >= FUSE_PROBE_TIMEOUT_MS) {
+			/* The wait for a FUSE answer is killable. */
+			kill(pid, SIGKILL);
+			while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+				;
+			log_notice("fuse: the server of the mount at %s did "
+				   "not answer in %d ms (stopped?): taken as "
+				   "live", path, FUSE_PROBE_TIMEOUT_MS);
+			return 1;
+		}
+		usleep(10 * 1000);
+		waited += 10;
+	}
+	return WIFEXITED(status) && WEXITSTATUS(status) == 1 ? 0 : 1;
+}
+
+/*
+ * A FUSE mount at @path is detached only when its server is gone (a
+ * killed instance left it). The instance lock does not cover the device
+ * root: a second daemon with another control socket, or another FUSE
+ * filesystem, may be serving there, and detaching it would take every
+ * node from that daemon's clients. Returns 0 (nothing there, or the stale
+ * mount detached, or tried to be), or -EBUSY with a message when the
+ * mount is live (or cannot be probed).
+ */
+static int fuse_clean_stale(const char *path)
 {
 	pid_t pid;
-	int status;
+	int status, r;
 
 	if (!fuse_mounted_at(path))
-		return;
+		return 0;
+	r = fuse_mount_live(path);
+	if (r != 0) {
+		if (r < 0)
+			log_err("fuse: cannot probe the FUSE mount at %s: %s",
+				path, strerror(-r));
+		log_err("fuse: %s is already a FUSE mount with a live server "
+			"(another dmabufd, with another control socket?): "
+			"not starting; stop it, or give this one another "
+			"--dev-root", path);
+		return -EBUSY;
+	}
 	log_warn("fuse: detaching the stale mount at %s", path);
 	if (umount2(path, MNT_DETACH) == 0)
-		return;
+		return 0;
 	/* Not root: let fusermount3 do it. */
 	pid = fork();
 	if (pid == 0) {
@@ -372,6 +453,7 @@ static void fuse_clean_stale(const char *path)
 	}
 	if (pid > 0)
 		waitpid(pid, &status, 0);
+	return 0;
 }
 
 static void fuse_session_gone(struct tsession *ts, void *data)
@@ -413,7 +495,9 @@ int fuse_transport_start(uv_loop_t *loop, const char *root,
 	 * realpath fail with ENOTCONN, so fall back to the given one. */
 	if (!realpath(root, real))
 		snprintf(real, sizeof(real), "%s", root);
-	fuse_clean_stale(real);
+	r = fuse_clean_stale(real);
+	if (r < 0)
+		return r;
 	r = mkdir_p(real);
 	if (r < 0) {
 		log_err("fuse: cannot create %s: %s", real, strerror(-r));

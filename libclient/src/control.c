@@ -5,6 +5,7 @@
  * never shares a connection.
  */
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,11 +130,16 @@ static int ctl_call_req(int sock, const struct dmabufd_ctl_req *req,
 	return 0;
 }
 
+static size_t list_rec_size(uint32_t op);
+
 static int ctl_call(int sock, uint32_t op, uint64_t token, struct dmabufd_ctl_reply *ret_reply,
 		    int *ret_fd)
 {
+	/* Listings need version 2; the other ops are the same in version
+	 * 1, which a daemon older than the batched listings takes too. */
 	struct dmabufd_ctl_req req = {
-		.version = DMABUFD_CTL_VERSION,
+		.version = list_rec_size(op) ? DMABUFD_CTL_VERSION
+					     : DMABUFD_CTL_VERSION_MIN,
 		.op = op,
 		.token = token,
 	};
@@ -182,6 +188,9 @@ static const char *const stat_names[_DMABUFD_STAT_MAX] = {
 	[DMABUFD_STAT_REFUSED_TOKENS] = "refused_tokens",
 	[DMABUFD_STAT_REFUSED_CHANNELS] = "refused_channels",
 	[DMABUFD_STAT_REFUSED_CONNECTIONS] = "refused_connections",
+	[DMABUFD_STAT_CTL_CLIENTS] = "control_clients",
+	[DMABUFD_STAT_CTL_HELD_BYTES] = "control_held_bytes",
+	[DMABUFD_STAT_CTL_HELD_MAX] = "control_held_max",
 };
 
 DMABUFD_EXPORT const char *dmabufd_stat_name(unsigned int index)
@@ -235,34 +244,84 @@ static size_t list_rec_size(uint32_t op)
 }
 
 /*
- * The most memory a listing may take: a reply announcing more is refused
- * with -EPROTO before anything is allocated (a malformed or hostile
- * daemon cannot make us allocate up to count * rec_size = 2^36 bytes).
- * It also keeps the size within size_t on 32-bit hosts.
+ * The most memory a listing may take: one that grows past it is refused
+ * with -EPROTO (a malformed or hostile daemon cannot make us allocate
+ * without end). It also keeps the size within size_t on 32-bit hosts.
  */
 #define LIST_MAX_BYTES ((uint64_t)64 << 20)
 _Static_assert(LIST_MAX_BYTES <= SIZE_MAX, "a listing fits in size_t");
 
-/* Receive @size bytes of whole records sent as several messages. */
-static int recv_records(int sock, char *buf, uint64_t size, uint32_t rec_size)
+/*
+ * Receive a listing's batches (proto/dmabufd/control.h) up to the one
+ * marked END, the records gathered in *@ret_recs (NULL when none).
+ */
+static int recv_batches(int sock, uint32_t rec_size, char **ret_recs,
+			uint32_t *ret_count)
 {
-	uint64_t got = 0;
+	size_t msg_max = sizeof(struct dmabufd_ctl_batch) +
+			 (size_t)rec_size * DMABUFD_CTL_RECS_PER_MSG;
+	char *msg = malloc(msg_max), *recs = NULL;
+	size_t len = 0, cap = 0;
+	bool end = false;
+	int r = 0;
 
-	while (got < size) {
-		uint64_t want = size - got;
+	if (!msg)
+		return -ENOMEM;
+	while (!end && r == 0) {
+		const struct dmabufd_ctl_batch *b = (const void *)msg;
+		size_t bytes;
 		ssize_t n;
 
-		if (want > (uint64_t)rec_size * DMABUFD_CTL_RECS_PER_MSG)
-			want = (uint64_t)rec_size * DMABUFD_CTL_RECS_PER_MSG;
 		do
-			n = recv(sock, buf + got, want, MSG_TRUNC);
+			n = recv(sock, msg, msg_max, MSG_TRUNC);
 		while (n < 0 && errno == EINTR);
-		if (n < 0)
-			return -errno;
-		if (n == 0 || (uint64_t)n > want || n % rec_size)
-			return -EPROTO;
-		got += (uint64_t)n;
+		if (n < 0) {
+			r = -errno;
+			break;
+		}
+		if ((size_t)n < sizeof(*b) || (size_t)n > msg_max ||
+		    b->rec_size != rec_size ||
+		    b->count > DMABUFD_CTL_RECS_PER_MSG ||
+		    (size_t)n != sizeof(*b) + (size_t)b->count * rec_size ||
+		    (b->flags & ~DMABUFD_CTL_BATCH_END)) {
+			r = -EPROTO;
+			break;
+		}
+		end = b->flags & DMABUFD_CTL_BATCH_END;
+		bytes = (size_t)b->count * rec_size;
+		if ((uint64_t)len + bytes > LIST_MAX_BYTES) {
+			r = -EPROTO;
+			break;
+		}
+		if (len + bytes > cap) {
+			size_t want = cap ? cap * 2 : msg_max;
+			char *grown;
+
+			while (want < len + bytes)
+				want *= 2;
+			grown = realloc(recs, want);
+			if (!grown) {
+				r = -ENOMEM;
+				break;
+			}
+			recs = grown;
+			cap = want;
+		}
+		if (bytes)
+			memcpy(recs + len, b + 1, bytes);
+		len += bytes;
 	}
+	free(msg);
+	if (r < 0) {
+		free(recs);
+		return r;
+	}
+	if (!len) {
+		free(recs);
+		recs = NULL;
+	}
+	*ret_recs = recs;
+	*ret_count = (uint32_t)(len / rec_size);
 	return 0;
 }
 
@@ -272,6 +331,7 @@ DMABUFD_EXPORT int dmabufd_ctl_list(uint32_t op, void **ret_recs, uint32_t *ret_
 	struct dmabufd_ctl_reply reply;
 	size_t min = list_rec_size(op);
 	char *recs = NULL;
+	uint32_t count = 0;
 	int sock, r;
 
 	if (!ret_recs || !ret_count || !ret_rec_size || !min)
@@ -281,21 +341,15 @@ DMABUFD_EXPORT int dmabufd_ctl_list(uint32_t op, void **ret_recs, uint32_t *ret_
 		return sock;
 	r = ctl_call(sock, op, 0, &reply, NULL);
 	if (r == 0 && (reply.rec_size < min || reply.rec_size > 65536 ||
-		       reply.count > (1u << 20) ||
-		       reply.size != (uint64_t)reply.count * reply.rec_size ||
-		       reply.size > LIST_MAX_BYTES))
+		       reply.count || reply.size))
 		r = -EPROTO;
-	if (r == 0 && reply.count) {
-		recs = malloc((size_t)reply.size);
-		r = recs ? recv_records(sock, recs, reply.size, reply.rec_size) : -ENOMEM;
-	}
+	if (r == 0)
+		r = recv_batches(sock, reply.rec_size, &recs, &count);
 	close(sock);
-	if (r < 0) {
-		free(recs);
+	if (r < 0)
 		return r;
-	}
 	*ret_recs = recs;
-	*ret_count = reply.count;
+	*ret_count = count;
 	*ret_rec_size = reply.rec_size;
 	return 0;
 }
@@ -321,7 +375,7 @@ static int parse_u32(const char *s, const char **ret_end, uint32_t *ret)
 DMABUFD_EXPORT int dmabufd_dma_fault(const char *chan_name, uint32_t fault, uint32_t count)
 {
 	struct dmabufd_ctl_req req = {
-		.version = DMABUFD_CTL_VERSION,
+		.version = DMABUFD_CTL_VERSION_MIN,
 		.op = DMABUFD_CTL_DMA_FAULT,
 		.arg = { 0, 0, fault, count },
 	};

@@ -32,20 +32,40 @@
  * libdmabufd refuses a listing of more than 64 MiB (EPROTO).
  *
  * Listings (DMABUFD_CTL_DMA_DEVICES, _DMA_CHANNELS, _DMA_XFERS, _HEAPS,
- * _BUFFERS, _FENCES, _TIMELINES): the reply gives count records of
- * rec_size bytes each (size = count * rec_size), which follow as one or
- * more messages, each holding a whole number of records (at most
- * DMABUFD_CTL_RECS_PER_MSG). Records only ever grow at their end: a
- * client reads the fields it knows and skips to the next rec_size. A
- * listing is a snapshot taken when the request arrives. Listings fail
- * with ENOMEM only; @token and @arg must be 0 (EINVAL).
+ * _BUFFERS, _FENCES, _TIMELINES), version 2. The reply has error 0,
+ * rec_size = bytes per record, count 0 and size 0: the daemon makes the
+ * listing as the client reads it, one message at a time, so it does not
+ * know the count up front. Then come one or more batch messages, each a
+ * struct dmabufd_ctl_batch and its count records (at most
+ * DMABUFD_CTL_RECS_PER_MSG); the last has DMABUFD_CTL_BATCH_END in its
+ * flags (and may hold records, or none). The next reply follows only
+ * after it. Records only ever grow at their end: a client reads the
+ * fields it knows and skips to the next rec_size. @token and @arg must
+ * be 0 (EINVAL). A listing fails only with ENOMEM, in the reply.
+ *
+ * Consistency. A listing is not a snapshot: the daemon makes each batch
+ * when the socket has room for it, and objects come and go between
+ * batches. Every object that lives from the request until the END batch
+ * is listed exactly once; an object created or destroyed meanwhile may be
+ * listed or not, but never twice; each record is the object's state when
+ * its batch was made. The order is the one each listing names below,
+ * which is also how the daemon resumes (by a number per object, never
+ * reused).
+ *
+ * Versions. Version 1 had the count in the reply, records as bare
+ * messages, and a snapshot. A version-1 listing request is refused with
+ * EPROTONOSUPPORT (an old client says "Protocol not supported" instead
+ * of misreading batches). DMABUFD_CTL_MAP, _STATS and _DMA_FAULT are the
+ * same in both versions, and the daemon takes either for them.
  */
 #ifndef _DMABUFD_CONTROL_H
 #define _DMABUFD_CONTROL_H
 
 #include <linux/types.h>
 
-#define DMABUFD_CTL_VERSION 1
+#define DMABUFD_CTL_VERSION 2
+/* The oldest version the daemon still takes (not for listings). */
+#define DMABUFD_CTL_VERSION_MIN 1
 
 enum dmabufd_ctl_op {
 	/*
@@ -64,14 +84,17 @@ enum dmabufd_ctl_op {
 	 * must be 0.
 	 */
 	DMABUFD_CTL_STATS = 2,
-	/* DMA controllers, in registration order: struct dmabufd_ctl_dma_device. */
+	/* DMA controllers, by dev_id: struct dmabufd_ctl_dma_device. */
 	DMABUFD_CTL_DMA_DEVICES = 3,
-	/* Every channel of every controller: struct dmabufd_ctl_dma_channel. */
+	/*
+	 * Every channel of every controller, by dev_id then chan_id: struct
+	 * dmabufd_ctl_dma_channel.
+	 */
 	DMABUFD_CTL_DMA_CHANNELS = 4,
 	/*
 	 * Transfers of the dmaengine nodes' clients not ended yet (prepared,
-	 * submitted, waiting, running), per fd in cookie order: struct
-	 * dmabufd_ctl_dma_xfer.
+	 * submitted, waiting, running), fd by fd in open order, each fd's in
+	 * the order they were prepared: struct dmabufd_ctl_dma_xfer.
 	 */
 	DMABUFD_CTL_DMA_XFERS = 5,
 	/*
@@ -114,8 +137,8 @@ enum dmabufd_ctl_op {
 				      * @arg[3] 0 */
 
 /*
- * Every op fails with EINVAL for a version other than DMABUFD_CTL_VERSION,
- * an unknown op, a @token or @arg the op does not use that is not 0, or a
+ * Every op fails with EINVAL for a version outside DMABUFD_CTL_VERSION_MIN
+ * .. DMABUFD_CTL_VERSION, an unknown op, a @token or @arg the op does not use that is not 0, or a
  * message that is not exactly one struct dmabufd_ctl_req.
  */
 struct dmabufd_ctl_req {
@@ -128,13 +151,22 @@ struct dmabufd_ctl_req {
 struct dmabufd_ctl_reply {
 	__s32 error;    /* 0 or a positive errno */
 	__u32 op;       /* the op answered */
-	__u64 size;     /* bytes that follow (MAP: bytes to map) */
-	__u32 count;    /* listings: records that follow */
+	__u64 size;     /* bytes that follow (MAP: bytes to map; listings: 0) */
+	__u32 count;    /* listings: 0 (version 1: records that follow) */
 	__u32 rec_size; /* listings: bytes per record */
 	__u64 pad;
 };
 
 #define DMABUFD_CTL_RECS_PER_MSG 64
+
+/* One message of a listing: this, then @count records of @rec_size. */
+struct dmabufd_ctl_batch {
+	__u32 count;    /* records in this message, <= DMABUFD_CTL_RECS_PER_MSG */
+	__u32 flags;    /* DMABUFD_CTL_BATCH_* */
+	__u32 rec_size; /* as in the reply */
+	__u32 pad;
+};
+#define DMABUFD_CTL_BATCH_END (1u << 0) /* the listing's last message */
 
 /* Indices into dmabufd_ctl_stats.count. */
 enum dmabufd_stat {
@@ -162,6 +194,12 @@ enum dmabufd_stat {
 	DMABUFD_STAT_REFUSED_TOKENS,
 	DMABUFD_STAT_REFUSED_CHANNELS,
 	DMABUFD_STAT_REFUSED_CONNECTIONS,
+	DMABUFD_STAT_CTL_CLIENTS,   /* control socket connections */
+	DMABUFD_STAT_CTL_HELD_BYTES, /* bytes the daemon holds for replies
+				      * not yet taken by their sockets, all
+				      * connections together */
+	DMABUFD_STAT_CTL_HELD_MAX,  /* the most one connection holds now (a
+				     * listing: one batch, whatever its size) */
 	_DMABUFD_STAT_MAX = 32,
 };
 
@@ -283,7 +321,7 @@ struct dmabufd_ctl_fence {
 	__u64 created_ns;                    /* CLOCK_MONOTONIC, the daemon's */
 	__u64 timestamp_ns;                  /* when it signaled; 0 pending */
 	__u64 age_ns;                        /* since it was created, when
-					      * the listing was taken */
+					      * the listing was requested */
 };
 #define DMABUFD_CTL_FENCE_ENABLED (1u << 0) /* someone waited for it
 					     * (enable_signaling ran) */
@@ -302,6 +340,7 @@ struct dmabufd_ctl_timeline {
 #if !defined(__cplusplus)
 _Static_assert(sizeof(struct dmabufd_ctl_req) == 32, "dmabufd_ctl_req size");
 _Static_assert(sizeof(struct dmabufd_ctl_reply) == 32, "dmabufd_ctl_reply size");
+_Static_assert(sizeof(struct dmabufd_ctl_batch) == 16, "dmabufd_ctl_batch size");
 _Static_assert(sizeof(struct dmabufd_ctl_stats) == 256, "dmabufd_ctl_stats size");
 _Static_assert(sizeof(struct dmabufd_ctl_dma_device) == 64, "ctl_dma_device size");
 _Static_assert(sizeof(struct dmabufd_ctl_dma_channel) == 216, "ctl_dma_channel size");

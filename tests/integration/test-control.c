@@ -2,10 +2,14 @@
 /*
  * Integration tests: the control socket's flow control and caps, at the
  * protocol level (raw SOCK_SEQPACKET connections). A listing larger than
- * the socket's send buffer (4000 fences, 480 KB) waits in the daemon for
- * a client that reads late, answers the requests behind it afterwards, in
- * order, and is dropped when the client reads nothing for the send
- * timeout (5 s), while other clients are served all along; one uid gets
+ * the socket's send buffer (4000 fences, 480 KB) is made batch by batch
+ * as a client that reads late takes it: meanwhile the daemon holds one
+ * batch for it and no more (DMABUFD_STAT_CTL_HELD_*), serves other
+ * clients, listings included; it answers the requests behind it
+ * afterwards, in order, and drops the client when it reads nothing for
+ * the send timeout (5 s). Fences freed while a listing is under way are
+ * listed once or not at all, and every other one exactly once. A
+ * version-1 listing request is refused with EPROTONOSUPPORT. One uid gets
  * 64 connections at a time and no more.
  */
 #include <stdlib.h>
@@ -95,6 +99,58 @@ static void recv_reply(int sock, uint32_t op, struct dmabufd_ctl_reply *ret)
 	assert_int_equal(ret->error, 0);
 }
 
+/* A batch message of fence records. */
+struct fence_batch {
+	struct dmabufd_ctl_batch head;
+	struct dmabufd_ctl_fence recs[DMABUFD_CTL_RECS_PER_MSG];
+};
+
+/* The most the daemon may hold for one fence listing: one batch. */
+#define FENCE_BATCH_MAX sizeof(struct fence_batch)
+
+/* Read one batch of fence records; returns whether it was the END. */
+static bool recv_fence_batch(int sock, struct fence_batch *b)
+{
+	ssize_t n = recv(sock, b, sizeof(*b), MSG_TRUNC);
+
+	assert_true(n >= (ssize_t)sizeof(b->head));
+	assert_true(n <= (ssize_t)sizeof(*b));
+	assert_int_equal(b->head.rec_size, sizeof(b->recs[0]));
+	assert_int_equal(n, sizeof(b->head) + b->head.count * sizeof(b->recs[0]));
+	return b->head.flags & DMABUFD_CTL_BATCH_END;
+}
+
+/*
+ * Read the rest of a DMABUFD_CTL_FENCES listing (its reply read) into
+ * @recs (room for @max); returns how many records came.
+ */
+static unsigned recv_fence_records(int sock, struct dmabufd_ctl_fence *recs,
+				   unsigned max)
+{
+	struct fence_batch b;
+	unsigned n = 0;
+	bool end;
+
+	do {
+		end = recv_fence_batch(sock, &b);
+		assert_true(n + b.head.count <= max);
+		memcpy(recs + n, b.recs, b.head.count * sizeof(b.recs[0]));
+		n += b.head.count;
+	} while (!end);
+	return n;
+}
+
+/* Read a listing's reply: error 0, no count, the record size. */
+static void recv_list_reply(int sock, uint32_t op, uint32_t rec_size)
+{
+	struct dmabufd_ctl_reply reply;
+
+	recv_reply(sock, op, &reply);
+	assert_int_equal(reply.count, 0);
+	assert_int_equal(reply.size, 0);
+	assert_int_equal(reply.rec_size, rec_size);
+}
+
 /*
  * Read a DMABUFD_CTL_FENCES reply and its records from @sock; check that
  * they are exactly the MANY_FENCES points of @m's timeline, seqno 1 to
@@ -102,23 +158,13 @@ static void recv_reply(int sock, uint32_t op, struct dmabufd_ctl_reply *ret)
  */
 static void recv_many_fences(int sock)
 {
-	struct dmabufd_ctl_reply reply;
-	struct dmabufd_ctl_fence *recs;
-	uint64_t got = 0, context;
+	struct dmabufd_ctl_fence *recs = calloc(MANY_FENCES + 1, sizeof(*recs));
+	uint64_t context;
 
-	recv_reply(sock, DMABUFD_CTL_FENCES, &reply);
-	assert_int_equal(reply.count, MANY_FENCES);
-	assert_int_equal(reply.rec_size, sizeof(*recs));
-	assert_int_equal(reply.size, (uint64_t)MANY_FENCES * sizeof(*recs));
-	recs = malloc(reply.size);
 	assert_non_null(recs);
-	while (got < reply.size) {
-		ssize_t n = recv(sock, (char *)recs + got, reply.size - got, 0);
-
-		assert_true(n > 0);
-		assert_int_equal(n % sizeof(*recs), 0);
-		got += (uint64_t)n;
-	}
+	recv_list_reply(sock, DMABUFD_CTL_FENCES, sizeof(*recs));
+	assert_int_equal(recv_fence_records(sock, recs, MANY_FENCES + 1),
+			 MANY_FENCES);
 	context = recs[0].context;
 	for (unsigned i = 0; i < MANY_FENCES; i++) {
 		if (recs[i].context != context || recs[i].seqno != i + 1 ||
@@ -245,12 +291,135 @@ static void connections_past_64_of_one_uid_are_refused(void **state)
 	stats_now(&st);
 }
 
+/*
+ * A client asks for the fences and reads nothing. The daemon fills its
+ * socket and then holds one batch for it, no more; meanwhile another
+ * client's listing of the same fences comes whole, record for record.
+ */
+static void stalled_listing_holds_one_batch_while_others_are_served(void **state)
+{
+	struct dmabufd_ctl_fence *recs;
+	struct dmabufd_ctl_stats st;
+	uint32_t count, size;
+	int sock = ctl_connect();
+	int i;
+
+	send_req(sock, DMABUFD_CTL_FENCES);
+	/* Until its socket is full and the daemon holds a batch. */
+	for (i = 0; i < 500; i++) {
+		stats_now(&st);
+		if (st.count[DMABUFD_STAT_CTL_HELD_MAX] > 0)
+			break;
+		usleep(10 * 1000);
+	}
+	assert_true(st.count[DMABUFD_STAT_CTL_HELD_MAX] > 0);
+	assert_true(st.count[DMABUFD_STAT_CTL_HELD_MAX] <= (int64_t)FENCE_BATCH_MAX);
+	assert_true(st.count[DMABUFD_STAT_CTL_HELD_BYTES] <= (int64_t)FENCE_BATCH_MAX);
+	assert_true(st.count[DMABUFD_STAT_CTL_CLIENTS] >= 2);
+
+	for (int round = 0; round < 3; round++) {
+		assert_ok(dmabufd_ctl_list(DMABUFD_CTL_FENCES, (void **)&recs,
+					   &count, &size));
+		assert_int_equal(count, MANY_FENCES);
+		assert_int_equal(size, sizeof(*recs));
+		for (unsigned k = 0; k < count; k++) {
+			assert_int_equal(recs[k].seqno, k + 1);
+			assert_string_equal(recs[k].driver, "sw_sync");
+			assert_int_equal(recs[k].status, 0);
+		}
+		free(recs);
+		stats_now(&st);
+		assert_true(st.count[DMABUFD_STAT_CTL_HELD_MAX] <=
+			    (int64_t)FENCE_BATCH_MAX);
+	}
+	/* The stalled one is still a client, and gets all of it. */
+	recv_many_fences(sock);
+	close(sock);
+}
+
+/*
+ * Half the fences go while a listing is under way (after its first
+ * batch): every one that stayed is listed exactly once, a gone one at
+ * most once, in order, and nothing else.
+ */
+static void fences_freed_mid_listing_are_listed_at_most_once(void **state)
+{
+	struct many *m = *state;
+	struct dmabufd_ctl_fence *recs = calloc(MANY_FENCES + 1, sizeof(*recs));
+	struct dmabufd_ctl_stats st;
+	struct fence_batch b;
+	unsigned n, seen_gone = 0, seen_kept = 0;
+	uint64_t last = 0;
+	int sock = ctl_connect();
+
+	assert_non_null(recs);
+	send_req(sock, DMABUFD_CTL_FENCES);
+	recv_list_reply(sock, DMABUFD_CTL_FENCES, sizeof(recs[0]));
+	assert_false(recv_fence_batch(sock, &b));
+	assert_int_equal(b.head.count, DMABUFD_CTL_RECS_PER_MSG);
+	memcpy(recs, b.recs, sizeof(b.recs));
+	/* Seqnos 2001..4000 go (closing the last fd releases each). */
+	for (unsigned i = MANY_FENCES / 2; i < MANY_FENCES; i++) {
+		close(m->fences[i]);
+		m->fences[i] = -1;
+	}
+	for (int i = 0; i < 3000; i++) {
+		stats_now(&st);
+		if (st.count[DMABUFD_STAT_FENCES] ==
+		    m->before.count[DMABUFD_STAT_FENCES] + MANY_FENCES / 2)
+			break;
+		usleep(10 * 1000);
+	}
+	assert_int_equal(st.count[DMABUFD_STAT_FENCES],
+			 m->before.count[DMABUFD_STAT_FENCES] + MANY_FENCES / 2);
+	n = DMABUFD_CTL_RECS_PER_MSG +
+	    recv_fence_records(sock, recs + DMABUFD_CTL_RECS_PER_MSG,
+			       MANY_FENCES + 1 - DMABUFD_CTL_RECS_PER_MSG);
+	for (unsigned i = 0; i < n; i++) {
+		assert_true(recs[i].seqno > last); /* in order, none twice */
+		last = recs[i].seqno;
+		assert_true(last >= 1 && last <= MANY_FENCES);
+		if (last > MANY_FENCES / 2)
+			seen_gone++;
+		else
+			seen_kept++;
+	}
+	assert_int_equal(seen_kept, MANY_FENCES / 2);
+	assert_int_equal(n, seen_kept + seen_gone);
+	free(recs);
+	/* The daemon is fine: the next listing has the ones kept. */
+	send_req(sock, DMABUFD_CTL_STATS);
+	recv_stats(sock, m->before.count[DMABUFD_STAT_FENCES] + MANY_FENCES / 2);
+	close(sock);
+}
+
+static void version_1_listing_is_refused_with_eprotonosupport(void **state)
+{
+	struct dmabufd_ctl_req req = { .version = 1, .op = DMABUFD_CTL_FENCES };
+	struct dmabufd_ctl_reply reply;
+	int sock = ctl_connect();
+
+	assert_int_equal(send(sock, &req, sizeof(req), MSG_NOSIGNAL), sizeof(req));
+	assert_int_equal(recv(sock, &reply, sizeof(reply), 0), sizeof(reply));
+	assert_int_equal(reply.op, DMABUFD_CTL_FENCES);
+	assert_int_equal(reply.error, EPROTONOSUPPORT);
+	assert_int_equal(reply.count, 0);
+	/* Version 1 still gets STATS. */
+	req.op = DMABUFD_CTL_STATS;
+	assert_int_equal(send(sock, &req, sizeof(req), MSG_NOSIGNAL), sizeof(req));
+	recv_stats(sock, 0);
+	close(sock);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		many_test(listing_larger_than_the_send_buffer_waits_for_a_late_reader),
 		many_test(request_behind_a_queued_listing_is_answered_after_it),
 		many_test(client_reading_nothing_is_dropped_after_the_send_timeout),
+		many_test(stalled_listing_holds_one_batch_while_others_are_served),
+		many_test(fences_freed_mid_listing_are_listed_at_most_once),
+		itest(version_1_listing_is_refused_with_eprotonosupport),
 		itest(connections_past_64_of_one_uid_are_refused),
 	};
 

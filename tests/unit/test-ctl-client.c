@@ -2,17 +2,19 @@
 /*
  * Unit tests: libclient/src/control.c against a fake daemon, a thread
  * that listens on a control socket of its own ($DMABUFD_CONTROL in a
- * temporary directory), answers one request with the reply header the
- * test chose, then sends the records it announced until they are all
- * out or the client hangs up. The listings' size cap: a reply announcing
- * more than 64 MiB is refused before anything is allocated, one of
- * exactly 64 MiB arrives whole, and one past SIZE_MAX (2^36 bytes at
- * most: count < 2^20, rec_size <= 65536) is refused before it could be
- * truncated on a 32-bit host.
+ * temporary directory), answers one listing request with the reply
+ * header the test chose, then sends batches (proto/dmabufd/control.h,
+ * version 2) of the records it was told to, the last marked END, until
+ * they are all out or the client hangs up. Checked: a listing of
+ * exactly 64 MiB arrives whole; one growing past it is refused (EPROTO)
+ * without taking the rest; a reply with a count (version 1), a batch
+ * whose header does not match its length, and a hang-up before END are
+ * refused (EPROTO); the request says version 2.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -36,7 +38,10 @@ struct fake_daemon {
 	int listen_fd;
 	pthread_t thread;
 	struct dmabufd_ctl_reply reply; /* what to answer */
+	uint32_t total;                 /* records in the listing */
 	uint32_t send_max;              /* records to send at most */
+	bool bad_count;                 /* the first batch's count is off by one */
+	uint32_t version;               /* what the request said */
 	uint64_t sent;                  /* record bytes the client took */
 	int fds_before;
 };
@@ -66,34 +71,45 @@ static void *serve(void *data)
 {
 	struct fake_daemon *fake = data;
 	uint32_t rec_size = fake->reply.rec_size, next = 0;
-	/* Messages of about 16 KB, well within the socket's buffer. */
-	uint32_t per_msg = rec_size >= 16384 ? 1 : 16384 / rec_size;
+	struct dmabufd_ctl_batch *b;
 	struct dmabufd_ctl_req req;
 	unsigned char *msg;
 	int sock;
 
-	if (per_msg > DMABUFD_CTL_RECS_PER_MSG)
-		per_msg = DMABUFD_CTL_RECS_PER_MSG;
-	msg = malloc((size_t)per_msg * rec_size);
+	msg = malloc(sizeof(*b) + (size_t)DMABUFD_CTL_RECS_PER_MSG * rec_size);
+	b = (void *)msg;
 	sock = accept(fake->listen_fd, NULL, NULL);
 	if (!msg || sock < 0)
 		goto out;
-	if (recv(sock, &req, sizeof(req), 0) == sizeof(req) &&
-	    send(sock, &fake->reply, sizeof(fake->reply), MSG_NOSIGNAL) == sizeof(fake->reply)) {
-		while (next < fake->send_max) {
-			uint32_t n = fake->send_max - next;
-			ssize_t sent;
+	if (recv(sock, &req, sizeof(req), 0) != sizeof(req))
+		goto out;
+	fake->version = req.version;
+	if (send(sock, &fake->reply, sizeof(fake->reply), MSG_NOSIGNAL) != sizeof(fake->reply))
+		goto out;
+	while (next < fake->send_max) {
+		uint32_t n = fake->total - next;
+		size_t len;
+		ssize_t sent;
 
-			if (n > per_msg)
-				n = per_msg;
-			for (uint32_t i = 0; i < n; i++)
-				fill_rec(msg + (size_t)i * rec_size, next + i, rec_size);
-			sent = send(sock, msg, (size_t)n * rec_size, MSG_NOSIGNAL);
-			if (sent != (ssize_t)((size_t)n * rec_size))
-				break; /* the client hung up */
-			fake->sent += (uint64_t)sent;
-			next += n;
-		}
+		if (n > DMABUFD_CTL_RECS_PER_MSG)
+			n = DMABUFD_CTL_RECS_PER_MSG;
+		if (n > fake->send_max - next)
+			n = fake->send_max - next;
+		*b = (struct dmabufd_ctl_batch){
+			.count = n + (fake->bad_count ? 1 : 0),
+			.rec_size = rec_size,
+			.flags = next + n == fake->total ? DMABUFD_CTL_BATCH_END : 0,
+		};
+		for (uint32_t i = 0; i < n; i++)
+			fill_rec(msg + sizeof(*b) + (size_t)i * rec_size, next + i, rec_size);
+		len = sizeof(*b) + (size_t)n * rec_size;
+		sent = send(sock, msg, len, MSG_NOSIGNAL);
+		if (sent != (ssize_t)len)
+			break; /* the client hung up */
+		fake->sent += (uint64_t)n * rec_size;
+		next += n;
+		if (next == fake->total)
+			break;
 	}
 out:
 	if (sock >= 0)
@@ -136,18 +152,17 @@ static int fake_daemon_teardown(void **state)
 }
 
 /*
- * Answer the next request announcing @count records of @rec_size bytes;
- * send @send_max of them at most, then hang up.
+ * Answer the next request with a listing of @total records of @rec_size
+ * bytes; send @send_max of them at most, then hang up.
  */
-static void fake_daemon_start(struct fake_daemon *fake, uint32_t count,
+static void fake_daemon_start(struct fake_daemon *fake, uint32_t total,
 			      uint32_t rec_size, uint32_t send_max)
 {
 	fake->reply = (struct dmabufd_ctl_reply){
 		.op = DMABUFD_CTL_FENCES,
-		.size = (uint64_t)count * rec_size,
-		.count = count,
 		.rec_size = rec_size,
 	};
+	fake->total = total;
 	fake->send_max = send_max;
 	fake->sent = 0;
 	assert_int_equal(pthread_create(&fake->thread, NULL, serve, fake), 0);
@@ -158,74 +173,105 @@ static void fake_daemon_join(struct fake_daemon *fake)
 	assert_int_equal(pthread_join(fake->thread, NULL), 0);
 }
 
-static void listing_over_64_mib_is_refused_before_allocating(void **state)
+/* A failed listing leaves the outputs alone. */
+static void list_fails(int want)
 {
-	struct fake_daemon *fake = *state;
-	void *recs = (void *)0x1;
 	uint32_t count = 7, size = 7;
+	void *recs = (void *)0x1;
 
-	fake_daemon_start(fake, LIST_MAX_BYTES / REC_SIZE + 1, REC_SIZE,
-			  LIST_MAX_BYTES / REC_SIZE + 1);
 	assert_int_equal(dmabufd_ctl_list(DMABUFD_CTL_FENCES, &recs, &count, &size),
-			 -EPROTO);
-	fake_daemon_join(fake);
-	/* Outputs untouched; the client hung up instead of reading. */
+			 want);
 	assert_ptr_equal(recs, (void *)0x1);
 	assert_int_equal(count, 7);
 	assert_int_equal(size, 7);
-	assert_true(fake->sent < (uint64_t)LIST_MAX_BYTES);
+}
+
+static void listing_growing_past_64_mib_is_refused(void **state)
+{
+	struct fake_daemon *fake = *state;
+	uint32_t total = LIST_MAX_BYTES / REC_SIZE + 1;
+
+	fake_daemon_start(fake, total, REC_SIZE, total);
+	list_fails(-EPROTO);
+	fake_daemon_join(fake);
 }
 
 static void listing_of_64_mib_arrives_whole(void **state)
 {
 	struct fake_daemon *fake = *state;
-	unsigned char want[REC_SIZE];
+	uint32_t total = LIST_MAX_BYTES / REC_SIZE;
+	unsigned char *recs, want[REC_SIZE];
 	uint32_t count, size;
-	unsigned char *recs;
 
-	fake_daemon_start(fake, LIST_MAX_BYTES / REC_SIZE, REC_SIZE,
-			  LIST_MAX_BYTES / REC_SIZE);
+	fake_daemon_start(fake, total, REC_SIZE, total);
 	assert_int_equal(dmabufd_ctl_list(DMABUFD_CTL_FENCES, (void **)&recs, &count,
 					  &size), 0);
 	fake_daemon_join(fake);
-	assert_int_equal(count, LIST_MAX_BYTES / REC_SIZE);
+	assert_int_equal(fake->version, DMABUFD_CTL_VERSION);
+	assert_int_equal(count, total);
 	assert_int_equal(size, REC_SIZE);
-	assert_int_equal(fake->sent, LIST_MAX_BYTES);
 	for (uint32_t i = 0; i < count; i++) {
 		fill_rec(want, i, REC_SIZE);
-		if (memcmp(recs + (size_t)i * REC_SIZE, want, REC_SIZE))
-			fail_msg("record %u differs", i);
+		assert_memory_equal(recs + (size_t)i * REC_SIZE, want, REC_SIZE);
 	}
 	free(recs);
 }
 
-static void listing_past_size_max_is_refused_before_allocating(void **state)
+static void empty_listing_is_one_end_batch(void **state)
 {
-	/* 2^20 - 1 records of 4097 bytes: 4296011775 bytes, which a 32-bit
-	 * size_t truncates to 1044479. The fake daemon sends 512 records
-	 * (2 MiB), past what a buffer of the truncated size could hold. */
 	struct fake_daemon *fake = *state;
-	uint32_t count = (1u << 20) - 1, size = 7;
+	uint32_t count = 7, size = 7;
 	void *recs = (void *)0x1;
 
-	fake_daemon_start(fake, count, 4097, 512);
-	assert_int_equal(dmabufd_ctl_list(DMABUFD_CTL_FENCES, &recs, &count, &size),
-			 -EPROTO);
+	fake_daemon_start(fake, 0, REC_SIZE, 1);
+	assert_int_equal(dmabufd_ctl_list(DMABUFD_CTL_FENCES, &recs, &count, &size), 0);
 	fake_daemon_join(fake);
-	assert_ptr_equal(recs, (void *)0x1);
-	assert_int_equal(count, (1u << 20) - 1);
-	assert_int_equal(size, 7);
+	assert_null(recs);
+	assert_int_equal(count, 0);
+	assert_int_equal(size, REC_SIZE);
+}
+
+static void version_1_reply_with_a_count_is_refused(void **state)
+{
+	struct fake_daemon *fake = *state;
+
+	fake_daemon_start(fake, 10, REC_SIZE, 10);
+	fake->reply.count = 10;
+	fake->reply.size = 10 * REC_SIZE;
+	list_fails(-EPROTO);
+	fake_daemon_join(fake);
+}
+
+static void batch_whose_count_is_not_its_length_is_refused(void **state)
+{
+	struct fake_daemon *fake = *state;
+
+	fake->bad_count = true;
+	fake_daemon_start(fake, 10, REC_SIZE, 10);
+	list_fails(-EPROTO);
+	fake_daemon_join(fake);
+}
+
+static void hang_up_before_the_end_batch_is_refused(void **state)
+{
+	struct fake_daemon *fake = *state;
+
+	fake_daemon_start(fake, 1000, REC_SIZE, 640);
+	list_fails(-EPROTO);
+	fake_daemon_join(fake);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(listing_over_64_mib_is_refused_before_allocating,
-						fake_daemon_setup, fake_daemon_teardown),
-		cmocka_unit_test_setup_teardown(listing_of_64_mib_arrives_whole,
-						fake_daemon_setup, fake_daemon_teardown),
-		cmocka_unit_test_setup_teardown(listing_past_size_max_is_refused_before_allocating,
-						fake_daemon_setup, fake_daemon_teardown),
+#define T(fn) cmocka_unit_test_setup_teardown(fn, fake_daemon_setup, fake_daemon_teardown)
+		T(listing_growing_past_64_mib_is_refused),
+		T(listing_of_64_mib_arrives_whole),
+		T(empty_listing_is_one_end_batch),
+		T(version_1_reply_with_a_count_is_refused),
+		T(batch_whose_count_is_not_its_length_is_refused),
+		T(hang_up_before_the_end_batch_is_refused),
+#undef T
 	};
 
 	return cmocka_run_group_tests_name("ctl-client", tests, NULL, NULL);

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests: daemon/ctl/model_records.c, the control socket's listings
- * of heaps, buffers, fences and timelines, built from model objects made
- * here (the system heap, a sw_sync timeline, a fence in a buffer's resv).
+ * Unit tests: daemon/ctl/model_records.c and listing.c, the control
+ * socket's listings of heaps, buffers, fences and timelines, made batch
+ * by batch as the socket makes them, from model objects made here (the
+ * system heap, a sw_sync timeline, a fence in a buffer's resv); and the
+ * batches themselves: bounded, resumed past objects freed between them.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +15,7 @@
 
 #include "ctl/model_records.h"
 #include "helpers.h"
+#include "model/clock.h"
 #include "model/dma_buf.h"
 #include "model/heap.h"
 #include "model/heap_system.h"
@@ -32,6 +35,58 @@ static int teardown(void **state)
 }
 
 #define ctl_test(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+/* Check one batch's header: its size, its count, its record size. */
+static void check_batch(const struct ctl_lister *lister, const void *buf,
+			size_t len)
+{
+	const struct dmabufd_ctl_batch *b = buf;
+
+	assert_true(len >= sizeof(*b));
+	assert_true(len <= ctl_listing_batch_max(lister));
+	assert_true(b->count <= DMABUFD_CTL_RECS_PER_MSG);
+	assert_int_equal(len, sizeof(*b) + (size_t)b->count * lister->rec_size);
+	assert_int_equal(b->rec_size, lister->rec_size);
+	assert_int_equal(b->flags & ~DMABUFD_CTL_BATCH_END, 0);
+}
+
+/*
+ * A whole listing as the control socket makes it, batch by batch, the
+ * records gathered into one array (NULL when there are none).
+ */
+static int list_all(const struct ctl_lister *lister, void **ret_recs,
+		    unsigned *ret_count)
+{
+	_cleanup_free_ char *batch = malloc(ctl_listing_batch_max(lister));
+	struct ctl_listing l;
+	char *recs = NULL;
+	unsigned n = 0;
+
+	assert_non_null(batch);
+	ctl_listing_init(&l, lister, 0, clock_now_ns());
+	while (!l.done) {
+		size_t len = ctl_listing_batch(&l, batch);
+		const struct dmabufd_ctl_batch *b = (void *)batch;
+
+		check_batch(lister, batch, len);
+		assert_int_equal(!!(b->flags & DMABUFD_CTL_BATCH_END), l.done);
+		if (!b->count)
+			continue;
+		recs = realloc(recs, (size_t)(n + b->count) * lister->rec_size);
+		assert_non_null(recs);
+		memcpy(recs + (size_t)n * lister->rec_size, b + 1,
+		       (size_t)b->count * lister->rec_size);
+		n += b->count;
+	}
+	*ret_recs = recs;
+	*ret_count = n;
+	return 0;
+}
+
+#define ctl_heaps(r, n) list_all(&ctl_heap_lister, (void **)(r), n)
+#define ctl_buffers(r, n) list_all(&ctl_buffer_lister, (void **)(r), n)
+#define ctl_fences(r, n) list_all(&ctl_fence_lister, (void **)(r), n)
+#define ctl_timelines(r, n) list_all(&ctl_timeline_lister, (void **)(r), n)
 
 static struct dma_buf *alloc(uint64_t len)
 {
@@ -237,6 +292,142 @@ static void timeline_records_show_value_pending_and_closed(void **state)
 	timeline_close(open_tl);
 }
 
+/* A timeline with points 1..@n, every fence held in @pts. */
+static struct timeline *make_points(struct fence **pts, unsigned n)
+{
+	struct timeline *tl;
+
+	assert_int_equal(timeline_new("many", &tl), 0);
+	for (unsigned i = 0; i < n; i++)
+		assert_int_equal(timeline_create_fence(tl, i + 1, &pts[i]), 0);
+	return tl;
+}
+
+static void one_batch_holds_at_most_recs_per_msg_records(void **state)
+{
+	enum { N = 1000 };
+	struct fence **pts = calloc(N, sizeof(*pts));
+	_cleanup_free_ char *batch = malloc(ctl_listing_batch_max(&ctl_fence_lister));
+	const struct dmabufd_ctl_batch *b = (void *)batch;
+	const struct dmabufd_ctl_fence *recs = (const void *)(b + 1);
+	struct timeline *tl = make_points(pts, N);
+	struct ctl_listing l;
+	size_t len;
+
+	assert_int_equal(ctl_listing_batch_max(&ctl_fence_lister),
+			 sizeof(struct dmabufd_ctl_batch) +
+				 DMABUFD_CTL_RECS_PER_MSG *
+					 sizeof(struct dmabufd_ctl_fence));
+	ctl_listing_init(&l, &ctl_fence_lister, 0, clock_now_ns());
+	len = ctl_listing_batch(&l, batch);
+	check_batch(&ctl_fence_lister, batch, len);
+	assert_int_equal(b->count, DMABUFD_CTL_RECS_PER_MSG);
+	assert_int_equal(b->flags, 0);
+	assert_false(l.done);
+	for (unsigned i = 0; i < DMABUFD_CTL_RECS_PER_MSG; i++)
+		assert_int_equal(recs[i].seqno, i + 1);
+
+	for (unsigned i = 0; i < N; i++)
+		fence_unref(pts[i]);
+	free(pts);
+	timeline_close(tl);
+}
+
+static void listing_of_n_fences_has_each_exactly_once_in_order(void **state)
+{
+	enum { N = 10000 };
+	struct fence **pts = calloc(N, sizeof(*pts));
+	struct timeline *tl = make_points(pts, N);
+	struct dmabufd_ctl_fence *recs;
+	unsigned n;
+
+	assert_int_equal(ctl_fences(&recs, &n), 0);
+	assert_int_equal(n, N);
+	for (unsigned i = 0; i < N; i++) {
+		assert_int_equal(recs[i].seqno, i + 1);
+		assert_int_equal(recs[i].context, timeline_context(tl));
+		assert_int_equal(recs[i].status, 0);
+	}
+	free(recs);
+
+	for (unsigned i = 0; i < N; i++)
+		fence_unref(pts[i]);
+	free(pts);
+	timeline_close(tl);
+}
+
+/*
+ * Between two batches, fences on both sides of the cursor go, and the
+ * one the last batch ended on too; new ones come. The rest of the listing
+ * has every survivor once and the new ones, and reads no freed fence
+ * (ASan build).
+ */
+static void listing_resumes_past_fences_freed_between_batches(void **state)
+{
+	enum { N = 200, MORE = 10 };
+	struct fence *pts[N + MORE];
+	_cleanup_free_ char *batch = malloc(ctl_listing_batch_max(&ctl_fence_lister));
+	const struct dmabufd_ctl_batch *b = (void *)batch;
+	const struct dmabufd_ctl_fence *recs = (const void *)(b + 1);
+	struct timeline *tl = make_points(pts, N);
+	uint64_t want = 1;
+	struct ctl_listing l;
+	size_t len;
+
+	ctl_listing_init(&l, &ctl_fence_lister, 0, clock_now_ns());
+	len = ctl_listing_batch(&l, batch);
+	check_batch(&ctl_fence_lister, batch, len);
+	assert_int_equal(b->count, DMABUFD_CTL_RECS_PER_MSG);
+	for (unsigned i = 0; i < b->count; i++)
+		assert_int_equal(recs[i].seqno, want++);
+
+	/* Seqnos 60..130 go: 60..64 were listed, 64 was the last. */
+	for (unsigned i = 59; i < 130; i++) {
+		fence_unref(pts[i]);
+		pts[i] = NULL;
+	}
+	for (unsigned i = N; i < N + MORE; i++)
+		assert_int_equal(timeline_create_fence(tl, i + 1, &pts[i]), 0);
+
+	want = 131;
+	while (!l.done) {
+		len = ctl_listing_batch(&l, batch);
+		check_batch(&ctl_fence_lister, batch, len);
+		for (unsigned i = 0; i < b->count; i++)
+			assert_int_equal(recs[i].seqno, want++);
+	}
+	assert_int_equal(want, N + MORE + 1);
+
+	for (unsigned i = 0; i < N + MORE; i++)
+		fence_unref(pts[i]);
+	timeline_close(tl);
+}
+
+/* A listing whose objects all go between two batches ends, empty. */
+static void listing_ends_when_every_object_went(void **state)
+{
+	enum { N = 100 };
+	struct fence *pts[N];
+	_cleanup_free_ char *batch = malloc(ctl_listing_batch_max(&ctl_fence_lister));
+	const struct dmabufd_ctl_batch *b = (void *)batch;
+	struct timeline *tl = make_points(pts, N);
+	struct ctl_listing l;
+	size_t len;
+
+	ctl_listing_init(&l, &ctl_fence_lister, 0, clock_now_ns());
+	len = ctl_listing_batch(&l, batch);
+	assert_int_equal(b->count, DMABUFD_CTL_RECS_PER_MSG);
+	assert_false(l.done);
+	for (unsigned i = 0; i < N; i++)
+		fence_unref(pts[i]);
+	timeline_close(tl);
+	len = ctl_listing_batch(&l, batch);
+	check_batch(&ctl_fence_lister, batch, len);
+	assert_int_equal(b->count, 0);
+	assert_int_equal(b->flags, DMABUFD_CTL_BATCH_END);
+	assert_true(l.done);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -245,6 +436,10 @@ int main(void)
 		ctl_test(fence_records_show_names_status_and_times),
 		ctl_test(fences_of_one_listing_share_one_snapshot_time),
 		ctl_test(timeline_records_show_value_pending_and_closed),
+		ctl_test(one_batch_holds_at_most_recs_per_msg_records),
+		ctl_test(listing_of_n_fences_has_each_exactly_once_in_order),
+		ctl_test(listing_resumes_past_fences_freed_between_batches),
+		ctl_test(listing_ends_when_every_object_went),
 	};
 
 	return cmocka_run_group_tests_name("ctl-records", tests, NULL, NULL);

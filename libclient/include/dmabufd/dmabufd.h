@@ -690,10 +690,14 @@ DMABUFD_EXPORT const char *dmabufd_stat_name(unsigned int index);
  *                this header knows (a newer daemon may send longer ones;
  *                step through them by this size)
  *
+ * The daemon makes the listing as it is read, in batches (protocol
+ * version 2): an object alive through the whole call is listed exactly
+ * once, one created or freed meanwhile may be listed or not (never twice).
+ *
  * Returns 0, -EINVAL for NULL outputs or an op that is not a listing,
  * the connection errors of dmabufd_stats(), -EPROTO (a malformed reply,
- * or a listing of more than 64 MiB, which is refused before anything is
- * allocated), -ENOMEM.
+ * or a listing growing past 64 MiB), -ENOMEM; -EINVAL too from a daemon
+ * older than version 2 of the protocol.
  */
 DMABUFD_EXPORT int dmabufd_ctl_list(uint32_t op, void **ret_recs, uint32_t *ret_count,
 				    uint32_t *ret_rec_size);
