@@ -249,6 +249,8 @@ static size_t fifo_read(struct mock_device *md, struct mock_fifo *f,
  * such a change) the FIFO forgets its contents, so that a later user of
  * L, another client perhaps, never reads what an earlier one wrote. The
  * far side (mock_fifo_push/pop) is no channel and changes nothing here.
+ * No channel waits on a FIFO that is forgotten (fifo_wait): a waiting
+ * channel's running transfer is on that line, so the line is in use.
  */
 static uint64_t chan_lines_in_use(struct mock_chan *c)
 {
