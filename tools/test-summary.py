@@ -4,8 +4,9 @@
 Reads meson-logs/testlog.json of each build directory given. A log given
 as LABEL=PATH has its suites reported as LABEL-SUITE (e.g.
 armhf=testlog-armhf.json gives "armhf-unit"), so that runs of the same
-suite in another build stay apart. A cmocka program counts as the number
-of cases its own summary reports ("[  PASSED  ] N test(s)." /
+suite in another build stay apart; given as --merge LABEL=PATH, all its
+suites make one line LABEL (--merge tsan=testlog-tsan.json gives "tsan").
+A cmocka program counts as the number of cases its own summary reports ("[  PASSED  ] N test(s)." /
 "[  FAILED  ] N test(s)."); any other test counts as one. Prints
 "SUITE: N passed, M failed" lines and exits 1 if anything failed.
 """
@@ -19,17 +20,34 @@ passed_re = re.compile(r"^\[  PASSED  \] (\d+) test\(s\)\.", re.M)
 failed_re = re.compile(r"^\[  FAILED  \] (\d+) test\(s\)", re.M)
 
 
-def main(logs):
-    suites = {}
-    for arg in logs:
+def parse_args(args):
+    """(label, path, merge) per log argument."""
+    logs = []
+    merge = False
+    for arg in args:
+        if arg == "--merge":
+            merge = True
+            continue
         m = label_re.match(arg)
         label, path = (m.group(1), m.group(2)) if m else (None, arg)
+        if merge and not label:
+            sys.exit(f"test-summary: --merge needs LABEL=PATH, not {arg!r}")
+        logs.append((label, path, merge))
+        merge = False
+    return logs
+
+
+def main(args):
+    suites = {}
+    for label, path, merge in parse_args(args):
         with open(path) as f:
             for line in f:
                 t = json.loads(line)
                 # "project:suite / name", several suites joined with "+"
                 suite = t["name"].split(" / ")[0].split(":")[-1].split("+")[0]
-                if label:
+                if merge:
+                    suite = label
+                elif label:
                     suite = f"{label}-{suite}"
                 out = (t.get("stdout") or "") + (t.get("stderr") or "")
                 p = sum(int(n) for n in passed_re.findall(out))

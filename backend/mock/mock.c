@@ -13,7 +13,34 @@
  * published progress (an atomic) and takes no lock; pause and
  * synchronize wait until the channel is not busy, which is at most one
  * chunk's copy. FIFO moves stay under the lock: they share the FIFO with
- * mock_fifo_push/pop and are at most fifo_size bytes.
+ * mock_fifo_push/pop and are at most one chunk.
+ *
+ * The hand-off. A loopback pair (a cyclic writer and a cyclic reader on
+ * one line) always has work, so the worker may go from FIFO chunk to FIFO
+ * chunk without ever sleeping. Unlocking and relocking between chunks
+ * would not let the loop in: glibc's mutex is not fair, and the worker
+ * relocks before a woken waiter runs. So every other thread takes the
+ * lock through mock_lock() and waits on its conditions through
+ * mock_wait(), both counted in md->loop_want (an atomic the worker reads
+ * without the lock), and the worker, between any two chunks,
+ * (worker_yield) sleeps on md->handoff while someone wants the lock and
+ * has not had it since; mock_unlock() and mock_wait() wake it. The worker
+ * therefore keeps the lock from the loop for at most one chunk (at most
+ * chunk_size bytes, and a FIFO holds at most fifo_size). This keeps FIFO
+ * state under one lock, where a FIFO lock of its own would add a lock
+ * order and still need the same hand-off for md->lock. It cannot
+ * deadlock: the loop waits only for busy to clear (wait_not_busy), which
+ * the worker does before it yields, and the worker's wait ends as soon as
+ * the loop has had the lock once. Channels of one controller share the
+ * worker round robin, a chunk each (pick_chunk), so a loopback pair
+ * delays another channel's chunk by at most two chunks.
+ *
+ * Also under md->lock: the FIFOs, and who uses each line (line_users,
+ * each channel's lines; see chan_lines_in_use).
+ *
+ * Lock order: md->lock, then the completion queue's lock (dma_cq_post
+ * under md->lock); never the other way (dma_cq_drain runs handlers
+ * without its lock).
  */
 #include "mock.h"
 
@@ -76,6 +103,7 @@ struct mock_chan {
 	uint64_t latency_ns, bytes_per_sec;
 	_Atomic size_t progress; /* bytes of cur done, for tx_status */
 	unsigned periods;	 /* cyclic periods not yet reported */
+	uint64_t lines;		 /* request lines it uses (chan_update_lines) */
 };
 
 struct mock_device {
@@ -85,6 +113,12 @@ struct mock_device {
 	pthread_cond_t cond;
 	pthread_t worker;
 	pthread_cond_t idle;	/* a channel stopped being busy */
+	/* The hand-off (see the top): threads other than the worker that
+	 * want md->lock or wait on one of its conditions, and how often
+	 * one of them got it; the worker waits on @handoff meanwhile. */
+	atomic_uint loop_want;
+	uint64_t handoffs;
+	pthread_cond_t handoff;
 	bool worker_started, stop;
 	unsigned next_chan;	/* round robin */
 	unsigned started, fail_at;
@@ -92,6 +126,7 @@ struct mock_device {
 	void *copy_hook_data;
 	enum dmaengine_tx_result fail_result;
 	struct mock_fifo fifos[MOCK_MAX_LINES];
+	uint32_t line_users[MOCK_MAX_LINES]; /* a bit per channel using it */
 	struct mock_chan chans[MOCK_MAX_CHANNELS];
 };
 
@@ -116,6 +151,50 @@ static uint64_t mono_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* ------------------------------------------------------------------ */
+/* md->lock from the loop side, and the worker's hand-off (see the top) */
+
+/* Take md->lock on any thread but the worker's. */
+static void mock_lock(struct mock_device *md)
+{
+	atomic_fetch_add(&md->loop_want, 1);
+	pthread_mutex_lock(&md->lock);
+	atomic_fetch_sub(&md->loop_want, 1);
+	md->handoffs++;
+}
+
+static void mock_unlock(struct mock_device *md)
+{
+	/* A worker in worker_yield() may go on once we are out. */
+	pthread_cond_signal(&md->handoff);
+	pthread_mutex_unlock(&md->lock);
+}
+
+/* Wait on @cond (md->lock held, not the worker): counted as wanting the
+ * lock, so that the worker, having signalled @cond, lets us back in. */
+static void mock_wait(struct mock_device *md, pthread_cond_t *cond)
+{
+	pthread_cond_signal(&md->handoff);
+	atomic_fetch_add(&md->loop_want, 1);
+	pthread_cond_wait(cond, &md->lock);
+	atomic_fetch_sub(&md->loop_want, 1);
+	md->handoffs++;
+}
+
+/*
+ * The worker, md->lock held, between two chunks: if another thread wants
+ * the lock, wait until it has had it. A mutex alone would not do: glibc's
+ * is not fair, and a worker relocking at once can keep a woken waiter out
+ * for ever.
+ */
+static void worker_yield(struct mock_device *md)
+{
+	uint64_t seen = md->handoffs;
+
+	while (atomic_load(&md->loop_want) && md->handoffs == seen)
+		pthread_cond_wait(&md->handoff, &md->lock);
 }
 
 /* ------------------------------------------------------------------ */
@@ -159,6 +238,66 @@ static size_t fifo_read(struct mock_device *md, struct mock_fifo *f,
 		n += run;
 	}
 	return n;
+}
+
+/*
+ * Who may read a FIFO. A line's bytes belong to the channels using it: a
+ * channel uses line L while L is its configured request line or a
+ * transfer of it not yet finished (prepared, queued or running) is on L.
+ * When the last of them stops using L (released, reconfigured to another
+ * line with its transfers on L over, or its last transfer on L over after
+ * such a change) the FIFO forgets its contents, so that a later user of
+ * L, another client perhaps, never reads what an earlier one wrote. The
+ * far side (mock_fifo_push/pop) is no channel and changes nothing here.
+ * No channel waits on a FIFO that is forgotten (fifo_wait): a waiting
+ * channel's running transfer is on that line, so the line is in use.
+ */
+static uint64_t chan_lines_in_use(struct mock_chan *c)
+{
+	const struct vd_list *lists[] = {
+		&c->vc.desc_allocated, &c->vc.desc_submitted, &c->vc.desc_issued,
+	};
+	int line = c->vc.chan.request_line;
+	struct virt_dma_desc *vd;
+	uint64_t m = 0;
+
+	if (line >= 0 && (unsigned)line < c->md->cfg.nr_request_lines)
+		m |= 1ull << line;
+	if (c->cur && c->cur->line >= 0)
+		m |= 1ull << c->cur->line;
+	for (size_t i = 0; i < ARRAY_SIZE(lists); i++)
+		TAILQ_FOREACH(vd, lists[i], node)
+			if (to_mock_desc(vd)->line >= 0)
+				m |= 1ull << to_mock_desc(vd)->line;
+	return m;
+}
+
+/* Record that @c now uses @lines (md->lock held); forget the FIFO of each
+ * line it was the last to use. */
+static void chan_set_lines(struct mock_chan *c, uint64_t lines)
+{
+	struct mock_device *md = c->md;
+	uint32_t bit = 1u << (c - md->chans);
+
+	for (unsigned l = 0; l < md->cfg.nr_request_lines; l++) {
+		if (lines >> l & 1) {
+			md->line_users[l] |= bit;
+		} else if (c->lines >> l & 1) {
+			md->line_users[l] &= ~bit;
+			if (!md->line_users[l]) {
+				struct mock_fifo *f = &md->fifos[l];
+
+				memset(f->data, 0, md->cfg.fifo_size);
+				f->head = f->level = 0;
+			}
+		}
+	}
+	c->lines = lines;
+}
+
+static void chan_update_lines(struct mock_chan *c)
+{
+	chan_set_lines(c, chan_lines_in_use(c));
 }
 
 /* The far side moved data: channels waiting on a FIFO try again. */
@@ -373,13 +512,18 @@ static void *mock_worker(void *arg)
 	struct mock_device *md = arg;
 
 	pthread_mutex_lock(&md->lock);
-	while (!md->stop) {
+	for (;;) {
 		uint64_t next_ns = UINT64_MAX;
 		void (*hook)(void *data);
 		void *hook_data;
 		struct chunk k;
 		size_t moved;
 
+		/* After every chunk: the lock is never kept from the loop
+		 * for longer than one chunk. */
+		worker_yield(md);
+		if (md->stop)
+			break;
 		if (pick_chunk(md, &next_ns, &k)) {
 			struct mock_chan *c = k.c;
 
@@ -428,7 +572,7 @@ static void *mock_worker(void *arg)
 static void wait_not_busy(struct mock_chan *c)
 {
 	while (c->busy)
-		pthread_cond_wait(&c->md->idle, &c->md->lock);
+		mock_wait(c->md, &c->md->idle);
 }
 
 /* ------------------------------------------------------------------ */
@@ -478,7 +622,7 @@ static void mock_chan_cq(struct dma_cq_entry *e)
 	struct mock_chan *c = container_of(e, struct mock_chan, cq);
 	struct mock_device *md = c->md;
 
-	pthread_mutex_lock(&md->lock);
+	mock_lock(md);
 	if (c->cur && c->cur->cyclic) {
 		for (; c->periods; c->periods--)
 			vchan_cyclic_callback(&c->cur->vd);
@@ -494,8 +638,9 @@ static void mock_chan_cq(struct dma_cq_entry *e)
 		c->done = false;
 		vchan_cookie_complete(&d->vd, &res);
 		mock_start_next(c);
+		chan_update_lines(c);
 	}
-	pthread_mutex_unlock(&md->lock);
+	mock_unlock(md);
 }
 
 /* ------------------------------------------------------------------ */
@@ -543,10 +688,11 @@ static void mock_free_chan_resources(struct dma_chan *chan)
 {
 	struct mock_chan *c = to_mock_chan(chan);
 
-	pthread_mutex_lock(&c->md->lock);
+	mock_lock(c->md);
 	mock_stop_cur(c);
 	wait_not_busy(c);
-	pthread_mutex_unlock(&c->md->lock);
+	chan_set_lines(c, 0);
+	mock_unlock(c->md);
 	dma_cq_cancel(&c->cq);
 	vchan_free_chan_resources(&c->vc);
 	vchan_pool_free(&c->vc);
@@ -638,6 +784,14 @@ static int prep_memcpy_sg(struct dma_chan *chan, const dma_sg_t *dst_sg,
 	return 0;
 }
 
+/* @c has prepared a transfer on @line. */
+static void chan_use_line(struct mock_chan *c, int line)
+{
+	mock_lock(c->md);
+	chan_set_lines(c, c->lines | 1ull << line);
+	mock_unlock(c->md);
+}
+
 /* The request line a slave transfer uses, after checking the config. */
 static int slave_line(struct mock_chan *c, enum dma_transfer_direction dir)
 {
@@ -692,6 +846,7 @@ static int prep_slave_sg(struct dma_chan *chan, const dma_sg_t *sgl,
 		return -ENOMEM;
 	}
 	*ret_tx = vchan_tx_prep(&c->vc, &d->vd, flags);
+	chan_use_line(c, line);
 	return 0;
 }
 
@@ -725,6 +880,7 @@ static int prep_cyclic(struct dma_chan *chan, dma_addr_t buf, size_t buf_len,
 		d->dst_n = 1;
 	}
 	*ret_tx = vchan_tx_prep(&c->vc, &d->vd, flags);
+	chan_use_line(c, line);
 	return 0;
 }
 
@@ -741,6 +897,10 @@ static int mock_config_op(struct dma_chan *chan, const struct dma_slave_config *
 	if (!width_ok(cfg->src_addr_width) || !width_ok(cfg->dst_addr_width))
 		return -EINVAL;
 	c->cfg = *cfg;
+	/* The core has set the request line: leaving one may forget it. */
+	mock_lock(c->md);
+	chan_update_lines(c);
+	mock_unlock(c->md);
 	return 0;
 }
 
@@ -749,7 +909,7 @@ static int mock_pause(struct dma_chan *chan)
 	struct mock_chan *c = to_mock_chan(chan);
 	int r = 0;
 
-	pthread_mutex_lock(&c->md->lock);
+	mock_lock(c->md);
 	if (!c->cur || c->done || c->paused) {
 		r = -EPERM;
 	} else {
@@ -757,7 +917,7 @@ static int mock_pause(struct dma_chan *chan)
 		c->paused = true;
 		wait_not_busy(c);
 	}
-	pthread_mutex_unlock(&c->md->lock);
+	mock_unlock(c->md);
 	return r;
 }
 
@@ -766,14 +926,14 @@ static int mock_resume(struct dma_chan *chan)
 	struct mock_chan *c = to_mock_chan(chan);
 	int r = 0;
 
-	pthread_mutex_lock(&c->md->lock);
+	mock_lock(c->md);
 	if (!c->paused) {
 		r = -EPERM;
 	} else {
 		c->paused = false;
 		pthread_cond_signal(&c->md->cond);
 	}
-	pthread_mutex_unlock(&c->md->lock);
+	mock_unlock(c->md);
 	return r;
 }
 
@@ -781,10 +941,11 @@ static int mock_terminate_all(struct dma_chan *chan)
 {
 	struct mock_chan *c = to_mock_chan(chan);
 
-	pthread_mutex_lock(&c->md->lock);
+	mock_lock(c->md);
 	mock_stop_cur(c);
 	vchan_terminate_all(&c->vc);
-	pthread_mutex_unlock(&c->md->lock);
+	chan_update_lines(c);
+	mock_unlock(c->md);
 	return 0;
 }
 
@@ -794,9 +955,9 @@ static void mock_synchronize(struct dma_chan *chan)
 
 	/* Once the worker is not busy for @c it has let go of every
 	 * terminated descriptor: the next chunk it picks is of cur. */
-	pthread_mutex_lock(&c->md->lock);
+	mock_lock(c->md);
 	wait_not_busy(c);
-	pthread_mutex_unlock(&c->md->lock);
+	mock_unlock(c->md);
 	vchan_synchronize(&c->vc);
 }
 
@@ -827,19 +988,21 @@ static void mock_issue_pending(struct dma_chan *chan)
 {
 	struct mock_chan *c = to_mock_chan(chan);
 
-	pthread_mutex_lock(&c->md->lock);
+	mock_lock(c->md);
 	if (vchan_issue_pending(&c->vc))
 		mock_start_next(c);
-	pthread_mutex_unlock(&c->md->lock);
+	mock_unlock(c->md);
 }
 
 static int mock_reset(struct dma_chan *chan)
 {
 	struct mock_chan *c = to_mock_chan(chan);
 
-	pthread_mutex_lock(&c->md->lock);
+	mock_lock(c->md);
 	c->stalled = false;
-	pthread_mutex_unlock(&c->md->lock);
+	/* The worker may be asleep with nothing else to do. */
+	pthread_cond_signal(&c->md->cond);
+	mock_unlock(c->md);
 	return 0;
 }
 
@@ -847,16 +1010,17 @@ static void mock_release(struct dma_device *dev)
 {
 	struct mock_device *md = to_mock_device(dev);
 
-	pthread_mutex_lock(&md->lock);
+	mock_lock(md);
 	md->stop = true;
 	pthread_cond_signal(&md->cond);
-	pthread_mutex_unlock(&md->lock);
+	mock_unlock(md);
 	if (md->worker_started)
 		pthread_join(md->worker, NULL);
 	for (unsigned i = 0; i < md->cfg.nr_channels; i++)
 		dma_cq_cancel(&md->chans[i].cq);
 	for (unsigned i = 0; i < md->cfg.nr_request_lines; i++)
 		free(md->fifos[i].data);
+	pthread_cond_destroy(&md->handoff);
 	pthread_cond_destroy(&md->idle);
 	pthread_cond_destroy(&md->cond);
 	pthread_mutex_destroy(&md->lock);
@@ -928,6 +1092,7 @@ int mock_device_create(const struct mock_config *cfg, struct mock_device **ret_m
 	pthread_cond_init(&md->cond, &ca);
 	pthread_condattr_destroy(&ca);
 	pthread_cond_init(&md->idle, NULL);
+	pthread_cond_init(&md->handoff, NULL);
 
 	dma_device_init(&md->dev);
 	memcpy(md->dev.name, cfg->name, sizeof(md->dev.name));
@@ -1008,10 +1173,10 @@ int mock_chan_fail_nth(struct mock_device *md, unsigned chan_id, unsigned n,
 	    (n && !fail_result_ok(result)))
 		return -EINVAL;
 	c = &md->chans[chan_id];
-	pthread_mutex_lock(&md->lock);
+	mock_lock(md);
 	c->fail_at = n ? c->started + n : 0;
 	c->fail_result = result;
-	pthread_mutex_unlock(&md->lock);
+	mock_unlock(md);
 	return 0;
 }
 
@@ -1020,10 +1185,10 @@ int mock_fail_nth(struct mock_device *md, unsigned n,
 {
 	if (!md || (n && !fail_result_ok(result)))
 		return -EINVAL;
-	pthread_mutex_lock(&md->lock);
+	mock_lock(md);
 	md->fail_at = n ? md->started + n : 0;
 	md->fail_result = result;
-	pthread_mutex_unlock(&md->lock);
+	mock_unlock(md);
 	return 0;
 }
 
@@ -1031,10 +1196,10 @@ int mock_stall(struct mock_device *md, unsigned chan_id, bool stall)
 {
 	if (!md || chan_id >= md->cfg.nr_channels)
 		return -EINVAL;
-	pthread_mutex_lock(&md->lock);
+	mock_lock(md);
 	md->chans[chan_id].stalled = stall;
 	pthread_cond_signal(&md->cond);
-	pthread_mutex_unlock(&md->lock);
+	mock_unlock(md);
 	return 0;
 }
 
@@ -1043,10 +1208,10 @@ int mock_set_timing(struct mock_device *md, uint64_t latency_ns,
 {
 	if (!md)
 		return -EINVAL;
-	pthread_mutex_lock(&md->lock);
+	mock_lock(md);
 	md->cfg.latency_ns = latency_ns;
 	md->cfg.bytes_per_sec = bytes_per_sec;
-	pthread_mutex_unlock(&md->lock);
+	mock_unlock(md);
 	return 0;
 }
 
@@ -1055,10 +1220,10 @@ int mock_set_copy_hook(struct mock_device *md, void (*hook)(void *data),
 {
 	if (!md)
 		return -EINVAL;
-	pthread_mutex_lock(&md->lock);
+	mock_lock(md);
 	md->copy_hook = hook;
 	md->copy_hook_data = data;
-	pthread_mutex_unlock(&md->lock);
+	mock_unlock(md);
 	return 0;
 }
 
@@ -1076,10 +1241,10 @@ long mock_fifo_push(struct mock_device *md, unsigned line, const void *data,
 
 	if (!md || line >= md->cfg.nr_request_lines || (!data && len))
 		return -EINVAL;
-	pthread_mutex_lock(&md->lock);
+	mock_lock(md);
 	n = fifo_write(md, &md->fifos[line], data, len);
 	fifo_kick(md);
-	pthread_mutex_unlock(&md->lock);
+	mock_unlock(md);
 	return (long)n;
 }
 
@@ -1089,10 +1254,10 @@ long mock_fifo_pop(struct mock_device *md, unsigned line, void *buf, size_t len)
 
 	if (!md || line >= md->cfg.nr_request_lines || (!buf && len))
 		return -EINVAL;
-	pthread_mutex_lock(&md->lock);
+	mock_lock(md);
 	n = fifo_read(md, &md->fifos[line], buf, len);
 	fifo_kick(md);
-	pthread_mutex_unlock(&md->lock);
+	mock_unlock(md);
 	return (long)n;
 }
 
@@ -1102,8 +1267,8 @@ long mock_fifo_level(struct mock_device *md, unsigned line)
 
 	if (!md || line >= md->cfg.nr_request_lines)
 		return -EINVAL;
-	pthread_mutex_lock(&md->lock);
+	mock_lock(md);
 	n = (long)md->fifos[line].level;
-	pthread_mutex_unlock(&md->lock);
+	mock_unlock(md);
 	return n;
 }

@@ -17,6 +17,10 @@
  * while it is empty). mock_fifo_push() / mock_fifo_pop() play the far
  * side. A slave config's device address, when set, must be
  * mock_fifo_addr() of the channel's line.
+ * A line's bytes are for the channels using it: when the last channel
+ * with that request line (or a transfer on it not yet over) is released
+ * or moves to another line, the FIFO forgets what it held, so a later
+ * user of the line (another client) never reads an earlier one's bytes.
  *
  * Faults: the Nth transfer started can fail (READ_FAILED or
  * WRITE_FAILED; no byte of memory is touched), and a channel can be

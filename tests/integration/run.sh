@@ -130,8 +130,10 @@ stop_daemon() {
 			sleep 0.05
 		done
 		if kill -0 "$pid" 2>/dev/null; then
-			echo "run.sh: daemon still running 5 s after SIGTERM" >&2
+			echo "run.sh: daemon still running 5 s after SIGTERM; killing it" >&2
 			failed=1
+			# A wedged daemon ignores SIGTERM: do not wait for ever.
+			kill -KILL "$pid" 2>/dev/null
 		fi
 	fi
 	wait "$pid"

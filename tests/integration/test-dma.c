@@ -1069,6 +1069,188 @@ static void events_past_the_queue_are_counted_as_lost(void **state)
 	rig_close(&ring);
 }
 
+/* ---- the daemon against a busy mock worker; a line's bytes across users ---- */
+
+/*
+ * Wait up to @timeout_ms for child @pid to exit 0. A child still running
+ * then is stuck in a daemon that stopped answering: it is killed and the
+ * whole program ends here, failed, since every later test (and this one's
+ * teardown) would block on the same daemon.
+ */
+static void assert_child_ok_within(pid_t pid, int timeout_ms)
+{
+	int64_t deadline = now_ns() + (int64_t)timeout_ms * 1000000;
+	int status;
+
+	while (waitpid(pid, &status, WNOHANG) == 0) {
+		if (now_ns() >= deadline) {
+			kill(pid, SIGKILL);
+			fprintf(stderr, "child %d got no answer from the daemon in %d ms: "
+				"the daemon is wedged; stopping here\n", (int)pid, timeout_ms);
+			fflush(NULL);
+			_exit(1);
+		}
+		usleep(10000);
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		fail_msg("child %d: %s %d", (int)pid, WIFEXITED(status) ? "exit" : "signal",
+			 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+}
+
+struct pair_probe {
+	struct copy_rig *out, *in, *other;
+	int32_t out_cookie, in_cookie;
+};
+
+/* In a child: everything the daemon must still answer while a cyclic
+ * loopback pair runs. */
+static int probe_daemon_during_a_loopback_pair(void *arg)
+{
+	struct dmabufd_dma_event ev[DMABUFD_DMA_MAX_EVENTS];
+	struct pair_probe *p = arg;
+	struct dmabufd_ctl_stats st;
+	int64_t deadline = now_ns() + 30000000000LL;
+	uint32_t periods = 0, lost;
+	int32_t cookie;
+	int buf, tl, f;
+
+	/* The reader's periods keep coming back through the loop. */
+	while (periods < 16 && now_ns() < deadline) {
+		int n;
+
+		if (!poll_in(p->in->chan, 1000))
+			continue;
+		n = dmabufd_dma_events(p->in->chan, ev, DMABUFD_DMA_MAX_EVENTS, &lost);
+		CHILD_CHECK(n >= 0);
+		periods += (uint32_t)n + lost;
+	}
+	CHILD_CHECK(periods >= 16);
+	/* The control socket. */
+	CHILD_CHECK(dmabufd_stats(&st) == 0);
+	/* A third channel of the same controller copies. */
+	cookie = dmabufd_dma_memcpy(p->other->chan, p->other->dst_id, 0, p->other->src_id, 0,
+				    p->other->len, 0);
+	CHILD_CHECK(cookie > 0);
+	CHILD_CHECK(dmabufd_dma_wait(p->other->chan, cookie, 30000) == 0);
+	CHILD_CHECK(filled(p->other->d, p->other->len, 61));
+	/* Other nodes: the heap, sw_sync and a sync_file. */
+	buf = dmabufd_alloc("system", PAGE, O_RDWR | O_CLOEXEC);
+	CHILD_CHECK(buf >= 0);
+	close(buf);
+	tl = dmabufd_timeline_create();
+	CHILD_CHECK(tl >= 0);
+	f = dmabufd_timeline_create_fence(tl, "probe", 1);
+	CHILD_CHECK(f >= 0);
+	CHILD_CHECK(dmabufd_timeline_inc(tl, 1) == 0);
+	CHILD_CHECK(poll_in(f, 10000) == 1);
+	close(f);
+	close(tl);
+	/* Terminate ends both rings. */
+	CHILD_CHECK(dmabufd_dma_terminate(p->out->chan) == 0);
+	CHILD_CHECK(dmabufd_dma_terminate(p->in->chan) == 0);
+	CHILD_CHECK(dmabufd_dma_tx_status(p->out->chan, p->out_cookie, NULL) ==
+		    DMABUFD_DMA_COMPLETE);
+	CHILD_CHECK(dmabufd_dma_tx_status(p->in->chan, p->in_cookie, NULL) ==
+		    DMABUFD_DMA_COMPLETE);
+	CHILD_CHECK(dmabufd_stats(&st) == 0);
+	return 0;
+}
+
+static void cyclic_loopback_pair_leaves_the_daemon_answering(void **state)
+{
+	struct copy_rig out, in, other;
+	struct pair_probe p = { &out, &in, &other };
+
+	/* A ring written into FIFO 3 for ever, a ring read from it for ever. */
+	rig_open(&out, PAGE, 41);
+	rig_open(&in, PAGE, 0);
+	rig_open(&other, 4 * MIB, 61);
+	memset(in.d, 0, PAGE);
+	slave_config_line(out.chan, 3);
+	slave_config_line(in.chan, 3);
+	p.out_cookie = dmabufd_dma_cyclic(out.chan, out.src_id, 0, PAGE, 1024,
+					  DMABUFD_DMA_MEM_TO_DEV, 0);
+	assert_ok(p.out_cookie);
+	p.in_cookie = dmabufd_dma_cyclic(in.chan, in.dst_id, 0, PAGE, 1024,
+					 DMABUFD_DMA_DEV_TO_MEM, DMABUFD_DMA_PREP_INTERRUPT);
+	assert_ok(p.in_cookie);
+	/* From here on the daemon may be wedged: ask in a child, bounded. */
+	assert_child_ok_within(fork_child(probe_daemon_during_a_loopback_pair, &p), 60000);
+	/* The stream is the source ring over and over, at the same offsets. */
+	assert_memory_equal(in.d, out.s, PAGE);
+	rig_close(&other);
+	rig_close(&in);
+	rig_close(&out);
+}
+
+/* Client A, another process: 1000 bytes into line 0's FIFO, then gone. */
+static int write_line_0_and_leave(void *arg)
+{
+	struct copy_rig r;
+	int32_t out;
+
+	(void)arg;
+	r.len = PAGE;
+	r.chan = dmabufd_dma_request_chan_by_cap(CAP_MEMCPY, 0, &r.info);
+	CHILD_CHECK(r.chan >= 0);
+	r.src = dmabufd_alloc("system", PAGE, O_RDWR | O_CLOEXEC);
+	CHILD_CHECK(r.src >= 0);
+	CHILD_CHECK(dmabufd_buf_mmap(r.src, PROT_READ | PROT_WRITE, (void **)&r.s, &r.len) == 0);
+	memset(r.s, 0xa1, PAGE);
+	r.src_id = (uint32_t)dmabufd_dma_attach(r.chan, r.src, NULL);
+	CHILD_CHECK((int)r.src_id > 0);
+	{
+		struct dmabufd_dma_slave_config cfg = {
+			.src_addr_width = 4, .dst_addr_width = 4,
+			.request_line = 0, .flags = DMABUFD_DMA_CFG_REQUEST_LINE,
+		};
+
+		CHILD_CHECK(dmabufd_dma_slave_config(r.chan, &cfg) == 0);
+	}
+	out = dmabufd_dma_slave(r.chan, r.src_id, 0, 1000, DMABUFD_DMA_MEM_TO_DEV, 0);
+	CHILD_CHECK(out > 0);
+	CHILD_CHECK(dmabufd_dma_wait(r.chan, out, 10000) == 0);
+	dmabufd_buf_munmap(r.s, r.len);
+	close(r.src);
+	close(r.chan);
+	return 0;
+}
+
+static void fifo_bytes_of_a_closed_channel_are_not_read_by_the_next_user(void **state)
+{
+	struct dmabufd_ctl_stats base;
+	struct dmabufd_dma_tx_status st;
+	struct copy_rig b, c;
+	int32_t in, out;
+
+	/* A writes into line 0 (its transfer completes: the bytes are in the
+	 * FIFO) and closes; the daemon has released everything of A's. */
+	stats_now(&base);
+	assert_child_ok(fork_child(write_line_0_and_leave, NULL));
+	assert_stats_settle(&base, 5000);
+
+	/* B reads 1000 bytes from line 0: none of A's come. */
+	rig_open(&b, PAGE, 0);
+	slave_config_line(b.chan, 0);
+	in = dmabufd_dma_slave(b.chan, b.dst_id, 0, 1000, DMABUFD_DMA_DEV_TO_MEM, 0);
+	assert_ok(in);
+	assert_int_equal(dmabufd_dma_wait(b.chan, in, 300), -ETIME);
+	assert_int_equal(dmabufd_dma_tx_status(b.chan, in, &st), DMABUFD_DMA_IN_PROGRESS);
+	assert_int_equal(st.residue, 1000);
+	/* C, a user of line 0 now, writes 1000 bytes of its own: they are
+	 * exactly what B gets. */
+	rig_open(&c, PAGE, 77);
+	slave_config_line(c.chan, 0);
+	out = dmabufd_dma_slave(c.chan, c.src_id, 0, 1000, DMABUFD_DMA_MEM_TO_DEV, 0);
+	assert_ok(out);
+	assert_int_equal(dmabufd_dma_wait(b.chan, in, 10000), 0);
+	assert_int_equal(dmabufd_dma_wait(c.chan, out, 10000), 0);
+	assert_memory_equal(b.d, c.s, 1000);
+	assert_true(zero(b.d + 1000, PAGE - 1000));
+	rig_close(&c);
+	rig_close(&b);
+}
+
 /* ---- malformed requests ---------------------------------------------------------- */
 
 enum target { T_UNBOUND, T_CHAN, T_MAX };
@@ -1480,6 +1662,8 @@ int main(void)
 		itest(slave_without_a_request_line_is_einval),
 		itest(cyclic_periods_arrive_as_events),
 		itest(events_past_the_queue_are_counted_as_lost),
+		itest(fifo_bytes_of_a_closed_channel_are_not_read_by_the_next_user),
+		itest(cyclic_loopback_pair_leaves_the_daemon_answering),
 		itest(malformed_dma_ioctls_get_their_errno_and_leave_nothing),
 		itest(fault_injection_refuses_bad_requests),
 		itest(client_killed_with_transfers_in_flight_leaves_nothing),

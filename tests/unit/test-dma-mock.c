@@ -225,10 +225,378 @@ static void tx_status_does_not_wait_for_a_copy_in_flight(void **state)
 	free(dst);
 }
 
+/* ------------------------------------------------------------------ */
+/* The loop side against a busy worker (mock.c, "Locking.") */
+
+/*
+ * Run @fn(@arg) on a thread of its own playing the loop thread, and wait
+ * up to @timeout_s for it to return. Returns false if it did not: the
+ * thread is then left behind, stuck (the hang under test), with its job,
+ * so that the test fails instead of hanging the suite.
+ */
+struct loop_job {
+	void (*fn)(void *arg);
+	void *arg;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool done;
+};
+
+static void *loop_job_main(void *p)
+{
+	struct loop_job *job = p;
+
+	job->fn(job->arg);
+	pthread_mutex_lock(&job->lock);
+	job->done = true;
+	pthread_cond_signal(&job->cond);
+	pthread_mutex_unlock(&job->lock);
+	return NULL;
+}
+
+static bool run_as_loop(void (*fn)(void *arg), void *arg, unsigned timeout_s)
+{
+	struct loop_job *job = calloc(1, sizeof(*job));
+	pthread_condattr_t ca;
+	struct timespec ts;
+	pthread_t t;
+	bool done;
+
+	assert_non_null(job);
+	job->fn = fn;
+	job->arg = arg;
+	pthread_mutex_init(&job->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&job->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	assert_int_equal(pthread_create(&t, NULL, loop_job_main, job), 0);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += timeout_s;
+	pthread_mutex_lock(&job->lock);
+	while (!job->done &&
+	       pthread_cond_timedwait(&job->cond, &job->lock, &ts) == 0)
+		;
+	done = job->done;
+	pthread_mutex_unlock(&job->lock);
+	if (!done) {
+		pthread_detach(t);
+		return false;
+	}
+	pthread_join(t, NULL);
+	pthread_cond_destroy(&job->cond);
+	pthread_mutex_destroy(&job->lock);
+	free(job);
+	return true;
+}
+
+/* Drain completions (as the loop does) until *@count reaches @want or
+ * @timeout_ms pass. */
+static bool drain_until(const unsigned *count, unsigned want, unsigned timeout_ms)
+{
+	uint64_t t0 = mono_ns();
+
+	while (*count < want && mono_ns() - t0 < timeout_ms * 1000000ull) {
+		struct timespec ms = { .tv_nsec = 1000000 };
+
+		dma_cq_drain();
+		nanosleep(&ms, NULL);
+	}
+	return *count >= want;
+}
+
+static void count_plain(void *param)
+{
+	(*(unsigned *)param)++;
+}
+
+/* A slave channel of @dev on request line @line. */
+static struct dma_chan *slave_chan(struct mock_device *dev, unsigned id, int line)
+{
+	struct dma_chan *chan = mock_chan(dev, id);
+
+	assert_non_null(chan);
+	assert_int_equal(dma_get_slave_channel(chan), 0);
+	chan->request_line = line;
+	return chan;
+}
+
+static dma_cookie_t start_cyclic(struct dma_chan *chan, void *buf, size_t len,
+				 size_t period, enum dma_transfer_direction dir,
+				 unsigned *periods)
+{
+	struct dma_async_tx_descriptor *tx = NULL;
+	dma_cookie_t cookie;
+
+	assert_int_equal(dmaengine_prep_dma_cyclic(chan, (dma_addr_t)(uintptr_t)buf,
+						   len, period, dir,
+						   DMA_PREP_INTERRUPT, &tx), 0);
+	tx->callback = count_plain;
+	tx->callback_param = periods;
+	cookie = dmaengine_submit(tx);
+	assert_true(cookie > 0);
+	dma_async_issue_pending(chan);
+	return cookie;
+}
+
+static dma_cookie_t start_slave(struct dma_chan *chan, void *buf, size_t len,
+				enum dma_transfer_direction dir, unsigned *done)
+{
+	struct dma_async_tx_descriptor *tx = NULL;
+	dma_cookie_t cookie;
+
+	assert_int_equal(dmaengine_prep_slave_single(chan, (dma_addr_t)(uintptr_t)buf,
+						     len, dir, DMA_PREP_INTERRUPT,
+						     &tx), 0);
+	tx->callback_result = count_done;
+	tx->callback_param = done;
+	cookie = dmaengine_submit(tx);
+	assert_true(cookie > 0);
+	dma_async_issue_pending(chan);
+	return cookie;
+}
+
+/* What the loop does while the pair runs: every call here takes md->lock. */
+struct pair_rig {
+	struct mock_device *dev;
+	struct dma_chan *tx, *rx, *cp;
+	unsigned tx_periods, rx_periods, copies;
+	unsigned char *cp_src, *cp_dst;
+	size_t cp_len;
+	long level;
+	bool periods_seen, copied;
+	int tx_term, rx_term;
+};
+
+static void pair_loop_side(void *arg)
+{
+	struct pair_rig *r = arg;
+	struct dma_async_tx_descriptor *tx = NULL;
+
+	for (int i = 0; i < 100; i++)
+		r->level = mock_fifo_level(r->dev, 3);
+	/* Periods come back through the loop, many times round the ring. */
+	r->periods_seen = drain_until(&r->rx_periods, 16, 20000);
+	/* A third channel of the same controller is served meanwhile. */
+	if (dmaengine_prep_dma_memcpy(r->cp, (dma_addr_t)(uintptr_t)r->cp_dst,
+				      (dma_addr_t)(uintptr_t)r->cp_src, r->cp_len,
+				      DMA_PREP_INTERRUPT, &tx) == 0) {
+		tx->callback_result = count_done;
+		tx->callback_param = &r->copies;
+		if (dmaengine_submit(tx) > 0) {
+			dma_async_issue_pending(r->cp);
+			r->copied = drain_until(&r->copies, 1, 20000);
+		}
+	}
+	r->tx_term = dmaengine_terminate_sync(r->tx);
+	r->rx_term = dmaengine_terminate_sync(r->rx);
+	dma_cq_drain();
+}
+
+static void loop_gets_the_lock_while_a_cyclic_loopback_pair_runs(void **state)
+{
+	const size_t len = 4096, period = 1024, cp_len = 1 << 20;
+	struct pair_rig r = { .cp_len = cp_len };
+	unsigned char *src = malloc(len), *dst = calloc(1, len);
+	struct mock_config cfg;
+
+	assert_non_null(src);
+	assert_non_null(dst);
+	r.cp_src = malloc(cp_len);
+	r.cp_dst = calloc(1, cp_len);
+	assert_non_null(r.cp_src);
+	assert_non_null(r.cp_dst);
+	for (size_t i = 0; i < len; i++)
+		src[i] = (unsigned char)(i * 13 + 5);
+	for (size_t i = 0; i < cp_len; i++)
+		r.cp_src[i] = (unsigned char)(i * 3 + 1);
+	mock_config_default(&cfg);
+	strcpy(cfg.name, "mock-pair"); /* its own: a failure leaves it behind */
+	assert_int_equal(mock_device_create(&cfg, &r.dev), 0);
+	r.tx = slave_chan(r.dev, 0, 3);
+	r.rx = slave_chan(r.dev, 1, 3);
+	r.cp = mock_chan(r.dev, 2);
+	assert_int_equal(dma_get_slave_channel(r.cp), 0);
+	/* A ring written into FIFO 3 for ever, a ring read from it for ever:
+	 * both channels always have work. */
+	start_cyclic(r.tx, src, len, period, DMA_MEM_TO_DEV, &r.tx_periods);
+	start_cyclic(r.rx, dst, len, period, DMA_DEV_TO_MEM, &r.rx_periods);
+
+	if (!run_as_loop(pair_loop_side, &r, 60))
+		fail_msg("the loop side never got the mock's lock back from the worker");
+	assert_true(r.level >= 0 && r.level <= (long)cfg.fifo_size);
+	assert_true(r.periods_seen);
+	assert_true(r.copied);
+	assert_memory_equal(r.cp_dst, r.cp_src, cp_len);
+	assert_int_equal(r.tx_term, 0);
+	assert_int_equal(r.rx_term, 0);
+	/* The byte stream is src over and over, landing at the same offsets. */
+	assert_memory_equal(dst, src, len);
+	dma_release_channel(r.tx);
+	dma_release_channel(r.rx);
+	dma_release_channel(r.cp);
+	mock_device_remove(r.dev);
+	dma_cq_drain();
+	free(src);
+	free(dst);
+	free(r.cp_src);
+	free(r.cp_dst);
+}
+
+/* The watchdog's reset of a stalled channel: the worker, asleep with
+ * nothing to do, must hear of it. */
+struct reset_rig {
+	struct dma_chan *chan;
+	unsigned done;
+	int reset;
+	bool completed;
+};
+
+static void reset_loop_side(void *arg)
+{
+	struct reset_rig *r = arg;
+
+	r->reset = r->chan->device->ops->device_reset(r->chan);
+	r->completed = drain_until(&r->done, 1, 20000);
+}
+
+static void reset_of_a_stalled_channel_lets_its_transfer_run(void **state)
+{
+	unsigned char src[256], dst[256] = { 0 };
+	struct dma_async_tx_descriptor *tx = NULL;
+	struct reset_rig r = { 0 };
+	struct mock_config cfg;
+	struct mock_device *dev;
+
+	for (size_t i = 0; i < sizeof(src); i++)
+		src[i] = (unsigned char)(i + 9);
+	mock_config_default(&cfg);
+	strcpy(cfg.name, "mock-reset"); /* its own: a failure leaves it behind */
+	cfg.stall_mask = 1;
+	assert_int_equal(mock_device_create(&cfg, &dev), 0);
+	r.chan = mock_chan(dev, 0);
+	assert_int_equal(dma_get_slave_channel(r.chan), 0);
+	assert_int_equal(dmaengine_prep_dma_memcpy(r.chan, (dma_addr_t)(uintptr_t)dst,
+						   (dma_addr_t)(uintptr_t)src,
+						   sizeof(src), DMA_PREP_INTERRUPT, &tx), 0);
+	tx->callback_result = count_done;
+	tx->callback_param = &r.done;
+	assert_true(dmaengine_submit(tx) > 0);
+	dma_async_issue_pending(r.chan);
+	assert_false(drain_until(&r.done, 1, 50)); /* stalled */
+
+	assert_true(run_as_loop(reset_loop_side, &r, 60));
+	assert_int_equal(r.reset, 0);
+	assert_true(r.completed);
+	assert_memory_equal(dst, src, sizeof(src));
+	dma_release_channel(r.chan);
+	mock_device_remove(dev);
+	dma_cq_drain();
+}
+
+/* ------------------------------------------------------------------ */
+/* A line's bytes stay with the channels that use it */
+
+/* Write @len bytes of @buf into line @line's FIFO through @chan and wait
+ * until they are all in. */
+static void write_line(struct dma_chan *chan, void *buf, size_t len)
+{
+	unsigned done = 0;
+
+	start_slave(chan, buf, len, DMA_MEM_TO_DEV, &done);
+	assert_true(drain_until(&done, 1, 10000));
+}
+
+static void move_to_line(struct dma_chan *chan, int line)
+{
+	struct dma_slave_config cfg = { 0 };
+
+	chan->request_line = line;
+	assert_int_equal(dmaengine_slave_config(chan, &cfg), 0);
+}
+
+static void fifo_is_forgotten_when_the_last_channel_on_its_line_is_released(void **state)
+{
+	unsigned char bytes[100], got[100];
+	struct mock_config cfg;
+	struct mock_device *dev;
+	struct dma_chan *a, *b, *c;
+	unsigned done = 0;
+
+	memset(bytes, 0xa5, sizeof(bytes));
+	mock_config_default(&cfg);
+	strcpy(cfg.name, "mock-release"); /* its own: a failure leaves it behind */
+	assert_int_equal(mock_device_create(&cfg, &dev), 0);
+	a = slave_chan(dev, 0, 2);
+	b = slave_chan(dev, 1, 2);
+	move_to_line(b, 2); /* b uses line 2 too, by its configuration */
+	write_line(a, bytes, sizeof(bytes));
+	assert_int_equal(mock_fifo_level(dev, 2), sizeof(bytes));
+	dma_release_channel(a);
+	dma_cq_drain();
+	/* b still uses line 2: the bytes are b's to read. */
+	assert_int_equal(mock_fifo_level(dev, 2), sizeof(bytes));
+	dma_release_channel(b);
+	dma_cq_drain();
+	assert_int_equal(mock_fifo_level(dev, 2), 0);
+
+	/* A new channel on line 2 reads nothing: its transfer waits. */
+	c = slave_chan(dev, 2, 2);
+	memset(got, 0, sizeof(got));
+	start_slave(c, got, sizeof(got), DMA_DEV_TO_MEM, &done);
+	assert_false(drain_until(&done, 1, 100));
+	assert_int_equal(mock_fifo_pop(dev, 2, got, sizeof(got)), 0);
+	assert_int_equal(dmaengine_terminate_sync(c), 0);
+	for (size_t i = 0; i < sizeof(got); i++)
+		assert_int_equal(got[i], 0);
+	dma_release_channel(c);
+	mock_device_remove(dev);
+	dma_cq_drain();
+}
+
+static void fifo_is_forgotten_when_its_only_channel_moves_to_another_line(void **state)
+{
+	unsigned char bytes[100], big[5000];
+	struct mock_config cfg;
+	struct mock_device *dev;
+	struct dma_chan *a;
+	unsigned done = 0;
+
+	memset(bytes, 0x5a, sizeof(bytes));
+	memset(big, 0x3c, sizeof(big));
+	mock_config_default(&cfg);
+	strcpy(cfg.name, "mock-move"); /* its own: a failure leaves it behind */
+	assert_int_equal(mock_device_create(&cfg, &dev), 0);
+	a = slave_chan(dev, 0, 2);
+	write_line(a, bytes, sizeof(bytes));
+	assert_int_equal(mock_fifo_level(dev, 2), sizeof(bytes));
+	move_to_line(a, 3);
+	assert_int_equal(mock_fifo_level(dev, 2), 0);
+
+	/* A transfer still on a line keeps it: 5000 bytes into a FIFO of
+	 * 4096 runs until terminated, after the channel moved away. */
+	start_slave(a, big, sizeof(big), DMA_MEM_TO_DEV, &done);
+	assert_false(drain_until(&done, 1, 100));
+	assert_int_equal(mock_fifo_level(dev, 3), cfg.fifo_size);
+	move_to_line(a, 4);
+	assert_int_equal(mock_fifo_level(dev, 3), cfg.fifo_size);
+	assert_int_equal(dmaengine_terminate_sync(a), 0);
+	assert_int_equal(mock_fifo_level(dev, 3), 0);
+	assert_int_equal(done, 0);
+	dma_release_channel(a);
+	mock_device_remove(dev);
+	dma_cq_drain();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		model_test(tx_status_does_not_wait_for_a_copy_in_flight),
+		model_test(reset_of_a_stalled_channel_lets_its_transfer_run),
+		model_test(fifo_is_forgotten_when_the_last_channel_on_its_line_is_released),
+		model_test(fifo_is_forgotten_when_its_only_channel_moves_to_another_line),
+		/* Last: without the hand-off it leaves a wedged device behind. */
+		model_test(loop_gets_the_lock_while_a_cyclic_loopback_pair_runs),
 	};
 	int failed;
 
