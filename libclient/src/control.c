@@ -176,6 +176,8 @@ static const char *const stat_names[_DMABUFD_STAT_MAX] = {
 	[DMABUFD_STAT_DMA_CHANNELS] = "dma_channels",
 	[DMABUFD_STAT_DMA_ATTACHMENTS] = "dma_attachments",
 	[DMABUFD_STAT_DMA_XFERS] = "dma_transfers",
+	[DMABUFD_STAT_LINGERING] = "lingering_buffers",
+	[DMABUFD_STAT_LINGERING_BYTES] = "lingering_bytes",
 };
 
 DMABUFD_EXPORT const char *dmabufd_stat_name(unsigned int index)
