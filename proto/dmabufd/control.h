@@ -155,8 +155,12 @@ enum dmabufd_stat {
 	DMABUFD_STAT_DMA_CHANNELS,  /* channels held by dmaengine node fds */
 	DMABUFD_STAT_DMA_ATTACHMENTS, /* dma-bufs attached to channels */
 	DMABUFD_STAT_DMA_XFERS,     /* transfers prepared and not ended */
-	DMABUFD_STAT_LINGERING,     /* released buffers still mapped by a client */
-	DMABUFD_STAT_LINGERING_BYTES, /* their bytes (part of HEAP_BYTES) */
+	/* 15-20: the per-uid limits' counts (DMABUFD_STAT_ACCOUNTS,
+	 * DMABUFD_STAT_REFUSED_*), added alongside. */
+	/* Released buffers whose memory a client still maps or holds the
+	 * mapping's file of: they stay charged to their heap. */
+	DMABUFD_STAT_LINGERING = 21,
+	DMABUFD_STAT_LINGERING_BYTES = 22, /* their bytes (part of HEAP_BYTES) */
 	_DMABUFD_STAT_MAX = 32,
 };
 

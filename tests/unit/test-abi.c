@@ -137,8 +137,8 @@ static void control_abi_is_pinned(void **state)
 	assert_int_equal(DMABUFD_CTL_DMA_FAULT, 6);
 	assert_int_equal(DMABUFD_STAT_HEAP_BYTES, 11);
 	assert_int_equal(DMABUFD_STAT_DMA_XFERS, 14);
-	assert_int_equal(DMABUFD_STAT_LINGERING, 15);
-	assert_int_equal(DMABUFD_STAT_LINGERING_BYTES, 16);
+	assert_int_equal(DMABUFD_STAT_LINGERING, 21);
+	assert_int_equal(DMABUFD_STAT_LINGERING_BYTES, 22);
 	assert_int_equal(offsetof(struct dmabufd_ctl_dma_device, dev_id), 32);
 	assert_int_equal(offsetof(struct dmabufd_ctl_dma_channel, dev_id), 128);
 	assert_int_equal(offsetof(struct dmabufd_ctl_dma_channel, timeout_ms), 168);
