@@ -199,6 +199,35 @@ static void linger_adopt(struct system_buffer *sbuf, void *data)
 			       LINGER_SWEEP_MS);
 }
 
+/* Open the inotify fd and poll it; without it, the sweep does it all. */
+static void inotify_start(uv_loop_t *loop)
+{
+	int r;
+
+	inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (inotify_fd < 0) {
+		r = -errno;
+		inotify_fd = -EBADF;
+		log_warn("linger: no inotify (%s): released buffers still "
+			 "mapped are polled every %d ms", strerror(-r),
+			 LINGER_SWEEP_MS);
+		return;
+	}
+	r = uv_poll_init(loop, &inotify_poll, inotify_fd);
+	if (r == 0) {
+		r = uv_poll_start(&inotify_poll, UV_READABLE, inotify_readable);
+		if (r == 0)
+			return;
+		uv_close((uv_handle_t *)&inotify_poll, NULL);
+	}
+	/* A failed uv_poll_init holds nothing to close. */
+	close(inotify_fd);
+	inotify_fd = -EBADF;
+	log_warn("linger: cannot poll inotify (%s): released buffers still "
+		 "mapped are polled every %d ms", uv_strerror(r),
+		 LINGER_SWEEP_MS);
+}
+
 int linger_start(uv_loop_t *loop, unsigned flags)
 {
 	int error = 0, r;
@@ -222,24 +251,8 @@ int linger_start(uv_loop_t *loop, unsigned flags)
 		return r;
 	}
 	started = true;
-	if (!(flags & LINGER_NO_INOTIFY)) {
-		inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-		if (inotify_fd < 0) {
-			inotify_fd = -errno;
-			log_warn("linger: no inotify (%s): released buffers "
-				 "still mapped are polled every %d ms",
-				 strerror(errno), LINGER_SWEEP_MS);
-		} else if (uv_poll_init(loop, &inotify_poll, inotify_fd) < 0 ||
-			   uv_poll_start(&inotify_poll, UV_READABLE,
-					 inotify_readable) < 0) {
-			/* uv_poll_init fails before it holds anything. */
-			close(inotify_fd);
-			inotify_fd = -EBADF;
-			log_warn("linger: cannot poll inotify: released "
-				 "buffers still mapped are polled every %d ms",
-				 LINGER_SWEEP_MS);
-		}
-	}
+	if (!(flags & LINGER_NO_INOTIFY))
+		inotify_start(loop);
 	heap_system_set_linger(linger_adopt, NULL);
 	hook_installed = true;
 	log_info("linger: released buffers still mapped stay charged "
