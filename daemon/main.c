@@ -53,6 +53,7 @@
 #include "dev/file.h"
 #include "dev/node.h"
 #include "dev/token.h"
+#include "linger.h"
 #include "loop.h"
 #include "model/acct.h"
 #include "model/clock.h"
@@ -168,6 +169,9 @@ static void daemon_finish_stop(void)
 	stm32_setup_stop();
 #endif
 	dma_setup_stop();
+	/* Every buffer is released now: those still mapped by clients go
+	 * too (their memory with the clients' last files). */
+	linger_stop();
 	transports_stop();
 	control_stop();
 	notify_stop();
@@ -500,6 +504,8 @@ int main(int argc, char **argv)
 	r = loop_glue_start(&daemon_state.loop, on_signal, on_reload);
 	if (r >= 0)
 		r = notify_start(&daemon_state.loop);
+	if (r >= 0)
+		r = linger_start(&daemon_state.loop, 0);
 	if (r >= 0) {
 		make_parent_dir(config.control);
 		r = control_start(&daemon_state.loop, config.control);
@@ -540,6 +546,7 @@ int main(int argc, char **argv)
 		stm32_setup_stop();
 #endif
 		dma_setup_stop();
+		linger_stop();
 		control_stop();
 		notify_stop();
 		loop_glue_stop();

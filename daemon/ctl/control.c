@@ -16,9 +16,11 @@
  * CTL_REFUSE_LOG_INTERVAL_MS (the account logs its own refusals).
  *
  * DMABUFD_CTL_MAP redeems a mapping token issued by DMABUFD_DMA_BUF_IOC_MAP
- * to the same uid (root may redeem any) and sends the buffer's memfd:
- * a read-only reopen of it (/proc/self/fd/N, O_RDONLY) when the token was
- * issued on a read-only fd, so the client cannot map it writable.
+ * to the same uid (root may redeem any) and sends a reopen of the
+ * buffer's memfd (dma_buf_open_memfd(): /proc/self/fd/N), read-only when
+ * the token was issued on a read-only fd, so the client cannot map it
+ * writable. Never the memfd itself: a reopen is counted by the kernel, so
+ * the system heap can tell when the last of them is gone (heap_system.h).
  * Exporters make their memfd inodes 0600 (dma_buf_ops.get_memfd), so a
  * client that is not root cannot reopen its copy writable through /proc.
  *
@@ -289,9 +291,8 @@ static int ctl_map(struct ctl_client *c, uint64_t token, __u64 *ret_size)
 {
 	_cleanup_(dma_buf_unrefp) struct dma_buf *buf = NULL;
 	uid_t uid, peer = c->uid;
-	char path[64];
 	void *obj;
-	int mode, memfd, fd, r;
+	int mode, fd, r;
 
 	r = token_take(token, TOKEN_MAP, -1, &obj, &mode, &uid);
 	if (r < 0)
@@ -299,17 +300,9 @@ static int ctl_map(struct ctl_client *c, uint64_t token, __u64 *ret_size)
 	buf = obj;
 	if (peer != 0 && peer != uid)
 		return -EPERM;
-	memfd = dma_buf_get_memfd(buf);
-	if (memfd < 0)
-		return memfd;
-	if (mode == O_RDWR) {
-		fd = fcntl(memfd, F_DUPFD_CLOEXEC, 3);
-	} else {
-		snprintf(path, sizeof(path), "/proc/self/fd/%d", memfd);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-	}
+	fd = dma_buf_open_memfd(buf, mode == O_RDWR ? O_RDWR : O_RDONLY);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	*ret_size = buf->size;
 	return fd;
 }

@@ -16,6 +16,7 @@
 
 #include "dmaengine_node.h"
 #include "model/heap.h"
+#include "model/heap_system.h"
 #include "model/objstat.h"
 #include "model/sync_file.h"
 #include "model/timeline.h"
@@ -250,6 +251,7 @@ void dev_get_stats(struct dmabufd_ctl_stats *ret_stats)
 		{ DMABUFD_STAT_DMA_ATTACHMENTS, OBJ_DMA_ATT },
 		{ DMABUFD_STAT_DMA_XFERS, OBJ_DMA_XFER },
 	};
+	uint64_t lingering, lingering_bytes;
 	int64_t bytes = 0;
 
 	memset(ret_stats, 0, sizeof(*ret_stats));
@@ -267,6 +269,9 @@ void dev_get_stats(struct dmabufd_ctl_stats *ret_stats)
 	for (unsigned i = 0; i < _ACCT_RES_MAX; i++)
 		ret_stats->count[DMABUFD_STAT_REFUSED_BYTES + i] =
 			(int64_t)acct_refused_total((enum acct_res)i);
+	heap_system_lingering(&lingering, &lingering_bytes);
+	ret_stats->count[DMABUFD_STAT_LINGERING] = (int64_t)lingering;
+	ret_stats->count[DMABUFD_STAT_LINGERING_BYTES] = (int64_t)lingering_bytes;
 }
 
 _Static_assert(ACCT_BYTES == 0 && _ACCT_RES_MAX == 5 &&

@@ -11,6 +11,7 @@
 
 #include "objstat.h"
 #include "util/log.h"
+#include "util/memfd_probe.h"
 #include "util/trace.h"
 
 static TAILQ_HEAD(, dma_buf) dma_buf_list = TAILQ_HEAD_INITIALIZER(dma_buf_list);
@@ -423,6 +424,21 @@ int dma_buf_get_memfd(struct dma_buf *buf)
 	if (!buf || !buf->ops->get_memfd)
 		return -EINVAL;
 	return buf->ops->get_memfd(buf);
+}
+
+int dma_buf_open_memfd(struct dma_buf *buf, int accmode)
+{
+	int memfd, fd;
+
+	if (!buf || (accmode != O_RDONLY && accmode != O_RDWR))
+		return -EINVAL;
+	memfd = dma_buf_get_memfd(buf);
+	if (memfd < 0)
+		return memfd;
+	fd = memfd_reopen(memfd, accmode | O_CLOEXEC);
+	if (fd >= 0)
+		buf->memfd_opened = true;
+	return fd;
 }
 
 /* Poll. */

@@ -135,6 +135,7 @@ struct dma_buf {
 	void *vmap_ptr;
 	unsigned poll_active; /* armed dma_buf_poll_cb's */
 	bool orphaned;	      /* released with users left: kept alive */
+	bool memfd_opened;    /* dma_buf_open_memfd() handed out a file */
 	TAILQ_ENTRY(dma_buf) node;
 	struct seq_node list_node; /* by number, for dma_buf_seek() */
 };
@@ -269,6 +270,18 @@ int dma_buf_sync_parse(uint64_t flags, struct dma_buf_sync_op *ret_op);
  * Returns the fd, -EINVAL if the exporter provides none, or its error.
  */
 int dma_buf_get_memfd(struct dma_buf *buf);
+
+/*
+ * A new open file description of the buffer's memory for a client's CPU
+ * mapping: a reopen of the exporter's memfd (util/memfd_probe.h) with
+ * @accmode (O_RDONLY or O_RDWR) and O_CLOEXEC, never the memfd itself, so
+ * that the kernel counts it and the exporter can tell, once the buffer is
+ * released, whether such a file is still open or mapped somewhere. Sets
+ * buf->memfd_opened. Returns the fd (the caller owns it), -EINVAL for a
+ * NULL @buf, another @accmode, or an exporter without get_memfd, or the
+ * exporter's or open's error.
+ */
+int dma_buf_open_memfd(struct dma_buf *buf, int accmode);
 
 /*
  * Poll. An armed callback holds a reference to the buffer and one to the

@@ -19,6 +19,7 @@ struct system_buffer {
 	uint64_t size;
 	int memfd;
 	void *vaddr; /* the daemon's MAP_SHARED mapping of the memfd */
+	bool lingering; /* released, held by the linger hook */
 };
 
 static struct heap *system_heap;
@@ -29,8 +30,16 @@ static struct heap *system_heap;
 #define HEAP_SYSTEM_FD_RESERVE 256
 static int memfd_ceiling = INT_MAX;
 
-static void system_buffer_free(struct system_buffer *sbuf)
+static heap_system_linger_fn linger_fn;
+static void *linger_data;
+static uint64_t lingering_buffers, lingering_bytes;
+
+void system_buffer_free(struct system_buffer *sbuf)
 {
+	if (sbuf->lingering) {
+		lingering_buffers--;
+		lingering_bytes -= sbuf->size;
+	}
 	if (sbuf->vaddr)
 		munmap(sbuf->vaddr, sbuf->size);
 	if (sbuf->memfd >= 0)
@@ -38,6 +47,30 @@ static void system_buffer_free(struct system_buffer *sbuf)
 	heap_uncharge(sbuf->heap, sbuf->acct, sbuf->size);
 	heap_unref(sbuf->heap);
 	free(sbuf);
+}
+
+int system_buffer_memfd(const struct system_buffer *sbuf)
+{
+	return sbuf->memfd;
+}
+
+uint64_t system_buffer_size(const struct system_buffer *sbuf)
+{
+	return sbuf->size;
+}
+
+void heap_system_set_linger(heap_system_linger_fn fn, void *data)
+{
+	linger_fn = fn;
+	linger_data = data;
+}
+
+void heap_system_lingering(uint64_t *ret_buffers, uint64_t *ret_bytes)
+{
+	if (ret_buffers)
+		*ret_buffers = lingering_buffers;
+	if (ret_bytes)
+		*ret_bytes = lingering_bytes;
 }
 
 static int system_map_dma_buf(struct dma_buf_attachment *att,
@@ -80,9 +113,22 @@ static int system_get_memfd(struct dma_buf *buf)
 	return sbuf->memfd;
 }
 
+/* A buffer whose memfd was reopened for a client may still be mapped:
+ * the linger hook decides when it goes (see heap_system.h). */
 static void system_release(struct dma_buf *buf)
 {
-	system_buffer_free(buf->priv);
+	struct system_buffer *sbuf = buf->priv;
+
+	if (!buf->memfd_opened || !linger_fn) {
+		system_buffer_free(sbuf);
+		return;
+	}
+	munmap(sbuf->vaddr, sbuf->size);
+	sbuf->vaddr = NULL;
+	sbuf->lingering = true;
+	lingering_buffers++;
+	lingering_bytes += sbuf->size;
+	linger_fn(sbuf, linger_data);
 }
 
 static const struct dma_buf_ops system_buf_ops = {

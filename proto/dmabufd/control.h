@@ -70,9 +70,11 @@
 enum dmabufd_ctl_op {
 	/*
 	 * Redeem a mapping token. Reply: error 0, size = bytes to map, and a
-	 * sealed memfd (SCM_RIGHTS) of the buffer's memory, opened read-only
+	 * new open of the buffer's sealed memfd (SCM_RIGHTS), read-only
 	 * when the token was issued on a read-only fd. mmap it MAP_SHARED
-	 * with at most the prot DMABUFD_DMA_BUF_IOC_MAP reported.
+	 * with at most the prot DMABUFD_DMA_BUF_IOC_MAP reported. The memory
+	 * stays charged to its heap while this file or a mapping of it is
+	 * left, even after the buffer is released (DMABUFD_STAT_LINGERING).
 	 * Errors: EINVAL for an unknown, used or expired token; EPERM when
 	 * the peer's uid is not the uid that asked for the token (root may
 	 * redeem any; the token is used up either way).
@@ -200,6 +202,10 @@ enum dmabufd_stat {
 				      * connections together */
 	DMABUFD_STAT_CTL_HELD_MAX,  /* the most one connection holds now (a
 				     * listing: one batch, whatever its size) */
+	/* Released buffers whose memory a client still maps or holds the
+	 * mapping's file of: they stay charged to their heap. */
+	DMABUFD_STAT_LINGERING,
+	DMABUFD_STAT_LINGERING_BYTES, /* their bytes (part of HEAP_BYTES) */
 	_DMABUFD_STAT_MAX = 32,
 };
 

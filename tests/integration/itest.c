@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -297,4 +298,108 @@ int recv_fd(int sock, int *ret_fd, uint64_t *ret_word)
 	if (ret_word)
 		*ret_word = word;
 	return 0;
+}
+
+/* ---- memory still mapped after release (see itest.h) ---- */
+
+struct dmabufd_ctl_heap system_heap_usage(void)
+{
+	struct dmabufd_ctl_heap found = { 0 };
+	uint32_t n, size;
+	void *recs = NULL;
+	bool seen = false;
+
+	assert_ok(dmabufd_ctl_list(DMABUFD_CTL_HEAPS, &recs, &n, &size));
+	for (uint32_t i = 0; i < n; i++) {
+		const struct dmabufd_ctl_heap *h =
+			(const void *)((const char *)recs + (size_t)i * size);
+
+		if (strcmp(h->name, "system") == 0) {
+			found = *h;
+			seen = true;
+		}
+	}
+	free(recs);
+	assert_true(seen);
+	return found;
+}
+
+int64_t stat_of(unsigned idx)
+{
+	struct dmabufd_ctl_stats st;
+
+	stats_now(&st);
+	return st.count[idx];
+}
+
+void await_stat(unsigned idx, int64_t want)
+{
+	int64_t deadline = now_ns() + (int64_t)LINGER_WAIT_MS * 1000000, v;
+
+	while ((v = stat_of(idx)) != want && now_ns() < deadline)
+		usleep(5000);
+	if (v != want)
+		fail_msg("stat %s: %lld, expected %lld", dmabufd_stat_name(idx),
+			 (long long)v, (long long)want);
+}
+
+void await_heap_bytes(uint64_t want)
+{
+	int64_t deadline = now_ns() + (int64_t)LINGER_WAIT_MS * 1000000;
+	uint64_t v;
+
+	while ((v = system_heap_usage().bytes) != want && now_ns() < deadline)
+		usleep(5000);
+	assert_int_equal(v, want);
+}
+
+void close_and_await_release(int fd, int64_t bufs_after)
+{
+	close(fd);
+	await_stat(DMABUFD_STAT_DMA_BUFS, bufs_after);
+}
+
+void assert_lingering(uint64_t heap_bytes, uint64_t len)
+{
+	assert_int_equal(system_heap_usage().bytes, heap_bytes);
+	assert_int_equal(stat_of(DMABUFD_STAT_LINGERING), 1);
+	assert_int_equal(stat_of(DMABUFD_STAT_LINGERING_BYTES), len);
+}
+
+void assert_nothing_lingers(uint64_t heap_bytes)
+{
+	await_heap_bytes(heap_bytes);
+	assert_int_equal(stat_of(DMABUFD_STAT_LINGERING), 0);
+	assert_int_equal(stat_of(DMABUFD_STAT_LINGERING_BYTES), 0);
+}
+
+int ctl_map_raw(int buf_fd)
+{
+	struct dmabufd_dma_buf_map map = { 0 };
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct dmabufd_ctl_req req = { .version = DMABUFD_CTL_VERSION,
+				       .op = DMABUFD_CTL_MAP };
+	struct dmabufd_ctl_reply reply;
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { &reply, sizeof(reply) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *c;
+	int sock, fd = -1;
+
+	assert_ok(raw_ioctl(buf_fd, DMABUFD_DMA_BUF_IOC_MAP, &map));
+	req.token = map.token;
+	assert_ok(dmabufd_get_control_path(sa.sun_path, sizeof(sa.sun_path)));
+	sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	assert_true(sock >= 0);
+	assert_int_equal(connect(sock, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(send(sock, &req, sizeof(req), MSG_NOSIGNAL), sizeof(req));
+	assert_int_equal(recvmsg(sock, &msg, MSG_CMSG_CLOEXEC), sizeof(reply));
+	close(sock);
+	assert_int_equal(reply.error, 0);
+	c = CMSG_FIRSTHDR(&msg);
+	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+		memcpy(&fd, CMSG_DATA(c), sizeof(fd));
+	assert_true(fd >= 0);
+	return fd;
 }

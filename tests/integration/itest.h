@@ -108,3 +108,30 @@ int recv_fd(int sock, int *ret_fd, uint64_t *ret_word);
 			return 1;                                                    \
 		}                                                                    \
 	} while (0)
+
+/*
+ * Memory a client still maps after its buffer is released stays charged
+ * to the heap until the daemon sees the last mapping go: these wait for
+ * what the daemon reports, at most LINGER_WAIT_MS, and fail the test
+ * otherwise.
+ */
+#define LINGER_WAIT_MS 10000
+/* The system heap's usage record (DMABUFD_CTL_HEAPS). */
+struct dmabufd_ctl_heap system_heap_usage(void);
+/* Stats entry @idx (enum dmabufd_stat) now. */
+int64_t stat_of(unsigned idx);
+/* Wait until stats entry @idx is @want. */
+void await_stat(unsigned idx, int64_t want);
+/* Wait until the system heap's usage is @want bytes. */
+void await_heap_bytes(uint64_t want);
+/* Close @fd and wait until the daemon has released its buffer (FUSE sends
+ * releases asynchronously): the dma_buf count drops to @bufs_after. */
+void close_and_await_release(int fd, int64_t bufs_after);
+/* One released buffer of @len bytes lingers, and the heap holds
+ * @heap_bytes. */
+void assert_lingering(uint64_t heap_bytes, uint64_t len);
+/* Wait until the heap holds @heap_bytes; then nothing lingers. */
+void assert_nothing_lingers(uint64_t heap_bytes);
+/* DMABUFD_CTL_MAP by hand for buffer @buf_fd: the mapping's file itself,
+ * as the control socket sends it (libdmabufd maps and closes it). */
+int ctl_map_raw(int buf_fd);

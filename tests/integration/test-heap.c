@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
@@ -403,6 +404,143 @@ static void mapping_outlives_the_buffer_fd(void **state)
 	assert_ok(dmabufd_buf_munmap(p, l));
 }
 
+/* ---- memory still mapped after the buffer is released ------------------- */
+
+/*
+ * A mapping is a file of the buffer's memory (a reopen of its memfd): it
+ * may outlive the buffer fd, and the memory with it. The heap keeps the
+ * bytes charged until the daemon sees the last such file go (an inotify
+ * trigger and a lease probe, or its 1 s sweep). Waits are bounded by
+ * LINGER_WAIT_MS (itest.h) and assert what the daemon reports, never how
+ * fast. The heap's limit with such memory: test-heap-limit.c.
+ */
+static void released_buffer_stays_charged_while_mapped(void **state)
+{
+	const size_t len = 1 << 20;
+	uint64_t base = system_heap_usage().bytes;
+	int64_t bufs = stat_of(DMABUFD_STAT_DMA_BUFS);
+	int fd = buf_new(len, O_RDWR | O_CLOEXEC);
+	size_t l;
+	char *p = map_buf(fd, PROT_READ | PROT_WRITE, &l);
+
+	close_and_await_release(fd, bufs);
+	assert_lingering(base + len, len);
+	strcpy(p, "still mine");
+	assert_ok(dmabufd_buf_munmap(p, l));
+	assert_nothing_lingers(base);
+}
+
+static void released_buffer_stays_charged_while_read_only_mapped(void **state)
+{
+	const size_t len = 4 * PAGE;
+	uint64_t base = system_heap_usage().bytes;
+	int64_t bufs = stat_of(DMABUFD_STAT_DMA_BUFS);
+	int fd = buf_new(len, O_RDONLY | O_CLOEXEC);
+	size_t l;
+	const char *p = map_buf(fd, PROT_READ, &l);
+
+	close_and_await_release(fd, bufs);
+	assert_lingering(base + len, len);
+	assert_int_equal(p[len - 1], 0);
+	assert_ok(dmabufd_buf_munmap((void *)p, l));
+	assert_nothing_lingers(base);
+}
+
+static void released_buffer_stays_charged_while_its_map_fd_is_open(void **state)
+{
+	const size_t len = 2 * PAGE;
+	uint64_t base = system_heap_usage().bytes;
+	int64_t bufs = stat_of(DMABUFD_STAT_DMA_BUFS);
+	int fd = buf_new(len, O_RDWR | O_CLOEXEC);
+	int memfd = ctl_map_raw(fd);
+	char c = 7;
+
+	close_and_await_release(fd, bufs);
+	assert_lingering(base + len, len);
+	assert_int_equal(pwrite(memfd, &c, 1, len - 1), 1);
+	close(memfd);
+	assert_nothing_lingers(base);
+}
+
+/* A copy of the map fd in another process (passed on, or inherited)
+ * holds the memory as long as it lives. */
+static void released_buffer_stays_charged_while_any_copy_is_open(void **state)
+{
+	const size_t len = PAGE;
+	uint64_t base = system_heap_usage().bytes;
+	int64_t bufs = stat_of(DMABUFD_STAT_DMA_BUFS);
+	int fd = buf_new(len, O_RDWR | O_CLOEXEC);
+	int memfd = ctl_map_raw(fd);
+	int copy = fcntl(memfd, F_DUPFD_CLOEXEC, 0);
+
+	assert_true(copy >= 0);
+	close_and_await_release(fd, bufs);
+	close(memfd);
+	/* The trigger fires (a close), but a copy of the file is left. */
+	usleep(200 * 1000);
+	assert_lingering(base + len, len);
+	close(copy);
+	assert_nothing_lingers(base);
+}
+
+static void buffer_unmapped_before_release_is_freed_at_once(void **state)
+{
+	const size_t len = PAGE;
+	uint64_t base = system_heap_usage().bytes;
+	int64_t bufs = stat_of(DMABUFD_STAT_DMA_BUFS);
+	int fd = buf_new(len, O_RDWR | O_CLOEXEC);
+	size_t l;
+	void *p = map_buf(fd, PROT_READ | PROT_WRITE, &l);
+
+	assert_ok(dmabufd_buf_munmap(p, l));
+	close_and_await_release(fd, bufs);
+	/* No waiting here: the release probed it and found nobody. */
+	assert_int_equal(system_heap_usage().bytes, base);
+	assert_int_equal(stat_of(DMABUFD_STAT_LINGERING), 0);
+}
+
+/* Reports through @pipe once its buffer is released and still mapped,
+ * then waits to be killed. */
+static int map_close_and_wait(void *arg)
+{
+	int pipe_fd = *(int *)arg;
+	int fd = dmabufd_alloc("system", 1 << 20, O_RDWR | O_CLOEXEC);
+	void *addr;
+	size_t len;
+	char c = 1;
+
+	/* Not left behind when the parent fails before killing it. */
+	CHILD_CHECK(prctl(PR_SET_PDEATHSIG, SIGKILL) == 0);
+	CHILD_CHECK(fd >= 0);
+	CHILD_CHECK(dmabufd_buf_mmap(fd, PROT_READ | PROT_WRITE, &addr, &len) == 0);
+	memset(addr, 0x5a, len);
+	close(fd);
+	CHILD_CHECK(write(pipe_fd, &c, 1) == 1);
+	for (;;)
+		pause();
+}
+
+static void killed_client_releases_its_lingering_memory(void **state)
+{
+	uint64_t base = system_heap_usage().bytes;
+	int64_t bufs = stat_of(DMABUFD_STAT_DMA_BUFS);
+	int pipe_fds[2], status;
+	pid_t pid;
+	char c;
+
+	assert_int_equal(pipe2(pipe_fds, O_CLOEXEC), 0);
+	pid = fork_child(map_close_and_wait, &pipe_fds[1]);
+	close(pipe_fds[1]);
+	assert_int_equal(read(pipe_fds[0], &c, 1), 1);
+	close(pipe_fds[0]);
+	await_stat(DMABUFD_STAT_DMA_BUFS, bufs);
+	assert_lingering(base + (1 << 20), 1 << 20);
+	assert_int_equal(kill(pid, SIGKILL), 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	assert_nothing_lingers(base);
+}
+
 /* ---- implicit fences: poll, export/import, CPU access -------------------- */
 
 static void buffer_without_fences_polls_in_and_out(void **state)
@@ -677,6 +815,12 @@ int main(void)
 		itest(fork_child_inherits_a_buffer_fd),
 		itest(dup_of_a_buffer_fd_is_the_same_buffer),
 		itest(mapping_outlives_the_buffer_fd),
+		itest(released_buffer_stays_charged_while_mapped),
+		itest(released_buffer_stays_charged_while_read_only_mapped),
+		itest(released_buffer_stays_charged_while_its_map_fd_is_open),
+		itest(released_buffer_stays_charged_while_any_copy_is_open),
+		itest(buffer_unmapped_before_release_is_freed_at_once),
+		itest(killed_client_releases_its_lingering_memory),
 		itest(buffer_without_fences_polls_in_and_out),
 		itest(buffer_with_a_pending_write_fence_polls_neither),
 		itest(buffer_with_a_pending_read_fence_polls_in_only),

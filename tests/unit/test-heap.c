@@ -593,6 +593,168 @@ static void system_heap_outlives_unregister_while_buffers_live(void **state)
 	assert_int_equal(objstat_get(OBJ_HEAP) - base_heap, 0);
 }
 
+/* Lingering: a released buffer whose memfd was reopened for a client. */
+
+struct fake_linger {
+	unsigned calls;
+	struct system_buffer *sbuf;
+};
+
+static void fake_linger(struct system_buffer *sbuf, void *data)
+{
+	struct fake_linger *fl = data;
+
+	fl->calls++;
+	fl->sbuf = sbuf;
+}
+
+static void open_memfd_gives_a_new_file_of_the_same_memory(void **state)
+{
+	struct heap *heap = system_setup(0);
+	struct dma_buf *buf = system_alloc(heap, PAGE, O_RDWR);
+	int memfd = dma_buf_get_memfd(buf);
+	int rw = dma_buf_open_memfd(buf, O_RDWR);
+	int ro = dma_buf_open_memfd(buf, O_RDONLY);
+	struct stat a, b;
+
+	assert_true(buf->memfd_opened);
+	assert_true(rw >= 0 && ro >= 0);
+	assert_int_equal(fcntl(rw, F_GETFL) & O_ACCMODE, O_RDWR);
+	assert_int_equal(fcntl(ro, F_GETFL) & O_ACCMODE, O_RDONLY);
+	assert_int_equal(fcntl(rw, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+	assert_int_equal(fstat(memfd, &a), 0);
+	assert_int_equal(fstat(rw, &b), 0);
+	assert_int_equal(a.st_ino, b.st_ino);
+	/* Not a dup: its own file offset. */
+	assert_int_equal(lseek(rw, 10, SEEK_SET), 10);
+	assert_int_equal(lseek(memfd, 0, SEEK_CUR), 0);
+	assert_int_equal(write(ro, "x", 1), -1);
+	close(rw);
+	close(ro);
+	dma_buf_unref(buf);
+	system_teardown(heap);
+}
+
+static void open_memfd_with_another_mode_is_einval(void **state)
+{
+	struct heap *heap = system_setup(0);
+	struct dma_buf *buf = system_alloc(heap, PAGE, O_RDWR);
+
+	assert_int_equal(dma_buf_open_memfd(buf, O_WRONLY), -EINVAL);
+	assert_int_equal(dma_buf_open_memfd(NULL, O_RDONLY), -EINVAL);
+	assert_false(buf->memfd_opened);
+	dma_buf_unref(buf);
+	system_teardown(heap);
+}
+
+static void release_of_a_never_mapped_buffer_skips_the_linger_hook(void **state)
+{
+	struct fake_linger fl = { 0 };
+	struct heap *heap = system_setup(0);
+	struct heap_usage usage;
+
+	heap_system_set_linger(fake_linger, &fl);
+	dma_buf_unref(system_alloc(heap, PAGE, O_RDWR));
+	heap_system_set_linger(NULL, NULL);
+	assert_int_equal(fl.calls, 0);
+	heap_get_usage(heap, &usage);
+	assert_int_equal(usage.bytes, 0);
+	system_teardown(heap);
+}
+
+static void release_of_a_mapped_buffer_without_a_hook_frees_it(void **state)
+{
+	struct heap *heap = system_setup(0);
+	struct dma_buf *buf = system_alloc(heap, PAGE, O_RDWR);
+	int fd = dma_buf_open_memfd(buf, O_RDWR);
+	struct heap_usage usage;
+	uint64_t n = 1;
+
+	assert_true(fd >= 0);
+	dma_buf_unref(buf);
+	heap_get_usage(heap, &usage);
+	assert_int_equal(usage.bytes, 0);
+	heap_system_lingering(&n, NULL);
+	assert_int_equal(n, 0);
+	close(fd);
+	system_teardown(heap);
+}
+
+static void release_of_a_mapped_buffer_lingers_still_charged(void **state)
+{
+	struct fake_linger fl = { 0 };
+	struct heap *heap = system_setup(0);
+	struct dma_buf *buf = system_alloc(heap, 3 * PAGE, O_RDWR);
+	int fd = dma_buf_open_memfd(buf, O_RDONLY);
+	struct heap_usage usage;
+	uint64_t n, bytes;
+	struct stat st;
+
+	assert_true(fd >= 0);
+	heap_system_set_linger(fake_linger, &fl);
+	dma_buf_unref(buf);
+	heap_system_set_linger(NULL, NULL);
+	assert_int_equal(fl.calls, 1);
+	assert_int_equal(system_buffer_size(fl.sbuf), 3 * PAGE);
+	assert_int_equal(fstat(system_buffer_memfd(fl.sbuf), &st), 0);
+	assert_int_equal(st.st_size, 3 * PAGE);
+	heap_get_usage(heap, &usage);
+	assert_int_equal(usage.bytes, 3 * PAGE);
+	assert_int_equal(usage.buffers, 1);
+	heap_system_lingering(&n, &bytes);
+	assert_int_equal(n, 1);
+	assert_int_equal(bytes, 3 * PAGE);
+
+	system_buffer_free(fl.sbuf);
+	heap_get_usage(heap, &usage);
+	assert_int_equal(usage.bytes, 0);
+	assert_int_equal(usage.buffers, 0);
+	heap_system_lingering(&n, &bytes);
+	assert_int_equal(n, 0);
+	assert_int_equal(bytes, 0);
+	close(fd);
+	system_teardown(heap);
+}
+
+static void lingering_buffer_counts_against_the_limit(void **state)
+{
+	struct fake_linger fl = { 0 };
+	struct heap *heap = system_setup(2 * PAGE);
+	struct dma_buf *buf = system_alloc(heap, 2 * PAGE, O_RDWR);
+	struct dma_buf *more = NULL;
+	int fd = dma_buf_open_memfd(buf, O_RDWR);
+
+	assert_true(fd >= 0);
+	heap_system_set_linger(fake_linger, &fl);
+	dma_buf_unref(buf);
+	heap_system_set_linger(NULL, NULL);
+	assert_int_equal(heap_alloc(heap, NULL, PAGE, O_RDWR, 0, &more), -ENOMEM);
+	system_buffer_free(fl.sbuf);
+	more = system_alloc(heap, PAGE, O_RDWR);
+	dma_buf_unref(more);
+	close(fd);
+	system_teardown(heap);
+}
+
+static void system_heap_outlives_unregister_while_a_buffer_lingers(void **state)
+{
+	const long heaps = objstat_get(OBJ_HEAP);
+	struct fake_linger fl = { 0 };
+	struct heap *heap = system_setup(0);
+	struct dma_buf *buf = system_alloc(heap, PAGE, O_RDWR);
+	int fd = dma_buf_open_memfd(buf, O_RDWR);
+
+	assert_true(fd >= 0);
+	heap_system_set_linger(fake_linger, &fl);
+	dma_buf_unref(buf);
+	heap_system_set_linger(NULL, NULL);
+	system_teardown(heap);
+	assert_int_equal(objstat_get(OBJ_HEAP), heaps + 1);
+	system_buffer_free(fl.sbuf);
+	assert_int_equal(objstat_get(OBJ_HEAP), heaps);
+	close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -623,6 +785,13 @@ int main(void)
 		model_test(system_exporter_is_named_system),
 		model_test(system_register_twice_is_eexist),
 		model_test(system_heap_outlives_unregister_while_buffers_live),
+		model_test(open_memfd_gives_a_new_file_of_the_same_memory),
+		model_test(open_memfd_with_another_mode_is_einval),
+		model_test(release_of_a_never_mapped_buffer_skips_the_linger_hook),
+		model_test(release_of_a_mapped_buffer_without_a_hook_frees_it),
+		model_test(release_of_a_mapped_buffer_lingers_still_charged),
+		model_test(lingering_buffer_counts_against_the_limit),
+		model_test(system_heap_outlives_unregister_while_a_buffer_lingers),
 	};
 
 	return cmocka_run_group_tests_name("heap", tests, NULL, NULL);

@@ -147,7 +147,8 @@ DMABUFD_EXPORT int64_t dmabufd_buf_size(int buf_fd);
  *
  * Gets a mapping token from the buffer and redeems it on the control
  * socket for the buffer's memory. The mapping stays valid after @buf_fd
- * is closed, as with the kernel. Errors: -EINVAL (prot other than
+ * is closed, as with the kernel, and its memory stays charged to the
+ * heap (and its limit) until it is unmapped. Errors: -EINVAL (prot other than
  * READ/READ|WRITE, NULL outputs), -EACCES (PROT_WRITE on a read-only fd,
  * any mapping of a write-only fd), -EBADFD, -ENOTTY, -ECONNREFUSED or
  * -ENOENT if the control socket is not there, -EPROTO on a malformed
