@@ -15,5 +15,6 @@ mkdir -p "$work/corpus/$name" "$work/crashes/$name"
 # The whole run, start-up and the final merge included, is bounded too.
 exec timeout --kill-after=30 $((secs * 2 + 120)) "$exe" \
 	-max_total_time="$secs" -timeout=30 -rss_limit_mb=2048 \
+	-error_exitcode=1 -timeout_exitcode=1 \
 	-print_final_stats=1 -artifact_prefix="$work/crashes/$name/" \
 	"$work/corpus/$name" "$seeds"
