@@ -2,7 +2,8 @@
 /*
  * The dmaengine node (daemon/dev/dmaengine_node.c) on the mock controller,
  * driven in-process through a fake transport: what a terminated transfer
- * may still use is not freed under the controller's feet.
+ * may still use (its memory, its callback's argument) is not freed under
+ * the controller's feet.
  */
 #include "helpers.h"
 
@@ -23,6 +24,7 @@
 #include "dev/request.h"
 #include "dev/token.h"
 #include "dmaengine/dma_cq.h"
+#include "dmaengine/virt_dma.h"
 #include "model/dma_buf.h"
 #include "model/heap.h"
 #include "model/heap_system.h"
@@ -269,10 +271,94 @@ static void detach_after_terminate_waits_for_the_copy_in_flight(void **state)
 	assert_true(left);
 }
 
+/*
+ * A terminated descriptor may still call back until the channel is
+ * synchronized (a cyclic period already counted). Once TERMINATE ended the
+ * transfer and the reap dropped its dma_xfer, no descriptor of the
+ * channel may still call back into it.
+ */
+static void terminated_cyclic_descriptor_does_not_call_the_freed_transfer(
+	void **state)
+{
+	struct dmabufd_dma_request rq = {
+		.how = DMABUFD_DMA_REQ_BY_CAP,
+		.cap_mask = DMABUFD_DMA_CAP(DMABUFD_DMA_CYCLIC),
+	};
+	struct dmabufd_dma_slave_config sc = {
+		.src_addr = mock_fifo_addr(mock, 0),
+		.src_addr_width = 4,
+		.dst_addr_width = 4,
+		.flags = DMABUFD_DMA_CFG_REQUEST_LINE,
+		.request_line = 0,
+	};
+	struct dmabufd_dma_attach at = { 0 };
+	struct dmabufd_dma_prep prep = { 0 };
+	struct dmabufd_dma_events ev = { .count = DMABUFD_DMA_MAX_EVENTS };
+	struct token_owner owner;
+	struct virt_dma_desc *vd;
+	struct virt_dma_chan *vc;
+	struct dev_file *df;
+	char data[4096] = { 1 };
+	unsigned terminated = 0;
+
+	token_owner_init(&owner);
+	df = open_dmaengine();
+	assert_int_equal(do_ioctl(df, DMABUFD_DMA_IOC_REQUEST_CHAN, &rq, &rq), 0);
+	vc = to_virt_chan(mock_chan(mock, rq.chan_id));
+	sc.src_addr = mock_fifo_addr(mock, 0);
+	assert_int_equal(do_ioctl(df, DMABUFD_DMA_IOC_SLAVE_CONFIG, &sc, NULL), 0);
+	at.token = buffer_token(&owner);
+	assert_int_equal(do_ioctl(df, DMABUFD_DMA_IOC_ATTACH, &at, &at), 0);
+
+	prep.type = DMABUFD_DMA_CYCLIC;
+	prep.direction = DMABUFD_DMA_DEV_TO_MEM;
+	prep.flags = DMABUFD_DMA_PREP_INTERRUPT | DMABUFD_DMA_PREP_SUBMIT |
+		     DMABUFD_DMA_PREP_ISSUE;
+	prep.nsegs = 1;
+	prep.segs[0] = (struct dmabufd_dma_seg){ .attach_id = at.attach_id,
+						 .len = 8192 };
+	prep.period_len = 4096;
+	assert_int_equal(do_ioctl(df, DMABUFD_DMA_IOC_PREP, &prep, &prep), 0);
+	/* One period, and its event. */
+	assert_int_equal(mock_fifo_push(mock, 0, data, sizeof(data)),
+			 (long)sizeof(data));
+	for (unsigned i = 0; i < 10000 && ev.count == DMABUFD_DMA_MAX_EVENTS; i++) {
+		struct timespec ms = { .tv_nsec = 1000000 };
+		struct dmabufd_dma_events in = { .count = DMABUFD_DMA_MAX_EVENTS };
+
+		dma_cq_drain();
+		assert_int_equal(do_ioctl(df, DMABUFD_DMA_IOC_EVENTS, &in, &ev), 0);
+		if (ev.count)
+			break;
+		ev.count = DMABUFD_DMA_MAX_EVENTS;
+		nanosleep(&ms, NULL);
+	}
+	assert_int_equal(ev.count, 1);
+	assert_int_equal(ev.events[0].cookie, prep.cookie);
+	assert_int_equal(ev.events[0].period, 1);
+
+	assert_int_equal(do_ioctl(df, DMABUFD_DMA_IOC_CONTROL,
+				  &(struct dmabufd_dma_control){
+					  .op = DMABUFD_DMA_TERMINATE }, NULL), 0);
+	dma_cq_drain(); /* the reap drops the terminated dma_xfer */
+	TAILQ_FOREACH(vd, &vc->desc_terminated, node) {
+		terminated++;
+		assert_null(vd->tx.callback_result);
+		assert_null(vd->tx.callback);
+		assert_null(vd->tx.callback_param);
+	}
+	assert_int_equal(terminated, 1);
+
+	dev_file_release(df);
+	token_owner_clear(&owner);
+	dma_cq_drain();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		node_test(detach_after_terminate_waits_for_the_copy_in_flight),
+		node_test(terminated_cyclic_descriptor_does_not_call_the_freed_transfer),
 	};
 
 	log_set_level(LOG_WARNING);
