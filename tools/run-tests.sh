@@ -15,12 +15,17 @@
 #      no multiarch); the unit suite under qemu-user
 #   5. the VM suite: the integration programs against the daemon on real
 #      CUSE nodes, in QEMU booting Debian's kernel
+#   6. the fuzz suite: a clang build with ASan + UBSan and libFuzzer
+#      (-Dfuzz=enabled), each target (tests/fuzz) run from its seed
+#      corpus for FUZZ_SECONDS (60 by default); any crash, leak or UB
+#      fails it
 #
 # Then one "SUITE: N passed, M failed" line per suite of the plain build,
-# "armhf-unit" for the unit suite under qemu-user and "tsan" for the unit
-# suite under ThreadSanitizer.
+# "armhf-unit" for the unit suite under qemu-user, "tsan" for the unit
+# suite under ThreadSanitizer, and "fuzz" (with each target's executions).
 # Build directories go under build-test/ (override with BUILD_ROOT).
 # SKIP_VM=1 leaves out step 5 (for quick local runs; CI runs it).
+# FUZZ_SECONDS=N runs each fuzz target N seconds instead of 60.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -87,7 +92,18 @@ if [ "${SKIP_VM:-0}" != 1 ]; then
 	cp "$root/plain/meson-logs/testlog.json" "$root/testlog-vm.json"
 fi
 
-step "summary (plain build, tsan and armhf-unit; the valgrind, ASan and UBSan runs above passed too)"
-logs=("$root/testlog-host.json" "armhf=$root/testlog-armhf.json" --merge "tsan=$root/testlog-tsan.json")
+step "fuzz suite: libFuzzer targets under ASan + UBSan, ${FUZZ_SECONDS:-60} s each"
+CC=clang configure "$root/fuzz" -Dwerror=true -Dtests=disabled -Dfuzz=enabled \
+	-Db_sanitize=address,undefined -Db_lundef=false
+meson compile -C "$root/fuzz" fuzz-dev fuzz-control fuzz-config
+# One target at a time (the machine is shared); a failing target does not
+# stop the others, and the summary counts it.
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	meson test -C "$root/fuzz" --suite fuzz --no-rebuild --num-processes 1 \
+	--print-errorlogs || true
+cp "$root/fuzz/meson-logs/testlog.json" "$root/testlog-fuzz.json"
+
+step "summary (plain build, tsan, armhf-unit and fuzz; the valgrind, ASan and UBSan runs above passed too)"
+logs=("$root/testlog-host.json" "armhf=$root/testlog-armhf.json" --merge "tsan=$root/testlog-tsan.json" "$root/testlog-fuzz.json")
 [ -f "$root/testlog-vm.json" ] && [ "${SKIP_VM:-0}" != 1 ] && logs+=("$root/testlog-vm.json")
 python3 tools/test-summary.py "${logs[@]}"

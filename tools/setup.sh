@@ -17,6 +17,9 @@ packages=(
 	scdoc
 	# test tools
 	valgrind python3
+	# the fuzz suite (tests/fuzz): clang with libFuzzer and the
+	# sanitizer runtimes (-fsanitize=fuzzer,address,undefined)
+	clang libclang-rt-14-dev
 	# the service suite: systemd-analyze verify of the unit, the tmpfiles
 	# entry (systemd), udevd's rules parser (udevadm, in udev)
 	systemd udev

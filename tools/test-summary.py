@@ -9,6 +9,10 @@ suites make one line LABEL (--merge tsan=testlog-tsan.json gives "tsan").
 A cmocka program counts as the number of cases its own summary reports ("[  PASSED  ] N test(s)." /
 "[  FAILED  ] N test(s)."); any other test counts as one. Prints
 "SUITE: N passed, M failed" lines and exits 1 if anything failed.
+A libFuzzer target (suite fuzz: tests/fuzz/run-fuzz.sh) passes when it
+ran its time without a crash; below its suite's line, one line per
+target gives the executions and executions per second libFuzzer's final
+statistics report.
 """
 import json
 import re
@@ -18,6 +22,8 @@ label_re = re.compile(r"^([A-Za-z0-9_]+)=(.+)$")
 
 passed_re = re.compile(r"^\[  PASSED  \] (\d+) test\(s\)\.", re.M)
 failed_re = re.compile(r"^\[  FAILED  \] (\d+) test\(s\)", re.M)
+execs_re = re.compile(r"^stat::number_of_executed_units: *(\d+)", re.M)
+rate_re = re.compile(r"^stat::average_exec_per_sec: *(\d+)", re.M)
 
 
 def parse_args(args):
@@ -39,6 +45,7 @@ def parse_args(args):
 
 def main(args):
     suites = {}
+    details = {}
     for label, path, merge in parse_args(args):
         with open(path) as f:
             for line in f:
@@ -58,6 +65,13 @@ def main(args):
                     p, fl = (1, 0) if ok else (0, 1)
                 elif not ok and fl == 0 and not skipped:
                     fl = 1  # crashed or timed out after some passes
+                execs, rate = execs_re.findall(out), rate_re.findall(out)
+                if execs:
+                    test = t["name"].split(" / ")[-1]
+                    details.setdefault(suite, []).append(
+                        f"  {test}: {execs[-1]} executions, "
+                        f"{rate[-1] if rate else '?'}/s"
+                        + ("" if ok else f" ({t['result']})"))
                 s = suites.setdefault(suite, [0, 0, 0])
                 s[0] += p
                 s[1] += fl
@@ -65,6 +79,8 @@ def main(args):
     total = [0, 0, 0]
     for name, (p, fl, sk) in sorted(suites.items()):
         print(f"{name}: {p} passed, {fl} failed" + (f", {sk} skipped" if sk else ""))
+        for line in details.get(name, []):
+            print(line)
         total = [total[0] + p, total[1] + fl, total[2] + sk]
     print(f"total: {total[0]} passed, {total[1]} failed" + (f", {total[2]} skipped" if total[2] else ""))
     return 1 if total[1] else 0

@@ -33,6 +33,11 @@
  * from the loop (a completion-queue entry per fd, "reap"), never from
  * inside the signal.
  *
+ * TERMINATE is terminate_async: the controller may still be inside a
+ * terminated transfer until SYNCHRONIZE, so an attachment freed before
+ * then (DETACH) synchronizes the channel first, as the kernel asks of
+ * its clients before they free what such a transfer used.
+ *
  * Release (the last close, client death, daemon shutdown): no more
  * events; unissued transfers end with -ECANCELED; the channel is
  * terminated and synchronized (issued transfers end in it); then every
@@ -138,6 +143,10 @@ struct dmaengine_file {
 	bool wrapped;		/* cookies went past DMA_MAX_COOKIE */
 	struct dma_cq_entry reap;
 	struct dma_cq_entry gone;	/* the channel's controller went away */
+	/* TERMINATE ran and no SYNCHRONIZE since: the controller may still
+	 * be inside a terminated transfer, so nothing it used may be freed
+	 * before dmaengine_synchronize() (att_free() calls it). */
+	bool unsynced;
 
 	struct dmabufd_dma_event events[DMABUFD_DMA_EVENT_QUEUE];
 	unsigned ev_head, ev_count;
@@ -518,6 +527,13 @@ static struct dma_node_att *att_find(struct dmaengine_file *df, uint32_t id)
 
 static void att_free(struct dmaengine_file *df, struct dma_node_att *a)
 {
+	/* The kernel's rule for terminate_async: synchronize before freeing
+	 * memory a terminated transfer used; a controller may still be
+	 * copying into this attachment's mapping. */
+	if (df->unsynced) {
+		dmaengine_synchronize(df->chan);
+		df->unsynced = false;
+	}
 	LIST_REMOVE(a, link);
 	df->num_atts--;
 	dma_xfer_att_unref(a->att);
@@ -1352,9 +1368,12 @@ static void dma_control_ioctl(struct dev_req *req)
 		break;
 	case DMABUFD_DMA_TERMINATE:
 		r = dma_terminate(df);
+		if (r == 0)
+			df->unsynced = true;
 		break;
 	case DMABUFD_DMA_SYNCHRONIZE:
 		dmaengine_synchronize(df->chan);
+		df->unsynced = false;
 		r = 0;
 		break;
 	case DMABUFD_DMA_SET_TIMEOUT:
@@ -1503,6 +1522,7 @@ static void dmaengine_release(struct dev_file *file)
 		xfer_cancel(x, -ECANCELED);
 	if (df->chan)
 		(void)dmaengine_terminate_sync(df->chan);
+	df->unsynced = false;
 	dma_cq_cancel(&df->reap);
 	dma_cq_cancel(&df->gone);
 	for (size_t i = 0; i < ARRAY_SIZE(lists); i++)

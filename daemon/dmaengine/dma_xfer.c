@@ -20,6 +20,11 @@
  * transfer gives its descriptor back (chan->xfer_pump, a completion-queue
  * entry run after the engine's callbacks); with none running it fails.
  *
+ * A transfer's descriptor calls back into it (xfer_tx_done) only while it
+ * is RUNNING: xfer_finish() unhooks the descriptor, since a terminated one
+ * may still call back until the channel is synchronized, by which time
+ * the transfer may be gone.
+ *
  * Loop thread only.
  */
 #include "dma_xfer.h"
@@ -297,6 +302,15 @@ static void xfer_finish(struct dma_xfer *x, int err)
 	xfer_list_del(x);
 	fence_wait_cancel(&x->wait);
 	x->state = XFER_DONE;
+	/* A terminated descriptor may call back until the channel is
+	 * synchronized (a cyclic period already counted, say), and @x may be
+	 * freed before that: its callbacks must not reach @x any more. A
+	 * descriptor given back and reused already is another's. */
+	if (x->tx && x->tx->callback_param == x) {
+		x->tx->callback_result = NULL;
+		x->tx->callback = NULL;
+		x->tx->callback_param = NULL;
+	}
 	x->tx = NULL;
 	if (err < 0)
 		fence_set_error(x->fence, err);

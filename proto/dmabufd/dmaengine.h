@@ -227,7 +227,9 @@ struct dmabufd_dma_slave_config {
  * DMABUFD_DMA_MAX_ATTACH attachments on the fd; ENOMEM; EBADFD; ENODEV.
  * DMABUFD_DMA_IOC_DETACH (same struct, only @attach_id read; the rest must
  * be 0): EINVAL for an unknown id or non-zero fields; EBUSY while a
- * prepared, submitted or running transfer uses it.
+ * prepared, submitted or running transfer uses it. After a TERMINATE with
+ * no SYNCHRONIZE since, DETACH synchronizes the channel first (the
+ * hardware may still be inside a terminated transfer).
  */
 struct dmabufd_dma_attach {
 	__u64 token;
