@@ -184,11 +184,12 @@ static int node_teardown(void **state)
 /* A fresh 2-page buffer's token, issued by @owner. */
 static uint64_t buffer_token(struct token_owner *owner)
 {
+	struct heap *heap = heap_find("system"); /* a reference */
 	struct dma_buf *buf = NULL;
 	__u64 token = 0;
 
-	assert_int_equal(heap_alloc(heap_find("system"), NULL, 8192, O_RDWR, 0, &buf),
-			 0);
+	assert_int_equal(heap_alloc(heap, NULL, 8192, O_RDWR, 0, &buf), 0);
+	heap_unref(heap);
 	assert_int_equal(token_new(owner, TOKEN_DMA_BUF, buf, O_RDWR, getuid(),
 				   &token), 0);
 	dma_buf_unref(buf);
