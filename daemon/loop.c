@@ -11,6 +11,7 @@
  */
 #include "loop.h"
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 
@@ -95,14 +96,28 @@ int loop_glue_start(uv_loop_t *loop, void (*on_signal)(int signum),
 
 void loop_glue_stop(void)
 {
+	sigset_t set, old;
+
 	if (!glue_live)
 		return;
 	glue_live = false;
 	timerq_set_notify(NULL, NULL);
 	uv_close((uv_handle_t *)&model_timer, NULL);
+	/*
+	 * Closing a signal's last uv_signal gives it back SIG_DFL at once;
+	 * one arriving before SIG_IGN is set would kill the daemon. So the
+	 * three are blocked meanwhile (other threads never take them: the
+	 * mock's worker blocks every signal), and one that came in is
+	 * discarded as ignored when they are unblocked.
+	 */
+	sigemptyset(&set);
+	for (unsigned i = 0; i < ARRAY_SIZE(signums); i++)
+		sigaddset(&set, signums[i]);
+	pthread_sigmask(SIG_BLOCK, &set, &old);
 	for (unsigned i = 0; i < nr_sigs; i++) {
 		uv_close((uv_handle_t *)&sigs[i], NULL);
 		signal(signums[i], SIG_IGN);
 	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	nr_sigs = 0;
 }

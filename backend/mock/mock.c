@@ -46,6 +46,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1071,6 +1072,7 @@ int mock_device_create(const struct mock_config *cfg, struct mock_device **ret_m
 {
 	pthread_condattr_t ca;
 	struct mock_device *md;
+	sigset_t all, old;
 	int r;
 
 	if (!cfg || !ret_md || !cfg->name[0] ||
@@ -1130,7 +1132,14 @@ int mock_device_create(const struct mock_config *cfg, struct mock_device **ret_m
 		dma_cq_entry_init(&c->cq, mock_chan_cq);
 		vchan_init(&c->vc, &md->dev);
 	}
-	if (pthread_create(&md->worker, NULL, mock_worker, md) != 0) {
+	/* The worker takes no signal: they are the loop thread's (the
+	 * daemon's uv_signal handles, and the moment it ignores them at
+	 * stop; daemon/loop.c). */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	r = pthread_create(&md->worker, NULL, mock_worker, md);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r != 0) {
 		r = -EAGAIN;
 		goto fail;
 	}
