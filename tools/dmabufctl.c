@@ -291,7 +291,8 @@ static int cmd_stats(int argc, char **argv)
 static int list(uint32_t op, const char *what, void **ret_recs, uint32_t *ret_count,
 		uint32_t *ret_size)
 {
-	int r = dmabufd_ctl_list(op, ret_recs, ret_count, ret_size);
+	uint32_t hidden = 0;
+	int r = dmabufd_ctl_list_hidden(op, ret_recs, ret_count, ret_size, &hidden);
 
 	if (r == -EINVAL) {
 		/* Every listing takes a request with nothing else in it. */
@@ -299,7 +300,13 @@ static int list(uint32_t op, const char *what, void **ret_recs, uint32_t *ret_co
 				"(a dmabufd older than this dmabufctl?)\n", what);
 		return EXIT_FAILURE;
 	}
-	return r < 0 ? fail(what, r) : 0;
+	if (r < 0)
+		return fail(what, r);
+	/* To stderr: the listing itself (text or JSON) stays as it was. */
+	if (hidden)
+		fprintf(stderr, "dmabufctl: %s: %u of other users not shown\n",
+			what, hidden);
+	return 0;
 }
 
 #define FOREACH_REC(type, rec, recs, count, size)                                  \

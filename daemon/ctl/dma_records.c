@@ -70,7 +70,6 @@ static void fill_device(const struct ctl_listing *l, void *obj, void *out)
 
 const struct ctl_lister ctl_dma_device_lister = {
 	.op = DMABUFD_CTL_DMA_DEVICES,
-	.kind = CTL_OBJ_DMA_DEVICE,
 	.rec_size = sizeof(struct dmabufd_ctl_dma_device),
 	.seek = seek_device,
 	.fill = fill_device,
@@ -131,13 +130,15 @@ static void fill_channel(const struct ctl_listing *l, void *obj, void *out)
 		rec->in_flight++;
 	snprintf(rec->name, sizeof(rec->name), "%s", chan->name);
 	snprintf(rec->device, sizeof(rec->device), "%s", dev->name);
-	snprintf(rec->client, sizeof(rec->client), "%s",
-		 chan->client_count ? chan->dbg_client_name : "");
+	/* Who holds it (a pid and comm) is for its holder's uid to see. */
+	if (chan->client_count &&
+	    (ctl_listing_sees_all(l) || chan->client_uid == l->uid))
+		snprintf(rec->client, sizeof(rec->client), "%s",
+			 chan->dbg_client_name);
 }
 
 const struct ctl_lister ctl_dma_channel_lister = {
 	.op = DMABUFD_CTL_DMA_CHANNELS,
-	.kind = CTL_OBJ_DMA_CHANNEL,
 	.rec_size = sizeof(struct dmabufd_ctl_dma_channel),
 	.seek = seek_channel,
 	.fill = fill_channel,
@@ -155,10 +156,15 @@ static void fill_xfer(const struct ctl_listing *l, void *obj, void *out)
 	dmaengine_node_xfer_record(obj, out);
 }
 
+static uid_t owner_xfer(const void *obj)
+{
+	return dmaengine_node_xfer_owner(obj);
+}
+
 const struct ctl_lister ctl_dma_xfer_lister = {
 	.op = DMABUFD_CTL_DMA_XFERS,
-	.kind = CTL_OBJ_DMA_XFER,
 	.rec_size = sizeof(struct dmabufd_ctl_dma_xfer),
 	.seek = seek_xfer,
+	.owner = owner_xfer,
 	.fill = fill_xfer,
 };

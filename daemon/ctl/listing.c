@@ -8,6 +8,7 @@
 #include "listing.h"
 
 #include <string.h>
+#include <unistd.h>
 
 #include <dmabufd/control.h>
 
@@ -35,13 +36,18 @@ size_t ctl_listing_batch_max(const struct ctl_lister *lister)
 	       (size_t)lister->rec_size * DMABUFD_CTL_RECS_PER_MSG;
 }
 
-bool ctl_listing_may_see(const struct ctl_listing *l, enum ctl_obj kind,
-			 const void *obj)
+bool ctl_listing_sees_all(const struct ctl_listing *l)
 {
-	(void)l;
-	(void)kind;
-	(void)obj;
-	return true;
+	return l->uid == 0 || l->uid == geteuid();
+}
+
+bool ctl_listing_may_see(const struct ctl_listing *l, const void *obj)
+{
+	/* No owner op: the machine's (heaps, controllers, channels, whose
+	 * holder the channel's fill blanks), everyone's. */
+	if (!l->lister->owner || ctl_listing_sees_all(l))
+		return true;
+	return l->lister->owner(obj) == l->uid;
 }
 
 size_t ctl_listing_batch(struct ctl_listing *l, void *buf)
@@ -63,8 +69,10 @@ size_t ctl_listing_batch(struct ctl_listing *l, void *buf)
 			break;
 		}
 		l->next = key_after(key);
-		if (!ctl_listing_may_see(l, lister->kind, obj))
+		if (!ctl_listing_may_see(l, obj)) {
+			b->hidden++;
 			continue;
+		}
 		memset(rec, 0, lister->rec_size);
 		lister->fill(l, obj, rec);
 		rec += lister->rec_size;

@@ -31,17 +31,6 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* The kinds of listed object, for ctl_listing_may_see(). */
-enum ctl_obj {
-	CTL_OBJ_HEAP,         /* struct heap */
-	CTL_OBJ_BUFFER,       /* struct dma_buf */
-	CTL_OBJ_FENCE,        /* struct fence */
-	CTL_OBJ_TIMELINE,     /* struct timeline */
-	CTL_OBJ_DMA_DEVICE,   /* struct dma_device */
-	CTL_OBJ_DMA_CHANNEL,  /* struct dma_chan */
-	CTL_OBJ_DMA_XFER,     /* a dmaengine node's transfer (opaque) */
-};
-
 /* A cursor: keys order by @hi, then @lo. */
 struct ctl_key {
 	uint64_t hi, lo;
@@ -52,7 +41,6 @@ struct ctl_listing;
 /* One kind of listing. */
 struct ctl_lister {
 	uint32_t op;       /* DMABUFD_CTL_* */
-	enum ctl_obj kind;
 	uint32_t rec_size; /* sizeof its record */
 	/*
 	 * The object with the smallest key >= *@key, with its key in *@key,
@@ -60,6 +48,9 @@ struct ctl_lister {
 	 * borrowed, and only until the loop runs again.
 	 */
 	void *(*seek)(struct ctl_key *key);
+	/* The uid that owns @obj (ACCT_NO_OWNER: the daemon); NULL for
+	 * objects that are everyone's (ctl_listing_may_see()). */
+	uid_t (*owner)(const void *obj);
 	/* Fill @rec (zeroed, rec_size bytes) from @obj; reads only. */
 	void (*fill)(const struct ctl_listing *l, void *obj, void *rec);
 };
@@ -93,11 +84,15 @@ size_t ctl_listing_batch_max(const struct ctl_lister *lister);
 size_t ctl_listing_batch(struct ctl_listing *l, void *buf);
 
 /*
- * Whether the peer of @l may see @obj, of kind @kind. Every record of
+ * Whether the peer of @l may see @obj (of @l's lister). Every record of
  * every listing passes here before it is filled; a record it refuses is
- * left out of the listing. Today: yes, always (the listings are public,
- * proto/dmabufd/control.h); per-uid filtering (the peer's l->uid against
- * the object's owner) goes here once objects have owners.
+ * left out of the listing and counted in its batch's hidden. As /proc's
+ * hidepid (proto/dmabufd/control.h): root and the daemon's uid see all;
+ * another peer sees the buffers, fences, timelines and transfers whose
+ * owner is its uid, and every heap, controller and channel.
  */
-bool ctl_listing_may_see(const struct ctl_listing *l, enum ctl_obj kind,
-			 const void *obj);
+bool ctl_listing_may_see(const struct ctl_listing *l, const void *obj);
+
+/* Whether the peer of @l sees every detail of every object (root, or the
+ * daemon's own uid). */
+bool ctl_listing_sees_all(const struct ctl_listing *l);

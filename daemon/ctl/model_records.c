@@ -50,7 +50,6 @@ static void fill_heap(const struct ctl_listing *l, void *obj, void *out)
 
 const struct ctl_lister ctl_heap_lister = {
 	.op = DMABUFD_CTL_HEAPS,
-	.kind = CTL_OBJ_HEAP,
 	.rec_size = sizeof(struct dmabufd_ctl_heap),
 	.seek = seek_heap,
 	.fill = fill_heap,
@@ -100,11 +99,16 @@ static void fill_buffer(const struct ctl_listing *l, void *obj, void *out)
 	}
 }
 
+static uid_t owner_buffer(const void *obj)
+{
+	return ((const struct dma_buf *)obj)->owner;
+}
+
 const struct ctl_lister ctl_buffer_lister = {
 	.op = DMABUFD_CTL_BUFFERS,
-	.kind = CTL_OBJ_BUFFER,
 	.rec_size = sizeof(struct dmabufd_ctl_buffer),
 	.seek = seek_buffer,
+	.owner = owner_buffer,
 	.fill = fill_buffer,
 };
 
@@ -133,11 +137,16 @@ static void fill_fence(const struct ctl_listing *l, void *obj, void *out)
 	rec->age_ns = l->now > fence->created_ns ? l->now - fence->created_ns : 0;
 }
 
+static uid_t owner_fence(const void *obj)
+{
+	return ((const struct fence *)obj)->owner;
+}
+
 const struct ctl_lister ctl_fence_lister = {
 	.op = DMABUFD_CTL_FENCES,
-	.kind = CTL_OBJ_FENCE,
 	.rec_size = sizeof(struct dmabufd_ctl_fence),
 	.seek = seek_fence,
+	.owner = owner_fence,
 	.fill = fill_fence,
 };
 
@@ -157,10 +166,15 @@ static void fill_timeline(const struct ctl_listing *l, void *obj, void *out)
 	rec->flags = timeline_is_closed(tl) ? DMABUFD_CTL_TIMELINE_CLOSED : 0;
 }
 
+static uid_t owner_timeline(const void *obj)
+{
+	return timeline_owner(obj);
+}
+
 const struct ctl_lister ctl_timeline_lister = {
 	.op = DMABUFD_CTL_TIMELINES,
-	.kind = CTL_OBJ_TIMELINE,
 	.rec_size = sizeof(struct dmabufd_ctl_timeline),
 	.seek = seek_timeline,
+	.owner = owner_timeline,
 	.fill = fill_timeline,
 };

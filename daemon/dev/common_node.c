@@ -83,6 +83,10 @@ int dev_file_issue_sync_file(struct dev_file *file, struct fence *fence,
 	r = sync_file_new(fence, &sf);
 	if (r < 0)
 		return r;
+	/* A fence the daemon made for this caller (an export's snapshot)
+	 * is the caller's in the listings. */
+	if (fence->owner == ACCT_NO_OWNER)
+		fence->owner = file->uid;
 	/* The token takes its own reference; ours goes at return. */
 	return token_new(&file->tokens, TOKEN_SYNC_FILE, sf, O_RDWR, file->uid,
 			 ret_token);

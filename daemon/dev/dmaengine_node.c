@@ -428,6 +428,7 @@ static int xfer_submit(struct dma_node_xfer *x)
 	x->fence = node_fence_new(df, cookie);
 	if (!x->fence)
 		return -ENOMEM;
+	x->fence->owner = df->file->uid;
 	df->wrapped |= wrapped;
 	x->cookie = df->cookie = cookie;
 	TAILQ_REMOVE(&df->prepared, x, link);
@@ -468,6 +469,7 @@ static int xfer_issue(struct dma_node_xfer *x)
 		struct dma_node_piece *p = &x->piece[i];
 
 		p->engine_fence = fence_ref(dma_xfer_fence(p->xfer));
+		p->engine_fence->owner = df->file->uid;
 		p->armed = true;
 		if (fence_add_callback(p->engine_fence, &p->cb,
 				       piece_fence_fired) < 0)
@@ -614,6 +616,7 @@ static void chan_bind(struct dmaengine_file *df, struct dma_chan *chan,
 	int r;
 
 	df->chan = chan;
+	chan->client_uid = df->file->uid;
 	channels_held++;
 	(void)notifier_sync(); /* fails only for a malformed notifier */
 	if (!chan->dbg_client_name[0]) {
@@ -1606,6 +1609,11 @@ void dmaengine_node_xfer_record(const struct dma_node_xfer *x,
 						: DMABUFD_CTL_XFER_WAITING;
 		break;
 	}
+}
+
+uid_t dmaengine_node_xfer_owner(const struct dma_node_xfer *x)
+{
+	return x->df->file->uid;
 }
 
 struct dma_node_xfer *dmaengine_node_xfer_seek(uint64_t *fd_id,

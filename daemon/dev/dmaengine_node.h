@@ -10,6 +10,7 @@
 #pragma once
 
 #include <stdint.h>
+#include <sys/types.h>
 
 struct dmabufd_ctl_dma_xfer;
 struct dma_node_xfer;
@@ -34,6 +35,9 @@ unsigned dmaengine_node_channels_held(void);
  */
 struct dma_node_xfer *dmaengine_node_xfer_seek(uint64_t *fd_id,
 					       uint64_t *seq);
+
+/* The uid of the fd @x was prepared on. */
+uid_t dmaengine_node_xfer_owner(const struct dma_node_xfer *x);
 
 /* The listing's record of @x (dmaengine_node_xfer_seek()). */
 void dmaengine_node_xfer_record(const struct dma_node_xfer *x,

@@ -33,8 +33,13 @@ static int sw_sync_open(struct dev_file *file)
 {
 	char name[TIMELINE_NAME_LEN];
 
+	int r;
+
 	dev_pid_comm(file->pid, name, sizeof(name));
-	return timeline_new(name, &file->timeline);
+	r = timeline_new(name, &file->timeline);
+	if (r == 0)
+		timeline_set_owner(file->timeline, file->uid);
+	return r;
 }
 
 static void sw_sync_create_fence_ioctl(struct dev_req *req)

@@ -53,6 +53,10 @@ static void sync_merge_ioctl(struct dev_req *req)
 	r = sync_file_merge(name, file->sync_file, other, &merged);
 	if (r < 0)
 		return dev_req_fail(req, r);
+	/* A new container is the merger's; a fence it passes on keeps its
+	 * owner. */
+	if (sync_file_fence(merged)->owner == ACCT_NO_OWNER)
+		sync_file_fence(merged)->owner = file->uid;
 	out = *in;
 	out.name[sizeof(out.name) - 1] = '\0';
 	r = token_new(&file->tokens, TOKEN_SYNC_FILE, merged, O_RDWR,

@@ -373,6 +373,7 @@ struct dma_chan {
 	int request_line;
 	void *private;		       /* a filter's, for the backend */
 	char dbg_client_name[DMA_CLIENT_NAME_LEN];
+	uid_t client_uid;	       /* the holder's uid (while client_count) */
 
 	/* Core-private from here. */
 	TAILQ_ENTRY(dma_chan) device_node;

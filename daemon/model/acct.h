@@ -44,6 +44,10 @@ enum acct_res {
 	_ACCT_RES_MAX,
 };
 
+/* The owner of an object no client made (the daemon's own, tests'):
+ * only root and the daemon's uid see its details in listings. */
+#define ACCT_NO_OWNER ((uid_t)-1)
+
 /* At most one log line per uid and resource per this interval. */
 #define ACCT_LOG_INTERVAL_NS (10ull * 1000000000ull)
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "acct.h"
 #include "objstat.h"
 #include "util/log.h"
 #include "util/memfd_probe.h"
@@ -76,6 +77,7 @@ int dma_buf_export(const struct dma_buf_export_info *info,
 	buf->exp_name = info->exp_name;
 	buf->mode = info->flags & O_ACCMODE;
 	buf->id = dma_buf_next_id++;
+	buf->owner = ACCT_NO_OWNER;
 	resv_init(&buf->resv);
 	TAILQ_INIT(&buf->attachments);
 	TAILQ_INSERT_TAIL(&dma_buf_list, buf, node);

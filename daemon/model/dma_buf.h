@@ -29,6 +29,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/queue.h>
+#include <sys/types.h>
 
 #include "fence.h"
 #include "resv.h"
@@ -127,6 +128,7 @@ struct dma_buf {
 	const char *exp_name;
 	int mode;    /* O_RDONLY, O_WRONLY or O_RDWR (O_ACCMODE: neither) */
 	uint64_t id; /* unique for the life of the daemon, like an inode */
+	uid_t owner; /* whose memory (heap_alloc's account; ACCT_NO_OWNER) */
 	char name[DMA_BUF_NAME_LEN];
 	struct resv resv;
 	TAILQ_HEAD(, dma_buf_attachment) attachments;

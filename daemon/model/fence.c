@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "acct.h"
 #include "clock.h"
 #include "objstat.h"
 #include "util/log.h"
@@ -55,6 +56,7 @@ int fence_init(struct fence *fence, const struct fence_ops *ops,
 		.seqno = seqno,
 		.created_ns = clock_now_ns(),
 		.refcount = 1,
+		.owner = ACCT_NO_OWNER,
 	};
 	TAILQ_INIT(&fence->cb_list);
 	TAILQ_INSERT_TAIL(&live_fences, fence, live_node);

@@ -33,6 +33,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/queue.h>
+#include <sys/types.h>
 
 #include "util/macros.h"
 #include "util/seq_tree.h"
@@ -84,6 +85,8 @@ struct fence {
 	uint64_t seqno;
 	unsigned long flags;
 	int error;
+	uid_t owner;	     /* who made it (ACCT_NO_OWNER: the daemon): the
+			      * listings show its details to it alone */
 	uint64_t timestamp_ns;
 	uint64_t created_ns; /* clock_now_ns() at fence_init() */
 	unsigned refcount;

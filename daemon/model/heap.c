@@ -166,6 +166,8 @@ int heap_alloc(struct heap *heap, struct acct *acct, uint64_t len,
 	if (r < 0)
 		return r;
 	assert(buf);
+	if (acct)
+		buf->owner = acct->uid;
 	*ret_buf = buf;
 	return 0;
 }

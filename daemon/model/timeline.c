@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "acct.h"
 #include "objstat.h"
 
 /* sw_sync's SW_SYNC_HAS_DEADLINE_BIT: a deadline has been recorded. */
@@ -40,6 +41,7 @@ struct timeline {
 	uint64_t context;
 	uint32_t value;
 	bool closed;
+	uid_t owner; /* given to its points */
 	char name[TIMELINE_NAME_LEN];
 	struct sync_pt_list pending;
 	TAILQ_ENTRY(timeline) live_node;
@@ -125,6 +127,7 @@ int timeline_new(const char *name, struct timeline **ret_timeline)
 		return -ENOMEM;
 	tl->refcount = 1;
 	tl->context = fence_context_alloc(1);
+	tl->owner = ACCT_NO_OWNER;
 	strcpy(tl->name, name);
 	TAILQ_INIT(&tl->pending);
 	TAILQ_INSERT_TAIL(&live_timelines, tl, live_node);
@@ -133,6 +136,16 @@ int timeline_new(const char *name, struct timeline **ret_timeline)
 
 	*ret_timeline = tl;
 	return 0;
+}
+
+void timeline_set_owner(struct timeline *tl, uid_t uid)
+{
+	tl->owner = uid;
+}
+
+uid_t timeline_owner(const struct timeline *tl)
+{
+	return tl->owner;
 }
 
 struct timeline *timeline_ref(struct timeline *tl)
@@ -216,6 +229,7 @@ int timeline_create_fence(struct timeline *tl, uint32_t value,
 	if (!pt)
 		return -ENOMEM;
 	fence_init(&pt->base, &sync_pt_ops, tl->context, value);
+	pt->base.owner = tl->owner;
 	pt->tl = timeline_ref(tl);
 
 	if (!fence_seqno_is_later(value, tl->value, false)) {

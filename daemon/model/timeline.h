@@ -50,6 +50,10 @@ struct timeline;
  */
 int timeline_new(const char *name, struct timeline **ret_timeline);
 
+/* Whose it is (ACCT_NO_OWNER until set): its points are theirs too. */
+void timeline_set_owner(struct timeline *tl, uid_t uid);
+uid_t timeline_owner(const struct timeline *tl);
+
 /* Take a reference. Returns @tl (NULL stays NULL). */
 struct timeline *timeline_ref(struct timeline *tl);
 

@@ -258,8 +258,9 @@ _Static_assert(LIST_MAX_BYTES <= SIZE_MAX, "a listing fits in size_t");
  * marked END, the records gathered in *@ret_recs (NULL when none).
  */
 static int recv_batches(int sock, uint32_t rec_size, char **ret_recs,
-			uint32_t *ret_count)
+			uint32_t *ret_count, uint32_t *ret_hidden)
 {
+	uint64_t hidden = 0;
 	size_t msg_max = sizeof(struct dmabufd_ctl_batch) +
 			 (size_t)rec_size * DMABUFD_CTL_RECS_PER_MSG;
 	char *msg = malloc(msg_max), *recs = NULL;
@@ -290,6 +291,7 @@ static int recv_batches(int sock, uint32_t rec_size, char **ret_recs,
 			break;
 		}
 		end = b->flags & DMABUFD_CTL_BATCH_END;
+		hidden += b->hidden;
 		bytes = (size_t)b->count * rec_size;
 		if ((uint64_t)len + bytes > LIST_MAX_BYTES) {
 			r = -EPROTO;
@@ -324,19 +326,31 @@ static int recv_batches(int sock, uint32_t rec_size, char **ret_recs,
 	}
 	*ret_recs = recs;
 	*ret_count = (uint32_t)(len / rec_size);
+	*ret_hidden = hidden > UINT32_MAX ? UINT32_MAX : (uint32_t)hidden;
 	return 0;
 }
 
 DMABUFD_EXPORT int dmabufd_ctl_list(uint32_t op, void **ret_recs, uint32_t *ret_count,
 				    uint32_t *ret_rec_size)
 {
+	uint32_t hidden;
+
+	return dmabufd_ctl_list_hidden(op, ret_recs, ret_count, ret_rec_size,
+				       &hidden);
+}
+
+DMABUFD_EXPORT int dmabufd_ctl_list_hidden(uint32_t op, void **ret_recs,
+					   uint32_t *ret_count,
+					   uint32_t *ret_rec_size,
+					   uint32_t *ret_hidden)
+{
 	struct dmabufd_ctl_reply reply;
 	size_t min = list_rec_size(op);
 	char *recs = NULL;
-	uint32_t count = 0;
+	uint32_t count = 0, hidden = 0;
 	int sock, r;
 
-	if (!ret_recs || !ret_count || !ret_rec_size || !min)
+	if (!ret_recs || !ret_count || !ret_rec_size || !ret_hidden || !min)
 		return -EINVAL;
 	sock = ctl_connect();
 	if (sock < 0)
@@ -346,13 +360,14 @@ DMABUFD_EXPORT int dmabufd_ctl_list(uint32_t op, void **ret_recs, uint32_t *ret_
 		       reply.count || reply.size))
 		r = -EPROTO;
 	if (r == 0)
-		r = recv_batches(sock, reply.rec_size, &recs, &count);
+		r = recv_batches(sock, reply.rec_size, &recs, &count, &hidden);
 	close(sock);
 	if (r < 0)
 		return r;
 	*ret_recs = recs;
 	*ret_count = count;
 	*ret_rec_size = reply.rec_size;
+	*ret_hidden = hidden;
 	return 0;
 }
 

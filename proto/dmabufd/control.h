@@ -43,6 +43,13 @@
  * fields it knows and skips to the next rec_size. @token and @arg must
  * be 0 (EINVAL). A listing fails only with ENOMEM, in the reply.
  *
+ * Who sees what, as /proc's hidepid: root and the daemon's own uid see
+ * every object. Any other peer uid sees the buffers, fences, timelines
+ * and DMA transfers it owns (made through its own fds) and none of the
+ * others, which each batch counts in @hidden instead; heaps and DMA
+ * controllers are everyone's, and a channel another uid holds is listed
+ * with an empty client.
+ *
  * Consistency. A listing is not a snapshot: the daemon makes each batch
  * when the socket has room for it, and objects come and go between
  * batches. Every object that lives from the request until the END batch
@@ -166,7 +173,8 @@ struct dmabufd_ctl_batch {
 	__u32 count;    /* records in this message, <= DMABUFD_CTL_RECS_PER_MSG */
 	__u32 flags;    /* DMABUFD_CTL_BATCH_* */
 	__u32 rec_size; /* as in the reply */
-	__u32 pad;
+	__u32 hidden;   /* objects this batch passed over that the peer may
+			 * not see (another uid's) */
 };
 #define DMABUFD_CTL_BATCH_END (1u << 0) /* the listing's last message */
 

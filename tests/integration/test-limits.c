@@ -331,6 +331,76 @@ static void a_uid_at_its_limit_leaves_others_working(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* ---- listings, as hidepid ---- */
+
+#define ODD_SIZE (3 * PAGE)
+
+static void listings_child(void)
+{
+	struct dmabufd_ctl_buffer *bufs = NULL;
+	struct dmabufd_ctl_dma_channel *chans = NULL;
+	uint32_t n = 0, size = 0, hidden = 0, busy = 0;
+	int buf = dmabufd_alloc("system", ODD_SIZE, O_RDWR | O_CLOEXEC);
+
+	CHECK(buf >= 0);
+	CHECK(dmabufd_ctl_list_hidden(DMABUFD_CTL_BUFFERS, (void **)&bufs, &n, &size,
+				      &hidden) == 0);
+	/* Its own buffer, and root's counted but not shown. */
+	CHECK(n == 1);
+	CHECK(bufs[0].size == ODD_SIZE);
+	CHECK(hidden >= 1);
+	free(bufs);
+	/* Channels are the machine's; who holds one is its holder's. */
+	CHECK(dmabufd_ctl_list_hidden(DMABUFD_CTL_DMA_CHANNELS, (void **)&chans, &n,
+				      &size, &hidden) == 0);
+	CHECK(n > 0 && hidden == 0);
+	for (uint32_t i = 0; i < n; i++) {
+		const struct dmabufd_ctl_dma_channel *c =
+			(const void *)((const char *)chans + (size_t)i * size);
+
+		if (c->flags & DMABUFD_CTL_CHAN_IN_USE) {
+			busy++;
+			CHECK(c->client[0] == '\0');
+		}
+	}
+	CHECK(busy == 1);
+	free(chans);
+	close(buf);
+}
+
+static void listings_show_a_user_only_its_own_objects(void **state)
+{
+	struct dmabufd_ctl_buffer *bufs = NULL;
+	struct dmabufd_ctl_dma_channel *chans = NULL;
+	uint32_t n = 0, size = 0, hidden = 0;
+	int root_buf = dmabufd_alloc("system", PAGE, O_RDWR | O_CLOEXEC);
+	int chan = memcpy_chan();
+	bool named = false;
+
+	assert_ok(root_buf);
+	assert_ok(chan);
+	run_as(NOBODY, listings_child);
+	/* Root sees its own buffer and the channel's holder. */
+	assert_ok(dmabufd_ctl_list_hidden(DMABUFD_CTL_BUFFERS, (void **)&bufs, &n, &size,
+					  &hidden));
+	assert_int_equal(hidden, 0);
+	assert_true(n >= 1);
+	free(bufs);
+	assert_ok(dmabufd_ctl_list_hidden(DMABUFD_CTL_DMA_CHANNELS, (void **)&chans, &n,
+					  &size, &hidden));
+	for (uint32_t i = 0; i < n; i++) {
+		const struct dmabufd_ctl_dma_channel *c =
+			(const void *)((const char *)chans + (size_t)i * size);
+
+		if (c->flags & DMABUFD_CTL_CHAN_IN_USE)
+			named = c->client[0] != '\0';
+	}
+	assert_true(named);
+	free(chans);
+	close(chan);
+	close(root_buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -340,6 +410,7 @@ int main(void)
 		itest(uid_past_its_channels_is_edquot_and_others_still_get_one),
 		itest(uid_past_its_connections_is_refused),
 		itest(a_uid_at_its_limit_leaves_others_working),
+		itest(listings_show_a_user_only_its_own_objects),
 	};
 
 	return cmocka_run_group_tests_name("limits", tests, NULL, NULL);

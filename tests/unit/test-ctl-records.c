@@ -15,6 +15,7 @@
 
 #include "ctl/model_records.h"
 #include "helpers.h"
+#include "model/acct.h"
 #include "model/clock.h"
 #include "model/dma_buf.h"
 #include "model/heap.h"
@@ -54,22 +55,23 @@ static void check_batch(const struct ctl_lister *lister, const void *buf,
  * A whole listing as the control socket makes it, batch by batch, the
  * records gathered into one array (NULL when there are none).
  */
-static int list_all(const struct ctl_lister *lister, void **ret_recs,
-		    unsigned *ret_count)
+static int list_as(uid_t uid, const struct ctl_lister *lister, void **ret_recs,
+		   unsigned *ret_count, unsigned *ret_hidden)
 {
 	_cleanup_free_ char *batch = malloc(ctl_listing_batch_max(lister));
 	struct ctl_listing l;
 	char *recs = NULL;
-	unsigned n = 0;
+	unsigned n = 0, hidden = 0;
 
 	assert_non_null(batch);
-	ctl_listing_init(&l, lister, 0, clock_now_ns());
+	ctl_listing_init(&l, lister, uid, clock_now_ns());
 	while (!l.done) {
 		size_t len = ctl_listing_batch(&l, batch);
 		const struct dmabufd_ctl_batch *b = (void *)batch;
 
 		check_batch(lister, batch, len);
 		assert_int_equal(!!(b->flags & DMABUFD_CTL_BATCH_END), l.done);
+		hidden += b->hidden;
 		if (!b->count)
 			continue;
 		recs = realloc(recs, (size_t)(n + b->count) * lister->rec_size);
@@ -80,7 +82,19 @@ static int list_all(const struct ctl_lister *lister, void **ret_recs,
 	}
 	*ret_recs = recs;
 	*ret_count = n;
+	*ret_hidden = hidden;
 	return 0;
+}
+
+/* As root, who sees everything. */
+static int list_all(const struct ctl_lister *lister, void **ret_recs,
+		    unsigned *ret_count)
+{
+	unsigned hidden;
+	int r = list_as(0, lister, ret_recs, ret_count, &hidden);
+
+	assert_int_equal(hidden, 0);
+	return r;
 }
 
 #define ctl_heaps(r, n) list_all(&ctl_heap_lister, (void **)(r), n)
@@ -428,6 +442,80 @@ static void listing_ends_when_every_object_went(void **state)
 	assert_true(l.done);
 }
 
+#define USER_A 1000u
+#define USER_B 2000u
+
+static struct dma_buf *alloc_as(uid_t uid)
+{
+	_cleanup_(heap_unrefp) struct heap *heap = heap_find(HEAP_SYSTEM_NAME);
+	_cleanup_(acct_unrefp) struct acct *acct = NULL;
+	struct dma_buf *buf;
+
+	assert_int_equal(acct_get(uid, &acct), 0);
+	assert_int_equal(heap_alloc(heap, acct, 4096, O_RDWR, 0, &buf), 0);
+	return buf;
+}
+
+static struct timeline *timeline_as(uid_t uid, const char *name)
+{
+	struct timeline *tl;
+
+	assert_int_equal(timeline_new(name, &tl), 0);
+	if (uid != ACCT_NO_OWNER)
+		timeline_set_owner(tl, uid);
+	return tl;
+}
+
+static void user_sees_only_its_own_objects_and_a_count_of_the_rest(void **state)
+{
+	struct timeline *ta = timeline_as(USER_A, "a"), *tb = timeline_as(USER_B, "b"),
+			*tn = timeline_as(ACCT_NO_OWNER, "daemon");
+	struct fence *fa, *fb, *fn;
+	struct dma_buf *ba = alloc_as(USER_A), *bb = alloc_as(USER_B);
+	_cleanup_free_ struct dmabufd_ctl_timeline *tls = NULL;
+	_cleanup_free_ struct dmabufd_ctl_fence *fences = NULL;
+	_cleanup_free_ struct dmabufd_ctl_buffer *bufs = NULL;
+	_cleanup_free_ struct dmabufd_ctl_heap *heaps = NULL;
+	unsigned n, hidden;
+
+	assert_int_equal(timeline_create_fence(ta, 1, &fa), 0);
+	assert_int_equal(timeline_create_fence(tb, 1, &fb), 0);
+	assert_int_equal(timeline_create_fence(tn, 1, &fn), 0);
+	assert_int_equal(fa->owner, USER_A);
+
+	list_as(USER_A, &ctl_timeline_lister, (void **)&tls, &n, &hidden);
+	assert_int_equal(n, 1);
+	assert_string_equal(tls[0].name, "a");
+	assert_int_equal(hidden, 2);
+	list_as(USER_A, &ctl_fence_lister, (void **)&fences, &n, &hidden);
+	assert_int_equal(n, 1);
+	assert_int_equal(fences[0].context, fa->context);
+	assert_int_equal(hidden, 2);
+	list_as(USER_A, &ctl_buffer_lister, (void **)&bufs, &n, &hidden);
+	assert_int_equal(n, 1);
+	assert_int_equal(bufs[0].id, ba->id);
+	assert_int_equal(hidden, 1);
+	/* Heaps are the machine's: everyone sees them. */
+	list_as(USER_B, &ctl_heap_lister, (void **)&heaps, &n, &hidden);
+	assert_int_equal(n, 1);
+	assert_int_equal(hidden, 0);
+	free(tls);
+	/* Root sees all three timelines. */
+	tls = NULL;
+	list_as(0, &ctl_timeline_lister, (void **)&tls, &n, &hidden);
+	assert_int_equal(n, 3);
+	assert_int_equal(hidden, 0);
+
+	fence_unref(fa);
+	fence_unref(fb);
+	fence_unref(fn);
+	dma_buf_unref(ba);
+	dma_buf_unref(bb);
+	timeline_close(ta);
+	timeline_close(tb);
+	timeline_close(tn);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -440,6 +528,7 @@ int main(void)
 		ctl_test(listing_of_n_fences_has_each_exactly_once_in_order),
 		ctl_test(listing_resumes_past_fences_freed_between_batches),
 		ctl_test(listing_ends_when_every_object_went),
+		ctl_test(user_sees_only_its_own_objects_and_a_count_of_the_rest),
 	};
 
 	return cmocka_run_group_tests_name("ctl-records", tests, NULL, NULL);

@@ -704,6 +704,20 @@ DMABUFD_EXPORT int dmabufd_ctl_list(uint32_t op, void **ret_recs, uint32_t *ret_
 				    uint32_t *ret_rec_size);
 
 /**
+ * dmabufd_ctl_list_hidden() - dmabufd_ctl_list(), and what it left out
+ * @ret_hidden: objects of other users the daemon did not list to this
+ *              caller (as /proc's hidepid: a caller that is neither root
+ *              nor the daemon's user sees only its own buffers, fences,
+ *              timelines and transfers; proto/dmabufd/control.h)
+ *
+ * Returns as dmabufd_ctl_list(); -EINVAL for a NULL @ret_hidden too.
+ */
+DMABUFD_EXPORT int dmabufd_ctl_list_hidden(uint32_t op, void **ret_recs,
+					   uint32_t *ret_count,
+					   uint32_t *ret_rec_size,
+					   uint32_t *ret_hidden);
+
+/**
  * dmabufd_dma_fault() - inject a fault on a channel of the mock controller
  * @chan_name: "dma0chan1"
  * @fault: DMABUFD_CTL_FAULT_FAIL_NTH (the @count-th transfer the
