@@ -1437,6 +1437,8 @@ int main(int argc, char **argv)
 		check(!log_has("leak at exit"), "daemon reports no leak at exit",
 		      "see its log");
 		check(!is_mounted(), "daemon leaves no mount", "%s still mounted", root);
+		check(access(ctl, F_OK) < 0, "daemon leaves no control socket", "%s is there",
+		      ctl);
 	}
 	if (checks_failed)
 		print_daemon_log();
