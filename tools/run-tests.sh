@@ -5,6 +5,8 @@
 #      a daemon on the FUSE fallback, and the service suite (sd_notify,
 #      the installed unit, udev rules, tmpfiles and file list), and the
 #      lint suite (layering, the daemon's USDT probes)
+#   1b. the slow suite: the stress run (tests/stress), STRESS_SECONDS
+#      (60 by default) of clients killed at random against one daemon
 #   2. the unit suite under valgrind (a leak or memory error fails it)
 #   3. an AddressSanitizer + UndefinedBehaviorSanitizer build of
 #      everything (daemon included); unit and integration suites
@@ -20,12 +22,14 @@
 #      corpus for FUZZ_SECONDS (60 by default); any crash, leak or UB
 #      fails it
 #
-# Then one "SUITE: N passed, M failed" line per suite of the plain build,
+# Then one "SUITE: N passed, M failed" line per suite of the plain build
+# ("slow": the stress run's checks),
 # "armhf-unit" for the unit suite under qemu-user, "tsan" for the unit
 # suite under ThreadSanitizer, and "fuzz" (with each target's executions).
 # Build directories go under build-test/ (override with BUILD_ROOT).
 # SKIP_VM=1 leaves out step 5 (for quick local runs; CI runs it).
 # FUZZ_SECONDS=N runs each fuzz target N seconds instead of 60.
+# STRESS_SECONDS=N runs the stress run N seconds instead of 60.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -52,6 +56,14 @@ step "unit, integration, service and lint suites"
 meson test -C "$root/plain" --suite unit --suite integration --suite service --suite lint \
 	--print-errorlogs
 cp "$root/plain/meson-logs/testlog.json" "$root/testlog-host.json"
+
+step "slow suite: the stress run, ${STRESS_SECONDS:-60} s"
+# tests/stress: a daemon of its own, dozens of clients of four uids that
+# are SIGKILLed at random; the daemon must come back to its baseline.
+# --verbose shows its figures (operations, kills, probe latency). A
+# failure does not stop the steps below; the summary counts it.
+meson test -C "$root/plain" --suite slow --verbose || true
+cp "$root/plain/meson-logs/testlog.json" "$root/testlog-slow.json"
 
 step "unit suite under valgrind"
 meson test -C "$root/plain" --suite unit --setup valgrind --print-errorlogs
@@ -103,7 +115,7 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print
 	--print-errorlogs || true
 cp "$root/fuzz/meson-logs/testlog.json" "$root/testlog-fuzz.json"
 
-step "summary (plain build, tsan, armhf-unit and fuzz; the valgrind, ASan and UBSan runs above passed too)"
-logs=("$root/testlog-host.json" "armhf=$root/testlog-armhf.json" --merge "tsan=$root/testlog-tsan.json" "$root/testlog-fuzz.json")
+step "summary (plain build, slow, tsan, armhf-unit and fuzz; the valgrind, ASan and UBSan runs above passed too)"
+logs=("$root/testlog-host.json" "$root/testlog-slow.json" "armhf=$root/testlog-armhf.json" --merge "tsan=$root/testlog-tsan.json" "$root/testlog-fuzz.json")
 [ -f "$root/testlog-vm.json" ] && [ "${SKIP_VM:-0}" != 1 ] && logs+=("$root/testlog-vm.json")
 python3 tools/test-summary.py "${logs[@]}"

@@ -9,6 +9,8 @@ suites make one line LABEL (--merge tsan=testlog-tsan.json gives "tsan").
 A cmocka program counts as the number of cases its own summary reports ("[  PASSED  ] N test(s)." /
 "[  FAILED  ] N test(s)."); any other test counts as one. Prints
 "SUITE: N passed, M failed" lines and exits 1 if anything failed.
+The stress run (suite slow) counts as the checks its last line reports
+("stress: N passed, M failed").
 A libFuzzer target (suite fuzz: tests/fuzz/run-fuzz.sh) passes when it
 ran its time without a crash; below its suite's line, one line per
 target gives the executions and executions per second libFuzzer's final
@@ -24,6 +26,8 @@ passed_re = re.compile(r"^\[  PASSED  \] (\d+) test\(s\)\.", re.M)
 failed_re = re.compile(r"^\[  FAILED  \] (\d+) test\(s\)", re.M)
 execs_re = re.compile(r"^stat::number_of_executed_units: *(\d+)", re.M)
 rate_re = re.compile(r"^stat::average_exec_per_sec: *(\d+)", re.M)
+# The stress run (suite slow: tests/stress/stress.c) counts its checks.
+checks_re = re.compile(r"^stress: (\d+) passed, (\d+) failed$", re.M)
 
 
 def parse_args(args):
@@ -59,6 +63,8 @@ def main(args):
                 out = (t.get("stdout") or "") + (t.get("stderr") or "")
                 p = sum(int(n) for n in passed_re.findall(out))
                 fl = sum(int(n) for n in failed_re.findall(out))
+                for cp, cf in checks_re.findall(out):
+                    p, fl = p + int(cp), fl + int(cf)
                 ok = t["result"] in ("OK", "EXPECTEDFAIL")
                 skipped = t["result"] == "SKIP"
                 if p == 0 and fl == 0 and not skipped:
