@@ -18,9 +18,14 @@
 #include "dev/request.h"
 #include "util/log.h"
 
-/* Requests handled per wake-up before other handles get a turn. */
-#define TS_BATCH 64
-
+/*
+ * One request per wake-up. The poll is level-triggered, so a request
+ * still queued wakes the loop again at once; reading on until EAGAIN
+ * would cost every lone request (the common case: a client waits for
+ * its reply before it asks again) a read that finds nothing. So a
+ * request costs epoll_wait, read and writev, and a burst is shared out
+ * fairly between sessions, one request each per loop iteration.
+ */
 struct tsession {
 	uv_poll_t poll;
 	struct fuse_session *se;
@@ -49,22 +54,20 @@ static void tsession_readable(uv_poll_t *handle, int status, int events)
 			 status < 0 ? uv_strerror(status) : "disconnected");
 		return tsession_exit(ts);
 	}
-	for (unsigned i = 0; i < TS_BATCH && !ts->exited; i++) {
-		int r = fuse_session_receive_buf(ts->se, &ts->buf);
+	int r = fuse_session_receive_buf(ts->se, &ts->buf);
 
-		if (r == -EAGAIN)
-			return;
-		if (r == -EINTR)
-			continue;
-		if (r <= 0) {
-			if (r < 0)
-				log_warn("transport: receive: %s", strerror(-r));
-			return tsession_exit(ts);
-		}
-		fuse_session_process_buf(ts->se, &ts->buf);
-		if (fuse_session_exited(ts->se))
-			return tsession_exit(ts);
+	/* EAGAIN: another reader took it, or the kernel dropped an
+	 * interrupted request; EINTR: the loop comes back. */
+	if (r == -EAGAIN || r == -EINTR)
+		return;
+	if (r <= 0) {
+		if (r < 0)
+			log_warn("transport: receive: %s", strerror(-r));
+		return tsession_exit(ts);
 	}
+	fuse_session_process_buf(ts->se, &ts->buf);
+	if (fuse_session_exited(ts->se))
+		return tsession_exit(ts);
 }
 
 int tsession_start(uv_loop_t *loop, struct fuse_session *se,
