@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Shared helpers of the integration tests; see itest.h. */
 #include <dirent.h>
+#include <grp.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -402,4 +404,37 @@ int ctl_map_raw(int buf_fd)
 		memcpy(&fd, CMSG_DATA(c), sizeof(fd));
 	assert_true(fd >= 0);
 	return fd;
+}
+
+/* In the child: become @uid (fork_child_as()). */
+static void become_uid(uid_t uid)
+{
+	struct rlimit rl;
+
+	/* Still root: the hard limit may rise too (the VM's is 4096). */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		if (rl.rlim_max < 8192)
+			rl.rlim_max = 8192;
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (setgroups(0, NULL) < 0 || setresgid(uid, uid, uid) < 0 ||
+	    setresuid(uid, uid, uid) < 0) {
+		perror("fork_child_as");
+		_exit(2);
+	}
+}
+
+pid_t fork_child_as(uid_t uid, int (*fn)(void *arg), void *arg)
+{
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		become_uid(uid);
+		_exit(fn(arg));
+	}
+	return pid;
 }

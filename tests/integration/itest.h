@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/types.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -94,6 +95,14 @@ unsigned int stress_iters(unsigned int base);
 pid_t fork_child(int (*fn)(void *arg), void *arg);
 /* Wait for @pid and fail unless it exited 0. */
 void assert_child_ok(pid_t pid);
+
+/*
+ * fork_child(), the child first becoming @uid (gid @uid, no
+ * supplementary groups; exit 2 if it cannot), its fd limit raised to at
+ * least 8192 while still root: a client of another user, for the tests
+ * of the per-uid limits and listings (the test itself runs as root).
+ */
+pid_t fork_child_as(uid_t uid, int (*fn)(void *arg), void *arg);
 
 /* Send / receive one fd (and one 64-bit word) over a Unix socket. */
 int send_fd(int sock, int fd, uint64_t word);

@@ -7,11 +7,9 @@
  * and root, which is exempt) keep working. The refusals show in the
  * daemon's stats.
  */
-#include <grp.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 
 #include "itest.h"
 #include "dmabufd/dma_heap.h"
@@ -26,36 +24,26 @@
 #define NOBODY 65534
 #define OTHER 65533
 
-/* In a child: fail with the line, so the parent says where. */
-#define CHECK(cond)                                                          \
-	do {                                                                 \
-		if (!(cond)) {                                               \
-			fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__,   \
-				#cond);                                      \
-			_exit(1);                                            \
-		}                                                            \
-	} while (0)
-
-/* Run @fn in a child with uid and gid @uid and no supplementary groups;
- * fail the test unless it exits 0. */
-static void run_as(uid_t uid, void (*fn)(void))
+/* Run @fn as @uid in a child; fail the test unless it exits 0. */
+static void run_as(uid_t uid, int (*fn)(void *arg))
 {
-	int status;
-	pid_t pid = fork();
+	assert_child_ok(fork_child_as(uid, fn, NULL));
+}
 
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		if (setgroups(0, NULL) < 0 || setresgid(uid, uid, uid) < 0 ||
-		    setresuid(uid, uid, uid) < 0) {
-			perror("dropping root");
-			_exit(2);
-		}
-		fn();
-		_exit(0);
-	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
+/* A child of @uid running @fn(its end of a socketpair), the parent's end
+ * in *ret_sock: for a client that holds something while the test looks. */
+static pid_t start_as(uid_t uid, int (*fn)(void *arg), int *ret_sock)
+{
+	static int child_end;
+	int sv[2];
+	pid_t pid;
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	child_end = sv[1];
+	pid = fork_child_as(uid, fn, &child_end);
+	close(sv[1]);
+	*ret_sock = sv[0];
+	return pid;
 }
 
 static int64_t refused(unsigned stat)
@@ -68,24 +56,25 @@ static int64_t refused(unsigned stat)
 
 /* ---- bytes ---- */
 
-static void bytes_child(void)
+static int bytes_child(void *arg)
 {
 	int a = dmabufd_alloc("system", UID_BYTES - PAGE, O_RDWR | O_CLOEXEC);
 	int b;
 
-	CHECK(a >= 0);
-	CHECK(dmabufd_alloc("system", 2 * PAGE, O_RDWR | O_CLOEXEC) == -EDQUOT);
+	CHILD_CHECK(a >= 0);
+	CHILD_CHECK(dmabufd_alloc("system", 2 * PAGE, O_RDWR | O_CLOEXEC) == -EDQUOT);
 	b = dmabufd_alloc("system", PAGE, O_RDWR | O_CLOEXEC);
-	CHECK(b >= 0);
-	CHECK(dmabufd_alloc("system", PAGE, O_RDWR | O_CLOEXEC) == -EDQUOT);
+	CHILD_CHECK(b >= 0);
+	CHILD_CHECK(dmabufd_alloc("system", PAGE, O_RDWR | O_CLOEXEC) == -EDQUOT);
 	close(a);
 	/* The release reaches the daemon asynchronously (FUSE). */
 	for (int i = 0; i < 300 && (a = dmabufd_alloc("system", 2 * PAGE,
 						      O_RDWR | O_CLOEXEC)) == -EDQUOT; i++)
 		usleep(10000);
-	CHECK(a >= 0);
+	CHILD_CHECK(a >= 0);
 	close(a);
 	close(b);
+	return 0;
 }
 
 static void uid_past_its_bytes_is_edquot_until_it_frees(void **state)
@@ -98,24 +87,25 @@ static void uid_past_its_bytes_is_edquot_until_it_frees(void **state)
 
 /* ---- files ---- */
 
-static void files_child(void)
+static int files_child(void *arg)
 {
 	int fds[UID_FILES], heap, n = 0, r;
 
 	heap = dmabufd_heap_open("system");
-	CHECK(heap >= 0);
+	CHILD_CHECK(heap >= 0);
 	/* The heap fd is one of the files. */
 	while ((r = dmabufd_heap_alloc(heap, PAGE, O_RDWR | O_CLOEXEC, 0)) >= 0) {
-		CHECK(n < UID_FILES - 1);
+		CHILD_CHECK(n < UID_FILES - 1);
 		fds[n++] = r;
 	}
-	CHECK(r == -EDQUOT);
-	CHECK(n == UID_FILES - 1);
+	CHILD_CHECK(r == -EDQUOT);
+	CHILD_CHECK(n == UID_FILES - 1);
 	/* Any node: a timeline is a file too. */
-	CHECK(dmabufd_timeline_create() == -EDQUOT);
+	CHILD_CHECK(dmabufd_timeline_create() == -EDQUOT);
 	while (n > 0)
 		close(fds[--n]);
 	close(heap);
+	return 0;
 }
 
 static void uid_past_its_files_is_edquot(void **state)
@@ -135,30 +125,31 @@ static int alloc_unclaimed(int heap)
 	return ioctl(heap, DMABUFD_HEAP_IOC_ALLOC, &req) < 0 ? -errno : 0;
 }
 
-static void tokens_child(void)
+static int tokens_child(void *arg)
 {
 	int heap = dmabufd_heap_open("system"), k = 0, r = 0;
 
-	CHECK(heap >= 0);
+	CHILD_CHECK(heap >= 0);
 	for (int i = 0; i < UID_TOKENS; i++)
-		CHECK(alloc_unclaimed(heap) == 0);
-	CHECK(alloc_unclaimed(heap) == -EDQUOT);
+		CHILD_CHECK(alloc_unclaimed(heap) == 0);
+	CHILD_CHECK(alloc_unclaimed(heap) == -EDQUOT);
 	/* Closing the heap fd drops its tokens (once the daemon sees the
 	 * release, which FUSE sends asynchronously): all of them again. */
 	for (int i = 0; i < 300; i++) {
 		close(heap);
 		usleep(10000);
 		heap = dmabufd_heap_open("system");
-		CHECK(heap >= 0);
+		CHILD_CHECK(heap >= 0);
 		for (k = 0; k < UID_TOKENS && (r = alloc_unclaimed(heap)) == 0; k++)
 			;
 		if (k == UID_TOKENS)
 			break;
-		CHECK(r == -EDQUOT);
+		CHILD_CHECK(r == -EDQUOT);
 	}
-	CHECK(k == UID_TOKENS);
-	CHECK(alloc_unclaimed(heap) == -EDQUOT);
+	CHILD_CHECK(k == UID_TOKENS);
+	CHILD_CHECK(alloc_unclaimed(heap) == -EDQUOT);
 	close(heap);
+	return 0;
 }
 
 static void uid_past_its_tokens_is_edquot(void **state)
@@ -176,56 +167,42 @@ static int memcpy_chan(void)
 	return dmabufd_dma_request_chan_by_cap(DMABUFD_DMA_CAP(DMABUFD_DMA_MEMCPY), 0, NULL);
 }
 
-/* Holds one channel: another is EDQUOT for this uid, not for others. */
-static int held_chan = -1;
-
-static void other_gets_a_channel(void)
+static int other_gets_a_channel(void *arg)
 {
 	int c = memcpy_chan();
 
-	CHECK(c >= 0);
+	CHILD_CHECK(c >= 0);
 	close(c);
+	return 0;
 }
 
-static void channels_child(void)
+/* Holds one channel (another is EDQUOT for this uid) until told. */
+static int channels_child(void *arg)
 {
-	int a = memcpy_chan();
+	int sock = *(int *)arg, a = memcpy_chan();
+	char c;
 
-	CHECK(a >= 0);
-	CHECK(memcpy_chan() == -EDQUOT);
-	held_chan = a;
+	CHILD_CHECK(a >= 0);
+	CHILD_CHECK(memcpy_chan() == -EDQUOT);
+	CHILD_CHECK(write(sock, "x", 1) == 1);
+	CHILD_CHECK(read(sock, &c, 1) == 1);
+	close(a);
+	return 0;
 }
 
 static void uid_past_its_channels_is_edquot_and_others_still_get_one(void **state)
 {
-	int sv[2], status;
+	int sock;
 	char c;
-	pid_t pid;
+	pid_t pid = start_as(NOBODY, channels_child, &sock);
 
-	/* The child holds its channel while OTHER and root ask for one. */
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		close(sv[0]);
-		if (setgroups(0, NULL) < 0 || setresgid(NOBODY, NOBODY, NOBODY) < 0 ||
-		    setresuid(NOBODY, NOBODY, NOBODY) < 0)
-			_exit(2);
-		channels_child();
-		CHECK(write(sv[1], "x", 1) == 1);
-		CHECK(read(sv[1], &c, 1) == 1);
-		close(held_chan);
-		_exit(0);
-	}
-	close(sv[1]);
-	assert_int_equal(read(sv[0], &c, 1), 1);
+	/* While it holds its channel, OTHER and root ask for one. */
+	assert_int_equal(read(sock, &c, 1), 1);
 	run_as(OTHER, other_gets_a_channel);
-	other_gets_a_channel();
-	assert_int_equal(write(sv[0], "x", 1), 1);
-	close(sv[0]);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(other_gets_a_channel(NULL), 0);
+	assert_int_equal(write(sock, "x", 1), 1);
+	close(sock);
+	assert_child_ok(pid);
 }
 
 /* ---- control connections ---- */
@@ -251,23 +228,24 @@ static int ctl_connect_raw(void)
 	return fd;
 }
 
-static void connections_child(void)
+static int connections_child(void *arg)
 {
 	struct dmabufd_ctl_stats st;
 	int fds[UID_CONNECTIONS], r = -1;
 
 	for (int i = 0; i < UID_CONNECTIONS; i++) {
 		fds[i] = ctl_connect_raw();
-		CHECK(fds[i] >= 0);
+		CHILD_CHECK(fds[i] >= 0);
 	}
 	/* One more is closed at once by the daemon. */
-	CHECK(dmabufd_stats(&st) < 0);
+	CHILD_CHECK(dmabufd_stats(&st) < 0);
 	close(fds[0]);
 	for (int i = 0; i < 300 && (r = dmabufd_stats(&st)) < 0; i++)
 		usleep(10000);
-	CHECK(r == 0);
+	CHILD_CHECK(r == 0);
 	for (int i = 1; i < UID_CONNECTIONS; i++)
 		close(fds[i]);
+	return 0;
 }
 
 static void uid_past_its_connections_is_refused(void **state)
@@ -280,92 +258,82 @@ static void uid_past_its_connections_is_refused(void **state)
 
 /* ---- others keep working ---- */
 
-static void fill_bytes_then_signal(int fd)
+static int fill_bytes_then_signal(void *arg)
 {
+	int sock = *(int *)arg;
 	int a = dmabufd_alloc("system", UID_BYTES, O_RDWR | O_CLOEXEC);
 	char c;
 
-	CHECK(a >= 0);
-	CHECK(dmabufd_alloc("system", PAGE, O_RDWR | O_CLOEXEC) == -EDQUOT);
-	CHECK(write(fd, "x", 1) == 1);
-	CHECK(read(fd, &c, 1) == 1);
+	CHILD_CHECK(a >= 0);
+	CHILD_CHECK(dmabufd_alloc("system", PAGE, O_RDWR | O_CLOEXEC) == -EDQUOT);
+	CHILD_CHECK(write(sock, "x", 1) == 1);
+	CHILD_CHECK(read(sock, &c, 1) == 1);
 	close(a);
+	return 0;
 }
 
-static void other_allocates(void)
+static int other_allocates(void *arg)
 {
 	int a = dmabufd_alloc("system", UID_BYTES, O_RDWR | O_CLOEXEC);
 
-	CHECK(a >= 0);
+	CHILD_CHECK(a >= 0);
 	close(a);
+	return 0;
 }
 
 static void a_uid_at_its_limit_leaves_others_working(void **state)
 {
-	int sv[2], status, root_buf;
+	int sock, root_buf;
 	char c;
-	pid_t pid;
+	pid_t pid = start_as(NOBODY, fill_bytes_then_signal, &sock);
 
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		close(sv[0]);
-		if (setgroups(0, NULL) < 0 || setresgid(NOBODY, NOBODY, NOBODY) < 0 ||
-		    setresuid(NOBODY, NOBODY, NOBODY) < 0)
-			_exit(2);
-		fill_bytes_then_signal(sv[1]);
-		_exit(0);
-	}
-	close(sv[1]);
-	assert_int_equal(read(sv[0], &c, 1), 1);
+	assert_int_equal(read(sock, &c, 1), 1);
 	run_as(OTHER, other_allocates);
 	/* Root is exempt: past the per-uid figure. */
 	root_buf = dmabufd_alloc("system", 2 * UID_BYTES, O_RDWR | O_CLOEXEC);
 	assert_ok(root_buf);
 	close(root_buf);
-	assert_int_equal(write(sv[0], "x", 1), 1);
-	close(sv[0]);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(write(sock, "x", 1), 1);
+	close(sock);
+	assert_child_ok(pid);
 }
 
 /* ---- listings, as hidepid ---- */
 
 #define ODD_SIZE (3 * PAGE)
 
-static void listings_child(void)
+static int listings_child(void *arg)
 {
 	struct dmabufd_ctl_buffer *bufs = NULL;
 	struct dmabufd_ctl_dma_channel *chans = NULL;
 	uint32_t n = 0, size = 0, hidden = 0, busy = 0;
 	int buf = dmabufd_alloc("system", ODD_SIZE, O_RDWR | O_CLOEXEC);
 
-	CHECK(buf >= 0);
-	CHECK(dmabufd_ctl_list_hidden(DMABUFD_CTL_BUFFERS, (void **)&bufs, &n, &size,
+	CHILD_CHECK(buf >= 0);
+	CHILD_CHECK(dmabufd_ctl_list_hidden(DMABUFD_CTL_BUFFERS, (void **)&bufs, &n, &size,
 				      &hidden) == 0);
 	/* Its own buffer, and root's counted but not shown. */
-	CHECK(n == 1);
-	CHECK(bufs[0].size == ODD_SIZE);
-	CHECK(hidden >= 1);
+	CHILD_CHECK(n == 1);
+	CHILD_CHECK(bufs[0].size == ODD_SIZE);
+	CHILD_CHECK(hidden >= 1);
 	free(bufs);
 	/* Channels are the machine's; who holds one is its holder's. */
-	CHECK(dmabufd_ctl_list_hidden(DMABUFD_CTL_DMA_CHANNELS, (void **)&chans, &n,
+	CHILD_CHECK(dmabufd_ctl_list_hidden(DMABUFD_CTL_DMA_CHANNELS, (void **)&chans, &n,
 				      &size, &hidden) == 0);
-	CHECK(n > 0 && hidden == 0);
+	CHILD_CHECK(n > 0 && hidden == 0);
 	for (uint32_t i = 0; i < n; i++) {
 		const struct dmabufd_ctl_dma_channel *c =
 			(const void *)((const char *)chans + (size_t)i * size);
 
 		if (c->flags & DMABUFD_CTL_CHAN_IN_USE) {
 			busy++;
-			CHECK(c->client[0] == '\0');
+			CHILD_CHECK(c->client[0] == '\0');
 		}
 	}
-	CHECK(busy == 1);
+	CHILD_CHECK(busy == 1);
 	free(chans);
 	close(buf);
+	return 0;
 }
 
 static void listings_show_a_user_only_its_own_objects(void **state)
