@@ -38,6 +38,13 @@
  * Also under md->lock: the FIFOs, and who uses each line (line_users,
  * each channel's lines; see chan_lines_in_use).
  *
+ * Small copies. A memory-to-memory copy of at most one chunk with no
+ * timing model, fault, stall or copy hook in its way is done by the loop
+ * itself when it starts (mock_copy_inline(), md->lock held): waking the
+ * worker and being woken back would cost two thread switches for a copy
+ * of a few microseconds. Its completion still goes through the
+ * completion queue.
+ *
  * Lock order: md->lock, then the completion queue's lock (dma_cq_post
  * under md->lock); never the other way (dma_cq_drain runs handlers
  * without its lock).
@@ -122,6 +129,7 @@ struct mock_device {
 	pthread_cond_t handoff;
 	bool worker_started, stop;
 	unsigned next_chan;	/* round robin */
+	_Atomic uint64_t worker_chunks;	/* mock_worker_chunks() */
 	unsigned started, fail_at;
 	void (*copy_hook)(void *data);
 	void *copy_hook_data;
@@ -535,6 +543,7 @@ static void *mock_worker(void *arg)
 					fifo_kick(md); /* a loopback peer */
 				c->fifo_wait = !moved;
 				chunk_done(&k, moved);
+				atomic_fetch_add(&md->worker_chunks, 1);
 				continue;
 			}
 			/* The loop may stop or replace cur meanwhile, but k.d
@@ -551,6 +560,7 @@ static void *mock_worker(void *arg)
 			c->busy = false;
 			pthread_cond_broadcast(&md->idle);
 			chunk_done(&k, moved);
+			atomic_fetch_add(&md->worker_chunks, 1);
 			continue;
 		}
 		if (next_ns == UINT64_MAX) {
@@ -578,6 +588,31 @@ static void wait_not_busy(struct mock_chan *c)
 
 /* ------------------------------------------------------------------ */
 /* Loop side: starting and completing (md->lock held) */
+
+/*
+ * A memory-to-memory copy that fits in one worker step, with no timing
+ * model, fault, pause, stall or copy hook in the way, is done here on the
+ * loop (md->lock held): a chunk's memcpy costs less than waking the
+ * worker and being woken back by it. Its completion still goes through
+ * the completion queue, as the worker's would (never from inside
+ * issue_pending). Returns whether it is done.
+ */
+static bool mock_copy_inline(struct mock_chan *c)
+{
+	struct mock_device *md = c->md;
+	struct mock_desc *d = c->cur;
+	size_t moved;
+
+	if (d->dir != DMA_MEM_TO_MEM || d->len > md->cfg.chunk_size ||
+	    c->latency_ns || c->bytes_per_sec || c->fail_this || c->paused ||
+	    c->stalled || md->copy_hook)
+		return false;
+	moved = chunk_move(md, d, 0, d->len);
+	chunk_done(&(struct chunk){ .c = c, .d = d, .gen = c->gen, .max = d->len },
+		   moved);
+	/* Short (its lists ended early): the worker sees to the rest. */
+	return c->done;
+}
 
 static void mock_start_next(struct mock_chan *c)
 {
@@ -614,7 +649,8 @@ static void mock_start_next(struct mock_chan *c)
 		c->result = c->fail_result;
 		c->fail_at = 0;
 	}
-	pthread_cond_signal(&md->cond);
+	if (!mock_copy_inline(c))
+		pthread_cond_signal(&md->cond);
 }
 
 /* The completion-queue handler: report periods and completion. */
@@ -1268,6 +1304,11 @@ long mock_fifo_pop(struct mock_device *md, unsigned line, void *buf, size_t len)
 	fifo_kick(md);
 	mock_unlock(md);
 	return (long)n;
+}
+
+uint64_t mock_worker_chunks(struct mock_device *md)
+{
+	return md ? atomic_load(&md->worker_chunks) : 0;
 }
 
 long mock_fifo_level(struct mock_device *md, unsigned line)

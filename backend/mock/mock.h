@@ -139,3 +139,7 @@ long mock_fifo_pop(struct mock_device *md, unsigned line, void *buf,
 		   size_t len);
 /* Bytes in FIFO @line, or -EINVAL. */
 long mock_fifo_level(struct mock_device *md, unsigned line);
+
+/* Chunks the worker thread has moved since @md was created (tests and
+ * benchmarks: a copy done on the loop moves none). Any thread. */
+uint64_t mock_worker_chunks(struct mock_device *md);

@@ -225,6 +225,64 @@ static void tx_status_does_not_wait_for_a_copy_in_flight(void **state)
 	free(dst);
 }
 
+/* Copy @len bytes on channel 0 of a fresh mock (@latency_ns of timing
+ * model); returns the chunks its worker moved. The copy is checked. */
+static uint64_t copy_and_count_worker_chunks(size_t len, uint64_t latency_ns)
+{
+	unsigned char *src = malloc(len), *dst = calloc(1, len);
+	struct dma_async_tx_descriptor *tx = NULL;
+	struct mock_config cfg;
+	struct mock_device *dev;
+	struct dma_chan *chan;
+	unsigned done = 0;
+	uint64_t chunks;
+
+	assert_non_null(src);
+	assert_non_null(dst);
+	for (size_t i = 0; i < len; i++)
+		src[i] = (unsigned char)(i * 13 + 1);
+	mock_config_default(&cfg);
+	cfg.latency_ns = latency_ns;
+	assert_int_equal(mock_device_create(&cfg, &dev), 0);
+	chan = mock_chan(dev, 0);
+	assert_int_equal(dma_get_slave_channel(chan), 0);
+	assert_int_equal(dmaengine_prep_dma_memcpy(chan, (dma_addr_t)(uintptr_t)dst,
+						   (dma_addr_t)(uintptr_t)src, len,
+						   DMA_PREP_INTERRUPT, &tx), 0);
+	tx->callback_result = count_done;
+	tx->callback_param = &done;
+	assert_true(dmaengine_submit(tx) > 0);
+	dma_async_issue_pending(chan);
+	for (unsigned i = 0; i < 10000 && !done; i++) {
+		struct timespec ms = { .tv_nsec = 1000000 };
+
+		dma_cq_drain();
+		if (!done)
+			nanosleep(&ms, NULL);
+	}
+	assert_int_equal(done, 1);
+	assert_memory_equal(dst, src, len);
+	chunks = mock_worker_chunks(dev);
+	dma_release_channel(chan);
+	mock_device_remove(dev);
+	dma_cq_drain();
+	free(src);
+	free(dst);
+	return chunks;
+}
+
+static void copy_of_one_chunk_is_done_on_the_loop_without_the_worker(void **state)
+{
+	assert_int_equal(copy_and_count_worker_chunks(4096, 0), 0);
+	assert_int_equal(copy_and_count_worker_chunks(16384, 0), 0);
+}
+
+static void copy_past_one_chunk_or_with_a_latency_goes_to_the_worker(void **state)
+{
+	assert_int_equal(copy_and_count_worker_chunks(16384 + 4096, 0), 2);
+	assert_true(copy_and_count_worker_chunks(4096, 1000) >= 1);
+}
+
 /* ------------------------------------------------------------------ */
 /* The loop side against a busy worker (mock.c, "Locking.") */
 
@@ -592,6 +650,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		model_test(tx_status_does_not_wait_for_a_copy_in_flight),
+		model_test(copy_of_one_chunk_is_done_on_the_loop_without_the_worker),
+		model_test(copy_past_one_chunk_or_with_a_latency_goes_to_the_worker),
 		model_test(reset_of_a_stalled_channel_lets_its_transfer_run),
 		model_test(fifo_is_forgotten_when_the_last_channel_on_its_line_is_released),
 		model_test(fifo_is_forgotten_when_its_only_channel_moves_to_another_line),
