@@ -83,7 +83,7 @@ static uint64_t lingering(void)
 {
 	uint64_t n;
 
-	heap_system_lingering(&n, NULL);
+	heap_lingering(&n, NULL);
 	return n;
 }
 
