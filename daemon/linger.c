@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The linger hook of the system heap (see linger.h). Each lingering
+ * The heaps' linger hook (see linger.h). Each lingering
  * backing is one struct lingerer on a list; the inotify fd, polled by one
  * uv_poll, maps watch descriptors back to them (a linear search: events
  * are rare, one per client file released). Two timers: the sweep, armed
@@ -16,12 +16,12 @@
 #include <sys/queue.h>
 #include <unistd.h>
 
-#include "model/heap_system.h"
+#include "model/heap.h"
 #include "util/log.h"
 #include "util/memfd_probe.h"
 
 struct lingerer {
-	struct system_buffer *sbuf;
+	struct heap_linger *hl;
 	int probe_fd;
 	int wd;	      /* inotify watch descriptor, or -1: the sweep only */
 	bool recheck; /* probe again when the recheck timer fires */
@@ -44,7 +44,7 @@ static void linger_free(struct lingerer *l)
 		inotify_rm_watch(inotify_fd, l->wd);
 	close(l->probe_fd);
 	LIST_REMOVE(l, node);
-	system_buffer_free(l->sbuf);
+	heap_linger_free(l->hl);
 	free(l);
 	if (LIST_EMPTY(&lingering))
 		uv_timer_stop(&sweep_timer);
@@ -167,14 +167,14 @@ static void linger_watch(struct lingerer *l)
 	}
 }
 
-/* The system heap's hook (heap_system_set_linger()). */
-static void linger_adopt(struct system_buffer *sbuf, void *data)
+/* The heaps' hook (heap_set_linger()). */
+static void linger_adopt(struct heap_linger *hl, void *data)
 {
 	struct lingerer *l = calloc(1, sizeof(*l));
 	int fd = -ENOMEM;
 
 	if (l)
-		fd = memfd_probe_open(probe_how, system_buffer_memfd(sbuf));
+		fd = memfd_probe_open(probe_how, hl->memfd);
 	if (fd < 0) {
 		if (!warned_probe) {
 			warned_probe = true;
@@ -183,10 +183,10 @@ static void linger_adopt(struct system_buffer *sbuf, void *data)
 				 strerror(-fd));
 		}
 		free(l);
-		system_buffer_free(sbuf);
+		heap_linger_free(hl);
 		return;
 	}
-	l->sbuf = sbuf;
+	l->hl = hl;
 	l->probe_fd = fd;
 	LIST_INSERT_HEAD(&lingering, l, node);
 	/* The watch first: a release between the probe and the watch
@@ -238,8 +238,8 @@ int linger_start(uv_loop_t *loop, unsigned flags)
 	if (probe_how == MEMFD_PROBE_NONE) {
 		log_warn("file leases cannot tell whether a client still maps a "
 			 "buffer (%s): a released buffer's memory leaves its "
-			 "heap's usage and limit at once, even while a client "
-			 "keeps it mapped", strerror(-error));
+			 "heap's and its owner's charge at once, even while a "
+			 "client keeps it mapped", strerror(-error));
 		return 0;
 	}
 	r = uv_timer_init(loop, &sweep_timer);
@@ -253,7 +253,7 @@ int linger_start(uv_loop_t *loop, unsigned flags)
 	started = true;
 	if (!(flags & LINGER_NO_INOTIFY))
 		inotify_start(loop);
-	heap_system_set_linger(linger_adopt, NULL);
+	heap_set_linger(linger_adopt, NULL);
 	hook_installed = true;
 	log_info("linger: released buffers still mapped stay charged "
 		 "(leases probed on the %s)",
@@ -271,7 +271,7 @@ void linger_stop(void)
 	uint64_t n = 0;
 
 	if (hook_installed) {
-		heap_system_set_linger(NULL, NULL);
+		heap_set_linger(NULL, NULL);
 		hook_installed = false;
 	}
 	while (!LIST_EMPTY(&lingering)) {

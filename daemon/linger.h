@@ -1,18 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * linger - keeps the system heap's released-but-still-mapped buffers
- * charged until the last client file of their memory is gone.
+ * linger - keeps the heaps' released-but-still-mapped memory charged
+ * until the last client file of it is gone.
  *
- * The system heap (model/heap_system.h) hands a released buffer whose
- * memfd was reopened for a client to the hook installed here. Such a
- * backing keeps its memfd, its heap charge and its heap reference; this
- * file adds the daemon's probe file (util/memfd_probe.h) and an inotify
- * watch on the memfd's inode. A close event on the inode (a client's last
- * fd of one of its files closed and its last mapping gone: the kernel
- * sends IN_CLOSE_* when a file is finally released) triggers a probe;
- * when no other file of the inode is left, the backing is freed and its
- * bytes leave the heap's usage. Events cannot be counted (identical
- * events coalesce) and arrive before the kernel drops the file's count
+ * A heap hands the backing of a released buffer whose memfd was reopened
+ * for a client (model/heap.h: struct heap_linger; the system heap's
+ * buffer memfd, the STM32 contiguous heap's bounce memfd) to the hook
+ * installed here. Such a backing keeps its memfd and its charges (to its
+ * heap, to its owner's account); this file adds the daemon's probe file
+ * (util/memfd_probe.h) and an inotify watch on the memfd's inode. A
+ * close event on the inode (a client's last fd of one of its files
+ * closed and its last mapping gone: the kernel sends IN_CLOSE_* when a
+ * file is finally released) triggers a probe; when no other file of the
+ * inode is left, the backing is freed (heap_linger_free()) and its bytes
+ * leave the charges. Events cannot be counted (identical events
+ * coalesce) and arrive before the kernel drops the file's count
  * (__fput() notifies first), so they are only triggers: a probe that
  * still sees a file is tried again LINGER_RECHECK_MS later, and every
  * backing is probed every LINGER_SWEEP_MS anyway, which is all a backing
@@ -23,9 +25,9 @@
  * tell. When they cannot, the hook is not installed and one warning says
  * so: released buffers are then freed at once, as when nothing was ever
  * mapped, and memory a client keeps mapped is not counted against the
- * heap's limit. Charging it until the daemon stops would be the other
- * choice, but then the heap would fill up for good with memory nobody
- * holds.
+ * heap's or the owner's limit. Charging it until the daemon stops would
+ * be the other choice, but then the heap would fill up for good with
+ * memory nobody holds.
  *
  * Threading: loop thread only.
  */
@@ -45,9 +47,10 @@ enum linger_flags {
 };
 
 /*
- * Calibrate the probe, open the inotify fd and install the system heap's
- * linger hook. @flags: enum linger_flags. Returns 0 (also when the probe
- * is unusable: logged, and nothing lingers), or -ENOMEM / a libuv error.
+ * Calibrate the probe, open the inotify fd and install the heaps' linger
+ * hook (heap_set_linger()). @flags: enum linger_flags. Returns 0 (also
+ * when the probe is unusable: logged, and nothing lingers), or -ENOMEM /
+ * a libuv error.
  */
 int linger_start(uv_loop_t *loop, unsigned flags);
 

@@ -23,26 +23,58 @@ struct stm32_heap {
 	struct stm32_pool pool;
 };
 
+/* A buffer's CPU copy for clients: outlives the buffer while it lingers. */
+struct stm32_bounce {
+	struct heap_linger hl;		/* the memfd and its size */
+	struct acct *acct;		/* a reference, charged hl.size bytes */
+	void *map;			/* the daemon's mapping, until release */
+};
+
 struct stm32_heap_buffer {
 	struct heap *heap;		/* a reference */
 	struct acct *acct;		/* charged with size (heap_charge) */
 	struct stm32_heap *sh;
 	uint64_t off, size;
-	int memfd;			/* the bounce copy, -EBADF until asked */
-	void *bounce;			/* the daemon's mapping of it */
+	struct stm32_bounce *bounce;	/* NULL until a client asks */
 	unsigned cpu_writers;		/* open SYNC START brackets with WRITE */
 };
 
-static void buffer_free(struct stm32_heap_buffer *b)
+/* The bounce's free op (heap_linger.free). */
+static void bounce_free(struct heap_linger *hl)
 {
-	if (b->bounce)
-		munmap(b->bounce, b->size);
-	if (b->memfd >= 0)
-		close(b->memfd);
+	struct stm32_bounce *bb = container_of(hl, struct stm32_bounce, hl);
+
+	if (bb->map)
+		munmap(bb->map, hl->size);
+	if (hl->memfd >= 0)
+		close(hl->memfd);
+	acct_uncharge(bb->acct, ACCT_BYTES, hl->size);
+	acct_unref(bb->acct);
+	free(bb);
+}
+
+/*
+ * Give back @b's pool region and charge at once, and its bounce (if any)
+ * too unless a client was handed a file of it (@memfd_opened): then the
+ * bounce lingers (heap.h), still charged to the owner.
+ */
+static void buffer_free(struct stm32_heap_buffer *b, bool memfd_opened)
+{
+	struct stm32_bounce *bb = b->bounce;
+
 	stm32_pool_free(&b->sh->pool, b->off);
 	heap_uncharge(b->heap, b->acct, b->size);
 	heap_unref(b->heap);
 	free(b);
+	if (!bb)
+		return;
+	if (!memfd_opened) {
+		bounce_free(&bb->hl);
+		return;
+	}
+	munmap(bb->map, bb->hl.size);
+	bb->map = NULL;
+	heap_linger_hand_over(&bb->hl);
 }
 
 static int contig_map_dma_buf(struct dma_buf_attachment *att, enum dma_data_direction dir,
@@ -78,46 +110,76 @@ static int contig_vmap(struct dma_buf *buf, void **ret_vaddr)
 
 static void contig_release(struct dma_buf *buf)
 {
-	buffer_free(buf->priv);
+	buffer_free(buf->priv, buf->memfd_opened);
 }
 
 /* Device -> bounce. */
 static void bounce_fill(struct stm32_heap_buffer *b)
 {
-	stm32_io_copy_from(b->bounce, b->sh->cpu + b->off, b->size);
+	stm32_io_copy_from(b->bounce->map, b->sh->cpu + b->off, b->size);
 }
 
+/* Make @bb's memfd: as the system heap's, a private inode of fixed size. */
+static int bounce_back(struct stm32_bounce *bb)
+{
+	void *p;
+
+	bb->hl.memfd = memfd_create("dmabufd:stm32-contig",
+				    MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (bb->hl.memfd < 0)
+		return -errno;
+	if (fchmod(bb->hl.memfd, 0600) < 0)
+		return -errno;
+	if (ftruncate(bb->hl.memfd, (off_t)bb->hl.size) < 0)
+		return errno == EFBIG ? -ENOMEM : -errno;
+	if (fcntl(bb->hl.memfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) < 0 ||
+	    fcntl(bb->hl.memfd, F_ADD_SEALS, F_SEAL_SEAL) < 0)
+		return -errno;
+	p = mmap(NULL, bb->hl.size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 bb->hl.memfd, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	bb->map = p;
+	return 0;
+}
+
+/*
+ * The bounce memfd, made at the first call and charged to the buffer's
+ * owner. Returns it, -EDQUOT past the owner's uid-bytes limit, -ENOMEM,
+ * or memfd_create's and friends' errors.
+ */
 static int contig_get_memfd(struct dma_buf *buf)
 {
 	struct stm32_heap_buffer *b = buf->priv;
-	void *p;
-	int fd;
+	struct stm32_bounce *bb;
+	int r;
 
-	if (b->memfd >= 0)
-		return b->memfd;
-	fd = memfd_create("dmabufd:stm32-contig", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (fd < 0)
-		return -errno;
-	/* As the system heap: private inode, fixed size. */
-	if (fchmod(fd, 0600) < 0 || ftruncate(fd, (off_t)b->size) < 0 ||
-	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) < 0 ||
-	    fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL) < 0)
-		goto fail;
-	p = mmap(NULL, b->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (p == MAP_FAILED)
-		goto fail;
-	b->memfd = fd;
-	b->bounce = p;
-	bounce_fill(b);
-	return fd;
-
-fail:
-	{
-		int r = -errno;
-
-		close(fd);
+	if (b->bounce)
+		return b->bounce->hl.memfd;
+	r = acct_charge(b->acct, ACCT_BYTES, b->size);
+	if (r < 0)
+		return r == -EOVERFLOW ? -ENOMEM : r;
+	bb = calloc(1, sizeof(*bb));
+	if (!bb) {
+		acct_uncharge(b->acct, ACCT_BYTES, b->size);
+		return -ENOMEM;
+	}
+	*bb = (struct stm32_bounce){
+		.hl = {
+			.memfd = -EBADF,
+			.size = b->size,
+			.free = bounce_free,
+		},
+		.acct = acct_ref(b->acct),
+	};
+	r = bounce_back(bb);
+	if (r < 0) {
+		bounce_free(&bb->hl);
 		return r;
 	}
+	b->bounce = bb;
+	bounce_fill(b);
+	return bb->hl.memfd;
 }
 
 static int contig_begin_cpu_access(struct dma_buf *buf, enum dma_data_direction dir)
@@ -139,7 +201,7 @@ static int contig_end_cpu_access(struct dma_buf *buf, enum dma_data_direction di
 
 	if (!b->bounce || dir == DMA_FROM_DEVICE)
 		return 0;
-	stm32_io_copy_to(b->sh->cpu + b->off, b->bounce, b->size);
+	stm32_io_copy_to(b->sh->cpu + b->off, b->bounce->map, b->size);
 	if (b->cpu_writers)
 		b->cpu_writers--;
 	return 0;
@@ -185,7 +247,6 @@ static int contig_allocate(struct heap *heap, struct acct *acct, uint64_t len,
 		.sh = sh,
 		.off = off,
 		.size = len,
-		.memfd = -EBADF,
 	};
 	stm32_io_zero(sh->cpu + off, len);
 	r = dma_buf_export(&(struct dma_buf_export_info){
@@ -197,7 +258,7 @@ static int contig_allocate(struct heap *heap, struct acct *acct, uint64_t len,
 			   },
 			   &buf);
 	if (r < 0) {
-		buffer_free(b);
+		buffer_free(b, false);
 		return r;
 	}
 	*ret_buf = buf;

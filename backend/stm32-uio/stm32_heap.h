@@ -23,7 +23,19 @@
  * A client that maps the buffer must bracket its accesses with SYNC, as
  * the dma-buf rules require; without brackets it sees a stale copy, never
  * another buffer's bytes. Costs a copy per bracket and the buffer's size in
- * RAM while the memfd exists (until the buffer is freed).
+ * RAM while the memfd exists.
+ *
+ * Accounting. The bounce is ordinary memory the client can keep: its
+ * bytes are charged to the buffer's owner (the account it was allocated
+ * with; ACCT_BYTES, not the heap's usage, which counts the region) from
+ * its creation until it is really gone, so making it fails with -EDQUOT
+ * past the owner's uid-bytes limit (the MAP ioctl's error). At release
+ * the pool region is freed and uncharged at once, always: it is device
+ * memory and must be reusable. The bounce goes with it, unless a file of
+ * it was handed to a client (dma_buf_open_memfd()): then the daemon's
+ * own mapping is removed and the bounce, still charged, is handed to the
+ * linger hook (model/heap.h: heap_linger_hand_over()), which frees it
+ * once no client file of it is left.
  *
  * Device memory is accessed with aligned 32-bit accesses only
  * (stm32_io_*: the UIO mapping is strongly ordered on ARM).

@@ -16,7 +16,6 @@
 
 #include "dmaengine_node.h"
 #include "model/heap.h"
-#include "model/heap_system.h"
 #include "model/objstat.h"
 #include "model/sync_file.h"
 #include "model/timeline.h"
@@ -269,7 +268,7 @@ void dev_get_stats(struct dmabufd_ctl_stats *ret_stats)
 	for (unsigned i = 0; i < _ACCT_RES_MAX; i++)
 		ret_stats->count[DMABUFD_STAT_REFUSED_BYTES + i] =
 			(int64_t)acct_refused_total((enum acct_res)i);
-	heap_system_lingering(&lingering, &lingering_bytes);
+	heap_lingering(&lingering, &lingering_bytes);
 	ret_stats->count[DMABUFD_STAT_LINGERING] = (int64_t)lingering;
 	ret_stats->count[DMABUFD_STAT_LINGERING_BYTES] = (int64_t)lingering_bytes;
 }

@@ -211,3 +211,47 @@ void heap_uncharge(struct heap *heap, struct acct *acct, uint64_t bytes)
 	heap->usage.bytes -= bytes;
 	heap->usage.buffers--;
 }
+
+/* Lingering backings (heap.h). */
+
+static heap_linger_fn linger_fn;
+static void *linger_data;
+static uint64_t lingering_backings, lingering_bytes;
+
+void heap_set_linger(heap_linger_fn fn, void *data)
+{
+	linger_fn = fn;
+	linger_data = data;
+}
+
+void heap_linger_hand_over(struct heap_linger *hl)
+{
+	assert(hl->free && !hl->lingering);
+	if (!linger_fn) {
+		hl->free(hl);
+		return;
+	}
+	hl->lingering = true;
+	lingering_backings++;
+	lingering_bytes += hl->size;
+	linger_fn(hl, linger_data);
+}
+
+void heap_linger_free(struct heap_linger *hl)
+{
+	if (hl->lingering) {
+		assert(lingering_backings > 0 && lingering_bytes >= hl->size);
+		lingering_backings--;
+		lingering_bytes -= hl->size;
+		hl->lingering = false;
+	}
+	hl->free(hl);
+}
+
+void heap_lingering(uint64_t *ret_backings, uint64_t *ret_bytes)
+{
+	if (ret_backings)
+		*ret_backings = lingering_backings;
+	if (ret_bytes)
+		*ret_bytes = lingering_bytes;
+}

@@ -145,3 +145,66 @@ int heap_charge(struct heap *heap, struct acct *acct, uint64_t bytes);
 /* Give back what heap_charge() took for one buffer of @bytes, and the
  * reference to @acct. */
 void heap_uncharge(struct heap *heap, struct acct *acct, uint64_t bytes);
+
+/*
+ * Lingering backings. A client's CPU mapping of a buffer is a reopen of
+ * a memfd (dma_buf_open_memfd()) that it may keep, or keep mapped, after
+ * the buffer is released: that memory outlives the dma_buf. So a heap
+ * does not free the memfd of a released buffer whose memfd was reopened
+ * for a client (buf->memfd_opened): it frees what it can at once (its
+ * own mapping; a device region), and hands the rest, as a struct
+ * heap_linger embedded in its own backing, to heap_linger_hand_over().
+ * The backing keeps whatever it holds (its charges, a heap reference)
+ * until its free op. The hook the daemon installs (heap_set_linger();
+ * daemon/linger.c) owns it from then on and calls heap_linger_free()
+ * once no client file of the memfd is left. Without a hook (unit tests,
+ * a kernel whose leases tell nothing) it is freed at once, as the
+ * backing of a buffer never mapped.
+ *
+ * Heaps: the system heap (its buffer's memfd, charged to the heap and
+ * the owner's account); the STM32 contiguous heap (the bounce memfd, a
+ * copy in RAM charged to the owner's account only: its pool region is
+ * freed at release).
+ */
+struct heap_linger {
+	int memfd;	/* the memory clients map; closed by free */
+	uint64_t size;	/* its bytes, charged until free */
+	/* Required: close the memfd, give back the charges, free the
+	 * backing this is embedded in. */
+	void (*free)(struct heap_linger *hl);
+	bool lingering; /* handed over: counted by heap_lingering() */
+};
+
+/*
+ * The linger hook: takes ownership of @hl and must eventually call
+ * heap_linger_free() on it (which may also be at once, from inside the
+ * hook).
+ */
+typedef void (*heap_linger_fn)(struct heap_linger *hl, void *data);
+
+/*
+ * Install @fn (NULL: none; backings are freed at release) with @data for
+ * the backings handed over from now on. Backings the previous hook holds
+ * stay its own.
+ */
+void heap_set_linger(heap_linger_fn fn, void *data);
+
+/*
+ * For heap implementations, at the release of a buffer whose memfd was
+ * reopened for a client: give @hl (memfd, size and free set) to the hook,
+ * or free it at once without one.
+ */
+void heap_linger_hand_over(struct heap_linger *hl);
+
+/*
+ * Free @hl through its free op, and stop counting it if it was handed
+ * over. The hook's way to end a lingering backing; heaps may use it for
+ * backings never handed over too.
+ */
+void heap_linger_free(struct heap_linger *hl);
+
+/*
+ * How many backings the linger hook holds, of all heaps, and their bytes
+ * (either pointer may be NULL).
+ */
+void heap_lingering(uint64_t *ret_backings, uint64_t *ret_bytes);

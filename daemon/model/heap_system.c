@@ -14,12 +14,10 @@
 #include "util/log.h"
 
 struct system_buffer {
+	struct heap_linger hl; /* the memfd and its size */
 	struct heap *heap; /* a reference */
-	struct acct *acct; /* charged with size (heap_charge) */
-	uint64_t size;
-	int memfd;
+	struct acct *acct; /* charged with hl.size (heap_charge) */
 	void *vaddr; /* the daemon's MAP_SHARED mapping of the memfd */
-	bool lingering; /* released, held by the linger hook */
 };
 
 static struct heap *system_heap;
@@ -30,47 +28,19 @@ static struct heap *system_heap;
 #define HEAP_SYSTEM_FD_RESERVE 256
 static int memfd_ceiling = INT_MAX;
 
-static heap_system_linger_fn linger_fn;
-static void *linger_data;
-static uint64_t lingering_buffers, lingering_bytes;
-
-void system_buffer_free(struct system_buffer *sbuf)
+/* The backing's free op (heap_linger.free): also for buffers never
+ * handed over. */
+static void system_buffer_free(struct heap_linger *hl)
 {
-	if (sbuf->lingering) {
-		lingering_buffers--;
-		lingering_bytes -= sbuf->size;
-	}
+	struct system_buffer *sbuf = container_of(hl, struct system_buffer, hl);
+
 	if (sbuf->vaddr)
-		munmap(sbuf->vaddr, sbuf->size);
-	if (sbuf->memfd >= 0)
-		close(sbuf->memfd);
-	heap_uncharge(sbuf->heap, sbuf->acct, sbuf->size);
+		munmap(sbuf->vaddr, hl->size);
+	if (hl->memfd >= 0)
+		close(hl->memfd);
+	heap_uncharge(sbuf->heap, sbuf->acct, hl->size);
 	heap_unref(sbuf->heap);
 	free(sbuf);
-}
-
-int system_buffer_memfd(const struct system_buffer *sbuf)
-{
-	return sbuf->memfd;
-}
-
-uint64_t system_buffer_size(const struct system_buffer *sbuf)
-{
-	return sbuf->size;
-}
-
-void heap_system_set_linger(heap_system_linger_fn fn, void *data)
-{
-	linger_fn = fn;
-	linger_data = data;
-}
-
-void heap_system_lingering(uint64_t *ret_buffers, uint64_t *ret_bytes)
-{
-	if (ret_buffers)
-		*ret_buffers = lingering_buffers;
-	if (ret_bytes)
-		*ret_bytes = lingering_bytes;
 }
 
 static int system_map_dma_buf(struct dma_buf_attachment *att,
@@ -84,7 +54,7 @@ static int system_map_dma_buf(struct dma_buf_attachment *att,
 		return -ENOMEM;
 	sgt->ents[0] = (struct dma_buf_sg_entry){
 		.dma_addr = (uint64_t)(uintptr_t)sbuf->vaddr,
-		.length = sbuf->size,
+		.length = sbuf->hl.size,
 		.cpu_addr = sbuf->vaddr,
 	};
 	*ret_sgt = sgt;
@@ -110,7 +80,7 @@ static int system_get_memfd(struct dma_buf *buf)
 {
 	struct system_buffer *sbuf = buf->priv;
 
-	return sbuf->memfd;
+	return sbuf->hl.memfd;
 }
 
 /* A buffer whose memfd was reopened for a client may still be mapped:
@@ -119,16 +89,13 @@ static void system_release(struct dma_buf *buf)
 {
 	struct system_buffer *sbuf = buf->priv;
 
-	if (!buf->memfd_opened || !linger_fn) {
-		system_buffer_free(sbuf);
+	if (!buf->memfd_opened) {
+		system_buffer_free(&sbuf->hl);
 		return;
 	}
-	munmap(sbuf->vaddr, sbuf->size);
+	munmap(sbuf->vaddr, sbuf->hl.size);
 	sbuf->vaddr = NULL;
-	sbuf->lingering = true;
-	lingering_buffers++;
-	lingering_bytes += sbuf->size;
-	linger_fn(sbuf, linger_data);
+	heap_linger_hand_over(&sbuf->hl);
 }
 
 static const struct dma_buf_ops system_buf_ops = {
@@ -155,35 +122,35 @@ static int system_buffer_back(struct system_buffer *sbuf)
 {
 	void *vaddr;
 
-	sbuf->memfd = memfd_create("dmabufd:system",
+	sbuf->hl.memfd = memfd_create("dmabufd:system",
 				   MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (sbuf->memfd < 0)
+	if (sbuf->hl.memfd < 0)
 		return -errno;
 	/* Descriptors are handed out lowest first: a number this high means
 	 * the reserve would be used. */
-	if (sbuf->memfd >= memfd_ceiling)
+	if (sbuf->hl.memfd >= memfd_ceiling)
 		return -EMFILE;
 	/*
 	 * memfd inodes are created 0777: a client given a read-only fd could
 	 * reopen it writable through /proc/<pid>/fd. Only the daemon's user
 	 * may open the inode itself.
 	 */
-	if (fchmod(sbuf->memfd, 0600) < 0)
+	if (fchmod(sbuf->hl.memfd, 0600) < 0)
 		return -errno;
 
-	if (fallocate(sbuf->memfd, 0, 0, (off_t)sbuf->size) < 0) {
+	if (fallocate(sbuf->hl.memfd, 0, 0, (off_t)sbuf->hl.size) < 0) {
 		int e = errno;
 
 		if (e == ENOSPC || e == EFBIG || e == ENOMEM)
 			return -ENOMEM;
 		return -e;
 	}
-	if (fcntl(sbuf->memfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) < 0 ||
-	    fcntl(sbuf->memfd, F_ADD_SEALS, F_SEAL_SEAL) < 0)
+	if (fcntl(sbuf->hl.memfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) < 0 ||
+	    fcntl(sbuf->hl.memfd, F_ADD_SEALS, F_SEAL_SEAL) < 0)
 		return -errno;
 
-	vaddr = mmap(NULL, sbuf->size, PROT_READ | PROT_WRITE, MAP_SHARED,
-		     sbuf->memfd, 0);
+	vaddr = mmap(NULL, sbuf->hl.size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		     sbuf->hl.memfd, 0);
 	if (vaddr == MAP_FAILED)
 		return -errno;
 	sbuf->vaddr = vaddr;
@@ -209,10 +176,13 @@ static int system_allocate(struct heap *heap, struct acct *acct, uint64_t len,
 		heap_uncharge(heap, acct, len);
 		return -ENOMEM;
 	}
+	sbuf->hl = (struct heap_linger){
+		.memfd = -EBADF,
+		.size = len,
+		.free = system_buffer_free,
+	};
 	sbuf->heap = heap_ref(heap);
 	sbuf->acct = acct;
-	sbuf->size = len;
-	sbuf->memfd = -EBADF;
 
 	r = system_buffer_back(sbuf);
 	if (r < 0)
@@ -233,7 +203,7 @@ static int system_allocate(struct heap *heap, struct acct *acct, uint64_t len,
 	return 0;
 
 fail:
-	system_buffer_free(sbuf);
+	system_buffer_free(&sbuf->hl);
 	return r;
 }
 

@@ -20,18 +20,14 @@
  * its usage, so the heap outlives its last buffer. Buffers are freed (fd
  * closed, mapping removed, charge returned) by their dma_buf release.
  *
- * Lingering. A client's CPU mapping is a reopen of the memfd
- * (dma_buf_open_memfd()) that it may keep, or keep mmap'ed, after its
- * buffer fd is closed: the memory then outlives the dma_buf. So that the
- * heap's limit still holds, a released buffer of which such a file was
- * ever handed out is not freed but handed, as a struct system_buffer (its
- * memfd, its size; still charged to the heap and holding its reference),
- * to the linger hook the daemon installs (heap_system_set_linger()). The
- * daemon's own mapping is removed first. The hook owns it from then on
- * and calls system_buffer_free() once no client file of the memfd is
- * left (util/memfd_probe.h tells); that returns the charge. Without a
- * hook (unit tests, a kernel whose leases tell nothing) the buffer is
- * freed at once, as for a buffer never mapped.
+ * Lingering (heap.h). A client's CPU mapping is a reopen of the memfd
+ * that it may keep, or keep mmap'ed, after its buffer fd is closed. So
+ * that the heap's limit still holds, a released buffer of which such a
+ * file was ever handed out is not freed: the daemon's own mapping is
+ * removed and the rest (its memfd, its size, its heap charge and
+ * reference) goes to heap_linger_hand_over(), and is freed, the charge
+ * returned, by heap_linger_free() once no client file of the memfd is
+ * left.
  *
  * Threading: loop thread only.
  */
@@ -65,33 +61,3 @@ int heap_system_set_limit(uint64_t limit_bytes);
  * until they go. Returns 0, or -ENOENT if it was not registered.
  */
 int heap_system_unregister(void);
-
-/* A released buffer's backing, handed to the linger hook. */
-struct system_buffer;
-
-/*
- * The linger hook: takes ownership of @sbuf, and must eventually call
- * system_buffer_free() on it (which may also be at once, from inside the
- * hook).
- */
-typedef void (*heap_system_linger_fn)(struct system_buffer *sbuf, void *data);
-
-/*
- * Install @fn (NULL: none; buffers are freed at release) with @data for
- * the buffers released from now on. Backings the previous hook holds
- * stay its own.
- */
-void heap_system_set_linger(heap_system_linger_fn fn, void *data);
-
-/* The backing's memfd (owned by it: closed by system_buffer_free()). */
-int system_buffer_memfd(const struct system_buffer *sbuf);
-/* The backing's size in bytes, as charged to its heap. */
-uint64_t system_buffer_size(const struct system_buffer *sbuf);
-/* Close the memfd, return the charge, drop the heap reference, free. */
-void system_buffer_free(struct system_buffer *sbuf);
-
-/*
- * How many released buffers the linger hook holds, and their bytes
- * (either pointer may be NULL).
- */
-void heap_system_lingering(uint64_t *ret_buffers, uint64_t *ret_bytes);

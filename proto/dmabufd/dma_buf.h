@@ -119,7 +119,11 @@ struct dmabufd_dma_buf_import_sync_file {
  * DMABUFD_DMA_BUF_IOC_MAP. The token is single use, expires like a claim
  * token, and dies with this fd. Errors: EINVAL if pad not 0; EBADFD if
  * not bound; EACCES on a write-only fd (as the kernel refuses mmap without
- * read access); ENOMEM.
+ * read access); ENOMEM; EDQUOT past the caller's uid-tokens, or when the
+ * heap must make a CPU copy of the buffer (the STM32 contiguous heap's
+ * bounce memfd, made at the buffer's first MAP and charged to the uid that
+ * allocated the buffer until the last mapping of it is gone) that would
+ * take that uid past its uid-bytes.
  */
 struct dmabufd_dma_buf_map {
 	__u64 token;

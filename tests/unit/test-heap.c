@@ -597,15 +597,15 @@ static void system_heap_outlives_unregister_while_buffers_live(void **state)
 
 struct fake_linger {
 	unsigned calls;
-	struct system_buffer *sbuf;
+	struct heap_linger *hl;
 };
 
-static void fake_linger(struct system_buffer *sbuf, void *data)
+static void fake_linger(struct heap_linger *hl, void *data)
 {
 	struct fake_linger *fl = data;
 
 	fl->calls++;
-	fl->sbuf = sbuf;
+	fl->hl = hl;
 }
 
 static void open_memfd_gives_a_new_file_of_the_same_memory(void **state)
@@ -653,9 +653,9 @@ static void release_of_a_never_mapped_buffer_skips_the_linger_hook(void **state)
 	struct heap *heap = system_setup(0);
 	struct heap_usage usage;
 
-	heap_system_set_linger(fake_linger, &fl);
+	heap_set_linger(fake_linger, &fl);
 	dma_buf_unref(system_alloc(heap, PAGE, O_RDWR));
-	heap_system_set_linger(NULL, NULL);
+	heap_set_linger(NULL, NULL);
 	assert_int_equal(fl.calls, 0);
 	heap_get_usage(heap, &usage);
 	assert_int_equal(usage.bytes, 0);
@@ -674,7 +674,7 @@ static void release_of_a_mapped_buffer_without_a_hook_frees_it(void **state)
 	dma_buf_unref(buf);
 	heap_get_usage(heap, &usage);
 	assert_int_equal(usage.bytes, 0);
-	heap_system_lingering(&n, NULL);
+	heap_lingering(&n, NULL);
 	assert_int_equal(n, 0);
 	close(fd);
 	system_teardown(heap);
@@ -691,25 +691,25 @@ static void release_of_a_mapped_buffer_lingers_still_charged(void **state)
 	struct stat st;
 
 	assert_true(fd >= 0);
-	heap_system_set_linger(fake_linger, &fl);
+	heap_set_linger(fake_linger, &fl);
 	dma_buf_unref(buf);
-	heap_system_set_linger(NULL, NULL);
+	heap_set_linger(NULL, NULL);
 	assert_int_equal(fl.calls, 1);
-	assert_int_equal(system_buffer_size(fl.sbuf), 3 * PAGE);
-	assert_int_equal(fstat(system_buffer_memfd(fl.sbuf), &st), 0);
+	assert_int_equal(fl.hl->size, 3 * PAGE);
+	assert_int_equal(fstat(fl.hl->memfd, &st), 0);
 	assert_int_equal(st.st_size, 3 * PAGE);
 	heap_get_usage(heap, &usage);
 	assert_int_equal(usage.bytes, 3 * PAGE);
 	assert_int_equal(usage.buffers, 1);
-	heap_system_lingering(&n, &bytes);
+	heap_lingering(&n, &bytes);
 	assert_int_equal(n, 1);
 	assert_int_equal(bytes, 3 * PAGE);
 
-	system_buffer_free(fl.sbuf);
+	heap_linger_free(fl.hl);
 	heap_get_usage(heap, &usage);
 	assert_int_equal(usage.bytes, 0);
 	assert_int_equal(usage.buffers, 0);
-	heap_system_lingering(&n, &bytes);
+	heap_lingering(&n, &bytes);
 	assert_int_equal(n, 0);
 	assert_int_equal(bytes, 0);
 	close(fd);
@@ -725,11 +725,11 @@ static void lingering_buffer_counts_against_the_limit(void **state)
 	int fd = dma_buf_open_memfd(buf, O_RDWR);
 
 	assert_true(fd >= 0);
-	heap_system_set_linger(fake_linger, &fl);
+	heap_set_linger(fake_linger, &fl);
 	dma_buf_unref(buf);
-	heap_system_set_linger(NULL, NULL);
+	heap_set_linger(NULL, NULL);
 	assert_int_equal(heap_alloc(heap, NULL, PAGE, O_RDWR, 0, &more), -ENOMEM);
-	system_buffer_free(fl.sbuf);
+	heap_linger_free(fl.hl);
 	more = system_alloc(heap, PAGE, O_RDWR);
 	dma_buf_unref(more);
 	close(fd);
@@ -745,12 +745,12 @@ static void system_heap_outlives_unregister_while_a_buffer_lingers(void **state)
 	int fd = dma_buf_open_memfd(buf, O_RDWR);
 
 	assert_true(fd >= 0);
-	heap_system_set_linger(fake_linger, &fl);
+	heap_set_linger(fake_linger, &fl);
 	dma_buf_unref(buf);
-	heap_system_set_linger(NULL, NULL);
+	heap_set_linger(NULL, NULL);
 	system_teardown(heap);
 	assert_int_equal(objstat_get(OBJ_HEAP), heaps + 1);
-	system_buffer_free(fl.sbuf);
+	heap_linger_free(fl.hl);
 	assert_int_equal(objstat_get(OBJ_HEAP), heaps);
 	close(fd);
 }

@@ -4,6 +4,9 @@
  * released buffer still mapped stays charged and is freed once its last
  * mapping goes, noticed through inotify or, without it, the sweep;
  * linger_stop() frees whatever still lingers and leaves no handle open.
+ * With the STM32 backend built, the same for the contiguous heap's bounce
+ * memfd on the simulator's region: the region is free at once, the
+ * bounce stays charged to its owner until its holder lets go.
  * Waits run the loop and are bounded (WAIT_MS); they assert what happens,
  * not how fast.
  */
@@ -25,6 +28,11 @@
 #include "model/heap.h"
 #include "model/heap_system.h"
 #include "model/objstat.h"
+#ifdef LINGER_TEST_STM32
+#include "model/acct.h"
+#include "stm32-sim.h"
+#include "stm32_heap.h"
+#endif
 
 #define PAGE 4096u
 #define WAIT_MS 10000
@@ -83,7 +91,7 @@ static uint64_t lingering(void)
 {
 	uint64_t n;
 
-	heap_system_lingering(&n, NULL);
+	heap_lingering(&n, NULL);
 	return n;
 }
 
@@ -206,6 +214,115 @@ static void stop_frees_every_lingering_buffer(void **state)
 	munmap(b, PAGE);
 }
 
+#ifdef LINGER_TEST_STM32
+#define STM32_POOL (1u << 20)
+#define USER 1000u
+
+struct stm32_fixture {
+	struct stm32_sim *sim;
+	struct stm32_heap *contig;
+	struct acct *acct;
+};
+
+static void stm32_up(struct stm32_fixture *s)
+{
+	struct stm32_heap_config cfg;
+
+	assert_int_equal(stm32_sim_new(STM32_POOL, &s->sim), 0);
+	stm32_heap_config_default(&cfg);
+	cfg.env = stm32_sim_env(s->sim);
+	assert_int_equal(stm32_heap_create(&cfg, &s->contig), 0);
+	assert_int_equal(acct_get(USER, &s->acct), 0);
+}
+
+static void stm32_down(struct stm32_fixture *s)
+{
+	stm32_heap_destroy(s->contig);
+	stm32_sim_free(s->sim);
+	acct_unref(s->acct);
+	assert_int_equal(acct_count(), 0);
+}
+
+static uint64_t stm32_heap_bytes(struct stm32_fixture *s)
+{
+	struct heap_usage u;
+
+	heap_get_usage(stm32_heap_heap(s->contig), &u);
+	return u.bytes;
+}
+
+/* A released buffer of the whole region whose bounce a client holds:
+ * returns the client's file of it. */
+static int released_but_bounce_held(struct stm32_fixture *s)
+{
+	struct dma_buf *buf = NULL;
+	int fd;
+
+	assert_int_equal(heap_alloc(stm32_heap_heap(s->contig), s->acct,
+				    STM32_POOL, O_RDWR, 0, &buf), 0);
+	fd = dma_buf_open_memfd(buf, O_RDWR);
+	assert_true(fd >= 0);
+	assert_int_equal(s->acct->used[ACCT_BYTES], 2 * STM32_POOL);
+	dma_buf_unref(buf);
+	return fd;
+}
+
+static void held_bounce_lingers_until_its_holder_closes_it(void **state)
+{
+	struct fixture *f = *state;
+	struct stm32_fixture s;
+	struct dma_buf *again = NULL;
+	int fd;
+
+	stm32_up(&s);
+	fd = released_but_bounce_held(&s);
+	assert_int_equal(lingering(), 1);
+	assert_int_equal(s.acct->used[ACCT_BYTES], STM32_POOL);
+	/* The region is free, and reusable, at once. */
+	assert_int_equal(stm32_heap_bytes(&s), 0);
+	assert_int_equal(heap_alloc(stm32_heap_heap(s.contig), s.acct,
+				    STM32_POOL, O_RDWR, 0, &again), 0);
+	dma_buf_unref(again);
+	/* The loop runs (sweeps): nothing goes while the file is held. */
+	for (int i = 0; i < 50; i++) {
+		uv_run(&f->loop, UV_RUN_NOWAIT);
+		usleep(1000);
+	}
+	assert_int_equal(lingering(), 1);
+	assert_int_equal(s.acct->used[ACCT_BYTES], STM32_POOL);
+	close(fd);
+	run_until_nothing_lingers(f);
+	assert_int_equal(s.acct->used[ACCT_BYTES], 0);
+	stm32_down(&s);
+}
+
+static void stop_frees_a_lingering_bounce(void **state)
+{
+	struct stm32_fixture s;
+	char *m;
+	int fd;
+
+	stm32_up(&s);
+	fd = released_but_bounce_held(&s);
+	m = mmap(NULL, STM32_POOL, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	assert_true(m != MAP_FAILED);
+	close(fd);
+	assert_int_equal(lingering(), 1);
+	/* The heap goes first, as at the daemon's stop: the bounce does
+	 * not need it. */
+	stm32_heap_destroy(s.contig);
+	s.contig = NULL;
+	linger_stop();
+	assert_int_equal(lingering(), 0);
+	assert_int_equal(s.acct->used[ACCT_BYTES], 0);
+	/* The memory stays the client's until it unmaps it. */
+	strcpy(m, "still here");
+	assert_string_equal(m, "still here");
+	munmap(m, STM32_POOL);
+	stm32_down(&s);
+}
+#endif
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -217,6 +334,12 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(stop_frees_every_lingering_buffer,
 						setup, teardown),
+#ifdef LINGER_TEST_STM32
+		cmocka_unit_test_setup_teardown(held_bounce_lingers_until_its_holder_closes_it,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(stop_frees_a_lingering_bounce,
+						setup, teardown),
+#endif
 	};
 
 	return cmocka_run_group_tests_name("linger", tests, NULL, NULL);

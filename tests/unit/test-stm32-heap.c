@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The contiguous heap (backend/stm32-uio/stm32_heap.c) and its allocator
- * (stm32_pool.c), on the simulator's reserved-memory UIO device.
+ * (stm32_pool.c), on the simulator's reserved-memory UIO device; the
+ * bounce memfd's charge to the owner and its lingering after release
+ * (with a fake linger hook: daemon/linger.c's own tests run it for real).
  */
 #include "helpers.h"
 
@@ -14,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "model/acct.h"
 #include "model/dma_buf.h"
 #include "model/heap.h"
 #include "stm32-sim.h"
@@ -312,6 +315,205 @@ static void heap_outlives_its_registration(void **state)
 	dma_buf_unref(a); /* the last buffer takes the region with it */
 }
 
+/* ------------------------------------------------------------------ */
+/* The bounce memfd: charged to the buffer's owner, lingering if held */
+
+#define PAGE 4096u
+#define POOL (1u << 20) /* heap_setup()'s region */
+#define USER 1000u
+
+static void set_uid_bytes(uint64_t bytes)
+{
+	struct acct_limits l = { .exempt_root = true };
+
+	l.max[ACCT_BYTES] = bytes;
+	assert_int_equal(acct_set_limits(&l), 0);
+}
+
+static int bounce_setup(void **state)
+{
+	set_uid_bytes(0);
+	return heap_setup(state);
+}
+
+static int bounce_teardown(void **state)
+{
+	set_uid_bytes(0);
+	assert_int_equal(acct_count(), 0);
+	return heap_teardown(state);
+}
+
+static struct dma_buf *alloc_owned(struct acct *acct, size_t size)
+{
+	struct dma_buf *buf = NULL;
+
+	assert_int_equal(heap_alloc(stm32_heap_heap(contig), acct, size, O_RDWR, 0, &buf), 0);
+	return buf;
+}
+
+static uint64_t heap_bytes(void)
+{
+	struct heap_usage u;
+
+	heap_get_usage(stm32_heap_heap(contig), &u);
+	return u.bytes;
+}
+
+static uint64_t lingering_bytes(void)
+{
+	uint64_t n, bytes;
+
+	heap_lingering(&n, &bytes);
+	return bytes;
+}
+
+struct fake_linger {
+	unsigned calls;
+	struct heap_linger *hl;
+};
+
+static void fake_linger(struct heap_linger *hl, void *data)
+{
+	struct fake_linger *fl = data;
+
+	fl->calls++;
+	fl->hl = hl;
+}
+
+static void bounce_is_charged_to_the_owner_until_release(void **state)
+{
+	struct acct *acct = NULL;
+	struct dma_buf *buf;
+
+	assert_int_equal(acct_get(USER, &acct), 0);
+	buf = alloc_owned(acct, 3 * PAGE);
+	assert_int_equal(acct->used[ACCT_BYTES], 3 * PAGE);
+	assert_true(dma_buf_get_memfd(buf) >= 0);
+	assert_int_equal(acct->used[ACCT_BYTES], 6 * PAGE);
+	/* Once per buffer. */
+	assert_true(dma_buf_get_memfd(buf) >= 0);
+	assert_int_equal(acct->used[ACCT_BYTES], 6 * PAGE);
+	/* The heap's usage is the region's: the bounce is not in it. */
+	assert_int_equal(heap_bytes(), 3 * PAGE);
+	/* Never handed to a client: it goes with the buffer. */
+	dma_buf_unref(buf);
+	assert_int_equal(acct->used[ACCT_BYTES], 0);
+	assert_int_equal(lingering_bytes(), 0);
+	acct_unref(acct);
+}
+
+static void bounce_past_the_uid_limit_is_edquot(void **state)
+{
+	uint64_t refused = acct_refused_total(ACCT_BYTES);
+	struct acct *acct = NULL;
+	struct dma_buf *buf;
+
+	set_uid_bytes(3 * PAGE);
+	assert_int_equal(acct_get(USER, &acct), 0);
+	buf = alloc_owned(acct, 2 * PAGE);
+	assert_int_equal(dma_buf_get_memfd(buf), -EDQUOT);
+	assert_int_equal(dma_buf_open_memfd(buf, O_RDWR), -EDQUOT);
+	assert_false(buf->memfd_opened);
+	assert_int_equal(acct->used[ACCT_BYTES], 2 * PAGE);
+	assert_int_equal(acct_refused_total(ACCT_BYTES), refused + 2);
+	/* Room again: the bounce is made. */
+	set_uid_bytes(4 * PAGE);
+	assert_true(dma_buf_get_memfd(buf) >= 0);
+	assert_int_equal(acct->used[ACCT_BYTES], 4 * PAGE);
+	dma_buf_unref(buf);
+	assert_int_equal(acct->used[ACCT_BYTES], 0);
+	acct_unref(acct);
+}
+
+static void released_buffer_with_a_held_bounce_frees_its_region_and_lingers(void **state)
+{
+	struct fake_linger fl = { 0 };
+	struct acct *acct = NULL;
+	struct dma_buf *buf, *again;
+	unsigned char *dev, *m;
+	struct stat st;
+	int fd;
+
+	assert_int_equal(acct_get(USER, &acct), 0);
+	buf = alloc_owned(acct, POOL); /* all of the region */
+	assert_int_equal(dma_buf_vmap(buf, (void **)&dev), 0);
+	memset(dev, 0x5a, 2 * PAGE);
+	assert_int_equal(dma_buf_vunmap(buf, dev), 0);
+	fd = dma_buf_open_memfd(buf, O_RDWR);
+	assert_true(fd >= 0);
+	heap_set_linger(fake_linger, &fl);
+	dma_buf_unref(buf);
+	heap_set_linger(NULL, NULL);
+
+	/* The bounce went to the hook, still charged to the owner. */
+	assert_int_equal(fl.calls, 1);
+	assert_int_equal(fl.hl->size, POOL);
+	assert_int_equal(fstat(fl.hl->memfd, &st), 0);
+	assert_int_equal(st.st_size, POOL);
+	assert_int_equal(lingering_bytes(), POOL);
+	assert_int_equal(acct->used[ACCT_BYTES], POOL);
+	/* The region is free and reusable at once. */
+	assert_int_equal(heap_bytes(), 0);
+	again = alloc_owned(acct, POOL);
+	assert_int_equal(acct->used[ACCT_BYTES], 2 * POOL);
+	/* The client's copy is still the old buffer's, not the new one's. */
+	m = mmap(NULL, 2 * PAGE, PROT_READ, MAP_SHARED, fd, 0);
+	assert_true(m != MAP_FAILED);
+	assert_int_equal(m[0], 0x5a);
+	assert_int_equal(m[2 * PAGE - 1], 0x5a);
+	munmap(m, 2 * PAGE);
+	dma_buf_unref(again);
+
+	heap_linger_free(fl.hl);
+	assert_int_equal(lingering_bytes(), 0);
+	assert_int_equal(acct->used[ACCT_BYTES], 0);
+	close(fd);
+	acct_unref(acct);
+}
+
+static void released_buffer_with_a_held_bounce_without_a_hook_frees_it(void **state)
+{
+	struct acct *acct = NULL;
+	struct dma_buf *buf;
+	int fd;
+
+	assert_int_equal(acct_get(USER, &acct), 0);
+	buf = alloc_owned(acct, PAGE);
+	fd = dma_buf_open_memfd(buf, O_RDWR);
+	assert_true(fd >= 0);
+	dma_buf_unref(buf);
+	assert_int_equal(lingering_bytes(), 0);
+	assert_int_equal(acct->used[ACCT_BYTES], 0);
+	close(fd);
+	acct_unref(acct);
+}
+
+static void lingering_bounce_outlives_the_heap(void **state)
+{
+	const long heaps = objstat_get(OBJ_HEAP);
+	struct fake_linger fl = { 0 };
+	struct acct *acct = NULL;
+	struct dma_buf *buf;
+	int fd;
+
+	assert_int_equal(acct_get(USER, &acct), 0);
+	buf = alloc_owned(acct, PAGE);
+	fd = dma_buf_open_memfd(buf, O_RDONLY);
+	assert_true(fd >= 0);
+	stm32_heap_destroy(contig);
+	contig = NULL;
+	heap_set_linger(fake_linger, &fl);
+	dma_buf_unref(buf); /* the last buffer: the heap and region go */
+	heap_set_linger(NULL, NULL);
+	assert_int_equal(objstat_get(OBJ_HEAP), heaps - 1);
+	assert_int_equal(fl.calls, 1);
+	assert_int_equal(acct->used[ACCT_BYTES], PAGE);
+	heap_linger_free(fl.hl);
+	assert_int_equal(acct->used[ACCT_BYTES], 0);
+	close(fd);
+	acct_unref(acct);
+}
+
 static void heap_refuses_region_out_of_dma_reach(void **state)
 {
 	struct stm32_heap_config cfg;
@@ -331,6 +533,7 @@ static void heap_refuses_region_out_of_dma_reach(void **state)
 }
 
 #define heap_test(fn) cmocka_unit_test_setup_teardown(fn, heap_setup, heap_teardown)
+#define bounce_test(fn) cmocka_unit_test_setup_teardown(fn, bounce_setup, bounce_teardown)
 
 int main(void)
 {
@@ -342,6 +545,11 @@ int main(void)
 		heap_test(memfd_exposes_only_its_buffer),
 		heap_test(heap_outlives_its_registration),
 		heap_test(heap_refuses_region_out_of_dma_reach),
+		bounce_test(bounce_is_charged_to_the_owner_until_release),
+		bounce_test(bounce_past_the_uid_limit_is_edquot),
+		bounce_test(released_buffer_with_a_held_bounce_frees_its_region_and_lingers),
+		bounce_test(released_buffer_with_a_held_bounce_without_a_hook_frees_it),
+		bounce_test(lingering_bounce_outlives_the_heap),
 	};
 
 	log_set_level(LOG_CRIT);

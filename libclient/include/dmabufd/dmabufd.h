@@ -150,7 +150,9 @@ DMABUFD_EXPORT int64_t dmabufd_buf_size(int buf_fd);
  * is closed, as with the kernel, and its memory stays charged to the
  * heap (and its limit) until it is unmapped. Errors: -EINVAL (prot other than
  * READ/READ|WRITE, NULL outputs), -EACCES (PROT_WRITE on a read-only fd,
- * any mapping of a write-only fd), -EBADFD, -ENOTTY, -ECONNREFUSED or
+ * any mapping of a write-only fd), -EDQUOT (past the uid's tokens, or
+ * its bytes for a heap that maps through a copy: the STM32 contiguous
+ * heap), -EBADFD, -ENOTTY, -ECONNREFUSED or
  * -ENOENT if the control socket is not there, -EPROTO on a malformed
  * reply, -errno of mmap(2).
  */
