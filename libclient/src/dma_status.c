@@ -21,8 +21,8 @@
  * Limits: a table entry is keyed by number, not by open file: a number
  * closed and reused for another channel that the library did not make
  * (dup2, SCM_RIGHTS, a raw open) answers from the old page until the
- * daemon has released the old channel (then -ESTALE sends it to the
- * ioctl), or never if the old channel is still open elsewhere. Call
+ * daemon has released the old channel (then the number's new page is
+ * mapped), or never if the old channel is still open elsewhere. Call
  * dmabufd_dma_tx_status() with a status to ask the daemon in such code.
  *
  * Threads: one mutex over the table, held while a page is read (a few
@@ -158,7 +158,8 @@ static int status_map(int chan_fd, const struct dmabufd_dma_status_page **ret_pa
 	return 0;
 }
 
-/* Read @fd's slot: a status, -ENOENT (no slot), -EAGAIN, -EBADF. */
+/* Read @fd's slot: a status, -EAGAIN, or -ENOENT when there is no slot
+ * or its page was retired (the slot is freed then). Lock held. */
 static int slot_read(int fd, int32_t cookie)
 {
 	struct status_slot *s = slot_find(fd);
@@ -170,8 +171,9 @@ static int slot_read(int fd, int32_t cookie)
 		return -EAGAIN;
 	r = status_read(s->page, s->generation, cookie);
 	if (r == -ESTALE) {
+		/* Released: this number is another channel's now, or dead. */
 		slot_clear(s);
-		r = -EAGAIN;
+		r = -ENOENT;
 	}
 	return r;
 }
