@@ -1790,6 +1790,22 @@ static void status_page_of_a_released_channel_does_not_answer_for_the_next(void 
 	close(fd);
 }
 
+/* A fd whose STATUS_MAP is ENOTTY (as on a daemon without status pages)
+ * is answered by the ioctl, and its number is not stuck there. */
+static void status_page_refused_with_enotty_falls_back_to_the_ioctl(void **state)
+{
+	int tl = timeline_new(), chan;
+
+	assert_int_equal(dmabufd_dma_tx_status_page(tl, 2), -EAGAIN);
+	assert_errno(dmabufd_dma_tx_status(tl, 2, NULL), ENOTTY);
+	assert_int_equal(dmabufd_dma_tx_status_page(tl, 2), -EAGAIN);
+	close(tl);
+	chan = chan_new(NULL);
+	assert_int_equal(chan, tl);
+	assert_int_equal(dmabufd_dma_tx_status_page(chan, 2), DMABUFD_DMA_COMPLETE);
+	close(chan);
+}
+
 /* DMABUFD_CTL_MAP by hand: the reply's errno (0 with the fd in *ret_fd). */
 static int ctl_redeem(uint64_t token, int *ret_fd)
 {
@@ -1967,6 +1983,7 @@ int main(void)
 		itest(status_page_of_a_released_channel_does_not_answer_for_the_next),
 		itest(status_page_is_read_only),
 		itest(status_page_token_of_another_uid_is_refused),
+		itest(status_page_refused_with_enotty_falls_back_to_the_ioctl),
 		itest(prep_submit_issue_in_three_steps),
 		itest(fence_of_a_long_completed_cookie_is_a_signaled_stub),
 		itest(completion_events_for_prep_interrupt_only),
