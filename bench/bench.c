@@ -423,6 +423,49 @@ static void bench_dma_wait_latency(struct result *res, int64_t *s, unsigned int 
 	summarize(res, s, n);
 }
 
+/*
+ * TX_STATUS of a completed cookie: through the ioctl (a status wanted,
+ * one round trip) or from the status page (no status: no round trip once
+ * mapped; a fcntl and a few loads). Page calls are timed in batches of
+ * STATUS_BATCH, the clock's own cost being of their order.
+ */
+#define STATUS_BATCH 100
+
+static void bench_tx_status(struct result *ioc, struct result *page, int64_t *s,
+			    unsigned int n)
+{
+	struct dmabufd_dma_tx_status st;
+	struct dma_rig r;
+	int32_t c;
+
+	dma_rig_open(&r, 4096);
+	check(c = dmabufd_dma_memcpy(r.chan, r.dst_id, 0, r.src_id, 0, 4096, 0), "memcpy");
+	check(dmabufd_dma_wait(r.chan, c, 5000), "dmabufd_dma_wait");
+	/* Maps the page; a daemon without pages would make this -EAGAIN. */
+	check(dmabufd_dma_tx_status_page(r.chan, c), "dmabufd_dma_tx_status_page");
+	for (unsigned int i = 0; i < n; i++) {
+		int64_t t;
+
+		floor_sample(i);
+		t = now_ns();
+		check(dmabufd_dma_tx_status(r.chan, c, &st), "dmabufd_dma_tx_status");
+		s[i] = now_ns() - t;
+	}
+	summarize(ioc, s, n);
+	for (unsigned int i = 0; i < n; i++) {
+		int64_t t;
+
+		floor_sample(i);
+		t = now_ns();
+		for (unsigned int b = 0; b < STATUS_BATCH; b++)
+			if (dmabufd_dma_tx_status(r.chan, c, NULL) != DMABUFD_DMA_COMPLETE)
+				check(-EPROTO, "dmabufd_dma_tx_status (page)");
+		s[i] = (now_ns() - t) / STATUS_BATCH;
+	}
+	summarize(page, s, n);
+	dma_rig_close(&r);
+}
+
 int main(int argc, char **argv)
 {
 	double scale = 1.0;
@@ -485,6 +528,10 @@ int main(int argc, char **argv)
 	{
 		static const size_t sizes[] = { 4096, 65536, 1u << 20, 16u << 20, 64u << 20 };
 		struct tput t[sizeof(sizes) / sizeof(sizes[0])];
+		struct result txs[2] = {
+			{ "tx_status, ioctl", "TX_STATUS" },
+			{ "tx_status, status page", "none (fcntl + page read)" },
+		};
 		struct result lat[3] = {
 			{ "dma 64 B, event", "PREP(submit+issue), POLL, EVENTS" },
 			{ "dma 4 KiB, event", "PREP(submit+issue), POLL, EVENTS" },
@@ -516,6 +563,17 @@ int main(int argc, char **argv)
 			printf("%-26s %8u %10.2f %10.2f %9.2f %8.2f  %s\n", lat[i].name,
 			       lat[i].iterations, lat[i].mean_us, lat[i].median_us, lat[i].floor_us,
 			       lat[i].median_us / lat[i].floor_us, lat[i].round_trips);
+
+		bench_tx_status(&txs[0], &txs[1], samples, n_op);
+		printf("\n%-26s %8s %10s %10s %9s %8s  %s\n", "status of a cookie", "iters",
+		       "mean us", "median us", "floor us", "ratio", "round trips");
+		for (int i = 0; i < 2; i++)
+			printf("%-26s %8u %10.3f %10.3f %9.2f %8.3f  %s\n", txs[i].name,
+			       txs[i].iterations, txs[i].mean_us, txs[i].median_us,
+			       txs[i].floor_us, txs[i].median_us / txs[i].floor_us,
+			       txs[i].round_trips);
+		printf("status page speed-up (ioctl median / page median): %.0fx\n",
+		       txs[0].median_us / txs[1].median_us);
 	}
 
 	close(heap);

@@ -23,6 +23,8 @@
  * the system heap can tell when the last of them is gone (heap_system.h).
  * Exporters make their memfd inodes 0600 (dma_buf_ops.get_memfd), so a
  * client that is not root cannot reopen its copy writable through /proc.
+ * A token of DMABUFD_DMA_IOC_STATUS_MAP is redeemed the same way, for a
+ * read-only reopen of the dmaengine fd's status page (dev/status_page.h).
  *
  * The listings (dma_records.c: DMA controllers, channels, transfers;
  * model_records.c: heaps, buffers, fences, timelines) follow their reply
@@ -55,6 +57,7 @@
 #include <dmabufd/control.h>
 
 #include "dev/dev.h"
+#include "dev/status_page.h"
 #include "dev/token.h"
 #include "dma_records.h"
 #include "dma_setup.h"
@@ -283,6 +286,27 @@ static void client_continue(struct ctl_client *c)
 	}
 }
 
+/* Redeem a dmaengine status page token (TOKEN_DMA_STATUS): read-only. */
+static int ctl_map_status(struct ctl_client *c, uint64_t token,
+			  __u64 *ret_size)
+{
+	_cleanup_(status_page_unrefp) struct status_page *st = NULL;
+	uid_t uid;
+	void *obj;
+	int fd;
+
+	if (token_take(token, TOKEN_DMA_STATUS, -1, &obj, NULL, &uid) < 0)
+		return -EINVAL;
+	st = obj;
+	if (c->uid != 0 && c->uid != uid)
+		return -EPERM;
+	fd = status_page_open(st);
+	if (fd < 0)
+		return fd;
+	*ret_size = status_page_size();
+	return fd;
+}
+
 /*
  * Redeem @token: returns an fd to send (the caller closes it) and sets
  * *ret_size, or a negative errno.
@@ -296,7 +320,7 @@ static int ctl_map(struct ctl_client *c, uint64_t token, __u64 *ret_size)
 
 	r = token_take(token, TOKEN_MAP, -1, &obj, &mode, &uid);
 	if (r < 0)
-		return -EINVAL;
+		return ctl_map_status(c, token, ret_size);
 	buf = obj;
 	if (peer != 0 && peer != uid)
 		return -EPERM;

@@ -38,11 +38,18 @@
  * then (DETACH) synchronizes the channel first, as the kernel asks of
  * its clients before they free what such a transfer used.
  *
+ * The status page (status_page.h), made at the fd's first STATUS_MAP,
+ * mirrors what TX_STATUS without residue answers: status_publish() runs
+ * wherever the fd's cookies, its failed transfers in the history or its
+ * pause change, and xfer_ended() publishes before it signals the fence or
+ * queues the event, so a client woken by either reads the end there.
+ *
  * Release (the last close, client death, daemon shutdown): no more
  * events; unissued transfers end with -ECANCELED; the channel is
  * terminated and synchronized (issued transfers end in it); then every
- * record, every attachment and the channel (dma_release_channel) go.
- * Nothing is left behind.
+ * record, every attachment and the channel (dma_release_channel) go;
+ * the status page is retired (generation 0) and lives on only for those
+ * who still map it. Nothing else is left behind.
  *
  * Threading: loop thread only.
  */
@@ -62,6 +69,7 @@
 #include "dmaengine/dma_cq.h"
 #include "dmaengine/dma_xfer.h"
 #include "dmaengine/dmaengine.h"
+#include "status_page.h"
 #include "model/clock.h"
 #include "node_ops.h"
 #include "util/log.h"
@@ -147,6 +155,9 @@ struct dmaengine_file {
 	 * be inside a terminated transfer, so nothing it used may be freed
 	 * before dmaengine_synchronize() (att_free() calls it). */
 	bool unsynced;
+	bool paused;		/* PAUSE succeeded; no RESUME or TERMINATE since */
+	/* The status page (STATUS_MAP), from its first request on. */
+	struct status_page *status;
 
 	struct dmabufd_dma_event events[DMABUFD_DMA_EVENT_QUEUE];
 	unsigned ev_head, ev_count;
@@ -269,7 +280,52 @@ static struct xfer_list *list_of(struct dmaengine_file *df,
 	return &df->history;
 }
 
-/* Every cookie before the oldest one still live has ended. */
+/*
+ * Publish on the status page (if the fd has one) what TX_STATUS without
+ * residue answers now (proto/dmabufd/dmaengine.h): the cookies, the
+ * ended transfers it reports as errors, and when in-progress answers
+ * must come from the ioctl: a pause, an issued transfer that has an
+ * error and pieces still running (xfer_status() says DMA_ERROR), or a
+ * transfer that ended successfully ahead of an older live one.
+ * O(issued + history). Called whenever one of those changes, before the
+ * change shows anywhere else (a fence, an event, a reply).
+ */
+static void status_publish(struct dmaengine_file *df)
+{
+	struct dmabufd_dma_status_page snap = {
+		.used = df->cookie,
+		.last = df->completed,
+	};
+	struct dma_node_xfer *x;
+
+	if (!df->status)
+		return;
+	if (df->paused)
+		snap.flags |= DMABUFD_DMA_STATUS_ASK_LIVE;
+	TAILQ_FOREACH(x, &df->issued, link)
+		if (x->error < 0) {
+			snap.flags |= DMABUFD_DMA_STATUS_ASK_LIVE;
+			break;
+		}
+	TAILQ_FOREACH(x, &df->history, link) {
+		if (!x->error) {
+			if (dma_async_is_complete(x->cookie, df->completed,
+						  df->cookie) != DMA_COMPLETE)
+				snap.flags |= DMABUFD_DMA_STATUS_ASK_LIVE;
+		} else if (snap.nerrs == DMABUFD_DMA_STATUS_ERRS) {
+			/* Until reap_run() trims the history. */
+			snap.flags |= DMABUFD_DMA_STATUS_ASK_ALL;
+		} else {
+			snap.errs[snap.nerrs++] = (struct dmabufd_dma_status_err){
+				.cookie = x->cookie,
+				.error = x->error,
+			};
+		}
+	}
+	status_page_publish(df->status, &snap);
+}
+
+/* Every cookie before the oldest one still live has ended; publish. */
 static void update_completed(struct dmaengine_file *df)
 {
 	struct dma_node_xfer *x = TAILQ_FIRST(&df->issued);
@@ -277,6 +333,7 @@ static void update_completed(struct dmaengine_file *df)
 	if (!x)
 		x = TAILQ_FIRST(&df->submitted);
 	df->completed = x ? cookie_prev(x->cookie) : df->cookie;
+	status_publish(df);
 }
 
 static void atts_unuse(struct dma_node_xfer *x)
@@ -318,16 +375,16 @@ static void xfer_free(struct dma_node_xfer *x)
 }
 
 /*
- * @x has ended with @error (0: success): signal the fd's fence, move it to
- * the history and queue its notice. Runs inside fence_signal() of an
- * engine's fence: nothing here drops a dma_xfer.
+ * @x has ended with @error (0: success): move it to the history (and onto
+ * the status page), then signal the fd's fence and queue its notice, so
+ * that whoever sees the end there reads it on the page too. Runs inside
+ * fence_signal() of an engine's fence: nothing here drops a dma_xfer.
  */
 static void xfer_ended(struct dma_node_xfer *x, int error)
 {
 	struct dmaengine_file *df = x->df;
 
 	x->error = error < 0 ? error : 0;
-	node_fence_end(x->fence, x->error);
 	TAILQ_REMOVE(list_of(df, x->state), x, link);
 	x->state = XFER_ENDED;
 	TAILQ_INSERT_TAIL(&df->history, x, link);
@@ -335,6 +392,7 @@ static void xfer_ended(struct dma_node_xfer *x, int error)
 	df->num_history++;
 	atts_unuse(x);
 	update_completed(df);
+	node_fence_end(x->fence, x->error);
 	if ((x->flags & DMABUFD_DMA_PREP_INTERRUPT) && !x->no_event)
 		event_push(df, x->cookie, x->error, 0);
 	dma_cq_post(&df->reap);
@@ -346,8 +404,12 @@ static void piece_ended(struct dma_node_piece *p, int status)
 	struct dma_node_xfer *x = p->x;
 
 	p->armed = false;
-	if (status < 0 && !x->error)
+	if (status < 0 && !x->error) {
 		x->error = status;
+		/* TX_STATUS says DMA_ERROR from now on. */
+		if (x->pending > 1)
+			status_publish(x->df);
+	}
 	if (--x->pending == 0)
 		xfer_ended(x, x->error);
 }
@@ -373,6 +435,8 @@ static void reap_run(struct dmaengine_file *df)
 {
 	struct dma_node_xfer *x;
 
+	bool trimmed = false;
+
 	TAILQ_FOREACH(x, &df->history, link)
 		for (unsigned i = 0; i < x->npieces; i++)
 			piece_drop(&x->piece[i]);
@@ -381,7 +445,11 @@ static void reap_run(struct dmaengine_file *df)
 		TAILQ_REMOVE(&df->history, x, link);
 		df->num_history--;
 		xfer_free(x);
+		trimmed = true;
 	}
+	/* A trimmed failure reads DMA_COMPLETE now. */
+	if (trimmed)
+		status_publish(df);
 }
 
 static void reap_fired(struct dma_cq_entry *entry)
@@ -463,6 +531,8 @@ static int xfer_issue(struct dma_node_xfer *x)
 	TAILQ_REMOVE(&df->submitted, x, link);
 	x->state = XFER_ISSUED;
 	TAILQ_INSERT_TAIL(&df->issued, x, link);
+	if (r < 0)
+		status_publish(df); /* issued with an error: DMA_ERROR */
 	/* One count for the loop below, so @x cannot end inside it. */
 	x->pending = queued + 1;
 	for (unsigned i = 0; i < queued; i++) {
@@ -1339,6 +1409,31 @@ static void dma_fence_ioctl(struct dev_req *req)
 	dev_req_reply(req, 0, &out, sizeof(out));
 }
 
+/* Make the fd's status page if it has none, and a token for it. */
+static void dma_status_map_ioctl(struct dev_req *req)
+{
+	struct dmaengine_file *df = req->file->dmaengine;
+	struct dmabufd_dma_status_map out = { 0 };
+	int r;
+
+	if (!df->status) {
+		r = status_page_new(&df->status);
+		if (r < 0) {
+			log_warn("dmaengine: no status page for %s: %s",
+				 df->chan->name, strerror(-r));
+			return dev_req_fail(req, -ENOMEM);
+		}
+		status_publish(df);
+	}
+	/* The caller, not the opener: the fd may have been passed on. */
+	r = token_new(&req->file->tokens, TOKEN_DMA_STATUS, df->status,
+		      O_RDONLY, req->caller_uid, &out.token);
+	if (r < 0)
+		return dev_req_fail(req, r);
+	out.size = (uint32_t)status_page_size();
+	dev_req_reply(req, 0, &out, sizeof(out));
+}
+
 /* ---- CONTROL, EVENTS --------------------------------------------------- */
 
 static int dma_terminate(struct dmaengine_file *df)
@@ -1365,14 +1460,20 @@ static void dma_control_ioctl(struct dev_req *req)
 	switch (in->op) {
 	case DMABUFD_DMA_PAUSE:
 		r = dmaengine_pause(df->chan);
+		if (r == 0)
+			df->paused = true;
 		break;
 	case DMABUFD_DMA_RESUME:
 		r = dmaengine_resume(df->chan);
+		if (r == 0)
+			df->paused = false;
 		break;
 	case DMABUFD_DMA_TERMINATE:
 		r = dma_terminate(df);
-		if (r == 0)
+		if (r == 0) {
 			df->unsynced = true;
+			df->paused = false;
+		}
 		break;
 	case DMABUFD_DMA_SYNCHRONIZE:
 		dmaengine_synchronize(df->chan);
@@ -1388,6 +1489,7 @@ static void dma_control_ioctl(struct dev_req *req)
 	}
 	if (r == -ENOSYS)
 		r = -EOPNOTSUPP;
+	status_publish(df);
 	if (r < 0)
 		return dev_req_fail(req, r);
 	dev_req_reply(req, 0, NULL, 0);
@@ -1458,6 +1560,9 @@ static void dmaengine_ioctl(struct dev_req *req)
 	case DMABUFD_DMA_IOC_EVENTS:
 		handler = dma_events_ioctl;
 		break;
+	case DMABUFD_DMA_IOC_STATUS_MAP:
+		handler = dma_status_map_ioctl;
+		break;
 	default:
 		return dev_req_fail(req, -ENOTTY);
 	}
@@ -1468,6 +1573,7 @@ static void dmaengine_ioctl(struct dev_req *req)
 	 * attachment go, still works. */
 	if (dma_chan_device_gone(req->file->dmaengine->chan) &&
 	    req->cmd != DMABUFD_DMA_IOC_TX_STATUS &&
+	    req->cmd != DMABUFD_DMA_IOC_STATUS_MAP &&
 	    req->cmd != DMABUFD_DMA_IOC_FENCE &&
 	    req->cmd != DMABUFD_DMA_IOC_EVENTS &&
 	    req->cmd != DMABUFD_DMA_IOC_DETACH)
@@ -1507,6 +1613,9 @@ static void dmaengine_release(struct dev_file *file)
 	struct dma_node_xfer *x;
 	struct dma_node_att *a;
 
+	/* Readers of the page stop trusting it; nothing is published now. */
+	if (df->status)
+		status_page_retire(df->status);
 	/* dev_req_abort_file() cancelled a deferred request already. */
 	request_unwait(df);
 	for (size_t i = 0; i < ARRAY_SIZE(lists); i++)
@@ -1543,6 +1652,7 @@ static void dmaengine_release(struct dev_file *file)
 		(void)notifier_sync();
 	}
 	chan_uncharge(df);
+	status_page_unref(df->status);
 	LIST_REMOVE(df, link);
 	file->dmaengine = NULL;
 	free(df);

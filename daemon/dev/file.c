@@ -14,6 +14,7 @@
 
 #include <dmabufd/control.h>
 
+#include "status_page.h"
 #include "dmaengine_node.h"
 #include "model/heap.h"
 #include "model/objstat.h"
@@ -271,6 +272,7 @@ void dev_get_stats(struct dmabufd_ctl_stats *ret_stats)
 	heap_lingering(&lingering, &lingering_bytes);
 	ret_stats->count[DMABUFD_STAT_LINGERING] = (int64_t)lingering;
 	ret_stats->count[DMABUFD_STAT_LINGERING_BYTES] = (int64_t)lingering_bytes;
+	ret_stats->count[DMABUFD_STAT_DMA_STATUS_PAGES] = status_page_count();
 }
 
 _Static_assert(ACCT_BYTES == 0 && _ACCT_RES_MAX == 5 &&

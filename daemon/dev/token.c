@@ -13,6 +13,7 @@
 
 #include <dmabufd/common.h>
 
+#include "status_page.h"
 #include "model/dma_buf.h"
 #include "model/sync_file.h"
 #include "util/macros.h"
@@ -45,6 +46,8 @@ static void token_obj_unref(enum token_type type, void *obj)
 {
 	if (type == TOKEN_SYNC_FILE)
 		sync_file_unref(obj);
+	else if (type == TOKEN_DMA_STATUS)
+		status_page_unref(obj);
 	else
 		dma_buf_unref(obj);
 }
@@ -122,7 +125,7 @@ int token_new(struct token_owner *owner, enum token_type type, void *obj,
 
 	if (!owner || !obj || !ret_value ||
 	    (type != TOKEN_DMA_BUF && type != TOKEN_SYNC_FILE &&
-	     type != TOKEN_MAP) ||
+	     type != TOKEN_MAP && type != TOKEN_DMA_STATUS) ||
 	    (mode != O_RDONLY && mode != O_WRONLY && mode != O_RDWR))
 		return -EINVAL;
 	if (token_live >= TOKEN_MAX_TOTAL || owner->count >= TOKEN_MAX_PER_OWNER)
@@ -148,8 +151,9 @@ int token_new(struct token_owner *owner, enum token_type type, void *obj,
 	}
 	tok->value = value;
 	tok->type = type;
-	tok->obj = type == TOKEN_SYNC_FILE ? (void *)sync_file_ref(obj)
-					   : (void *)dma_buf_ref(obj);
+	tok->obj = type == TOKEN_SYNC_FILE    ? (void *)sync_file_ref(obj)
+		   : type == TOKEN_DMA_STATUS ? (void *)status_page_ref(obj)
+					      : (void *)dma_buf_ref(obj);
 	tok->mode = mode;
 	tok->uid = uid;
 	tok->owner = owner;

@@ -4,9 +4,11 @@
  *
  * A token is a 64-bit value from getrandom(2) that stands for one object:
  * a dma_buf to bind a fresh fd to (TOKEN_DMA_BUF), a sync_file
- * (TOKEN_SYNC_FILE), or a dma_buf to hand out as a CPU mapping on the
- * control socket (TOKEN_MAP). It also records the most access it grants
- * (an O_ACCMODE value) and the uid of the caller it was issued to.
+ * (TOKEN_SYNC_FILE), a dma_buf to hand out as a CPU mapping on the
+ * control socket (TOKEN_MAP), or a dmaengine fd's status page to hand
+ * out the same way (TOKEN_DMA_STATUS, status_page.h). It also records
+ * the most access it grants (an O_ACCMODE value) and the uid of the
+ * caller it was issued to.
  *
  * Life cycle: token_new() takes its own reference to the object, files the
  * token under its value and under its issuer (a struct token_owner
@@ -35,6 +37,7 @@ enum token_type {
 	TOKEN_DMA_BUF = 1, /* object: struct dma_buf */
 	TOKEN_SYNC_FILE,   /* object: struct sync_file */
 	TOKEN_MAP,	   /* object: struct dma_buf, to be mapped */
+	TOKEN_DMA_STATUS,  /* object: struct status_page, to be mapped */
 };
 
 /* The most tokens alive at once, daemon-wide and per issuer. */
@@ -63,7 +66,8 @@ void token_set_ttl_ns(uint64_t ttl_ns);
 
 /*
  * Issue a token for @obj (a struct dma_buf for TOKEN_DMA_BUF and
- * TOKEN_MAP, a struct sync_file for TOKEN_SYNC_FILE), granting at most
+ * TOKEN_MAP, a struct sync_file for TOKEN_SYNC_FILE, a struct status_page
+ * for TOKEN_DMA_STATUS), granting at most
  * @mode (O_RDONLY, O_WRONLY or O_RDWR), issued to @uid. Takes its own
  * reference to @obj. Returns 0 and *ret_value, -EINVAL for a bad
  * argument, -ENOMEM when out of memory or past TOKEN_MAX_TOTAL /

@@ -193,6 +193,7 @@ static const char *const stat_names[_DMABUFD_STAT_MAX] = {
 	[DMABUFD_STAT_CTL_HELD_MAX] = "control_held_max",
 	[DMABUFD_STAT_LINGERING] = "lingering_buffers",
 	[DMABUFD_STAT_LINGERING_BYTES] = "lingering_bytes",
+	[DMABUFD_STAT_DMA_STATUS_PAGES] = "dma_status_pages",
 };
 
 DMABUFD_EXPORT const char *dmabufd_stat_name(unsigned int index)

@@ -65,6 +65,8 @@ static int request(struct dmabufd_dma_request *req, int timeout_ms,
 		dmabufd_close_quiet(fd);
 		return r;
 	}
+	/* The number may have been a channel's before. */
+	dmabufd_dma_status_forget(fd);
 	if (ret_info) {
 		memset(ret_info, 0, sizeof(*ret_info));
 		ret_info->chan_id = req->chan_id;
@@ -252,6 +254,13 @@ DMABUFD_EXPORT int dmabufd_dma_tx_status(int chan_fd, int32_t cookie,
 
 	if (cookie < 1)
 		return -EINVAL;
+	/* No residue wanted: the status page answers without a round trip
+	 * unless it cannot tell (-EAGAIN). */
+	if (!ret_status) {
+		r = dmabufd_dma_tx_status_page(chan_fd, cookie);
+		if (r != -EAGAIN)
+			return r;
+	}
 	r = xioctl(chan_fd, DMABUFD_DMA_IOC_TX_STATUS, &st);
 	if (r < 0)
 		return r;

@@ -34,3 +34,7 @@ const char *dmabufd_control_path(void);
  * (the caller closes it) and the bytes to map in @ret_size, or -errno.
  */
 int dmabufd_ctl_map(uint64_t token, int *ret_fd, uint64_t *ret_size);
+
+/* dma_status.c: drop what the status page table knows of fd number @fd
+ * (a new channel fd got that number). */
+void dmabufd_dma_status_forget(int fd);

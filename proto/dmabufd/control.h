@@ -82,6 +82,9 @@ enum dmabufd_ctl_op {
 	 * with at most the prot DMABUFD_DMA_BUF_IOC_MAP reported. The memory
 	 * stays charged to its heap while this file or a mapping of it is
 	 * left, even after the buffer is released (DMABUFD_STAT_LINGERING).
+	 * A token of DMABUFD_DMA_IOC_STATUS_MAP (a dmaengine fd's status
+	 * page, proto/dmabufd/dmaengine.h) is redeemed the same way, always
+	 * for a read-only open: map it PROT_READ.
 	 * Errors: EINVAL for an unknown, used or expired token; EPERM when
 	 * the peer's uid is not the uid that asked for the token (root may
 	 * redeem any; the token is used up either way).
@@ -214,6 +217,9 @@ enum dmabufd_stat {
 	 * mapping's file of: they stay charged to their heap. */
 	DMABUFD_STAT_LINGERING,
 	DMABUFD_STAT_LINGERING_BYTES, /* their bytes (part of HEAP_BYTES) */
+	DMABUFD_STAT_DMA_STATUS_PAGES, /* dmaengine fds' status pages, kept
+					* while the fd, a token or a
+					* client's open of the page is left */
 	_DMABUFD_STAT_MAX = 32,
 };
 

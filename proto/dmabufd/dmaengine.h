@@ -48,7 +48,7 @@
  * (EINVAL otherwise). Every ioctl but REQUEST_CHAN fails with EBADFD on a
  * fd that holds no channel. Once the channel's controller has gone away
  * every ioctl fails with ENODEV except those that read how transfers
- * ended or let go: TX_STATUS, FENCE, EVENTS and DETACH. Numbers 0x50-0x6f of DMABUFD_IOC_MAGIC; other numbers, or
+ * ended or let go: TX_STATUS, STATUS_MAP, FENCE, EVENTS and DETACH. Numbers 0x50-0x6f of DMABUFD_IOC_MAGIC; other numbers, or
  * a known number with another size, are ENOTTY. Values of enums and flags
  * are the kernel's (include/linux/dmaengine.h).
  */
@@ -451,6 +451,103 @@ struct dmabufd_dma_events {
 	struct dmabufd_dma_event events[DMABUFD_DMA_MAX_EVENTS];
 };
 
+/*
+ * The status page: the fd's cookies, readable without a round trip.
+ *
+ * dma_cookie_status() needs no lock in the kernel: it compares a cookie
+ * with the channel's last completed and last used cookies. The daemon
+ * publishes the fd's two cookies (those TX_STATUS reports as @last and
+ * @used) in a page of shared memory that the holder of the fd maps
+ * read-only, so a status without residue costs no call to the daemon.
+ *
+ * DMABUFD_DMA_IOC_STATUS_MAP issues a single-use token for the fd's page
+ * (made at the first call; one page per fd, shared by every call); the
+ * control socket's DMABUFD_CTL_MAP redeems it, by the uid the token was
+ * issued to (root may redeem any), for a read-only open of the page's
+ * memfd (an inode of mode 0600, sealed against shrinking and growing):
+ * the client maps @size bytes PROT_READ, MAP_SHARED, and can neither map
+ * it writable nor write(2) it. The page outlives the fd for those who
+ * map it; the daemon then stops updating it and sets @generation to 0.
+ *
+ * The daemon updates the page on its loop thread whenever an answer of
+ * TX_STATUS without residue could change (SUBMIT, ISSUE_PENDING, a
+ * transfer's end, TERMINATE, PAUSE, RESUME, the history's trim, the
+ * release), and before the end is visible anywhere else (the fence
+ * signals, the event is queued), as a sequence count:
+ *
+ *   writer: seq = s + 1 (odd); release fence; store the fields;
+ *           store seq = s + 2 with release
+ *   reader: s1 = load seq with acquire; if odd, retry; load the fields;
+ *           acquire fence; s2 = load seq; if s2 != s1, retry
+ *
+ * Readers bound their retries (libdmabufd: 64, then the ioctl).
+ * A consistent snapshot answers TX_STATUS's @status for @cookie as:
+ *
+ *   @generation == 0 or DMABUFD_DMA_STATUS_ASK_ALL set: ask the ioctl;
+ *   @cookie among @errs[0..@nerrs): DMABUFD_DMA_ERROR, with that error;
+ *   else dma_async_is_complete(@cookie, @last, @used) (the kernel's rule:
+ *   DMABUFD_DMA_COMPLETE for a cookie up to @last or never handed out,
+ *   DMABUFD_DMA_IN_PROGRESS in between), but with
+ *   DMABUFD_DMA_STATUS_ASK_LIVE set an in-progress answer must come from
+ *   the ioctl (a transfer of the fd is paused, or failed in part and has
+ *   pieces still running, or ended ahead of an older one).
+ *
+ * That is the ioctl's answer at the moment of the snapshot. (The ioctl
+ * also asks the controller about a running transfer; it may so report
+ * DMABUFD_DMA_COMPLETE a little before the daemon's loop has seen the
+ * end, where the page still reads in progress.)
+ *
+ * @seq: the sequence count, odd while the daemon writes
+ * @generation: non-zero and unique in the daemon's life for the fd while
+ *              it is open; 0 once it was released (answers stop)
+ * @used: the fd's last cookie handed out (TX_STATUS @used)
+ * @last: every cookie up to it has ended (TX_STATUS @last)
+ * @flags: DMABUFD_DMA_STATUS_*
+ * @nerrs: used entries of @errs
+ * @pad: 0
+ * @errs: the transfers that ended with an error and that TX_STATUS still
+ *        reports as DMABUFD_DMA_ERROR (the fd's history, up to
+ *        DMABUFD_DMA_FENCE_HISTORY), by cookie, with the negative errno
+ */
+#define DMABUFD_DMA_STATUS_ERRS DMABUFD_DMA_FENCE_HISTORY
+#define DMABUFD_DMA_STATUS_ASK_LIVE (1u << 0)
+#define DMABUFD_DMA_STATUS_ASK_ALL (1u << 1)
+
+struct dmabufd_dma_status_err {
+	__s32 cookie;
+	__s32 error;
+};
+
+struct dmabufd_dma_status_page {
+	__u32 seq;
+	__u32 generation;
+	__s32 used;
+	__s32 last;
+	__u32 flags;
+	__u32 nerrs;
+	__u32 pad[2];
+	struct dmabufd_dma_status_err errs[DMABUFD_DMA_STATUS_ERRS];
+};
+
+/**
+ * struct dmabufd_dma_status_map - a token for the fd's status page
+ * @token: out, for DMABUFD_CTL_MAP on the control socket, by the caller's
+ *         uid; it dies unused with the fd or after the token TTL
+ * @size: out, bytes to map (at least sizeof(struct
+ *        dmabufd_dma_status_page))
+ * @pad: out, 0
+ *
+ * DMABUFD_DMA_IOC_STATUS_MAP. Errors: EBADFD (no channel); ENOMEM (no
+ * memory for the page, or past the token limits); EDQUOT past the
+ * caller's uid's [limits] uid-tokens. An older daemon answers ENOTTY:
+ * then use TX_STATUS. It works on a channel whose controller went away.
+ */
+struct dmabufd_dma_status_map {
+	__u64 token;
+	__u32 size;
+	__u32 pad;
+};
+
 #define DMABUFD_DMA_IOC_REQUEST_CHAN _IOWR(DMABUFD_IOC_MAGIC, 0x50, struct dmabufd_dma_request)
 #define DMABUFD_DMA_IOC_CAPS _IOR(DMABUFD_IOC_MAGIC, 0x51, struct dmabufd_dma_caps)
 #define DMABUFD_DMA_IOC_SLAVE_CONFIG _IOW(DMABUFD_IOC_MAGIC, 0x52, struct dmabufd_dma_slave_config)
@@ -463,6 +560,7 @@ struct dmabufd_dma_events {
 #define DMABUFD_DMA_IOC_FENCE _IOWR(DMABUFD_IOC_MAGIC, 0x59, struct dmabufd_dma_fence)
 #define DMABUFD_DMA_IOC_CONTROL _IOW(DMABUFD_IOC_MAGIC, 0x5a, struct dmabufd_dma_control)
 #define DMABUFD_DMA_IOC_EVENTS _IOWR(DMABUFD_IOC_MAGIC, 0x5b, struct dmabufd_dma_events)
+#define DMABUFD_DMA_IOC_STATUS_MAP _IOR(DMABUFD_IOC_MAGIC, 0x5c, struct dmabufd_dma_status_map)
 
 #if !defined(__cplusplus)
 _Static_assert(sizeof(struct dmabufd_dma_request) == 120, "dma_request size");
@@ -477,6 +575,9 @@ _Static_assert(sizeof(struct dmabufd_dma_fence) == 16, "dma_fence size");
 _Static_assert(sizeof(struct dmabufd_dma_control) == 8, "dma_control size");
 _Static_assert(sizeof(struct dmabufd_dma_event) == 16, "dma_event size");
 _Static_assert(sizeof(struct dmabufd_dma_events) == 8 + 32 * 16, "dma_events size");
+_Static_assert(sizeof(struct dmabufd_dma_status_err) == 8, "dma_status_err size");
+_Static_assert(sizeof(struct dmabufd_dma_status_page) == 32 + 64 * 8, "dma_status_page size");
+_Static_assert(sizeof(struct dmabufd_dma_status_map) == 16, "dma_status_map size");
 #endif
 
 #endif /* _DMABUFD_DMAENGINE_H */

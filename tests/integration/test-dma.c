@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 #include "itest.h"
@@ -1578,6 +1579,335 @@ static int doomed_waiter(void *arg)
 	return 3;
 }
 
+/* ---- the status page (TX_STATUS without a round trip) -------------------- */
+
+/*
+ * For every cookie from 1 to two past the last handed out: the page
+ * answers (no -EAGAIN), as the ioctl does, and so does tx_status without
+ * a status.
+ */
+static void page_equals_ioctl(int chan)
+{
+	struct dmabufd_dma_tx_status st;
+	int32_t used;
+
+	assert_ok(dmabufd_dma_tx_status(chan, 1, &st));
+	used = st.used;
+	for (int32_t c = 1; c <= used + 2; c++) {
+		int want = dmabufd_dma_tx_status(chan, c, &st);
+		int page = dmabufd_dma_tx_status_page(chan, c);
+
+		assert_ok(want);
+		if (page != want)
+			fail_msg("cookie %d: page %d, ioctl %d", c, page, want);
+		assert_int_equal(dmabufd_dma_tx_status(chan, c, NULL), want);
+	}
+}
+
+static void status_page_answers_as_the_ioctl_over_copies_a_failure_and_a_terminate(void **state)
+{
+	struct dmabufd_dma_prep prep = {
+		.type = DMABUFD_DMA_MEMCPY,
+		.flags = DMABUFD_DMA_PREP_SUBMIT,
+		.nsegs = 1,
+	};
+	struct copy_rig r;
+	int32_t c, held[3];
+
+	rig_open(&r, 16 * 1024, 11);
+	page_equals_ioctl(r.chan);
+	for (int i = 0; i < 5; i++) {
+		c = copy(&r, r.len, 0);
+		assert_int_equal(dmabufd_dma_wait(r.chan, c, 10000), 0);
+		page_equals_ioctl(r.chan);
+	}
+	/* A failed one reads DMA_ERROR on both. */
+	fault(r.info.name, DMABUFD_CTL_FAULT_FAIL_NTH, 1);
+	c = copy(&r, r.len, 0);
+	assert_int_equal(dmabufd_dma_wait(r.chan, c, 10000), -EIO);
+	assert_int_equal(dmabufd_dma_tx_status_page(r.chan, c), DMABUFD_DMA_ERROR);
+	page_equals_ioctl(r.chan);
+	c = copy(&r, r.len, 0);
+	assert_int_equal(dmabufd_dma_wait(r.chan, c, 10000), 0);
+	page_equals_ioctl(r.chan);
+
+	/* Issued on a stalled channel, and one submitted only: in progress. */
+	assert_ok(dmabufd_dma_set_timeout(r.chan, 0));
+	fault(r.info.name, DMABUFD_CTL_FAULT_STALL, 0);
+	held[0] = copy(&r, r.len, 0);
+	held[1] = copy(&r, r.len, 0);
+	prep.src = (struct dmabufd_dma_seg){ .attach_id = r.src_id, .len = PAGE };
+	prep.segs[0] = (struct dmabufd_dma_seg){ .attach_id = r.dst_id, .len = PAGE };
+	assert_ok(dmabufd_dma_prep(r.chan, &prep));
+	held[2] = prep.cookie;
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(dmabufd_dma_tx_status_page(r.chan, held[i]),
+				 DMABUFD_DMA_IN_PROGRESS);
+	page_equals_ioctl(r.chan);
+
+	/* Terminated: all three read DMA_ERROR (-ECANCELED) on both. */
+	assert_ok(dmabufd_dma_terminate(r.chan));
+	assert_ok(dmabufd_dma_synchronize(r.chan));
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(dmabufd_dma_wait(r.chan, held[i], 10000), -ECANCELED);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(dmabufd_dma_tx_status_page(r.chan, held[i]), DMABUFD_DMA_ERROR);
+	page_equals_ioctl(r.chan);
+	fault(r.info.name, DMABUFD_CTL_FAULT_CLEAR, 0);
+	c = copy(&r, r.len, 0);
+	assert_int_equal(dmabufd_dma_wait(r.chan, c, 10000), 0);
+	page_equals_ioctl(r.chan);
+	rig_close(&r);
+}
+
+/* Failures fall out of the fd's history after DMABUFD_DMA_FENCE_HISTORY
+ * ends: then both read DMA_COMPLETE. */
+static void status_page_forgets_a_failure_with_the_history(void **state)
+{
+	struct copy_rig r;
+	int32_t failed, c = 0;
+
+	rig_open(&r, 4096, 12);
+	fault(r.info.name, DMABUFD_CTL_FAULT_FAIL_NTH, 1);
+	failed = copy(&r, r.len, 0);
+	assert_int_equal(dmabufd_dma_wait(r.chan, failed, 10000), -EIO);
+	assert_int_equal(dmabufd_dma_tx_status_page(r.chan, failed), DMABUFD_DMA_ERROR);
+	for (int i = 0; i < DMABUFD_DMA_FENCE_HISTORY; i++)
+		c = copy(&r, r.len, 0);
+	assert_int_equal(dmabufd_dma_wait(r.chan, c, 10000), 0);
+	/* The history is trimmed from the loop, after the last end. */
+	for (int i = 0; i < 500 && dmabufd_dma_tx_status_page(r.chan, failed) !=
+					   DMABUFD_DMA_COMPLETE; i++)
+		usleep(2000);
+	assert_int_equal(dmabufd_dma_tx_status_page(r.chan, failed), DMABUFD_DMA_COMPLETE);
+	page_equals_ioctl(r.chan);
+	rig_close(&r);
+}
+
+static void status_page_defers_to_the_ioctl_while_paused(void **state)
+{
+	struct copy_rig r;
+	int32_t cookie;
+	int p = -EPERM;
+
+	rig_open(&r, 64 * 1024, 13);
+	assert_ok(dmabufd_dma_set_timeout(r.chan, 0));
+	fault(r.info.name, DMABUFD_CTL_FAULT_STALL, 0);
+	cookie = copy(&r, r.len, 0);
+	assert_int_equal(dmabufd_dma_tx_status_page(r.chan, cookie), DMABUFD_DMA_IN_PROGRESS);
+	for (int i = 0; i < 500 && p == -EPERM; i++) {
+		p = dmabufd_dma_pause(r.chan);
+		if (p == -EPERM)
+			usleep(2000);
+	}
+	assert_ok(p);
+	/* The page cannot tell paused from in progress: the ioctl answers. */
+	assert_int_equal(dmabufd_dma_tx_status_page(r.chan, cookie), -EAGAIN);
+	assert_int_equal(dmabufd_dma_tx_status(r.chan, cookie, NULL), DMABUFD_DMA_PAUSED);
+	/* Cookies that ended still read from the page. */
+	assert_int_equal(dmabufd_dma_tx_status_page(r.chan, 1), DMABUFD_DMA_COMPLETE);
+	fault(r.info.name, DMABUFD_CTL_FAULT_CLEAR, 0);
+	assert_ok(dmabufd_dma_resume(r.chan));
+	assert_int_equal(dmabufd_dma_wait(r.chan, cookie, 10000), 0);
+	assert_int_equal(dmabufd_dma_tx_status_page(r.chan, cookie), DMABUFD_DMA_COMPLETE);
+	rig_close(&r);
+}
+
+/* A channel whose cookie 2 is stalled in progress, on the lowest free fd. */
+static int stalled_chan(int32_t *ret_cookie, struct copy_rig *r)
+{
+	rig_open(r, 4096, 14);
+	assert_ok(dmabufd_dma_set_timeout(r->chan, 0));
+	fault(r->info.name, DMABUFD_CTL_FAULT_STALL, 0);
+	*ret_cookie = copy(r, r->len, 0);
+	assert_int_equal(*ret_cookie, 2);
+	return r->chan;
+}
+
+static void status_page_of_a_released_channel_does_not_answer_for_the_next(void **state)
+{
+	struct dmabufd_dma_request req = { .how = DMABUFD_DMA_REQ_BY_CAP, .cap_mask = CAP_MEMCPY };
+	struct dmabufd_ctl_stats base;
+	struct copy_rig r;
+	int32_t cookie;
+	int old, fd;
+
+	/* Old channel: cookies 2..4 complete, its page mapped. */
+	stats_now(&base);
+	old = chan_new(NULL);
+	{
+		int src = buf_new(PAGE, O_RDWR | O_CLOEXEC), dst = buf_new(PAGE, O_RDWR | O_CLOEXEC);
+		uint32_t s = attach(old, src), d = attach(old, dst);
+
+		for (int i = 0; i < 3; i++) {
+			cookie = dmabufd_dma_memcpy(old, d, 0, s, 0, PAGE, 0);
+			assert_int_equal(dmabufd_dma_wait(old, cookie, 10000), 0);
+		}
+		close(src);
+		close(dst);
+	}
+	assert_int_equal(dmabufd_dma_tx_status_page(old, 2), DMABUFD_DMA_COMPLETE);
+	close(old);
+
+	/* A new channel through libdmabufd on the same number, at once. */
+	fd = stalled_chan(&cookie, &r);
+	assert_int_equal(fd, old);
+	assert_int_equal(dmabufd_dma_tx_status_page(fd, cookie), DMABUFD_DMA_IN_PROGRESS);
+	assert_int_equal(dmabufd_dma_tx_status(fd, cookie, NULL), DMABUFD_DMA_IN_PROGRESS);
+	rig_close(&r);
+	assert_stats_settle(&base, 3000);
+
+	/* Not through libdmabufd: the old page's retirement tells. */
+	fd = stalled_chan(&cookie, &r);
+	assert_int_equal(dmabufd_dma_tx_status_page(fd, 2), DMABUFD_DMA_IN_PROGRESS);
+	fault(r.info.name, DMABUFD_CTL_FAULT_CLEAR, 0);
+	assert_int_equal(dmabufd_dma_wait(fd, 2, 10000), 0);
+	assert_int_equal(dmabufd_dma_tx_status_page(fd, 2), DMABUFD_DMA_COMPLETE);
+	rig_close(&r);
+	assert_stats_settle(&base, 3000);
+	fd = dmabufd_open_node(DMABUFD_NODE_DMAENGINE, O_RDWR | O_CLOEXEC);
+	assert_int_equal(fd, old);
+	assert_ok(raw_ioctl(fd, DMABUFD_DMA_IOC_REQUEST_CHAN, &req));
+	/* Cookie 2 was never handed out on it: complete, by the kernel's
+	 * rule, from its own page; then in progress once submitted. */
+	{
+		struct dmabufd_dma_prep prep = {
+			.type = DMABUFD_DMA_MEMCPY,
+			.flags = DMABUFD_DMA_PREP_SUBMIT,
+			.nsegs = 1,
+		};
+		int buf = buf_new(PAGE, O_RDWR | O_CLOEXEC);
+		uint32_t id = attach(fd, buf);
+
+		prep.src = (struct dmabufd_dma_seg){ .attach_id = id, .len = 64 };
+		prep.segs[0] = (struct dmabufd_dma_seg){ .attach_id = id, .offset = 64, .len = 64 };
+		assert_ok(dmabufd_dma_prep(fd, &prep));
+		assert_int_equal(prep.cookie, 2);
+		assert_int_equal(dmabufd_dma_tx_status_page(fd, 2), DMABUFD_DMA_IN_PROGRESS);
+		page_equals_ioctl(fd);
+		close(buf);
+	}
+	close(fd);
+}
+
+/* A fd whose STATUS_MAP is ENOTTY (as on a daemon without status pages)
+ * is answered by the ioctl, and its number is not stuck there. */
+static void status_page_refused_with_enotty_falls_back_to_the_ioctl(void **state)
+{
+	int tl = timeline_new(), chan;
+
+	assert_int_equal(dmabufd_dma_tx_status_page(tl, 2), -EAGAIN);
+	assert_errno(dmabufd_dma_tx_status(tl, 2, NULL), ENOTTY);
+	assert_int_equal(dmabufd_dma_tx_status_page(tl, 2), -EAGAIN);
+	close(tl);
+	chan = chan_new(NULL);
+	assert_int_equal(chan, tl);
+	assert_int_equal(dmabufd_dma_tx_status_page(chan, 2), DMABUFD_DMA_COMPLETE);
+	close(chan);
+}
+
+/* DMABUFD_CTL_MAP by hand: the reply's errno (0 with the fd in *ret_fd). */
+static int ctl_redeem(uint64_t token, int *ret_fd)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct dmabufd_ctl_req req = { .version = DMABUFD_CTL_VERSION,
+				       .op = DMABUFD_CTL_MAP, .token = token };
+	struct dmabufd_ctl_reply reply;
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { &reply, sizeof(reply) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *c;
+	int sock, fd = -1;
+
+	if (dmabufd_get_control_path(sa.sun_path, sizeof(sa.sun_path)) < 0)
+		return -1;
+	sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (sock < 0 || connect(sock, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    send(sock, &req, sizeof(req), MSG_NOSIGNAL) != sizeof(req) ||
+	    recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != sizeof(reply)) {
+		if (sock >= 0)
+			close(sock);
+		return -1;
+	}
+	close(sock);
+	c = CMSG_FIRSTHDR(&msg);
+	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+		memcpy(&fd, CMSG_DATA(c), sizeof(fd));
+	if (ret_fd)
+		*ret_fd = fd;
+	else if (fd >= 0)
+		close(fd);
+	return reply.error;
+}
+
+static void status_page_is_read_only(void **state)
+{
+	struct dmabufd_dma_status_map m = { 0 };
+	const struct dmabufd_dma_status_page *page;
+	char byte = 0;
+	void *addr;
+	int chan, fd, raw;
+
+	/* No channel: EBADFD. */
+	raw = dmabufd_open_node(DMABUFD_NODE_DMAENGINE, O_RDWR | O_CLOEXEC);
+	assert_ok(raw);
+	assert_errno(raw_ioctl(raw, DMABUFD_DMA_IOC_STATUS_MAP, &m), EBADFD);
+	close(raw);
+
+	chan = chan_new(NULL);
+	assert_ok(raw_ioctl(chan, DMABUFD_DMA_IOC_STATUS_MAP, &m));
+	assert_true(m.size >= sizeof(*page));
+	assert_int_equal(m.pad, 0);
+	assert_int_equal(ctl_redeem(m.token, &fd), 0);
+	assert_true(fd >= 0);
+	assert_int_equal(fcntl(fd, F_GETFL) & O_ACCMODE, O_RDONLY);
+	assert_true(mmap(NULL, m.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) == MAP_FAILED);
+	assert_int_equal(errno, EACCES);
+	assert_int_equal(write(fd, &byte, 1), -1);
+	assert_int_equal(errno, EBADF);
+	addr = mmap(NULL, m.size, PROT_READ, MAP_SHARED, fd, 0);
+	assert_true(addr != MAP_FAILED);
+	close(fd);
+	page = addr;
+	assert_int_not_equal(page->generation, 0);
+	assert_int_equal(page->used, 1);
+	assert_int_equal(page->last, 1);
+	/* Used up. */
+	assert_int_equal(ctl_redeem(m.token, NULL), EINVAL);
+	close(chan);
+	/* Released: the page says so. */
+	for (int i = 0; i < 500 && page->generation; i++)
+		usleep(2000);
+	assert_int_equal(page->generation, 0);
+	munmap(addr, m.size);
+}
+
+static int redeem_as_nobody(void *arg)
+{
+	uint64_t token = *(uint64_t *)arg;
+
+	if (setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534) < 0)
+		return 2;
+	CHILD_CHECK(ctl_redeem(token, NULL) == EPERM);
+	return 0;
+}
+
+static void status_page_token_of_another_uid_is_refused(void **state)
+{
+	struct dmabufd_dma_status_map m = { 0 };
+	int chan;
+
+	if (geteuid() != 0)
+		skip();
+	chan = chan_new(NULL);
+	assert_ok(raw_ioctl(chan, DMABUFD_DMA_IOC_STATUS_MAP, &m));
+	assert_child_ok(fork_child(redeem_as_nobody, &m.token));
+	/* Used up by the refusal, as MAP's tokens are. */
+	assert_int_equal(ctl_redeem(m.token, NULL), EINVAL);
+	close(chan);
+}
+
 static void kill_client(int (*fn)(void *arg), int settle_ms)
 {
 	struct dmabufd_ctl_stats base, held;
@@ -1647,6 +1977,13 @@ int main(void)
 		itest(terminate_with_work_queued_cancels_every_fence),
 		itest(pause_and_resume_a_running_transfer),
 		itest(tx_status_reports_residue_then_complete),
+		itest(status_page_answers_as_the_ioctl_over_copies_a_failure_and_a_terminate),
+		itest(status_page_forgets_a_failure_with_the_history),
+		itest(status_page_defers_to_the_ioctl_while_paused),
+		itest(status_page_of_a_released_channel_does_not_answer_for_the_next),
+		itest(status_page_is_read_only),
+		itest(status_page_token_of_another_uid_is_refused),
+		itest(status_page_refused_with_enotty_falls_back_to_the_ioctl),
 		itest(prep_submit_issue_in_three_steps),
 		itest(fence_of_a_long_completed_cookie_is_a_signaled_stub),
 		itest(completion_events_for_prep_interrupt_only),

@@ -588,11 +588,36 @@ DMABUFD_EXPORT int dmabufd_dma_issue_pending(int chan_fd);
  * dmabufd_dma_tx_status() - dmaengine_tx_status(), never blocks
  * @ret_status: cookies, residue and the transfer's error; may be NULL
  *
- * Returns DMABUFD_DMA_COMPLETE, _IN_PROGRESS, _PAUSED or _ERROR (>= 0),
- * or -EINVAL for a cookie < 1.
+ * With @ret_status, one round trip (DMABUFD_DMA_IOC_TX_STATUS). Without,
+ * the answer comes from the channel's status page when it can
+ * (dmabufd_dma_tx_status_page(): no round trip once the page is mapped),
+ * else from the ioctl: the same answer either way, the kernel's
+ * dma_cookie_status() plus the fd's failed transfers. Returns
+ * DMABUFD_DMA_COMPLETE, _IN_PROGRESS, _PAUSED or _ERROR (>= 0), or
+ * -EINVAL for a cookie < 1, -EBADFD (no channel), -EBADF.
  */
 DMABUFD_EXPORT int dmabufd_dma_tx_status(int chan_fd, int32_t cookie,
 					 struct dmabufd_dma_tx_status *ret_status);
+
+/**
+ * dmabufd_dma_tx_status_page() - the status of @cookie from the status page
+ *
+ * Reads the channel fd's status page (proto/dmabufd/dmaengine.h,
+ * DMABUFD_DMA_IOC_STATUS_MAP), mapping it read-only at the first call for
+ * the fd (two round trips, once); then no round trip, only a fcntl(2) to
+ * check that @chan_fd is open. The answer is the one TX_STATUS gives at
+ * the moment of the page's last update. Pages are kept per fd number (16
+ * at most, then the oldest are unmapped); libdmabufd's channel requests
+ * forget the page of a number they reuse, but a number reused for another
+ * channel fd by other means (dup2, SCM_RIGHTS, open) can answer from the
+ * old channel's page while the old channel is still open somewhere: use
+ * dmabufd_dma_tx_status() with a status there. Thread-safe; a fork child
+ * keeps the pages. Returns DMABUFD_DMA_COMPLETE, _IN_PROGRESS or _ERROR;
+ * -EAGAIN when only the ioctl can tell (a paused channel, a transfer
+ * failed in part, a daemon without status pages, a page being rewritten
+ * for too long, the channel released); -EINVAL for a cookie < 1; -EBADF.
+ */
+DMABUFD_EXPORT int dmabufd_dma_tx_status_page(int chan_fd, int32_t cookie);
 
 /**
  * dmabufd_dma_fence() - the completion of transfer @cookie as a sync_file
