@@ -254,13 +254,9 @@ DMABUFD_EXPORT int dmabufd_dma_tx_status(int chan_fd, int32_t cookie,
 
 	if (cookie < 1)
 		return -EINVAL;
-	/* No residue wanted: the status page answers without a round trip
-	 * unless it cannot tell (-EAGAIN). */
-	if (!ret_status) {
-		r = dmabufd_dma_tx_status_page(chan_fd, cookie);
-		if (r != -EAGAIN)
-			return r;
-	}
+	/* Always the ioctl: the daemon knows which channel this fd is. The
+	 * status page (dmabufd_dma_tx_status_page()) answers without a round
+	 * trip, but by fd number, which another channel fd may have taken. */
 	r = xioctl(chan_fd, DMABUFD_DMA_IOC_TX_STATUS, &st);
 	if (r < 0)
 		return r;

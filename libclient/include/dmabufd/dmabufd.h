@@ -588,11 +588,11 @@ DMABUFD_EXPORT int dmabufd_dma_issue_pending(int chan_fd);
  * dmabufd_dma_tx_status() - dmaengine_tx_status(), never blocks
  * @ret_status: cookies, residue and the transfer's error; may be NULL
  *
- * With @ret_status, one round trip (DMABUFD_DMA_IOC_TX_STATUS). Without,
- * the answer comes from the channel's status page when it can
- * (dmabufd_dma_tx_status_page(): no round trip once the page is mapped),
- * else from the ioctl: the same answer either way, the kernel's
- * dma_cookie_status() plus the fd's failed transfers. Returns
+ * One round trip (DMABUFD_DMA_IOC_TX_STATUS): the kernel's
+ * dma_cookie_status() plus the fd's failed transfers, and with
+ * @ret_status the cookies, residue and error. For the status alone with
+ * no round trip, see dmabufd_dma_tx_status_page() (the same answer, from
+ * a shared page, with its caveat on reused fd numbers). Returns
  * DMABUFD_DMA_COMPLETE, _IN_PROGRESS, _PAUSED or _ERROR (>= 0), or
  * -EINVAL for a cookie < 1, -EBADFD (no channel), -EBADF.
  */
