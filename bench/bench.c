@@ -458,7 +458,7 @@ static void bench_tx_status(struct result *ioc, struct result *page, int64_t *s,
 		floor_sample(i);
 		t = now_ns();
 		for (unsigned int b = 0; b < STATUS_BATCH; b++)
-			if (dmabufd_dma_tx_status(r.chan, c, NULL) != DMABUFD_DMA_COMPLETE)
+			if (dmabufd_dma_tx_status_page(r.chan, c) != DMABUFD_DMA_COMPLETE)
 				check(-EPROTO, "dmabufd_dma_tx_status (page)");
 		s[i] = (now_ns() - t) / STATUS_BATCH;
 	}
