@@ -37,7 +37,7 @@ static struct rec_timer *rec_timers(unsigned n)
 	struct rec_timer *t = calloc(n, sizeof(*t));
 
 	assert_non_null(t);
-	order = calloc(n * 2, sizeof(*order));
+	order = calloc(n * 4, sizeof(*order)); /* re-armed ones fire again */
 	assert_non_null(order);
 	norder = 0;
 	for (unsigned i = 0; i < n; i++) {
