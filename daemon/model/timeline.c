@@ -41,23 +41,34 @@
 /* sw_sync's SW_SYNC_HAS_DEADLINE_BIT: a deadline has been recorded. */
 #define SYNC_PT_HAS_DEADLINE_BIT FENCE_FLAG_USER_BITS
 
+/*
+ * Where a point is linked, in two more of the fence's user bits (a field
+ * of its own would cost a 16-byte step of malloc's): neither, the
+ * pending tree (tl->tree) or the reached list (tl->reached).
+ */
+#define SYNC_PT_IN_TREE_BIT (FENCE_FLAG_USER_BITS + 1)
+#define SYNC_PT_REACHED_BIT (FENCE_FLAG_USER_BITS + 2)
+
 enum sync_pt_place {
-	SYNC_PT_UNLINKED,
-	SYNC_PT_IN_TREE,  /* pending: tl->tree */
-	SYNC_PT_REACHED,  /* reached, about to be signaled: tl->reached */
+	SYNC_PT_UNLINKED = 0,
+	SYNC_PT_IN_TREE = 1ul << SYNC_PT_IN_TREE_BIT,
+	SYNC_PT_REACHED = 1ul << SYNC_PT_REACHED_BIT,
 };
 
+/*
+ * The tree links come first: a search reads them and the seqno, which
+ * then share a cache line more often than not.
+ */
 struct sync_pt {
-	struct fence base;
-	struct timeline *tl;
 	union {
 		struct {
 			struct sync_pt *left, *right;
 		};
 		TAILQ_ENTRY(sync_pt) reached_link;
 	};
+	struct fence base;
+	struct timeline *tl;
 	uint64_t deadline_ns;
-	enum sync_pt_place place;
 };
 
 TAILQ_HEAD(sync_pt_list, sync_pt);
@@ -89,6 +100,17 @@ static struct sync_pt *to_sync_pt(const struct fence *fence)
 static bool sync_pt_signaled(const struct sync_pt *pt)
 {
 	return pt->base.flags & (1ul << FENCE_FLAG_SIGNALED_BIT);
+}
+
+static enum sync_pt_place sync_pt_place(const struct sync_pt *pt)
+{
+	return pt->base.flags & (SYNC_PT_IN_TREE | SYNC_PT_REACHED);
+}
+
+static void sync_pt_set_place(struct sync_pt *pt, enum sync_pt_place place)
+{
+	pt->base.flags &= ~(unsigned long)(SYNC_PT_IN_TREE | SYNC_PT_REACHED);
+	pt->base.flags |= place;
 }
 
 static uint32_t sync_pt_key(const struct sync_pt *pt)
@@ -201,7 +223,7 @@ static void pt_append_reached(struct timeline *tl, struct sync_pt *root)
 	right = root->right;
 	pt_append_reached(tl, root->left);
 	TAILQ_INSERT_TAIL(&tl->reached, root, reached_link);
-	root->place = SYNC_PT_REACHED;
+	sync_pt_set_place(root, SYNC_PT_REACHED);
 	pt_append_reached(tl, right);
 }
 
@@ -242,11 +264,11 @@ static void sync_pt_unlink(struct sync_pt *pt)
 {
 	struct timeline *tl = pt->tl;
 
-	if (pt->place == SYNC_PT_IN_TREE)
+	if (sync_pt_place(pt) == SYNC_PT_IN_TREE)
 		tl->tree = pt_erase(tl->tree, sync_pt_key(pt));
-	else if (pt->place == SYNC_PT_REACHED)
+	else if (sync_pt_place(pt) == SYNC_PT_REACHED)
 		TAILQ_REMOVE(&tl->reached, pt, reached_link);
-	pt->place = SYNC_PT_UNLINKED;
+	sync_pt_set_place(pt, SYNC_PT_UNLINKED);
 }
 
 /* Move the points up to @key (against the current value) to the list. */
@@ -419,7 +441,7 @@ int timeline_create_fence(struct timeline *tl, uint32_t value,
 		fence_signal(&pt->base);
 	} else {
 		tl->tree = pt_insert(tl->tree, pt);
-		pt->place = SYNC_PT_IN_TREE;
+		sync_pt_set_place(pt, SYNC_PT_IN_TREE);
 	}
 
 	*ret_fence = &pt->base;
