@@ -3,6 +3,13 @@
  * Tokens live in a chained hash table keyed by value and in their
  * issuer's list; the TTL timer, the issuer's clear and token_take() all
  * end in token_free(), which unlinks from both and drops the reference.
+ *
+ * The table starts with TOKEN_BUCKETS_MIN buckets (static, so the first
+ * token cannot fail for want of a table) and doubles whenever there
+ * would be more tokens than buckets, up to one bucket per token at
+ * TOKEN_MAX_TOTAL: lookups stay O(1) at any count. A doubling that finds
+ * no memory is skipped (the chains just get longer) and tried again at
+ * the next token. The table never shrinks.
  */
 #include "token.h"
 
@@ -18,7 +25,7 @@
 #include "model/sync_file.h"
 #include "util/macros.h"
 
-#define TOKEN_BUCKETS 1024u
+#define TOKEN_BUCKETS_MIN 64u
 
 struct token {
 	uint64_t value;
@@ -32,14 +39,43 @@ struct token {
 	LIST_ENTRY(token) hash_node;
 };
 
-static LIST_HEAD(token_bucket, token) token_table[TOKEN_BUCKETS];
+LIST_HEAD(token_bucket, token);
+
+static struct token_bucket token_table_min[TOKEN_BUCKETS_MIN];
+static struct token_bucket *token_table = token_table_min;
+static unsigned token_buckets = TOKEN_BUCKETS_MIN; /* a power of two */
 static unsigned token_live;
 static uint64_t token_ttl = (uint64_t)DMABUFD_TOKEN_TTL_MS * 1000000u;
 
 static struct token_bucket *token_bucket_of(uint64_t value)
 {
 	/* The values are random: any bits make a fine hash. */
-	return &token_table[(value ^ (value >> 32)) % TOKEN_BUCKETS];
+	return &token_table[(value ^ (value >> 32)) & (token_buckets - 1)];
+}
+
+/* Double the table if @count tokens would outnumber its buckets. */
+static void token_table_grow(unsigned count)
+{
+	struct token_bucket *old = token_table, *table;
+	unsigned old_buckets = token_buckets;
+	struct token *tok;
+
+	if (count <= token_buckets || token_buckets >= TOKEN_MAX_TOTAL)
+		return;
+	table = calloc(token_buckets * 2, sizeof(*table));
+	if (!table)
+		return;
+	token_table = table;
+	token_buckets *= 2;
+	for (unsigned i = 0; i < old_buckets; i++) {
+		while ((tok = LIST_FIRST(&old[i]))) {
+			LIST_REMOVE(tok, hash_node);
+			LIST_INSERT_HEAD(token_bucket_of(tok->value), tok,
+					 hash_node);
+		}
+	}
+	if (old != token_table_min)
+		free(old);
 }
 
 static void token_obj_unref(enum token_type type, void *obj)
@@ -157,6 +193,7 @@ int token_new(struct token_owner *owner, enum token_type type, void *obj,
 	tok->mode = mode;
 	tok->uid = uid;
 	tok->owner = owner;
+	token_table_grow(token_live + 1);
 	LIST_INSERT_HEAD(token_bucket_of(value), tok, hash_node);
 	LIST_INSERT_HEAD(&owner->tokens, tok, owner_node);
 	owner->count++;

@@ -16,7 +16,6 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <sys/queue.h>
 
 #define CLOCK_NS_NEVER UINT64_MAX
 
@@ -31,18 +30,24 @@ typedef void (*timer_fn)(struct timer *timer);
 
 struct timer {
 	uint64_t expires_ns;
+	uint64_t seq;	/* arming order: the tie-break of equal expiries */
 	timer_fn fn;
+	struct timer *parent, *left, *right; /* the queue's heap, while armed */
 	bool armed;
-	TAILQ_ENTRY(timer) node;
 };
 
 /* Prepare @timer to call @fn. Does not arm it. */
 void timer_init(struct timer *timer, timer_fn fn);
 
-/* Arm (or re-arm) @timer to fire once at @expires_ns. */
+/*
+ * Arm (or re-arm) @timer to fire once at @expires_ns. Cannot fail (the queue
+ * allocates nothing). O(log n). Timers with equal expiries fire in the
+ * order they were (last) armed.
+ */
 void timer_arm(struct timer *timer, uint64_t expires_ns);
 
-/* Disarm @timer. Returns true if it was armed. Safe on an idle timer. */
+/* Disarm @timer. Returns true if it was armed. Safe on an idle timer.
+ * O(log n). */
 bool timer_cancel(struct timer *timer);
 
 /* Earliest expiry of any armed timer, or CLOCK_NS_NEVER. */

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "model/fence.h"
@@ -714,6 +715,189 @@ static void timelines_are_listed_until_their_last_reference_goes(void **state)
 	assert_null(seen[0]);
 }
 
+/* Many points, the 32-bit wrap, re-entry: the ordered pending set. */
+
+static void timeline_points_across_the_wrap_signal_in_seqno_order(void **state)
+{
+	static const uint32_t values[] = { 3, 0xfffffffau, 0, 0xfffffff1u,
+					   0xffffffffu, 7 };
+	static const int expect[] = { 3, 1, 4, 2, 0, 5 };
+	struct timeline *tl = new_timeline("prog");
+	struct fence *f[ARRAY_SIZE(values)];
+	struct watch w[ARRAY_SIZE(values)];
+	struct collect c = { .stop_after = 0 };
+
+	assert_int_equal(timeline_inc(tl, 0xfffffff0u), 0);
+	for (unsigned i = 0; i < ARRAY_SIZE(values); i++)
+		f[i] = create(tl, values[i]);
+	assert_int_equal(timeline_pending_count(tl), ARRAY_SIZE(values));
+	assert_int_equal(timeline_foreach_pending(tl, collect_pending, &c), 0);
+	for (unsigned i = 0; i < ARRAY_SIZE(values); i++)
+		assert_int_equal(c.seqnos[i], values[expect[i]]);
+
+	reset_order();
+	for (unsigned i = 0; i < ARRAY_SIZE(values); i++)
+		watch(f[i], &w[i], (int)i);
+	assert_int_equal(timeline_inc(tl, 0x20), 0);
+	assert_int_equal(signal_count, ARRAY_SIZE(values));
+	for (unsigned i = 0; i < ARRAY_SIZE(values); i++)
+		assert_int_equal(signal_order[i], expect[i]);
+	for (unsigned i = 0; i < ARRAY_SIZE(values); i++)
+		fence_unref(f[i]);
+	timeline_unref(tl);
+}
+
+static void timeline_same_value_across_the_wrap_returns_same_fence(void **state)
+{
+	struct timeline *tl = new_timeline("prog");
+	struct fence *a, *b, *c, *d;
+
+	assert_int_equal(timeline_inc(tl, 0xfffffffeu), 0);
+	a = create(tl, 1);
+	b = create(tl, 0xffffffffu);
+	c = create(tl, 1);
+	d = create(tl, 0xffffffffu);
+	assert_ptr_equal(a, c);
+	assert_ptr_equal(b, d);
+	assert_ptr_not_equal(a, b);
+	assert_int_equal(timeline_pending_count(tl), 2);
+	assert_int_equal(timeline_inc(tl, 1), 0);
+	assert_int_equal(fence_get_status(b), 1);
+	assert_int_equal(fence_get_status(a), 0);
+	/* Past 0xffffffff, that value is born signaled, a new fence. */
+	fence_unref(d);
+	d = create(tl, 0xffffffffu);
+	assert_ptr_not_equal(b, d);
+	assert_int_equal(fence_get_status(d), 1);
+	fence_unref(a);
+	fence_unref(b);
+	fence_unref(c);
+	fence_unref(d);
+	timeline_unref(tl);
+}
+
+struct order_check {
+	uint32_t base;
+	uint32_t last;	/* distance from base of the last point seen */
+	unsigned n;
+	bool sorted;
+};
+
+static int check_order(struct fence *fence, void *data)
+{
+	struct order_check *oc = data;
+	uint32_t d = (uint32_t)fence->seqno - oc->base;
+
+	if (oc->n++ && d <= oc->last)
+		oc->sorted = false;
+	oc->last = d;
+	return 0;
+}
+
+#define MANY_POINTS 100000u
+
+/* Values 1..MANY_POINTS past a value near the wrap, made out of order. */
+static void timeline_many_scattered_points_stay_in_seqno_order(void **state)
+{
+	const uint32_t base = 0xffff0000u;
+	struct timeline *tl = new_timeline("prog");
+	struct fence **f = calloc(MANY_POINTS + 1, sizeof(*f));
+	struct order_check oc = { .base = base, .sorted = true };
+	struct fence *again;
+	unsigned k;
+
+	assert_non_null(f);
+	assert_int_equal(timeline_inc(tl, base), 0);
+	for (unsigned i = 0; i < MANY_POINTS; i++) {
+		k = (uint32_t)(((uint64_t)i * 7919u) % MANY_POINTS) + 1;
+		assert_null(f[k]);
+		f[k] = create(tl, base + k);
+	}
+	assert_int_equal(timeline_pending_count(tl), MANY_POINTS);
+	assert_int_equal(timeline_foreach_pending(tl, check_order, &oc), 0);
+	assert_int_equal(oc.n, MANY_POINTS);
+	assert_true(oc.sorted);
+	for (k = 1; k <= MANY_POINTS; k += 997) {
+		again = create(tl, base + k);
+		assert_ptr_equal(again, f[k]);
+		fence_unref(again);
+	}
+
+	/* Half of them, across the wrap (0x10000 after base is 0). */
+	assert_int_equal(timeline_inc(tl, MANY_POINTS / 2), 0);
+	for (k = 1; k <= MANY_POINTS; k++)
+		if (fence_get_status(f[k]) != (k <= MANY_POINTS / 2 ? 1 : 0))
+			fail_msg("point %u has status %d", k,
+				 fence_get_status(f[k]));
+	assert_int_equal(timeline_pending_count(tl), MANY_POINTS / 2);
+	oc = (struct order_check){ .base = timeline_value(tl), .sorted = true };
+	assert_int_equal(timeline_foreach_pending(tl, check_order, &oc), 0);
+	assert_true(oc.sorted);
+
+	/* Every other one released, then the rest by close. */
+	for (k = MANY_POINTS / 2 + 1; k <= MANY_POINTS; k += 2)
+		f[k] = fence_unref(f[k]);
+	assert_int_equal(timeline_pending_count(tl), MANY_POINTS / 4);
+	timeline_ref(tl);
+	timeline_close(tl);
+	for (k = 1; k <= MANY_POINTS; k++) {
+		if (f[k] && k > MANY_POINTS / 2)
+			assert_int_equal(fence_get_status(f[k]), -ENOENT);
+		fence_unref(f[k]);
+	}
+	free(f);
+	timeline_unref(tl);
+}
+
+struct inc_in_cb {
+	struct fence_cb cb;
+	struct timeline *tl;
+	struct fence *drop;
+};
+
+static void inc_from_callback(struct fence *fence, struct fence_cb *cb)
+{
+	struct inc_in_cb *r = container_of(cb, struct inc_in_cb, cb);
+
+	r->drop = fence_unref(r->drop);
+	assert_int_equal(timeline_inc(r->tl, 2), 0);
+}
+
+/*
+ * inc(2) reaches 1 and 2; 1's callback releases 2 (reached, not signaled
+ * yet) and increments again: 3 and 4 signal after the rest of the first
+ * increment, in seqno order.
+ */
+static void timeline_callback_may_release_and_increment_while_signaling(void **state)
+{
+	struct timeline *tl = new_timeline("prog");
+	struct fence *f1 = create(tl, 1), *f3 = create(tl, 3);
+	struct fence *f4 = create(tl, 4), *f5 = create(tl, 5);
+	struct fence *f2 = create(tl, 2);
+	struct watch w1, w3, w4;
+	struct inc_in_cb r = { .tl = tl, .drop = f2 };
+
+	reset_order();
+	watch(f1, &w1, 1);
+	assert_int_equal(fence_add_callback(f1, &r.cb, inc_from_callback), 0);
+	watch(f4, &w4, 4);
+	watch(f3, &w3, 3);
+	assert_int_equal(timeline_inc(tl, 2), 0);
+	assert_int_equal(timeline_value(tl), 4);
+	assert_int_equal(signal_count, 3);
+	assert_int_equal(signal_order[0], 1);
+	assert_int_equal(signal_order[1], 3);
+	assert_int_equal(signal_order[2], 4);
+	assert_int_equal(fence_get_status(f5), 0);
+	assert_int_equal(timeline_pending_count(tl), 1);
+	assert_int_equal(objstat_get(OBJ_FENCE), 4);
+	fence_unref(f1);
+	fence_unref(f3);
+	fence_unref(f4);
+	fence_unref(f5);
+	timeline_unref(tl);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -750,6 +934,10 @@ int main(void)
 		model_test(sync_pt_deadline_on_other_fence_returns_einval),
 		model_test(fence_is_sync_pt_recognises_points),
 		model_test(timelines_are_listed_until_their_last_reference_goes),
+		model_test(timeline_points_across_the_wrap_signal_in_seqno_order),
+		model_test(timeline_same_value_across_the_wrap_returns_same_fence),
+		model_test(timeline_many_scattered_points_stay_in_seqno_order),
+		model_test(timeline_callback_may_release_and_increment_while_signaling),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "dev/token.h"
 #include "model/fence.h"
@@ -190,6 +191,46 @@ static void token_owner_limit_is_enomem(void **state)
 	sync_file_unref(sf);
 }
 
+/*
+ * Enough tokens (from several issuers) to grow the table a few times:
+ * every one is still found by its value, once, with its own object.
+ */
+#define MANY_TOKENS 10000u
+#define MANY_OWNERS (MANY_TOKENS / TOKEN_MAX_PER_OWNER + 1)
+
+static void token_table_growth_keeps_every_token(void **state)
+{
+	struct token_owner owners[MANY_OWNERS];
+	struct sync_file *sf[2] = { stub_file(), stub_file() };
+	__u64 *values = calloc(MANY_TOKENS, sizeof(*values));
+	void *obj;
+
+	assert_non_null(values);
+	for (unsigned o = 0; o < MANY_OWNERS; o++)
+		token_owner_init(&owners[o]);
+	for (unsigned i = 0; i < MANY_TOKENS; i++)
+		assert_int_equal(token_new(&owners[i % MANY_OWNERS], TOKEN_SYNC_FILE,
+					   sf[i % 2], O_RDWR, i, &values[i]), 0);
+	assert_int_equal(token_count(), MANY_TOKENS);
+	for (unsigned i = 0; i < MANY_TOKENS; i++) {
+		uid_t uid = (uid_t)-1;
+
+		obj = NULL;
+		assert_int_equal(token_take(values[i], TOKEN_DMA_BUF, -1, &obj, NULL, NULL), -EINVAL);
+		assert_int_equal(token_take(values[i], TOKEN_SYNC_FILE, -1, &obj, NULL, &uid), 0);
+		assert_ptr_equal(obj, sf[i % 2]);
+		assert_int_equal(uid, i);
+		sync_file_unref(obj);
+		assert_int_equal(token_take(values[i], TOKEN_SYNC_FILE, -1, &obj, NULL, NULL), -EINVAL);
+	}
+	assert_int_equal(token_count(), 0);
+	for (unsigned o = 0; o < MANY_OWNERS; o++)
+		assert_int_equal(owners[o].count, 0);
+	free(values);
+	sync_file_unref(sf[0]);
+	sync_file_unref(sf[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -201,6 +242,7 @@ int main(void)
 		token_test(token_grants_at_most_its_mode),
 		token_test(token_bad_arguments_are_einval),
 		token_test(token_owner_limit_is_enomem),
+		token_test(token_table_growth_keeps_every_token),
 	};
 
 	return cmocka_run_group_tests_name("token", tests, NULL, NULL);
