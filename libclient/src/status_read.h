@@ -18,9 +18,12 @@
 /* Snapshots tried before giving up (the writer is inside its section). */
 #define DMABUFD_STATUS_TRIES 64
 
+/* Acquire, to pair with the writer's release stores of every field
+ * (daemon/dev/status_page.c): no fence, which ThreadSanitizer cannot
+ * check. */
 #define STATUS_LOAD(field) \
 	atomic_load_explicit((const _Atomic __typeof__(field) *)&(field), \
-			     memory_order_relaxed)
+			     memory_order_acquire)
 
 /* The kernel's dma_async_is_complete() (include/linux/dmaengine.h). */
 static inline int status_is_complete(int32_t cookie, int32_t last, int32_t used)
@@ -63,7 +66,6 @@ static inline int status_read(const struct dmabufd_dma_status_page *page,
 			nerrs = DMABUFD_DMA_STATUS_ERRS;
 		for (uint32_t i = 0; i < nerrs && !failed; i++)
 			failed = STATUS_LOAD(page->errs[i].cookie) == cookie;
-		atomic_thread_fence(memory_order_acquire);
 		if (atomic_load_explicit(seq, memory_order_relaxed) != s)
 			continue;
 
