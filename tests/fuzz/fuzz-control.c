@@ -40,21 +40,10 @@
 #include "model/objstat.h"
 #include "util/log.h"
 
+#include "fuzz-input.h"
+
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-struct input {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint8_t in_u8(struct input *in)
-{
-	if (!in->n)
-		return 0;
-	in->n--;
-	return *in->p++;
-}
 
 /* The mock controller dma0 (dma_setup.c) and its channels. */
 #define FUZZ_MOCK_CHANNELS 4

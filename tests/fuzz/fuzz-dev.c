@@ -44,43 +44,10 @@
 #include "model/objstat.h"
 #include "util/log.h"
 
+#include "fuzz-input.h"
+
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* --- the input -------------------------------------------------------- */
-
-struct input {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint8_t in_u8(struct input *in)
-{
-	if (!in->n)
-		return 0;
-	in->n--;
-	return *in->p++;
-}
-
-static uint32_t in_u32(struct input *in)
-{
-	uint32_t v = 0;
-
-	for (int i = 0; i < 4; i++)
-		v |= (uint32_t)in_u8(in) << (8 * i);
-	return v;
-}
-
-/* @len bytes into @buf, zeros past the end of the input. */
-static void in_bytes(struct input *in, void *buf, size_t len)
-{
-	size_t take = len < in->n ? len : in->n;
-
-	memcpy(buf, in->p, take);
-	memset((char *)buf + take, 0, len - take);
-	in->p += take;
-	in->n -= take;
-}
 
 /* --- the fake transport ----------------------------------------------- */
 
