@@ -99,3 +99,11 @@ void test_fence_signal(struct fence *f, int error)
 		assert_int_equal(fence_set_error(f, error), 0);
 	assert_int_equal(fence_signal(f), 0);
 }
+
+void fake_linger(struct heap_linger *hl, void *data)
+{
+	struct fake_linger *fl = data;
+
+	fl->calls++;
+	fl->hl = hl;
+}

@@ -15,6 +15,8 @@
 #include "model/clock.h"
 #include "model/objstat.h"
 
+struct heap_linger;
+
 /* The fake clock: starts at 1 s so that 0 never looks like "now". */
 extern uint64_t fake_now_ns;
 
@@ -32,3 +34,13 @@ void fake_clock_advance(uint64_t ns);
 
 /* A test with the fake clock and the leak check around it. */
 #define model_test(fn) cmocka_unit_test_setup_teardown(fn, fake_clock_setup, leak_check_teardown)
+
+/*
+ * A linger hook for heap_set_linger() (model/heap.h) that only records
+ * what it is handed: the test frees it with heap_linger_free().
+ */
+struct fake_linger {
+	unsigned calls;
+	struct heap_linger *hl; /* the last one */
+};
+void fake_linger(struct heap_linger *hl, void *data);

@@ -595,19 +595,6 @@ static void system_heap_outlives_unregister_while_buffers_live(void **state)
 
 /* Lingering: a released buffer whose memfd was reopened for a client. */
 
-struct fake_linger {
-	unsigned calls;
-	struct heap_linger *hl;
-};
-
-static void fake_linger(struct heap_linger *hl, void *data)
-{
-	struct fake_linger *fl = data;
-
-	fl->calls++;
-	fl->hl = hl;
-}
-
 static void open_memfd_gives_a_new_file_of_the_same_memory(void **state)
 {
 	struct heap *heap = system_setup(0);

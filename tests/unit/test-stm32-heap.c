@@ -367,19 +367,6 @@ static uint64_t lingering_bytes(void)
 	return bytes;
 }
 
-struct fake_linger {
-	unsigned calls;
-	struct heap_linger *hl;
-};
-
-static void fake_linger(struct heap_linger *hl, void *data)
-{
-	struct fake_linger *fl = data;
-
-	fl->calls++;
-	fl->hl = hl;
-}
-
 static void bounce_is_charged_to_the_owner_until_release(void **state)
 {
 	struct acct *acct = NULL;
