@@ -661,8 +661,8 @@ static void mock_chan_cq(struct dma_cq_entry *e)
 
 	mock_lock(md);
 	if (c->cur && c->cur->cyclic) {
-		for (; c->periods; c->periods--)
-			vchan_cyclic_callback(&c->cur->vd);
+		vchan_cyclic_callbacks(&c->cur->vd, c->periods);
+		c->periods = 0;
 	}
 	if (c->cur && c->done) {
 		struct mock_desc *d = c->cur;

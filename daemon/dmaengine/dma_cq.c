@@ -67,11 +67,23 @@ bool dma_cq_cancel(struct dma_cq_entry *entry)
 	return found;
 }
 
+/*
+ * Entries handled per dma_cq_drain() at most. A channel posts again as
+ * soon as its entry is taken (a cyclic loopback pair on the mock posts a
+ * period every few microseconds), so "until empty" could keep the loop in
+ * here for ever, serving nothing else: past the budget the drain wakes
+ * the loop again and returns, and the loop serves its other handles
+ * before it comes back.
+ */
+#define CQ_DRAIN_BUDGET 256u
+
 unsigned dma_cq_drain(void)
 {
+	void (*wakeup)(void *data) = NULL;
+	void *data = NULL;
 	unsigned n = 0;
 
-	for (;;) {
+	while (n < CQ_DRAIN_BUDGET) {
 		struct dma_cq_entry *e;
 
 		pthread_mutex_lock(&cq_lock);
@@ -90,6 +102,16 @@ unsigned dma_cq_drain(void)
 		e->fn(e);
 		n++;
 	}
+	/* Posts meanwhile found the queue busy and woke no one. */
+	pthread_mutex_lock(&cq_lock);
+	if (cq_head) {
+		wakeup = cq_wakeup;
+		data = cq_wakeup_data;
+	}
+	pthread_mutex_unlock(&cq_lock);
+	if (wakeup)
+		wakeup(data);
+	return n;
 }
 
 unsigned dma_cq_pending(void)

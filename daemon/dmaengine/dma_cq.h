@@ -44,8 +44,10 @@ void dma_cq_post(struct dma_cq_entry *entry);
 bool dma_cq_cancel(struct dma_cq_entry *entry);
 
 /*
- * Run the handlers of every queued entry, including entries posted by the
- * handlers themselves, until the queue is empty. Returns the number run.
+ * Run the handlers of the queued entries, including entries posted by the
+ * handlers themselves, until the queue is empty or 256 have run; then,
+ * if any is left, call the wakeup again (dma_cq_set_wakeup()) so that the
+ * loop comes back after its other work. Returns the number run.
  * Loop thread.
  */
 unsigned dma_cq_drain(void);

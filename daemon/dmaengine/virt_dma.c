@@ -2,6 +2,8 @@
 /* Descriptor lists and pool for backends (virt_dma.h). Loop thread only. */
 #include "virt_dma.h"
 
+#include <limits.h>
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +73,16 @@ static void vd_put_list(struct virt_dma_chan *vc, struct vd_list *l)
 		vd_put(vd);
 }
 
+/*
+ * Period callbacks per run of the "tasklet" at most; the rest wait for the
+ * next run (the entry is posted again), so a channel that ends periods
+ * faster than the loop runs their callbacks (a cyclic pair on the mock's
+ * loopback, as fast as memcpy) delays them but cannot keep the loop here:
+ * dma_cq_drain() has a budget of runs, and the loop serves its other
+ * handles in between. Every period is still reported, in order.
+ */
+#define VCHAN_PERIODS_PER_RUN 64u
+
 /* The "tasklet": callbacks of completed descriptors and cyclic periods. */
 static void vchan_complete(struct dma_cq_entry *entry)
 {
@@ -81,9 +93,13 @@ static void vchan_complete(struct dma_cq_entry *entry)
 	if (vc->cyclic && vc->cyclic_periods) {
 		struct virt_dma_desc *cyc = vc->cyclic;
 		dma_cookie_t cookie = cyc->tx.cookie;
-		unsigned n = vc->cyclic_periods;
+		unsigned n = vc->cyclic_periods < VCHAN_PERIODS_PER_RUN
+				     ? vc->cyclic_periods
+				     : VCHAN_PERIODS_PER_RUN;
 
-		vc->cyclic_periods = 0;
+		vc->cyclic_periods -= n;
+		if (vc->cyclic_periods)
+			dma_cq_post(&vc->task);
 		/* A callback may terminate the transfer (and the descriptor
 		 * may even be reused): stop as soon as it is not ours. */
 		while (n-- && vc->cyclic == cyc && cyc->tx.cookie == cookie)
@@ -264,13 +280,22 @@ void vchan_cookie_complete(struct virt_dma_desc *vd,
 	dma_cq_post(&vc->task);
 }
 
-void vchan_cyclic_callback(struct virt_dma_desc *vd)
+void vchan_cyclic_callbacks(struct virt_dma_desc *vd, unsigned n)
 {
 	struct virt_dma_chan *vc = vd_chan(vd);
 
+	if (!n)
+		return;
 	vc->cyclic = vd;
-	vc->cyclic_periods++;
+	vc->cyclic_periods = vc->cyclic_periods > UINT_MAX - n
+				     ? UINT_MAX
+				     : vc->cyclic_periods + n;
 	dma_cq_post(&vc->task);
+}
+
+void vchan_cyclic_callback(struct virt_dma_desc *vd)
+{
+	vchan_cyclic_callbacks(vd, 1);
 }
 
 void vchan_terminate_vdesc(struct virt_dma_desc *vd)

@@ -139,6 +139,8 @@ void vchan_cookie_complete(struct virt_dma_desc *vd,
 /* One period of the cyclic @vd (still running) is done: post its
  * callback. */
 void vchan_cyclic_callback(struct virt_dma_desc *vd);
+/* The same for @n periods at once, in O(1) whatever @n. */
+void vchan_cyclic_callbacks(struct virt_dma_desc *vd, unsigned n);
 
 /* The hardware was running @vd when terminated: keep it until
  * vchan_synchronize(). */

@@ -992,9 +992,14 @@ static bool start_daemon(const char *exe)
 
 		if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
 			_exit(127);
-		/* Default limits; nodes every uid may open. */
+		/* Default limits; nodes every uid may open. Tokens live ten
+		 * minutes, not ten seconds: on a shared host a stall past
+		 * the default TTL between an ALLOC and its CLAIM would
+		 * expire the token, which the clients rightly call a
+		 * failure (the TTL itself is test-token's). */
 		execl(exe, exe, "--foreground", "--no-config", "--transport=fuse", a_root, a_ctl,
-		      "--node-mode=0666", "--mock-channels=" STR(MOCK_CHANNELS), (char *)NULL);
+		      "--node-mode=0666", "--mock-channels=" STR(MOCK_CHANNELS),
+		      "--token-ttl-ms=600000", (char *)NULL);
 		_exit(127);
 	}
 	deadline = now_ms() + READY_MS;
