@@ -646,12 +646,64 @@ static void fifo_is_forgotten_when_its_only_channel_moves_to_another_line(void *
 	dma_cq_drain();
 }
 
+/* One drain, as one turn of the loop. */
+struct flood {
+	unsigned rx_periods, tx_periods, ran;
+};
+
+static void one_drain(void *arg)
+{
+	struct flood *f = arg;
+
+	f->ran = dma_cq_drain();
+}
+
+static void period_flood_drain_returns_after_a_bounded_run(void **state)
+{
+	const size_t len = 4096, period = 16;
+	unsigned char *src = calloc(1, len), *dst = calloc(1, len);
+	struct mock_config cfg;
+	struct mock_device *dev;
+	struct dma_chan *tx, *rx;
+	struct flood f = { 0 };
+
+	assert_non_null(src);
+	assert_non_null(dst);
+	mock_config_default(&cfg);
+	assert_int_equal(mock_device_create(&cfg, &dev), 0);
+	tx = slave_chan(dev, 0, 3);
+	rx = slave_chan(dev, 1, 3);
+	start_cyclic(tx, src, len, period, DMA_MEM_TO_DEV, &f.tx_periods);
+	start_cyclic(rx, dst, len, period, DMA_DEV_TO_MEM, &f.rx_periods);
+	/* Periods of 16 bytes as fast as memcpy pile up, nobody draining. */
+	nanosleep(&(struct timespec){ .tv_nsec = 200000000 }, NULL);
+	/* One drain is one bounded run (256 entries, 64 periods each at
+	 * most), however many periods wait and keep coming: without the
+	 * bounds it never returns. */
+	assert_true(run_as_loop(one_drain, &f, 60));
+	assert_true(f.ran >= 1 && f.ran <= 256);
+	assert_true(f.rx_periods + f.tx_periods >= 1);
+	assert_true(f.rx_periods + f.tx_periods <= 256 * 64);
+
+	assert_int_equal(dmaengine_terminate_sync(tx), 0);
+	assert_int_equal(dmaengine_terminate_sync(rx), 0);
+	for (unsigned i = 0; i < 1000000 && dma_cq_drain(); i++)
+		;
+	dma_release_channel(tx);
+	dma_release_channel(rx);
+	mock_device_remove(dev);
+	dma_cq_drain();
+	free(src);
+	free(dst);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		model_test(tx_status_does_not_wait_for_a_copy_in_flight),
 		model_test(copy_of_one_chunk_is_done_on_the_loop_without_the_worker),
 		model_test(copy_past_one_chunk_or_with_a_latency_goes_to_the_worker),
+		model_test(period_flood_drain_returns_after_a_bounded_run),
 		model_test(reset_of_a_stalled_channel_lets_its_transfer_run),
 		model_test(fifo_is_forgotten_when_the_last_channel_on_its_line_is_released),
 		model_test(fifo_is_forgotten_when_its_only_channel_moves_to_another_line),
