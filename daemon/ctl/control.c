@@ -375,6 +375,9 @@ static bool args_zero(const struct dmabufd_ctl_req *req)
 	return !req->arg[0] && !req->arg[1] && !req->arg[2] && !req->arg[3];
 }
 
+/* Control requests answered since the start (DMABUFD_STAT_CTL_REQUESTS). */
+static uint64_t ctl_requests;
+
 /* STATS: the device layer's counts and the control socket's own. */
 static void ctl_get_stats(struct dmabufd_ctl_stats *ret_stats)
 {
@@ -388,6 +391,7 @@ static void ctl_get_stats(struct dmabufd_ctl_stats *ret_stats)
 	ret_stats->count[DMABUFD_STAT_CTL_CLIENTS] = client_count;
 	ret_stats->count[DMABUFD_STAT_CTL_HELD_BYTES] = (int64_t)held_bytes;
 	ret_stats->count[DMABUFD_STAT_CTL_HELD_MAX] = (int64_t)max;
+	ret_stats->count[DMABUFD_STAT_CTL_REQUESTS] = (int64_t)ctl_requests;
 }
 
 /* Answer @req (@len bytes long): queue the reply and start sending it. */
@@ -399,6 +403,7 @@ static void client_request(struct ctl_client *c,
 	const struct ctl_lister *lister;
 	int r = 0;
 
+	ctl_requests++;
 	*out = (struct ctl_out){ .fd = -EBADF };
 	reply->op = len >= (ssize_t)sizeof(*req) ? req->op : 0;
 	if (len != sizeof(*req) || req->version < DMABUFD_CTL_VERSION_MIN ||

@@ -23,9 +23,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <dmabufd/control.h>
 
 struct dev_req;
-struct dmabufd_ctl_stats;
 
 /*
  * What a transport provides to the dev layer. @treq is the transport's
@@ -91,3 +91,7 @@ void dev_shutdown(void);
 
 /* Fill @ret_stats with the live counts (proto/dmabufd/control.h). */
 void dev_get_stats(struct dmabufd_ctl_stats *ret_stats);
+
+/* Count one node request a transport answers: @which is one of
+ * DMABUFD_STAT_REQ_OPENS .. DMABUFD_STAT_REQ_OTHER. */
+void dev_count_request(enum dmabufd_stat which);

@@ -235,6 +235,15 @@ static int add_heap_bytes(struct heap *heap, void *data)
 	return 0;
 }
 
+/* Node requests answered, by DMABUFD_STAT_REQ_* - DMABUFD_STAT_REQ_OPENS. */
+static uint64_t requests[DMABUFD_STAT_REQ_OTHER - DMABUFD_STAT_REQ_OPENS + 1];
+
+void dev_count_request(enum dmabufd_stat which)
+{
+	if (which >= DMABUFD_STAT_REQ_OPENS && which <= DMABUFD_STAT_REQ_OTHER)
+		requests[which - DMABUFD_STAT_REQ_OPENS]++;
+}
+
 void dev_get_stats(struct dmabufd_ctl_stats *ret_stats)
 {
 	static const struct {
@@ -273,6 +282,8 @@ void dev_get_stats(struct dmabufd_ctl_stats *ret_stats)
 	ret_stats->count[DMABUFD_STAT_LINGERING] = (int64_t)lingering;
 	ret_stats->count[DMABUFD_STAT_LINGERING_BYTES] = (int64_t)lingering_bytes;
 	ret_stats->count[DMABUFD_STAT_DMA_STATUS_PAGES] = status_page_count();
+	for (unsigned i = 0; i < ARRAY_SIZE(requests); i++)
+		ret_stats->count[DMABUFD_STAT_REQ_OPENS + i] = (int64_t)requests[i];
 }
 
 _Static_assert(ACCT_BYTES == 0 && _ACCT_RES_MAX == 5 &&

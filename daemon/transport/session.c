@@ -144,6 +144,7 @@ static void ts_reply_error(void *treq, int neg_errno)
 
 static void ts_interrupt(fuse_req_t req, void *data)
 {
+	dev_count_request(DMABUFD_STAT_REQ_OTHER);
 	dev_req_interrupted(data);
 }
 
@@ -197,6 +198,7 @@ void ts_open(struct dev_node *node, fuse_req_t req, struct fuse_file_info *fi)
 	struct dev_file *file;
 	int r;
 
+	dev_count_request(DMABUFD_STAT_REQ_OPENS);
 	r = dev_file_open(node, &ts_dev_ops, fi->flags, ctx->pid, ctx->uid,
 			  ctx->gid, &file);
 	if (r < 0) {
@@ -214,6 +216,7 @@ void ts_open(struct dev_node *node, fuse_req_t req, struct fuse_file_info *fi)
 
 void ts_release(fuse_req_t req, struct fuse_file_info *fi)
 {
+	dev_count_request(DMABUFD_STAT_REQ_RELEASES);
 	dev_file_release(ts_file(fi));
 	fuse_reply_err(req, 0);
 }
@@ -224,6 +227,7 @@ void ts_ioctl(fuse_req_t req, unsigned cmd, struct fuse_file_info *fi,
 {
 	struct dev_req *dreq;
 
+	dev_count_request(DMABUFD_STAT_REQ_IOCTLS);
 	/* Restricted ioctls only (no CUSE_UNRESTRICTED_IOCTL, and FUSE files
 	 * are always restricted): the kernel copied _IOC_SIZE(cmd) bytes. */
 	if (flags & FUSE_IOCTL_UNRESTRICTED) {
@@ -243,6 +247,7 @@ void ts_ioctl(fuse_req_t req, unsigned cmd, struct fuse_file_info *fi,
 void ts_poll(fuse_req_t req, struct fuse_file_info *fi,
 	     struct fuse_pollhandle *ph)
 {
+	dev_count_request(DMABUFD_STAT_REQ_OTHER);
 	/* The kernel waits for this answer: never defer it (abi.md §4.6). */
 	fuse_reply_poll(req, dev_file_poll(ts_file(fi), fi->poll_events, ph));
 }
@@ -252,11 +257,13 @@ void ts_poll(fuse_req_t req, struct fuse_file_info *fi,
  * with EBADF before it reaches us). */
 void ts_read(fuse_req_t req, size_t size, off_t off, struct fuse_file_info *fi)
 {
+	dev_count_request(DMABUFD_STAT_REQ_OTHER);
 	fuse_reply_err(req, EINVAL);
 }
 
 void ts_write(fuse_req_t req, const char *buf, size_t size, off_t off,
 	      struct fuse_file_info *fi)
 {
+	dev_count_request(DMABUFD_STAT_REQ_OTHER);
 	fuse_reply_err(req, EINVAL);
 }

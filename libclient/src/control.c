@@ -194,6 +194,11 @@ static const char *const stat_names[_DMABUFD_STAT_MAX] = {
 	[DMABUFD_STAT_LINGERING] = "lingering_buffers",
 	[DMABUFD_STAT_LINGERING_BYTES] = "lingering_bytes",
 	[DMABUFD_STAT_DMA_STATUS_PAGES] = "dma_status_pages",
+	[DMABUFD_STAT_REQ_OPENS] = "requests_open",
+	[DMABUFD_STAT_REQ_IOCTLS] = "requests_ioctl",
+	[DMABUFD_STAT_REQ_RELEASES] = "requests_release",
+	[DMABUFD_STAT_REQ_OTHER] = "requests_other",
+	[DMABUFD_STAT_CTL_REQUESTS] = "requests_control",
 };
 
 DMABUFD_EXPORT const char *dmabufd_stat_name(unsigned int index)

@@ -220,8 +220,27 @@ enum dmabufd_stat {
 	DMABUFD_STAT_DMA_STATUS_PAGES, /* dmaengine fds' status pages, kept
 					* while the fd, a token or a
 					* client's open of the page is left */
+	/* Requests the daemon has answered since it started (these only
+	 * grow): each one a round trip of its caller. Opens, ioctls and
+	 * releases of the device nodes (a release is asynchronous: the
+	 * closing process does not wait for it), every other node request
+	 * (poll, read, write, interrupt), and control socket requests. */
+	DMABUFD_STAT_REQ_OPENS,
+	DMABUFD_STAT_REQ_IOCTLS,
+	DMABUFD_STAT_REQ_RELEASES,
+	DMABUFD_STAT_REQ_OTHER,
+	DMABUFD_STAT_CTL_REQUESTS,
 	_DMABUFD_STAT_MAX = 32,
 };
+
+/* Whether stat @i only grows (a count of events, not of things held):
+ * the refusals and the request counters. */
+static inline int dmabufd_stat_is_cumulative(unsigned int i)
+{
+	return (i >= DMABUFD_STAT_REFUSED_BYTES &&
+		i <= DMABUFD_STAT_REFUSED_CONNECTIONS) ||
+	       (i >= DMABUFD_STAT_REQ_OPENS && i <= DMABUFD_STAT_CTL_REQUESTS);
+}
 
 struct dmabufd_ctl_stats {
 	__s64 count[_DMABUFD_STAT_MAX];

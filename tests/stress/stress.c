@@ -1090,10 +1090,10 @@ static bool daemon_sanitized(void)
 	return found;
 }
 
-/* Every count but the refusals, which only grow. */
+/* Every count but the refusals and request counters, which only grow. */
 static bool stat_compared(unsigned i)
 {
-	return i < DMABUFD_STAT_REFUSED_BYTES || i > DMABUFD_STAT_REFUSED_CONNECTIONS;
+	return !dmabufd_stat_is_cumulative(i);
 }
 
 static unsigned stats_diff(const struct dmabufd_ctl_stats *a,

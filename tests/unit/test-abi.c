@@ -144,6 +144,7 @@ static void control_abi_is_pinned(void **state)
 	assert_int_equal(DMABUFD_STAT_LINGERING, 24);
 	assert_int_equal(DMABUFD_STAT_LINGERING_BYTES, 25);
 	assert_int_equal(DMABUFD_STAT_DMA_STATUS_PAGES, 26);
+	assert_int_equal(DMABUFD_STAT_CTL_REQUESTS, 31);
 	assert_int_equal(offsetof(struct dmabufd_ctl_dma_device, dev_id), 32);
 	assert_int_equal(offsetof(struct dmabufd_ctl_dma_channel, dev_id), 128);
 	assert_int_equal(offsetof(struct dmabufd_ctl_dma_channel, timeout_ms), 168);
