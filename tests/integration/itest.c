@@ -63,7 +63,7 @@ bool await_pending_request(int timeout_ms)
 
 /* Equal in every count that comes back to where it was: refusals and
  * request counters only grow. */
-static bool stats_equal(const struct dmabufd_ctl_stats *a, const struct dmabufd_ctl_stats *b)
+bool stats_equal(const struct dmabufd_ctl_stats *a, const struct dmabufd_ctl_stats *b)
 {
 	for (unsigned i = 0; i < _DMABUFD_STAT_MAX; i++)
 		if (a->count[i] != b->count[i] && !dmabufd_stat_is_cumulative(i))

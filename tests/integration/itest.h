@@ -36,6 +36,9 @@ int itest_setup(void **state);
 int itest_teardown(void **state);
 #define itest(fn) cmocka_unit_test_setup_teardown(fn, itest_setup, itest_teardown)
 
+/* Whether @a and @b hold the same objects: equal but for the counts
+ * that only grow (dmabufd_stat_is_cumulative()). */
+bool stats_equal(const struct dmabufd_ctl_stats *a, const struct dmabufd_ctl_stats *b);
 /* Stats now; fails the test if the control socket does not answer. */
 void stats_now(struct dmabufd_ctl_stats *ret);
 /* Wait up to @timeout_ms for the stats to equal @want; fail with a diff if
