@@ -11,8 +11,13 @@
  * Each client costs the daemon one fd and at most one queued reply, so
  * the clients are capped: per peer uid (SO_PEERCRED at connect time) by
  * its account's limit of connections (acct.h: ACCT_CONNECTIONS, from
- * [limits] uid-connections), and CTL_CLIENTS_MAX in all. A connection
- * past a cap is closed at once, with a log line at most every
+ * [limits] uid-connections), and CTL_CLIENTS_MAX in all. Clients keep
+ * connections open (libdmabufd keeps one per process for its mappings),
+ * so a connection past a cap first makes room: the longest idle
+ * connection (no reply in flight) of the same uid, or for the cap on all
+ * of any uid, is closed, and its client connects again when it next
+ * needs to. Only when every connection in the way is busy is the new one
+ * closed at once, with a log line at most every
  * CTL_REFUSE_LOG_INTERVAL_MS (the account logs its own refusals).
  *
  * DMABUFD_CTL_MAP redeems a mapping token issued by DMABUFD_DMA_BUF_IOC_MAP
@@ -57,6 +62,7 @@
 #include <dmabufd/control.h>
 
 #include "dev/dev.h"
+#include "dev/handle.h"
 #include "dev/status_page.h"
 #include "dev/token.h"
 #include "dma_records.h"
@@ -106,11 +112,12 @@ struct ctl_client {
 	uid_t uid;             /* the peer's, at connect time */
 	struct acct *acct;     /* @uid's, charged with this connection */
 	bool sending;          /* @out is in flight: requests wait unread */
+	bool charged;          /* @acct's ACCT_CONNECTIONS holds this one */
 	struct ctl_out out;
-	LIST_ENTRY(ctl_client) link;
+	TAILQ_ENTRY(ctl_client) link; /* least recently used first */
 };
 
-static LIST_HEAD(, ctl_client) clients = LIST_HEAD_INITIALIZER(clients);
+static TAILQ_HEAD(, ctl_client) clients = TAILQ_HEAD_INITIALIZER(clients);
 static unsigned client_count;
 static uv_poll_t listener;
 static int listen_fd = -EBADF;
@@ -135,6 +142,13 @@ static void out_clear(struct ctl_out *out)
 	*out = (struct ctl_out){ .fd = -EBADF };
 }
 
+static void client_uncharge(struct ctl_client *c)
+{
+	if (c->charged)
+		acct_uncharge(c->acct, ACCT_CONNECTIONS, 1);
+	c->charged = false;
+}
+
 /* A close callback: the client goes with its last handle. */
 static void client_release(struct ctl_client *c)
 {
@@ -143,7 +157,7 @@ static void client_release(struct ctl_client *c)
 	out_clear(&c->out);
 	if (c->fd >= 0)
 		close(c->fd);
-	acct_uncharge(c->acct, ACCT_CONNECTIONS, 1);
+	client_uncharge(c);
 	acct_unref(c->acct);
 	free(c);
 }
@@ -159,10 +173,12 @@ static void client_deadline_closed(uv_handle_t *handle)
 				    deadline));
 }
 
+/* Close @c: it leaves the caps at once, its memory when libuv is done. */
 static void client_drop(struct ctl_client *c)
 {
-	LIST_REMOVE(c, link);
+	TAILQ_REMOVE(&clients, c, link);
 	client_count--;
+	client_uncharge(c);
 	uv_close((uv_handle_t *)&c->poll, client_poll_closed);
 	uv_close((uv_handle_t *)&c->deadline, client_deadline_closed);
 }
@@ -308,25 +324,27 @@ static int ctl_map_status(struct ctl_client *c, uint64_t token,
 }
 
 /*
- * Redeem @token: returns an fd to send (the caller closes it) and sets
+ * Redeem @token, a MAP token or a dma-buf handle of the peer's uid
+ * (handle.h): returns an fd to send (the caller closes it) and sets
  * *ret_size, or a negative errno.
  */
 static int ctl_map(struct ctl_client *c, uint64_t token, __u64 *ret_size)
 {
 	_cleanup_(dma_buf_unrefp) struct dma_buf *buf = NULL;
 	uid_t uid, peer = c->uid;
-	void *obj;
 	int mode, fd, r;
 
-	r = token_take(token, TOKEN_MAP, -1, &obj, &mode, &uid);
+	r = dev_arg_dma_buf(token, TOKEN_MAP, peer, &buf, &mode, &uid);
 	if (r < 0)
 		return ctl_map_status(c, token, ret_size);
-	buf = obj;
 	if (peer != 0 && peer != uid)
 		return -EPERM;
+	/* A handle of a write-only fd: mmap needs read access. */
+	if (mode == O_WRONLY)
+		return -EACCES;
 	fd = dma_buf_open_memfd(buf, mode == O_RDWR ? O_RDWR : O_RDONLY);
 	if (fd < 0)
-		return fd;
+		return fd == -EINVAL ? -ENODEV : fd;
 	*ret_size = buf->size;
 	return fd;
 }
@@ -385,7 +403,7 @@ static void ctl_get_stats(struct dmabufd_ctl_stats *ret_stats)
 	size_t max = 0;
 
 	dev_get_stats(ret_stats);
-	LIST_FOREACH(c, &clients, link)
+	TAILQ_FOREACH(c, &clients, link)
 		if (c->out.held > max)
 			max = c->out.held;
 	ret_stats->count[DMABUFD_STAT_CTL_CLIENTS] = client_count;
@@ -404,6 +422,9 @@ static void client_request(struct ctl_client *c,
 	int r = 0;
 
 	ctl_requests++;
+	/* The most recently used goes last: eviction takes from the front. */
+	TAILQ_REMOVE(&clients, c, link);
+	TAILQ_INSERT_TAIL(&clients, c, link);
 	*out = (struct ctl_out){ .fd = -EBADF };
 	reply->op = len >= (ssize_t)sizeof(*req) ? req->op : 0;
 	if (len != sizeof(*req) || req->version < DMABUFD_CTL_VERSION_MIN ||
@@ -457,6 +478,26 @@ static void client_event(uv_poll_t *handle, int status, int events)
 	if (n <= 0)
 		return client_drop(c);
 	client_request(c, &req, n);
+}
+
+/*
+ * Close the longest idle connection (no reply in flight) of @acct's uid,
+ * or of anyone for NULL, to make room for a new one. Returns whether
+ * there was one.
+ */
+static bool evict_idle(const struct acct *acct)
+{
+	struct ctl_client *c;
+
+	TAILQ_FOREACH(c, &clients, link) {
+		if (c->sending || (acct && c->acct != acct))
+			continue;
+		log_debug("control: closing the idle connection of uid %u to "
+			  "make room", (unsigned)c->uid);
+		client_drop(c);
+		return true;
+	}
+	return false;
 }
 
 /* The peer's uid, or -errno. */
@@ -543,7 +584,7 @@ static void listener_readable(uv_poll_t *handle, int status, int events)
 		close(fd);
 		return;
 	}
-	if (client_count >= CTL_CLIENTS_MAX) {
+	if (client_count >= CTL_CLIENTS_MAX && !evict_idle(NULL)) {
 		log_refused(handle->loop, uid);
 		close(fd);
 		return;
@@ -552,6 +593,11 @@ static void listener_readable(uv_poll_t *handle, int status, int events)
 		close(fd);
 		return;
 	}
+	/* At its limit, the uid's own longest idle connection makes room,
+	 * if it has one; else the charge refuses (and counts it). */
+	if (acct_limit(acct, ACCT_CONNECTIONS) &&
+	    acct->used[ACCT_CONNECTIONS] >= acct_limit(acct, ACCT_CONNECTIONS))
+		evict_idle(acct);
 	if (acct_charge(acct, ACCT_CONNECTIONS, 1) < 0) {
 		acct_unref(acct);
 		close(fd);
@@ -567,6 +613,7 @@ static void listener_readable(uv_poll_t *handle, int status, int events)
 	c->fd = fd;
 	c->uid = uid;
 	c->acct = acct;
+	c->charged = true;
 	c->out.fd = -EBADF;
 	uv_timer_init(handle->loop, &c->deadline);
 	c->handles = 1;
@@ -575,7 +622,7 @@ static void listener_readable(uv_poll_t *handle, int status, int events)
 		return;
 	}
 	c->handles++;
-	LIST_INSERT_HEAD(&clients, c, link);
+	TAILQ_INSERT_TAIL(&clients, c, link);
 	client_count++;
 	if (uv_poll_start(&c->poll, UV_READABLE, client_event) < 0)
 		client_drop(c);
@@ -629,7 +676,7 @@ void control_stop(void)
 {
 	struct ctl_client *c;
 
-	while ((c = LIST_FIRST(&clients)))
+	while ((c = TAILQ_FIRST(&clients)))
 		client_drop(c);
 	if (backoff_live) {
 		uv_close((uv_handle_t *)&backoff, NULL);

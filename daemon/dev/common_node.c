@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The ioctls every object node answers (proto/dmabufd/common.h):
- * DMABUFD_IOC_CLAIM binds a fresh fd to a token's object, and
- * DMABUFD_IOC_EXPORT_TOKEN makes a token for the object of a bound fd.
- * A dma_buf fd is bound to a dma_buf, a sync_file fd to a sync_file; the
- * binding never changes until release.
+ * The ioctls every node answers before its own (proto/dmabufd/common.h):
+ * DMABUFD_IOC_CLAIM binds a fresh fd to a token's object,
+ * DMABUFD_IOC_EXPORT_TOKEN makes a token for the object of a bound fd,
+ * DMABUFD_IOC_CREATE (create.c) makes an object into a fresh fd (these
+ * three on dma_buf and sync_file nodes), and DMABUFD_IOC_HANDLE names any
+ * node's open file (handle.h). A dma_buf fd is bound to a dma_buf, a
+ * sync_file fd to a sync_file; the binding never changes until release.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +17,7 @@
 #include <dmabufd/common.h>
 
 #include "model/sync_file.h"
+#include "handle.h"
 #include "node_ops.h"
 
 static enum token_type node_token_type(const struct dev_file *file)
@@ -74,6 +77,50 @@ static void common_export_token(struct dev_req *req)
 	dev_req_reply(req, 0, &out, sizeof(out));
 }
 
+static bool file_is_object(const struct dev_file *file)
+{
+	return file->node->type == DEV_NODE_DMA_BUF ||
+	       file->node->type == DEV_NODE_SYNC_FILE;
+}
+
+static void common_handle(struct dev_req *req)
+{
+	const struct dmabufd_handle *in = dev_req_input(req, sizeof(*in));
+	struct dev_file *file = req->file;
+	struct dmabufd_handle out = { 0 };
+	int r;
+
+	static const uint32_t kinds[] = {
+		[DEV_NODE_HEAP] = DMABUFD_KIND_HEAP,
+		[DEV_NODE_DMA_BUF] = DMABUFD_KIND_DMA_BUF,
+		[DEV_NODE_SYNC_FILE] = DMABUFD_KIND_SYNC_FILE,
+		[DEV_NODE_SW_SYNC] = DMABUFD_KIND_SW_SYNC,
+		[DEV_NODE_DMAENGINE] = DMABUFD_KIND_DMAENGINE,
+	};
+
+	if (!in || in->handle || in->flags || in->kind)
+		return dev_req_fail(req, -EINVAL);
+	if (file_is_object(file) && !file_is_bound(file))
+		return dev_req_fail(req, -EBADFD);
+	out.kind = kinds[file->node->type];
+	r = handle_get(file, req->caller_uid, &out.handle);
+	if (r < 0)
+		return dev_req_fail(req, r);
+	dev_req_reply(req, 0, &out, sizeof(out));
+}
+
+int dev_file_bind_fence(struct dev_file *file, struct fence *fence)
+{
+	int r;
+
+	r = sync_file_new(fence, &file->sync_file);
+	if (r < 0)
+		return r;
+	if (fence->owner == ACCT_NO_OWNER)
+		fence->owner = file->uid;
+	return 0;
+}
+
 int dev_file_issue_sync_file(struct dev_file *file, struct fence *fence,
 			     __u64 *ret_token)
 {
@@ -117,7 +164,16 @@ void dev_pid_comm(pid_t pid, char *ret_name, size_t size)
 
 bool dev_common_ioctl(struct dev_req *req)
 {
+	if (req->cmd == DMABUFD_IOC_HANDLE) {
+		common_handle(req);
+		return true;
+	}
+	if (!file_is_object(req->file))
+		return false;
 	switch (req->cmd) {
+	case DMABUFD_IOC_CREATE:
+		dev_create_ioctl(req);
+		return true;
 	case DMABUFD_IOC_CLAIM:
 		common_claim(req);
 		return true;

@@ -23,6 +23,7 @@
 
 #include "model/fence_array.h"
 #include "model/sync_file.h"
+#include "handle.h"
 #include "node_ops.h"
 #include "util/log.h"
 
@@ -119,6 +120,26 @@ static bool sync_file_flags_valid(uint32_t flags)
 	return !(flags & ~(uint32_t)DMA_BUF_SYNC_RW) && (flags & DMA_BUF_SYNC_RW);
 }
 
+int dma_buf_node_export_fence(struct dma_buf *buf, uint32_t flags,
+			      struct fence **ret_fence)
+{
+	struct fence *fence = NULL;
+	int r;
+
+	if (!sync_file_flags_valid(flags))
+		return -EINVAL;
+	r = resv_get_singleton(&buf->resv,
+			       resv_usage_rw(flags & DMA_BUF_SYNC_WRITE), &fence);
+	if (r < 0)
+		return r;
+	if (!fence)
+		fence = fence_get_stub();
+	if (!fence)
+		return -ENOMEM;
+	*ret_fence = fence;
+	return 0;
+}
+
 static void dma_buf_export_sync_file_ioctl(struct dev_req *req)
 {
 	const struct dmabufd_dma_buf_export_sync_file *in =
@@ -128,15 +149,11 @@ static void dma_buf_export_sync_file_ioctl(struct dev_req *req)
 	struct dmabufd_dma_buf_export_sync_file out;
 	int r;
 
-	if (!in || !sync_file_flags_valid(in->flags) || in->pad)
+	if (!in || in->pad)
 		return dev_req_fail(req, -EINVAL);
-	r = resv_get_singleton(&file->dma_buf->resv,
-			       resv_usage_rw(in->flags & DMA_BUF_SYNC_WRITE),
-			       &fence);
+	r = dma_buf_node_export_fence(file->dma_buf, in->flags, &fence);
 	if (r < 0)
 		return dev_req_fail(req, r);
-	if (!fence)
-		fence = fence_get_stub();
 	out = *in;
 	r = dev_file_issue_sync_file(file, fence, &out.token);
 	if (r < 0)
@@ -153,15 +170,13 @@ static void dma_buf_import_sync_file_ioctl(struct dev_req *req)
 	enum resv_usage usage;
 	struct fence *fence;
 	unsigned num;
-	void *obj;
 	int r;
 
 	if (!in || !sync_file_flags_valid(in->flags) || in->pad)
 		return dev_req_fail(req, -EINVAL);
-	r = token_take(in->token, TOKEN_SYNC_FILE, -1, &obj, NULL, NULL);
+	r = dev_arg_sync_file(in->token, req->caller_uid, &sf);
 	if (r < 0)
-		return dev_req_fail(req, -EINVAL);
-	sf = obj;
+		return dev_req_fail(req, r);
 	fence = sync_file_fence(sf);
 	num = fence_unwrap_count(fence);
 	usage = (in->flags & DMA_BUF_SYNC_WRITE) ? RESV_USAGE_WRITE
@@ -210,8 +225,6 @@ static void dma_buf_ioctl(struct dev_req *req)
 {
 	void (*handler)(struct dev_req *req);
 
-	if (dev_common_ioctl(req))
-		return;
 	switch (req->cmd) {
 	case DMA_BUF_IOCTL_SYNC:
 		handler = dma_buf_sync_ioctl;

@@ -71,6 +71,7 @@
 #include "dmaengine/dmaengine.h"
 #include "status_page.h"
 #include "model/clock.h"
+#include "handle.h"
 #include "node_ops.h"
 #include "util/log.h"
 
@@ -968,7 +969,6 @@ static void dma_attach_ioctl(struct dev_req *req)
 	_cleanup_(dma_buf_unrefp) struct dma_buf *buf = NULL;
 	struct dmabufd_dma_attach out = { 0 };
 	struct dma_node_att *a;
-	void *obj;
 	int mode, r;
 
 	if (!in || in->pad)
@@ -978,12 +978,12 @@ static void dma_attach_ioctl(struct dev_req *req)
 	a = calloc(1, sizeof(*a));
 	if (!a)
 		return dev_req_fail(req, -ENOMEM);
-	r = token_take(in->token, TOKEN_DMA_BUF, -1, &obj, &mode, NULL);
+	r = dev_arg_dma_buf(in->token, TOKEN_DMA_BUF, req->caller_uid, &buf,
+			    &mode, NULL);
 	if (r < 0) {
 		free(a);
-		return dev_req_fail(req, -EINVAL);
+		return dev_req_fail(req, r);
 	}
-	buf = obj;
 	r = dma_xfer_attach(df->chan, buf, &a->att);
 	if (r < 0) {
 		free(a);
@@ -1350,58 +1350,129 @@ static enum dma_status xfer_status(const struct dma_node_xfer *x,
 	return paused ? DMA_PAUSED : done ? DMA_COMPLETE : DMA_IN_PROGRESS;
 }
 
-static void dma_tx_status_ioctl(struct dev_req *req)
+/* The TX_STATUS answer for @cookie (>= DMA_MIN_COOKIE) on @df. */
+static void tx_status_fill(struct dmaengine_file *df, dma_cookie_t cookie,
+			   struct dmabufd_dma_tx_status *out)
 {
-	const struct dmabufd_dma_tx_status *in = dev_req_input(req, sizeof(*in));
-	struct dmaengine_file *df = req->file->dmaengine;
-	struct dmabufd_dma_tx_status out;
 	struct dma_tx_state state = { 0 };
 	struct dma_node_xfer *x;
 
-	if (!in || in->cookie < DMA_MIN_COOKIE)
-		return dev_req_fail(req, -EINVAL);
-	out = (struct dmabufd_dma_tx_status){
-		.cookie = in->cookie,
+	*out = (struct dmabufd_dma_tx_status){
+		.cookie = cookie,
 		.last = df->completed,
 		.used = df->cookie,
 	};
-	x = xfer_find_cookie(df, in->cookie);
+	x = xfer_find_cookie(df, cookie);
 	if (!x) {
-		out.status = dma_async_is_complete(in->cookie, df->completed,
-						   df->cookie);
+		out->status = dma_async_is_complete(cookie, df->completed,
+						    df->cookie);
 	} else if (x->state == XFER_SUBMITTED) {
-		out.status = DMABUFD_DMA_IN_PROGRESS;
-		out.residue = (uint32_t)x->len;
+		out->status = DMABUFD_DMA_IN_PROGRESS;
+		out->residue = (uint32_t)x->len;
 	} else if (x->state == XFER_ISSUED) {
-		out.status = xfer_status(x, &state, &out.error);
-		out.residue = state.residue;
-		out.in_flight_bytes = state.in_flight_bytes;
+		out->status = xfer_status(x, &state, &out->error);
+		out->residue = state.residue;
+		out->in_flight_bytes = state.in_flight_bytes;
 	} else {
-		out.status = x->error ? DMABUFD_DMA_ERROR : DMABUFD_DMA_COMPLETE;
-		out.error = x->error;
+		out->status = x->error ? DMABUFD_DMA_ERROR : DMABUFD_DMA_COMPLETE;
+		out->error = x->error;
 	}
-	if (out.error > 0)
-		out.error = 0;
-	out.result = result_of(out.error);
+	if (out->error > 0)
+		out->error = 0;
+	out->result = result_of(out->error);
+}
+
+static void dma_tx_status_ioctl(struct dev_req *req)
+{
+	const struct dmabufd_dma_tx_status *in = dev_req_input(req, sizeof(*in));
+	struct dmabufd_dma_tx_status out;
+
+	if (!in || in->cookie < DMA_MIN_COOKIE)
+		return dev_req_fail(req, -EINVAL);
+	tx_status_fill(req->file->dmaengine, in->cookie, &out);
 	dev_req_reply(req, 0, &out, sizeof(out));
+}
+
+/* ---- WAIT -------------------------------------------------------------- */
+
+static void dma_wait_finish(struct dev_req *req, int64_t result)
+{
+	struct dmabufd_dma_wait out = { 0 };
+
+	if (result == 0)
+		return dev_req_fail(req, -ETIME);
+	tx_status_fill(req->file->dmaengine, (dma_cookie_t)req->arg,
+		       &out.status);
+	dev_req_reply(req, 0, &out, sizeof(out));
+}
+
+static void dma_wait_done(struct fence_wait *wait, int64_t result)
+{
+	dma_wait_finish(container_of(wait, struct dev_req, wait), result);
+}
+
+static void dma_wait_ioctl(struct dev_req *req)
+{
+	const struct dmabufd_dma_wait *in = dev_req_input(req, sizeof(*in));
+	_cleanup_(fence_unrefp) struct fence *fence = NULL;
+	struct dmabufd_dma_tx_status want = { 0 };
+	int64_t timeout, w;
+	int r;
+
+	if (!in || in->timeout_ns < 0 || in->flags || in->pad)
+		return dev_req_fail(req, -EINVAL);
+	want.cookie = in->status.cookie;
+	if (memcmp(&want, &in->status, sizeof(want)))
+		return dev_req_fail(req, -EINVAL);
+	r = dmaengine_node_cookie_fence(req->file, in->status.cookie, &fence);
+	if (r < 0)
+		return dev_req_fail(req, r);
+	req->arg = in->status.cookie;
+	timeout = in->timeout_ns < dev_max_wait_ns() ? in->timeout_ns
+						     : dev_max_wait_ns();
+	w = fence_wait_start(&req->wait, &fence, 1, FENCE_WAIT_ALL, timeout,
+			     dma_wait_done);
+	if (w == -EINPROGRESS) {
+		dev_req_defer(req, dev_req_cancel_wait);
+		return;
+	}
+	if (w < 0)
+		return dev_req_fail(req, (int)w);
+	dma_wait_finish(req, w);
+}
+
+int dmaengine_node_cookie_fence(struct dev_file *file, int32_t cookie,
+				struct fence **ret_fence)
+{
+	struct dmaengine_file *df = file->dmaengine;
+	struct dma_node_xfer *x;
+	struct fence *fence;
+
+	if (!df || !df->chan)
+		return -EBADFD;
+	if (!cookie_was_used(df, cookie))
+		return -EINVAL;
+	x = xfer_find_cookie(df, cookie);
+	/* Ended long ago (or cookie 1, which reads complete from the start). */
+	fence = x ? fence_ref(x->fence) : fence_get_stub();
+	if (!fence)
+		return -ENOMEM;
+	*ret_fence = fence;
+	return 0;
 }
 
 static void dma_fence_ioctl(struct dev_req *req)
 {
 	const struct dmabufd_dma_fence *in = dev_req_input(req, sizeof(*in));
-	struct dmaengine_file *df = req->file->dmaengine;
 	_cleanup_(fence_unrefp) struct fence *fence = NULL;
 	struct dmabufd_dma_fence out;
-	struct dma_node_xfer *x;
 	int r;
 
-	if (!in || in->pad || !cookie_was_used(df, in->cookie))
+	if (!in || in->pad)
 		return dev_req_fail(req, -EINVAL);
-	x = xfer_find_cookie(df, in->cookie);
-	/* Ended long ago (or cookie 1, which reads complete from the start). */
-	fence = x ? fence_ref(x->fence) : fence_get_stub();
-	if (!fence)
-		return dev_req_fail(req, -ENOMEM);
+	r = dmaengine_node_cookie_fence(req->file, in->cookie, &fence);
+	if (r < 0)
+		return dev_req_fail(req, r);
 	out = (struct dmabufd_dma_fence){ .cookie = in->cookie };
 	r = dev_file_issue_sync_file(req->file, fence, &out.token);
 	if (r < 0)
@@ -1563,6 +1634,9 @@ static void dmaengine_ioctl(struct dev_req *req)
 	case DMABUFD_DMA_IOC_STATUS_MAP:
 		handler = dma_status_map_ioctl;
 		break;
+	case DMABUFD_DMA_IOC_WAIT:
+		handler = dma_wait_ioctl;
+		break;
 	default:
 		return dev_req_fail(req, -ENOTTY);
 	}
@@ -1575,6 +1649,7 @@ static void dmaengine_ioctl(struct dev_req *req)
 	    req->cmd != DMABUFD_DMA_IOC_TX_STATUS &&
 	    req->cmd != DMABUFD_DMA_IOC_STATUS_MAP &&
 	    req->cmd != DMABUFD_DMA_IOC_FENCE &&
+	    req->cmd != DMABUFD_DMA_IOC_WAIT &&
 	    req->cmd != DMABUFD_DMA_IOC_EVENTS &&
 	    req->cmd != DMABUFD_DMA_IOC_DETACH)
 		return dev_req_fail(req, -ENODEV);

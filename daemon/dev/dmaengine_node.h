@@ -12,8 +12,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+struct dev_file;
 struct dmabufd_ctl_dma_xfer;
 struct dma_node_xfer;
+struct fence;
 
 /*
  * The watchdog deadline (ms; 0: none) given to every channel when a
@@ -42,3 +44,12 @@ uid_t dmaengine_node_xfer_owner(const struct dma_node_xfer *x);
 /* The listing's record of @x (dmaengine_node_xfer_seek()). */
 void dmaengine_node_xfer_record(const struct dma_node_xfer *x,
 				struct dmabufd_ctl_dma_xfer *rec);
+
+/*
+ * A new reference to the fence of @cookie on the dmaengine fd @file (a
+ * signaled stub for a cookie that ended long ago), as
+ * DMABUFD_DMA_IOC_FENCE. Returns 0, -EBADFD (no channel), -EINVAL (a
+ * cookie never handed out) or -ENOMEM.
+ */
+int dmaengine_node_cookie_fence(struct dev_file *file, int32_t cookie,
+				struct fence **ret_fence);

@@ -16,6 +16,7 @@
 
 #include "status_page.h"
 #include "dmaengine_node.h"
+#include "handle.h"
 #include "model/heap.h"
 #include "model/objstat.h"
 #include "model/sync_file.h"
@@ -110,6 +111,7 @@ void dev_file_release(struct dev_file *file)
 	 * pending at release; answer anything that is, all the same. */
 	dev_req_abort_file(file, -EBADF);
 	dev_file_poll_drop(file);
+	handle_file_clear(file);
 	token_owner_clear(&file->tokens);
 	if (file->node->ops->release)
 		file->node->ops->release(file);

@@ -30,6 +30,7 @@
 #include "model/dma_buf.h"
 #include "model/fence.h"
 
+struct dev_handle;
 struct dmaengine_file;
 struct sync_file;
 struct timeline;
@@ -53,6 +54,7 @@ struct dev_file {
 	struct dmaengine_file *dmaengine; /* dmaengine node: the channel state */
 
 	struct token_owner tokens;
+	struct dev_handle *handles; /* handle.h: one per uid that asked */
 	LIST_HEAD(, dev_req) pending;
 
 	/* Poll: the newest handle and what watches for the state change. */

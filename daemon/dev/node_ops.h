@@ -45,11 +45,32 @@ extern const struct dev_node_ops sw_sync_node_ops;
 extern const struct dev_node_ops dmaengine_node_ops;
 
 /*
- * DMABUFD_IOC_CLAIM and DMABUFD_IOC_EXPORT_TOKEN on an object node
- * (dma_buf, sync_file). Returns true if @req was one of them (it is then
- * answered), false if the handler should go on.
+ * The ioctls of the 0x00-0x0f range, before the node's own handler:
+ * DMABUFD_IOC_HANDLE on every node; DMABUFD_IOC_CLAIM,
+ * DMABUFD_IOC_EXPORT_TOKEN and DMABUFD_IOC_CREATE (create.c) on the
+ * object nodes (dma_buf, sync_file). Returns true if @req was one of them
+ * (it is then answered), false if the node's handler should go on.
  */
 bool dev_common_ioctl(struct dev_req *req);
+
+/* DMABUFD_IOC_CREATE (create.c): answer @req on a fresh object fd. */
+void dev_create_ioctl(struct dev_req *req);
+
+/*
+ * Bind @file (a fresh sync_file node fd) to a new sync_file of @fence;
+ * the fence, if nobody's yet, becomes the file's uid's. Returns 0 or
+ * -ENOMEM with nothing bound.
+ */
+int dev_file_bind_fence(struct dev_file *file, struct fence *fence);
+
+/*
+ * The fence a DMA_BUF_IOCTL_EXPORT_SYNC_FILE for @flags (DMA_BUF_SYNC_READ
+ * and/or _WRITE, nothing else) returns on @buf: a new reference in
+ * *ret_fence (a signaled stub when there is nothing to wait for).
+ * Returns 0, -EINVAL for bad @flags, or -ENOMEM.
+ */
+int dma_buf_node_export_fence(struct dma_buf *buf, uint32_t flags,
+			      struct fence **ret_fence);
 
 /*
  * The @size input bytes of @req, or NULL if the transport brought fewer

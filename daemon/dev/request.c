@@ -127,6 +127,8 @@ void dev_req_dispatch(struct dev_req *req)
 		dev_req_fail(req, -ENODEV);
 		return;
 	}
+	if (dev_common_ioctl(req))
+		return;
 	req->file->node->ops->ioctl(req);
 }
 

@@ -50,6 +50,7 @@ struct dev_req {
 
 	/* Handler state of a deferred request. */
 	struct fence_wait wait;
+	int64_t arg;	/* what the handler keeps of the input */
 	struct dma_buf_sync_op sync_op;
 };
 

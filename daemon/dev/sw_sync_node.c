@@ -16,6 +16,7 @@
 
 #include "model/sync_file.h"
 #include "model/timeline.h"
+#include "handle.h"
 #include "node_ops.h"
 
 /* The kernel's fd-carrying numbers (abi.md §1.2). */
@@ -83,15 +84,13 @@ static void sw_sync_get_deadline_ioctl(struct dev_req *req)
 	_cleanup_(sync_file_unrefp) struct sync_file *sf = NULL;
 	struct dmabufd_sw_sync_get_deadline out;
 	uint64_t deadline;
-	void *obj;
 	int r;
 
 	if (!in || in->deadline_ns || in->pad)
 		return dev_req_fail(req, -EINVAL);
-	r = token_take(in->token, TOKEN_SYNC_FILE, -1, &obj, NULL, NULL);
+	r = dev_arg_sync_file(in->token, req->caller_uid, &sf);
 	if (r < 0)
-		return dev_req_fail(req, -EINVAL);
-	sf = obj;
+		return dev_req_fail(req, r);
 	r = sync_pt_get_deadline(sync_file_fence(sf), &deadline);
 	if (r < 0)
 		return dev_req_fail(req, r);

@@ -20,6 +20,7 @@
 
 #include "model/fence_array.h"
 #include "model/sync_file.h"
+#include "handle.h"
 #include "node_ops.h"
 
 /* The kernel's fd-carrying number (abi.md §1.2). */
@@ -39,15 +40,12 @@ static void sync_merge_ioctl(struct dev_req *req)
 	_cleanup_(sync_file_unrefp) struct sync_file *merged = NULL;
 	struct dmabufd_sync_merge out;
 	char name[SYNC_FILE_NAME_LEN];
-	void *obj;
 	int r;
 
 	if (!in || in->flags || in->pad)
 		return dev_req_fail(req, -EINVAL);
-	r = token_take(in->token2, TOKEN_SYNC_FILE, -1, &obj, NULL, NULL);
-	if (r < 0)
+	if (dev_arg_sync_file(in->token2, req->caller_uid, &other) < 0)
 		return dev_req_fail(req, -ENOENT);
-	other = obj;
 	memcpy(name, in->name, sizeof(name));
 	name[sizeof(name) - 1] = '\0';
 	r = sync_file_merge(name, file->sync_file, other, &merged);
@@ -177,8 +175,6 @@ static void sync_file_ioctl(struct dev_req *req)
 {
 	void (*handler)(struct dev_req *req);
 
-	if (dev_common_ioctl(req))
-		return;
 	switch (req->cmd) {
 	case DMABUFD_SYNC_IOC_MERGE:
 		handler = sync_merge_ioctl;

@@ -1,34 +1,28 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Tokens live in a chained hash table keyed by value and in their
+ * Tokens live in an id table keyed by value (util/id_table.h: O(1) at any
+ * count, up to one bucket per token at TOKEN_MAX_TOTAL) and in their
  * issuer's list; the TTL timer, the issuer's clear and token_take() all
  * end in token_free(), which unlinks from both and drops the reference.
- *
- * The table starts with TOKEN_BUCKETS_MIN buckets (static, so the first
- * token cannot fail for want of a table) and doubles whenever there
- * would be more tokens than buckets, up to one bucket per token at
- * TOKEN_MAX_TOTAL: lookups stay O(1) at any count. A doubling that finds
- * no memory is skipped (the chains just get longer) and tried again at
- * the next token. The table never shrinks.
+ * Token values share one id space with handles (handle.h).
  */
 #include "token.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
-#include <sys/random.h>
 
 #include <dmabufd/common.h>
 
+#include "handle.h"
 #include "status_page.h"
 #include "model/dma_buf.h"
 #include "model/sync_file.h"
+#include "util/id_table.h"
 #include "util/macros.h"
 
-#define TOKEN_BUCKETS_MIN 64u
-
 struct token {
-	uint64_t value;
+	struct id_node id; /* id.id: the token's value */
 	enum token_type type;
 	void *obj;
 	int mode;
@@ -36,47 +30,11 @@ struct token {
 	struct token_owner *owner;
 	struct timer ttl;
 	LIST_ENTRY(token) owner_node;
-	LIST_ENTRY(token) hash_node;
 };
 
-LIST_HEAD(token_bucket, token);
-
-static struct token_bucket token_table_min[TOKEN_BUCKETS_MIN];
-static struct token_bucket *token_table = token_table_min;
-static unsigned token_buckets = TOKEN_BUCKETS_MIN; /* a power of two */
+static struct id_table token_table = ID_TABLE_INIT(token_table, TOKEN_MAX_TOTAL);
 static unsigned token_live;
 static uint64_t token_ttl = (uint64_t)DMABUFD_TOKEN_TTL_MS * 1000000u;
-
-static struct token_bucket *token_bucket_of(uint64_t value)
-{
-	/* The values are random: any bits make a fine hash. */
-	return &token_table[(value ^ (value >> 32)) & (token_buckets - 1)];
-}
-
-/* Double the table if @count tokens would outnumber its buckets. */
-static void token_table_grow(unsigned count)
-{
-	struct token_bucket *old = token_table, *table;
-	unsigned old_buckets = token_buckets;
-	struct token *tok;
-
-	if (count <= token_buckets || token_buckets >= TOKEN_MAX_TOTAL)
-		return;
-	table = calloc(token_buckets * 2, sizeof(*table));
-	if (!table)
-		return;
-	token_table = table;
-	token_buckets *= 2;
-	for (unsigned i = 0; i < old_buckets; i++) {
-		while ((tok = LIST_FIRST(&old[i]))) {
-			LIST_REMOVE(tok, hash_node);
-			LIST_INSERT_HEAD(token_bucket_of(tok->value), tok,
-					 hash_node);
-		}
-	}
-	if (old != token_table_min)
-		free(old);
-}
 
 static void token_obj_unref(enum token_type type, void *obj)
 {
@@ -94,7 +52,7 @@ static void *token_unlink(struct token *tok)
 	void *obj = tok->obj;
 
 	timer_cancel(&tok->ttl);
-	LIST_REMOVE(tok, hash_node);
+	id_table_remove(&token_table, &tok->id);
 	LIST_REMOVE(tok, owner_node);
 	tok->owner->count--;
 	acct_uncharge(tok->owner->acct, ACCT_TOKENS, 1);
@@ -137,12 +95,14 @@ void token_set_ttl_ns(uint64_t ttl_ns)
 
 static struct token *token_find(uint64_t value)
 {
-	struct token *tok;
+	struct id_node *node = id_table_find(&token_table, value);
 
-	LIST_FOREACH(tok, token_bucket_of(value), hash_node)
-		if (tok->value == value)
-			return tok;
-	return NULL;
+	return node ? container_of(node, struct token, id) : NULL;
+}
+
+bool token_exists(uint64_t value)
+{
+	return token_find(value) != NULL;
 }
 
 bool token_mode_allows(int granted, int want)
@@ -170,22 +130,18 @@ int token_new(struct token_owner *owner, enum token_type type, void *obj,
 	if (r < 0)
 		return r;
 
-	/* 0 is "no token" on the wire; a collision is astronomically rare
-	 * but cheap to rule out. */
-	do {
-		if (getrandom(&value, sizeof(value), 0) != sizeof(value)) {
-			r = errno ? -errno : -EIO;
-			acct_uncharge(owner->acct, ACCT_TOKENS, 1);
-			return r;
-		}
-	} while (value == 0 || token_find(value));
+	r = id_table_new_id(dev_id_in_use, &value);
+	if (r < 0) {
+		acct_uncharge(owner->acct, ACCT_TOKENS, 1);
+		return r;
+	}
 
 	tok = calloc(1, sizeof(*tok));
 	if (!tok) {
 		acct_uncharge(owner->acct, ACCT_TOKENS, 1);
 		return -ENOMEM;
 	}
-	tok->value = value;
+	tok->id.id = value;
 	tok->type = type;
 	tok->obj = type == TOKEN_SYNC_FILE    ? (void *)sync_file_ref(obj)
 		   : type == TOKEN_DMA_STATUS ? (void *)status_page_ref(obj)
@@ -193,8 +149,7 @@ int token_new(struct token_owner *owner, enum token_type type, void *obj,
 	tok->mode = mode;
 	tok->uid = uid;
 	tok->owner = owner;
-	token_table_grow(token_live + 1);
-	LIST_INSERT_HEAD(token_bucket_of(value), tok, hash_node);
+	id_table_add(&token_table, &tok->id);
 	LIST_INSERT_HEAD(&owner->tokens, tok, owner_node);
 	owner->count++;
 	token_live++;

@@ -92,5 +92,8 @@ int token_take(uint64_t value, enum token_type type, int want_mode,
 /* True if @granted (O_ACCMODE value) allows an fd opened @want. */
 bool token_mode_allows(int granted, int want);
 
+/* Whether @value is a live token's. */
+bool token_exists(uint64_t value);
+
 /* Number of live tokens. */
 unsigned token_count(void);

@@ -85,9 +85,7 @@ DMABUFD_EXPORT int64_t dmabufd_buf_size(int buf_fd)
 DMABUFD_EXPORT int dmabufd_buf_mmap(int buf_fd, int prot, void **ret_addr, size_t *ret_len)
 {
 	struct dmabufd_dma_buf_map map = { 0 };
-	uint64_t size;
-	void *addr;
-	int memfd, r;
+	int r;
 
 	if (!ret_addr || !ret_len)
 		return -EINVAL;
@@ -99,21 +97,7 @@ DMABUFD_EXPORT int dmabufd_buf_mmap(int buf_fd, int prot, void **ret_addr, size_
 	/* The token dies with buf_fd or expires: nothing to undo on error. */
 	if ((unsigned int)prot & ~map.prot)
 		return -EACCES;
-	r = dmabufd_ctl_map(map.token, &memfd, &size);
-	if (r < 0)
-		return r;
-	if (size != map.size || size == 0 || size > SIZE_MAX) {
-		dmabufd_close_quiet(memfd);
-		return -EPROTO;
-	}
-	addr = mmap(NULL, (size_t)size, prot, MAP_SHARED, memfd, 0);
-	r = addr == MAP_FAILED ? -errno : 0;
-	dmabufd_close_quiet(memfd);
-	if (r < 0)
-		return r;
-	*ret_addr = addr;
-	*ret_len = (size_t)size;
-	return 0;
+	return dmabufd_map_token(map.token, prot, map.size, ret_addr, ret_len);
 }
 
 DMABUFD_EXPORT int dmabufd_buf_munmap(void *addr, size_t len)

@@ -1,15 +1,27 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * libdmabufd: the control socket (proto/dmabufd/control.h). One
- * SOCK_SEQPACKET connection per call, so calls need no lock and a fork
- * never shares a connection.
+ * libdmabufd: the control socket (proto/dmabufd/control.h).
+ *
+ * Mappings (MAP) go over one connection the process keeps, so a mapping
+ * costs one round trip and no connect. It is soft state: made at the
+ * first use; made again in a child after fork (the parent's stays the
+ * parent's), when the daemon closed it (a restart, or it made room for
+ * a new connection by closing the longest idle one: dmabufd(8)), and
+ * when its fd number no longer holds the socket it did (a program that
+ * closed every fd, say); a request that meets a closed connection is
+ * sent once more on a new one. A lock serialises the kept connection's
+ * requests; pthread_atfork keeps it usable in the child. The other calls
+ * (stats, listings, faults) take a connection of their own and close it.
  */
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -52,8 +64,8 @@ static int send_all(int fd, const void *buf, size_t len)
 /*
  * Receive one message of exactly @len bytes. With @ret_fd, a descriptor
  * passed along is returned there (-1 if none); any other descriptor is
- * closed. Returns 0 or -errno (-EPROTO for a short message, EOF or a
- * truncated one).
+ * closed. Returns 0 or -errno (-ECONNRESET at EOF, -EPROTO for a short
+ * or truncated message).
  */
 static int recv_msg(int fd, void *buf, size_t len, int *ret_fd)
 {
@@ -76,6 +88,8 @@ static int recv_msg(int fd, void *buf, size_t len, int *ret_fd)
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -errno;
+	if (n == 0 && len)
+		return -ECONNRESET;
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
 		size_t nfds;
 		int fds[4];
@@ -147,22 +161,137 @@ static int ctl_call(int sock, uint32_t op, uint64_t token, struct dmabufd_ctl_re
 	return ctl_call_req(sock, &req, ret_reply, ret_fd);
 }
 
+/* ---- the kept connection ------------------------------------------- */
+
+static pthread_mutex_t kept_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t kept_once = PTHREAD_ONCE_INIT;
+static int kept_fd = -1;
+static pid_t kept_pid;    /* the process that connected it */
+static dev_t kept_dev;    /* the socket's identity, to see that kept_fd */
+static ino_t kept_ino;    /* still holds it */
+
+static void kept_prepare(void)
+{
+	pthread_mutex_lock(&kept_lock);
+}
+
+static void kept_release(void)
+{
+	pthread_mutex_unlock(&kept_lock);
+}
+
+static void kept_init(void)
+{
+	pthread_atfork(kept_prepare, kept_release, kept_release);
+}
+
+/* Whether kept_fd is this process's live connection (lock held). */
+static bool kept_valid(void)
+{
+	struct stat st;
+
+	if (kept_fd < 0 || kept_pid != getpid())
+		return false;
+	return fstat(kept_fd, &st) == 0 && S_ISSOCK(st.st_mode) &&
+	       st.st_dev == kept_dev && st.st_ino == kept_ino;
+}
+
+/*
+ * Let go of the kept connection (lock held): close it if this process
+ * made it and its number still holds it, else just forget the number
+ * (a forked child's copy is closed too: the parent keeps its own).
+ */
+static void kept_drop(void)
+{
+	struct stat st;
+
+	if (kept_fd >= 0 && fstat(kept_fd, &st) == 0 && S_ISSOCK(st.st_mode) &&
+	    st.st_dev == kept_dev && st.st_ino == kept_ino)
+		close(kept_fd);
+	kept_fd = -1;
+}
+
+static int kept_connect(void)
+{
+	struct stat st;
+	int fd = ctl_connect();
+
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st) < 0) {
+		int r = -errno;
+
+		close(fd);
+		return r;
+	}
+	kept_fd = fd;
+	kept_pid = getpid();
+	kept_dev = st.st_dev;
+	kept_ino = st.st_ino;
+	return 0;
+}
+
+/* A request on the kept connection, sent once more on a new one if the
+ * daemon had closed it. */
+static int kept_call(uint32_t op, uint64_t token,
+		     struct dmabufd_ctl_reply *ret_reply, int *ret_fd)
+{
+	int r = 0;
+
+	pthread_once(&kept_once, kept_init);
+	pthread_mutex_lock(&kept_lock);
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (!kept_valid()) {
+			kept_drop();
+			r = kept_connect();
+			if (r < 0)
+				break;
+		}
+		r = ctl_call(kept_fd, op, token, ret_reply, ret_fd);
+		if (r != -EPIPE && r != -ECONNRESET && r != -ENOTCONN)
+			break;
+		kept_drop();
+	}
+	pthread_mutex_unlock(&kept_lock);
+	return r;
+}
+
 int dmabufd_ctl_map(uint64_t token, int *ret_fd, uint64_t *ret_size)
 {
 	struct dmabufd_ctl_reply reply;
-	int sock, memfd = -1, r;
+	int memfd = -1, r;
 
-	sock = ctl_connect();
-	if (sock < 0)
-		return sock;
-	r = ctl_call(sock, DMABUFD_CTL_MAP, token, &reply, &memfd);
-	close(sock);
+	r = kept_call(DMABUFD_CTL_MAP, token, &reply, &memfd);
 	if (r < 0)
 		return r;
 	if (memfd < 0)
 		return -EPROTO;
 	*ret_fd = memfd;
 	*ret_size = reply.size;
+	return 0;
+}
+
+int dmabufd_map_token(uint64_t token, int prot, uint64_t want_size,
+		      void **ret_addr, size_t *ret_len)
+{
+	uint64_t size;
+	void *addr;
+	int memfd, r;
+
+	r = dmabufd_ctl_map(token, &memfd, &size);
+	if (r < 0)
+		return r;
+	if (size == 0 || size > SIZE_MAX || (want_size && size != want_size)) {
+		dmabufd_close_quiet(memfd);
+		return -EPROTO;
+	}
+	addr = mmap(NULL, (size_t)size, prot, MAP_SHARED, memfd, 0);
+	r = addr == MAP_FAILED ? -errno : 0;
+	dmabufd_close_quiet(memfd);
+	if (r < 0)
+		return r;
+	*ret_addr = addr;
+	*ret_len = (size_t)size;
 	return 0;
 }
 

@@ -277,17 +277,30 @@ DMABUFD_EXPORT int dmabufd_dma_fence(int chan_fd, int32_t cookie)
 
 DMABUFD_EXPORT int dmabufd_dma_wait(int chan_fd, int32_t cookie, int timeout_ms)
 {
-	int fd = dmabufd_dma_fence(chan_fd, cookie), status = 0, r;
+	const int64_t forever = INT64_C(3600) * 1000000000;
+	int64_t deadline = timeout_ms < 0 ? 0 : now_ns() + (int64_t)timeout_ms * 1000000;
+	struct dmabufd_dma_wait w;
+	int r;
 
-	if (fd < 0)
-		return fd;
-	r = dmabufd_sync_wait(fd, timeout_ms);
-	if (r == 0)
-		r = dmabufd_sync_status(fd, &status);
-	close(fd);
-	if (r < 0)
-		return r;
-	return status < 0 ? status : 0;
+	for (;;) {
+		int64_t left = timeout_ms < 0 ? forever : deadline - now_ns();
+
+		w = (struct dmabufd_dma_wait){
+			.timeout_ns = left < 0 ? 0 : left,
+			.status.cookie = cookie,
+		};
+		r = xioctl(chan_fd, DMABUFD_DMA_IOC_WAIT, &w);
+		if (r == -EINTR || r == -EAGAIN)
+			continue;
+		/* The daemon caps every wait: a longer one asks again. */
+		if (r == -ETIME && (timeout_ms < 0 || deadline - now_ns() > 0))
+			continue;
+		if (r < 0)
+			return r;
+		if (w.status.status == DMABUFD_DMA_COMPLETE)
+			return 0;
+		return w.status.error < 0 ? w.status.error : -EIO;
+	}
 }
 
 static int control(int chan_fd, uint32_t op, uint32_t arg)

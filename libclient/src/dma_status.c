@@ -132,28 +132,21 @@ static int status_map(int chan_fd, const struct dmabufd_dma_status_page **ret_pa
 {
 	struct dmabufd_dma_status_map m = { 0 };
 	const struct dmabufd_dma_status_page *page;
-	uint64_t size;
+	size_t len;
 	void *addr;
-	int memfd, r;
+	int r;
 
 	r = xioctl(chan_fd, DMABUFD_DMA_IOC_STATUS_MAP, &m);
 	if (r < 0)
 		return r;
-	r = dmabufd_ctl_map(m.token, &memfd, &size);
-	if (r < 0)
-		return r;
-	if (size < sizeof(*page) || size > (1u << 20) || size != m.size) {
-		close(memfd);
+	if (m.size < sizeof(*page) || m.size > (1u << 20))
 		return -EPROTO;
-	}
-	addr = mmap(NULL, (size_t)size, PROT_READ, MAP_SHARED, memfd, 0);
-	r = addr == MAP_FAILED ? -errno : 0;
-	close(memfd);
+	r = dmabufd_map_token(m.token, PROT_READ, m.size, &addr, &len);
 	if (r < 0)
 		return r;
 	page = addr;
 	*ret_page = page;
-	*ret_len = (size_t)size;
+	*ret_len = len;
 	*ret_generation = STATUS_LOAD(page->generation);
 	return 0;
 }

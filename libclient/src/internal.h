@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <sys/ioctl.h>
+#include <time.h>
 
 #include "dmabufd/dmabufd.h"
 
@@ -15,6 +16,15 @@
 static inline int xioctl(int fd, unsigned long cmd, void *arg)
 {
 	return ioctl(fd, cmd, arg) < 0 ? -errno : 0;
+}
+
+/* CLOCK_MONOTONIC in ns, for the deadlines of waits the daemon caps. */
+static inline int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 /* Close @fd keeping errno; for error paths. */
@@ -34,6 +44,15 @@ const char *dmabufd_control_path(void);
  * (the caller closes it) and the bytes to map in @ret_size, or -errno.
  */
 int dmabufd_ctl_map(uint64_t token, int *ret_fd, uint64_t *ret_size);
+
+/*
+ * control.c: redeem a mapping token or handle and mmap the memfd
+ * MAP_SHARED with @prot. @want_size (0: any) is the size the caller was
+ * told. Returns 0 with the mapping, -EPROTO for a reply of another size,
+ * or -errno (mmap's EACCES for more prot than the memfd allows).
+ */
+int dmabufd_map_token(uint64_t token, int prot, uint64_t want_size,
+		      void **ret_addr, size_t *ret_len);
 
 /* dma_status.c: drop what the status page table knows of fd number @fd
  * (a new channel fd got that number). */

@@ -11,14 +11,6 @@
 
 #include "internal.h"
 
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 DMABUFD_EXPORT int dmabufd_sync_merge(const char *name, int fd1, int fd2)
 {
 	struct dmabufd_sync_merge req = { { 0 } };

@@ -18,6 +18,14 @@
  * IMPORT_SYNC_FILE), the caller first turns that fd into a token with
  * DMABUFD_IOC_EXPORT_TOKEN. libdmabufd does all of this for you.
  *
+ * The shorter way, at the fewest round trips this transport allows: a
+ * *handle* (DMABUFD_IOC_HANDLE) is a reusable name of an fd's open file,
+ * accepted wherever a token stands for an fd argument; and
+ * DMABUFD_IOC_CREATE on a fresh open of the object's node makes the
+ * object straight into that fd, from handles of its sources. So heap
+ * alloc, fence create, merge and export are an open and one ioctl, and an
+ * import one ioctl, once the sources' handles are known.
+ *
  * Tokens hold a reference to their object. A token is gone once claimed
  * or used, when DMABUFD_TOKEN_TTL_MS pass unclaimed, or when the fd that
  * issued it is closed; its reference goes with it.
@@ -42,8 +50,9 @@
  * tokens. Root is exempt unless configured otherwise.
  *
  * All dmabufd-specific ioctls use the magic DMABUFD_IOC_MAGIC (0xDB).
- * Number ranges: 0x00-0x0f dma-buf and sync_file nodes (heap and sw_sync
- * nodes answer them with ENOTTY), 0x10 heaps, 0x20 dma-buf,
+ * Number ranges: 0x00-0x0f every object node (CLAIM and EXPORT_TOKEN:
+ * dma-buf and sync_file nodes only, ENOTTY elsewhere; HANDLE: every node;
+ * CREATE: fresh dma-buf and sync_file fds), 0x10 heaps, 0x20 dma-buf,
  * 0x30 sync_file, 0x40 sw_sync, 0x50 dmaengine.
  */
 #ifndef _DMABUFD_COMMON_H
@@ -113,12 +122,106 @@ struct dmabufd_export_token {
 	__u32 pad;
 };
 
+/* What kind of node an fd is an open of (struct dmabufd_handle). */
+enum dmabufd_node_kind {
+	DMABUFD_KIND_HEAP = 1,	   /* dma_heap/<name> */
+	DMABUFD_KIND_DMA_BUF = 2,  /* DMABUFD_NODE_DMA_BUF */
+	DMABUFD_KIND_SYNC_FILE = 3, /* DMABUFD_NODE_SYNC_FILE */
+	DMABUFD_KIND_SW_SYNC = 4,  /* DMABUFD_NODE_SW_SYNC */
+	DMABUFD_KIND_DMAENGINE = 5, /* DMABUFD_NODE_DMAENGINE */
+};
+
+/**
+ * struct dmabufd_handle - the reusable name of this fd's open file
+ * @handle: out, the handle; must be 0 on input
+ * @flags: must be 0
+ * @kind: out, enum dmabufd_node_kind of the fd; must be 0 on input
+ *
+ * DMABUFD_IOC_HANDLE, on any dmabufd node's fd (a dma-buf or sync_file fd
+ * must be bound). A handle names the open file the fd refers to (all its
+ * dups, in every process holding one) for the caller's uid, until that
+ * file is released by the last close: the same value on every call, and
+ * no value is ever given twice. Unlike a token it is not used up, so an
+ * fd's owner pays this round trip once. It is accepted wherever a token
+ * stands for an fd argument (merge's token2, IMPORT_SYNC_FILE, DMA
+ * ATTACH, sw_sync GET_DEADLINE, the control socket's MAP), as the
+ * sources of DMABUFD_IOC_CREATE, and only from the uid it was given to.
+ * It holds no reference: once the file is released it names nothing
+ * (EINVAL where it is used), even while the object lives on in other
+ * files. Errors: EINVAL a field that must be 0 is not; EBADFD an unbound
+ * dma-buf or sync_file fd; ENOMEM.
+ */
+struct dmabufd_handle {
+	__u64 handle;
+	__u32 flags;
+	__u32 kind;
+};
+
+/* DMABUFD_IOC_CREATE ops: what to make into the fresh fd. */
+enum dmabufd_create_op {
+	/* dma-buf fd: a buffer of @arg bytes from the heap of handle
+	 * @src[0] (a heap node's fd), as DMA_HEAP_IOCTL_ALLOC; @flags are
+	 * heap_flags (0); the fd's access mode is the buffer fd's mode. */
+	DMABUFD_CREATE_ALLOC = 1,
+	/* sync_file fd: a fence at value @arg (< 2^32) on the sw_sync
+	 * timeline of handle @src[0], named @name, as
+	 * SW_SYNC_IOC_CREATE_FENCE. @flags 0. */
+	DMABUFD_CREATE_FENCE = 2,
+	/* sync_file fd: the merge of sync_files @src[0] and @src[1] (handles
+	 * or tokens), named @name, as SYNC_IOC_MERGE. @flags 0, @arg 0. */
+	DMABUFD_CREATE_MERGE = 3,
+	/* sync_file fd: the fences of dma-buf @src[0] (a handle or token)
+	 * that a CPU access for @flags (DMA_BUF_SYNC_READ and/or _WRITE)
+	 * would wait for, as DMA_BUF_IOCTL_EXPORT_SYNC_FILE. @arg 0. */
+	DMABUFD_CREATE_EXPORT = 4,
+	/* sync_file fd: the completion of cookie @arg of the dmaengine fd of
+	 * handle @src[0], as DMABUFD_DMA_IOC_FENCE. @flags 0. */
+	DMABUFD_CREATE_DMA_FENCE = 5,
+};
+
+/**
+ * struct dmabufd_create - make an object straight into this fresh fd
+ * @op: in, enum dmabufd_create_op
+ * @flags: in, per @op
+ * @src: in, the sources (handles; where noted, tokens), 0 where unused
+ * @arg: in, per @op
+ * @name: in, per @op (a fence or merge name, NUL-padded), else all 0
+ * @handle: out, the handle of this fd's file for the caller
+ *          (DMABUFD_IOC_HANDLE), so it can be a source at once
+ *
+ * DMABUFD_IOC_CREATE, on a fresh open of the dma-buf node (ALLOC) or the
+ * sync_file node (the rest): the one ioctl that, after the open, gives
+ * the fd the kernel's fd-returning ioctl would have returned. It binds
+ * the fd like DMABUFD_IOC_CLAIM: a client killed between the open and
+ * this ioctl leaves only an unbound file that goes with its last close.
+ * Errors: those of the kernel call it stands for, and
+ *   EINVAL  unknown @op, or an op for the other node; a field that must
+ *           be 0 is not; a source that names nothing (an unknown,
+ *           released or other uid's handle, an unknown token) or a file
+ *           of the wrong kind
+ *   EBUSY   this fd is bound to an object already
+ *   EBADFD  DMA_FENCE: the dmaengine fd of @src[0] holds no channel
+ *   EDQUOT  ALLOC: past the caller's per-uid byte limit
+ */
+struct dmabufd_create {
+	__u32 op;
+	__u32 flags;
+	__u64 src[2];
+	__u64 arg;
+	char name[32];
+	__u64 handle;
+};
+
 #define DMABUFD_IOC_CLAIM _IOW(DMABUFD_IOC_MAGIC, 0x00, struct dmabufd_claim)
 #define DMABUFD_IOC_EXPORT_TOKEN _IOWR(DMABUFD_IOC_MAGIC, 0x01, struct dmabufd_export_token)
+#define DMABUFD_IOC_HANDLE _IOWR(DMABUFD_IOC_MAGIC, 0x02, struct dmabufd_handle)
+#define DMABUFD_IOC_CREATE _IOWR(DMABUFD_IOC_MAGIC, 0x03, struct dmabufd_create)
 
 #if !defined(__cplusplus)
 _Static_assert(sizeof(struct dmabufd_claim) == 16, "dmabufd_claim size");
 _Static_assert(sizeof(struct dmabufd_export_token) == 16, "dmabufd_export_token size");
+_Static_assert(sizeof(struct dmabufd_handle) == 16, "dmabufd_handle size");
+_Static_assert(sizeof(struct dmabufd_create) == 72, "dmabufd_create size");
 #endif
 
 #endif /* _DMABUFD_COMMON_H */

@@ -85,9 +85,15 @@ enum dmabufd_ctl_op {
 	 * A token of DMABUFD_DMA_IOC_STATUS_MAP (a dmaengine fd's status
 	 * page, proto/dmabufd/dmaengine.h) is redeemed the same way, always
 	 * for a read-only open: map it PROT_READ.
-	 * Errors: EINVAL for an unknown, used or expired token; EPERM when
-	 * the peer's uid is not the uid that asked for the token (root may
-	 * redeem any; the token is used up either way).
+	 * A dma-buf fd's handle (DMABUFD_IOC_HANDLE, proto/dmabufd/common.h)
+	 * of the peer's uid is taken in place of a token and is not used
+	 * up: on a connection kept open this is one round trip per mapping.
+	 * The memfd is read-only when the handle's fd is.
+	 * Errors: EINVAL for an unknown, used or expired token or handle;
+	 * EPERM when the peer's uid is not the uid that asked for the token
+	 * (root may redeem any; the token is used up either way); EACCES
+	 * for the handle of a write-only fd; ENODEV for a buffer whose
+	 * memory cannot be mapped.
 	 */
 	DMABUFD_CTL_MAP = 1,
 	/*

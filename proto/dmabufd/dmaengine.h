@@ -378,6 +378,31 @@ struct dmabufd_dma_fence {
 };
 #define DMABUFD_DMA_FENCE_HISTORY 64
 
+/**
+ * struct dmabufd_dma_wait - wait for a transfer to end, and how it ended
+ * @timeout_ns: in, the most to wait (capped by the daemon's max wait,
+ *              dmabufd.conf(5)); 0 only looks
+ * @flags: must be 0
+ * @pad: must be 0
+ * @status: in, @status.cookie: a cookie this fd handed out, every other
+ *          field 0; out, what DMABUFD_DMA_IOC_TX_STATUS answers once the
+ *          transfer has ended (COMPLETE or ERROR, with @status.error)
+ *
+ * DMABUFD_DMA_IOC_WAIT: the wait of dma_sync_wait() and the status it
+ * then knows, in one round trip (DMABUFD_DMA_IOC_FENCE, a sync_file wait
+ * and its status take four). A cookie older than the fd's history reads
+ * COMPLETE at once. Errors: EINVAL (a cookie never handed out, a field
+ * that must be 0); EBADFD; ETIME when @timeout_ns passed first (the
+ * transfer goes on); EINTR when the caller was interrupted; ENODEV when
+ * the daemon stops.
+ */
+struct dmabufd_dma_wait {
+	__s64 timeout_ns;
+	__u32 flags;
+	__u32 pad;
+	struct dmabufd_dma_tx_status status;
+};
+
 /* DMABUFD_DMA_IOC_CONTROL ops */
 #define DMABUFD_DMA_PAUSE 1
 #define DMABUFD_DMA_RESUME 2
@@ -561,6 +586,7 @@ struct dmabufd_dma_status_map {
 #define DMABUFD_DMA_IOC_CONTROL _IOW(DMABUFD_IOC_MAGIC, 0x5a, struct dmabufd_dma_control)
 #define DMABUFD_DMA_IOC_EVENTS _IOWR(DMABUFD_IOC_MAGIC, 0x5b, struct dmabufd_dma_events)
 #define DMABUFD_DMA_IOC_STATUS_MAP _IOR(DMABUFD_IOC_MAGIC, 0x5c, struct dmabufd_dma_status_map)
+#define DMABUFD_DMA_IOC_WAIT _IOWR(DMABUFD_IOC_MAGIC, 0x5d, struct dmabufd_dma_wait)
 
 #if !defined(__cplusplus)
 _Static_assert(sizeof(struct dmabufd_dma_request) == 120, "dma_request size");
@@ -572,6 +598,7 @@ _Static_assert(sizeof(struct dmabufd_dma_prep) == 16 + 24 + 16 * 24 + 24, "dma_p
 _Static_assert(sizeof(struct dmabufd_dma_submit) == 8, "dma_submit size");
 _Static_assert(sizeof(struct dmabufd_dma_tx_status) == 32, "tx_status size");
 _Static_assert(sizeof(struct dmabufd_dma_fence) == 16, "dma_fence size");
+_Static_assert(sizeof(struct dmabufd_dma_wait) == 48, "dma_wait size");
 _Static_assert(sizeof(struct dmabufd_dma_control) == 8, "dma_control size");
 _Static_assert(sizeof(struct dmabufd_dma_event) == 16, "dma_event size");
 _Static_assert(sizeof(struct dmabufd_dma_events) == 8 + 32 * 16, "dma_events size");

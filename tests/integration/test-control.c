@@ -10,9 +10,11 @@
  * the send timeout (5 s). Fences freed while a listing is under way are
  * listed once or not at all, and every other one exactly once. A
  * version-1 listing request is refused with EPROTONOSUPPORT. One uid gets
- * 64 connections at a time and no more.
+ * 64 connections at a time and no more: a new one closes the longest idle
+ * one, or is refused when all are busy.
  */
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -260,35 +262,82 @@ static bool served(int sock)
 	       recv(sock, &st, sizeof(st), 0) == sizeof(st);
 }
 
-static void connections_past_64_of_one_uid_are_refused(void **state)
+/*
+ * One uid holds at most 64 connections. A connection past that closes
+ * the uid's longest idle one (libdmabufd keeps one per process and makes
+ * it again when it needs it), so the newest 64 are served. This process
+ * starts with one kept connection (itest's first mapping).
+ */
+static void connection_past_the_uid_cap_closes_the_longest_idle_one(void **state)
 {
-	struct dmabufd_ctl_stats st;
 	int socks[CLIENTS_PER_UID + 6];
+	const unsigned gone = ARRAY_SIZE(socks) + 1 - CLIENTS_PER_UID - 1;
+	size_t len;
+	void *p;
+	int buf;
 
-	/* One at a time, each served before the next connects. */
+	/* One at a time, each served (so the most recently used) before the
+	 * next connects. */
 	for (unsigned i = 0; i < ARRAY_SIZE(socks); i++) {
 		socks[i] = ctl_connect();
-		if (i < CLIENTS_PER_UID && !served(socks[i]))
-			fail_msg("connection %u of %d was not served", i + 1,
-				 CLIENTS_PER_UID);
-		if (i >= CLIENTS_PER_UID && !hung_up_within(socks[i], 2000))
-			fail_msg("connection %u was not refused", i + 1);
+		if (!served(socks[i]))
+			fail_msg("connection %u was not served", i + 1);
 	}
-	/* A refused call fails: the daemon closes before it reads the
-	 * request, so the library sees EOF, a reset or a broken pipe. */
+	/* The kept connection went first, then the oldest of these. */
+	for (unsigned i = 0; i < gone; i++)
+		if (!hung_up_within(socks[i], 2000))
+			fail_msg("connection %u was not closed", i + 1);
+	for (unsigned i = gone; i < ARRAY_SIZE(socks); i++)
+		if (!served(socks[i]))
+			fail_msg("connection %u is not served", i + 1);
+	/* The library's kept connection is made again, at the cost of the
+	 * longest idle one. */
+	buf = buf_new(PAGE, O_RDWR | O_CLOEXEC);
+	assert_ok(dmabufd_buf_mmap(buf, PROT_READ | PROT_WRITE, &p, &len));
+	assert_ok(dmabufd_buf_munmap(p, len));
+	assert_true(hung_up_within(socks[gone], 2000));
+	close(buf);
+	for (unsigned i = 0; i < ARRAY_SIZE(socks); i++)
+		close(socks[i]);
+}
+
+/*
+ * When every connection of the uid is busy (a listing waiting for room
+ * in its socket), none can make room: the new one is closed at once, and
+ * a call on it fails as a closed connection.
+ */
+static void connection_past_the_uid_cap_when_all_are_busy_is_refused(void **state)
+{
+	struct dmabufd_ctl_stats st;
+	int socks[CLIENTS_PER_UID], extra, buf;
+	size_t len;
+	void *p;
+
+	/* The kept connection is idle: the first of these closes it. Each
+	 * is busy once its reply starts (the listing does not fit in the
+	 * socket). No stats call until the end: it would be one more. */
+	for (unsigned i = 0; i < ARRAY_SIZE(socks); i++) {
+		socks[i] = ctl_connect();
+		send_req(socks[i], DMABUFD_CTL_FENCES);
+		assert_int_equal(poll_in(socks[i], 2000), 1);
+	}
+	extra = ctl_connect();
+	assert_true(hung_up_within(extra, 2000));
+	close(extra);
 	{
 		int r = dmabufd_stats(&st);
 
 		assert_true(r == -EPROTO || r == -ECONNRESET || r == -EPIPE);
 	}
-	/* The first 64 are still served; once they close, anyone is. */
-	for (unsigned i = 0; i < CLIENTS_PER_UID; i++)
-		assert_true(served(socks[i]));
 	for (unsigned i = 0; i < ARRAY_SIZE(socks); i++)
 		close(socks[i]);
 	for (int i = 0; i < 100 && dmabufd_stats(&st) < 0; i++)
 		usleep(10 * 1000);
-	stats_now(&st);
+	/* The library makes its kept connection again when it maps. */
+	buf = buf_new(PAGE, O_RDWR | O_CLOEXEC);
+	assert_ok(dmabufd_buf_mmap(buf, PROT_READ, &p, &len));
+	assert_ok(dmabufd_buf_munmap(p, len));
+	close(buf);
 }
 
 /*
@@ -420,7 +469,8 @@ int main(void)
 		many_test(stalled_listing_holds_one_batch_while_others_are_served),
 		many_test(fences_freed_mid_listing_are_listed_at_most_once),
 		itest(version_1_listing_is_refused_with_eprotonosupport),
-		itest(connections_past_64_of_one_uid_are_refused),
+		itest(connection_past_the_uid_cap_closes_the_longest_idle_one),
+		many_test(connection_past_the_uid_cap_when_all_are_busy_is_refused),
 	};
 
 	return cmocka_run_group_tests_name("control", tests, NULL, NULL);

@@ -40,7 +40,8 @@ static void kernel_struct_layouts_match(void **state)
 static void extension_ioctls_use_dmabufd_magic(void **state)
 {
 	const unsigned long cmds[] = {
-		DMABUFD_IOC_CLAIM, DMABUFD_IOC_EXPORT_TOKEN, DMABUFD_HEAP_IOC_ALLOC,
+		DMABUFD_IOC_CLAIM, DMABUFD_IOC_EXPORT_TOKEN, DMABUFD_IOC_HANDLE,
+		DMABUFD_IOC_CREATE, DMABUFD_HEAP_IOC_ALLOC,
 		DMABUFD_DMA_BUF_IOC_INFO, DMABUFD_DMA_BUF_IOC_SET_NAME,
 		DMABUFD_DMA_BUF_IOC_GET_NAME, DMABUFD_DMA_BUF_IOC_EXPORT_SYNC_FILE,
 		DMABUFD_DMA_BUF_IOC_IMPORT_SYNC_FILE, DMABUFD_DMA_BUF_IOC_MAP,
@@ -51,6 +52,7 @@ static void extension_ioctls_use_dmabufd_magic(void **state)
 		DMABUFD_DMA_IOC_DETACH, DMABUFD_DMA_IOC_PREP, DMABUFD_DMA_IOC_SUBMIT,
 		DMABUFD_DMA_IOC_TX_STATUS, DMABUFD_DMA_IOC_FENCE,
 		DMABUFD_DMA_IOC_CONTROL, DMABUFD_DMA_IOC_EVENTS,
+		DMABUFD_DMA_IOC_STATUS_MAP, DMABUFD_DMA_IOC_WAIT,
 	};
 
 	/* ISSUE_PENDING carries no data (_IO): checked on its own. */
@@ -121,6 +123,14 @@ static void dmaengine_abi_is_pinned(void **state)
 	assert_int_equal(offsetof(struct dmabufd_dma_prep, cookie), 440);
 	assert_int_equal(offsetof(struct dmabufd_dma_tx_status, error), 28);
 	assert_int_equal(offsetof(struct dmabufd_dma_fence, token), 8);
+	assert_int_equal(offsetof(struct dmabufd_dma_wait, status), 16);
+	assert_int_equal(_IOC_NR(DMABUFD_DMA_IOC_WAIT), 0x5d);
+	assert_int_equal(offsetof(struct dmabufd_handle, kind), 12);
+	assert_int_equal(offsetof(struct dmabufd_create, src), 8);
+	assert_int_equal(offsetof(struct dmabufd_create, name), 32);
+	assert_int_equal(offsetof(struct dmabufd_create, handle), 64);
+	assert_int_equal(_IOC_NR(DMABUFD_IOC_HANDLE), 0x02);
+	assert_int_equal(_IOC_NR(DMABUFD_IOC_CREATE), 0x03);
 	assert_int_equal(offsetof(struct dmabufd_dma_control, arg), 4);
 	assert_int_equal(offsetof(struct dmabufd_dma_event, period), 12);
 	assert_int_equal(offsetof(struct dmabufd_dma_events, events), 8);

@@ -393,6 +393,110 @@ DMABUFD_EXPORT int dmabufd_buf_claim(uint64_t token, unsigned int fd_flags);
  */
 DMABUFD_EXPORT int dmabufd_sync_claim(uint64_t token);
 
+/* ---- Handles: every operation at its fewest round trips --------------- */
+
+/*
+ * A handle (proto/dmabufd/common.h, DMABUFD_IOC_HANDLE) is a reusable
+ * name of an fd's open file, for the calling user, valid until the last
+ * close of that file: all its dups, in every process. Getting one costs a
+ * round trip; using one costs none. The *_h() calls below take handles
+ * where the kernel takes fds, and return the new fd's handle along with
+ * it, so a pipeline pays for each handle once:
+ *
+ *   dmabufd_alloc_h, dmabufd_timeline_create_fence_h, dmabufd_sync_merge_h,
+ *   dmabufd_buf_export_sync_file_h, dmabufd_dma_fence_h:
+ *                                   2 round trips (an open, one ioctl)
+ *   dmabufd_buf_import_sync_file_h, dmabufd_buf_mmap_h: 1
+ *
+ * libdmabufd does not remember handles by fd number (a number closed and
+ * reused would name another file): the caller keeps each handle with its
+ * fd and stops using it when it closes the fd. A handle of a file that is
+ * gone fails with -EINVAL; while any process still holds the file, it
+ * names that file's object, as the fd did.
+ */
+
+/**
+ * dmabufd_handle() - the handle of @fd's open file for this user
+ * @ret_handle: the handle
+ * @ret_kind: enum dmabufd_node_kind of @fd (may be NULL)
+ *
+ * Any dmabufd node's fd: heap, dma-buf, sync_file, sw_sync timeline,
+ * dmaengine channel. Returns 0, -EBADFD (a dma-buf or sync_file fd not
+ * bound yet), -ENOTTY (not a dmabufd fd), -EBADF, -EINVAL (NULL output).
+ */
+DMABUFD_EXPORT int dmabufd_handle(int fd, uint64_t *ret_handle, uint32_t *ret_kind);
+
+/**
+ * dmabufd_alloc_h() - dmabufd_heap_alloc() from the handle of a heap fd
+ * @ret_handle: the new buffer fd's handle (may be NULL)
+ *
+ * Returns the dma-buf fd, or the errors of dmabufd_heap_alloc(); -EINVAL
+ * also for a handle that names no heap fd of this user.
+ */
+DMABUFD_EXPORT int dmabufd_alloc_h(uint64_t heap_handle, size_t len, unsigned int fd_flags,
+				   uint64_t *ret_handle);
+
+/**
+ * dmabufd_timeline_create_fence_h() - dmabufd_timeline_create_fence() on
+ * the timeline of @timeline_handle; the name is ignored, as the kernel's
+ * @ret_handle: the new sync_file fd's handle (may be NULL)
+ *
+ * Returns the sync_file fd or -errno (-EINVAL: no timeline of this user).
+ */
+DMABUFD_EXPORT int dmabufd_timeline_create_fence_h(uint64_t timeline_handle, uint32_t value,
+						   uint64_t *ret_handle);
+
+/**
+ * dmabufd_sync_merge_h() - dmabufd_sync_merge() of two sync_file handles
+ * @ret_handle: the merged fd's handle (may be NULL)
+ *
+ * Returns the sync_file fd, -ENOENT when a handle names no sync_file of
+ * this user (the kernel's answer for a bad fd2), -ENOMEM, -errno of open.
+ */
+DMABUFD_EXPORT int dmabufd_sync_merge_h(const char *name, uint64_t handle1, uint64_t handle2,
+					uint64_t *ret_handle);
+
+/**
+ * dmabufd_buf_export_sync_file_h() - dmabufd_buf_export_sync_file() on the
+ * buffer of @buf_handle
+ * @ret_handle: the sync_file fd's handle (may be NULL)
+ *
+ * Returns the sync_file fd or -errno (-EINVAL: bad flags, or no buffer).
+ */
+DMABUFD_EXPORT int dmabufd_buf_export_sync_file_h(uint64_t buf_handle, unsigned int flags,
+						  uint64_t *ret_handle);
+
+/**
+ * dmabufd_buf_import_sync_file_h() - dmabufd_buf_import_sync_file() of the
+ * sync_file of @sync_handle into @buf_fd: one round trip
+ *
+ * Returns 0 or -errno (-EINVAL: bad flags, or no sync_file of this user).
+ */
+DMABUFD_EXPORT int dmabufd_buf_import_sync_file_h(int buf_fd, unsigned int flags,
+						  uint64_t sync_handle);
+
+/**
+ * dmabufd_buf_mmap_h() - dmabufd_buf_mmap() of the buffer of @buf_handle:
+ * one round trip on the process's kept control connection
+ *
+ * Returns 0 or -errno: -EINVAL (bad prot, no buffer of this user),
+ * -EACCES (PROT_WRITE on a read-only buffer fd, any mapping of a
+ * write-only one), -ENODEV (memory that cannot be mapped), mmap's errors.
+ */
+DMABUFD_EXPORT int dmabufd_buf_mmap_h(uint64_t buf_handle, int prot, void **ret_addr,
+				      size_t *ret_len);
+
+/**
+ * dmabufd_dma_fence_h() - dmabufd_dma_fence() on the channel fd of
+ * @chan_handle
+ * @ret_handle: the sync_file fd's handle (may be NULL)
+ *
+ * Returns the sync_file fd or -errno (-EBADFD: no channel; -EINVAL: a
+ * cookie never handed out, or no channel fd of this user).
+ */
+DMABUFD_EXPORT int dmabufd_dma_fence_h(uint64_t chan_handle, int32_t cookie,
+				       uint64_t *ret_handle);
+
 /* ---- DMA engine ------------------------------------------------------- */
 
 /*
@@ -633,10 +737,11 @@ DMABUFD_EXPORT int dmabufd_dma_fence(int chan_fd, int32_t cookie);
  * dmabufd_dma_wait() - wait for transfer @cookie to end
  * @timeout_ms: < 0 waits for ever; 0 only checks
  *
- * Built on dmabufd_dma_fence() and dmabufd_sync_wait(). Returns 0 when
- * the transfer completed, its error (-EIO, -ECANCELED, -ETIMEDOUT,
- * -ENODEV) when it failed, -ETIME when @timeout_ms passed first, or the
- * errors of dmabufd_dma_fence().
+ * One DMABUFD_DMA_IOC_WAIT round trip (more only for a wait longer than
+ * the daemon's cap, or after a signal). Returns 0 when the transfer
+ * completed, its error (-EIO, -ECANCELED, -ETIMEDOUT, -ENODEV) when it
+ * failed, -ETIME when @timeout_ms passed first, -EINVAL for a cookie this
+ * fd never handed out, -EBADFD without a channel.
  */
 DMABUFD_EXPORT int dmabufd_dma_wait(int chan_fd, int32_t cookie, int timeout_ms);
 
