@@ -356,6 +356,7 @@ int heap_system_register(uint64_t limit_bytes)
 
 	if (system_heap)
 		return -EEXIST;
+	memfd_ceiling = INT_MAX;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
 	    rl.rlim_cur < (rlim_t)INT_MAX)
 		memfd_ceiling = rl.rlim_cur > 2 * HEAP_SYSTEM_FD_RESERVE
