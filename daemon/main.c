@@ -316,8 +316,9 @@ static void warn_group_missing(const struct daemon_config *c)
 			 "(gid 0)", c->group);
 }
 
-/* Every buffer holds a memfd here: take all the descriptors the hard
- * limit allows (the system heap keeps a reserve below it). */
+/* Every mapped or DMA-attached buffer holds a memfd here: take all the
+ * descriptors the hard limit allows (the system heap keeps a reserve
+ * below it). */
 static void raise_nofile_limit(void)
 {
 	struct rlimit rl;

@@ -93,7 +93,8 @@ struct dma_buf_ops {
 	int (*vmap)(struct dma_buf *buf, void **ret_vaddr);
 	void (*vunmap)(struct dma_buf *buf, void *vaddr);
 	/* The fd whose memory backs the buffer (borrowed: the exporter
-	 * keeps it open while the buffer lives), or a negative errno. Used
+	 * keeps it open while the buffer lives, and may make it at the
+	 * first call), or a negative errno. Used
 	 * to hand CPU mappings to clients, so the inode must be private to
 	 * the daemon's user (mode 0600): a client given a read-only reopen
 	 * must not be able to reopen it writable. Optional. */

@@ -12,7 +12,9 @@
 # to this script's project. Extra daemon arguments come from
 # $DMABUFD_DAEMON_ARGS, and per program from NAME.args next to this script
 # (tests/integration/test-dma.args): such a program gets a daemon of its
-# own, started afresh with those arguments. $DMABUFD_TEST_WRAPPER prefixes
+# own, started afresh with those arguments; likewise a NAME.nofile next to
+# it (one number) runs that program's daemon under prlimit with that soft
+# and hard RLIMIT_NOFILE. $DMABUFD_TEST_WRAPPER prefixes
 # every program (e.g. "valgrind --error-exitcode=99 --leak-check=full").
 #
 # The runner starts the daemon, waits until its nodes and control socket
@@ -93,17 +95,20 @@ max_wait_ms=${DMABUFD_TEST_MAX_WAIT_MS:-1500}
 failed=0
 daemon_args=none  # the extra arguments of the running daemon
 
-# start_daemon EXTRA_ARGS: start it and wait until it is ready.
+# start_daemon EXTRA_ARGS [NOFILE]: start it (under prlimit with NOFILE
+# descriptors, if given) and wait until it is ready.
 start_daemon() {
+	local limit=()
 	: >"$tmp/daemon.log"
+	[ -z "${2:-}" ] || limit=(prlimit "--nofile=$2:$2")
 	# --no-config: an installed /etc/dmabufd/dmabufd.conf stays out of it
 	# (DMABUFD_DAEMON_ARGS may still give a --config).
 	# shellcheck disable=SC2086
-	"$daemon" --foreground --no-config --transport=fuse --dev-root="$root" --control="$ctl" \
+	"${limit[@]}" "$daemon" --foreground --no-config --transport=fuse --dev-root="$root" --control="$ctl" \
 		--token-ttl-ms="$ttl_ms" --max-wait-ms="$max_wait_ms" ${DMABUFD_DAEMON_ARGS:-} $1 \
 		>>"$tmp/daemon.log" 2>&1 &
 	pid=$!
-	daemon_args=$1
+	daemon_args="$1${2:+ nofile=$2}"
 	# Ready when it says so, its nodes exist and the control socket is there.
 	for _ in $(seq 200); do
 		if ! kill -0 "$pid" 2>/dev/null; then
@@ -163,10 +168,16 @@ export DMABUFD_TEST_MAX_WAIT_MS=$max_wait_ms DMABUFD_TEST_DAEMON=$daemon
 export CMOCKA_MESSAGE_OUTPUT=${CMOCKA_MESSAGE_OUTPUT:-stdout}
 for p in "${progs[@]}"; do
 	args_file=$here/$(basename "$p").args
+	nofile_file=$here/$(basename "$p").nofile
 	want=
+	nofile=
 	own=0
 	if [ -f "$args_file" ]; then
 		want=$(tr '\n' ' ' <"$args_file")
+		own=1
+	fi
+	if [ -f "$nofile_file" ]; then
+		nofile=$(tr -d ' \n' <"$nofile_file")
 		own=1
 	fi
 	# A program with its own arguments gets a fresh daemon; the others
@@ -176,7 +187,7 @@ for p in "${progs[@]}"; do
 	if [ -n "$pid" ] && { [ $own = 1 ] || [ "$daemon_args" != "$want" ]; }; then
 		stop_daemon
 	fi
-	[ -n "$pid" ] || start_daemon "$want"
+	[ -n "$pid" ] || start_daemon "$want" "$nofile"
 	echo "=== $(basename "$p")"
 	# shellcheck disable=SC2086
 	if ! DMABUFD_DAEMON_PID=$pid ${DMABUFD_TEST_WRAPPER:-} "$p"; then

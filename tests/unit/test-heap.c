@@ -10,6 +10,9 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -506,15 +509,340 @@ static void system_leaks_no_fd(void **state)
 
 	for (int i = 0; i < 4; i++)
 		bufs[i] = system_alloc(heap, 2 * PAGE, O_RDWR);
-	assert_int_equal(count_fds(), fds + 4);
+	assert_true(dma_buf_get_memfd(bufs[0]) >= 0);
+	assert_int_equal(count_fds(), fds + 2); /* the arena, bufs[0]'s own */
 	assert_int_equal(heap_alloc(heap, NULL, PAGE, O_RDWR, 0, &fail), -ENOMEM);
 	assert_int_equal(heap_alloc(heap, NULL, 1ull << 60, O_RDWR, 0, &fail), -ENOMEM);
 	assert_int_equal(heap_alloc(heap, NULL, PAGE, O_APPEND, 0, &fail), -EINVAL);
-	assert_int_equal(count_fds(), fds + 4);
+	assert_int_equal(count_fds(), fds + 2);
 	for (int i = 0; i < 4; i++)
 		dma_buf_unref(bufs[i]);
 	system_teardown(heap);
 	assert_int_equal(count_fds(), fds);
+}
+
+/* Arenas: buffers nothing has reached yet. */
+
+/* The daemon's arena memfds: "dmabufd:system" memfds that are not
+ * sealed (a buffer's own memfd is). Fills @ret_fds (up to @max) and
+ * returns how many there are. */
+static unsigned arena_fds(int *ret_fds, unsigned max)
+{
+	DIR *dir = opendir("/proc/self/fd");
+	struct dirent *de;
+	unsigned n = 0;
+
+	assert_non_null(dir);
+	while ((de = readdir(dir))) {
+		char path[64], target[128];
+		int fd = atoi(de->d_name);
+		ssize_t len;
+
+		if (de->d_name[0] == '.' || fd == dirfd(dir))
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		len = readlink(path, target, sizeof(target) - 1);
+		if (len < 0)
+			continue;
+		target[len] = 0;
+		if (strncmp(target, "/memfd:dmabufd:system", 21) != 0 ||
+		    (fcntl(fd, F_GET_SEALS) & F_SEAL_GROW))
+			continue;
+		if (n < max)
+			ret_fds[n] = fd;
+		n++;
+	}
+	closedir(dir);
+	return n;
+}
+
+/* Bytes of memory @fd's file really holds. */
+static uint64_t held_bytes(int fd)
+{
+	struct stat st;
+
+	assert_int_equal(fstat(fd, &st), 0);
+	return (uint64_t)st.st_blocks * 512;
+}
+
+static void buffers_never_mapped_take_no_fd(void **state)
+{
+	unsigned fds = count_fds();
+	struct heap *heap = system_setup(0);
+	struct dma_buf *bufs[256];
+
+	for (int i = 0; i < 256; i++)
+		bufs[i] = system_alloc(heap, PAGE, O_RDWR);
+	/* One arena for all of them. */
+	assert_int_equal(count_fds(), fds + 1);
+	assert_int_equal(arena_fds(NULL, 0), 1);
+	for (int i = 0; i < 256; i++)
+		dma_buf_unref(bufs[i]);
+	system_teardown(heap);
+	assert_int_equal(count_fds(), fds);
+}
+
+static void arena_pages_are_reserved_at_alloc_and_given_back_at_release(void **state)
+{
+	struct heap *heap = system_setup(0);
+	struct dma_buf *a = system_alloc(heap, 3 * PAGE, O_RDWR);
+	struct dma_buf *b = system_alloc(heap, PAGE, O_RDWR);
+	int arena;
+
+	assert_int_equal(arena_fds(&arena, 1), 1);
+	assert_int_equal(held_bytes(arena), 4 * PAGE);
+	dma_buf_unref(a);
+	assert_int_equal(held_bytes(arena), PAGE);
+	dma_buf_unref(b);
+	assert_int_equal(held_bytes(arena), 0);
+	system_teardown(heap);
+}
+
+static void first_map_moves_the_buffer_out_of_its_arena(void **state)
+{
+	struct heap *heap = system_setup(0);
+	struct dma_buf *a = system_alloc(heap, 2 * PAGE, O_RDWR);
+	struct dma_buf *b = system_alloc(heap, PAGE, O_RDWR);
+	unsigned fds = count_fds();
+	int arena, memfd, fd;
+
+	assert_int_equal(arena_fds(&arena, 1), 1);
+	fd = dma_buf_open_memfd(a, O_RDWR);
+	assert_true(fd >= 0);
+	memfd = dma_buf_get_memfd(a);
+	assert_true(memfd >= 0 && memfd != arena);
+	/* Its own memfd (and the reopen), its arena pages back. */
+	assert_int_equal(count_fds(), fds + 2);
+	assert_int_equal(held_bytes(arena), PAGE);
+	assert_int_equal(held_bytes(memfd), 2 * PAGE);
+	/* It keeps that memfd: later calls make no other. */
+	assert_int_equal(dma_buf_get_memfd(a), memfd);
+	close(fd);
+	dma_buf_unref(a);
+	dma_buf_unref(b);
+	system_teardown(heap);
+}
+
+static void first_attach_moves_the_buffer_out_of_its_arena(void **state)
+{
+	struct heap *heap = system_setup(0);
+	struct dma_buf *buf = system_alloc(heap, PAGE, O_RDWR);
+	struct dma_buf_attachment *att;
+	unsigned fds = count_fds();
+	int arena;
+
+	assert_int_equal(arena_fds(&arena, 1), 1);
+	assert_int_equal(dma_buf_attach(buf, NULL, &att), 0);
+	assert_int_equal(count_fds(), fds + 1);
+	assert_int_equal(held_bytes(arena), 0);
+	assert_int_equal(dma_buf_detach(att), 0);
+	dma_buf_unref(buf);
+	system_teardown(heap);
+}
+
+static void bytes_dma_wrote_are_in_the_first_cpu_map(void **state)
+{
+	struct heap *heap = system_setup(0);
+	struct dma_buf *buf = system_alloc(heap, 2 * PAGE, O_RDWR);
+	struct dma_buf_attachment *att;
+	struct dma_buf_sgt *sgt;
+	char *p;
+	int fd;
+
+	assert_int_equal(dma_buf_attach(buf, NULL, &att), 0);
+	assert_int_equal(resv_lock(&buf->resv), 0);
+	assert_int_equal(dma_buf_map_attachment(att, DMA_FROM_DEVICE, &sgt), 0);
+	/* What an engine does: write through the DMA address. */
+	memcpy((char *)(uintptr_t)sgt->ents[0].dma_addr + PAGE + 7, "engine", 7);
+	assert_int_equal(dma_buf_unmap_attachment(att, sgt, DMA_FROM_DEVICE), 0);
+	assert_int_equal(resv_unlock(&buf->resv), 0);
+	assert_int_equal(dma_buf_detach(att), 0);
+
+	fd = dma_buf_open_memfd(buf, O_RDONLY);
+	assert_true(fd >= 0);
+	p = mmap(NULL, 2 * PAGE, PROT_READ, MAP_SHARED, fd, 0);
+	assert_true(p != MAP_FAILED);
+	assert_string_equal(p + PAGE + 7, "engine");
+	assert_int_equal(p[0], 0);
+	munmap(p, 2 * PAGE);
+	close(fd);
+	dma_buf_unref(buf);
+	system_teardown(heap);
+}
+
+static void later_maps_share_memory_with_the_first(void **state)
+{
+	struct heap *heap = system_setup(0);
+	struct dma_buf *buf = system_alloc(heap, PAGE, O_RDWR);
+	int first = dma_buf_open_memfd(buf, O_RDWR);
+	int later = dma_buf_open_memfd(buf, O_RDONLY);
+	char *w, *r, *v;
+
+	assert_true(first >= 0 && later >= 0);
+	w = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, first, 0);
+	r = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, later, 0);
+	assert_true(w != MAP_FAILED && r != MAP_FAILED);
+	memcpy(w + 100, "shared", 7);
+	assert_string_equal(r + 100, "shared");
+	/* And the daemon's own address, which DMA uses, is the same memory. */
+	assert_int_equal(dma_buf_vmap(buf, (void **)&v), 0);
+	assert_string_equal(v + 100, "shared");
+	memcpy(v + 200, "daemon", 7);
+	assert_string_equal(r + 200, "daemon");
+	assert_int_equal(dma_buf_vunmap(buf, v), 0);
+	munmap(w, PAGE);
+	munmap(r, PAGE);
+	close(first);
+	close(later);
+	dma_buf_unref(buf);
+	system_teardown(heap);
+}
+
+static void released_mapped_buffer_from_an_arena_lingers(void **state)
+{
+	struct fake_linger fl = { 0 };
+	struct heap *heap = system_setup(0);
+	struct dma_buf *keep = system_alloc(heap, PAGE, O_RDWR);
+	struct dma_buf *buf = system_alloc(heap, 2 * PAGE, O_RDWR);
+	int fd = dma_buf_open_memfd(buf, O_RDWR);
+	struct heap_usage usage;
+	char *p;
+
+	assert_true(fd >= 0);
+	p = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	assert_true(p != MAP_FAILED);
+	close(fd);
+	memcpy(p, "still here", 11);
+	heap_set_linger(fake_linger, &fl);
+	dma_buf_unref(buf);
+	heap_set_linger(NULL, NULL);
+	assert_int_equal(fl.calls, 1);
+	assert_int_equal(fl.hl->size, 2 * PAGE);
+	heap_get_usage(heap, &usage);
+	assert_int_equal(usage.bytes, 3 * PAGE);
+	assert_int_equal(usage.buffers, 2);
+	/* The client's mapping is the lingering memfd's memory. */
+	assert_string_equal(p, "still here");
+	memcpy(p, "written after release", 22);
+	{
+		char check[22] = { 0 };
+
+		assert_int_equal(pread(fl.hl->memfd, check, 22, 0), 22);
+		assert_string_equal(check, "written after release");
+	}
+	heap_linger_free(fl.hl);
+	heap_get_usage(heap, &usage);
+	assert_int_equal(usage.bytes, PAGE);
+	munmap(p, 2 * PAGE);
+	dma_buf_unref(keep);
+	system_teardown(heap);
+}
+
+/* Every byte of @len at @p is zero. */
+static void assert_all_zero(const unsigned char *p, uint64_t len)
+{
+	for (uint64_t i = 0; i < len; i++)
+		if (p[i])
+			fail_msg("byte %llu is %#x", (unsigned long long)i, p[i]);
+}
+
+static void one_buffers_bytes_never_show_in_anothers_map(void **state)
+{
+	struct heap *heap = system_setup(0);
+	struct dma_buf *neighbour = system_alloc(heap, PAGE, O_RDWR);
+	struct dma_buf *gone = system_alloc(heap, 2 * PAGE, O_RDWR);
+	struct dma_buf *fresh[4];
+	unsigned char *p;
+	struct stat st;
+
+	/* Written, both of them: one lives on beside, one is released. */
+	assert_int_equal(dma_buf_vmap(neighbour, (void **)&p), 0);
+	memset(p, 0xa5, PAGE);
+	assert_int_equal(dma_buf_vunmap(neighbour, p), 0);
+	assert_int_equal(dma_buf_vmap(gone, (void **)&p), 0);
+	memset(p, 0x5a, 2 * PAGE);
+	assert_int_equal(dma_buf_vunmap(gone, p), 0);
+	dma_buf_unref(gone);
+
+	for (int i = 0; i < 4; i++) {
+		int fd;
+
+		fresh[i] = system_alloc(heap, (uint64_t)(i + 1) * PAGE, O_RDWR);
+		fd = dma_buf_open_memfd(fresh[i], O_RDONLY);
+		assert_true(fd >= 0);
+		/* The file holds that buffer and nothing else. */
+		assert_int_equal(fstat(fd, &st), 0);
+		assert_int_equal(st.st_size, fresh[i]->size);
+		p = mmap(NULL, fresh[i]->size, PROT_READ, MAP_SHARED, fd, 0);
+		assert_true(p != MAP_FAILED);
+		assert_all_zero(p, fresh[i]->size);
+		munmap(p, fresh[i]->size);
+		close(fd);
+	}
+	for (int i = 0; i < 4; i++)
+		dma_buf_unref(fresh[i]);
+	dma_buf_unref(neighbour);
+	system_teardown(heap);
+}
+
+static void full_arena_starts_another_and_closes_with_its_last_buffer(void **state)
+{
+	unsigned fds = count_fds();
+	struct heap *heap = system_setup(0);
+	struct dma_buf *a, *b, *c, *big = NULL;
+	int arenas[2];
+
+	assert_int_equal(heap_system_set_arena_span(2 * PAGE), 0);
+	a = system_alloc(heap, PAGE, O_RDWR);
+	b = system_alloc(heap, PAGE, O_RDWR);
+	assert_int_equal(arena_fds(NULL, 0), 1);
+	c = system_alloc(heap, PAGE, O_RDWR);
+	assert_int_equal(arena_fds(arenas, 2), 2);
+	/* Larger than an arena: refused, nothing taken. */
+	assert_int_equal(heap_alloc(heap, NULL, 3 * PAGE, O_RDWR, 0, &big), -ENOMEM);
+	assert_null(big);
+	dma_buf_unref(a);
+	assert_int_equal(arena_fds(NULL, 0), 2);
+	dma_buf_unref(b);
+	assert_int_equal(arena_fds(NULL, 0), 1);
+	dma_buf_unref(c);
+	system_teardown(heap);
+	assert_int_equal(count_fds(), fds);
+	assert_int_equal(heap_system_set_arena_span(HEAP_SYSTEM_ARENA_SPAN), 0);
+	assert_int_equal(heap_system_set_arena_span(0), -EINVAL);
+	assert_int_equal(heap_system_set_arena_span(PAGE + 1), -EINVAL);
+}
+
+static void first_map_past_the_fd_reserve_is_emfile_and_can_be_retried(void **state)
+{
+	struct rlimit saved, low;
+	struct heap *heap;
+	struct dma_buf *buf;
+	int dups[512], n = 0, fd;
+
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &saved), 0);
+	low = saved;
+	low.rlim_cur = 400; /* below twice the reserve: memfds stay under 200 */
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	heap = system_setup(0);
+	buf = system_alloc(heap, PAGE, O_RDWR);
+	/* Take every descriptor up to the ceiling. */
+	while ((fd = dup(0)) >= 0 && fd < 200)
+		dups[n++] = fd;
+	if (fd >= 0)
+		close(fd);
+	assert_int_equal(dma_buf_get_memfd(buf), -EMFILE);
+	assert_int_equal(dma_buf_open_memfd(buf, O_RDWR), -EMFILE);
+	assert_false(buf->memfd_opened);
+	for (int i = 0; i < n; i++)
+		close(dups[i]);
+	/* Still in its arena, intact: the next try works. */
+	fd = dma_buf_open_memfd(buf, O_RDWR);
+	assert_true(fd >= 0);
+	close(fd);
+	dma_buf_unref(buf);
+	system_teardown(heap);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &saved), 0);
 }
 
 static void system_map_gives_one_entry_over_the_memory(void **state)
@@ -768,6 +1096,16 @@ int main(void)
 		model_test(system_memfd_is_cloexec_and_writable),
 		model_test(system_usage_accounting_returns_to_zero),
 		model_test(system_leaks_no_fd),
+		model_test(buffers_never_mapped_take_no_fd),
+		model_test(arena_pages_are_reserved_at_alloc_and_given_back_at_release),
+		model_test(first_map_moves_the_buffer_out_of_its_arena),
+		model_test(first_attach_moves_the_buffer_out_of_its_arena),
+		model_test(bytes_dma_wrote_are_in_the_first_cpu_map),
+		model_test(later_maps_share_memory_with_the_first),
+		model_test(released_mapped_buffer_from_an_arena_lingers),
+		model_test(one_buffers_bytes_never_show_in_anothers_map),
+		model_test(full_arena_starts_another_and_closes_with_its_last_buffer),
+		model_test(first_map_past_the_fd_reserve_is_emfile_and_can_be_retried),
 		model_test(system_map_gives_one_entry_over_the_memory),
 		model_test(system_exporter_is_named_system),
 		model_test(system_register_twice_is_eexist),
