@@ -59,6 +59,7 @@
 #include <sys/ioctl.h>
 #include <poll.h>
 #include <sys/mman.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -814,8 +815,39 @@ static void print_run(const struct run *run)
 		       run->tp[i].total, run->tp[i].per_client);
 }
 
-static void csv_header(FILE *f)
+/* "model name" of /proc/cpuinfo into @buf, or "unknown CPU". */
+static void cpu_model(char *buf, size_t size)
 {
+	FILE *f = fopen("/proc/cpuinfo", "re");
+	char line[256];
+
+	snprintf(buf, size, "unknown CPU");
+	while (f && fgets(line, sizeof(line), f)) {
+		char *colon = strchr(line, ':');
+
+		if (strncmp(line, "model name", 10) || !colon)
+			continue;
+		colon += 1 + (colon[1] == ' ');
+		colon[strcspn(colon, "\n")] = '\0';
+		snprintf(buf, size, "%s", colon);
+		break;
+	}
+	if (f)
+		fclose(f);
+}
+
+static void csv_header(FILE *f, double scale)
+{
+	char when[64], model[128];
+	struct utsname u;
+	time_t t = time(NULL);
+
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M %Z", localtime(&t));
+	cpu_model(model, sizeof(model));
+	if (uname(&u) < 0)
+		snprintf(u.release, sizeof(u.release), "unknown");
+	fprintf(f, "# run: %s, %ld CPUs (%s), kernel %s, scale %g\n", when,
+		sysconf(_SC_NPROCESSORS_ONLN), model, u.release, scale);
 	fprintf(f, "# dmabufd-bench; rows by their first field:\n"
 		   "# latency,cpu,operation,round_trips,releases,median_us,p99_us,floor_us,ratio,"
 		   "ratio_per_rt\n"
@@ -906,7 +938,7 @@ int main(int argc, char **argv)
 	if (csv_path) {
 		csv = fopen(csv_path, "we");
 		bench_check(csv ? 0 : -errno, csv_path);
-		csv_header(csv);
+		csv_header(csv, fx.scale);
 	}
 
 	bench_check(dmabufd_get_dev_root(root, sizeof(root)), "dev root");
