@@ -108,8 +108,10 @@ pid_t null_server_start(enum null_mode mode, const char **ret_path)
 		s->dir[0] = '\0';
 		return -errno;
 	}
-	if (strlen(s->dir) + sizeof("/null") > sizeof(s->file))
+	if (strlen(s->dir) + sizeof("/null") > sizeof(s->file)) {
+		server_stop(s);
 		return -ENAMETOOLONG;
+	}
 	memcpy(s->file, s->dir, strlen(s->dir));
 	strcpy(s->file + strlen(s->dir), "/null");
 	if (!atexit_done) {
