@@ -2,22 +2,56 @@
 /*
  * dmabufd benchmark: the cost of the daemon's operations as a ratio to a
  * null ioctl through the same transport (an unknown ioctl number, answered
- * ENOTTY by the daemon), plus absolute microseconds. Each operation is the
- * libdmabufd call a user makes; its round trips (ioctls, opens, releases)
- * are listed so the per-round-trip cost can be read off too.
+ * ENOTTY by the daemon), beside the round trips each one takes, counted by
+ * the daemon itself, and the same null ioctl on a bare libfuse server.
  *
- *   bench [-s SCALE]      SCALE multiplies the iteration counts (default 1)
+ *   dmabufd-bench [-s SCALE] [--cpu same|split|both] [--csv FILE]
  *
- * Then the DMA engine on the mock controller: memcpy throughput from 4 KiB
- * to 64 MiB per transfer as a ratio to memcpy() between the same two
- * mapped buffers in this process, and the submit-to-completion latency of
- * small transfers as a ratio to the null-ioctl floor.
+ * SCALE multiplies the iteration counts (default 1). --cpu pins client and
+ * daemon to one CPU (same) or two (split); the default runs both, one
+ * after the other (pin.c). --csv writes every row to FILE for
+ * bench/plot.sh.
+ *
+ * Round trips are counted, not assumed: the daemon's request counters
+ * (DMABUFD_STAT_REQ_* and DMABUFD_STAT_CTL_REQUESTS) are read before and
+ * after an operation's iterations, less the bench's own floor ioctls and
+ * stats reads, and divided by the iterations. Synchronous ones (open,
+ * ioctl, poll/read/write/interrupt, control request) are what a caller
+ * waits for; releases are sent by the kernel after close() returns and
+ * are reported apart, after waiting for their count to settle.
+ *
+ * The floor. An idle machine and a busy one differ by a factor of several
+ * in the cost of one round trip (CPU idle-state wake-ups), and the state
+ * drifts within a run. So every iteration of an operation is preceded by
+ * a timed null ioctl, and each ratio is to the median of those: both see
+ * the same machine. The floor is clean: before the timed null ioctl comes
+ * an untimed one. The daemon serves its requests in the order the kernel
+ * queued them, and the previous iteration's RELEASE was queued when its
+ * close() returned, so by the time the untimed ioctl is answered the
+ * release has been served, and the timed one has the daemon to itself.
+ * "ratio / rt" is the ratio per counted synchronous round trip: 1.2 reads
+ * as "within 1.2x of its round trips x the null ioctl".
+ *
+ * The transport floor: the bench's own bare libfuse null server
+ * (null-server.c, a blocking read per request) and the same server with
+ * the daemon's epoll-driven loop, mounted by the bench, answer the same
+ * null ioctl and open + close; dmabufd's samples are interleaved with
+ * theirs, and the ratio is dmabufd's median to the bare server's.
+ *
+ * Then throughput with 1, 2, 4 and 8 client processes (tput.c), and the
+ * DMA engine on the mock controller: memcpy throughput from 4 KiB to 64
+ * MiB per transfer as a ratio to memcpy() between the same two mapped
+ * buffers in this process, and the submit-to-completion latency of small
+ * transfers as a ratio to the null-ioctl floor.
  *
  * Needs a running dmabufd (DMABUFD_DEV_ROOT / DMABUFD_CONTROL honoured)
- * with a DMA controller (the default mock one).
+ * with a DMA controller (the default mock one), its pid
+ * ($DMABUFD_DAEMON_PID, or the one process named dmabufd), and
+ * dmabufd-null-server beside this program (or $DMABUFD_NULL_SERVER).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,12 +59,15 @@
 #include <sys/ioctl.h>
 #include <poll.h>
 #include <sys/mman.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <dmabufd/dmabufd.h>
 
-static int64_t now_ns(void)
+#include "bench.h"
+
+int64_t bench_now_ns(void)
 {
 	struct timespec ts;
 
@@ -38,7 +75,7 @@ static int64_t now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static void check(long r, const char *what)
+void bench_check(long r, const char *what)
 {
 	if (r < 0) {
 		fprintf(stderr, "bench: %s: %s\n", what, strerror((int)-r));
@@ -55,19 +92,15 @@ static int cmp_i64(const void *a, const void *b)
 
 struct result {
 	const char *name;
-	const char *round_trips;
+	const char *requests; /* what it asks of the daemon, in words */
 	unsigned int iterations;
-	double mean_us, median_us;
-	double floor_us; /* median null ioctl interleaved with the operation */
+	double mean_us, median_us, p99_us;
+	double floor_us;  /* median clean null ioctl interleaved with it */
+	bool counted;     /* round trips below were counted */
+	double rt_sync;   /* counted synchronous round trips per iteration */
+	double rt_release; /* counted releases per iteration (asynchronous) */
 };
 
-/*
- * The floor. An idle machine and a busy one differ by a factor of several
- * in the cost of one round trip (CPU idle-state wake-ups), and the state
- * drifts within a run. So every operation's iteration is preceded by one
- * null ioctl, timed into floor_samples[], and each ratio is to the median
- * of those: both see the same machine.
- */
 static int floor_fd = -1;
 static int64_t *floor_samples;
 static unsigned int floor_taken;
@@ -75,21 +108,95 @@ static unsigned int floor_taken;
 /* An unknown dmabufd number on the sw_sync node: the daemon answers ENOTTY. */
 static const unsigned long null_cmd = _IOWR(DMABUFD_IOC_MAGIC, 0x4f, uint64_t);
 
+/* Null ioctls the floor sent to the daemon: not the operation's. */
+static int64_t floor_nulls;
+
 static int64_t null_ioctl_ns(int fd)
 {
 	uint64_t arg = 0;
-	int64_t t = now_ns();
+	int64_t t = bench_now_ns();
 
 	if (ioctl(fd, null_cmd, &arg) == 0 || errno != ENOTTY)
-		check(-EPROTO, "null ioctl did not fail with ENOTTY");
-	return now_ns() - t;
+		bench_check(-EPROTO, "null ioctl did not fail with ENOTTY");
+	return bench_now_ns() - t;
 }
 
-/* One floor sample before iteration @i of an operation. */
+/* One clean floor sample before iteration @i of an operation: an
+ * untimed null ioctl drains what the previous iteration left queued (its
+ * RELEASE), then the timed one. */
 static void floor_sample(unsigned int i)
 {
+	null_ioctl_ns(floor_fd);
 	floor_samples[i] = null_ioctl_ns(floor_fd);
+	floor_nulls += 2;
 	floor_taken = i + 1;
+}
+
+/* ---- counted round trips ----------------------------------------------- */
+
+struct trips {
+	int64_t open, ioctl, release, other, control;
+};
+
+static struct trips count_start;
+static int64_t count_start_nulls;
+static unsigned int count_reads; /* stats reads since count_start */
+
+static struct trips trips_read(void)
+{
+	struct dmabufd_ctl_stats st;
+
+	bench_check(dmabufd_stats(&st), "dmabufd_stats");
+	count_reads++;
+	return (struct trips){
+		.open = st.count[DMABUFD_STAT_REQ_OPENS],
+		.ioctl = st.count[DMABUFD_STAT_REQ_IOCTLS],
+		.release = st.count[DMABUFD_STAT_REQ_RELEASES],
+		.other = st.count[DMABUFD_STAT_REQ_OTHER],
+		.control = st.count[DMABUFD_STAT_CTL_REQUESTS],
+	};
+}
+
+/* Before the iterations of an operation. */
+static void count_begin(void)
+{
+	count_start = trips_read();
+	count_reads = 0;
+	count_start_nulls = floor_nulls;
+}
+
+/*
+ * After its @n iterations: the requests since count_begin(), less the
+ * floor's null ioctls and this bench's own stats reads (each read after
+ * the first is one control request), per iteration. Releases come after
+ * close() returns: their count is read until it stays put for 50 ms (2 s
+ * at most).
+ */
+static void count_end(struct result *r, unsigned int n)
+{
+	struct trips now = trips_read();
+	int64_t sync;
+
+	for (int i = 0, still = 0; i < 200 && still < 5; i++) {
+		struct trips next;
+
+		usleep(10000);
+		next = trips_read();
+		still = next.release == now.release ? still + 1 : 0;
+		now = next;
+	}
+	sync = (now.open - count_start.open) + (now.ioctl - count_start.ioctl) +
+	       (now.other - count_start.other) + (now.control - count_start.control) -
+	       (floor_nulls - count_start_nulls) - count_reads;
+	r->counted = true;
+	r->rt_sync = (double)sync / n;
+	r->rt_release = (double)(now.release - count_start.release) / n;
+}
+
+static double median_us(int64_t *samples, unsigned int n)
+{
+	qsort(samples, n, sizeof(*samples), cmp_i64);
+	return (double)samples[n / 2] / 1e3;
 }
 
 static void summarize(struct result *r, int64_t *samples, unsigned int n)
@@ -98,14 +205,13 @@ static void summarize(struct result *r, int64_t *samples, unsigned int n)
 
 	for (unsigned int i = 0; i < n; i++)
 		sum += samples[i];
-	qsort(samples, n, sizeof(*samples), cmp_i64);
 	r->iterations = n;
 	r->mean_us = (double)sum / n / 1e3;
-	r->median_us = (double)samples[n / 2] / 1e3;
+	r->median_us = median_us(samples, n);
+	r->p99_us = (double)samples[(size_t)n * 99 / 100] / 1e3;
 	r->floor_us = r->median_us;
 	if (floor_taken) {
-		qsort(floor_samples, floor_taken, sizeof(*floor_samples), cmp_i64);
-		r->floor_us = (double)floor_samples[floor_taken / 2] / 1e3;
+		r->floor_us = median_us(floor_samples, floor_taken);
 		floor_taken = 0;
 	}
 }
@@ -114,24 +220,28 @@ static void summarize(struct result *r, int64_t *samples, unsigned int n)
 
 static void bench_null(struct result *r, int64_t *s, unsigned int n, int fd)
 {
+	count_begin();
 	for (unsigned int i = 0; i < n; i++)
 		s[i] = null_ioctl_ns(fd);
+	count_end(r, n);
 	summarize(r, s, n);
 }
 
 static void bench_open_close(struct result *r, int64_t *s, unsigned int n)
 {
+	count_begin();
 	for (unsigned int i = 0; i < n; i++) {
 		int64_t t;
 
 		floor_sample(i);
-		t = now_ns();
+		t = bench_now_ns();
 		int fd = dmabufd_open_node(DMABUFD_NODE_SYNC_FILE, O_RDONLY | O_CLOEXEC);
 
-		check(fd, "open of the sync_file node");
+		bench_check(fd, "open of the sync_file node");
 		close(fd);
-		s[i] = now_ns() - t;
+		s[i] = bench_now_ns() - t;
 	}
+	count_end(r, n);
 	summarize(r, s, n);
 }
 
@@ -139,52 +249,58 @@ static void bench_mmap(struct result *r, int64_t *s, unsigned int n, int heap)
 {
 	int fd = dmabufd_heap_alloc(heap, 65536, O_RDWR | O_CLOEXEC, 0);
 
-	check(fd, "dmabufd_heap_alloc");
+	bench_check(fd, "dmabufd_heap_alloc");
+	count_begin();
 	for (unsigned int i = 0; i < n; i++) {
 		int64_t t;
 
 		floor_sample(i);
-		t = now_ns();
+		t = bench_now_ns();
 		void *addr;
 		size_t len;
 
-		check(dmabufd_buf_mmap(fd, PROT_READ | PROT_WRITE, &addr, &len), "dmabufd_buf_mmap");
+		bench_check(dmabufd_buf_mmap(fd, PROT_READ | PROT_WRITE, &addr, &len), "dmabufd_buf_mmap");
 		dmabufd_buf_munmap(addr, len);
-		s[i] = now_ns() - t;
+		s[i] = bench_now_ns() - t;
 	}
+	count_end(r, n);
 	close(fd);
 	summarize(r, s, n);
 }
 
 static void bench_alloc(struct result *r, int64_t *s, unsigned int n, int heap)
 {
+	count_begin();
 	for (unsigned int i = 0; i < n; i++) {
 		int64_t t;
 
 		floor_sample(i);
-		t = now_ns();
+		t = bench_now_ns();
 		int fd = dmabufd_heap_alloc(heap, 4096, O_RDWR | O_CLOEXEC, 0);
 
-		check(fd, "dmabufd_heap_alloc");
+		bench_check(fd, "dmabufd_heap_alloc");
 		close(fd);
-		s[i] = now_ns() - t;
+		s[i] = bench_now_ns() - t;
 	}
+	count_end(r, n);
 	summarize(r, s, n);
 }
 
 static void bench_fence_create(struct result *r, int64_t *s, unsigned int n, int tl)
 {
+	count_begin();
 	for (unsigned int i = 0; i < n; i++) {
 		int64_t t;
 
 		floor_sample(i);
-		t = now_ns();
+		t = bench_now_ns();
 		int fd = dmabufd_timeline_create_fence(tl, "bench", 1000000 + i);
 
-		check(fd, "dmabufd_timeline_create_fence");
+		bench_check(fd, "dmabufd_timeline_create_fence");
 		close(fd);
-		s[i] = now_ns() - t;
+		s[i] = bench_now_ns() - t;
 	}
+	count_end(r, n);
 	summarize(r, s, n);
 }
 
@@ -193,21 +309,81 @@ static void bench_merge(struct result *r, int64_t *s, unsigned int n, int tl1, i
 	int a = dmabufd_timeline_create_fence(tl1, "a", 1000000);
 	int b = dmabufd_timeline_create_fence(tl2, "b", 1000000);
 
-	check(a, "fence a");
-	check(b, "fence b");
+	bench_check(a, "fence a");
+	bench_check(b, "fence b");
+	count_begin();
 	for (unsigned int i = 0; i < n; i++) {
 		int64_t t;
 
 		floor_sample(i);
-		t = now_ns();
+		t = bench_now_ns();
 		int m = dmabufd_sync_merge("bench", a, b);
 
-		check(m, "dmabufd_sync_merge");
+		bench_check(m, "dmabufd_sync_merge");
 		close(m);
-		s[i] = now_ns() - t;
+		s[i] = bench_now_ns() - t;
 	}
+	count_end(r, n);
 	close(a);
 	close(b);
+	summarize(r, s, n);
+}
+
+/*
+ * dmabufd against a bare server: the same request on @fd (the daemon) and
+ * on @bare_fd (or opens of @bare_path), interleaved, the order swapped
+ * every iteration so neither always goes first. The result is dmabufd's;
+ * its floor is the bare server's median. Only dmabufd's requests are
+ * counted (the bare server has no counters).
+ */
+static void bench_vs_bare_null(struct result *r, int64_t *s, unsigned int n, int fd,
+			       int bare_fd)
+{
+	count_begin();
+	for (unsigned int i = 0; i < n; i++) {
+		if (i & 1) {
+			floor_samples[i] = null_ioctl_ns(bare_fd);
+			s[i] = null_ioctl_ns(fd);
+		} else {
+			s[i] = null_ioctl_ns(fd);
+			floor_samples[i] = null_ioctl_ns(bare_fd);
+		}
+	}
+	floor_taken = n;
+	count_end(r, n);
+	summarize(r, s, n);
+}
+
+static int64_t open_close_ns(const char *bare_path)
+{
+	int64_t t = bench_now_ns();
+	int fd = bare_path ? open(bare_path, O_RDWR | O_CLOEXEC)
+			   : dmabufd_open_node(DMABUFD_NODE_SYNC_FILE, O_RDONLY | O_CLOEXEC);
+
+	bench_check(fd < 0 && bare_path ? -errno : fd, "open for open + close");
+	close(fd);
+	return bench_now_ns() - t;
+}
+
+static void bench_vs_bare_open(struct result *r, int64_t *s, unsigned int n,
+			       const char *bare_path, int bare_fd)
+{
+	count_begin();
+	for (unsigned int i = 0; i < n; i++) {
+		/* A clean start for both: the previous releases served. */
+		null_ioctl_ns(floor_fd);
+		null_ioctl_ns(bare_fd);
+		floor_nulls++;
+		if (i & 1) {
+			floor_samples[i] = open_close_ns(bare_path);
+			s[i] = open_close_ns(NULL);
+		} else {
+			s[i] = open_close_ns(NULL);
+			floor_samples[i] = open_close_ns(bare_path);
+		}
+	}
+	floor_taken = n;
+	count_end(r, n);
 	summarize(r, s, n);
 }
 
@@ -235,8 +411,8 @@ static void *waiter_thread(void *arg)
 		pthread_cond_broadcast(&w->cond);
 		pthread_mutex_unlock(&w->lock);
 		if (ioctl(w->fences[i], DMABUFD_SYNC_IOC_WAIT, &req) < 0)
-			check(-errno, "DMABUFD_SYNC_IOC_WAIT");
-		w->woke[i] = now_ns();
+			bench_check(-errno, "DMABUFD_SYNC_IOC_WAIT");
+		w->woke[i] = bench_now_ns();
 		pthread_mutex_lock(&w->lock);
 		w->done = i + 1;
 		pthread_cond_broadcast(&w->cond);
@@ -245,22 +421,27 @@ static void *waiter_thread(void *arg)
 	return NULL;
 }
 
-static void bench_signal_to_wake(struct result *r, int64_t *s, unsigned int n, int tl)
+/* On a timeline of its own: its points start at 1 whatever ran before. */
+static void bench_signal_to_wake(struct result *r, int64_t *s, unsigned int n)
 {
 	struct waker w = { .n = n };
 	int64_t *signaled = calloc(n, sizeof(int64_t));
+	int tl = dmabufd_timeline_create();
 	pthread_t t;
+
+	bench_check(tl, "dmabufd_timeline_create");
 
 	w.fences = calloc(n, sizeof(int));
 	w.woke = calloc(n, sizeof(int64_t));
 	if (!signaled || !w.fences || !w.woke)
-		check(-ENOMEM, "calloc");
+		bench_check(-ENOMEM, "calloc");
 	pthread_mutex_init(&w.lock, NULL);
 	pthread_cond_init(&w.cond, NULL);
 	for (unsigned int i = 0; i < n; i++) {
 		w.fences[i] = dmabufd_timeline_create_fence(tl, "wake", i + 1);
-		check(w.fences[i], "dmabufd_timeline_create_fence");
+		bench_check(w.fences[i], "dmabufd_timeline_create_fence");
 	}
+	count_begin();
 	pthread_create(&t, NULL, waiter_thread, &w);
 	for (unsigned int i = 0; i < n; i++) {
 		pthread_mutex_lock(&w.lock);
@@ -270,18 +451,20 @@ static void bench_signal_to_wake(struct result *r, int64_t *s, unsigned int n, i
 		/* Give the waiter time to be parked in the daemon. */
 		usleep(300);
 		floor_sample(i);
-		signaled[i] = now_ns();
-		check(dmabufd_timeline_inc(tl, 1), "dmabufd_timeline_inc");
+		signaled[i] = bench_now_ns();
+		bench_check(dmabufd_timeline_inc(tl, 1), "dmabufd_timeline_inc");
 		pthread_mutex_lock(&w.lock);
 		while (w.done < i + 1)
 			pthread_cond_wait(&w.cond, &w.lock);
 		pthread_mutex_unlock(&w.lock);
 	}
 	pthread_join(t, NULL);
+	count_end(r, n);
 	for (unsigned int i = 0; i < n; i++) {
 		s[i] = w.woke[i] - signaled[i];
 		close(w.fences[i]);
 	}
+	close(tl);
 	free(w.fences);
 	free(w.woke);
 	free(signaled);
@@ -302,17 +485,17 @@ static void dma_rig_open(struct dma_rig *r, size_t len)
 	size_t l;
 
 	r->len = len;
-	check(r->chan = dmabufd_dma_request_chan_by_cap(DMABUFD_DMA_CAP(DMABUFD_DMA_MEMCPY), 0,
+	bench_check(r->chan = dmabufd_dma_request_chan_by_cap(DMABUFD_DMA_CAP(DMABUFD_DMA_MEMCPY), 0,
 							NULL),
 	      "dmabufd_dma_request_chan_by_cap (is a DMA controller registered?)");
-	check(r->src = dmabufd_alloc("system", len, O_RDWR | O_CLOEXEC), "alloc");
-	check(r->dst = dmabufd_alloc("system", len, O_RDWR | O_CLOEXEC), "alloc");
-	check(dmabufd_buf_mmap(r->src, PROT_READ | PROT_WRITE, &r->s, &l), "mmap");
-	check(dmabufd_buf_mmap(r->dst, PROT_READ | PROT_WRITE, &r->d, &l), "mmap");
+	bench_check(r->src = dmabufd_alloc("system", len, O_RDWR | O_CLOEXEC), "alloc");
+	bench_check(r->dst = dmabufd_alloc("system", len, O_RDWR | O_CLOEXEC), "alloc");
+	bench_check(dmabufd_buf_mmap(r->src, PROT_READ | PROT_WRITE, &r->s, &l), "mmap");
+	bench_check(dmabufd_buf_mmap(r->dst, PROT_READ | PROT_WRITE, &r->d, &l), "mmap");
 	memset(r->s, 0x5a, len);
 	memset(r->d, 0, len);
-	check(r->src_id = (uint32_t)dmabufd_dma_attach(r->chan, r->src, NULL), "attach");
-	check(r->dst_id = (uint32_t)dmabufd_dma_attach(r->chan, r->dst, NULL), "attach");
+	bench_check(r->src_id = (uint32_t)dmabufd_dma_attach(r->chan, r->src, NULL), "attach");
+	bench_check(r->dst_id = (uint32_t)dmabufd_dma_attach(r->chan, r->dst, NULL), "attach");
 }
 
 static void dma_rig_close(struct dma_rig *r)
@@ -348,28 +531,28 @@ static void bench_dma_throughput(struct tput *t, double scale)
 	t->copies = n;
 	dma_rig_open(&r, t->len);
 	/* Warm up: the pages and the path. */
-	check(dmabufd_dma_wait(r.chan, dmabufd_dma_memcpy(r.chan, r.dst_id, 0, r.src_id, 0, t->len,
+	bench_check(dmabufd_dma_wait(r.chan, dmabufd_dma_memcpy(r.chan, r.dst_id, 0, r.src_id, 0, t->len,
 							 0), -1),
 	      "warm-up copy");
 	memcpy(r.d, r.s, t->len);
 
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	for (unsigned int i = 0; i < n;) {
 		int32_t last = 0;
 
 		for (unsigned int b = 0; b < DMA_BATCH && i < n; b++, i++)
-			check(last = dmabufd_dma_memcpy(r.chan, r.dst_id, 0, r.src_id, 0, t->len, 0),
+			bench_check(last = dmabufd_dma_memcpy(r.chan, r.dst_id, 0, r.src_id, 0, t->len, 0),
 			      "dmabufd_dma_memcpy");
-		check(dmabufd_dma_wait(r.chan, last, -1), "dmabufd_dma_wait");
+		bench_check(dmabufd_dma_wait(r.chan, last, -1), "dmabufd_dma_wait");
 	}
-	dma_ns = now_ns() - t0;
+	dma_ns = bench_now_ns() - t0;
 
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	for (unsigned int i = 0; i < n; i++) {
 		memcpy(r.d, r.s, t->len);
 		__asm__ volatile("" ::: "memory");
 	}
-	cpu_ns = now_ns() - t0;
+	cpu_ns = bench_now_ns() - t0;
 	t->dma_gbs = (double)t->len * n / (double)dma_ns;
 	t->cpu_gbs = (double)t->len * n / (double)cpu_ns;
 	dma_rig_close(&r);
@@ -384,20 +567,22 @@ static void bench_dma_event_latency(struct result *res, int64_t *s, unsigned int
 
 	dma_rig_open(&r, len);
 	pfd = (struct pollfd){ .fd = r.chan, .events = POLLIN };
+	count_begin();
 	for (unsigned int i = 0; i < n; i++) {
 		int64_t t;
 
 		floor_sample(i);
-		t = now_ns();
+		t = bench_now_ns();
 
-		check(dmabufd_dma_memcpy(r.chan, r.dst_id, 0, r.src_id, 0, len,
+		bench_check(dmabufd_dma_memcpy(r.chan, r.dst_id, 0, r.src_id, 0, len,
 					 DMABUFD_DMA_PREP_INTERRUPT), "dmabufd_dma_memcpy");
 		if (poll(&pfd, 1, 5000) != 1)
-			check(-ETIME, "poll for the completion event");
-		check(dmabufd_dma_events(r.chan, ev, 4, NULL) == 1 ? 0 : -EPROTO,
+			bench_check(-ETIME, "poll for the completion event");
+		bench_check(dmabufd_dma_events(r.chan, ev, 4, NULL) == 1 ? 0 : -EPROTO,
 		      "dmabufd_dma_events");
-		s[i] = now_ns() - t;
+		s[i] = bench_now_ns() - t;
 	}
+	count_end(res, n);
 	dma_rig_close(&r);
 	summarize(res, s, n);
 }
@@ -408,17 +593,19 @@ static void bench_dma_wait_latency(struct result *res, int64_t *s, unsigned int 
 	struct dma_rig r;
 
 	dma_rig_open(&r, len);
+	count_begin();
 	for (unsigned int i = 0; i < n; i++) {
 		int64_t t;
 
 		floor_sample(i);
-		t = now_ns();
+		t = bench_now_ns();
 		int32_t c = dmabufd_dma_memcpy(r.chan, r.dst_id, 0, r.src_id, 0, len, 0);
 
-		check(c, "dmabufd_dma_memcpy");
-		check(dmabufd_dma_wait(r.chan, c, 5000), "dmabufd_dma_wait");
-		s[i] = now_ns() - t;
+		bench_check(c, "dmabufd_dma_memcpy");
+		bench_check(dmabufd_dma_wait(r.chan, c, 5000), "dmabufd_dma_wait");
+		s[i] = bench_now_ns() - t;
 	}
+	count_end(res, n);
 	dma_rig_close(&r);
 	summarize(res, s, n);
 }
@@ -439,147 +626,366 @@ static void bench_tx_status(struct result *ioc, struct result *page, int64_t *s,
 	int32_t c;
 
 	dma_rig_open(&r, 4096);
-	check(c = dmabufd_dma_memcpy(r.chan, r.dst_id, 0, r.src_id, 0, 4096, 0), "memcpy");
-	check(dmabufd_dma_wait(r.chan, c, 5000), "dmabufd_dma_wait");
+	bench_check(c = dmabufd_dma_memcpy(r.chan, r.dst_id, 0, r.src_id, 0, 4096, 0), "memcpy");
+	bench_check(dmabufd_dma_wait(r.chan, c, 5000), "dmabufd_dma_wait");
 	/* Maps the page; a daemon without pages would make this -EAGAIN. */
-	check(dmabufd_dma_tx_status_page(r.chan, c), "dmabufd_dma_tx_status_page");
+	bench_check(dmabufd_dma_tx_status_page(r.chan, c), "dmabufd_dma_tx_status_page");
+	count_begin();
 	for (unsigned int i = 0; i < n; i++) {
 		int64_t t;
 
 		floor_sample(i);
-		t = now_ns();
-		check(dmabufd_dma_tx_status(r.chan, c, &st), "dmabufd_dma_tx_status");
-		s[i] = now_ns() - t;
+		t = bench_now_ns();
+		bench_check(dmabufd_dma_tx_status(r.chan, c, &st), "dmabufd_dma_tx_status");
+		s[i] = bench_now_ns() - t;
 	}
+	count_end(ioc, n);
 	summarize(ioc, s, n);
+	count_begin();
 	for (unsigned int i = 0; i < n; i++) {
 		int64_t t;
 
 		floor_sample(i);
-		t = now_ns();
+		t = bench_now_ns();
 		for (unsigned int b = 0; b < STATUS_BATCH; b++)
 			if (dmabufd_dma_tx_status_page(r.chan, c) != DMABUFD_DMA_COMPLETE)
-				check(-EPROTO, "dmabufd_dma_tx_status (page)");
-		s[i] = (now_ns() - t) / STATUS_BATCH;
+				bench_check(-EPROTO, "dmabufd_dma_tx_status (page)");
+		s[i] = (bench_now_ns() - t) / STATUS_BATCH;
 	}
+	count_end(page, n * STATUS_BATCH);
 	summarize(page, s, n);
 	dma_rig_close(&r);
 }
 
+/* ---- one run per CPU placement ------------------------------------------ */
+
+enum {
+	LAT_NULL, LAT_OPEN, LAT_MMAP, LAT_ALLOC, LAT_FENCE, LAT_WAKE, LAT_MERGE,
+	LAT_DMA_EV64, LAT_DMA_EV4K, LAT_DMA_WAIT, LAT_TX_IOCTL, LAT_TX_PAGE,
+	LAT_VS_NULL, LAT_VS_NULL_EPOLL, LAT_VS_OPEN,
+	_LAT_MAX,
+};
+
+static const struct result lat_template[_LAT_MAX] = {
+	[LAT_NULL] = { "null ioctl (ENOTTY)", "1 ioctl" },
+	[LAT_OPEN] = { "node open + close", "open, release" },
+	[LAT_MMAP] = { "mmap + munmap 64 KiB", "MAP (control socket), mmap" },
+	[LAT_ALLOC] = { "heap alloc + free", "libdmabufd's alloc, release" },
+	[LAT_FENCE] = { "fence create + close", "libdmabufd's create, release" },
+	[LAT_WAKE] = { "fence signal-to-wake", "INC -> blocked WAIT returns" },
+	[LAT_MERGE] = { "sync_file merge + close", "libdmabufd's merge, release" },
+	[LAT_DMA_EV64] = { "dma 64 B event wait", "PREP(submit+issue), POLL, EVENTS" },
+	[LAT_DMA_EV4K] = { "dma 4 KiB event wait", "PREP(submit+issue), POLL, EVENTS" },
+	[LAT_DMA_WAIT] = { "dma 4 KiB fence wait", "dmabufd_dma_memcpy + _wait" },
+	[LAT_TX_IOCTL] = { "tx_status by ioctl", "TX_STATUS" },
+	[LAT_TX_PAGE] = { "tx_status by status page", "none (fcntl + page read)" },
+	[LAT_VS_NULL] = { "null ioctl vs bare", "bare: blocking read" },
+	[LAT_VS_NULL_EPOLL] = { "null ioctl vs bare epoll", "bare: epoll + read" },
+	[LAT_VS_OPEN] = { "open + close vs bare", "bare: blocking read" },
+};
+
+static const size_t dma_sizes[] = { 4096, 65536, 1u << 20, 16u << 20, 64u << 20 };
+static const unsigned int tput_clients[] = { 1, 2, 4, 8 };
+
+struct tput_row {
+	enum tput_op op;
+	unsigned int clients;
+	double total, per_client;
+};
+
+struct run {
+	enum placement place;
+	struct result lat[_LAT_MAX];
+	struct tput dma[ARRAY_SIZE(dma_sizes)];
+	struct tput_row tp[_TPUT_OP_MAX * ARRAY_SIZE(tput_clients)];
+};
+
+struct fixture {
+	double scale;
+	int64_t *samples;
+	int tl, tl2, heap;
+	int bare_fd[_NULL_MODE_MAX];
+	const char *bare_path;
+};
+
+static void run_placement(struct run *run, const struct fixture *fx)
+{
+	double scale = fx->scale;
+	unsigned int n_null = (unsigned int)(20000 * scale) + 1;
+	unsigned int n_op = (unsigned int)(2000 * scale) + 1;
+	unsigned int n_wake = (unsigned int)(300 * scale) + 1;
+	unsigned int n_lat = (unsigned int)(1000 * scale) + 1;
+	struct result *res = run->lat;
+	int64_t *s = fx->samples;
+	size_t k = 0;
+
+	memcpy(res, lat_template, sizeof(lat_template));
+	/* Warm up the paths once. */
+	bench_null(&res[LAT_NULL], s, 200, fx->tl);
+
+	bench_null(&res[LAT_NULL], s, n_null, fx->tl);
+	bench_vs_bare_null(&res[LAT_VS_NULL], s, n_null, fx->tl, fx->bare_fd[NULL_BLOCKING]);
+	bench_vs_bare_null(&res[LAT_VS_NULL_EPOLL], s, n_null, fx->tl, fx->bare_fd[NULL_EPOLL]);
+	bench_vs_bare_open(&res[LAT_VS_OPEN], s, n_op, fx->bare_path,
+			   fx->bare_fd[NULL_BLOCKING]);
+	bench_open_close(&res[LAT_OPEN], s, n_op);
+	bench_mmap(&res[LAT_MMAP], s, n_op, fx->heap);
+	bench_alloc(&res[LAT_ALLOC], s, n_op, fx->heap);
+	bench_fence_create(&res[LAT_FENCE], s, n_op, fx->tl);
+	bench_signal_to_wake(&res[LAT_WAKE], s, n_wake);
+	bench_merge(&res[LAT_MERGE], s, n_op, fx->tl, fx->tl2);
+	bench_dma_event_latency(&res[LAT_DMA_EV64], s, n_lat, 64);
+	bench_dma_event_latency(&res[LAT_DMA_EV4K], s, n_lat, 4096);
+	bench_dma_wait_latency(&res[LAT_DMA_WAIT], s, n_lat, 4096);
+	bench_tx_status(&res[LAT_TX_IOCTL], &res[LAT_TX_PAGE], s, n_op);
+
+	for (size_t i = 0; i < ARRAY_SIZE(dma_sizes); i++) {
+		run->dma[i] = (struct tput){ .len = dma_sizes[i] };
+		bench_dma_throughput(&run->dma[i], scale);
+	}
+
+	for (int op = 0; op < _TPUT_OP_MAX; op++) {
+		unsigned int total = op == TPUT_NULL_IOCTL ? n_null / 2 : n_op;
+
+		for (size_t c = 0; c < ARRAY_SIZE(tput_clients); c++, k++) {
+			unsigned int per = total / tput_clients[c];
+			struct tput_row *t = &run->tp[k];
+
+			*t = (struct tput_row){ .op = op, .clients = tput_clients[c] };
+			bench_check(tput_run(op, t->clients, per ? per : 1, &t->total,
+					     &t->per_client),
+				    "throughput run");
+		}
+	}
+}
+
+static double ratio_per_rt(const struct result *r)
+{
+	return r->rt_sync > 0.5 ? r->median_us / r->floor_us / r->rt_sync : 0;
+}
+
+static void print_lat_row(const struct result *r)
+{
+	char rt[16] = "-", rel[16] = "-", per[16] = "-";
+
+	if (r->counted) {
+		snprintf(rt, sizeof(rt), "%.2f", r->rt_sync);
+		snprintf(rel, sizeof(rel), "%.2f", r->rt_release);
+		if (ratio_per_rt(r) > 0)
+			snprintf(per, sizeof(per), "%.2f", ratio_per_rt(r));
+	}
+	printf("%-26s %6u %9.2f %9.2f %8.2f %7.3f %5s %5s %8s  %s\n", r->name, r->iterations,
+	       r->median_us, r->p99_us, r->floor_us, r->median_us / r->floor_us, rt, rel, per,
+	       r->requests);
+}
+
+static void print_run(const struct run *run)
+{
+	static const char hdr[] = "%-26s %6s %9s %9s %8s %7s %5s %5s %8s  %s\n";
+
+	printf("\n=== CPU placement: %s\n", run->place == PLACE_SAME ?
+	       "same (client and daemon pinned to one CPU)" :
+	       "split (client on one CPU, daemon on another)");
+	printf(hdr, "operation", "iters", "median us", "p99 us", "floor us", "ratio", "rt",
+	       "rel", "ratio/rt", "requests");
+	for (int i = 0; i < LAT_VS_NULL; i++)
+		print_lat_row(&run->lat[i]);
+	printf("floor = median of a clean null ioctl before every iteration; ratio = median /\n"
+	       "floor; rt = synchronous round trips counted by the daemon per iteration, rel =\n"
+	       "releases (asynchronous); ratio/rt = ratio per round trip\n");
+
+	printf("\n");
+	printf(hdr, "transport floor", "iters", "dmabufd", "p99 us", "bare us", "ratio", "rt",
+	       "rel", "ratio/rt", "bare server");
+	for (int i = LAT_VS_NULL; i < _LAT_MAX; i++)
+		print_lat_row(&run->lat[i]);
+	printf("ratio = dmabufd median / the bench's bare libfuse null server's, interleaved\n");
+
+	printf("\n%-12s %8s %10s %12s %8s\n", "DMA memcpy", "copies", "dma GB/s", "memcpy GB/s",
+	       "ratio");
+	for (size_t i = 0; i < ARRAY_SIZE(dma_sizes); i++)
+		printf("%-9zu KiB %8u %10.2f %12.2f %8.2f\n", run->dma[i].len / 1024,
+		       run->dma[i].copies, run->dma[i].dma_gbs, run->dma[i].cpu_gbs,
+		       run->dma[i].dma_gbs / run->dma[i].cpu_gbs);
+	printf("mock controller, %d transfers in flight; ratio = DMA / memcpy() here\n", DMA_BATCH);
+
+	printf("\n%-26s %8s %12s %14s\n", "throughput", "clients", "ops/s", "ops/s/client");
+	for (size_t i = 0; i < ARRAY_SIZE(run->tp); i++)
+		printf("%-26s %8u %12.0f %14.0f\n", tput_op_name(run->tp[i].op), run->tp[i].clients,
+		       run->tp[i].total, run->tp[i].per_client);
+}
+
+/* "model name" of /proc/cpuinfo into @buf, or "unknown CPU". */
+static void cpu_model(char *buf, size_t size)
+{
+	FILE *f = fopen("/proc/cpuinfo", "re");
+	char line[256];
+
+	snprintf(buf, size, "unknown CPU");
+	while (f && fgets(line, sizeof(line), f)) {
+		char *colon = strchr(line, ':');
+
+		if (strncmp(line, "model name", 10) || !colon)
+			continue;
+		colon += 1 + (colon[1] == ' ');
+		colon[strcspn(colon, "\n")] = '\0';
+		snprintf(buf, size, "%s", colon);
+		break;
+	}
+	if (f)
+		fclose(f);
+}
+
+static void csv_header(FILE *f, double scale)
+{
+	char when[64], model[128];
+	struct utsname u;
+	time_t t = time(NULL);
+
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M %Z", localtime(&t));
+	cpu_model(model, sizeof(model));
+	if (uname(&u) < 0)
+		snprintf(u.release, sizeof(u.release), "unknown");
+	fprintf(f, "# run: %s, %ld CPUs (%s), kernel %s, scale %g\n", when,
+		sysconf(_SC_NPROCESSORS_ONLN), model, u.release, scale);
+	fprintf(f, "# dmabufd-bench; rows by their first field:\n"
+		   "# latency,cpu,operation,round_trips,releases,median_us,p99_us,floor_us,ratio,"
+		   "ratio_per_rt\n"
+		   "# dma,cpu,bytes,dma_gbs,memcpy_gbs,ratio\n"
+		   "# throughput,cpu,operation,clients,ops_per_s,ops_per_s_per_client\n"
+		   "# (\"vs bare\" rows: floor_us is the bare libfuse server's median)\n");
+}
+
+static void csv_run(FILE *f, const struct run *run)
+{
+	const char *cpu = placement_name(run->place);
+
+	for (int i = 0; i < _LAT_MAX; i++) {
+		const struct result *r = &run->lat[i];
+
+		fprintf(f, "latency,%s,%s,%.3f,%.3f,%.3f,%.3f,%.3f,%.4f,%.4f\n", cpu, r->name,
+			r->rt_sync, r->rt_release, r->median_us, r->p99_us, r->floor_us,
+			r->median_us / r->floor_us, ratio_per_rt(r));
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(dma_sizes); i++)
+		fprintf(f, "dma,%s,%zu,%.4f,%.4f,%.4f\n", cpu, run->dma[i].len,
+			run->dma[i].dma_gbs, run->dma[i].cpu_gbs,
+			run->dma[i].dma_gbs / run->dma[i].cpu_gbs);
+	for (size_t i = 0; i < ARRAY_SIZE(run->tp); i++)
+		fprintf(f, "throughput,%s,%s,%u,%.0f,%.0f\n", cpu, tput_op_name(run->tp[i].op),
+			run->tp[i].clients, run->tp[i].total, run->tp[i].per_client);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: dmabufd-bench [-s SCALE] [--cpu same|split|both] [--csv FILE]\n");
+}
+
 int main(int argc, char **argv)
 {
-	double scale = 1.0;
-	struct result res[7] = {
-		{ "null ioctl (ENOTTY)", "1 ioctl" },
-		{ "node open + close", "open, release" },
-		{ "mmap + munmap 64 KiB", "MAP, control socket, mmap" },
-		{ "heap alloc + free", "ALLOC, open, CLAIM, release" },
-		{ "fence create + close", "CREATE_FENCE, open, CLAIM, release" },
-		{ "fence signal-to-wake", "INC -> blocked WAIT returns" },
-		{ "sync_file merge + close", "EXPORT_TOKEN, MERGE, open, CLAIM, release" },
+	static const struct option opts[] = {
+		{ "scale", required_argument, NULL, 's' },
+		{ "cpu", required_argument, NULL, 'c' },
+		{ "csv", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
 	};
-	int64_t *samples;
-	unsigned int n_null, n_op, n_wake;
-	int tl, tl2, heap, opt;
+	struct fixture fx = { .scale = 1.0 };
+	bool want[2] = { true, true };
+	const char *csv_path = NULL, *epoll_path;
+	pid_t daemon, servers[_NULL_MODE_MAX];
+	FILE *csv = NULL;
+	size_t max_n;
 	char root[256];
+	int opt;
 
-	while ((opt = getopt(argc, argv, "s:")) != -1) {
-		if (opt != 's') {
-			fprintf(stderr, "usage: bench [-s SCALE]\n");
+	while ((opt = getopt_long(argc, argv, "s:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 's':
+			fx.scale = atof(optarg);
+			if (fx.scale <= 0) {
+				usage(stderr);
+				return 2;
+			}
+			break;
+		case 'c':
+			want[PLACE_SAME] = !strcmp(optarg, "same") || !strcmp(optarg, "both");
+			want[PLACE_SPLIT] = !strcmp(optarg, "split") || !strcmp(optarg, "both");
+			if (!want[PLACE_SAME] && !want[PLACE_SPLIT]) {
+				usage(stderr);
+				return 2;
+			}
+			break;
+		case 'o':
+			csv_path = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
 			return 2;
 		}
-		scale = atof(optarg);
 	}
-	n_null = (unsigned int)(20000 * scale) + 1;
-	n_op = (unsigned int)(2000 * scale) + 1;
-	n_wake = (unsigned int)(300 * scale) + 1;
-	samples = calloc(n_null > n_op ? n_null : n_op, sizeof(int64_t));
-	floor_samples = calloc(n_null > n_op ? n_null : n_op, sizeof(int64_t));
-	check(samples && floor_samples ? 0 : -ENOMEM, "calloc");
-
-	check(dmabufd_get_dev_root(root, sizeof(root)), "dev root");
-	check(tl = dmabufd_timeline_create(), "dmabufd_timeline_create");
-	check(tl2 = dmabufd_timeline_create(), "dmabufd_timeline_create");
-	check(heap = dmabufd_heap_open("system"), "dmabufd_heap_open");
-
-	floor_fd = tl;
-	/* Warm up the paths once. */
-	bench_null(&res[0], samples, 200, tl);
-
-	bench_null(&res[0], samples, n_null, tl);
-	bench_open_close(&res[1], samples, n_op);
-	bench_mmap(&res[2], samples, n_op, heap);
-	bench_alloc(&res[3], samples, n_op, heap);
-	bench_fence_create(&res[4], samples, n_op, tl);
-	bench_signal_to_wake(&res[5], samples, n_wake, tl2);
-	bench_merge(&res[6], samples, n_op, tl, tl2);
-
-	printf("dmabufd benchmark, device root %s\n", root);
-	printf("%-26s %8s %10s %10s %9s %8s  %s\n", "operation", "iters", "mean us",
-	       "median us", "floor us", "ratio", "round trips");
-	for (int i = 0; i < 7; i++)
-		printf("%-26s %8u %10.2f %10.2f %9.2f %8.2f  %s\n", res[i].name,
-		       res[i].iterations, res[i].mean_us, res[i].median_us, res[i].floor_us,
-		       res[i].median_us / res[i].floor_us, res[i].round_trips);
-	printf("ratio = median / median of a null ioctl through the same transport,\n"
-	       "        one timed before every iteration of the operation (the floor)\n");
-
-	/* The DMA engine. */
-	{
-		static const size_t sizes[] = { 4096, 65536, 1u << 20, 16u << 20, 64u << 20 };
-		struct tput t[sizeof(sizes) / sizeof(sizes[0])];
-		struct result txs[2] = {
-			{ "tx_status, ioctl", "TX_STATUS" },
-			{ "tx_status, status page", "none (fcntl + page read)" },
-		};
-		struct result lat[3] = {
-			{ "dma 64 B, event", "PREP(submit+issue), POLL, EVENTS" },
-			{ "dma 4 KiB, event", "PREP(submit+issue), POLL, EVENTS" },
-			{ "dma 4 KiB, fence wait", "PREP, FENCE, open, CLAIM, WAIT, release" },
-		};
-		unsigned int n_lat = (unsigned int)(1000 * scale) + 1;
-
-		for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-			t[i] = (struct tput){ .len = sizes[i] };
-			bench_dma_throughput(&t[i], scale);
-		}
-		for (int i = 0; i < 3; i++) {
-			if (i < 2)
-				bench_dma_event_latency(&lat[i], samples, n_lat, i ? 4096 : 64);
-			else
-				bench_dma_wait_latency(&lat[i], samples, n_lat, 4096);
-		}
-
-		printf("\nDMA memcpy on the mock controller, %d transfers in flight\n", DMA_BATCH);
-		printf("%-12s %8s %10s %12s %8s\n", "transfer", "copies", "dma GB/s",
-		       "memcpy GB/s", "ratio");
-		for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
-			printf("%-9zu KiB %8u %10.2f %12.2f %8.2f\n", t[i].len / 1024, t[i].copies,
-			       t[i].dma_gbs, t[i].cpu_gbs, t[i].dma_gbs / t[i].cpu_gbs);
-		printf("ratio = DMA throughput / memcpy() between the same two buffers here\n\n");
-		printf("%-26s %8s %10s %10s %9s %8s  %s\n", "submit to completion", "iters",
-		       "mean us", "median us", "floor us", "ratio", "round trips");
-		for (int i = 0; i < 3; i++)
-			printf("%-26s %8u %10.2f %10.2f %9.2f %8.2f  %s\n", lat[i].name,
-			       lat[i].iterations, lat[i].mean_us, lat[i].median_us, lat[i].floor_us,
-			       lat[i].median_us / lat[i].floor_us, lat[i].round_trips);
-
-		bench_tx_status(&txs[0], &txs[1], samples, n_op);
-		printf("\n%-26s %8s %10s %10s %9s %8s  %s\n", "status of a cookie", "iters",
-		       "mean us", "median us", "floor us", "ratio", "round trips");
-		for (int i = 0; i < 2; i++)
-			printf("%-26s %8u %10.3f %10.3f %9.2f %8.3f  %s\n", txs[i].name,
-			       txs[i].iterations, txs[i].mean_us, txs[i].median_us,
-			       txs[i].floor_us, txs[i].median_us / txs[i].floor_us,
-			       txs[i].round_trips);
-		printf("status page speed-up (ioctl median / page median): %.0fx\n",
-		       txs[0].median_us / txs[1].median_us);
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	max_n = (size_t)(20000 * fx.scale) + 201;
+	fx.samples = calloc(max_n, sizeof(int64_t));
+	floor_samples = calloc(max_n, sizeof(int64_t));
+	bench_check(fx.samples && floor_samples ? 0 : -ENOMEM, "calloc");
+	if (csv_path) {
+		csv = fopen(csv_path, "we");
+		bench_check(csv ? 0 : -errno, csv_path);
+		csv_header(csv, fx.scale);
 	}
 
-	close(heap);
-	close(tl2);
-	close(tl);
-	free(samples);
+	bench_check(dmabufd_get_dev_root(root, sizeof(root)), "dev root");
+	bench_check(daemon = pin_find_daemon(), "the daemon's pid");
+	bench_check(pin_init(daemon), "the daemon's CPU affinity");
+	bench_check(servers[NULL_BLOCKING] = null_server_start(NULL_BLOCKING, &fx.bare_path),
+		    "the bare null server");
+	bench_check(servers[NULL_EPOLL] = null_server_start(NULL_EPOLL, &epoll_path),
+		    "the bare null server (epoll)");
+	fx.bare_fd[NULL_BLOCKING] = open(fx.bare_path, O_RDWR | O_CLOEXEC);
+	fx.bare_fd[NULL_EPOLL] = open(epoll_path, O_RDWR | O_CLOEXEC);
+	bench_check(fx.bare_fd[0] < 0 || fx.bare_fd[1] < 0 ? -errno : 0, "open of a bare server");
+	bench_check(fx.tl = dmabufd_timeline_create(), "dmabufd_timeline_create");
+	bench_check(fx.tl2 = dmabufd_timeline_create(), "dmabufd_timeline_create");
+	bench_check(fx.heap = dmabufd_heap_open("system"), "dmabufd_heap_open");
+	floor_fd = fx.tl;
+
+	printf("dmabufd benchmark, device root %s, daemon pid %d\n", root, (int)daemon);
+	for (int p = PLACE_SAME; p <= PLACE_SPLIT; p++) {
+		struct run run = { .place = p };
+
+		if (!want[p])
+			continue;
+		if (!pin_possible(p)) {
+			printf("\n=== CPU placement %s: skipped, this process may use one CPU only\n",
+			       placement_name(p));
+			continue;
+		}
+		for (int m = 0; m < _NULL_MODE_MAX; m++)
+			bench_check(pin_apply(p, servers[m]), "sched_setaffinity");
+		run_placement(&run, &fx);
+		print_run(&run);
+		if (csv)
+			csv_run(csv, &run);
+		fflush(stdout);
+	}
+	pin_restore();
+
+	if (csv && fclose(csv) != 0)
+		bench_check(-errno, csv_path);
+	close(fx.heap);
+	close(fx.tl2);
+	close(fx.tl);
+	close(fx.bare_fd[NULL_BLOCKING]);
+	close(fx.bare_fd[NULL_EPOLL]);
+	null_servers_stop();
+	free(fx.samples);
 	free(floor_samples);
 	return 0;
 }
