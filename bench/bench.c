@@ -329,6 +329,163 @@ static void bench_merge(struct result *r, int64_t *s, unsigned int n, int tl1, i
 	summarize(r, s, n);
 }
 
+/* ---- the same operations with handles (the round-trip floor) ------- */
+
+static uint64_t handle_of(int fd)
+{
+	uint64_t h;
+
+	bench_check(dmabufd_handle(fd, &h, NULL), "dmabufd_handle");
+	return h;
+}
+
+static void bench_alloc_h(struct result *r, int64_t *s, unsigned int n, int heap)
+{
+	uint64_t hh = handle_of(heap);
+
+	count_begin();
+	for (unsigned int i = 0; i < n; i++) {
+		int64_t t;
+
+		floor_sample(i);
+		t = bench_now_ns();
+		int fd = dmabufd_alloc_h(hh, 4096, O_RDWR | O_CLOEXEC, NULL);
+
+		bench_check(fd, "dmabufd_alloc_h");
+		close(fd);
+		s[i] = bench_now_ns() - t;
+	}
+	count_end(r, n);
+	summarize(r, s, n);
+}
+
+static void bench_fence_create_h(struct result *r, int64_t *s, unsigned int n, int tl)
+{
+	uint64_t th = handle_of(tl);
+
+	count_begin();
+	for (unsigned int i = 0; i < n; i++) {
+		int64_t t;
+
+		floor_sample(i);
+		t = bench_now_ns();
+		int fd = dmabufd_timeline_create_fence_h(th, 2000000 + i, NULL);
+
+		bench_check(fd, "dmabufd_timeline_create_fence_h");
+		close(fd);
+		s[i] = bench_now_ns() - t;
+	}
+	count_end(r, n);
+	summarize(r, s, n);
+}
+
+static void bench_merge_h(struct result *r, int64_t *s, unsigned int n, int tl1, int tl2)
+{
+	uint64_t ha, hb;
+	int a = dmabufd_timeline_create_fence_h(handle_of(tl1), 3000000, &ha);
+	int b = dmabufd_timeline_create_fence_h(handle_of(tl2), 3000000, &hb);
+
+	bench_check(a, "fence a");
+	bench_check(b, "fence b");
+	count_begin();
+	for (unsigned int i = 0; i < n; i++) {
+		int64_t t;
+
+		floor_sample(i);
+		t = bench_now_ns();
+		int m = dmabufd_sync_merge_h("bench", ha, hb, NULL);
+
+		bench_check(m, "dmabufd_sync_merge_h");
+		close(m);
+		s[i] = bench_now_ns() - t;
+	}
+	count_end(r, n);
+	close(a);
+	close(b);
+	summarize(r, s, n);
+}
+
+/* Export a buffer's fences as a sync_file (fd or handle), then close it. */
+static void bench_export(struct result *r, int64_t *s, unsigned int n, int heap, bool by_handle)
+{
+	int buf = dmabufd_heap_alloc(heap, 4096, O_RDWR | O_CLOEXEC, 0);
+	uint64_t bh;
+
+	bench_check(buf, "dmabufd_heap_alloc");
+	bh = handle_of(buf);
+	count_begin();
+	for (unsigned int i = 0; i < n; i++) {
+		int64_t t;
+
+		floor_sample(i);
+		t = bench_now_ns();
+		int fd = by_handle ? dmabufd_buf_export_sync_file_h(bh, DMA_BUF_SYNC_RW, NULL)
+				   : dmabufd_buf_export_sync_file(buf, DMA_BUF_SYNC_RW);
+
+		bench_check(fd, "export sync_file");
+		close(fd);
+		s[i] = bench_now_ns() - t;
+	}
+	count_end(r, n);
+	close(buf);
+	summarize(r, s, n);
+}
+
+/* Import a signaled fence into a buffer (fd or handle). */
+static void bench_import(struct result *r, int64_t *s, unsigned int n, int heap, int tl,
+			 bool by_handle)
+{
+	int buf = dmabufd_heap_alloc(heap, 4096, O_RDWR | O_CLOEXEC, 0);
+	uint64_t fh;
+	int f;
+
+	bench_check(buf, "dmabufd_heap_alloc");
+	/* Value 1 on a timeline past it: signaled, so nothing piles up. */
+	bench_check(dmabufd_timeline_inc(tl, 1), "dmabufd_timeline_inc");
+	f = dmabufd_timeline_create_fence_h(handle_of(tl), 1, &fh);
+	bench_check(f, "fence");
+	count_begin();
+	for (unsigned int i = 0; i < n; i++) {
+		int64_t t;
+
+		floor_sample(i);
+		t = bench_now_ns();
+		bench_check(by_handle ? dmabufd_buf_import_sync_file_h(buf, DMA_BUF_SYNC_WRITE, fh)
+				      : dmabufd_buf_import_sync_file(buf, DMA_BUF_SYNC_WRITE, f),
+			    "import sync_file");
+		s[i] = bench_now_ns() - t;
+	}
+	count_end(r, n);
+	close(f);
+	close(buf);
+	summarize(r, s, n);
+}
+
+static void bench_mmap_h(struct result *r, int64_t *s, unsigned int n, int heap)
+{
+	int fd = dmabufd_heap_alloc(heap, 65536, O_RDWR | O_CLOEXEC, 0);
+	uint64_t bh;
+
+	bench_check(fd, "dmabufd_heap_alloc");
+	bh = handle_of(fd);
+	count_begin();
+	for (unsigned int i = 0; i < n; i++) {
+		int64_t t;
+		void *addr;
+		size_t len;
+
+		floor_sample(i);
+		t = bench_now_ns();
+		bench_check(dmabufd_buf_mmap_h(bh, PROT_READ | PROT_WRITE, &addr, &len),
+			    "dmabufd_buf_mmap_h");
+		dmabufd_buf_munmap(addr, len);
+		s[i] = bench_now_ns() - t;
+	}
+	count_end(r, n);
+	close(fd);
+	summarize(r, s, n);
+}
+
 /*
  * dmabufd against a bare server: the same request on @fd (the daemon) and
  * on @bare_fd (or opens of @bare_path), interleaved, the order swapped
@@ -663,25 +820,35 @@ enum {
 	LAT_NULL, LAT_OPEN, LAT_MMAP, LAT_ALLOC, LAT_FENCE, LAT_WAKE, LAT_MERGE,
 	LAT_DMA_EV64, LAT_DMA_EV4K, LAT_DMA_WAIT, LAT_TX_IOCTL, LAT_TX_PAGE,
 	LAT_VS_NULL, LAT_VS_NULL_EPOLL, LAT_VS_OPEN,
+	LAT_ALLOC_H, LAT_FENCE_H, LAT_MERGE_H, LAT_EXPORT, LAT_EXPORT_H,
+	LAT_IMPORT, LAT_IMPORT_H, LAT_MMAP_H,
 	_LAT_MAX,
 };
 
 static const struct result lat_template[_LAT_MAX] = {
 	[LAT_NULL] = { "null ioctl (ENOTTY)", "1 ioctl" },
 	[LAT_OPEN] = { "node open + close", "open, release" },
-	[LAT_MMAP] = { "mmap + munmap 64 KiB", "MAP (control socket), mmap" },
+	[LAT_MMAP] = { "mmap + munmap 64 KiB", "MAP ioctl, MAP (kept connection)" },
 	[LAT_ALLOC] = { "heap alloc + free", "libdmabufd's alloc, release" },
 	[LAT_FENCE] = { "fence create + close", "libdmabufd's create, release" },
 	[LAT_WAKE] = { "fence signal-to-wake", "INC -> blocked WAIT returns" },
 	[LAT_MERGE] = { "sync_file merge + close", "libdmabufd's merge, release" },
 	[LAT_DMA_EV64] = { "dma 64 B event wait", "PREP(submit+issue), POLL, EVENTS" },
 	[LAT_DMA_EV4K] = { "dma 4 KiB event wait", "PREP(submit+issue), POLL, EVENTS" },
-	[LAT_DMA_WAIT] = { "dma 4 KiB fence wait", "dmabufd_dma_memcpy + _wait" },
+	[LAT_DMA_WAIT] = { "dma 4 KiB memcpy + wait", "PREP(submit+issue), WAIT" },
 	[LAT_TX_IOCTL] = { "tx_status by ioctl", "TX_STATUS" },
 	[LAT_TX_PAGE] = { "tx_status by status page", "none (fcntl + page read)" },
 	[LAT_VS_NULL] = { "null ioctl vs bare", "bare: blocking read" },
 	[LAT_VS_NULL_EPOLL] = { "null ioctl vs bare epoll", "bare: epoll + read" },
 	[LAT_VS_OPEN] = { "open + close vs bare", "bare: blocking read" },
+	[LAT_ALLOC_H] = { "heap alloc + free (handle)", "open, CREATE, release" },
+	[LAT_FENCE_H] = { "fence create + close (handle)", "open, CREATE, release" },
+	[LAT_MERGE_H] = { "sync_file merge + close (handles)", "open, CREATE, release" },
+	[LAT_EXPORT] = { "export sync_file + close", "EXPORT, open, CLAIM, release" },
+	[LAT_EXPORT_H] = { "export sync_file + close (handle)", "open, CREATE, release" },
+	[LAT_IMPORT] = { "import sync_file", "EXPORT_TOKEN, IMPORT" },
+	[LAT_IMPORT_H] = { "import sync_file (handle)", "IMPORT" },
+	[LAT_MMAP_H] = { "mmap + munmap 64 KiB (handle)", "MAP (kept connection)" },
 };
 
 static const size_t dma_sizes[] = { 4096, 65536, 1u << 20, 16u << 20, 64u << 20 };
@@ -734,6 +901,14 @@ static void run_placement(struct run *run, const struct fixture *fx)
 	bench_fence_create(&res[LAT_FENCE], s, n_op, fx->tl);
 	bench_signal_to_wake(&res[LAT_WAKE], s, n_wake);
 	bench_merge(&res[LAT_MERGE], s, n_op, fx->tl, fx->tl2);
+	bench_alloc_h(&res[LAT_ALLOC_H], s, n_op, fx->heap);
+	bench_fence_create_h(&res[LAT_FENCE_H], s, n_op, fx->tl);
+	bench_merge_h(&res[LAT_MERGE_H], s, n_op, fx->tl, fx->tl2);
+	bench_export(&res[LAT_EXPORT], s, n_op, fx->heap, false);
+	bench_export(&res[LAT_EXPORT_H], s, n_op, fx->heap, true);
+	bench_import(&res[LAT_IMPORT], s, n_op, fx->heap, fx->tl, false);
+	bench_import(&res[LAT_IMPORT_H], s, n_op, fx->heap, fx->tl, true);
+	bench_mmap_h(&res[LAT_MMAP_H], s, n_op, fx->heap);
 	bench_dma_event_latency(&res[LAT_DMA_EV64], s, n_lat, 64);
 	bench_dma_event_latency(&res[LAT_DMA_EV4K], s, n_lat, 4096);
 	bench_dma_wait_latency(&res[LAT_DMA_WAIT], s, n_lat, 4096);

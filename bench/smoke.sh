@@ -5,8 +5,10 @@
 # DMABUFD_CONTROL, DMABUFD_DAEMON_PID); meson gives DMABUFD_BENCH and
 # DMABUFD_NULL_SERVER. No time is asserted: only that the bench ran to
 # the end, that the CSV has every row, and the round trips the daemon
-# counted for the two operations whose count is fixed by the transport
-# (a null ioctl: one ioctl; open + close: one open, one release).
+# counted for the operations whose count the transport fixes (a null
+# ioctl: one ioctl; open + close: one open, one release) and for those at
+# the floor of issue #11 (an open and one ioctl to make an object, one
+# request to import or map by handle, two to copy and wait).
 set -euo pipefail
 
 bench=${DMABUFD_BENCH:?set DMABUFD_BENCH to dmabufd-bench}
@@ -24,7 +26,7 @@ expect() {
 }
 # The same-CPU run always happens; split needs a second CPU.
 rows() { grep -c "^$1,same," "$tmp/bench.csv" || true; }
-expect "latency rows" "$(rows latency)" 15
+expect "latency rows" "$(rows latency)" 23
 expect "dma rows" "$(rows dma)" 5
 expect "throughput rows" "$(rows throughput)" 12
 field() { awk -F, -v op="$1" -v f="$2" '$1 == "latency" && $2 == "same" && $3 == op { print $f }' "$tmp/bench.csv"; }
@@ -32,6 +34,14 @@ expect "null ioctl round trips" "$(field 'null ioctl (ENOTTY)' 4)" 1.000
 expect "null ioctl releases" "$(field 'null ioctl (ENOTTY)' 5)" 0.000
 expect "open + close round trips" "$(field 'node open + close' 4)" 1.000
 expect "open + close releases" "$(field 'node open + close' 5)" 1.000
+for op in 'heap alloc + free (handle)' 'fence create + close (handle)' \
+	'sync_file merge + close (handles)' 'export sync_file + close (handle)' \
+	'dma 4 KiB memcpy + wait'; do
+	expect "$op round trips" "$(field "$op" 4)" 2.000
+done
+for op in 'import sync_file (handle)' 'mmap + munmap 64 KiB (handle)'; do
+	expect "$op round trips" "$(field "$op" 4)" 1.000
+done
 # Every row of a kind has its number of fields (no comma in a name).
 bad=$(awk -F, '/^#/ { next }
 	($1 == "latency" && NF != 10) || ($1 == "dma" && NF != 6) ||
