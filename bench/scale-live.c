@@ -238,6 +238,7 @@ static void fence_curve(void)
 	if (!st.held)
 		die("calloc", -ENOMEM);
 	fence_state_reset(&st);
+	fence_measure(&st); /* warm up: the first pass pays page faults */
 	base = fence_measure(&st);
 	printf("fence   empty daemon     median %7.1f us          p99 %7.1f us\n",
 	       base.median_us, base.p99_us);
@@ -363,7 +364,9 @@ static void buffer_curve(void)
 
 	if (heap < 0)
 		die("dmabufd_heap_open", heap);
-	r = buffer_measure(heap, &base);
+	r = buffer_measure(heap, &base); /* warm up, as for fences */
+	if (r >= 0)
+		r = buffer_measure(heap, &base);
 	if (r < 0)
 		die("dmabufd_heap_alloc", r);
 	printf("buffer  empty daemon     median %7.1f us          p99 %7.1f us\n",
@@ -401,11 +404,14 @@ static void buffer_curve(void)
 		}
 		print_row("buffer", live, f, base);
 	}
+	/* Every holder forked later inherited the earlier ones' command
+	 * pipes: close them all before waiting for any. */
 	for (unsigned i = 0; i < nholders; i++) {
 		close(holders[i].cmd);
 		close(holders[i].reply);
-		waitpid(holders[i].pid, NULL, 0);
 	}
+	for (unsigned i = 0; i < nholders; i++)
+		waitpid(holders[i].pid, NULL, 0);
 	/* The daemon's RELEASEs of the holders' files are asynchronous. */
 	sleep(1);
 	r = buffer_measure(heap, &f);
