@@ -15,7 +15,6 @@
 #include "util/memfd_probe.h"
 #include "util/trace.h"
 
-static TAILQ_HEAD(, dma_buf) dma_buf_list = TAILQ_HEAD_INITIALIZER(dma_buf_list);
 static uint64_t dma_buf_next_id = 1;
 static struct seq_tree dma_buf_tree = SEQ_TREE_INIT;
 static unsigned long dma_buf_violation_count;
@@ -80,7 +79,6 @@ int dma_buf_export(const struct dma_buf_export_info *info,
 	buf->owner = ACCT_NO_OWNER;
 	resv_init(&buf->resv);
 	TAILQ_INIT(&buf->attachments);
-	TAILQ_INSERT_TAIL(&dma_buf_list, buf, node);
 	seq_tree_add(&dma_buf_tree, &buf->list_node);
 	objstat_inc(OBJ_DMA_BUF);
 	TRACE_DMA_BUF_EXPORT(buf, buf->id, buf->size, buf->exp_name);
@@ -101,11 +99,11 @@ struct dma_buf *dma_buf_ref(struct dma_buf *buf)
 static void dma_buf_free(struct dma_buf *buf)
 {
 	TRACE_DMA_BUF_RELEASE(buf, buf->id, buf->size);
-	TAILQ_REMOVE(&dma_buf_list, buf, node);
 	seq_tree_remove(&dma_buf_tree, &buf->list_node);
 	buf->ops->release(buf);
 	resv_fini(&buf->resv);
 	objstat_dec(OBJ_DMA_BUF);
+	free(buf->name);
 	free(buf);
 }
 
@@ -132,7 +130,8 @@ static void dma_buf_release(struct dma_buf *buf)
 	log_err("dma_buf %llu (%s, \"%s\") released while in use: "
 		"%u attachment(s), %u vmap(s), %u poll callback(s); kept until "
 		"they are gone",
-		(unsigned long long)buf->id, buf->exp_name, buf->name,
+		(unsigned long long)buf->id, buf->exp_name,
+		dma_buf_get_name(buf),
 		buf->num_attachments, buf->vmapping_counter, buf->poll_active);
 }
 
@@ -170,11 +169,13 @@ struct dma_buf *dma_buf_seek(uint64_t seq)
 
 int dma_buf_foreach(int (*fn)(struct dma_buf *buf, void *data), void *data)
 {
-	struct dma_buf *buf;
+	struct seq_node *n;
 	int r;
 
-	TAILQ_FOREACH(buf, &dma_buf_list, node) {
-		r = fn(buf, data);
+	/* By number, so oldest first; no second list of the same buffers. */
+	for (n = seq_tree_seek(&dma_buf_tree, 1); n;
+	     n = seq_tree_seek(&dma_buf_tree, n->seq + 1)) {
+		r = fn(container_of(n, struct dma_buf, list_node), data);
 		if (r)
 			return r;
 	}
@@ -184,20 +185,26 @@ int dma_buf_foreach(int (*fn)(struct dma_buf *buf, void *data), void *data)
 int dma_buf_set_name(struct dma_buf *buf, const char *name)
 {
 	size_t len;
+	char *copy;
 
 	if (!buf || !name)
 		return -EINVAL;
 	len = strnlen(name, DMA_BUF_NAME_LEN);
 	if (len == DMA_BUF_NAME_LEN)
 		return -EINVAL;
-	memset(buf->name, 0, sizeof(buf->name));
-	memcpy(buf->name, name, len);
+	copy = malloc(len + 1);
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, name, len);
+	copy[len] = '\0';
+	free(buf->name);
+	buf->name = copy;
 	return 0;
 }
 
 const char *dma_buf_get_name(const struct dma_buf *buf)
 {
-	return buf->name;
+	return buf->name ? buf->name : "";
 }
 
 int dma_buf_attach(struct dma_buf *buf, void *importer_priv,

@@ -1,4 +1,10 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * A sync_file is 24 bytes (malloc's smallest chunk): the user name that
+ * SYNC_IOC_MERGE may give is rare, so it lives in an allocation of its
+ * own, made only for a non-empty name. Every sw_sync fence handed out
+ * costs one sync_file, so this is paid per fence.
+ */
 #include "sync_file.h"
 
 #include <assert.h>
@@ -13,7 +19,7 @@
 struct sync_file {
 	unsigned refcount;
 	struct fence *fence;
-	char user_name[SYNC_FILE_NAME_LEN];
+	char *user_name; /* NULL: generated (sync_file_get_name()) */
 };
 
 /* strscpy into a SYNC_FILE_NAME_LEN buffer: cut, always terminated. */
@@ -67,6 +73,7 @@ struct sync_file *sync_file_unref(struct sync_file *sf)
 
 	fence_unref(sf->fence);
 	objstat_dec(OBJ_SYNC_FILE);
+	free(sf->user_name);
 	free(sf);
 	return NULL;
 }
@@ -89,8 +96,16 @@ int sync_file_merge(const char *name, struct sync_file *a, struct sync_file *b,
 	r = sync_file_alloc(merged, &sf);
 	if (r < 0)
 		return r;
-	if (name)
+	if (name && name[0]) {
+		size_t len = strnlen(name, SYNC_FILE_NAME_LEN - 1);
+
+		sf->user_name = malloc(len + 1);
+		if (!sf->user_name) {
+			sync_file_unref(sf);
+			return -ENOMEM;
+		}
 		name_copy(sf->user_name, name);
+	}
 
 	*ret_sync_file = sf;
 	return 0;
@@ -106,7 +121,7 @@ char *sync_file_get_name(const struct sync_file *sf,
 {
 	struct fence *fence = sf->fence;
 
-	if (sf->user_name[0]) {
+	if (sf->user_name) {
 		name_copy(buf, sf->user_name);
 		return buf;
 	}

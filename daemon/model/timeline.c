@@ -51,8 +51,8 @@
 
 enum sync_pt_place {
 	SYNC_PT_UNLINKED = 0,
-	SYNC_PT_IN_TREE = 1ul << SYNC_PT_IN_TREE_BIT,
-	SYNC_PT_REACHED = 1ul << SYNC_PT_REACHED_BIT,
+	SYNC_PT_IN_TREE = 1u << SYNC_PT_IN_TREE_BIT,
+	SYNC_PT_REACHED = 1u << SYNC_PT_REACHED_BIT,
 };
 
 /*
@@ -99,7 +99,7 @@ static struct sync_pt *to_sync_pt(const struct fence *fence)
 
 static bool sync_pt_signaled(const struct sync_pt *pt)
 {
-	return pt->base.flags & (1ul << FENCE_FLAG_SIGNALED_BIT);
+	return pt->base.flags & (1u << FENCE_FLAG_SIGNALED_BIT);
 }
 
 static enum sync_pt_place sync_pt_place(const struct sync_pt *pt)
@@ -109,7 +109,7 @@ static enum sync_pt_place sync_pt_place(const struct sync_pt *pt)
 
 static void sync_pt_set_place(struct sync_pt *pt, enum sync_pt_place place)
 {
-	pt->base.flags &= ~(unsigned long)(SYNC_PT_IN_TREE | SYNC_PT_REACHED);
+	pt->base.flags &= ~(uint32_t)(SYNC_PT_IN_TREE | SYNC_PT_REACHED);
 	pt->base.flags |= place;
 }
 
@@ -295,7 +295,7 @@ static const char *sync_pt_timeline_name(struct fence *fence)
 static void sync_pt_set_deadline(struct fence *fence, uint64_t deadline_ns)
 {
 	struct sync_pt *pt = to_sync_pt(fence);
-	unsigned long bit = 1ul << SYNC_PT_HAS_DEADLINE_BIT;
+	uint32_t bit = 1u << SYNC_PT_HAS_DEADLINE_BIT;
 
 	if (!(fence->flags & bit) || deadline_ns < pt->deadline_ns)
 		pt->deadline_ns = deadline_ns;
@@ -575,7 +575,7 @@ int sync_pt_get_deadline(const struct fence *fence, uint64_t *ret_deadline_ns)
 {
 	if (!fence_is_sync_pt(fence) || !ret_deadline_ns)
 		return -EINVAL;
-	if (!(fence->flags & (1ul << SYNC_PT_HAS_DEADLINE_BIT)))
+	if (!(fence->flags & (1u << SYNC_PT_HAS_DEADLINE_BIT)))
 		return -ENOENT;
 	*ret_deadline_ns = to_sync_pt(fence)->deadline_ns;
 	return 0;

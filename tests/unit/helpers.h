@@ -36,6 +36,13 @@ void fake_clock_advance(uint64_t ns);
 #define model_test(fn) cmocka_unit_test_setup_teardown(fn, fake_clock_setup, leak_check_teardown)
 
 /*
+ * Bytes glibc's malloc has handed out (mallinfo2's uordblks), for the
+ * per-object memory budgets; 0 where that cannot be told, because ASan
+ * or valgrind replaced the allocator: a budget test then skip()s.
+ */
+size_t heap_bytes_in_use(void);
+
+/*
  * A linger hook for heap_set_linger() (model/heap.h) that only records
  * what it is handed: the test frees it with heap_linger_free().
  */

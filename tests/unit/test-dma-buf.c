@@ -166,6 +166,16 @@ static void add_fence(struct dma_buf *buf, struct fence *fence,
 	assert_int_equal(resv_unlock(&buf->resv), 0);
 }
 
+static int collect_buf(struct dma_buf *buf, void *data)
+{
+	struct dma_buf **seen = data;
+
+	while (*seen)
+		seen++;
+	*seen = buf;
+	return 0;
+}
+
 /* Export. */
 
 static void export_rejects_missing_required_ops(void **state)
@@ -910,6 +920,48 @@ static void release_with_vmap_is_reported_and_deferred(void **state)
 	assert_int_equal(objstat_get(OBJ_DMA_BUF) - base_dma_buf, 0);
 }
 
+/*
+ * The model's part of a buffer, unnamed: malloc's 160-byte chunk at
+ * most (it was 208), toward the README's 512 bytes per buffer.
+ */
+static void unnamed_buffer_costs_at_most_160_heap_bytes(void **state)
+{
+	enum { N = 1000 };
+	static struct dma_buf *bufs[N];
+	struct test_exp exp = { 0 };
+	size_t before, after;
+
+	before = heap_bytes_in_use();
+	for (unsigned i = 0; i < N; i++)
+		bufs[i] = export_with(&exp, &minimal_ops, O_RDWR);
+	after = heap_bytes_in_use();
+	for (unsigned i = 0; i < N; i++)
+		dma_buf_unref(bufs[i]);
+	assert_int_equal(exp.release, N);
+	if (!before)
+		skip();
+	assert_in_range((after - before) / N, 1, 160);
+}
+
+static void unnamed_buffer_name_is_empty_and_listed_oldest_first(void **state)
+{
+	struct test_exp exp = { 0 };
+	struct dma_buf *a = test_buf(&exp), *b = test_buf(&exp);
+	struct dma_buf *seen[3] = { NULL };
+
+	assert_string_equal(dma_buf_get_name(a), "");
+	assert_int_equal(dma_buf_foreach(collect_buf, seen), 0);
+	assert_ptr_equal(seen[0], a);
+	assert_ptr_equal(seen[1], b);
+	assert_null(seen[2]);
+	dma_buf_unref(a);
+	memset(seen, 0, sizeof(seen));
+	assert_int_equal(dma_buf_foreach(collect_buf, seen), 0);
+	assert_ptr_equal(seen[0], b);
+	assert_null(seen[1]);
+	dma_buf_unref(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -948,6 +1000,8 @@ int main(void)
 		model_test(release_calls_exporter_and_drops_fences),
 		model_test(release_with_attachment_is_reported_and_deferred),
 		model_test(release_with_vmap_is_reported_and_deferred),
+		model_test(unnamed_buffer_costs_at_most_160_heap_bytes),
+		model_test(unnamed_buffer_name_is_empty_and_listed_oldest_first),
 	};
 
 	return cmocka_run_group_tests_name("dma-buf", tests, NULL, NULL);

@@ -541,6 +541,49 @@ static void waiter_count_follows_callbacks(void **state)
 	fence_unref(&tf->base);
 }
 
+/*
+ * The timestamp shares its bytes with the callback list: a callback that
+ * unlinks the last other waiter while the fence signals must neither run
+ * it nor touch the time written over the list's head.
+ */
+struct remover {
+	struct fence_cb cb;
+	struct fence_cb *victim;
+	bool removed;
+};
+
+static void remove_other_cb(struct fence *f, struct fence_cb *cb)
+{
+	struct remover *r = container_of(cb, struct remover, cb);
+
+	r->removed = fence_remove_callback(f, r->victim);
+}
+
+static void callback_removing_last_waiter_while_signaling_keeps_timestamp(void **state)
+{
+	struct test_fence *tf = new_test_fence(fence_context_alloc(1), 1);
+	struct remover first = { 0 };
+	struct fence_cb last;
+
+	first.victim = &last;
+	assert_int_equal(fence_add_callback(&tf->base, &first.cb, remove_other_cb), 0);
+	assert_int_equal(fence_add_callback(&tf->base, &last, never_cb), 0);
+	assert_int_equal(fence_signal_timestamp(&tf->base, 0x1234567890ull), 0);
+	assert_true(first.removed);
+	assert_false(last.pending);
+	assert_int_equal(fence_timestamp(&tf->base), 0x1234567890ull);
+	assert_int_equal(fence_waiter_count(&tf->base), 0);
+	fence_unref(&tf->base);
+}
+
+/* The per-fence budget behind the million-fence target (README, Scale). */
+static void fence_struct_fits_88_bytes(void **state)
+{
+	if (sizeof(void *) != 8)
+		skip();
+	assert_true(sizeof(struct fence) <= 88);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -578,6 +621,8 @@ int main(void)
 		model_test(creation_time_is_recorded),
 		model_test(peek_status_does_not_ask_the_producer),
 		model_test(waiter_count_follows_callbacks),
+		model_test(callback_removing_last_waiter_while_signaling_keeps_timestamp),
+		model_test(fence_struct_fits_88_bytes),
 	};
 
 	return cmocka_run_group_tests_name("fence", tests, NULL, NULL);

@@ -211,6 +211,43 @@ static void merge_user_name_has_byte_31_forced_to_nul(void **state)
 	timeline_unref(tl);
 }
 
+/* The name lives out of line: the file without one is malloc's
+ * smallest chunk (32 bytes; it was 64). */
+static void unnamed_sync_file_costs_at_most_32_heap_bytes(void **state)
+{
+	enum { N = 1000 };
+	static struct sync_file *files[N];
+	struct fence *stub = fence_get_stub();
+	size_t before, after;
+
+	before = heap_bytes_in_use();
+	for (unsigned i = 0; i < N; i++)
+		assert_int_equal(sync_file_new(stub, &files[i]), 0);
+	after = heap_bytes_in_use();
+	for (unsigned i = 0; i < N; i++)
+		sync_file_unref(files[i]);
+	fence_unref(stub);
+	if (!before)
+		skip();
+	assert_in_range((after - before) / N, 1, 32);
+}
+
+static void merge_with_empty_name_generates_the_name(void **state)
+{
+	struct timeline *tl = new_timeline("prog");
+	struct sync_file *a = point_file(tl, 1);
+	char buf[SYNC_FILE_NAME_LEN], expect[SYNC_FILE_NAME_LEN];
+	struct sync_file *m;
+
+	m = merge("", a, a);
+	snprintf(expect, sizeof(expect), "sw_sync-prog%llu-1",
+		 (unsigned long long)timeline_context(tl));
+	assert_string_equal(sync_file_get_name(m, buf), expect);
+	sync_file_unref(m);
+	sync_file_unref(a);
+	timeline_unref(tl);
+}
+
 /* Merge. */
 
 static void merge_keeps_later_point_per_timeline(void **state)
@@ -813,6 +850,8 @@ int main(void)
 		model_test(name_generated_is_cut_to_31_chars),
 		model_test(name_generated_for_array_is_unbound_with_seqno_1),
 		model_test(merge_user_name_has_byte_31_forced_to_nul),
+		model_test(unnamed_sync_file_costs_at_most_32_heap_bytes),
+		model_test(merge_with_empty_name_generates_the_name),
 		model_test(merge_keeps_later_point_per_timeline),
 		model_test(merge_of_fence_with_itself_keeps_one_entry),
 		model_test(merge_of_array_with_itself_keeps_its_leaves),

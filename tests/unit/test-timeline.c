@@ -898,6 +898,30 @@ static void timeline_callback_may_release_and_increment_while_signaling(void **s
 	timeline_unref(tl);
 }
 
+/*
+ * A pending point with nothing else: malloc's 128-byte chunk at most
+ * (it was 160), so that a million idle fences fit the README's budget.
+ */
+static void idle_point_costs_at_most_128_heap_bytes(void **state)
+{
+	enum { N = 1000 };
+	static struct fence *pts[N];
+	struct timeline *tl;
+	size_t before, after;
+
+	assert_int_equal(timeline_new("mem", &tl), 0);
+	before = heap_bytes_in_use();
+	for (unsigned i = 0; i < N; i++)
+		assert_int_equal(timeline_create_fence(tl, i + 1, &pts[i]), 0);
+	after = heap_bytes_in_use();
+	timeline_close(tl);
+	for (unsigned i = 0; i < N; i++)
+		fence_unref(pts[i]);
+	if (!before)
+		skip();
+	assert_in_range((after - before) / N, 1, 128);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -938,6 +962,7 @@ int main(void)
 		model_test(timeline_same_value_across_the_wrap_returns_same_fence),
 		model_test(timeline_many_scattered_points_stay_in_seqno_order),
 		model_test(timeline_callback_may_release_and_increment_while_signaling),
+		model_test(idle_point_costs_at_most_128_heap_bytes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
