@@ -13,8 +13,9 @@
  * Each figure is the median over 201 batches of 64 pairs, in ns per pair;
  * "ratio" is the largest N's median over the 1k one: flat is ~1, a walk
  * over the live objects grows it ~100x. Then the heap memory (malloc's
- * in-use bytes, mallinfo2) per idle sw_sync point, alone and with the
- * sync_file and token the SW_SYNC_IOC_CREATE_FENCE ioctl adds, and per
+ * in-use bytes, mallinfo2) per idle sw_sync point, alone, with the
+ * sync_file DMABUFD_IOC_CREATE makes, and with the token the token path
+ * (SW_SYNC_IOC_CREATE_FENCE, CLAIM) adds until claimed, and per
  * 4 KiB buffer of the system heap (the dma_buf and what the heap adds;
  * not the memfd, its pages or its mapping, which are not malloc's), each
  * beside its target (issue #11: 256 and 512 bytes). Not a test: it
@@ -27,6 +28,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "dev/file.h"
 #include "dev/token.h"
 #include "model/clock.h"
 #include "model/dma_buf.h"
@@ -240,11 +242,17 @@ static void report_memory(void)
 			die("token_new", r);
 	}
 	with_tok = mallinfo2().uordblks;
+	/* DMABUFD_IOC_CREATE makes the sync_file straight into the fd: no
+	 * token. The token path (CREATE_FENCE + CLAIM) adds one until it is
+	 * claimed. Either way the fd that holds it is an open file
+	 * (struct dev_file), one per fd however many fences it holds. */
 	printf("memory per idle sw_sync point (malloc in-use bytes, %u points):\n"
-	       "  point %zu, + sync_file %zu, + token %zu: target 256, %s "
-	       "(struct fence %zu, struct timer %zu)\n", n, (with_pt - base) / n,
-	       (with_sf - base) / n, (with_tok - base) / n,
-	       (with_tok - base) / n <= 256 ? "met" : "missed",
+	       "  point %zu, + sync_file %zu (DMABUFD_IOC_CREATE): target 256, %s;\n"
+	       "  + a token until claimed (the token path) %zu; + the holding "
+	       "fd's open file %zu\n"
+	       "  (struct fence %zu, struct timer %zu)\n", n, (with_pt - base) / n,
+	       (with_sf - base) / n, (with_sf - base) / n <= 256 ? "met" : "missed",
+	       (with_tok - base) / n, sizeof(struct dev_file),
 	       sizeof(struct fence), sizeof(struct timer));
 	for (unsigned o = 0; o < n / TOKEN_MAX_PER_OWNER + 1; o++)
 		token_owner_clear(&owners[o]);
@@ -258,8 +266,8 @@ static void report_memory(void)
 }
 
 /*
- * Heap bytes per 4 KiB system-heap buffer. The heap keeps a memfd per
- * buffer (today): 1,000 buffers stay well below the fd limit.
+ * Heap bytes per 4 KiB system-heap buffer (never mapped: its pages are
+ * in a shared arena, heap_system.h).
  */
 static void report_buffer_memory(void)
 {
