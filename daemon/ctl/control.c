@@ -113,6 +113,7 @@ struct ctl_client {
 	struct acct *acct;     /* @uid's, charged with this connection */
 	bool sending;          /* @out is in flight: requests wait unread */
 	bool charged;          /* @acct's ACCT_CONNECTIONS holds this one */
+	int polling;           /* the UV_ events @poll watches now */
 	struct ctl_out out;
 	TAILQ_ENTRY(ctl_client) link; /* least recently used first */
 };
@@ -266,6 +267,20 @@ static int out_send(struct ctl_client *c, bool *ret_progress)
 
 static void client_event(uv_poll_t *handle, int status, int events);
 
+/* Watch @c for @events; a no-op (no system call) when it already does,
+ * as for every request whose reply went at once. */
+static int client_poll(struct ctl_client *c, int events)
+{
+	int r;
+
+	if (c->polling == events)
+		return 0;
+	r = uv_poll_start(&c->poll, events, client_event);
+	if (r == 0)
+		c->polling = events;
+	return r;
+}
+
 static void client_timed_out(uv_timer_t *timer)
 {
 	struct ctl_client *c = container_of(timer, struct ctl_client, deadline);
@@ -289,12 +304,12 @@ static void client_continue(struct ctl_client *c)
 		out_clear(&c->out);
 		c->sending = false;
 		uv_timer_stop(&c->deadline);
-		r = uv_poll_start(&c->poll, UV_READABLE, client_event);
+		r = client_poll(c, UV_READABLE);
 	} else if (r > 0) {
 		if (progress || !uv_is_active((uv_handle_t *)&c->deadline))
 			uv_timer_start(&c->deadline, client_timed_out,
 				       CTL_SEND_TIMEOUT_MS, 0);
-		r = uv_poll_start(&c->poll, UV_WRITABLE, client_event);
+		r = client_poll(c, UV_WRITABLE);
 	}
 	if (r < 0) {
 		log_debug("control: dropping a client: %s", strerror(-r));
@@ -624,7 +639,7 @@ static void listener_readable(uv_poll_t *handle, int status, int events)
 	c->handles++;
 	TAILQ_INSERT_TAIL(&clients, c, link);
 	client_count++;
-	if (uv_poll_start(&c->poll, UV_READABLE, client_event) < 0)
+	if (client_poll(c, UV_READABLE) < 0)
 		client_drop(c);
 }
 
