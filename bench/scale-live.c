@@ -37,8 +37,8 @@
  * HOLDERS child processes hold up to PER_HOLDER buffers each, filling on
  * the parent's command over a pipe. The fill stops at the first error, and
  * the program says where and with which errno instead of assuming that
- * the daemon can hold them all (it keeps a memfd per buffer today: its
- * own fd limit ends the fill near 20,000 buffers with -EMFILE).
+ * the daemon can hold them all (a buffer nobody maps costs the daemon no
+ * fd: its pages are a range of a shared arena, heap_system.h).
  *
  * Not a test: it asserts nothing about speed, and exits 0 unless it
  * cannot talk to the daemon at all.
