@@ -50,10 +50,10 @@
  * tokens. Root is exempt unless configured otherwise.
  *
  * All dmabufd-specific ioctls use the magic DMABUFD_IOC_MAGIC (0xDB).
- * Number ranges: 0x00-0x0f every object node (CLAIM and EXPORT_TOKEN:
- * dma-buf and sync_file nodes only, ENOTTY elsewhere; HANDLE: every node;
- * CREATE: fresh dma-buf and sync_file fds), 0x10 heaps, 0x20 dma-buf,
- * 0x30 sync_file, 0x40 sw_sync, 0x50 dmaengine.
+ * Number ranges: 0x00-0x0f every object node (CLAIM, EXPORT_TOKEN and
+ * CREATE: dma-buf and sync_file nodes only, ENOTTY elsewhere; HANDLE:
+ * every node), 0x10 heaps, 0x20 dma-buf, 0x30 sync_file, 0x40 sw_sync,
+ * 0x50 dmaengine.
  */
 #ifndef _DMABUFD_COMMON_H
 #define _DMABUFD_COMMON_H
@@ -147,9 +147,10 @@ enum dmabufd_node_kind {
  * ATTACH, sw_sync GET_DEADLINE, the control socket's MAP), as the
  * sources of DMABUFD_IOC_CREATE, and only from the uid it was given to.
  * It holds no reference: once the file is released it names nothing
- * (EINVAL where it is used), even while the object lives on in other
- * files. Errors: EINVAL a field that must be 0 is not; EBADFD an unbound
- * dma-buf or sync_file fd; ENOMEM.
+ * (EINVAL where it is used; ENOENT as a merge source, the kernel's
+ * answer for a bad fd2), even while the object lives on in other files.
+ * Errors: EINVAL a field that must be 0 is not; EBADFD an unbound dma-buf
+ * or sync_file fd; ENOMEM.
  */
 struct dmabufd_handle {
 	__u64 handle;
@@ -167,12 +168,11 @@ enum dmabufd_create_op {
 	 * timeline of handle @src[0], named @name, as
 	 * SW_SYNC_IOC_CREATE_FENCE. @flags 0. */
 	DMABUFD_CREATE_FENCE = 2,
-	/* sync_file fd: the merge of sync_files @src[0] and @src[1] (handles
-	 * or tokens), named @name, as SYNC_IOC_MERGE. @flags 0, @arg 0. */
+	/* sync_file fd: the merge of sync_files @src[0] and @src[1], named
+	 * @name, as SYNC_IOC_MERGE. @flags 0, @arg 0. */
 	DMABUFD_CREATE_MERGE = 3,
-	/* sync_file fd: the fences of dma-buf @src[0] (a handle or token)
-	 * that a CPU access for @flags (DMA_BUF_SYNC_READ and/or _WRITE)
-	 * would wait for, as DMA_BUF_IOCTL_EXPORT_SYNC_FILE. @arg 0. */
+	/* sync_file fd: the fences of dma-buf @src[0] that a CPU access
+	 * for @flags (DMA_BUF_SYNC_READ and/or _WRITE) would wait for, as DMA_BUF_IOCTL_EXPORT_SYNC_FILE. @arg 0. */
 	DMABUFD_CREATE_EXPORT = 4,
 	/* sync_file fd: the completion of cookie @arg of the dmaengine fd of
 	 * handle @src[0], as DMABUFD_DMA_IOC_FENCE. @flags 0. */
@@ -183,7 +183,8 @@ enum dmabufd_create_op {
  * struct dmabufd_create - make an object straight into this fresh fd
  * @op: in, enum dmabufd_create_op
  * @flags: in, per @op
- * @src: in, the sources (handles; where noted, tokens), 0 where unused
+ * @src: in, the sources: handles, never tokens (so a refused CREATE
+ *        has used nothing up), 0 where unused
  * @arg: in, per @op
  * @name: in, per @op (a fence or merge name, NUL-padded), else all 0
  * @handle: out, the handle of this fd's file for the caller
@@ -197,8 +198,9 @@ enum dmabufd_create_op {
  * Errors: those of the kernel call it stands for, and
  *   EINVAL  unknown @op, or an op for the other node; a field that must
  *           be 0 is not; a source that names nothing (an unknown,
- *           released or other uid's handle, an unknown token) or a file
- *           of the wrong kind
+ *           released or other uid's handle, a token) or a file of the
+ *           wrong kind
+ *   ENOENT  MERGE: such a source (the kernel's answer for a bad fd2)
  *   EBUSY   this fd is bound to an object already
  *   EBADFD  DMA_FENCE: the dmaengine fd of @src[0] holds no channel
  *   EDQUOT  ALLOC: past the caller's per-uid byte limit

@@ -1265,6 +1265,7 @@ union dma_arg {
 	struct dmabufd_dma_submit sub;
 	struct dmabufd_dma_tx_status st;
 	struct dmabufd_dma_fence fence;
+	struct dmabufd_dma_wait wait;
 	struct dmabufd_dma_control ctl;
 	struct dmabufd_dma_events ev;
 	uint8_t raw[1024];
@@ -1297,6 +1298,8 @@ static const struct malformed table[] = {
 	{ "EVENTS", T_UNBOUND, DMABUFD_DMA_IOC_EVENTS, .err = EBADFD },
 	{ "CONTROL", T_UNBOUND, DMABUFD_DMA_IOC_CONTROL,
 	  .arg.ctl = { .op = DMABUFD_DMA_TERMINATE }, .err = EBADFD },
+	{ "WAIT", T_UNBOUND, DMABUFD_DMA_IOC_WAIT, .arg.wait = { .status.cookie = 2 },
+	  .err = EBADFD },
 	{ "ATTACH", T_UNBOUND, DMABUFD_DMA_IOC_ATTACH, .arg.att = { .token = BOGUS_TOKEN },
 	  .err = EBADFD },
 	/* REQUEST_CHAN */
@@ -1450,6 +1453,23 @@ static const struct malformed table[] = {
 	{ "FENCE cookie 0", T_CHAN, DMABUFD_DMA_IOC_FENCE, .err = EINVAL },
 	{ "FENCE pad", T_CHAN, DMABUFD_DMA_IOC_FENCE, .arg.fence = { .cookie = 1, .pad = 1 },
 	  .err = EINVAL },
+	{ "WAIT cookie never used", T_CHAN, DMABUFD_DMA_IOC_WAIT,
+	  .arg.wait = { .status.cookie = 99 }, .err = EINVAL },
+	{ "WAIT cookie 0", T_CHAN, DMABUFD_DMA_IOC_WAIT, .err = EINVAL },
+	{ "WAIT negative timeout", T_CHAN, DMABUFD_DMA_IOC_WAIT,
+	  .arg.wait = { .timeout_ns = -1, .status.cookie = 1 }, .err = EINVAL },
+	{ "WAIT flags", T_CHAN, DMABUFD_DMA_IOC_WAIT,
+	  .arg.wait = { .flags = 1, .status.cookie = 1 }, .err = EINVAL },
+	{ "WAIT pad", T_CHAN, DMABUFD_DMA_IOC_WAIT,
+	  .arg.wait = { .pad = 1, .status.cookie = 1 }, .err = EINVAL },
+	{ "WAIT status.status not 0", T_CHAN, DMABUFD_DMA_IOC_WAIT,
+	  .arg.wait = { .status = { .cookie = 1, .status = 1 } }, .err = EINVAL },
+	{ "WAIT status.error not 0", T_CHAN, DMABUFD_DMA_IOC_WAIT,
+	  .arg.wait = { .status = { .cookie = 1, .error = -5 } }, .err = EINVAL },
+	{ "WAIT status.residue not 0", T_CHAN, DMABUFD_DMA_IOC_WAIT,
+	  .arg.wait = { .status = { .cookie = 1, .residue = 1 } }, .err = EINVAL },
+	{ "WAIT cookie 1 reads complete", T_CHAN, DMABUFD_DMA_IOC_WAIT,
+	  .arg.wait = { .status.cookie = 1 }, .err = 0 },
 	{ "CONTROL op 0", T_CHAN, DMABUFD_DMA_IOC_CONTROL, .err = EINVAL },
 	{ "CONTROL op 9", T_CHAN, DMABUFD_DMA_IOC_CONTROL, .arg.ctl = { .op = 9 },
 	  .err = EINVAL },

@@ -40,6 +40,8 @@ static const char *const target_names[T_MAX] = {
 union arg {
 	struct dmabufd_claim claim;
 	struct dmabufd_export_token export_token;
+	struct dmabufd_handle handle;
+	struct dmabufd_create create_into;
 	struct dmabufd_heap_alloc alloc;
 	struct dma_buf_sync sync;
 	struct dmabufd_dma_buf_name name;
@@ -160,6 +162,55 @@ static const struct malformed table[] = {
 	  .arg.export_token = { .flags = 1 }, .err = EINVAL },
 	{ "EXPORT_TOKEN pad", T_SYNC, DMABUFD_IOC_EXPORT_TOKEN,
 	  .arg.export_token = { .pad = 1 }, .err = EINVAL },
+
+	/* HANDLE and CREATE (none succeeds: the unbound fds stay unbound) */
+	{ "HANDLE handle not 0", T_HEAP, DMABUFD_IOC_HANDLE,
+	  .arg.handle = { .handle = 1 }, .err = EINVAL },
+	{ "HANDLE flags", T_SW_SYNC, DMABUFD_IOC_HANDLE, .arg.handle = { .flags = 1 },
+	  .err = EINVAL },
+	{ "HANDLE kind not 0", T_BUF, DMABUFD_IOC_HANDLE,
+	  .arg.handle = { .kind = DMABUFD_KIND_DMA_BUF }, .err = EINVAL },
+	{ "HANDLE kind not 0", T_SYNC, DMABUFD_IOC_HANDLE, .arg.handle = { .kind = 9 },
+	  .err = EINVAL },
+	{ "HANDLE unbound", T_BUF_UNBOUND, DMABUFD_IOC_HANDLE, .err = EBADFD },
+	{ "HANDLE unbound", T_SYNC_UNBOUND, DMABUFD_IOC_HANDLE, .err = EBADFD },
+	{ "HANDLE with a 8-byte struct", T_SYNC, _IOWR(DMABUFD_IOC_MAGIC, 0x02, uint64_t),
+	  .err = ENOTTY },
+	{ "CREATE op 0", T_SYNC_UNBOUND, DMABUFD_IOC_CREATE, .err = EINVAL },
+	{ "CREATE op 99", T_SYNC_UNBOUND, DMABUFD_IOC_CREATE,
+	  .arg.create_into = { .op = 99 }, .err = EINVAL },
+	{ "CREATE op 99", T_BUF_UNBOUND, DMABUFD_IOC_CREATE,
+	  .arg.create_into = { .op = 99 }, .err = EINVAL },
+	{ "CREATE ALLOC on a sync_file", T_SYNC_UNBOUND, DMABUFD_IOC_CREATE,
+	  .arg.create_into = { .op = DMABUFD_CREATE_ALLOC, .src = { BOGUS_TOKEN }, .arg = PAGE },
+	  .err = EINVAL },
+	{ "CREATE FENCE on a dma_buf", T_BUF_UNBOUND, DMABUFD_IOC_CREATE,
+	  .arg.create_into = { .op = DMABUFD_CREATE_FENCE, .src = { BOGUS_TOKEN } },
+	  .err = EINVAL },
+	{ "CREATE handle not 0", T_SYNC_UNBOUND, DMABUFD_IOC_CREATE,
+	  .arg.create_into = { .op = DMABUFD_CREATE_FENCE, .src = { BOGUS_TOKEN }, .handle = 1 },
+	  .err = EINVAL },
+	{ "CREATE ALLOC with a name", T_BUF_UNBOUND, DMABUFD_IOC_CREATE,
+	  .arg.create_into = { .op = DMABUFD_CREATE_ALLOC, .src = { BOGUS_TOKEN }, .arg = PAGE,
+			       .name = "x" }, .err = EINVAL },
+	{ "CREATE FENCE bogus handle", T_SYNC_UNBOUND, DMABUFD_IOC_CREATE,
+	  .arg.create_into = { .op = DMABUFD_CREATE_FENCE, .src = { BOGUS_TOKEN } },
+	  .err = EINVAL },
+	{ "CREATE MERGE bogus handles", T_SYNC_UNBOUND, DMABUFD_IOC_CREATE,
+	  .arg.create_into = { .op = DMABUFD_CREATE_MERGE, .src = { BOGUS_TOKEN, BOGUS_TOKEN } },
+	  .err = ENOENT },
+	{ "CREATE on a bound fd", T_SYNC, DMABUFD_IOC_CREATE,
+	  .arg.create_into = { .op = DMABUFD_CREATE_FENCE, .src = { BOGUS_TOKEN } },
+	  .err = EBUSY },
+	{ "CREATE on a bound fd", T_BUF, DMABUFD_IOC_CREATE,
+	  .arg.create_into = { .op = DMABUFD_CREATE_ALLOC, .src = { BOGUS_TOKEN } },
+	  .err = EBUSY },
+	{ "CREATE on a heap", T_HEAP, DMABUFD_IOC_CREATE,
+	  .arg.create_into = { .op = DMABUFD_CREATE_ALLOC }, .err = ENOTTY },
+	{ "CREATE on a timeline", T_SW_SYNC, DMABUFD_IOC_CREATE,
+	  .arg.create_into = { .op = DMABUFD_CREATE_FENCE }, .err = ENOTTY },
+	{ "CREATE with a 64-byte struct", T_SYNC_UNBOUND, _IOWR(DMABUFD_IOC_MAGIC, 0x03, uint8_t[64]),
+	  .err = ENOTTY },
 
 	/* dma-buf */
 	{ "INFO unbound", T_BUF_UNBOUND, DMABUFD_DMA_BUF_IOC_INFO, .err = EBADFD },
