@@ -146,6 +146,20 @@ int itest_teardown(void **state)
 	return 0;
 }
 
+void raise_nofile(unsigned long n)
+{
+	struct rlimit lim;
+
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &lim), 0);
+	if (lim.rlim_cur >= n)
+		return;
+	lim.rlim_cur = n;
+	if (lim.rlim_max < n)
+		lim.rlim_max = n;
+	if (setrlimit(RLIMIT_NOFILE, &lim) < 0)
+		fail_msg("cannot raise RLIMIT_NOFILE to %lu: %s", n, strerror(errno));
+}
+
 int raw_ioctl(int fd, unsigned long cmd, void *arg)
 {
 	return ioctl(fd, cmd, arg) < 0 ? -errno : 0;

@@ -54,6 +54,10 @@ bool await_pending_request(int timeout_ms);
 void assert_stats_settle(const struct dmabufd_ctl_stats *want, int timeout_ms);
 /* Number of open fds of this process. */
 int open_fd_count(void);
+/* Let this process hold at least @n fds: raise RLIMIT_NOFILE's soft limit,
+ * and the hard one where it is lower (the VM's init leaves 1024; root may
+ * raise it). Fails the test if it cannot. */
+void raise_nofile(unsigned long n);
 
 /* ioctl(2) returning 0 or -errno. */
 int raw_ioctl(int fd, unsigned long cmd, void *arg);

@@ -35,22 +35,11 @@ struct many {
 static int many_setup(void **state)
 {
 	struct many *m = calloc(1, sizeof(*m));
-	struct rlimit lim;
 
 	itest_setup(state);
 	assert_non_null(m);
-	assert_int_equal(getrlimit(RLIMIT_NOFILE, &lim), 0);
-	/* One fd per fence: raise the limit, the hard one too where it is
-	 * lower (the VM's init leaves 4096; root may raise it). */
-	if (lim.rlim_cur < MANY_FENCES + 256) {
-		lim.rlim_cur = MANY_FENCES + 256;
-		if (lim.rlim_max < lim.rlim_cur)
-			lim.rlim_max = lim.rlim_cur;
-		if (setrlimit(RLIMIT_NOFILE, &lim) < 0)
-			fail_msg("cannot raise RLIMIT_NOFILE to %llu: %s",
-				 (unsigned long long)lim.rlim_cur,
-				 strerror(errno));
-	}
+	/* One fd per fence. */
+	raise_nofile(MANY_FENCES + 256);
 	stats_now(&m->before);
 	m->timeline = timeline_new();
 	for (unsigned i = 0; i < MANY_FENCES; i++)
