@@ -15,8 +15,9 @@
  * connections open (libdmabufd keeps one per process for its mappings),
  * so a connection past a cap first makes room: the longest idle
  * connection (no reply in flight, no request waiting unread) of the same
- * uid, or for the cap on all of any uid, is closed, and its client
- * connects again when it next needs to. Only when every connection in the way is busy is the new one
+ * uid when that uid is at its own cap (whether or not all are at theirs),
+ * else for the cap on all the longest idle of any uid, is closed, and its
+ * client connects again when it next needs to. Only when every connection in the way is busy is the new one
  * closed at once, with a log line at most every
  * CTL_REFUSE_LOG_INTERVAL_MS (the account logs its own refusals).
  *
@@ -614,20 +615,27 @@ static void listener_readable(uv_poll_t *handle, int status, int events)
 		close(fd);
 		return;
 	}
-	if (client_count >= CTL_CLIENTS_MAX && !evict_idle(NULL)) {
-		log_refused(handle->loop, uid);
-		close(fd);
-		return;
-	}
 	if (acct_get(uid, &acct) < 0) {
 		close(fd);
 		return;
 	}
-	/* At its limit, the uid's own longest idle connection makes room,
-	 * if it has one; else the charge refuses (and counts it). */
+	/*
+	 * At its own limit, the uid's own longest idle connection makes
+	 * room, under both caps at once; if it has none, the charge refuses
+	 * (and counts it). Only a uid below its limit may close another's
+	 * (the longest idle of all), for the cap on all: so a uid's new
+	 * connections never cost another uid more than it is allowed to
+	 * hold, and a refused one costs nobody anything.
+	 */
 	if (acct_limit(acct, ACCT_CONNECTIONS) &&
-	    acct->used[ACCT_CONNECTIONS] >= acct_limit(acct, ACCT_CONNECTIONS))
+	    acct->used[ACCT_CONNECTIONS] >= acct_limit(acct, ACCT_CONNECTIONS)) {
 		evict_idle(acct);
+	} else if (client_count >= CTL_CLIENTS_MAX && !evict_idle(NULL)) {
+		log_refused(handle->loop, uid);
+		acct_unref(acct);
+		close(fd);
+		return;
+	}
 	if (acct_charge(acct, ACCT_CONNECTIONS, 1) < 0) {
 		acct_unref(acct);
 		close(fd);
