@@ -14,9 +14,10 @@
  * [limits] uid-connections), and CTL_CLIENTS_MAX in all. Clients keep
  * connections open (libdmabufd keeps one per process for its mappings),
  * so a connection past a cap first makes room: the longest idle
- * connection (no reply in flight) of the same uid, or for the cap on all
- * of any uid, is closed, and its client connects again when it next
- * needs to. Only when every connection in the way is busy is the new one
+ * connection (no reply in flight, no request waiting unread) of the same
+ * uid when that uid is at its own cap (whether or not all are at theirs),
+ * else for the cap on all the longest idle of any uid, is closed, and its
+ * client connects again when it next needs to. Only when every connection in the way is busy is the new one
  * closed at once, with a log line at most every
  * CTL_REFUSE_LOG_INTERVAL_MS (the account logs its own refusals).
  *
@@ -53,6 +54,7 @@
 #include <stdlib.h>
 #include <stdbool.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/queue.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -496,16 +498,30 @@ static void client_event(uv_poll_t *handle, int status, int events)
 }
 
 /*
- * Close the longest idle connection (no reply in flight) of @acct's uid,
- * or of anyone for NULL, to make room for a new one. Returns whether
- * there was one.
+ * Whether @c's peer sent a request that the loop has not read yet (it
+ * became readable in the same turn as the listener, or the loop has not
+ * come to it): such a connection is in use, not idle.
+ */
+static bool request_waiting(const struct ctl_client *c)
+{
+	int n = 0;
+
+	/* On a SOCK_SEQPACKET socket: the length of the next message. */
+	return ioctl(c->fd, FIONREAD, &n) == 0 && n > 0;
+}
+
+/*
+ * Close the longest idle connection (no reply in flight, no request
+ * waiting) of @acct's uid, or of anyone for NULL, to make room for a new
+ * one. Returns whether there was one.
  */
 static bool evict_idle(const struct acct *acct)
 {
 	struct ctl_client *c;
 
 	TAILQ_FOREACH(c, &clients, link) {
-		if (c->sending || (acct && c->acct != acct))
+		if (c->sending || (acct && c->acct != acct) ||
+		    request_waiting(c))
 			continue;
 		log_debug("control: closing the idle connection of uid %u to "
 			  "make room", (unsigned)c->uid);
@@ -599,20 +615,27 @@ static void listener_readable(uv_poll_t *handle, int status, int events)
 		close(fd);
 		return;
 	}
-	if (client_count >= CTL_CLIENTS_MAX && !evict_idle(NULL)) {
-		log_refused(handle->loop, uid);
-		close(fd);
-		return;
-	}
 	if (acct_get(uid, &acct) < 0) {
 		close(fd);
 		return;
 	}
-	/* At its limit, the uid's own longest idle connection makes room,
-	 * if it has one; else the charge refuses (and counts it). */
+	/*
+	 * At its own limit, the uid's own longest idle connection makes
+	 * room, under both caps at once; if it has none, the charge refuses
+	 * (and counts it). Only a uid below its limit may close another's
+	 * (the longest idle of all), for the cap on all: so a uid's new
+	 * connections never cost another uid more than it is allowed to
+	 * hold, and a refused one costs nobody anything.
+	 */
 	if (acct_limit(acct, ACCT_CONNECTIONS) &&
-	    acct->used[ACCT_CONNECTIONS] >= acct_limit(acct, ACCT_CONNECTIONS))
+	    acct->used[ACCT_CONNECTIONS] >= acct_limit(acct, ACCT_CONNECTIONS)) {
 		evict_idle(acct);
+	} else if (client_count >= CTL_CLIENTS_MAX && !evict_idle(NULL)) {
+		log_refused(handle->loop, uid);
+		acct_unref(acct);
+		close(fd);
+		return;
+	}
 	if (acct_charge(acct, ACCT_CONNECTIONS, 1) < 0) {
 		acct_unref(acct);
 		close(fd);

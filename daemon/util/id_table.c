@@ -78,8 +78,12 @@ void id_table_add(struct id_table *t, struct id_node *node)
 
 void id_table_remove(struct id_table *t, struct id_node *node)
 {
-	struct id_node **p = bucket_of(t->buckets, t->nbuckets, node->id);
+	struct id_node **p;
 
+	/* A zeroed table holds nothing (id_table_add() initialises it). */
+	if (!t->buckets)
+		return;
+	p = bucket_of(t->buckets, t->nbuckets, node->id);
 	while (*p && *p != node)
 		p = &(*p)->next;
 	if (!*p)

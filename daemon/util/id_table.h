@@ -49,7 +49,8 @@ struct id_node *id_table_find(const struct id_table *t, uint64_t id);
 /* Add @node under @node->id (not 0, not already in the table). */
 void id_table_add(struct id_table *t, struct id_node *node);
 
-/* Remove @node, which is in @t. */
+/* Remove @node from @t; a node that is not in @t (or a zeroed @t) is
+ * left alone. */
 void id_table_remove(struct id_table *t, struct id_node *node);
 
 /*

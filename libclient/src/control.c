@@ -6,9 +6,11 @@
  * costs one round trip and no connect. It is soft state: made at the
  * first use; made again in a child after fork (the parent's stays the
  * parent's), when the daemon closed it (a restart, or it made room for
- * a new connection by closing the longest idle one: dmabufd(8)), and
- * when its fd number no longer holds the socket it did (a program that
- * closed every fd, say); a request that meets a closed connection is
+ * a new connection by closing the longest idle one: dmabufd(8)), when
+ * the process's effective uid changed (the daemon knows the peer by its
+ * uid at connect time, and takes only that uid's handles), and when its
+ * fd number no longer holds the socket it did (a program that closed
+ * every fd, say); a request that meets a closed connection is
  * sent once more on a new one. A lock serialises the kept connection's
  * requests; pthread_atfork keeps it usable in the child. The other calls
  * (stats, listings, faults) take a connection of their own and close it.
@@ -167,6 +169,7 @@ static pthread_mutex_t kept_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t kept_once = PTHREAD_ONCE_INIT;
 static int kept_fd = -1;
 static pid_t kept_pid;    /* the process that connected it */
+static uid_t kept_euid;   /* as whom: the daemon's idea of the peer */
 static dev_t kept_dev;    /* the socket's identity, to see that kept_fd */
 static ino_t kept_ino;    /* still holds it */
 
@@ -185,12 +188,13 @@ static void kept_init(void)
 	pthread_atfork(kept_prepare, kept_release, kept_release);
 }
 
-/* Whether kept_fd is this process's live connection (lock held). */
+/* Whether kept_fd is this process's live connection, made as the user
+ * it is now (lock held). */
 static bool kept_valid(void)
 {
 	struct stat st;
 
-	if (kept_fd < 0 || kept_pid != getpid())
+	if (kept_fd < 0 || kept_pid != getpid() || kept_euid != geteuid())
 		return false;
 	return fstat(kept_fd, &st) == 0 && S_ISSOCK(st.st_mode) &&
 	       st.st_dev == kept_dev && st.st_ino == kept_ino;
@@ -226,6 +230,8 @@ static int kept_connect(void)
 	}
 	kept_fd = fd;
 	kept_pid = getpid();
+	/* SO_PEERCRED: the effective uid at connect() time. */
+	kept_euid = geteuid();
 	kept_dev = st.st_dev;
 	kept_ino = st.st_ino;
 	return 0;

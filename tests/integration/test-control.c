@@ -11,8 +11,10 @@
  * listed once or not at all, and every other one exactly once. A
  * version-1 listing request is refused with EPROTONOSUPPORT. One uid gets
  * 64 connections at a time and no more: a new one closes the longest idle
- * one, or is refused when all are busy.
+ * one (never one whose request waits unread), or is refused when all are
+ * busy.
  */
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -329,6 +331,106 @@ static void connection_past_the_uid_cap_when_all_are_busy_is_refused(void **stat
 	close(buf);
 }
 
+/* The pid of the daemon under test (run.sh), or 0 when not known. */
+static pid_t daemon_pid(void)
+{
+	const char *s = getenv("DMABUFD_DAEMON_PID");
+
+	return s ? (pid_t)atoi(s) : 0;
+}
+
+/* Whether @pid is stopped (its /proc/PID/stat state is T) within 5 s. */
+static bool stopped_within_5s(pid_t pid)
+{
+	for (int i = 0; i < 500; i++) {
+		char path[64], buf[512], *state;
+		ssize_t n;
+		int fd;
+
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return false;
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n <= 0)
+			return false;
+		buf[n] = '\0';
+		/* "PID (COMM) STATE ...": the comm may hold spaces. */
+		state = strrchr(buf, ')');
+		if (state && state[1] == ' ' && state[2] == 'T')
+			return true;
+		usleep(10 * 1000);
+	}
+	return false;
+}
+
+/*
+ * A connection whose request the daemon has not read yet is not idle: a
+ * connection past the uid cap that arrives with it closes the longest
+ * idle one after it, and the request is answered. The daemon is stopped
+ * while both arrive, so that one turn of its loop meets them together,
+ * the new connection first (epoll reports them in the order they became
+ * ready).
+ */
+static void connection_past_the_uid_cap_spares_one_whose_request_waits(void **state)
+{
+	int socks[CLIENTS_PER_UID], extra;
+	pid_t daemon = daemon_pid();
+
+	if (daemon <= 0) {
+		print_message("DMABUFD_DAEMON_PID is not set: run through run.sh\n");
+		skip();
+	}
+	/* Served one after the other: socks[0] is the longest idle (the
+	 * kept connection went on the way). */
+	for (unsigned i = 0; i < ARRAY_SIZE(socks); i++) {
+		socks[i] = ctl_connect();
+		if (!served(socks[i]))
+			fail_msg("connection %u was not served", i + 1);
+	}
+	assert_int_equal(kill(daemon, SIGSTOP), 0);
+	if (!stopped_within_5s(daemon)) {
+		kill(daemon, SIGCONT);
+		fail_msg("the daemon did not stop");
+	}
+	/* connect() completes in the listen backlog. */
+	extra = ctl_connect();
+	send_req(socks[0], DMABUFD_CTL_STATS);
+	assert_int_equal(kill(daemon, SIGCONT), 0);
+	{
+		struct dmabufd_ctl_reply reply;
+		struct dmabufd_ctl_stats st;
+		ssize_t n = recv(socks[0], &reply, sizeof(reply), 0);
+
+		if (n != (ssize_t)sizeof(reply))
+			fail_msg("the waiting request got no reply (recv: %zd, %s)", n,
+				 n < 0 ? strerror(errno) : "EOF");
+		assert_int_equal(reply.op, DMABUFD_CTL_STATS);
+		assert_int_equal(reply.error, 0);
+		assert_int_equal(recv(socks[0], &st, sizeof(st), 0), sizeof(st));
+	}
+	/* The room came from the next longest idle one. */
+	assert_true(hung_up_within(socks[1], 2000));
+	assert_true(served(extra));
+	for (unsigned i = 2; i < ARRAY_SIZE(socks); i++)
+		if (!served(socks[i]))
+			fail_msg("connection %u is not served", i + 1);
+	close(extra);
+	for (unsigned i = 0; i < ARRAY_SIZE(socks); i++)
+		close(socks[i]);
+	/* The library makes its kept connection again (setup counted it). */
+	{
+		int buf = buf_new(PAGE, O_RDWR | O_CLOEXEC);
+		size_t len;
+		void *p;
+
+		assert_ok(dmabufd_buf_mmap(buf, PROT_READ, &p, &len));
+		assert_ok(dmabufd_buf_munmap(p, len));
+		close(buf);
+	}
+}
+
 /*
  * A client asks for the fences and reads nothing. The daemon fills its
  * socket and then holds one batch for it, no more; meanwhile another
@@ -460,6 +562,7 @@ int main(void)
 		itest(version_1_listing_is_refused_with_eprotonosupport),
 		itest(connection_past_the_uid_cap_closes_the_longest_idle_one),
 		many_test(connection_past_the_uid_cap_when_all_are_busy_is_refused),
+		itest(connection_past_the_uid_cap_spares_one_whose_request_waits),
 	};
 
 	return cmocka_run_group_tests_name("control", tests, NULL, NULL);

@@ -15,6 +15,7 @@
  * nodes 0666, so that a child of another uid (fork_child_as()) can open
  * them. The mock DMA controller has its default 4 channels.
  */
+#include <grp.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -351,6 +352,46 @@ static void another_uids_handle_is_refused(void **state)
 	close(x.f);
 	close(tl);
 	close(heap);
+}
+
+/* Root until it has mapped once (the kept connection is root's), then
+ * uid 65534 for good: its own buffer maps by handle. */
+static int map_by_handle_after_dropping_root(void *arg)
+{
+	uint64_t h = 0;
+	size_t len;
+	void *p;
+	int buf;
+
+	(void)arg;
+	buf = dmabufd_alloc("system", PAGE, O_RDWR | O_CLOEXEC);
+	CHILD_CHECK(buf >= 0);
+	CHILD_CHECK(dmabufd_buf_mmap(buf, PROT_READ, &p, &len) == 0);
+	munmap(p, len);
+	close(buf);
+	CHILD_CHECK(setgroups(0, NULL) == 0);
+	CHILD_CHECK(setresgid(NOBODY, NOBODY, NOBODY) == 0);
+	CHILD_CHECK(setresuid(NOBODY, NOBODY, NOBODY) == 0);
+	buf = dmabufd_alloc("system", PAGE, O_RDWR | O_CLOEXEC);
+	CHILD_CHECK(buf >= 0);
+	CHILD_CHECK(dmabufd_handle(buf, &h, NULL) == 0);
+	CHILD_CHECK(dmabufd_buf_mmap_h(h, PROT_READ | PROT_WRITE, &p, &len) == 0);
+	CHILD_CHECK(len == PAGE);
+	munmap(p, len);
+	close(buf);
+	return 0;
+}
+
+/*
+ * The daemon knows a control connection's peer by its uid at connect
+ * time, and takes only that uid's handles on it. A process that made
+ * its kept connection as root and then became another user maps its new
+ * user's buffers by handle all the same: the library connects again as
+ * that user.
+ */
+static void mmap_by_handle_works_after_the_process_changed_its_uid(void **state)
+{
+	assert_child_ok(fork_child(map_by_handle_after_dropping_root, NULL));
 }
 
 /* A handle stands for its fd where the ioctls take a token, and is not
@@ -960,6 +1001,7 @@ int main(void)
 		itest(handle_names_nothing_after_the_files_last_close),
 		itest(handle_works_while_a_forked_child_holds_a_dup),
 		itest(another_uids_handle_is_refused),
+		itest(mmap_by_handle_works_after_the_process_changed_its_uid),
 		itest(handle_stands_for_the_fd_in_token_arguments),
 		itest(create_into_a_bound_fd_is_ebusy),
 		itest(each_create_op_on_the_wrong_node_is_einval),

@@ -154,6 +154,38 @@ static void static_table_works_without_init(void **state)
 	id_table_fini(&static_table);
 }
 
+/* A zeroed table (no init, no ID_TABLE_INIT) finds nothing and removing
+ * from it is a no-op, as adding to it works (it initialises itself). */
+static void zeroed_table_finds_nothing_and_removes_nothing(void **state)
+{
+	struct id_table t = { 0 };
+	struct id_node a = { .id = 42 };
+
+	assert_null(id_table_find(&t, 42));
+	id_table_remove(&t, &a);
+	assert_int_equal(t.count, 0);
+	id_table_add(&t, &a);
+	assert_ptr_equal(id_table_find(&t, 42), &a);
+	id_table_remove(&t, &a);
+	assert_int_equal(t.count, 0);
+	id_table_fini(&t);
+}
+
+/* Removing a node that is not in the table changes nothing. */
+static void removing_an_absent_node_changes_nothing(void **state)
+{
+	struct id_table t;
+	struct id_node a = { .id = 0x1111 }, absent = { .id = 0x2222 };
+
+	id_table_init(&t, 1024);
+	id_table_add(&t, &a);
+	id_table_remove(&t, &absent);
+	assert_int_equal(t.count, 1);
+	assert_ptr_equal(id_table_find(&t, 0x1111), &a);
+	id_table_remove(&t, &a);
+	id_table_fini(&t);
+}
+
 #define MANY 20000u
 
 static void growth_keeps_every_entry_findable(void **state)
@@ -251,6 +283,8 @@ int main(void)
 		id_test(entries_of_one_bucket_are_told_apart_by_id),
 		id_test(id_0_is_never_found),
 		id_test(static_table_works_without_init),
+		id_test(zeroed_table_finds_nothing_and_removes_nothing),
+		id_test(removing_an_absent_node_changes_nothing),
 		id_test(growth_keeps_every_entry_findable),
 		id_test(growth_stops_at_the_cap_and_entries_stay_findable),
 		id_test(new_id_is_never_0),
