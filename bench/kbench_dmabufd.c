@@ -38,7 +38,8 @@ static int d_setup(const char *heap, const char **ret_what)
 		}                             \
 	} while (0)
 	TRY(d.heap = dmabufd_open_node(heap, O_RDONLY | O_CLOEXEC), "open the heap node");
-	/* -ENOTTY here: the node is not dmabufd's (the kernel's own heap?). */
+	/* Fails for a node that is not dmabufd's: -ENOTTY, or -EINVAL from
+	 * the kernel's own heap (dma_heap_ioctl() looks at _IOC_NR only). */
 	TRY(dmabufd_handle(d.heap, &d.h_heap, NULL), "dmabufd_handle of the heap");
 	TRY(d.tl_create = dmabufd_timeline_create(), "dmabufd_timeline_create");
 	TRY(d.tl_a = dmabufd_timeline_create(), "dmabufd_timeline_create");

@@ -23,7 +23,8 @@
 #
 # Idempotent: if CACHE_DIR/<kver>/kmod/.complete exists nothing is done. The
 # marker records a hash of tests/vm/kmod/, so editing a wrapper rebuilds.
-# Prints "kver=" and "kmod=" lines on stdout (all else on stderr).
+# Prints "kver=" and "kmod=" lines on stdout (all else on stderr). Exits 3
+# when the packages cannot be downloaded, 1 on any other error.
 #
 # Needs: what fetch-kernel.sh needs, plus gcc (the compiler the kernel was
 # built with: gcc-12 on Debian 12), make, xz (the source tarball) and the
@@ -83,8 +84,10 @@ if [ ! -f "$src/.complete" ]; then
           linux-headers-$abi-common=$pkgver linux-kbuild-$series=$pkgver"
     log "downloading $(echo $pkgs) ..."
     # shellcheck disable=SC2086
-    (cd "$tmp" && apt-get -q -o APT::Sandbox::User=root download $pkgs >&2) ||
-        die "'apt-get download' failed (no access to the Debian archive? try 'apt-get update')"
+    if ! (cd "$tmp" && apt-get -q -o APT::Sandbox::User=root download $pkgs >&2); then
+        echo "fetch-kernel-src: error: 'apt-get download' failed (no access to the Debian archive? try 'apt-get update')" >&2
+        exit 3
+    fi
     mkdir -p "$tmp/x"
     for deb in "$tmp"/*.deb; do
         log "extracting ${deb##*/} ..."
