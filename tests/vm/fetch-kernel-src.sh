@@ -50,7 +50,8 @@ for t in make gcc xz strip dpkg-deb apt-get apt-cache sha256sum; do
 done
 
 # The wrappers' hash: a cache built from other wrapper files is stale.
-wrap_hash=$(cd "$here/kmod" && cat $(ls | LC_ALL=C sort) | sha256sum | cut -c1-16)
+wrap_hash=$(cd "$here/kmod" && find . -maxdepth 1 -type f -print0 | LC_ALL=C sort -z |
+            xargs -0 sha256sum | sha256sum | cut -c1-16)
 
 if command -v flock >/dev/null; then
     exec 9>"$cache/.lock-src"
@@ -80,11 +81,10 @@ if [ ! -f "$src/.complete" ]; then
     rm -rf "$src"
     tmp=$(mktemp -d "$cache/.fetch-src.XXXXXX")
     trap 'rm -rf "$tmp"' EXIT INT TERM HUP
-    pkgs="linux-source-$series=$pkgver linux-headers-$kver=$pkgver
-          linux-headers-$abi-common=$pkgver linux-kbuild-$series=$pkgver"
-    log "downloading $(echo $pkgs) ..."
-    # shellcheck disable=SC2086
-    if ! (cd "$tmp" && apt-get -q -o APT::Sandbox::User=root download $pkgs >&2); then
+    pkgs=("linux-source-$series=$pkgver" "linux-headers-$kver=$pkgver"
+          "linux-headers-$abi-common=$pkgver" "linux-kbuild-$series=$pkgver")
+    log "downloading ${pkgs[*]} ..."
+    if ! (cd "$tmp" && apt-get -q -o APT::Sandbox::User=root download "${pkgs[@]}" >&2); then
         echo "fetch-kernel-src: error: 'apt-get download' failed (no access to the Debian archive? try 'apt-get update')" >&2
         exit 3
     fi
@@ -94,7 +94,10 @@ if [ ! -f "$src/.complete" ]; then
         dpkg-deb -x "$deb" "$tmp/x" || die "dpkg-deb -x $deb failed"
         rm -f "$deb"
     done
-    tarball=$(ls "$tmp"/x/usr/src/linux-source-"$series".tar.* 2>/dev/null | head -n 1)
+    tarball=
+    for f in "$tmp"/x/usr/src/linux-source-"$series".tar.*; do
+        [ -f "$f" ] && tarball=$f && break
+    done
     [ -n "$tarball" ] || die "linux-source-$series has no usr/src/linux-source-$series.tar.*"
     log "unpacking drivers/dma-buf from ${tarball##*/} ..."
     mkdir -p "$tmp/x/usr/src/dma-buf"

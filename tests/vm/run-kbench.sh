@@ -41,8 +41,10 @@ if [ "$fetch_status" -eq 3 ] && [ "$smoke" = 1 ]; then
 	exit 77
 fi
 kmod=$(echo "$fetch_out" | sed -n 's/^kmod=//p')
-[ "$fetch_status" -eq 0 ] && [ -n "$kmod" ] ||
-	{ echo "run-kbench: fetch-kernel-src.sh failed" >&2; exit 2; }
+if [ "$fetch_status" -ne 0 ] || [ -z "$kmod" ]; then
+	echo "run-kbench: fetch-kernel-src.sh failed" >&2
+	exit 2
+fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/dmabufd-vm-kbench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
