@@ -25,6 +25,11 @@ packages=(
 	systemd udev
 	# the VM suite: Debian's own kernel under QEMU (TCG)
 	qemu-system-x86 busybox-static cpio
+	# the VM suite's kbench-smoke: the kernel's own dma-heap and sw_sync
+	# built as modules from Debian's linux-source (tests/vm/
+	# fetch-kernel-src.sh; gcc-12, make and strip come with
+	# build-essential); xz unpacks the source tarball
+	xz-utils
 	# the armhf cross build, unit suite under qemu-user (tools/cross-test.sh):
 	# amd64 packages only. The armhf libraries go to a private sysroot
 	# (tools/cross-sysroot.sh), never into the system: no
