@@ -910,6 +910,72 @@ static void fds_inherited_across_exec(void)
 	close(buf);
 }
 
+/* ---- objects for compat-run.sh to kill ---------------------------------------- */
+
+/* One of everything: buffers (mapped, named, with an implicit fence),
+ * timelines with pending fences, a merge, an export. Returns 0 or the
+ * line that failed. */
+static int make_objects(void)
+{
+	struct dma_buf_import_sync_file imp = { .flags = DMA_BUF_SYNC_WRITE };
+	struct dma_buf_export_sync_file exp = { .flags = DMA_BUF_SYNC_RW };
+	struct sync_merge_data m = { .name = "held" };
+	int buf = alloc_buf(4 * PAGE, O_RDWR), ro = alloc_buf(PAGE, O_RDONLY);
+	int tl = timeline_open(), tl2 = timeline_open(), f;
+	void *p;
+
+	if (buf < 0 || ro < 0 || tl < 0 || tl2 < 0)
+		return __LINE__;
+	p = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, buf, 0);
+	if (p == MAP_FAILED || ioctl(buf, DMA_BUF_SET_NAME, "held") < 0)
+		return __LINE__;
+	f = fence_create(tl, 1);
+	m.fd2 = fence_create(tl2, 3);
+	if (f < 0 || m.fd2 < 0 || ioctl(f, SYNC_IOC_MERGE, &m) < 0)
+		return __LINE__;
+	imp.fd = m.fence;
+	if (ioctl(buf, DMA_BUF_IOCTL_IMPORT_SYNC_FILE, &imp) < 0 ||
+	    ioctl(buf, DMA_BUF_IOCTL_EXPORT_SYNC_FILE, &exp) < 0)
+		return __LINE__;
+	return 0;
+}
+
+static int hold(void)
+{
+	int r = make_objects();
+
+	if (r) {
+		printf("failed at line %d: %s\n", r, strerror(errno));
+		return 1;
+	}
+	printf("ready\n");
+	for (;;)
+		pause();
+}
+
+/* Make and drop objects for ever; every fd is closed before the next
+ * round, so a kill lands between any two calls. */
+static int churn(void)
+{
+	for (unsigned long round = 0;; round++) {
+		int r, maxfd = 0;
+		struct stat st;
+
+		r = make_objects();
+		if (r) {
+			printf("failed at line %d: %s\n", r, strerror(errno));
+			return 1;
+		}
+		if (round == 0)
+			printf("running\n");
+		for (int fd = 3; fd < 64; fd++)
+			if (fstat(fd, &st) == 0)
+				maxfd = fd;
+		if (maxfd >= 3)
+			close_range(3, (unsigned int)maxfd, 0);
+	}
+}
+
 /* ---- driver ----------------------------------------------------------------------- */
 
 struct test_case {
@@ -956,9 +1022,13 @@ int main(int argc, char **argv)
 
 	if (argc >= 4 && !strcmp(argv[1], "--exec-child"))
 		return exec_child(argv[2], atoi(argv[3]), argc > 4 ? argv[4] : "");
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 2 && !strcmp(argv[1], "--hold"))
+		return hold();
+	if (argc == 2 && !strcmp(argv[1], "--churn"))
+		return churn();
 	if (getenv("COMPAT_SW_SYNC"))
 		sw_sync_path = getenv("COMPAT_SW_SYNC");
-	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		int wanted = argc < 2;
 
