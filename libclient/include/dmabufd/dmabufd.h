@@ -422,7 +422,9 @@ DMABUFD_EXPORT int dmabufd_sync_claim(uint64_t token);
  *
  * Any dmabufd node's fd: heap, dma-buf, sync_file, sw_sync timeline,
  * dmaengine channel. Returns 0, -EBADFD (a dma-buf or sync_file fd not
- * bound yet), -ENOTTY (not a dmabufd fd), -EBADF, -EINVAL (NULL output).
+ * bound yet), -ENOTTY (not a dmabufd fd; a kernel dma-heap fd answers
+ * -EINVAL, its ioctl looking at _IOC_NR only), -EBADF, -EINVAL (NULL
+ * output).
  */
 DMABUFD_EXPORT int dmabufd_handle(int fd, uint64_t *ret_handle, uint32_t *ret_kind);
 
