@@ -38,8 +38,8 @@
  *
  * Every node dispatches on the whole command number, as the kernel's
  * dma-buf and sync_file files do: a known number with another size or
- * direction is unknown, ENOTTY (heap nodes keep the kernel's 'H' rule,
- * see dma_heap.h). A blocking ioctl still pending when the daemon stops
+ * direction is unknown, ENOTTY (heap nodes follow the kernel's
+ * dma_heap_ioctl() instead, _IOC_NR only: see dma_heap.h). A blocking ioctl still pending when the daemon stops
  * fails with ENODEV.
  *
  * Per-uid limits (dmabufd.conf(5), [limits]): opening a node fails with
@@ -51,8 +51,8 @@
  *
  * All dmabufd-specific ioctls use the magic DMABUFD_IOC_MAGIC (0xDB).
  * Number ranges: 0x00-0x0f every object node (CLAIM, EXPORT_TOKEN and
- * CREATE: dma-buf and sync_file nodes only, ENOTTY elsewhere; HANDLE:
- * every node), 0x10 heaps, 0x20 dma-buf, 0x30 sync_file, 0x40 sw_sync,
+ * CREATE: dma-buf and sync_file nodes only, ENOTTY elsewhere but on a
+ * heap, see dma_heap.h; HANDLE: every node), 0x10 heaps, 0x20 dma-buf, 0x30 sync_file, 0x40 sw_sync,
  * 0x50 dmaengine.
  */
 #ifndef _DMABUFD_COMMON_H

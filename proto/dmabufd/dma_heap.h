@@ -5,9 +5,18 @@
  *
  * The kernel's DMA_HEAP_IOCTL_ALLOC returns an fd and fails with
  * EOPNOTSUPP here; DMABUFD_HEAP_IOC_ALLOC returns a claim token for the
- * new buffer instead (see common.h). As in the kernel, any other number
- * of the 'H' magic is EINVAL (dma-heap.c looks at _IOC_NR only); the heap
- * node answers no other ioctl (ENOTTY).
+ * new buffer instead (see common.h).
+ *
+ * Dispatch follows the kernel's dma_heap_ioctl(), which looks at _IOC_NR
+ * only, with dmabufd's numbers carved out: a command equal, magic, number,
+ * size and direction, to DMABUFD_HEAP_IOC_ALLOC or DMABUFD_IOC_HANDLE is
+ * served as documented; any other command, of any magic, size or
+ * direction, is the kernel's: nr 0 (its ALLOC) fails with EOPNOTSUPP and
+ * nr >= 1 with EINVAL. So a heap node never answers ENOTTY, and
+ * DMABUFD_IOC_CLAIM (nr 0) gets EOPNOTSUPP, DMABUFD_IOC_EXPORT_TOKEN and
+ * DMABUFD_IOC_CREATE EINVAL. The two carve-outs cannot collide with a
+ * kernel program: the kernel's heap has no number but 0, and no kernel
+ * uapi ioctl uses dmabufd's magic.
  */
 #ifndef _DMABUFD_DMA_HEAP_H
 #define _DMABUFD_DMA_HEAP_H
