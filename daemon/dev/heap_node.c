@@ -29,7 +29,6 @@ static void heap_alloc_ioctl(struct dev_req *req)
 
 	if (!in || in->token || in->pad ||
 	    (in->fd_flags & ~(uint32_t)HEAP_VALID_FD_FLAGS) ||
-	    (in->fd_flags & O_ACCMODE) == O_ACCMODE ||
 	    (in->heap_flags & ~HEAP_VALID_HEAP_FLAGS))
 		return dev_req_fail(req, -EINVAL);
 	r = heap_alloc(file->node->heap, file->acct, in->len, in->fd_flags,

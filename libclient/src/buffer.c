@@ -37,8 +37,7 @@ DMABUFD_EXPORT int dmabufd_heap_alloc(int heap_fd, size_t len, unsigned int fd_f
 	int r;
 
 	/* The daemon checks these too; checking here avoids a round trip. */
-	if ((fd_flags & ~(unsigned int)(O_CLOEXEC | O_ACCMODE)) ||
-	    (fd_flags & O_ACCMODE) == O_ACCMODE)
+	if (fd_flags & ~(unsigned int)(O_CLOEXEC | O_ACCMODE))
 		return -EINVAL;
 	r = xioctl(heap_fd, DMABUFD_HEAP_IOC_ALLOC, &req);
 	if (r < 0)

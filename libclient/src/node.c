@@ -113,8 +113,7 @@ DMABUFD_EXPORT int dmabufd_export_token(int fd, uint64_t *ret_token)
 
 DMABUFD_EXPORT int dmabufd_buf_claim(uint64_t token, unsigned int fd_flags)
 {
-	if ((fd_flags & ~(unsigned int)(O_CLOEXEC | O_ACCMODE)) ||
-	    (fd_flags & O_ACCMODE) == O_ACCMODE)
+	if (fd_flags & ~(unsigned int)(O_CLOEXEC | O_ACCMODE))
 		return -EINVAL;
 	return dmabufd_claim_node(DMABUFD_NODE_DMA_BUF, (int)fd_flags, token);
 }

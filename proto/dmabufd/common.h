@@ -162,7 +162,9 @@ struct dmabufd_handle {
 enum dmabufd_create_op {
 	/* dma-buf fd: a buffer of @arg bytes from the heap of handle
 	 * @src[0] (a heap node's fd), as DMA_HEAP_IOCTL_ALLOC; @flags are
-	 * heap_flags (0); the fd's access mode is the buffer fd's mode. */
+	 * heap_flags (0); the fd's access mode is the buffer fd's mode
+	 * (O_ACCMODE included: an fd that can be neither mapped nor used
+	 * for DMA, see dma_heap.h). */
 	DMABUFD_CREATE_ALLOC = 1,
 	/* sync_file fd: a fence at value @arg (< 2^32) on the sw_sync
 	 * timeline of handle @src[0], named @name, as

@@ -27,15 +27,18 @@
  * struct dmabufd_heap_alloc - allocate a buffer from this heap
  * @len: in, size in bytes; rounded up to the page size
  * @token: out, claim token of the new dma-buf; must be 0 on input
- * @fd_flags: in, O_CLOEXEC and the access mode (O_RDONLY, O_WRONLY or
- *            O_RDWR) the new fd may be opened with; 0 means O_RDONLY, as in
- *            the kernel
+ * @fd_flags: in, O_CLOEXEC and the access mode (O_RDONLY, O_WRONLY,
+ *            O_RDWR or O_ACCMODE) the new fd may be opened with; 0 means
+ *            O_RDONLY, as in the kernel. O_ACCMODE (3) is the kernel's
+ *            alloc_file_pseudo() with flags 3: an fd with neither read nor
+ *            write access (claimed by an open with access mode 3); its
+ *            ioctls work, but it cannot be mapped (EACCES, as mmap(2)
+ *            without FMODE_READ) nor be a DMA source or destination
  * @pad: must be 0
  * @heap_flags: in, must be 0 (no heap flags exist)
  *
  * DMABUFD_HEAP_IOC_ALLOC. Errors, as the kernel's ALLOC:
- *   EINVAL  token not 0; fd_flags outside O_CLOEXEC|O_ACCMODE, or an
- *           access mode of O_ACCMODE (3, which no fd can have); heap_flags
+ *   EINVAL  token not 0; fd_flags outside O_CLOEXEC|O_ACCMODE; heap_flags
  *           not 0; pad not 0; len 0 or so large it wraps when rounded
  *   ENOMEM  the heap cannot provide len bytes (or its limit is reached)
  *   EDQUOT  the caller's uid would hold more buffer memory, or more

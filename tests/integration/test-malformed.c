@@ -145,8 +145,6 @@ static const struct malformed table[] = {
 	  .arg.alloc = { .len = PAGE, .heap_flags = 1 }, .err = EINVAL },
 	{ "ALLOC fd_flags O_NONBLOCK", T_HEAP, DMABUFD_HEAP_IOC_ALLOC,
 	  .arg.alloc = { .len = PAGE, .fd_flags = O_RDWR | O_NONBLOCK }, .err = EINVAL },
-	{ "ALLOC fd_flags access mode 3", T_HEAP, DMABUFD_HEAP_IOC_ALLOC,
-	  .arg.alloc = { .len = PAGE, .fd_flags = O_ACCMODE }, .err = EINVAL },
 	{ "ALLOC fd_flags all bits", T_HEAP, DMABUFD_HEAP_IOC_ALLOC,
 	  .arg.alloc = { .len = PAGE, .fd_flags = ~0u }, .err = EINVAL },
 	{ "ALLOC len 0", T_HEAP, DMABUFD_HEAP_IOC_ALLOC, .arg.alloc = { .len = 0 }, .err = EINVAL },

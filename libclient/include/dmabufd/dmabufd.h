@@ -103,12 +103,13 @@ DMABUFD_EXPORT int dmabufd_heap_open(const char *name);
  * @heap_fd: from dmabufd_heap_open()
  * @len: bytes; the buffer is page-rounded
  * @fd_flags: O_CLOEXEC and an access mode; 0 means O_RDONLY, as in the
- *            kernel (pass O_RDWR | O_CLOEXEC for a writable mapping)
+ *            kernel (pass O_RDWR | O_CLOEXEC for a writable mapping);
+ *            O_ACCMODE gives, as the kernel does, an fd with neither
+ *            read nor write access: no mapping (-EACCES), no DMA
  * @heap_flags: must be 0
  *
  * Returns the new dma-buf fd, opened with @fd_flags' access mode and
- * O_CLOEXEC if asked. Errors: -EINVAL (bad flags, an access mode of
- * O_ACCMODE, len 0 or wrapping),
+ * O_CLOEXEC if asked. Errors: -EINVAL (bad flags, len 0 or wrapping),
  * -ENOMEM, -EBADF/-ENOTTY for a fd that is not a heap, -errno of the
  * dma_buf node's open(2).
  */
@@ -150,7 +151,7 @@ DMABUFD_EXPORT int64_t dmabufd_buf_size(int buf_fd);
  * is closed, as with the kernel, and its memory stays charged to the
  * heap (and its limit) until it is unmapped. Errors: -EINVAL (prot other than
  * READ/READ|WRITE, NULL outputs), -EACCES (PROT_WRITE on a read-only fd,
- * any mapping of a write-only fd), -EDQUOT (past the uid's tokens, or
+ * any mapping of a write-only or O_ACCMODE fd), -EDQUOT (past the uid's tokens, or
  * its bytes for a heap that maps through a copy: the STM32 contiguous
  * heap), -EBADFD, -ENOTTY, -ECONNREFUSED or
  * -ENOENT if the control socket is not there, -EPROTO on a malformed
@@ -380,7 +381,8 @@ DMABUFD_EXPORT int dmabufd_export_token(int fd, uint64_t *ret_token);
  * @fd_flags: access mode and O_CLOEXEC for the new fd
  *
  * Returns the fd, or -EINVAL (bad flags; unknown, used or expired token;
- * not a dma-buf token), -EACCES (more access than the token grants),
+ * not a dma-buf token), -EACCES (more access than the token grants;
+ * O_ACCMODE, which grants no access, may claim any dma-buf token),
  * -errno of open(2).
  */
 DMABUFD_EXPORT int dmabufd_buf_claim(uint64_t token, unsigned int fd_flags);
@@ -483,7 +485,7 @@ DMABUFD_EXPORT int dmabufd_buf_import_sync_file_h(int buf_fd, unsigned int flags
  *
  * Returns 0 or -errno: -EINVAL (bad prot, no buffer of this user),
  * -EACCES (PROT_WRITE on a read-only buffer fd, any mapping of a
- * write-only one), -ENODEV (memory that cannot be mapped), mmap's errors.
+ * write-only or O_ACCMODE one), -ENODEV (memory that cannot be mapped), mmap's errors.
  */
 DMABUFD_EXPORT int dmabufd_buf_mmap_h(uint64_t buf_handle, int prot, void **ret_addr,
 				      size_t *ret_len);
