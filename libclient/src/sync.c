@@ -106,6 +106,23 @@ DMABUFD_EXPORT int dmabufd_sync_file_info(int sync_fd, struct dmabufd_sync_info 
 
 	if (!ret_info || (max_fences && !fences))
 		return -EINVAL;
+	/* Without an array the kernel reports the status of the sync_file's
+	 * own fence (a merge's container), which its number, kept by dmabufd
+	 * for this case, does too; with one, the first child status that is
+	 * not 1, as DMABUFD_SYNC_IOC_FILE_INFO. */
+	if (max_fences == 0) {
+		struct sync_file_info k = { .num_fences = 0 };
+
+		r = xioctl(sync_fd, SYNC_IOC_FILE_INFO, &k);
+		if (r < 0)
+			return r;
+		memcpy(info.name, k.name, sizeof(info.name));
+		info.name[sizeof(info.name) - 1] = '\0';
+		info.status = k.status;
+		info.num_fences = k.num_fences;
+		*ret_info = info;
+		return 0;
+	}
 	do {
 		memset(&req, 0, sizeof(req));
 		req.first = done;
@@ -117,8 +134,6 @@ DMABUFD_EXPORT int dmabufd_sync_file_info(int sync_fd, struct dmabufd_sync_info 
 			info.name[sizeof(info.name) - 1] = '\0';
 			info.status = req.status;
 			info.num_fences = req.num_fences;
-			if (max_fences == 0)
-				break;
 			if (max_fences < req.num_fences)
 				return -EINVAL;
 		}

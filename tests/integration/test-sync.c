@@ -233,6 +233,76 @@ static void file_info_counts_then_fills(void **state)
 	close(tl[0]);
 }
 
+/* sync_file_ioctl_fence_info(): with num_fences 0 the status is
+ * dma_fence_get_status() of the sync_file's own fence (the container: still
+ * active until every child has signaled); with an array it is the first
+ * child's status that is not 1. A merge of a fence whose timeline is gone
+ * (signaled with ENOENT) and a pending one shows the difference. */
+static void file_info_status_is_the_containers_without_an_array(void **state)
+{
+	int tl[2] = { timeline_new(), timeline_new() };
+	int a = fence_new(tl[0], 1), b = fence_new(tl[1], 1);
+	int m = dmabufd_sync_merge("two", a, b);
+	struct sync_file_info k = { 0 };
+	struct sync_fence_info fences[2];
+	struct dmabufd_sync_info info;
+	int status = 99;
+
+	assert_ok(m);
+	close(tl[0]);
+	assert_int_equal(fence_status(a), -ENOENT);
+
+	assert_int_equal(raw_ioctl(m, SYNC_IOC_FILE_INFO, &k), 0);
+	assert_int_equal(k.status, 0);
+	assert_int_equal(k.num_fences, 2);
+	assert_ok(dmabufd_sync_status(m, &status));
+	assert_int_equal(status, 0);
+	memset(&info, 0xaa, sizeof(info));
+	assert_ok(dmabufd_sync_file_info(m, &info, NULL, 0));
+	assert_int_equal(info.status, 0);
+	assert_int_equal(info.num_fences, 2);
+	assert_string_equal(info.name, "two");
+
+	memset(&info, 0xaa, sizeof(info));
+	assert_ok(dmabufd_sync_file_info(m, &info, fences, 2));
+	assert_int_equal(info.status, -ENOENT);
+	assert_int_equal(fences[0].status, -ENOENT);
+	assert_int_equal(fences[1].status, 0);
+
+	/* Once all have signaled the container carries the first error. */
+	assert_ok(dmabufd_timeline_inc(tl[1], 1));
+	assert_ok(dmabufd_sync_status(m, &status));
+	assert_int_equal(status, -ENOENT);
+	k = (struct sync_file_info){ 0 };
+	assert_int_equal(raw_ioctl(m, SYNC_IOC_FILE_INFO, &k), 0);
+	assert_int_equal(k.status, -ENOENT);
+	close(m);
+	close(b);
+	close(a);
+	close(tl[1]);
+}
+
+/* The kernel checks num_fences against the count before it writes: a
+ * non-zero num_fences below the count is EINVAL (not the EFAULT of the
+ * array dmabufd cannot write through). */
+static void file_info_too_small_num_fences_is_einval(void **state)
+{
+	int tl[2] = { timeline_new(), timeline_new() };
+	int a = fence_new(tl[0], 1), b = fence_new(tl[1], 1);
+	int m = dmabufd_sync_merge("two", a, b);
+	struct sync_file_info k = { .num_fences = 1, .sync_fence_info = 0x1000 };
+
+	assert_ok(m);
+	assert_int_equal(raw_ioctl(m, SYNC_IOC_FILE_INFO, &k), -EINVAL);
+	k = (struct sync_file_info){ .num_fences = 2, .sync_fence_info = 0x1000 };
+	assert_int_equal(raw_ioctl(m, SYNC_IOC_FILE_INFO, &k), -EFAULT);
+	close(m);
+	close(b);
+	close(a);
+	close(tl[1]);
+	close(tl[0]);
+}
+
 static void file_info_reports_signal_time_only_once_signaled(void **state)
 {
 	int tl = timeline_new();
@@ -747,6 +817,8 @@ int main(void)
 		itest(fences_of_one_pending_point_are_shared),
 		itest(inc_signals_every_point_up_to_the_new_value),
 		itest(file_info_counts_then_fills),
+		itest(file_info_status_is_the_containers_without_an_array),
+		itest(file_info_too_small_num_fences_is_einval),
 		itest(file_info_reports_signal_time_only_once_signaled),
 		itest(merge_drops_fences_signaled_before_it),
 		itest(file_info_reads_many_fences_in_windows),

@@ -300,13 +300,17 @@ struct dmabufd_sync_info {
  * @ret_info is filled; with @max_fences at least the fence count, the
  * first num_fences entries of @fences are filled too; a @max_fences
  * smaller than the fence count is -EINVAL (ask for the count first).
+ * The status, as the kernel's: with @max_fences 0 that of the sync_file's
+ * own fence (a merge's container: active until all its fences have
+ * signaled); with an array the first fence status that is not 1.
  * Returns 0, -EINVAL, -EBADFD, -ENOTTY.
  */
 DMABUFD_EXPORT int dmabufd_sync_file_info(int sync_fd, struct dmabufd_sync_info *ret_info,
 					  struct sync_fence_info *fences, uint32_t max_fences);
 
 /**
- * dmabufd_sync_status() - status of a sync_file
+ * dmabufd_sync_status() - status of a sync_file's own fence (as
+ * dmabufd_sync_file_info() with no array)
  * @ret_status: 1 signaled, 0 active, < 0 signaled with that error
  *
  * Returns 0 or the errors of dmabufd_sync_file_info().
