@@ -189,9 +189,8 @@ DMABUFD_EXPORT int dmabufd_buf_import_sync_file(int buf_fd, unsigned int flags, 
 
 	uint64_t token;
 
-	r = dmabufd_export_token(sync_fd, &token);
-	if (r == -EBADFD || r == -ENOTTY)
-		return -EINVAL;         /* the kernel: "not a sync_file" */
+	/* Not a sync_file: token 0, EINVAL from a buffer. */
+	r = dmabufd_fd_arg_token(sync_fd, &token);
 	if (r < 0)
 		return r;
 	req.token = token;

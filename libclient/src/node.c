@@ -111,6 +111,17 @@ DMABUFD_EXPORT int dmabufd_export_token(int fd, uint64_t *ret_token)
 	return 0;
 }
 
+int dmabufd_fd_arg_token(int fd, uint64_t *ret_token)
+{
+	int r = dmabufd_export_token(fd, ret_token);
+
+	if (r == -ENOMEM || r == -EDQUOT || r == -ENODEV)
+		return r;
+	if (r < 0)
+		*ret_token = 0;
+	return 0;
+}
+
 DMABUFD_EXPORT int dmabufd_buf_claim(uint64_t token, unsigned int fd_flags)
 {
 	if (fd_flags & ~(unsigned int)(O_CLOEXEC | O_ACCMODE))

@@ -20,9 +20,8 @@ DMABUFD_EXPORT int dmabufd_sync_merge(const char *name, int fd1, int fd2)
 		strncpy(req.name, name, sizeof(req.name) - 1);
 	uint64_t token2;
 
-	r = dmabufd_export_token(fd2, &token2);
-	if (r == -EBADFD || r == -ENOTTY || r == -EBADF)
-		return -ENOENT;         /* the kernel: fd2 is not a sync_file */
+	/* fd2 not a sync_file: token 0, ENOENT from a sync_file fd1. */
+	r = dmabufd_fd_arg_token(fd2, &token2);
 	if (r < 0)
 		return r;
 	req.token2 = token2;
@@ -203,9 +202,8 @@ DMABUFD_EXPORT int dmabufd_timeline_get_deadline(int timeline_fd, int sync_fd,
 		return -EINVAL;
 	uint64_t token;
 
-	r = dmabufd_export_token(sync_fd, &token);
-	if (r == -EBADFD || r == -ENOTTY || r == -EBADF)
-		return -EINVAL;         /* the kernel: not a sync_file */
+	/* Not a sync_file: token 0, EINVAL from a timeline. */
+	r = dmabufd_fd_arg_token(sync_fd, &token);
 	if (r < 0)
 		return r;
 	req.token = token;

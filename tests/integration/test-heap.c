@@ -740,6 +740,30 @@ static void import_of_a_non_sync_file_is_einval(void **state)
 	close(fd);
 }
 
+/* dma_buf_import_sync_file(): flags first, then a sync_fd that
+ * sync_file_get_fence() refuses (a closed fd too) is EINVAL; the buffer
+ * fd is the ioctl's own, so a bad one answers first (EBADF, or ENOTTY
+ * from a sync_file). */
+static void import_with_a_bad_fd_gets_the_kernels_errno(void **state)
+{
+	int fd = buf_new(PAGE, O_RDWR | O_CLOEXEC);
+	int tl = timeline_new(), f = fence_new(tl, 1);
+	int heap = dmabufd_heap_open("system");
+
+	assert_ok(heap);
+	assert_errno(dmabufd_buf_import_sync_file(fd, DMA_BUF_SYNC_WRITE, -1), EINVAL);
+	assert_errno(dmabufd_buf_import_sync_file(fd, DMA_BUF_SYNC_WRITE, heap), EINVAL);
+	assert_errno(dmabufd_buf_import_sync_file(fd, 0, -1), EINVAL);
+	assert_errno(dmabufd_buf_import_sync_file(-1, DMA_BUF_SYNC_WRITE, -1), EBADF);
+	assert_errno(dmabufd_buf_import_sync_file(-1, DMA_BUF_SYNC_WRITE, f), EBADF);
+	assert_errno(dmabufd_buf_import_sync_file(f, DMA_BUF_SYNC_WRITE, -1), ENOTTY);
+	assert_int_equal(poll_events(fd, POLLIN | POLLOUT, 0), POLLIN | POLLOUT);
+	close(heap);
+	close(f);
+	close(tl);
+	close(fd);
+}
+
 struct sync_start {
 	int fd;
 	uint64_t flags;
@@ -916,6 +940,7 @@ int main(void)
 		itest(buffer_poll_wakes_when_the_fence_signals),
 		itest(export_sync_file_snapshots_the_implicit_fences),
 		itest(import_of_a_non_sync_file_is_einval),
+		itest(import_with_a_bad_fd_gets_the_kernels_errno),
 		itest(sync_start_blocks_until_the_write_fence_signals),
 		itest(sync_start_read_does_not_wait_for_readers),
 		itest(begin_cpu_access_outlasts_the_daemon_cap),

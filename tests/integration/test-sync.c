@@ -481,6 +481,38 @@ static void merge_with_a_non_sync_file_is_enoent(void **state)
 	close(tl);
 }
 
+/* sync_file_ioctl_merge(): fd1 is the ioctl's own fd, so a bad fd1 answers
+ * first, as the syscall (EBADF) or its file's ioctl (ENOTTY for a dma-buf)
+ * does; any fd2 that sync_file_fdget() refuses is ENOENT, a heap and a
+ * pipe included. */
+static void merge_with_a_bad_fd1_answers_before_fd2(void **state)
+{
+	int tl = timeline_new();
+	int f = fence_new(tl, 1);
+	int buf = buf_new(PAGE, O_RDWR | O_CLOEXEC);
+	int heap = dmabufd_heap_open("system");
+	int unbound = dmabufd_open_node(DMABUFD_NODE_SYNC_FILE, O_RDONLY | O_CLOEXEC);
+	int p[2];
+
+	assert_ok(heap);
+	assert_ok(unbound);
+	assert_ok(pipe(p));
+	assert_errno(dmabufd_sync_merge("x", f, heap), ENOENT);
+	assert_errno(dmabufd_sync_merge("x", f, p[0]), ENOENT);
+	assert_errno(dmabufd_sync_merge("x", f, unbound), ENOENT);
+	assert_errno(dmabufd_sync_merge("x", -1, -1), EBADF);
+	assert_errno(dmabufd_sync_merge("x", -1, f), EBADF);
+	assert_errno(dmabufd_sync_merge("x", buf, -1), ENOTTY);
+	assert_errno(dmabufd_sync_merge("x", p[0], heap), ENOTTY);
+	close(p[0]);
+	close(p[1]);
+	close(unbound);
+	close(heap);
+	close(buf);
+	close(f);
+	close(tl);
+}
+
 /* ---- waits and poll ---------------------------------------------------------- */
 
 static void sync_file_pollin_once_signaled(void **state)
@@ -685,6 +717,36 @@ static void deadline_earliest_is_reported_by_the_timeline(void **state)
 	close(tl);
 }
 
+/* sw_sync_ioctl_get_deadline(): the timeline fd is the ioctl's own (EBADF,
+ * or ENOTTY from another file); a fence fd that sync_file_get_fence()
+ * refuses is EINVAL. */
+static void deadline_get_with_a_bad_fence_fd_is_einval(void **state)
+{
+	int tl = timeline_new();
+	int f = fence_new(tl, 1);
+	int buf = buf_new(PAGE, O_RDWR | O_CLOEXEC);
+	int heap = dmabufd_heap_open("system");
+	uint64_t d = 77;
+	int p[2];
+
+	assert_ok(heap);
+	assert_ok(pipe(p));
+	assert_errno(dmabufd_timeline_get_deadline(tl, -1, &d), EINVAL);
+	assert_errno(dmabufd_timeline_get_deadline(tl, heap, &d), EINVAL);
+	assert_errno(dmabufd_timeline_get_deadline(tl, p[0], &d), EINVAL);
+	assert_errno(dmabufd_timeline_get_deadline(tl, buf, &d), EINVAL);
+	assert_errno(dmabufd_timeline_get_deadline(-1, -1, &d), EBADF);
+	assert_errno(dmabufd_timeline_get_deadline(-1, f, &d), EBADF);
+	assert_errno(dmabufd_timeline_get_deadline(buf, -1, &d), ENOTTY);
+	assert_int_equal(d, 77);
+	close(p[0]);
+	close(p[1]);
+	close(heap);
+	close(buf);
+	close(f);
+	close(tl);
+}
+
 static void deadline_of_a_merge_is_einval_for_get(void **state)
 {
 	int tl[2] = { timeline_new(), timeline_new() };
@@ -826,6 +888,7 @@ int main(void)
 		itest(merge_name_is_truncated_to_31_chars),
 		itest(merge_of_signaled_fences_is_signaled),
 		itest(merge_with_a_non_sync_file_is_enoent),
+		itest(merge_with_a_bad_fd1_answers_before_fd2),
 		itest(sync_file_pollin_once_signaled),
 		itest(sync_file_poll_wakes_when_signaled_by_another_thread),
 		itest(timeline_close_signals_pending_fences_with_enoent),
@@ -837,6 +900,7 @@ int main(void)
 		itest(sync_wait_is_interrupted_by_a_signal),
 		itest(deadline_earliest_is_reported_by_the_timeline),
 		itest(deadline_of_a_merge_is_einval_for_get),
+		itest(deadline_get_with_a_bad_fence_fd_is_einval),
 		itest(dup_of_a_sync_file_sees_the_same_fence),
 		itest(fork_child_inherits_a_sync_file),
 		itest(sync_file_token_is_claimed_by_another_process),

@@ -229,8 +229,9 @@ DMABUFD_EXPORT int dmabufd_buf_export_sync_file(int buf_fd, unsigned int flags);
  *         writers
  * @sync_fd: a sync_file fd; stays owned by the caller
  *
- * Returns 0, -EINVAL (bad flags, @sync_fd not a sync_file), -EBADFD,
- * -ENOMEM, -ENOTTY.
+ * Returns 0, -EINVAL (bad flags, @sync_fd not a sync_file: closed, not
+ * dmabufd's, another node), -EBADFD, -ENOMEM; as the kernel's, a bad
+ * @buf_fd answers first: -EBADF, -ENOTTY.
  */
 DMABUFD_EXPORT int dmabufd_buf_import_sync_file(int buf_fd, unsigned int flags, int sync_fd);
 
@@ -242,7 +243,9 @@ DMABUFD_EXPORT int dmabufd_buf_import_sync_file(int buf_fd, unsigned int flags, 
  * @fd1, @fd2: sync_file fds, still owned by the caller; may be equal
  *
  * Returns a new sync_file fd (O_CLOEXEC), or -ENOENT if @fd2 is not a
- * sync_file, -EBADFD, -ENOMEM, -ENOTTY if @fd1 is not a sync_file.
+ * sync_file (closed, not dmabufd's, another node), -EBADFD, -ENOMEM; as
+ * the kernel's, a bad @fd1 answers first: -EBADF, -ENOTTY (-EINVAL from
+ * a heap).
  */
 DMABUFD_EXPORT int dmabufd_sync_merge(const char *name, int fd1, int fd2);
 
@@ -362,7 +365,8 @@ DMABUFD_EXPORT int dmabufd_timeline_inc(int timeline_fd, uint32_t count);
  * @ret_deadline_ns: the earliest deadline set on the point
  *
  * Returns 0, -ENOENT if no deadline was set, -EINVAL if @sync_fd does not
- * hold a single sw_sync point.
+ * hold a single sw_sync point (a closed fd or another file included); as
+ * the kernel's, a bad @timeline_fd answers first: -EBADF, -ENOTTY.
  */
 DMABUFD_EXPORT int dmabufd_timeline_get_deadline(int timeline_fd, int sync_fd,
 						 uint64_t *ret_deadline_ns);
