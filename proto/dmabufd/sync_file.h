@@ -50,7 +50,10 @@ struct sync_file_info {
 #define SYNC_IOC_FILE_INFO _IOWR(SYNC_IOC_MAGIC, 4, struct sync_file_info)
 #endif
 
-/* Linux 6.7 added deadlines; older headers lack them. */
+/* Linux 6.7 added deadlines; older headers lack them. SYNC_IOC_SET_DEADLINE
+ * takes any deadline_ns (CLOCK_MONOTONIC), 0 and the past included, as the
+ * kernel's ns_to_ktime(): a signed ktime, so 2^63 and above are negative;
+ * a no-op once the fence has signaled; EINVAL for pad not 0. */
 #ifndef SYNC_IOC_SET_DEADLINE
 struct sync_set_deadline {
 	__u64 deadline_ns;

@@ -747,6 +747,32 @@ static void deadline_get_with_a_bad_fence_fd_is_einval(void **state)
 	close(tl);
 }
 
+/* SYNC_IOC_SET_DEADLINE takes any __u64 as ns_to_ktime() does: 0 and the
+ * past are accepted (the earliest wins, as sw_sync keeps it), and 2^63 and
+ * above are negative ktimes, earlier still. On a signaled fence it is a
+ * no-op (dma_fence_set_deadline()). */
+static void deadline_set_takes_zero_past_and_negative_ktimes(void **state)
+{
+	int tl = timeline_new();
+	int f = fence_new(tl, 1), g = fence_new(tl, 2);
+	uint64_t d = 0;
+
+	assert_ok(dmabufd_sync_set_deadline(f, 1000));
+	assert_ok(dmabufd_sync_set_deadline(f, 0));
+	assert_ok(dmabufd_timeline_get_deadline(tl, f, &d));
+	assert_int_equal(d, 0);
+	assert_ok(dmabufd_sync_set_deadline(f, UINT64_C(1) << 63));
+	assert_ok(dmabufd_sync_set_deadline(f, 5));
+	assert_ok(dmabufd_timeline_get_deadline(tl, f, &d));
+	assert_int_equal(d, UINT64_C(1) << 63);
+	assert_ok(dmabufd_timeline_inc(tl, 2));
+	assert_ok(dmabufd_sync_set_deadline(g, 7));
+	assert_errno(dmabufd_timeline_get_deadline(tl, g, &d), ENOENT);
+	close(g);
+	close(f);
+	close(tl);
+}
+
 static void deadline_of_a_merge_is_einval_for_get(void **state)
 {
 	int tl[2] = { timeline_new(), timeline_new() };
@@ -899,6 +925,7 @@ int main(void)
 		itest(sync_wait_reports_error_status),
 		itest(sync_wait_is_interrupted_by_a_signal),
 		itest(deadline_earliest_is_reported_by_the_timeline),
+		itest(deadline_set_takes_zero_past_and_negative_ktimes),
 		itest(deadline_of_a_merge_is_einval_for_get),
 		itest(deadline_get_with_a_bad_fence_fd_is_einval),
 		itest(dup_of_a_sync_file_sees_the_same_fence),
