@@ -377,6 +377,8 @@ static const char *mode_name(uint32_t mode)
 		return "w";
 	case O_RDWR:
 		return "rw";
+	case O_ACCMODE:
+		return "-";
 	}
 	return "?";
 }

@@ -356,8 +356,8 @@ static int ctl_map(struct ctl_client *c, uint64_t token, __u64 *ret_size)
 		return ctl_map_status(c, token, ret_size);
 	if (peer != 0 && peer != uid)
 		return -EPERM;
-	/* A handle of a write-only fd: mmap needs read access. */
-	if (mode == O_WRONLY)
+	/* A handle of a write-only or mode-3 fd: mmap needs read access. */
+	if (mode == O_WRONLY || mode == O_ACCMODE)
 		return -EACCES;
 	fd = dma_buf_open_memfd(buf, mode == O_RDWR ? O_RDWR : O_RDONLY);
 	if (fd < 0)

@@ -205,7 +205,8 @@ static void dma_buf_map_ioctl(struct dev_req *req)
 
 	if (!in || in->pad)
 		return dev_req_fail(req, -EINVAL);
-	if (file->mode == O_WRONLY)
+	/* mmap(2) needs FMODE_READ, which O_WRONLY and O_ACCMODE lack. */
+	if (file->mode == O_WRONLY || file->mode == O_ACCMODE)
 		return dev_req_fail(req, -EACCES);
 	r = dma_buf_get_memfd(file->dma_buf);
 	if (r < 0)

@@ -1151,8 +1151,10 @@ static int prep_check(struct dmaengine_file *df,
 		return -EINVAL;
 	}
 	for (unsigned i = 0; i < a->n; i++)
-		if ((a->piece[i].dst && a->piece[i].dst->mode == O_RDONLY) ||
-		    (a->piece[i].src && a->piece[i].src->mode == O_WRONLY))
+		if ((a->piece[i].dst && (a->piece[i].dst->mode == O_RDONLY ||
+					 a->piece[i].dst->mode == O_ACCMODE)) ||
+		    (a->piece[i].src && (a->piece[i].src->mode == O_WRONLY ||
+					 a->piece[i].src->mode == O_ACCMODE)))
 			return -EACCES;
 	if (!dma_has_cap(cap_of(in->type), df->chan->device->cap_mask))
 		return -EOPNOTSUPP;

@@ -39,7 +39,10 @@ int dev_file_open(struct dev_node *node, const struct dev_transport_ops *tops,
 	int mode = flags & O_ACCMODE;
 	int r;
 
-	if (!node || !tops || !ret_file || mode == O_ACCMODE)
+	/* An access mode of O_ACCMODE is open(2)'s "neither read nor
+	 * write" (the kernel's OPEN_FMODE(3) is 0): valid, and what a
+	 * dma-buf allocated with fd_flags 3 is claimed with. */
+	if (!node || !tops || !ret_file)
 		return -EINVAL;
 	if (stopping)
 		return -ENODEV;

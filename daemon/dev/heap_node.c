@@ -5,9 +5,12 @@
  * hands it out as a claim token issued by this file, so the buffer dies
  * with the token if nobody claims it.
  *
- * Dispatch: the kernel's 'H' magic on _IOC_NR only, as dma-heap.c: nr 0
- * (DMA_HEAP_IOCTL_ALLOC, which returns an fd) is EOPNOTSUPP, nr >= 1 is
- * EINVAL. Everything else but DMABUFD_HEAP_IOC_ALLOC is ENOTTY.
+ * Dispatch, as dma_heap_ioctl(): dmabufd's two whole numbers
+ * DMABUFD_HEAP_IOC_ALLOC and DMABUFD_IOC_HANDLE (the latter answered by
+ * common_node.c before this) are served; every other command goes by
+ * _IOC_NR alone, whatever its magic, size or direction: nr 0 is the
+ * kernel's ALLOC, which returns an fd and so is EOPNOTSUPP here, and
+ * nr >= 1 is EINVAL. Nothing on a heap node is ENOTTY.
  */
 #include <errno.h>
 
@@ -15,8 +18,6 @@
 
 #include "model/heap.h"
 #include "node_ops.h"
-
-#define DMA_HEAP_IOC_MAGIC 'H'
 
 static void heap_alloc_ioctl(struct dev_req *req)
 {
@@ -28,7 +29,6 @@ static void heap_alloc_ioctl(struct dev_req *req)
 
 	if (!in || in->token || in->pad ||
 	    (in->fd_flags & ~(uint32_t)HEAP_VALID_FD_FLAGS) ||
-	    (in->fd_flags & O_ACCMODE) == O_ACCMODE ||
 	    (in->heap_flags & ~HEAP_VALID_HEAP_FLAGS))
 		return dev_req_fail(req, -EINVAL);
 	r = heap_alloc(file->node->heap, file->acct, in->len, in->fd_flags,
@@ -45,12 +45,9 @@ static void heap_alloc_ioctl(struct dev_req *req)
 
 static void heap_ioctl(struct dev_req *req)
 {
-	if (_IOC_TYPE(req->cmd) == DMA_HEAP_IOC_MAGIC)
-		return dev_req_fail(req, _IOC_NR(req->cmd) == 0 ? -EOPNOTSUPP
-							       : -EINVAL);
 	if (req->cmd == DMABUFD_HEAP_IOC_ALLOC)
 		return heap_alloc_ioctl(req);
-	dev_req_fail(req, -ENOTTY);
+	dev_req_fail(req, _IOC_NR(req->cmd) == 0 ? -EOPNOTSUPP : -EINVAL);
 }
 
 const struct dev_node_ops heap_node_ops = {

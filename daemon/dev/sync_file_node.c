@@ -64,7 +64,12 @@ static void sync_merge_ioctl(struct dev_req *req)
 	dev_req_reply(req, 0, &out, sizeof(out));
 }
 
-/* SYNC_IOC_FILE_INFO, count only: the array would need a user pointer. */
+/*
+ * SYNC_IOC_FILE_INFO, count only: the array would need a user pointer.
+ * Checked in sync_file_ioctl_fence_info()'s order: flags and pad, then a
+ * non-zero num_fences below the count (EINVAL) before the write through
+ * the pointer that dmabufd cannot make (EFAULT).
+ */
 static void sync_kernel_info_ioctl(struct dev_req *req)
 {
 	const struct sync_file_info *in = dev_req_input(req, sizeof(*in));
@@ -77,7 +82,9 @@ static void sync_kernel_info_ioctl(struct dev_req *req)
 	if (!in || in->flags || in->pad)
 		return dev_req_fail(req, -EINVAL);
 	if (in->num_fences)
-		return dev_req_fail(req, -EFAULT);
+		return dev_req_fail(req, in->num_fences <
+						 fence_unwrap_count(sync_file_fence(sf))
+					 ? -EINVAL : -EFAULT);
 	r = sync_file_info(sf, 0, NULL, &num, &status);
 	if (r < 0)
 		return dev_req_fail(req, r);

@@ -107,7 +107,8 @@ bool token_exists(uint64_t value)
 
 bool token_mode_allows(int granted, int want)
 {
-	if (want < 0 || granted == O_RDWR)
+	/* O_ACCMODE wants neither read nor write: any grant allows it. */
+	if (want < 0 || want == O_ACCMODE || granted == O_RDWR)
 		return true;
 	return granted == want;
 }
@@ -122,7 +123,8 @@ int token_new(struct token_owner *owner, enum token_type type, void *obj,
 	if (!owner || !obj || !ret_value ||
 	    (type != TOKEN_DMA_BUF && type != TOKEN_SYNC_FILE &&
 	     type != TOKEN_MAP && type != TOKEN_DMA_STATUS) ||
-	    (mode != O_RDONLY && mode != O_WRONLY && mode != O_RDWR))
+	    (mode != O_RDONLY && mode != O_WRONLY && mode != O_RDWR &&
+	     (mode != O_ACCMODE || type == TOKEN_SYNC_FILE)))
 		return -EINVAL;
 	if (token_live >= TOKEN_MAX_TOTAL || owner->count >= TOKEN_MAX_PER_OWNER)
 		return -ENOMEM;

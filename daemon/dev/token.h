@@ -68,7 +68,8 @@ void token_set_ttl_ns(uint64_t ttl_ns);
  * Issue a token for @obj (a struct dma_buf for TOKEN_DMA_BUF and
  * TOKEN_MAP, a struct sync_file for TOKEN_SYNC_FILE, a struct status_page
  * for TOKEN_DMA_STATUS), granting at most
- * @mode (O_RDONLY, O_WRONLY or O_RDWR), issued to @uid. Takes its own
+ * @mode (O_RDONLY, O_WRONLY or O_RDWR; O_ACCMODE, no access, for the
+ * dma-buf types only), issued to @uid. Takes its own
  * reference to @obj. Returns 0 and *ret_value, -EINVAL for a bad
  * argument, -ENOMEM when out of memory or past TOKEN_MAX_TOTAL /
  * TOKEN_MAX_PER_OWNER, -EDQUOT past the owner's account's limit of
@@ -89,7 +90,8 @@ int token_new(struct token_owner *owner, enum token_type type, void *obj,
 int token_take(uint64_t value, enum token_type type, int want_mode,
 	       void **ret_obj, int *ret_mode, uid_t *ret_uid);
 
-/* True if @granted (O_ACCMODE value) allows an fd opened @want. */
+/* True if @granted (O_ACCMODE value) allows an fd opened @want; an fd
+ * opened O_ACCMODE (neither read nor write) is allowed by any grant. */
 bool token_mode_allows(int granted, int want);
 
 /* Whether @value is a live token's. */

@@ -297,7 +297,11 @@ static void sync_pt_set_deadline(struct fence *fence, uint64_t deadline_ns)
 	struct sync_pt *pt = to_sync_pt(fence);
 	uint32_t bit = 1u << SYNC_PT_HAS_DEADLINE_BIT;
 
-	if (!(fence->flags & bit) || deadline_ns < pt->deadline_ns)
+	/* ktime_before(): the kernel's deadline is a signed 64-bit ktime_t
+	 * (ns_to_ktime() of the uapi's __u64), so 2^63 and above are
+	 * earlier than 0. */
+	if (!(fence->flags & bit) ||
+	    (int64_t)deadline_ns < (int64_t)pt->deadline_ns)
 		pt->deadline_ns = deadline_ns;
 	fence->flags |= bit;
 }

@@ -139,7 +139,8 @@ bool fence_is_sync_pt(const struct fence *fence);
 struct timeline *sync_pt_timeline(const struct fence *fence);
 
 /*
- * SW_SYNC_GET_DEADLINE: the earliest deadline (CLOCK_MONOTONIC ns) ever
+ * SW_SYNC_GET_DEADLINE: the earliest deadline (CLOCK_MONOTONIC ns, ordered
+ * as the kernel's signed ktime_t: 2^63 and above are earlier than 0) ever
  * set on the point @fence with fence_set_deadline(). Returns 0 and
  * *ret_deadline_ns, -EINVAL if @fence is NULL or not a sw_sync point (a
  * merged array, a stub), or -ENOENT if no deadline was set while it was

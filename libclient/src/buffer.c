@@ -37,8 +37,7 @@ DMABUFD_EXPORT int dmabufd_heap_alloc(int heap_fd, size_t len, unsigned int fd_f
 	int r;
 
 	/* The daemon checks these too; checking here avoids a round trip. */
-	if ((fd_flags & ~(unsigned int)(O_CLOEXEC | O_ACCMODE)) ||
-	    (fd_flags & O_ACCMODE) == O_ACCMODE)
+	if (fd_flags & ~(unsigned int)(O_CLOEXEC | O_ACCMODE))
 		return -EINVAL;
 	r = xioctl(heap_fd, DMABUFD_HEAP_IOC_ALLOC, &req);
 	if (r < 0)
@@ -190,9 +189,8 @@ DMABUFD_EXPORT int dmabufd_buf_import_sync_file(int buf_fd, unsigned int flags, 
 
 	uint64_t token;
 
-	r = dmabufd_export_token(sync_fd, &token);
-	if (r == -EBADFD || r == -ENOTTY)
-		return -EINVAL;         /* the kernel: "not a sync_file" */
+	/* Not a sync_file: token 0, EINVAL from a buffer. */
+	r = dmabufd_fd_arg_token(sync_fd, &token);
 	if (r < 0)
 		return r;
 	req.token = token;

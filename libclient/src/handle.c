@@ -62,8 +62,7 @@ DMABUFD_EXPORT int dmabufd_alloc_h(uint64_t heap_handle, size_t len, unsigned in
 
 	/* The kernel's DMA_HEAP_VALID_FD_FLAGS; the fd's mode is the
 	 * buffer's. */
-	if ((fd_flags & ~(unsigned int)(O_CLOEXEC | O_ACCMODE)) ||
-	    (fd_flags & O_ACCMODE) == O_ACCMODE)
+	if (fd_flags & ~(unsigned int)(O_CLOEXEC | O_ACCMODE))
 		return -EINVAL;
 	return create_into(DMABUFD_NODE_DMA_BUF, (int)fd_flags, &req, ret_handle);
 }

@@ -36,6 +36,17 @@ void dmabufd_close_quiet(int fd);
  */
 int dmabufd_claim_node(const char *node, int open_flags, uint64_t token);
 
+/*
+ * The token standing for @fd where a kernel call takes it as an fd
+ * argument (merge's fd2, IMPORT_SYNC_FILE's fd, GET_DEADLINE's fence_fd).
+ * An fd that is no dmabufd object (closed, a pipe, another node, unbound)
+ * gives token 0, which no object has: the call is still made on its own
+ * fd, so that fd's errors come first as in the kernel, and the daemon
+ * answers the kernel's errno for the bad argument. Returns 0, or -errno
+ * for a failure of the daemon itself (-ENOMEM, -EDQUOT, -ENODEV).
+ */
+int dmabufd_fd_arg_token(int fd, uint64_t *ret_token);
+
 /* node.c: the control socket path ($DMABUFD_CONTROL or the default). */
 const char *dmabufd_control_path(void);
 

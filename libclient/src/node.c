@@ -111,10 +111,20 @@ DMABUFD_EXPORT int dmabufd_export_token(int fd, uint64_t *ret_token)
 	return 0;
 }
 
+int dmabufd_fd_arg_token(int fd, uint64_t *ret_token)
+{
+	int r = dmabufd_export_token(fd, ret_token);
+
+	if (r == -ENOMEM || r == -EDQUOT || r == -ENODEV)
+		return r;
+	if (r < 0)
+		*ret_token = 0;
+	return 0;
+}
+
 DMABUFD_EXPORT int dmabufd_buf_claim(uint64_t token, unsigned int fd_flags)
 {
-	if ((fd_flags & ~(unsigned int)(O_CLOEXEC | O_ACCMODE)) ||
-	    (fd_flags & O_ACCMODE) == O_ACCMODE)
+	if (fd_flags & ~(unsigned int)(O_CLOEXEC | O_ACCMODE))
 		return -EINVAL;
 	return dmabufd_claim_node(DMABUFD_NODE_DMA_BUF, (int)fd_flags, token);
 }

@@ -20,9 +20,8 @@ DMABUFD_EXPORT int dmabufd_sync_merge(const char *name, int fd1, int fd2)
 		strncpy(req.name, name, sizeof(req.name) - 1);
 	uint64_t token2;
 
-	r = dmabufd_export_token(fd2, &token2);
-	if (r == -EBADFD || r == -ENOTTY || r == -EBADF)
-		return -ENOENT;         /* the kernel: fd2 is not a sync_file */
+	/* fd2 not a sync_file: token 0, ENOENT from a sync_file fd1. */
+	r = dmabufd_fd_arg_token(fd2, &token2);
 	if (r < 0)
 		return r;
 	req.token2 = token2;
@@ -106,6 +105,23 @@ DMABUFD_EXPORT int dmabufd_sync_file_info(int sync_fd, struct dmabufd_sync_info 
 
 	if (!ret_info || (max_fences && !fences))
 		return -EINVAL;
+	/* Without an array the kernel reports the status of the sync_file's
+	 * own fence (a merge's container), which its number, kept by dmabufd
+	 * for this case, does too; with one, the first child status that is
+	 * not 1, as DMABUFD_SYNC_IOC_FILE_INFO. */
+	if (max_fences == 0) {
+		struct sync_file_info k = { .num_fences = 0 };
+
+		r = xioctl(sync_fd, SYNC_IOC_FILE_INFO, &k);
+		if (r < 0)
+			return r;
+		memcpy(info.name, k.name, sizeof(info.name));
+		info.name[sizeof(info.name) - 1] = '\0';
+		info.status = k.status;
+		info.num_fences = k.num_fences;
+		*ret_info = info;
+		return 0;
+	}
 	do {
 		memset(&req, 0, sizeof(req));
 		req.first = done;
@@ -117,8 +133,6 @@ DMABUFD_EXPORT int dmabufd_sync_file_info(int sync_fd, struct dmabufd_sync_info 
 			info.name[sizeof(info.name) - 1] = '\0';
 			info.status = req.status;
 			info.num_fences = req.num_fences;
-			if (max_fences == 0)
-				break;
 			if (max_fences < req.num_fences)
 				return -EINVAL;
 		}
@@ -188,9 +202,8 @@ DMABUFD_EXPORT int dmabufd_timeline_get_deadline(int timeline_fd, int sync_fd,
 		return -EINVAL;
 	uint64_t token;
 
-	r = dmabufd_export_token(sync_fd, &token);
-	if (r == -EBADFD || r == -ENOTTY || r == -EBADF)
-		return -EINVAL;         /* the kernel: not a sync_file */
+	/* Not a sync_file: token 0, EINVAL from a timeline. */
+	r = dmabufd_fd_arg_token(sync_fd, &token);
 	if (r < 0)
 		return r;
 	req.token = token;

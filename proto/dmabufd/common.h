@@ -38,8 +38,8 @@
  *
  * Every node dispatches on the whole command number, as the kernel's
  * dma-buf and sync_file files do: a known number with another size or
- * direction is unknown, ENOTTY (heap nodes keep the kernel's 'H' rule,
- * see dma_heap.h). A blocking ioctl still pending when the daemon stops
+ * direction is unknown, ENOTTY (heap nodes follow the kernel's
+ * dma_heap_ioctl() instead, _IOC_NR only: see dma_heap.h). A blocking ioctl still pending when the daemon stops
  * fails with ENODEV.
  *
  * Per-uid limits (dmabufd.conf(5), [limits]): opening a node fails with
@@ -51,8 +51,8 @@
  *
  * All dmabufd-specific ioctls use the magic DMABUFD_IOC_MAGIC (0xDB).
  * Number ranges: 0x00-0x0f every object node (CLAIM, EXPORT_TOKEN and
- * CREATE: dma-buf and sync_file nodes only, ENOTTY elsewhere; HANDLE:
- * every node), 0x10 heaps, 0x20 dma-buf, 0x30 sync_file, 0x40 sw_sync,
+ * CREATE: dma-buf and sync_file nodes only, ENOTTY elsewhere but on a
+ * heap, see dma_heap.h; HANDLE: every node), 0x10 heaps, 0x20 dma-buf, 0x30 sync_file, 0x40 sw_sync,
  * 0x50 dmaengine.
  */
 #ifndef _DMABUFD_COMMON_H
@@ -162,7 +162,9 @@ struct dmabufd_handle {
 enum dmabufd_create_op {
 	/* dma-buf fd: a buffer of @arg bytes from the heap of handle
 	 * @src[0] (a heap node's fd), as DMA_HEAP_IOCTL_ALLOC; @flags are
-	 * heap_flags (0); the fd's access mode is the buffer fd's mode. */
+	 * heap_flags (0); the fd's access mode is the buffer fd's mode
+	 * (O_ACCMODE included: an fd that can be neither mapped nor used
+	 * for DMA, see dma_heap.h). */
 	DMABUFD_CREATE_ALLOC = 1,
 	/* sync_file fd: a fence at value @arg (< 2^32) on the sw_sync
 	 * timeline of handle @src[0], named @name, as

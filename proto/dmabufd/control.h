@@ -92,7 +92,7 @@ enum dmabufd_ctl_op {
 	 * Errors: EINVAL for an unknown, used or expired token or handle;
 	 * EPERM when the peer's uid is not the uid that asked for the token
 	 * (root may redeem any; the token is used up either way); EACCES
-	 * for the handle of a write-only fd; ENODEV for a buffer whose
+	 * for the handle of a write-only fd or one of access mode O_ACCMODE; ENODEV for a buffer whose
 	 * memory cannot be mapped.
 	 */
 	DMABUFD_CTL_MAP = 1,

@@ -47,7 +47,8 @@ struct dma_buf_sync {
  * @size: out, size in bytes (page-rounded)
  * @id: out, the buffer's unique id in the daemon (the kernel's inode number)
  * @exp_name: out, exporter name, NUL-terminated ("system" for the system heap)
- * @mode: out, this fd's access mode: O_RDONLY, O_WRONLY or O_RDWR
+ * @mode: out, this fd's access mode: O_RDONLY, O_WRONLY, O_RDWR or
+ *        O_ACCMODE (neither read nor write)
  * @attachments: out, number of attachments (devices using the buffer)
  *
  * DMABUFD_DMA_BUF_IOC_INFO. Errors: EBADFD if the fd is not bound.
@@ -118,8 +119,8 @@ struct dmabufd_dma_buf_import_sync_file {
  *
  * DMABUFD_DMA_BUF_IOC_MAP. The token is single use, expires like a claim
  * token, and dies with this fd. Errors: EINVAL if pad not 0; EBADFD if
- * not bound; EACCES on a write-only fd (as the kernel refuses mmap without
- * read access); ENOMEM; EDQUOT past the caller's uid-tokens, or when the
+ * not bound; EACCES on a write-only fd or one of access mode O_ACCMODE
+ * (as the kernel refuses mmap without FMODE_READ); ENOMEM; EDQUOT past the caller's uid-tokens, or when the
  * heap must make a CPU copy of the buffer (the STM32 contiguous heap's
  * bounce memfd, made at the buffer's first MAP and charged to the uid that
  * allocated the buffer until the last mapping of it is gone) that would

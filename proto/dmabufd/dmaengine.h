@@ -221,7 +221,8 @@ struct dmabufd_dma_slave_config {
  * DMABUFD_DMA_IOC_ATTACH: dma_buf_attach + map for the channel's device.
  * The buffer stays referenced while attached; attaching it again gives a
  * new id for the same attachment. A buffer attached through a token of a
- * read-only fd can be a source only (EACCES from PREP otherwise). Errors:
+ * read-only fd can be a source only, one of a write-only fd a destination
+ * only, one of an O_ACCMODE fd neither (EACCES from PREP otherwise). Errors:
  * EINVAL for a token that is not a live dma-buf token, or pad not 0;
  * EBUSY if the buffer's KERNEL fences are pending; ENOSPC past
  * DMABUFD_DMA_MAX_ATTACH attachments on the fd; ENOMEM; EBADFD; ENODEV.
@@ -284,7 +285,8 @@ struct dmabufd_dma_seg {
  * over max_len or (MEMCPY) other than @src.len, overlapping source and
  * destination in one buffer, a period
  * that does not divide the buffer, or pad not 0; EACCES to write a buffer
- * attached read-only; EOPNOTSUPP for a type the channel lacks; EBUSY when
+ * attached read-only or to read one attached write-only (either, for one
+ * attached through an O_ACCMODE fd); EOPNOTSUPP for a type the channel lacks; EBUSY when
  * the channel's descriptors are all in use; ENOSPC past
  * DMABUFD_DMA_MAX_PENDING prepared, submitted and running transfers on
  * the fd; EBADFD; ENODEV; and ISSUE_PENDING's errors with PREP_ISSUE.

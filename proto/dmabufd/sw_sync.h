@@ -58,7 +58,9 @@ struct dmabufd_sw_sync_create_fence {
  * DMABUFD_SW_SYNC_IOC_GET_DEADLINE, as SW_SYNC_GET_DEADLINE. Errors:
  * EINVAL if deadline_ns or pad is not 0, the token is not a live sync_file
  * token, or its fence is not a sw_sync point (a merge, say); ENOENT if no
- * deadline was ever set on it.
+ * deadline was set on it while it was pending. The earliest is kept as the
+ * kernel's ktime_before() orders them: signed 64-bit ns, so a deadline of
+ * 2^63 or more (a negative ktime) is earlier than 0.
  */
 struct dmabufd_sw_sync_get_deadline {
 	__u64 deadline_ns;

@@ -4,9 +4,12 @@
  * to a fence with DMABUFD_IOC_CLAIM).
  *
  * Kept from the kernel: SYNC_IOC_SET_DEADLINE; SYNC_IOC_FILE_INFO when
- * num_fences is 0 (name, status and the fence count; a non-zero
- * num_fences would need the daemon to write through the caller's pointer
- * and fails with EFAULT: use DMABUFD_SYNC_IOC_FILE_INFO); poll, POLLIN
+ * num_fences is 0 (name, the fence count, and the status of the
+ * sync_file's own fence, as dma_fence_get_status(): a merge's container
+ * is active until every fence in it has signaled; a non-zero num_fences
+ * below the count is EINVAL, as the kernel's, and any other would need
+ * the daemon to write through the caller's pointer and fails with EFAULT:
+ * use DMABUFD_SYNC_IOC_FILE_INFO); poll, POLLIN
  * once the fence has signaled, with or without an error.
  * Replaced: SYNC_IOC_MERGE (fds cross), which fails with EOPNOTSUPP.
  */
@@ -47,7 +50,10 @@ struct sync_file_info {
 #define SYNC_IOC_FILE_INFO _IOWR(SYNC_IOC_MAGIC, 4, struct sync_file_info)
 #endif
 
-/* Linux 6.7 added deadlines; older headers lack them. */
+/* Linux 6.7 added deadlines; older headers lack them. SYNC_IOC_SET_DEADLINE
+ * takes any deadline_ns (CLOCK_MONOTONIC), 0 and the past included, as the
+ * kernel's ns_to_ktime(): a signed ktime, so 2^63 and above are negative;
+ * a no-op once the fence has signaled; EINVAL for pad not 0. */
 #ifndef SYNC_IOC_SET_DEADLINE
 struct sync_set_deadline {
 	__u64 deadline_ns;
@@ -84,7 +90,10 @@ struct dmabufd_sync_merge {
 /**
  * struct dmabufd_sync_file_info - name, status and fences of a sync_file
  * @name: out, the merge name, or "<driver>-<timeline><context>-<seqno>"
- * @status: out, 1 signaled, 0 active, < 0 signaled with that error
+ * @status: out, as the kernel's SYNC_IOC_FILE_INFO with an array: the
+ *          first fence's status that is not 1 (0 active, < 0 an error),
+ *          else 1; not the container's status (SYNC_IOC_FILE_INFO with
+ *          num_fences 0 gives that)
  * @flags: must be 0
  * @num_fences: out, how many fences the sync_file holds
  * @first: in, index of the first fence to report

@@ -836,6 +836,27 @@ static void read_only_buffer_is_a_source_only(void **state)
 	rig_close(&r);
 }
 
+/* A buffer fd of access mode 3 (neither read nor write) may be attached
+ * but is neither a destination nor a source. */
+static void access_mode_3_buffer_is_no_source_or_destination(void **state)
+{
+	struct copy_rig r;
+	int none, none_id;
+
+	rig_open(&r, 2 * PAGE, 13);
+	none = dmabufd_alloc("system", 2 * PAGE, O_ACCMODE | O_CLOEXEC);
+	assert_ok(none);
+	none_id = dmabufd_dma_attach(r.chan, none, NULL);
+	assert_ok(none_id);
+	assert_errno(dmabufd_dma_memcpy(r.chan, (uint32_t)none_id, 0, r.src_id, 0, PAGE, 0),
+		     EACCES);
+	assert_errno(dmabufd_dma_memcpy(r.chan, r.dst_id, 0, (uint32_t)none_id, 0, PAGE, 0),
+		     EACCES);
+	assert_ok(dmabufd_dma_detach(r.chan, (uint32_t)none_id));
+	close(none);
+	rig_close(&r);
+}
+
 static void scatter_copy_fills_the_segments_in_order(void **state)
 {
 	struct dmabufd_dma_prep prep = {
@@ -2012,6 +2033,7 @@ int main(void)
 		itest(transfers_in_flight_are_listed_with_their_cookies),
 		itest(detach_while_a_transfer_uses_it_is_ebusy),
 		itest(read_only_buffer_is_a_source_only),
+		itest(access_mode_3_buffer_is_no_source_or_destination),
 		itest(scatter_copy_fills_the_segments_in_order),
 		itest(scatter_copy_fails_whole_when_a_segment_fails),
 		itest(slave_round_trip_through_the_loopback_fifo),

@@ -105,7 +105,6 @@ static void alloc_errors(void **state)
 	assert_errno(dmabufd_heap_alloc(heap, PAGE, O_RDWR | O_CLOEXEC, 0x111111), EINVAL);
 	assert_errno(dmabufd_heap_alloc(heap, PAGE, ~(unsigned int)(O_RDWR | O_CLOEXEC), 0),
 		     EINVAL);
-	assert_errno(dmabufd_heap_alloc(heap, PAGE, O_ACCMODE, 0), EINVAL);
 	assert_errno(dmabufd_heap_alloc(heap, 0, O_RDWR | O_CLOEXEC, 0), EINVAL);
 	assert_errno(dmabufd_heap_alloc(heap, SIZE_MAX, O_RDWR | O_CLOEXEC, 0), EINVAL);
 	assert_errno(dmabufd_heap_alloc(heap, SIZE_MAX - PAGE + 2, O_RDWR | O_CLOEXEC, 0), EINVAL);
@@ -189,6 +188,93 @@ static void default_fd_flags_give_a_read_only_buffer(void **state)
 	assert_int_equal(((uint8_t *)p)[0], 0);
 	assert_ok(dmabufd_buf_munmap(p, l));
 	close(fd);
+}
+
+/* The kernel's DMA_HEAP_VALID_FD_FLAGS includes O_ACCMODE: alloc_file_pseudo()
+ * with flags 3 makes a file with neither FMODE_READ nor FMODE_WRITE. Its
+ * ioctls all work (dma_buf_ioctl() checks no f_mode); mmap(2) needs
+ * FMODE_READ and fails with EACCES whatever the prot. */
+static void alloc_access_mode_3_gives_an_fd_without_read_or_write(void **state)
+{
+	int heap = dmabufd_heap_open("system");
+	int fd, sync_fd;
+	void *p = NULL;
+	size_t l = 0;
+
+	assert_ok(heap);
+	fd = dmabufd_heap_alloc(heap, PAGE, O_ACCMODE | O_CLOEXEC, 0);
+	assert_ok(fd);
+	assert_int_equal(fcntl(fd, F_GETFL) & O_ACCMODE, O_ACCMODE);
+	assert_int_equal(fcntl(fd, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+	assert_int_equal(dmabufd_buf_size(fd), PAGE);
+	assert_errno(dmabufd_buf_mmap(fd, PROT_READ, &p, &l), EACCES);
+	assert_errno(dmabufd_buf_mmap(fd, PROT_READ | PROT_WRITE, &p, &l), EACCES);
+	assert_ok(dmabufd_buf_sync(fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW));
+	assert_ok(dmabufd_buf_sync(fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW));
+	assert_ok(dmabufd_buf_set_name(fd, "nomode"));
+	sync_fd = dmabufd_buf_export_sync_file(fd, DMA_BUF_SYNC_RW);
+	assert_ok(sync_fd);
+	assert_ok(dmabufd_buf_import_sync_file(fd, DMA_BUF_SYNC_WRITE, sync_fd));
+	close(sync_fd);
+	close(fd);
+	close(heap);
+}
+
+/* The same through DMABUFD_IOC_CREATE: the fresh fd opened O_ACCMODE. */
+static void alloc_h_access_mode_3_gives_an_fd_without_read_or_write(void **state)
+{
+	int heap = dmabufd_heap_open("system");
+	uint64_t heap_h, buf_h;
+	void *p = NULL;
+	size_t l = 0;
+	int fd;
+
+	assert_ok(heap);
+	assert_ok(dmabufd_handle(heap, &heap_h, NULL));
+	fd = dmabufd_alloc_h(heap_h, PAGE, O_ACCMODE | O_CLOEXEC, &buf_h);
+	assert_ok(fd);
+	assert_int_equal(fcntl(fd, F_GETFL) & O_ACCMODE, O_ACCMODE);
+	assert_int_equal(dmabufd_buf_size(fd), PAGE);
+	assert_errno(dmabufd_buf_mmap(fd, PROT_READ, &p, &l), EACCES);
+	assert_errno(dmabufd_buf_mmap_h(buf_h, PROT_READ, &p, &l), EACCES);
+	assert_ok(dmabufd_buf_sync(fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ));
+	assert_ok(dmabufd_buf_sync(fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ));
+	close(fd);
+	close(heap);
+}
+
+/* A buffer allocated with access mode 3 may be claimed by an fd of mode 3
+ * only: the token grants no read and no write. A read-write buffer's
+ * token may be claimed by a mode-3 fd, which can then not map it. */
+static void access_mode_3_token_claims(void **state)
+{
+	int heap = dmabufd_heap_open("system");
+	struct dmabufd_heap_alloc a = { .len = PAGE, .fd_flags = O_ACCMODE };
+	uint64_t token;
+	void *p = NULL;
+	size_t l = 0;
+	int fd, rw;
+
+	assert_ok(heap);
+	assert_int_equal(raw_ioctl(heap, DMABUFD_HEAP_IOC_ALLOC, &a), 0);
+	assert_errno(dmabufd_buf_claim(a.token, O_RDONLY | O_CLOEXEC), EACCES);
+	assert_errno(dmabufd_buf_claim(a.token, O_RDWR | O_CLOEXEC), EACCES);
+	fd = dmabufd_buf_claim(a.token, O_ACCMODE | O_CLOEXEC);
+	assert_ok(fd);
+	assert_int_equal(fcntl(fd, F_GETFL) & O_ACCMODE, O_ACCMODE);
+	/* Its exported token still grants nothing more. */
+	assert_ok(dmabufd_export_token(fd, &token));
+	assert_errno(dmabufd_buf_claim(token, O_RDONLY | O_CLOEXEC), EACCES);
+	close(fd);
+
+	rw = buf_new(PAGE, O_RDWR | O_CLOEXEC);
+	assert_ok(dmabufd_export_token(rw, &token));
+	fd = dmabufd_buf_claim(token, O_ACCMODE | O_CLOEXEC);
+	assert_ok(fd);
+	assert_errno(dmabufd_buf_mmap(fd, PROT_READ, &p, &l), EACCES);
+	close(fd);
+	close(rw);
+	close(heap);
 }
 
 static void read_only_mapping_cannot_be_made_writable(void **state)
@@ -654,6 +740,30 @@ static void import_of_a_non_sync_file_is_einval(void **state)
 	close(fd);
 }
 
+/* dma_buf_import_sync_file(): flags first, then a sync_fd that
+ * sync_file_get_fence() refuses (a closed fd too) is EINVAL; the buffer
+ * fd is the ioctl's own, so a bad one answers first (EBADF, or ENOTTY
+ * from a sync_file). */
+static void import_with_a_bad_fd_gets_the_kernels_errno(void **state)
+{
+	int fd = buf_new(PAGE, O_RDWR | O_CLOEXEC);
+	int tl = timeline_new(), f = fence_new(tl, 1);
+	int heap = dmabufd_heap_open("system");
+
+	assert_ok(heap);
+	assert_errno(dmabufd_buf_import_sync_file(fd, DMA_BUF_SYNC_WRITE, -1), EINVAL);
+	assert_errno(dmabufd_buf_import_sync_file(fd, DMA_BUF_SYNC_WRITE, heap), EINVAL);
+	assert_errno(dmabufd_buf_import_sync_file(fd, 0, -1), EINVAL);
+	assert_errno(dmabufd_buf_import_sync_file(-1, DMA_BUF_SYNC_WRITE, -1), EBADF);
+	assert_errno(dmabufd_buf_import_sync_file(-1, DMA_BUF_SYNC_WRITE, f), EBADF);
+	assert_errno(dmabufd_buf_import_sync_file(f, DMA_BUF_SYNC_WRITE, -1), ENOTTY);
+	assert_int_equal(poll_events(fd, POLLIN | POLLOUT, 0), POLLIN | POLLOUT);
+	close(heap);
+	close(f);
+	close(tl);
+	close(fd);
+}
+
 struct sync_start {
 	int fd;
 	uint64_t flags;
@@ -806,6 +916,9 @@ int main(void)
 		itest(buffer_info_reports_size_exporter_and_mode),
 		itest(fd_flags_control_cloexec),
 		itest(default_fd_flags_give_a_read_only_buffer),
+		itest(alloc_access_mode_3_gives_an_fd_without_read_or_write),
+		itest(alloc_h_access_mode_3_gives_an_fd_without_read_or_write),
+		itest(access_mode_3_token_claims),
 		itest(read_only_mapping_cannot_be_made_writable),
 		itest(write_only_buffer_cannot_be_mapped),
 		itest(buffer_name_is_set_and_read_back),
@@ -827,6 +940,7 @@ int main(void)
 		itest(buffer_poll_wakes_when_the_fence_signals),
 		itest(export_sync_file_snapshots_the_implicit_fences),
 		itest(import_of_a_non_sync_file_is_einval),
+		itest(import_with_a_bad_fd_gets_the_kernels_errno),
 		itest(sync_start_blocks_until_the_write_fence_signals),
 		itest(sync_start_read_does_not_wait_for_readers),
 		itest(begin_cpu_access_outlasts_the_daemon_cap),

@@ -41,9 +41,9 @@ static void create_fence_on_bad_fd_fails(void **state)
 	int heap = dmabufd_heap_open("system");
 
 	assert_errno(dmabufd_timeline_create_fence(-1, "fence", 1), EBADF);
-	/* A node of another kind answers ENOTTY, as the kernel's other fops. */
+	/* A heap answers by _IOC_NR, as dma_heap_ioctl(): nr 0x40 is EINVAL. */
 	assert_ok(heap);
-	assert_errno(dmabufd_timeline_create_fence(heap, "fence", 1), ENOTTY);
+	assert_errno(dmabufd_timeline_create_fence(heap, "fence", 1), EINVAL);
 	close(heap);
 }
 
@@ -233,6 +233,76 @@ static void file_info_counts_then_fills(void **state)
 	close(tl[0]);
 }
 
+/* sync_file_ioctl_fence_info(): with num_fences 0 the status is
+ * dma_fence_get_status() of the sync_file's own fence (the container: still
+ * active until every child has signaled); with an array it is the first
+ * child's status that is not 1. A merge of a fence whose timeline is gone
+ * (signaled with ENOENT) and a pending one shows the difference. */
+static void file_info_status_is_the_containers_without_an_array(void **state)
+{
+	int tl[2] = { timeline_new(), timeline_new() };
+	int a = fence_new(tl[0], 1), b = fence_new(tl[1], 1);
+	int m = dmabufd_sync_merge("two", a, b);
+	struct sync_file_info k = { 0 };
+	struct sync_fence_info fences[2];
+	struct dmabufd_sync_info info;
+	int status = 99;
+
+	assert_ok(m);
+	close(tl[0]);
+	assert_int_equal(fence_status(a), -ENOENT);
+
+	assert_int_equal(raw_ioctl(m, SYNC_IOC_FILE_INFO, &k), 0);
+	assert_int_equal(k.status, 0);
+	assert_int_equal(k.num_fences, 2);
+	assert_ok(dmabufd_sync_status(m, &status));
+	assert_int_equal(status, 0);
+	memset(&info, 0xaa, sizeof(info));
+	assert_ok(dmabufd_sync_file_info(m, &info, NULL, 0));
+	assert_int_equal(info.status, 0);
+	assert_int_equal(info.num_fences, 2);
+	assert_string_equal(info.name, "two");
+
+	memset(&info, 0xaa, sizeof(info));
+	assert_ok(dmabufd_sync_file_info(m, &info, fences, 2));
+	assert_int_equal(info.status, -ENOENT);
+	assert_int_equal(fences[0].status, -ENOENT);
+	assert_int_equal(fences[1].status, 0);
+
+	/* Once all have signaled the container carries the first error. */
+	assert_ok(dmabufd_timeline_inc(tl[1], 1));
+	assert_ok(dmabufd_sync_status(m, &status));
+	assert_int_equal(status, -ENOENT);
+	k = (struct sync_file_info){ 0 };
+	assert_int_equal(raw_ioctl(m, SYNC_IOC_FILE_INFO, &k), 0);
+	assert_int_equal(k.status, -ENOENT);
+	close(m);
+	close(b);
+	close(a);
+	close(tl[1]);
+}
+
+/* The kernel checks num_fences against the count before it writes: a
+ * non-zero num_fences below the count is EINVAL (not the EFAULT of the
+ * array dmabufd cannot write through). */
+static void file_info_too_small_num_fences_is_einval(void **state)
+{
+	int tl[2] = { timeline_new(), timeline_new() };
+	int a = fence_new(tl[0], 1), b = fence_new(tl[1], 1);
+	int m = dmabufd_sync_merge("two", a, b);
+	struct sync_file_info k = { .num_fences = 1, .sync_fence_info = 0x1000 };
+
+	assert_ok(m);
+	assert_int_equal(raw_ioctl(m, SYNC_IOC_FILE_INFO, &k), -EINVAL);
+	k = (struct sync_file_info){ .num_fences = 2, .sync_fence_info = 0x1000 };
+	assert_int_equal(raw_ioctl(m, SYNC_IOC_FILE_INFO, &k), -EFAULT);
+	close(m);
+	close(b);
+	close(a);
+	close(tl[1]);
+	close(tl[0]);
+}
+
 static void file_info_reports_signal_time_only_once_signaled(void **state)
 {
 	int tl = timeline_new();
@@ -406,6 +476,38 @@ static void merge_with_a_non_sync_file_is_enoent(void **state)
 	assert_errno(dmabufd_sync_merge("x", f, tl), ENOENT);
 	assert_errno(dmabufd_sync_merge("x", f, buf), ENOENT);
 	assert_errno(dmabufd_sync_merge("x", f, -1), ENOENT);
+	close(buf);
+	close(f);
+	close(tl);
+}
+
+/* sync_file_ioctl_merge(): fd1 is the ioctl's own fd, so a bad fd1 answers
+ * first, as the syscall (EBADF) or its file's ioctl (ENOTTY for a dma-buf)
+ * does; any fd2 that sync_file_fdget() refuses is ENOENT, a heap and a
+ * pipe included. */
+static void merge_with_a_bad_fd1_answers_before_fd2(void **state)
+{
+	int tl = timeline_new();
+	int f = fence_new(tl, 1);
+	int buf = buf_new(PAGE, O_RDWR | O_CLOEXEC);
+	int heap = dmabufd_heap_open("system");
+	int unbound = dmabufd_open_node(DMABUFD_NODE_SYNC_FILE, O_RDONLY | O_CLOEXEC);
+	int p[2];
+
+	assert_ok(heap);
+	assert_ok(unbound);
+	assert_ok(pipe(p));
+	assert_errno(dmabufd_sync_merge("x", f, heap), ENOENT);
+	assert_errno(dmabufd_sync_merge("x", f, p[0]), ENOENT);
+	assert_errno(dmabufd_sync_merge("x", f, unbound), ENOENT);
+	assert_errno(dmabufd_sync_merge("x", -1, -1), EBADF);
+	assert_errno(dmabufd_sync_merge("x", -1, f), EBADF);
+	assert_errno(dmabufd_sync_merge("x", buf, -1), ENOTTY);
+	assert_errno(dmabufd_sync_merge("x", p[0], heap), ENOTTY);
+	close(p[0]);
+	close(p[1]);
+	close(unbound);
+	close(heap);
 	close(buf);
 	close(f);
 	close(tl);
@@ -615,6 +717,62 @@ static void deadline_earliest_is_reported_by_the_timeline(void **state)
 	close(tl);
 }
 
+/* sw_sync_ioctl_get_deadline(): the timeline fd is the ioctl's own (EBADF,
+ * or ENOTTY from another file); a fence fd that sync_file_get_fence()
+ * refuses is EINVAL. */
+static void deadline_get_with_a_bad_fence_fd_is_einval(void **state)
+{
+	int tl = timeline_new();
+	int f = fence_new(tl, 1);
+	int buf = buf_new(PAGE, O_RDWR | O_CLOEXEC);
+	int heap = dmabufd_heap_open("system");
+	uint64_t d = 77;
+	int p[2];
+
+	assert_ok(heap);
+	assert_ok(pipe(p));
+	assert_errno(dmabufd_timeline_get_deadline(tl, -1, &d), EINVAL);
+	assert_errno(dmabufd_timeline_get_deadline(tl, heap, &d), EINVAL);
+	assert_errno(dmabufd_timeline_get_deadline(tl, p[0], &d), EINVAL);
+	assert_errno(dmabufd_timeline_get_deadline(tl, buf, &d), EINVAL);
+	assert_errno(dmabufd_timeline_get_deadline(-1, -1, &d), EBADF);
+	assert_errno(dmabufd_timeline_get_deadline(-1, f, &d), EBADF);
+	assert_errno(dmabufd_timeline_get_deadline(buf, -1, &d), ENOTTY);
+	assert_int_equal(d, 77);
+	close(p[0]);
+	close(p[1]);
+	close(heap);
+	close(buf);
+	close(f);
+	close(tl);
+}
+
+/* SYNC_IOC_SET_DEADLINE takes any __u64 as ns_to_ktime() does: 0 and the
+ * past are accepted (the earliest wins, as sw_sync keeps it), and 2^63 and
+ * above are negative ktimes, earlier still. On a signaled fence it is a
+ * no-op (dma_fence_set_deadline()). */
+static void deadline_set_takes_zero_past_and_negative_ktimes(void **state)
+{
+	int tl = timeline_new();
+	int f = fence_new(tl, 1), g = fence_new(tl, 2);
+	uint64_t d = 0;
+
+	assert_ok(dmabufd_sync_set_deadline(f, 1000));
+	assert_ok(dmabufd_sync_set_deadline(f, 0));
+	assert_ok(dmabufd_timeline_get_deadline(tl, f, &d));
+	assert_int_equal(d, 0);
+	assert_ok(dmabufd_sync_set_deadline(f, UINT64_C(1) << 63));
+	assert_ok(dmabufd_sync_set_deadline(f, 5));
+	assert_ok(dmabufd_timeline_get_deadline(tl, f, &d));
+	assert_int_equal(d, UINT64_C(1) << 63);
+	assert_ok(dmabufd_timeline_inc(tl, 2));
+	assert_ok(dmabufd_sync_set_deadline(g, 7));
+	assert_errno(dmabufd_timeline_get_deadline(tl, g, &d), ENOENT);
+	close(g);
+	close(f);
+	close(tl);
+}
+
 static void deadline_of_a_merge_is_einval_for_get(void **state)
 {
 	int tl[2] = { timeline_new(), timeline_new() };
@@ -747,6 +905,8 @@ int main(void)
 		itest(fences_of_one_pending_point_are_shared),
 		itest(inc_signals_every_point_up_to_the_new_value),
 		itest(file_info_counts_then_fills),
+		itest(file_info_status_is_the_containers_without_an_array),
+		itest(file_info_too_small_num_fences_is_einval),
 		itest(file_info_reports_signal_time_only_once_signaled),
 		itest(merge_drops_fences_signaled_before_it),
 		itest(file_info_reads_many_fences_in_windows),
@@ -754,6 +914,7 @@ int main(void)
 		itest(merge_name_is_truncated_to_31_chars),
 		itest(merge_of_signaled_fences_is_signaled),
 		itest(merge_with_a_non_sync_file_is_enoent),
+		itest(merge_with_a_bad_fd1_answers_before_fd2),
 		itest(sync_file_pollin_once_signaled),
 		itest(sync_file_poll_wakes_when_signaled_by_another_thread),
 		itest(timeline_close_signals_pending_fences_with_enoent),
@@ -764,7 +925,9 @@ int main(void)
 		itest(sync_wait_reports_error_status),
 		itest(sync_wait_is_interrupted_by_a_signal),
 		itest(deadline_earliest_is_reported_by_the_timeline),
+		itest(deadline_set_takes_zero_past_and_negative_ktimes),
 		itest(deadline_of_a_merge_is_einval_for_get),
+		itest(deadline_get_with_a_bad_fence_fd_is_einval),
 		itest(dup_of_a_sync_file_sees_the_same_fence),
 		itest(fork_child_inherits_a_sync_file),
 		itest(sync_file_token_is_claimed_by_another_process),

@@ -623,6 +623,33 @@ static void sync_pt_deadline_keeps_earliest(void **state)
 	timeline_unref(tl);
 }
 
+/* The kernel's deadline is a ktime_t, signed 64-bit ns, kept with
+ * ktime_before(): a deadline_ns of 2^63 or more (ns_to_ktime() of a __u64)
+ * is negative, earlier than any positive one, and comes back as given. */
+static void sync_pt_deadline_compares_as_signed_ktime(void **state)
+{
+	struct timeline *tl = new_timeline("prog");
+	struct fence *f = create(tl, 1), *g = create(tl, 2);
+	uint64_t d = 0;
+
+	fence_set_deadline(f, 5000);
+	fence_set_deadline(f, UINT64_C(1) << 63);
+	assert_int_equal(sync_pt_get_deadline(f, &d), 0);
+	assert_int_equal(d, UINT64_C(1) << 63);
+	/* -1 ns is after INT64_MIN ns: kept as it was. */
+	fence_set_deadline(f, UINT64_MAX);
+	assert_int_equal(sync_pt_get_deadline(f, &d), 0);
+	assert_int_equal(d, UINT64_C(1) << 63);
+
+	fence_set_deadline(g, UINT64_MAX);
+	fence_set_deadline(g, 5000);
+	assert_int_equal(sync_pt_get_deadline(g, &d), 0);
+	assert_int_equal(d, UINT64_MAX);
+	fence_unref(g);
+	fence_unref(f);
+	timeline_unref(tl);
+}
+
 static void sync_pt_deadline_without_one_set_returns_enoent(void **state)
 {
 	struct timeline *tl = new_timeline("prog");
@@ -953,6 +980,7 @@ int main(void)
 		model_test(timeline_fences_outlive_closed_timeline),
 		model_test(timeline_create_after_close_fails_with_enodev),
 		model_test(sync_pt_deadline_keeps_earliest),
+		model_test(sync_pt_deadline_compares_as_signed_ktime),
 		model_test(sync_pt_deadline_without_one_set_returns_enoent),
 		model_test(sync_pt_deadline_on_signaled_point_is_not_recorded),
 		model_test(sync_pt_deadline_on_other_fence_returns_einval),

@@ -103,12 +103,13 @@ DMABUFD_EXPORT int dmabufd_heap_open(const char *name);
  * @heap_fd: from dmabufd_heap_open()
  * @len: bytes; the buffer is page-rounded
  * @fd_flags: O_CLOEXEC and an access mode; 0 means O_RDONLY, as in the
- *            kernel (pass O_RDWR | O_CLOEXEC for a writable mapping)
+ *            kernel (pass O_RDWR | O_CLOEXEC for a writable mapping);
+ *            O_ACCMODE gives, as the kernel does, an fd with neither
+ *            read nor write access: no mapping (-EACCES), no DMA
  * @heap_flags: must be 0
  *
  * Returns the new dma-buf fd, opened with @fd_flags' access mode and
- * O_CLOEXEC if asked. Errors: -EINVAL (bad flags, an access mode of
- * O_ACCMODE, len 0 or wrapping),
+ * O_CLOEXEC if asked. Errors: -EINVAL (bad flags, len 0 or wrapping),
  * -ENOMEM, -EBADF/-ENOTTY for a fd that is not a heap, -errno of the
  * dma_buf node's open(2).
  */
@@ -150,7 +151,7 @@ DMABUFD_EXPORT int64_t dmabufd_buf_size(int buf_fd);
  * is closed, as with the kernel, and its memory stays charged to the
  * heap (and its limit) until it is unmapped. Errors: -EINVAL (prot other than
  * READ/READ|WRITE, NULL outputs), -EACCES (PROT_WRITE on a read-only fd,
- * any mapping of a write-only fd), -EDQUOT (past the uid's tokens, or
+ * any mapping of a write-only or O_ACCMODE fd), -EDQUOT (past the uid's tokens, or
  * its bytes for a heap that maps through a copy: the STM32 contiguous
  * heap), -EBADFD, -ENOTTY, -ECONNREFUSED or
  * -ENOENT if the control socket is not there, -EPROTO on a malformed
@@ -228,8 +229,9 @@ DMABUFD_EXPORT int dmabufd_buf_export_sync_file(int buf_fd, unsigned int flags);
  *         writers
  * @sync_fd: a sync_file fd; stays owned by the caller
  *
- * Returns 0, -EINVAL (bad flags, @sync_fd not a sync_file), -EBADFD,
- * -ENOMEM, -ENOTTY.
+ * Returns 0, -EINVAL (bad flags, @sync_fd not a sync_file: closed, not
+ * dmabufd's, another node), -EBADFD, -ENOMEM; as the kernel's, a bad
+ * @buf_fd answers first: -EBADF, -ENOTTY.
  */
 DMABUFD_EXPORT int dmabufd_buf_import_sync_file(int buf_fd, unsigned int flags, int sync_fd);
 
@@ -241,7 +243,9 @@ DMABUFD_EXPORT int dmabufd_buf_import_sync_file(int buf_fd, unsigned int flags, 
  * @fd1, @fd2: sync_file fds, still owned by the caller; may be equal
  *
  * Returns a new sync_file fd (O_CLOEXEC), or -ENOENT if @fd2 is not a
- * sync_file, -EBADFD, -ENOMEM, -ENOTTY if @fd1 is not a sync_file.
+ * sync_file (closed, not dmabufd's, another node), -EBADFD, -ENOMEM; as
+ * the kernel's, a bad @fd1 answers first: -EBADF, -ENOTTY (-EINVAL from
+ * a heap).
  */
 DMABUFD_EXPORT int dmabufd_sync_merge(const char *name, int fd1, int fd2);
 
@@ -299,13 +303,17 @@ struct dmabufd_sync_info {
  * @ret_info is filled; with @max_fences at least the fence count, the
  * first num_fences entries of @fences are filled too; a @max_fences
  * smaller than the fence count is -EINVAL (ask for the count first).
+ * The status, as the kernel's: with @max_fences 0 that of the sync_file's
+ * own fence (a merge's container: active until all its fences have
+ * signaled); with an array the first fence status that is not 1.
  * Returns 0, -EINVAL, -EBADFD, -ENOTTY.
  */
 DMABUFD_EXPORT int dmabufd_sync_file_info(int sync_fd, struct dmabufd_sync_info *ret_info,
 					  struct sync_fence_info *fences, uint32_t max_fences);
 
 /**
- * dmabufd_sync_status() - status of a sync_file
+ * dmabufd_sync_status() - status of a sync_file's own fence (as
+ * dmabufd_sync_file_info() with no array)
  * @ret_status: 1 signaled, 0 active, < 0 signaled with that error
  *
  * Returns 0 or the errors of dmabufd_sync_file_info().
@@ -357,7 +365,8 @@ DMABUFD_EXPORT int dmabufd_timeline_inc(int timeline_fd, uint32_t count);
  * @ret_deadline_ns: the earliest deadline set on the point
  *
  * Returns 0, -ENOENT if no deadline was set, -EINVAL if @sync_fd does not
- * hold a single sw_sync point.
+ * hold a single sw_sync point (a closed fd or another file included); as
+ * the kernel's, a bad @timeline_fd answers first: -EBADF, -ENOTTY.
  */
 DMABUFD_EXPORT int dmabufd_timeline_get_deadline(int timeline_fd, int sync_fd,
 						 uint64_t *ret_deadline_ns);
@@ -380,7 +389,8 @@ DMABUFD_EXPORT int dmabufd_export_token(int fd, uint64_t *ret_token);
  * @fd_flags: access mode and O_CLOEXEC for the new fd
  *
  * Returns the fd, or -EINVAL (bad flags; unknown, used or expired token;
- * not a dma-buf token), -EACCES (more access than the token grants),
+ * not a dma-buf token), -EACCES (more access than the token grants;
+ * O_ACCMODE, which grants no access, may claim any dma-buf token),
  * -errno of open(2).
  */
 DMABUFD_EXPORT int dmabufd_buf_claim(uint64_t token, unsigned int fd_flags);
@@ -483,7 +493,7 @@ DMABUFD_EXPORT int dmabufd_buf_import_sync_file_h(int buf_fd, unsigned int flags
  *
  * Returns 0 or -errno: -EINVAL (bad prot, no buffer of this user),
  * -EACCES (PROT_WRITE on a read-only buffer fd, any mapping of a
- * write-only one), -ENODEV (memory that cannot be mapped), mmap's errors.
+ * write-only or O_ACCMODE one), -ENODEV (memory that cannot be mapped), mmap's errors.
  */
 DMABUFD_EXPORT int dmabufd_buf_mmap_h(uint64_t buf_handle, int prot, void **ret_addr,
 				      size_t *ret_len);
