@@ -63,8 +63,12 @@ page=$(getconf PAGESIZE)
 
 # uio_add NUM NAME ADDR SIZE: uioN called NAME, one map of SIZE bytes at
 # physical ADDR (hex); the "node" covers the pages the kernel would map.
+# Each part appears whole (made aside, then renamed into place), the node
+# before its class directory: the daemon may rescan at any moment, and a
+# node seen before it has its size would be mapped past its end (a real
+# UIO node never changes size).
 uio_add() {
-	local d=$tmp/uio/class/uio$1 span
+	local d=$tmp/uio/stage/uio$1 span
 	mkdir -p "$d/maps/map0"
 	echo "$2" >"$d/name"
 	printf '0x%08x\n' "$3" >"$d/maps/map0/addr"
@@ -72,14 +76,16 @@ uio_add() {
 	echo 0x0 >"$d/maps/map0/offset"
 	echo "$2" >"$d/maps/map0/name"
 	span=$(( ($3 % page + $4 + page - 1) / page * page ))
-	truncate -s "$span" "$tmp/uio/dev/uio$1"
+	truncate -s "$span" "$tmp/uio/stage/dev-uio$1"
+	mv "$tmp/uio/stage/dev-uio$1" "$tmp/uio/dev/uio$1"
+	mv "$d" "$tmp/uio/class/uio$1"
 }
 
 uio_remove() {
 	rm -rf "$tmp/uio/class/uio$1" "$tmp/uio/dev/uio$1"
 }
 
-mkdir -p "$root" "$tmp/uio/class" "$tmp/uio/dev"
+mkdir -p "$root" "$tmp/uio/class" "$tmp/uio/dev" "$tmp/uio/stage"
 # STM32MP1 addresses (RM0436): DMA1 0x48000000, DMA2 0x48001000, DMAMUX1
 # 0x48002000; the pool in DDR.
 uio_add 0 dma1 0x48000000 0x400
