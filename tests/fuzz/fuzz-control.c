@@ -280,6 +280,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		 (int)getpid());
 	if (uv_loop_init(&loop) < 0 || heap_system_register(1u << 20) < 0 ||
 	    heap_alloc(heap_find(HEAP_SYSTEM_NAME), NULL, 8192, O_RDWR, 0, &buf) < 0 ||
+	    /* Its own memfd now, as the first MAP would make it (a buffer
+	     * leaves the heap's arena then and keeps the memfd): not an fd
+	     * an input left open. */
+	    dma_buf_get_memfd(buf) < 0 ||
 	    dma_setup_start(&loop, &opts) < 0 ||
 	    control_start(&loop, sock_path) < 0)
 		abort();
