@@ -11,9 +11,12 @@
  * uid at connect time, and takes only that uid's handles), and when its
  * fd number no longer holds the socket it did (a program that closed
  * every fd, say); a request that meets a closed connection is
- * sent once more on a new one. A lock serialises the kept connection's
- * requests; pthread_atfork keeps it usable in the child. The other calls
- * (stats, listings, faults) take a connection of their own and close it.
+ * sent once more on a new one. A reply waits at most KEPT_TIMEOUT_MS
+ * (then -ETIMEDOUT, and the connection is dropped: a late reply would
+ * answer the next request). A lock serialises the kept connection's
+ * requests; fork() never waits for it (the child starts with a fresh
+ * one). The other calls (stats, listings, faults) take a connection of
+ * their own and close it.
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -24,6 +27,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -173,19 +177,20 @@ static uid_t kept_euid;   /* as whom: the daemon's idea of the peer */
 static dev_t kept_dev;    /* the socket's identity, to see that kept_fd */
 static ino_t kept_ino;    /* still holds it */
 
-static void kept_prepare(void)
+/*
+ * fork() never waits for the lock: a thread may hold it while the daemon
+ * takes its time. The child, alone, starts with a fresh lock; whatever
+ * it inherited of the connection is another process's (kept_pid), which
+ * it only closes its copy of.
+ */
+static void kept_child(void)
 {
-	pthread_mutex_lock(&kept_lock);
-}
-
-static void kept_release(void)
-{
-	pthread_mutex_unlock(&kept_lock);
+	pthread_mutex_init(&kept_lock, NULL);
 }
 
 static void kept_init(void)
 {
-	pthread_atfork(kept_prepare, kept_release, kept_release);
+	pthread_atfork(NULL, NULL, kept_child);
 }
 
 /* Whether kept_fd is this process's live connection, made as the user
@@ -215,14 +220,24 @@ static void kept_drop(void)
 	kept_fd = -1;
 }
 
+/* The most a request on the kept connection waits for its reply (the
+ * daemon answers a MAP at once; more is a stopped or wedged daemon). */
+#define KEPT_TIMEOUT_MS 10000
+
 static int kept_connect(void)
 {
+	struct timeval tv = {
+		.tv_sec = KEPT_TIMEOUT_MS / 1000,
+		.tv_usec = (KEPT_TIMEOUT_MS % 1000) * 1000,
+	};
 	struct stat st;
 	int fd = ctl_connect();
 
 	if (fd < 0)
 		return fd;
-	if (fstat(fd, &st) < 0) {
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0 ||
+	    fstat(fd, &st) < 0) {
 		int r = -errno;
 
 		close(fd);
@@ -254,6 +269,13 @@ static int kept_call(uint32_t op, uint64_t token,
 				break;
 		}
 		r = ctl_call(kept_fd, op, token, ret_reply, ret_fd);
+		if (r == -EAGAIN || r == -EWOULDBLOCK) {
+			/* No reply in KEPT_TIMEOUT_MS: a late one would answer
+			 * the next request, so this connection is done. */
+			kept_drop();
+			r = -ETIMEDOUT;
+			break;
+		}
 		if (r != -EPIPE && r != -ECONNRESET && r != -ENOTCONN)
 			break;
 		kept_drop();

@@ -19,6 +19,9 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include <pthread.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include "itest.h"
 
 #define CONNECTIONS_PER_UID 4 /* test-kept-connection.args */
@@ -230,6 +233,85 @@ static void mmap_after_the_kept_fd_number_was_reused_works_and_writes_nothing_th
 	close(buf);
 }
 
+/* ---- fork while a mapping waits -------------------------------------- */
+
+struct waiter {
+	uint64_t handle;
+	pid_t tid;
+	int result;
+};
+
+static void *map_by_handle(void *arg)
+{
+	struct waiter *w = arg;
+	size_t len;
+	void *p;
+
+	__atomic_store_n(&w->tid, gettid(), __ATOMIC_RELEASE);
+	w->result = dmabufd_buf_mmap_h(w->handle, PROT_READ, &p, &len);
+	if (w->result == 0)
+		munmap(p, len);
+	return NULL;
+}
+
+/* The scheduler state of thread @tid of this process ('S': sleeping). */
+static char thread_state(pid_t tid)
+{
+	char path[64], buf[256], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return '?';
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return '?';
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : '?';
+}
+
+/*
+ * A thread waits on the kept connection for a daemon that does not
+ * answer (stopped): fork() in another thread must not wait with it (the
+ * library's fork handling used to take the connection's lock), and the
+ * child maps nothing, so it needs nothing of it. Once the daemon goes on,
+ * the waiting mapping completes.
+ */
+static void fork_while_a_mapping_waits_does_not_wait_with_it(void **state)
+{
+	const char *env = getenv("DMABUFD_DAEMON_PID");
+	struct waiter w = { 0 };
+	pthread_t thread;
+	pid_t daemon = env ? (pid_t)atoi(env) : 0, child;
+	int buf, status;
+	size_t len;
+	void *p;
+
+	if (daemon <= 0)
+		skip(); /* the runner did not say which daemon */
+	buf = buf_new(PAGE, O_RDWR | O_CLOEXEC);
+	assert_ok(dmabufd_handle(buf, &w.handle, NULL));
+	assert_ok(dmabufd_buf_mmap_h(w.handle, PROT_READ, &p, &len));
+	munmap(p, len);
+	assert_int_equal(kill(daemon, SIGSTOP), 0);
+	assert_int_equal(pthread_create(&thread, NULL, map_by_handle, &w), 0);
+	while (!__atomic_load_n(&w.tid, __ATOMIC_ACQUIRE) || thread_state(w.tid) != 'S')
+		usleep(1000);
+	child = fork();
+	if (child == 0)
+		_exit(0);
+	assert_true(child > 0);
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_int_equal(kill(daemon, SIGCONT), 0);
+	assert_int_equal(pthread_join(thread, NULL), 0);
+	assert_int_equal(w.result, 0);
+	close(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -237,6 +319,7 @@ int main(void)
 		itest(parent_and_forked_child_map_at_once_each_on_its_own_connection),
 		itest(mmap_after_the_daemon_closed_the_kept_connection_works),
 		itest(mmap_after_the_kept_fd_number_was_reused_works_and_writes_nothing_there),
+		itest(fork_while_a_mapping_waits_does_not_wait_with_it),
 	};
 
 	return cmocka_run_group_tests_name("kept-connection", tests, NULL, NULL);
