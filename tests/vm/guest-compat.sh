@@ -1,0 +1,75 @@
+#!/bin/sh
+# Runs inside the VM (busybox sh), from run-compat.sh: the same unmodified
+# kernel-ABI programs against the kernel's own drivers and against dmabufd
+# on CUSE, in this one boot.
+#
+#   1. load the kernel's dma-heap + system heap, sw_sync and udmabuf
+#      (modules built by fetch-kernel-src.sh, in the payload) and mount
+#      debugfs: /dev/dma_heap/system, /sys/kernel/debug/sync/sw_sync and
+#      /dev/udmabuf are the kernel's
+#   2. the oracle, no preload: compat-test, then the kernel's selftests
+#      sync_test, dmabuf-heap and udmabuf (selftests/drivers/dma-buf)
+#   3. dmabufd on CUSE beside them, its heaps under /dev/dmabufd/dma_heap
+#      (--heap-dir; the kernel's hold /dev/dma_heap); then compat-test,
+#      sync_test and dmabuf-heap again under dmabufd-run --force with
+#      DMABUFD_HEAP_DIR=dmabufd/dma_heap, so the programs' own paths
+#      (/dev/dma_heap/system, /sys/kernel/debug/sync/sw_sync) reach the
+#      daemon. dmabufd has no udmabuf: that selftest runs on the kernel only.
+#
+# Each program's output is shown as it runs, between "== SIDE: PROGRAM"
+# and "== SIDE: PROGRAM: exit N" lines, which run-compat.sh reads. The exit
+# status is 0 when the setup and the daemon's exit worked (the programs'
+# own verdicts are judged on the host).
+cd /payload || exit 125
+ctl=/run/dmabufd/control
+fail() { echo "compat-guest: $*"; [ -f /tmp/daemon.log ] && cat /tmp/daemon.log; exit 1; }
+
+# run SIDE PROGRAM [ARG...]: one program, framed for run-compat.sh.
+run() {
+	side=$1
+	shift
+	echo "== $side: $*"
+	start=$(cut -d' ' -f1 /proc/uptime)
+	"$@" </dev/null 2>&1
+	st=$?
+	echo "compat-guest: $side: $* took $start-$(cut -d' ' -f1 /proc/uptime) s (uptime)"
+	echo "== $side: $*: exit $st"
+}
+
+for m in dmabufd_kheap dmabufd_sw_sync dmabufd_udmabuf; do
+	insmod ./$m.ko || fail "insmod $m.ko"
+done
+mount -t debugfs debugfs /sys/kernel/debug || fail "mount debugfs"
+[ -c /dev/dma_heap/system ] || fail "no /dev/dma_heap/system from the kernel's heap"
+[ -f /sys/kernel/debug/sync/sw_sync ] || fail "no /sys/kernel/debug/sync/sw_sync"
+[ -c /dev/udmabuf ] || fail "no /dev/udmabuf from the kernel's udmabuf"
+
+t0=$(cut -d' ' -f1 /proc/uptime)
+run kernel ./compat-test
+run kernel ./udmabuf
+run kernel ./sync_test
+run kernel ./dmabuf-heap
+t1=$(cut -d' ' -f1 /proc/uptime)
+
+: >/tmp/daemon.log
+./dmabufd --transport=cuse --control=$ctl --heap-dir=dmabufd/dma_heap >/tmp/daemon.log 2>&1 &
+pid=$!
+i=0
+until grep -q 'dmabufd: ready' /tmp/daemon.log; do
+	i=$((i + 1))
+	{ [ $i -gt 150 ] || ! kill -0 $pid 2>/dev/null; } && fail "the daemon did not become ready"
+	sleep 0.1
+done
+[ -c /dev/dmabufd/dma_heap/system ] || fail "no /dev/dmabufd/dma_heap/system from dmabufd"
+
+export DMABUFD_DEV_ROOT=/dev DMABUFD_CONTROL=$ctl DMABUFD_HEAP_DIR=dmabufd/dma_heap
+export DMABUFD_COMPAT_LIB=/payload/libdmabufd-compat.so
+run dmabufd sh ./dmabufd-run --force ./compat-test
+run dmabufd sh ./dmabufd-run --force ./sync_test
+run dmabufd sh ./dmabufd-run --force ./dmabuf-heap
+t2=$(cut -d' ' -f1 /proc/uptime)
+echo "compat-guest: kernel side $t0-$t1 s, dmabufd side $t1-$t2 s (uptime)"
+
+kill -TERM $pid
+wait $pid || fail "dmabufd exited with status $? on SIGTERM"
+exit 0
