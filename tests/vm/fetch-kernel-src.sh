@@ -54,7 +54,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 cache=$1
 
 # The kernel image first: it decides the version.
-fk_out=$("$here/fetch-kernel.sh" "$cache") || die "fetch-kernel.sh failed"
+fk_status=0
+fk_out=$("$here/fetch-kernel.sh" "$cache") || fk_status=$?
+[ "$fk_status" -ne 3 ] || exit 3          # the kernel cannot be downloaded
+[ "$fk_status" -eq 0 ] || die "fetch-kernel.sh failed"
 kver=$(echo "$fk_out" | sed -n 's/^kver=//p')
 [ -n "$kver" ] || die "fetch-kernel.sh named no kernel"
 cache=$(cd "$cache" && pwd)
