@@ -69,6 +69,11 @@ int64_t compat_buf_size(int fd);
  * read once. */
 const char *compat_dev_root(void);
 
+/* The daemon's heap directory under the root: $DMABUFD_HEAP_DIR when it
+ * is a relative name without "..", as the daemon's --heap-dir, else
+ * DMABUFD_NODE_HEAP_DIR. Read once. */
+const char *compat_heap_dir(void);
+
 /*
  * compat_redirect() - the daemon's path for a kernel path
  * @path: what the program opened: /dev/dma_heap[/NAME], /dev/sw_sync,

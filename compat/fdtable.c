@@ -7,8 +7,9 @@
  * dmabufd fd is one whose fstat shows a file of the daemon: on the FUSE
  * fallback any file of the mount at the device root (its st_dev); with
  * CUSE a character device whose number is one of the nodes' under the
- * root. The identity is taken once, the first time it can be (the
- * daemon may start after the program). An fd of ours is then asked its
+ * root (the heaps': those in compat_heap_dir()). The identity is taken
+ * once, the first time it can be (the daemon may start after the
+ * program). An fd of ours is then asked its
  * handle and kind (DMABUFD_IOC_HANDLE: one round trip in the fd's life);
  * a dma-buf or sync_file node fd that is not bound yet is not cached,
  * so a later claim is seen.
@@ -128,7 +129,7 @@ static bool identity_take(void)
 			snprintf(path, sizeof(path), "%s/%s", root, nodes[i]);
 			add_rdev(path);
 		}
-		snprintf(path, sizeof(path), "%s/%s", root, DMABUFD_NODE_HEAP_DIR);
+		snprintf(path, sizeof(path), "%s/%s", root, compat_heap_dir());
 		dir = opendir(path);
 		for (struct dirent *d; dir && (d = readdir(dir));) {
 			char heap[PATH_MAX + NAME_MAX + 2];

@@ -66,6 +66,25 @@ const char *compat_dev_root(void)
 	return dev_root;
 }
 
+static char heap_dir[PATH_MAX];
+static _Atomic int heap_dir_done;
+
+const char *compat_heap_dir(void)
+{
+	if (!atomic_load_explicit(&heap_dir_done, memory_order_acquire)) {
+		const char *env = getenv("DMABUFD_HEAP_DIR");
+		char dir[PATH_MAX];
+
+		/* A node name under the root, as the daemon's --heap-dir. */
+		if (!env || !*env || env[0] == '/' || strstr(env, "..") ||
+		    snprintf(dir, sizeof(dir), "%s", env) >= (int)sizeof(dir))
+			snprintf(dir, sizeof(dir), "%s", DMABUFD_NODE_HEAP_DIR);
+		memcpy(heap_dir, dir, sizeof(dir));
+		atomic_store_explicit(&heap_dir_done, 1, memory_order_release);
+	}
+	return heap_dir;
+}
+
 enum { KERNEL_UNKNOWN = 0, KERNEL_HAS = 1, KERNEL_LACKS = 2 };
 
 static _Atomic int kernel_heaps, kernel_sw_sync;
@@ -85,10 +104,13 @@ static bool served(_Atomic int *kernel, const char *kernel_path)
 	if (k == KERNEL_UNKNOWN) {
 		int saved = errno;
 
-		/* With CUSE the daemon's heaps are /dev/dma_heap itself. */
-		k = kernel == &kernel_heaps && !strcmp(compat_dev_root(), "/dev") ? KERNEL_LACKS
-		    : faccessat(AT_FDCWD, kernel_path, F_OK, 0) == 0           ? KERNEL_HAS
-										: KERNEL_LACKS;
+		/* With CUSE and the default heap directory the daemon's
+		 * heaps are /dev/dma_heap itself. */
+		k = kernel == &kernel_heaps && !strcmp(compat_dev_root(), "/dev") &&
+				    !strcmp(compat_heap_dir(), DMABUFD_NODE_HEAP_DIR)
+			    ? KERNEL_LACKS
+		    : faccessat(AT_FDCWD, kernel_path, F_OK, 0) == 0 ? KERNEL_HAS
+								     : KERNEL_LACKS;
 		errno = saved;
 		atomic_store_explicit(kernel, k, memory_order_relaxed);
 	}
@@ -115,7 +137,7 @@ const char *compat_redirect(const char *path, char *buf, size_t size)
 	if ((rest = under(path, "/dev/dma_heap"))) {
 		if (!served(&kernel_heaps, "/dev/dma_heap"))
 			return NULL;
-		node = DMABUFD_NODE_HEAP_DIR;
+		node = compat_heap_dir();
 	} else if (!strcmp(path, "/dev/sw_sync") ||
 		   !strcmp(path, "/sys/kernel/debug/sync/sw_sync")) {
 		if (!served(&kernel_sw_sync, "/sys/kernel/debug/sync/sw_sync"))

@@ -16,12 +16,17 @@
 #   4. an armhf cross build (tools/cross-test.sh: a private armhf sysroot,
 #      no multiarch); the unit suite under qemu-user
 #   5. the VM suite: the integration programs against the daemon on real
-#      CUSE nodes, in QEMU booting Debian's kernel
+#      CUSE nodes, in QEMU booting Debian's kernel; and (compat-vm, one
+#      boot) the compatibility suite and the kernel's own selftests
+#      against the kernel's drivers and against dmabufd on CUSE
 #   6. the fuzz suite: a clang build with ASan + UBSan and libFuzzer
 #      (-Dfuzz=enabled), each target (tests/fuzz) run from its seed
 #      corpus for FUZZ_SECONDS (60 by default); any crash, leak or UB
 #      fails it
 #
+# After steps 1 and 5, the compatibility suite's and the kernel
+# selftests' own lines, one per place they ran ("compat (kernel): N
+# passed, M failed", "kselftests (dmabufd FUSE): ...", ...).
 # Then one "SUITE: N passed, M failed" line per suite of the plain build
 # ("slow": the stress run's checks),
 # "armhf-unit" for the unit suite under qemu-user, "tsan" for the unit
@@ -38,6 +43,27 @@ cd "$top"
 rm -f "$root"/testlog-*.json
 
 step() { printf '\n=== %s ===\n' "$*"; }
+
+# compat_lines TESTLOG: the compatibility suite's and the kernel
+# selftests' own "N passed, M failed" lines from a meson test log (tests
+# compat, kselftests and compat-vm), labelled with where they ran.
+compat_lines() {
+	python3 - "$1" <<'PY'
+import json, re, sys
+line_re = re.compile(r"^(?:(\S.*\)): )?(\d+ passed, \d+ failed)$")
+for row in open(sys.argv[1]):
+    t = json.loads(row)
+    name = t["name"].split(" / ")[-1]
+    if name not in ("compat", "kselftests", "compat-vm"):
+        continue
+    for out in (t.get("stdout") or "").splitlines():
+        m = line_re.match(out)
+        # compat-test's own line is unlabelled: on the host, the FUSE run.
+        if m and (m.group(1) or name == "compat"):
+            label = m.group(1) or "compat (dmabufd FUSE)"
+            print(f"{label}: {m.group(2)}")
+PY
+}
 
 configure() {
 	local dir=$1; shift
@@ -56,6 +82,7 @@ step "unit, integration, service and lint suites"
 meson test -C "$root/plain" --suite unit --suite integration --suite service --suite lint \
 	--print-errorlogs
 cp "$root/plain/meson-logs/testlog.json" "$root/testlog-host.json"
+compat_lines "$root/testlog-host.json"
 
 step "slow suite: the stress run, ${STRESS_SECONDS:-60} s"
 # tests/stress: a daemon of its own, dozens of clients of four uids that
@@ -102,6 +129,7 @@ if [ "${SKIP_VM:-0}" != 1 ]; then
 	step "VM suite: real CUSE under QEMU with Debian's kernel"
 	meson test -C "$root/plain" --suite vm --print-errorlogs
 	cp "$root/plain/meson-logs/testlog.json" "$root/testlog-vm.json"
+	compat_lines "$root/testlog-vm.json"
 fi
 
 step "fuzz suite: libFuzzer targets under ASan + UBSan, ${FUZZ_SECONDS:-60} s each"

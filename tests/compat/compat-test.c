@@ -12,7 +12,10 @@
  *   compat-test [CASE...]     run every case, or those named
  *
  * Prints "ok N - name" or "not ok N - name" per case and ends with
- * "N passed, M failed"; the exit status is 1 if any failed. A case
+ * "N passed, M failed"; the exit status is 1 if any failed. A case that
+ * finds the kernel too old for what it tests (the 6.7 deadlines on 6.1,
+ * the VM's kernel) prints "ok N - name # SKIP why", counts in neither
+ * number, and a "# K skipped" line comes before the last. A case
  * re-executes this program (/proc/self/exe) to check what crosses exec:
  *   compat-test --exec-child WHAT FD [ARG]
  */
@@ -72,6 +75,14 @@ static const char *sw_sync_path = "/sys/kernel/debug/sync/sw_sync";
 /* ---- a small harness ------------------------------------------------------- */
 
 static int case_failed;
+static const char *case_skipped; /* why the case could not run here */
+
+/* The case cannot run on this kernel: say why and stop it. */
+#define SKIP(why)                                                               \
+	do {                                                                    \
+		case_skipped = (why);                                           \
+		return;                                                         \
+	} while (0)
 
 #define CHECK(cond)                                                             \
 	do {                                                                    \
@@ -570,6 +581,18 @@ static void get_deadline(void)
 	f = fence_create(tl, 1);
 	CHECK(f >= 0);
 	gd.fence_fd = f;
+	/* Linux 6.7 added both ioctls: before it, each is ENOTTY. */
+	errno = 0;
+	if (ioctl(tl, SW_SYNC_GET_DEADLINE, &gd) < 0 && errno == ENOTTY &&
+	    ioctl(f, SYNC_IOC_SET_DEADLINE, &sd) < 0 && errno == ENOTTY) {
+		close(p[0]);
+		close(p[1]);
+		close(f);
+		close(tl);
+		SKIP("no deadlines in this kernel (SYNC_IOC_SET_DEADLINE and "
+		     "SW_SYNC_GET_DEADLINE are ENOTTY; Linux 6.7 added them)");
+	}
+	gd = (struct sw_sync_get_deadline){ .fence_fd = f };
 	CHECK_ERR(ioctl(tl, SW_SYNC_GET_DEADLINE, &gd), ENOENT);
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	now = (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
@@ -1018,7 +1041,7 @@ static const struct test_case cases[] = {
 
 int main(int argc, char **argv)
 {
-	unsigned int passed = 0, failed = 0, n = 0;
+	unsigned int passed = 0, failed = 0, skipped = 0, n = 0;
 
 	if (argc >= 4 && !strcmp(argv[1], "--exec-child"))
 		return exec_child(argv[2], atoi(argv[3]), argc > 4 ? argv[4] : "");
@@ -1037,14 +1060,22 @@ int main(int argc, char **argv)
 		if (!wanted)
 			continue;
 		case_failed = 0;
+		case_skipped = NULL;
 		cases[i].fn();
 		n++;
+		if (case_skipped && !case_failed) {
+			printf("ok %u - %s # SKIP %s\n", n, cases[i].name, case_skipped);
+			skipped++;
+			continue;
+		}
 		printf("%s %u - %s\n", case_failed ? "not ok" : "ok", n, cases[i].name);
 		if (case_failed)
 			failed++;
 		else
 			passed++;
 	}
+	if (skipped)
+		printf("# %u skipped (see the SKIP lines)\n", skipped);
 	printf("%u passed, %u failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

@@ -15,16 +15,31 @@
 # tests/vm/kmod/ (module licence, namespace import, one init per module):
 #   dmabufd_kheap.ko  drivers/dma-buf/dma-heap.c + heaps/system_heap.c
 #                     (one module: dma_heap_add() is not exported in 6.1)
-#   sw_sync.ko        drivers/dma-buf/sw_sync.c + sync_debug.c; the device
+#   dmabufd_sw_sync.ko  drivers/dma-buf/sw_sync.c + sync_debug.c; the device
 #                     is /sys/kernel/debug/sync/sw_sync (debugfs)
+#   dmabufd_udmabuf.ko  drivers/dma-buf/udmabuf.c (/dev/udmabuf), with
+#                     stand-ins for the mm symbols 6.1 does not export
+#                     (kmod/udmabuf_main.c)
 # into
 #   CACHE_DIR/<kver>/kmod/<name>.ko        (and build.log)
 #   CACHE_DIR/<kver>/kmod/load-order       (module names, in load order)
+# and, from the same package's tools/testing/selftests, the kernel's own
+# selftests of these drivers, unmodified, built as their Makefiles build
+# them but linked dynamically (so that dmabufd-run's preload reaches them),
+# into
+#   CACHE_DIR/<kver>/selftests/sync_test     selftests/sync
+#   CACHE_DIR/<kver>/selftests/dmabuf-heap   selftests/dmabuf-heaps (its
+#                     <drm/drm.h> from the headers package's uapi, with
+#                     -D__user= as headers_install would strip it)
+#   CACHE_DIR/<kver>/selftests/udmabuf       selftests/drivers/dma-buf
 #
-# Idempotent: if CACHE_DIR/<kver>/kmod/.complete exists nothing is done. The
-# marker records a hash of tests/vm/kmod/, so editing a wrapper rebuilds.
-# Prints "kver=" and "kmod=" lines on stdout (all else on stderr). Exits 3
-# when the packages cannot be downloaded, 1 on any other error.
+# Idempotent: if CACHE_DIR/<kver>/kmod/.complete and .../selftests/.complete
+# exist nothing is done. The kmod marker records a hash of tests/vm/kmod/,
+# so editing a wrapper rebuilds; a cache made before the selftests were
+# kept downloads linux-source once more for them.
+# Prints "kver=", "kmod=" and "selftests=" lines on stdout (all else on
+# stderr). Exits 3 when the packages cannot be downloaded, 1 on any other
+# error.
 #
 # Needs: what fetch-kernel.sh needs, plus gcc (the compiler the kernel was
 # built with: gcc-12 on Debian 12), make, xz (the source tarball) and the
@@ -39,11 +54,15 @@ here=$(cd "$(dirname "$0")" && pwd)
 cache=$1
 
 # The kernel image first: it decides the version.
-fk_out=$("$here/fetch-kernel.sh" "$cache") || die "fetch-kernel.sh failed"
+fk_status=0
+fk_out=$("$here/fetch-kernel.sh" "$cache") || fk_status=$?
+[ "$fk_status" -ne 3 ] || exit 3          # the kernel cannot be downloaded
+[ "$fk_status" -eq 0 ] || die "fetch-kernel.sh failed"
 kver=$(echo "$fk_out" | sed -n 's/^kver=//p')
 [ -n "$kver" ] || die "fetch-kernel.sh named no kernel"
 cache=$(cd "$cache" && pwd)
 dest=$cache/$kver/kmod
+stdest=$cache/$kver/selftests
 
 for t in make gcc xz strip dpkg-deb apt-get apt-cache sha256sum; do
     command -v $t >/dev/null || die "$t not found (tools/setup.sh installs what is needed)"
@@ -61,9 +80,13 @@ fi
 report() {
     echo "kver=$kver"
     echo "kmod=$dest"
+    echo "selftests=$stdest"
 }
-if [ -f "$dest/.complete" ] && [ "$(cat "$dest/.complete")" = "$wrap_hash" ]; then
-    log "using cached modules for $kver in $dest"
+# What the selftest build below depends on besides the sources.
+st_recipe=selftests-1
+if [ -f "$dest/.complete" ] && [ "$(cat "$dest/.complete")" = "$wrap_hash" ] &&
+   [ -f "$stdest/.complete" ] && [ "$(cat "$stdest/.complete")" = "$st_recipe" ]; then
+    log "using cached modules and selftests for $kver in $dest, $stdest"
     report
     exit 0
 fi
@@ -76,6 +99,23 @@ flavour=${kver##*-}                                    # amd64
 abi=${kver%-"$flavour"}                                # 6.1.0-57
 
 src=$cache/$kver/src          # extracted packages, kept for rebuilds
+parts=$src/usr/src/dma-buf    # the parts of linux-source kept
+selftest_parts=(tools/testing/selftests/kselftest.h tools/testing/selftests/sync
+                tools/testing/selftests/dmabuf-heaps tools/testing/selftests/drivers/dma-buf)
+
+# unpack_parts TARBALL DIR PATH...: the source tree's PATHs into DIR.
+unpack_parts() {
+    local tarball=$1 dir=$2 p
+    shift 2
+    log "unpacking $* from ${tarball##*/} ..."
+    mkdir -p "$dir"
+    tar -xf "$tarball" -C "$dir" --strip-components=1 \
+        "${@/#/linux-source-$series/}" || die "cannot unpack $* from ${tarball##*/}"
+    for p in "$@"; do
+        [ -e "$dir/$p" ] || die "linux-source-$series has no $p"
+    done
+}
+
 t0=$(date +%s)
 if [ ! -f "$src/.complete" ]; then
     rm -rf "$src"
@@ -99,10 +139,7 @@ if [ ! -f "$src/.complete" ]; then
         [ -f "$f" ] && tarball=$f && break
     done
     [ -n "$tarball" ] || die "linux-source-$series has no usr/src/linux-source-$series.tar.*"
-    log "unpacking drivers/dma-buf from ${tarball##*/} ..."
-    mkdir -p "$tmp/x/usr/src/dma-buf"
-    tar -xf "$tarball" -C "$tmp/x/usr/src/dma-buf" --strip-components=1 \
-        "linux-source-$series/drivers/dma-buf" || die "cannot unpack drivers/dma-buf"
+    unpack_parts "$tarball" "$tmp/x/usr/src/dma-buf" drivers/dma-buf "${selftest_parts[@]}"
     rm -f "$tarball"
     [ -d "$tmp/x/usr/src/linux-headers-$kver" ] || die "no usr/src/linux-headers-$kver"
     echo "$pkgver" > "$tmp/x/.complete"
@@ -110,6 +147,56 @@ if [ ! -f "$src/.complete" ]; then
     rm -rf "$tmp"
     trap - EXIT INT TERM HUP
     log "fetched in $(($(date +%s) - t0)) s"
+fi
+
+# A source cache from before the selftests were kept: linux-source again.
+if [ ! -f "$parts/tools/testing/selftests/kselftest.h" ]; then
+    tmp=$(mktemp -d "$cache/.fetch-src.XXXXXX")
+    trap 'rm -rf "$tmp"' EXIT INT TERM HUP
+    log "downloading linux-source-$series=$pkgver for its selftests ..."
+    if ! (cd "$tmp" && apt-get -q -o APT::Sandbox::User=root download \
+            "linux-source-$series=$pkgver" >&2); then
+        echo "fetch-kernel-src: error: 'apt-get download' failed (no access to the Debian archive? try 'apt-get update')" >&2
+        exit 3
+    fi
+    dpkg-deb --fsys-tarfile "$tmp"/linux-source-*.deb |
+        tar -xf - -C "$tmp" "./usr/src/linux-source-$series.tar.xz" ||
+        die "linux-source-$series has no usr/src/linux-source-$series.tar.xz"
+    rm -f "$tmp"/linux-source-*.deb
+    unpack_parts "$tmp/usr/src/linux-source-$series.tar.xz" "$tmp/parts" "${selftest_parts[@]}"
+    mkdir -p "$parts/tools/testing"
+    rm -rf "$parts/tools/testing/selftests"
+    mv "$tmp/parts/tools/testing/selftests" "$parts/tools/testing/"
+    rm -rf "$tmp"
+    trap - EXIT INT TERM HUP
+    log "fetched the selftests in $(($(date +%s) - t0)) s"
+fi
+
+# --- the selftests ---------------------------------------------------------
+# As their Makefiles (6.1) build them, with the host's uapi headers
+# (KHDR_INCLUDES), except dmabuf-heap's -static: a static program cannot
+# be preloaded.
+if [ ! -f "$stdest/.complete" ] || [ "$(cat "$stdest/.complete")" != "$st_recipe" ]; then
+    st=$parts/tools/testing/selftests
+    rm -rf "$stdest"
+    mkdir -p "$stdest/include"
+    ln -s "$src/usr/src/linux-headers-$abi-common/include/uapi/drm" "$stdest/include/drm"
+    log "building the selftests ..."
+    (cd "$st/sync" && gcc -O2 -g -std=gnu89 -pthread -Wall -o "$stdest/sync_test" \
+        sync_test.c sync.c sync_alloc.c sync_fence.c sync_merge.c sync_wait.c \
+        sync_stress_parallelism.c sync_stress_consumer.c sync_stress_merge.c) >&2 ||
+        die "cannot build selftests/sync"
+    (cd "$st/dmabuf-heaps" && gcc -O3 -Wl,-no-as-needed -Wall -D__user= \
+        -I"$stdest/include" -o "$stdest/dmabuf-heap" dmabuf-heap.c) >&2 ||
+        die "cannot build selftests/dmabuf-heaps"
+    (cd "$st/drivers/dma-buf" && gcc -O2 -o "$stdest/udmabuf" udmabuf.c) >&2 ||
+        die "cannot build selftests/drivers/dma-buf"
+    rm -rf "$stdest/include"
+    echo "$st_recipe" > "$stdest/.complete"
+fi
+if [ -f "$dest/.complete" ] && [ "$(cat "$dest/.complete")" = "$wrap_hash" ]; then
+    report
+    exit 0
 fi
 
 # --- build -------------------------------------------------------------------
@@ -122,7 +209,8 @@ rm -rf "$bdir"
 mkdir -p "$bdir/heaps" "$bdir/include/trace" "$bdir/drivers"
 ln -s .. "$bdir/drivers/dma-buf"                   # see kmod/Kbuild
 drv=$src/usr/src/dma-buf/drivers/dma-buf
-for f in dma-heap.c heaps/system_heap.c sw_sync.c sync_debug.c sync_debug.h sync_trace.h; do
+for f in dma-heap.c heaps/system_heap.c sw_sync.c sync_debug.c sync_debug.h sync_trace.h \
+         udmabuf.c; do
     [ -f "$drv/$f" ] || die "linux-source has no drivers/dma-buf/$f"
     cp "$drv/$f" "$bdir/$f"
 done
@@ -138,7 +226,7 @@ grep -i 'warning' "$bdir/build.log" >&2 || true
 
 rm -rf "$dest"
 mkdir -p "$dest"
-for m in dmabufd_kheap dmabufd_sw_sync; do
+for m in dmabufd_kheap dmabufd_sw_sync dmabufd_udmabuf; do
     [ -f "$bdir/$m.ko" ] || die "the build made no $m.ko"
     # Without debug info: 25 KB instead of 650 KB in every initramfs.
     strip --strip-debug -o "$dest/$m.ko" "$bdir/$m.ko" || die "strip $m.ko failed"

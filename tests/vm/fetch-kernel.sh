@@ -10,10 +10,16 @@
 #   CACHE_DIR/<kver>/config
 #   CACHE_DIR/<kver>/modules/<name>.ko      (always uncompressed)
 #   CACHE_DIR/<kver>/modules/load-order     (module names, dependencies first)
+#   CACHE_DIR/<kver>/modules-extra/         the same for EXTRA_MODULES (vgem:
+#                                           drm's dma-buf importer), which
+#                                           the guest does not load by itself
 #   CACHE_DIR/current                       (text file: <kver>)
 #
-# Idempotent: if CACHE_DIR/<kver>/.complete exists nothing is downloaded.
+# Idempotent: if CACHE_DIR/<kver>/.complete and modules-extra/load-order
+# exist nothing is downloaded.
 # Prints "kver=", "kernel=", "modules=" lines on stdout (all else on stderr).
+# Exits 3 when the package cannot be downloaded (or apt names no kernel and
+# nothing is cached), 1 on any other error.
 #
 # Needs: apt-get/apt-cache (package archive reachable), dpkg-deb, and xz /
 # zstd / gzip only if the package ships compressed modules.
@@ -29,6 +35,9 @@ cache=$(cd "$cache" && pwd)
 
 # Modules the guest /init loads (dependencies are added automatically).
 WANTED_MODULES="fuse cuse uio uio_pci_generic"
+# Modules kept for the payloads that load them themselves (tests/vm/
+# guest-compat.sh: the dmabuf-heaps selftest imports into vgem).
+EXTRA_MODULES="vgem"
 
 # --- which kernel --------------------------------------------------------
 if [ -n "${DMABUFD_VM_KVER:-}" ]; then
@@ -43,7 +52,8 @@ else
             kver=$(cat "$cache/current")
             log "apt-cache does not name a kernel; reusing cached $kver"
         else
-            die "'apt-cache depends linux-image-amd64' names no linux-image-<ver>-amd64 (run apt-get update?)"
+            echo "fetch-kernel: error: 'apt-cache depends linux-image-amd64' names no linux-image-<ver>-amd64 (run apt-get update?)" >&2
+            exit 3
         fi
     fi
 fi
@@ -60,9 +70,10 @@ report() {
     echo "kver=$kver"
     echo "kernel=$dest/vmlinuz"
     echo "modules=$dest/modules"
+    echo "modules_extra=$dest/modules-extra"
 }
 
-if [ -f "$dest/.complete" ]; then
+if [ -f "$dest/.complete" ] && [ -f "$dest/modules-extra/load-order" ]; then
     log "using cached kernel $kver in $dest"
     report
     exit 0
@@ -77,7 +88,8 @@ log "downloading $pkg ..."
 # apt-get download writes into the cwd.  The sandbox option avoids the
 # harmless "_apt cannot access" warning when running as root in a 0700 dir.
 if ! (cd "$tmp" && apt-get -q -o APT::Sandbox::User=root download "$pkg" >&2); then
-    die "'apt-get download $pkg' failed (no access to the Debian archive? stale apt lists? try 'apt-get update')"
+    echo "fetch-kernel: error: 'apt-get download $pkg' failed (no access to the Debian archive? stale apt lists? try 'apt-get update')" >&2
+    exit 3
 fi
 deb=$(ls "$tmp"/*.deb 2>/dev/null | head -n 1)
 [ -n "$deb" ] || die "apt-get download produced no .deb for $pkg"
@@ -103,13 +115,15 @@ while read -r f; do
     printf '%s %s\n' "$(echo "$b" | tr - _)" "$f"
 done > "$index"
 
-mkdir -p "$tmp/out/modules"
+mkdir -p "$tmp/out/modules" "$tmp/out/modules-extra"
 : > "$tmp/out/modules/load-order"
+: > "$tmp/out/modules-extra/load-order"
+set_dir=modules   # where add_module puts modules: modules or modules-extra
 
-# Copy one module (uncompressed) into out/modules/<name>.ko.
+# Copy one module (uncompressed) into out/$set_dir/<name>.ko.
 copy_module() { # name srcfile
     local out
-    out=$tmp/out/modules/$1.ko
+    out=$tmp/out/$set_dir/$1.ko
     case $2 in
         *.ko)     cp "$2" "$out" ;;
         *.ko.xz)  command -v xz >/dev/null || die "xz needed to decompress $2"
@@ -127,31 +141,42 @@ mod_depends() {
     tr '\0' '\n' < "$1" | sed -n 's/^depends=//p' | head -n 1 | tr , ' '
 }
 
-# Depth-first: dependencies land in load-order before their users.
+# Depth-first: dependencies land in load-order before their users. An
+# extra module's dependency that the guest loads anyway is not repeated.
 add_module() { # name [chain]
-    local n src dep
+    local n src dep order=$tmp/out/$set_dir/load-order
     n=$(echo "$1" | tr - _)
-    grep -qx "$n" "$tmp/out/modules/load-order" && return 0
+    grep -qx "$n" "$order" "$tmp/out/modules/load-order" && return 0
     case " ${2:-} " in *" $n "*) die "module dependency cycle: ${2:-} $n" ;; esac
     src=$(awk -v n="$n" '$1 == n { print $2; exit }' "$index")
     [ -n "$src" ] || die "module $n not found in $pkg (built in? check $moddir/modules.builtin)"
     copy_module "$n" "$src"
-    for dep in $(mod_depends "$tmp/out/modules/$n.ko"); do
+    for dep in $(mod_depends "$tmp/out/$set_dir/$n.ko"); do
         add_module "$dep" "${2:-} $n"
     done
-    grep -qx "$n" "$tmp/out/modules/load-order" || echo "$n" >> "$tmp/out/modules/load-order"
+    grep -qx "$n" "$order" || echo "$n" >> "$order"
 }
 
 for m in $WANTED_MODULES; do
+    add_module "$m"
+done
+set_dir=modules-extra
+for m in $EXTRA_MODULES; do
     add_module "$m"
 done
 
 cp "$vmlinuz" "$tmp/out/vmlinuz"
 cp "$tmp/x/boot/config-$kver" "$tmp/out/config" 2>/dev/null || true
 echo "$kver" > "$tmp/out/kver"
-touch "$tmp/out/.complete"
 
-rm -rf "$dest"
-mv "$tmp/out" "$dest"
-log "kernel $kver: modules $(tr '\n' ' ' < "$dest/modules/load-order")"
+# Into place. A cache made before modules-extra keeps what other scripts
+# put beside the kernel (fetch-kernel-src.sh's src/, kmod/, selftests/).
+mkdir -p "$dest"
+rm -f "$dest/.complete"
+rm -rf "$dest/modules" "$dest/modules-extra"
+for f in "$tmp"/out/*; do
+    mv -f "$f" "$dest/"
+done
+touch "$dest/.complete"
+log "kernel $kver: modules $(tr '\n' ' ' < "$dest/modules/load-order")(extra: $(tr '\n' ' ' < "$dest/modules-extra/load-order"))"
 report
