@@ -99,5 +99,9 @@ off_t real_lseek(int fd, off_t off, int whence);
  * Returns the ioctl's result with errno set, as ioctl(2). */
 int compat_ioctl(int fd, const struct compat_fd *info, unsigned long cmd, void *arg);
 
+/* intercept.c: an ioctl whose magic dmabufd may serve ('H', 'b', '>',
+ * 'W'): compat_ioctl() on a dmabufd fd, else libc's. */
+int ioctl_maybe_ours(int fd, unsigned long cmd, void *arg);
+
 /* libdmabufd internals linked in (libclient/src/internal.h). */
 int dmabufd_ctl_map(uint64_t token, int *ret_fd, uint64_t *ret_size);

@@ -406,24 +406,13 @@ COMPAT_EXPORT int fcntl64(int fd, int cmd, ...)
 
 /* ---- ioctl, mmap, lseek ---------------------------------------------------- */
 
-COMPAT_EXPORT int ioctl(int fd, unsigned long cmd, ...)
+/* An ioctl of a magic dmabufd may serve (ioctl_entry.c sorts them). */
+int ioctl_maybe_ours(int fd, unsigned long cmd, void *arg)
 {
 	struct compat_fd info;
-	void *arg;
-	va_list ap;
 
-	va_start(ap, cmd);
-	arg = va_arg(ap, void *);
-	va_end(ap);
-	switch (_IOC_TYPE(cmd)) {
-	case 'H':
-	case 'b':
-	case '>':
-	case 'W':
-		if (compat_fd_get(fd, &info))
-			return compat_ioctl(fd, &info, cmd, arg);
-		break;
-	}
+	if (compat_fd_get(fd, &info))
+		return compat_ioctl(fd, &info, cmd, arg);
 	return real_ioctl(fd, cmd, arg);
 }
 
