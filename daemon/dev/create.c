@@ -22,22 +22,40 @@
 #include "model/timeline.h"
 #include "node_ops.h"
 
-/* The file @value names for @uid, if it is an open of a @type node. */
-static struct dev_file *source(uint64_t value, uid_t uid,
-			       enum dev_node_type type)
+/*
+ * The file that @value names for @uid as the call's own fd (the fd the
+ * kernel's ioctl would be made on), in *ret: -EBADF if it names nothing
+ * (the kernel's answer for a closed fd), -ENOTTY for an open of another
+ * node (another driver's fd knows no such ioctl), -EBADFD for a dma-buf
+ * or sync_file file not bound yet.
+ */
+static int self_source(uint64_t value, uid_t uid, enum dev_node_type type,
+		       struct dev_file **ret)
 {
 	struct dev_file *file = handle_file(value, uid);
 
-	return file && file->node->type == type ? file : NULL;
+	if (!file)
+		return -EBADF;
+	if (file->node->type != type)
+		return -ENOTTY;
+	if ((type == DEV_NODE_DMA_BUF && !file->dma_buf) ||
+	    (type == DEV_NODE_SYNC_FILE && !file->sync_file))
+		return -EBADFD;
+	*ret = file;
+	return 0;
 }
 
 static int create_alloc(struct dev_file *file, const struct dmabufd_create *in,
 			uid_t uid)
 {
-	struct dev_file *heap = source(in->src[0], uid, DEV_NODE_HEAP);
+	struct dev_file *heap;
+	int r;
 
-	if (!heap || in->src[1])
+	if (in->src[1])
 		return -EINVAL;
+	r = self_source(in->src[0], uid, DEV_NODE_HEAP, &heap);
+	if (r < 0)
+		return r;
 	/* heap_alloc() checks the length and the heap flags as the
 	 * kernel's ALLOC; the access mode is the fresh fd's own. */
 	return heap_alloc(heap->node->heap, file->acct, in->arg,
@@ -47,43 +65,41 @@ static int create_alloc(struct dev_file *file, const struct dmabufd_create *in,
 static int create_fence(struct dev_file *file, const struct dmabufd_create *in,
 			uid_t uid)
 {
-	struct dev_file *tl = source(in->src[0], uid, DEV_NODE_SW_SYNC);
 	_cleanup_(fence_unrefp) struct fence *fence = NULL;
+	struct dev_file *tl;
 	int r;
 
 	/* The name is ignored, as by the kernel's CREATE_FENCE. */
-	if (!tl || in->src[1] || in->flags || in->arg > UINT32_MAX)
+	if (in->src[1] || in->flags || in->arg > UINT32_MAX)
 		return -EINVAL;
+	r = self_source(in->src[0], uid, DEV_NODE_SW_SYNC, &tl);
+	if (r < 0)
+		return r;
 	r = timeline_create_fence(tl->timeline, (uint32_t)in->arg, &fence);
 	if (r < 0)
 		return r;
 	return dev_file_bind_fence(file, fence);
 }
 
-static struct sync_file *sync_source(uint64_t value, uid_t uid)
-{
-	struct dev_file *f = source(value, uid, DEV_NODE_SYNC_FILE);
-
-	return f ? f->sync_file : NULL;
-}
-
 static int create_merge(struct dev_file *file, const struct dmabufd_create *in,
 			uid_t uid)
 {
-	struct sync_file *a = sync_source(in->src[0], uid);
-	struct sync_file *b = sync_source(in->src[1], uid);
+	struct dev_file *a, *b = handle_file(in->src[1], uid);
 	char name[SYNC_FILE_NAME_LEN];
 	int r;
 
 	if (in->flags || in->arg)
 		return -EINVAL;
+	r = self_source(in->src[0], uid, DEV_NODE_SYNC_FILE, &a);
+	if (r < 0)
+		return r;
 	/* The kernel's answer for an fd2 that is no sync_file. */
-	if (!a || !b)
+	if (!b || !b->sync_file)
 		return -ENOENT;
 	_Static_assert(sizeof(name) <= sizeof(in->name), "merge name");
 	memcpy(name, in->name, sizeof(name));
 	name[sizeof(name) - 1] = '\0';
-	r = sync_file_merge(name, a, b, &file->sync_file);
+	r = sync_file_merge(name, a->sync_file, b->sync_file, &file->sync_file);
 	if (r < 0)
 		return r;
 	/* A new container is the merger's; a fence it passes on keeps its
@@ -96,12 +112,15 @@ static int create_merge(struct dev_file *file, const struct dmabufd_create *in,
 static int create_export(struct dev_file *file, const struct dmabufd_create *in,
 			 uid_t uid)
 {
-	struct dev_file *buf = source(in->src[0], uid, DEV_NODE_DMA_BUF);
 	_cleanup_(fence_unrefp) struct fence *fence = NULL;
+	struct dev_file *buf;
 	int r;
 
-	if (!buf || !buf->dma_buf || in->src[1] || in->arg)
+	if (in->src[1] || in->arg)
 		return -EINVAL;
+	r = self_source(in->src[0], uid, DEV_NODE_DMA_BUF, &buf);
+	if (r < 0)
+		return r;
 	r = dma_buf_node_export_fence(buf->dma_buf, in->flags, &fence);
 	if (r < 0)
 		return r;
@@ -111,12 +130,15 @@ static int create_export(struct dev_file *file, const struct dmabufd_create *in,
 static int create_dma_fence(struct dev_file *file,
 			    const struct dmabufd_create *in, uid_t uid)
 {
-	struct dev_file *chan = source(in->src[0], uid, DEV_NODE_DMAENGINE);
 	_cleanup_(fence_unrefp) struct fence *fence = NULL;
+	struct dev_file *chan;
 	int r;
 
-	if (!chan || in->src[1] || in->flags || in->arg > INT32_MAX)
+	if (in->src[1] || in->flags || in->arg > INT32_MAX)
 		return -EINVAL;
+	r = self_source(in->src[0], uid, DEV_NODE_DMAENGINE, &chan);
+	if (r < 0)
+		return r;
 	r = dmaengine_node_cookie_fence(chan, (int32_t)in->arg, &fence);
 	if (r < 0)
 		return r;

@@ -197,14 +197,19 @@ enum dmabufd_create_op {
  * the fd the kernel's fd-returning ioctl would have returned. It binds
  * the fd like DMABUFD_IOC_CLAIM: a client killed between the open and
  * this ioctl leaves only an unbound file that goes with its last close.
- * Errors: those of the kernel call it stands for, and
+ * @src[0] stands for the fd the kernel's ioctl is made on, and answers
+ * as that fd would. Errors: those of the kernel call it stands for, and
  *   EINVAL  unknown @op, or an op for the other node; a field that must
- *           be 0 is not; a source that names nothing (an unknown,
- *           released or other uid's handle, a token) or a file of the
- *           wrong kind
- *   ENOENT  MERGE: such a source (the kernel's answer for a bad fd2)
+ *           be 0 is not
+ *   EBADF   @src[0] names nothing: an unknown, released or other uid's
+ *           handle, or a token (the kernel's answer for a closed fd)
+ *   ENOTTY  @src[0] names a file of another node (another driver's fd
+ *           knows no such ioctl)
+ *   EBADFD  @src[0] names a dma-buf or sync_file file not bound yet;
+ *           DMA_FENCE: the dmaengine fd of @src[0] holds no channel
+ *   ENOENT  MERGE: @src[1] names no bound sync_file (the kernel's answer
+ *           for a bad fd2)
  *   EBUSY   this fd is bound to an object already
- *   EBADFD  DMA_FENCE: the dmaengine fd of @src[0] holds no channel
  *   EDQUOT  ALLOC: past the caller's per-uid byte limit
  */
 struct dmabufd_create {

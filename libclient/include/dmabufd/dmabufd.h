@@ -420,9 +420,18 @@ DMABUFD_EXPORT int dmabufd_sync_claim(uint64_t token);
  *
  * libdmabufd does not remember handles by fd number (a number closed and
  * reused would name another file): the caller keeps each handle with its
- * fd and stops using it when it closes the fd. A handle of a file that is
- * gone fails with -EINVAL; while any process still holds the file, it
- * names that file's object, as the fd did.
+ * fd and stops using it when it closes the fd. While any process still
+ * holds the file, a handle names that file's object, as the fd did.
+ *
+ * A handle in the place of the fd the kernel's call is made on answers as
+ * that fd would: -EBADF for a handle that names nothing (a file that is
+ * gone, another user's, a made-up value), -ENOTTY for one of another kind
+ * of fd, -EBADFD for a dma-buf or sync_file fd not bound yet; except in
+ * dmabufd_buf_mmap_h(), which goes over the control socket, where a
+ * handle and a token are one kind of value: -EINVAL. A handle in
+ * the place of an fd argument answers as the kernel's call does for a
+ * bad fd there (-ENOENT for SYNC_IOC_MERGE's fd2, -EINVAL for
+ * DMA_BUF_IOCTL_IMPORT_SYNC_FILE's fd).
  */
 
 /**
@@ -442,8 +451,8 @@ DMABUFD_EXPORT int dmabufd_handle(int fd, uint64_t *ret_handle, uint32_t *ret_ki
  * dmabufd_alloc_h() - dmabufd_heap_alloc() from the handle of a heap fd
  * @ret_handle: the new buffer fd's handle (may be NULL)
  *
- * Returns the dma-buf fd, or the errors of dmabufd_heap_alloc(); -EINVAL
- * also for a handle that names no heap fd of this user.
+ * Returns the dma-buf fd, or the errors of dmabufd_heap_alloc(); -EBADF,
+ * -ENOTTY for a handle that names no heap fd of this user (see above).
  */
 DMABUFD_EXPORT int dmabufd_alloc_h(uint64_t heap_handle, size_t len, unsigned int fd_flags,
 				   uint64_t *ret_handle);
@@ -453,7 +462,8 @@ DMABUFD_EXPORT int dmabufd_alloc_h(uint64_t heap_handle, size_t len, unsigned in
  * the timeline of @timeline_handle; the name is ignored, as the kernel's
  * @ret_handle: the new sync_file fd's handle (may be NULL)
  *
- * Returns the sync_file fd or -errno (-EINVAL: no timeline of this user).
+ * Returns the sync_file fd or -errno (-EBADF, -ENOTTY: no timeline fd of
+ * this user).
  */
 DMABUFD_EXPORT int dmabufd_timeline_create_fence_h(uint64_t timeline_handle, uint32_t value,
 						   uint64_t *ret_handle);
@@ -462,8 +472,9 @@ DMABUFD_EXPORT int dmabufd_timeline_create_fence_h(uint64_t timeline_handle, uin
  * dmabufd_sync_merge_h() - dmabufd_sync_merge() of two sync_file handles
  * @ret_handle: the merged fd's handle (may be NULL)
  *
- * Returns the sync_file fd, -ENOENT when a handle names no sync_file of
- * this user (the kernel's answer for a bad fd2), -ENOMEM, -errno of open.
+ * Returns the sync_file fd, -EBADF, -ENOTTY or -EBADFD when @handle1 names
+ * no sync_file fd of this user, -ENOENT when @handle2 names none (the
+ * kernel's answer for a bad fd2), -ENOMEM, -errno of open.
  */
 DMABUFD_EXPORT int dmabufd_sync_merge_h(const char *name, uint64_t handle1, uint64_t handle2,
 					uint64_t *ret_handle);
@@ -473,7 +484,8 @@ DMABUFD_EXPORT int dmabufd_sync_merge_h(const char *name, uint64_t handle1, uint
  * buffer of @buf_handle
  * @ret_handle: the sync_file fd's handle (may be NULL)
  *
- * Returns the sync_file fd or -errno (-EINVAL: bad flags, or no buffer).
+ * Returns the sync_file fd or -errno (-EINVAL: bad flags; -EBADF,
+ * -ENOTTY, -EBADFD: no bound buffer fd of this user).
  */
 DMABUFD_EXPORT int dmabufd_buf_export_sync_file_h(uint64_t buf_handle, unsigned int flags,
 						  uint64_t *ret_handle);
@@ -491,7 +503,8 @@ DMABUFD_EXPORT int dmabufd_buf_import_sync_file_h(int buf_fd, unsigned int flags
  * dmabufd_buf_mmap_h() - dmabufd_buf_mmap() of the buffer of @buf_handle:
  * one round trip on the process's kept control connection
  *
- * Returns 0 or -errno: -EINVAL (bad prot, no buffer of this user),
+ * Returns 0 or -errno: -EINVAL (bad prot, no bound buffer fd of this
+ * user, whatever else the handle names),
  * -EACCES (PROT_WRITE on a read-only buffer fd, any mapping of a
  * write-only or O_ACCMODE one), -ENODEV (memory that cannot be mapped), mmap's errors.
  */
@@ -504,7 +517,7 @@ DMABUFD_EXPORT int dmabufd_buf_mmap_h(uint64_t buf_handle, int prot, void **ret_
  * @ret_handle: the sync_file fd's handle (may be NULL)
  *
  * Returns the sync_file fd or -errno (-EBADFD: no channel; -EINVAL: a
- * cookie never handed out, or no channel fd of this user).
+ * cookie never handed out; -EBADF, -ENOTTY: no dmaengine fd of this user).
  */
 DMABUFD_EXPORT int dmabufd_dma_fence_h(uint64_t chan_handle, int32_t cookie,
 				       uint64_t *ret_handle);
