@@ -8,8 +8,10 @@
  * fallback any file of the mount at the device root (its st_dev); with
  * CUSE a character device whose number is one of the nodes' under the
  * root (the heaps': those in compat_heap_dir()). The identity is taken
- * once, the first time it can be (the daemon may start after the
- * program). An fd of ours is then asked its
+ * the first time it can be (the daemon may start after the program), and
+ * again when a file that could be the daemon's does not match it and the
+ * nodes have changed (a restarted daemon, a heap added: is_daemons()).
+ * An fd of ours is then asked its
  * handle and kind (DMABUFD_IOC_HANDLE: one round trip in the fd's life);
  * a dma-buf or sync_file node fd that is not bound yet is not cached,
  * so a later claim is seen.
@@ -88,76 +90,157 @@ static void entry_store(struct entry *e, uint32_t state, const struct compat_fd 
 
 #define MAX_CUSE_NODES 64
 
-static _Atomic int identity_known;
-static bool identity_fuse;
-static dev_t identity_dev;                 /* FUSE: the mount's st_dev */
-static dev_t identity_rdev[MAX_CUSE_NODES]; /* CUSE: the nodes' numbers */
-static unsigned int identity_nrdev;
+/*
+ * What the daemon's files look like, taken from the nodes under the
+ * device root. A snapshot is never changed once published, and never
+ * freed (a thread may still read one that was replaced): a process
+ * keeps one more for each time the daemon it sees is replaced.
+ */
+struct identity {
+	bool fuse;
+	dev_t dev;                   /* FUSE: the mount's st_dev */
+	unsigned int nrdev;
+	dev_t rdev[MAX_CUSE_NODES]; /* CUSE: the nodes' numbers */
+	struct stat root;            /* the dma-buf node, as found */
+	struct stat heap_dir;        /* CUSE: the heap directory, as found */
+};
 
-static void add_rdev(const char *path)
+static struct identity *_Atomic identity;
+
+static void add_rdev(struct identity *id, const char *path)
 {
 	struct stat st;
 
-	if (identity_nrdev < MAX_CUSE_NODES && stat(path, &st) == 0 && S_ISCHR(st.st_mode))
-		identity_rdev[identity_nrdev++] = st.st_rdev;
+	if (id->nrdev < MAX_CUSE_NODES && stat(path, &st) == 0 && S_ISCHR(st.st_mode))
+		id->rdev[id->nrdev++] = st.st_rdev;
 }
 
-/* Take the identity if the daemon is there. Not thread-safe by itself:
- * two threads may both take it; they find the same. */
-static bool identity_take(void)
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_rdev == b->st_rdev;
+}
+
+/* A directory's entries changed: its mtime moved. */
+static bool same_entries(const struct stat *a, const struct stat *b)
+{
+	return same_file(a, b) && a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	       a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+/* The paths of the dma-buf node and of the heap directory. */
+static void root_paths(char *node, char *heap_dir)
+{
+	const char *root = compat_dev_root();
+
+	snprintf(node, PATH_MAX, "%s/%s", root, DMABUFD_NODE_DMA_BUF);
+	snprintf(heap_dir, PATH_MAX, "%s/%s", root, compat_heap_dir());
+}
+
+/* Whether @id still describes the nodes under the device root: the same
+ * dma-buf node (a restarted daemon mounts anew or makes its nodes anew)
+ * and, with CUSE, the same heap directory (a heap added by a reload). */
+static bool identity_current(const struct identity *id)
+{
+	char node[PATH_MAX], heap_dir[PATH_MAX];
+	struct stat st;
+
+	root_paths(node, heap_dir);
+	if (stat(node, &st) < 0 || !same_file(&st, &id->root))
+		return false;
+	if (id->fuse)
+		return true;
+	return stat(heap_dir, &st) == 0 && same_entries(&st, &id->heap_dir);
+}
+
+/* Take the identity from the nodes and publish it, or NULL if the
+ * daemon is not there. Two threads may both take it; the last one
+ * published stands, and both describe the same daemon. */
+static const struct identity *identity_take(void)
 {
 	static const char *const nodes[] = {
 		DMABUFD_NODE_DMA_BUF, DMABUFD_NODE_SYNC_FILE, DMABUFD_NODE_SW_SYNC,
 		"dmabufd/dmaengine",
 	};
 	const char *root = compat_dev_root();
-	char path[PATH_MAX];
-	struct stat st;
+	char path[PATH_MAX], heap_dir[PATH_MAX];
+	struct identity *id;
 	DIR *dir;
 
-	if (atomic_load_explicit(&identity_known, memory_order_acquire))
-		return true;
-	snprintf(path, sizeof(path), "%s/%s", root, DMABUFD_NODE_DMA_BUF);
-	if (stat(path, &st) < 0)
-		return false;
-	if (S_ISREG(st.st_mode)) {
-		identity_fuse = true;
-		identity_dev = st.st_dev;
-	} else if (S_ISCHR(st.st_mode)) {
-		identity_nrdev = 0;
+	id = calloc(1, sizeof(*id));
+	if (!id)
+		return NULL;
+	root_paths(path, heap_dir);
+	if (stat(path, &id->root) < 0)
+		goto none;
+	if (S_ISREG(id->root.st_mode)) {
+		id->fuse = true;
+		id->dev = id->root.st_dev;
+	} else if (S_ISCHR(id->root.st_mode)) {
 		for (size_t i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++) {
 			snprintf(path, sizeof(path), "%s/%s", root, nodes[i]);
-			add_rdev(path);
+			add_rdev(id, path);
 		}
-		snprintf(path, sizeof(path), "%s/%s", root, compat_heap_dir());
-		dir = opendir(path);
+		/* The directory first: a heap added after is seen next time. */
+		if (stat(heap_dir, &id->heap_dir) < 0)
+			goto none;
+		dir = opendir(heap_dir);
 		for (struct dirent *d; dir && (d = readdir(dir));) {
 			char heap[PATH_MAX + NAME_MAX + 2];
 
 			if (d->d_name[0] == '.')
 				continue;
-			snprintf(heap, sizeof(heap), "%s/%s", path, d->d_name);
-			add_rdev(heap);
+			snprintf(heap, sizeof(heap), "%s/%s", heap_dir, d->d_name);
+			add_rdev(id, heap);
 		}
 		if (dir)
 			closedir(dir);
 	} else {
-		return false;
+		goto none;
 	}
-	atomic_store_explicit(&identity_known, 1, memory_order_release);
-	return true;
+	atomic_store_explicit(&identity, id, memory_order_release);
+	return id;
+none:
+	free(id);
+	return NULL;
 }
 
-static bool identity_match(const struct stat *st)
+/* Whether @st could be a daemon's file at all: a character device, or a
+ * regular file on an anonymous device (FUSE's, tmpfs', a memfd's). */
+static bool could_be_ours(const struct stat *st)
 {
-	if (identity_fuse)
-		return st->st_dev == identity_dev && S_ISREG(st->st_mode);
+	return S_ISCHR(st->st_mode) || (S_ISREG(st->st_mode) && major(st->st_dev) == 0);
+}
+
+static bool identity_match(const struct identity *id, const struct stat *st)
+{
+	if (id->fuse)
+		return st->st_dev == id->dev && S_ISREG(st->st_mode);
 	if (!S_ISCHR(st->st_mode))
 		return false;
-	for (unsigned int i = 0; i < identity_nrdev; i++)
-		if (identity_rdev[i] == st->st_rdev)
+	for (unsigned int i = 0; i < id->nrdev; i++)
+		if (id->rdev[i] == st->st_rdev)
 			return true;
 	return false;
+}
+
+/*
+ * Whether @st is a file of the daemon under the device root. The identity
+ * is taken the first time the daemon is there; a file that does not match
+ * it but could be the daemon's has the nodes looked at again (two stats),
+ * so a daemon restarted since (a new mount, new device numbers) or a heap
+ * added is seen.
+ */
+static bool is_daemons(const struct stat *st)
+{
+	const struct identity *id = atomic_load_explicit(&identity, memory_order_acquire);
+
+	if (!id && !(id = identity_take()))
+		return false;
+	if (identity_match(id, st))
+		return true;
+	if (!could_be_ours(st) || identity_current(id) || !(id = identity_take()))
+		return false;
+	return identity_match(id, st);
 }
 
 /* ---- lookups ------------------------------------------------------------ */
@@ -172,7 +255,7 @@ static bool identify(int fd, struct entry *e, struct compat_fd *ret)
 
 	if (fstat(fd, &st) < 0)
 		return false; /* not open: the call itself says EBADF */
-	if (!identity_take() || !identity_match(&st)) {
+	if (!is_daemons(&st)) {
 		if (e)
 			entry_store(e, ENTRY_FOREIGN, NULL);
 		return false;

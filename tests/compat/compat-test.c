@@ -18,6 +18,9 @@
  * number, and a "# K skipped" line comes before the last. A case
  * re-executes this program (/proc/self/exe) to check what crosses exec:
  *   compat-test --exec-child WHAT FD [ARG]
+ * For the scripts: --hold and --churn (compat-run.sh) make objects to be
+ * killed with; --across-restart makes them before and after a daemon
+ * restart (tests/integration/daemon-restart.sh).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -999,6 +1002,35 @@ static int churn(void)
 	}
 }
 
+/* Objects before and after a restart of the daemon (a new mount, new
+ * device numbers): the second round must find the new daemon's files
+ * the preload's. Says "ready", waits for a line on stdin, says "again". */
+static int across_restart(void)
+{
+	char line[16];
+	off_t size;
+	int r, buf;
+
+	r = make_objects();
+	if (r) {
+		printf("failed at line %d: %s\n", r, strerror(errno));
+		return 1;
+	}
+	printf("ready\n");
+	if (!fgets(line, sizeof(line), stdin))
+		return 1;
+	r = make_objects();
+	buf = alloc_buf(3 * PAGE, O_RDWR);
+	size = buf >= 0 ? lseek(buf, 0, SEEK_END) : -1;
+	if (r || size != 3 * PAGE) {
+		printf("failed after the restart at line %d: %s\n", r ? r : __LINE__,
+		       strerror(errno));
+		return 1;
+	}
+	printf("again\n");
+	return 0;
+}
+
 /* ---- driver ----------------------------------------------------------------------- */
 
 struct test_case {
@@ -1050,6 +1082,8 @@ int main(int argc, char **argv)
 		return hold();
 	if (argc == 2 && !strcmp(argv[1], "--churn"))
 		return churn();
+	if (argc == 2 && !strcmp(argv[1], "--across-restart"))
+		return across_restart();
 	if (getenv("COMPAT_SW_SYNC"))
 		sw_sync_path = getenv("COMPAT_SW_SYNC");
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
