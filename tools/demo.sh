@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# The demo: build dmabufd, start the daemon, run examples/pipeline (a
-# producer and a consumer process, a DMA copy on the mock controller
-# between them, fences all along), stop the daemon. Uses CUSE when /dev/cuse exists, else the FUSE fallback under a
-# temporary device root; the control socket is always private.
+# The demo: build dmabufd, dmabufctl and examples/pipeline (meson's
+# progress shown), start the daemon, run examples/pipeline (a producer
+# and a consumer process, a DMA copy on the mock controller between them,
+# fences all along), stop the daemon, and say how to start one of your
+# own and look at it. Uses CUSE when /dev/cuse exists, else the FUSE
+# fallback under a temporary device root; the control socket is always
+# private, and no daemon is left running, whatever happens.
 #
 #   tools/demo.sh [--tokens]      (--tokens: share by claim tokens, not SCM_RIGHTS)
 #
 # BUILD_DIR overrides the build directory (default build-demo).
 # DEMO_PREBUILT=1 uses BUILD_DIR as it is, without building.
+# Needs only tools/setup.sh --demo's packages.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,9 +21,19 @@ cd "$top"
 # DEMO_PREBUILT=1: $BUILD_DIR is built already (the meson test of this script).
 if [ "${DEMO_PREBUILT:-0}" != 1 ]; then
 	if [ ! -d "$build/meson-private" ]; then
-		meson setup "$build" >/dev/null
+		echo "demo: configuring $build (meson setup)"
+		setup_log=$(mktemp "${TMPDIR:-/tmp}/dmabufd-demo-setup.XXXXXX")
+		if ! meson setup "$build" >"$setup_log" 2>&1; then
+			cat "$setup_log" >&2
+			rm -f "$setup_log"
+			echo "demo: meson setup failed (tools/setup.sh --demo installs what it needs)" >&2
+			exit 1
+		fi
+		rm -f "$setup_log"
 	fi
-	meson compile -C "$build" dmabufd:executable examples/pipeline >/dev/null
+	echo "demo: building dmabufd, dmabufctl and examples/pipeline"
+	meson compile -C "$build" dmabufd:executable tools/dmabufctl examples/pipeline
+	echo
 fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/dmabufd-demo.XXXXXX")
@@ -78,3 +92,24 @@ if [ $status -ne 0 ] || [ $daemon_status -ne 0 ]; then
 	exit 1
 fi
 echo "demo: OK"
+
+# The user's own daemon: where it puts its nodes, by the rule above.
+if [ "$transport" = cuse ]; then
+	where="CUSE nodes under /dev"
+else
+	where="FUSE fallback, nodes under /run/dmabufd/dev"
+fi
+rel=${build#"$top"/}
+cat <<EOF
+
+Next, start a daemon of your own (as root; $where,
+control socket /run/dmabufd/control; Ctrl-C stops it):
+
+    $rel/dmabufd --foreground
+
+and look at it from another terminal:
+
+    $rel/tools/dmabufctl stats   # live objects, requests served
+    $rel/examples/pipeline       # the demo's two processes, against it
+    $rel/tools/dmabufctl buffers # also heaps, fences, timelines, dma channels
+EOF

@@ -3,8 +3,20 @@
  * libdmabufd: where the daemon is (device root, control socket), opening
  * its nodes, and the token helpers (DMABUFD_IOC_CLAIM / EXPORT_TOKEN).
  * No state: every call reads the environment and the file system afresh.
+ *
+ * The environment is read with secure_getenv(): a set-uid or set-gid
+ * program (AT_SECURE) ignores DMABUFD_DEV_ROOT and DMABUFD_CONTROL, so
+ * its caller cannot point it at nodes or a socket of the caller's making.
+ *
+ * A node that is not there is told apart from a daemon that is not: an
+ * open failing with ENOENT becomes ENXIO when the device root holds no
+ * dma-buf node (DMABUFD_NODE_DMA_BUF, which every daemon serves and
+ * without which the library can make no buffer). ENXIO is what the
+ * kernel answers for a device node whose driver is not there; ENOENT
+ * stays the kernel's answer for /dev/dma_heap/NAME of an unknown heap.
  */
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +39,7 @@ static int copy_path(const char *path, char *ret_path, size_t size)
 
 static const char *dev_root(void)
 {
-	const char *env = getenv(DMABUFD_ENV_DEV_ROOT);
+	const char *env = secure_getenv(DMABUFD_ENV_DEV_ROOT);
 
 	if (env && *env)
 		return env;
@@ -38,7 +50,7 @@ static const char *dev_root(void)
 
 static const char *control_path(void)
 {
-	const char *env = getenv(DMABUFD_ENV_CONTROL);
+	const char *env = secure_getenv(DMABUFD_ENV_CONTROL);
 
 	return env && *env ? env : DMABUFD_CONTROL_SOCKET;
 }
@@ -58,18 +70,36 @@ const char *dmabufd_control_path(void)
 	return control_path();
 }
 
-DMABUFD_EXPORT int dmabufd_open_node(const char *node, int flags)
+/* Whether @root is certainly no daemon's device root: its dma-buf node
+ * is not there (a root we may not search is not known to be empty). */
+static bool no_daemon_at(const char *root)
 {
 	char path[4096];
-	int n, fd;
+	int n = snprintf(path, sizeof(path), "%s/%s", root, DMABUFD_NODE_DMA_BUF);
+
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return false;
+	return access(path, F_OK) < 0 && (errno == ENOENT || errno == ENOTDIR);
+}
+
+DMABUFD_EXPORT int dmabufd_open_node(const char *node, int flags)
+{
+	const char *root = dev_root();
+	char path[4096];
+	int n, fd, r;
 
 	if (!node || !*node || node[0] == '/')
 		return -EINVAL;
-	n = snprintf(path, sizeof(path), "%s/%s", dev_root(), node);
+	n = snprintf(path, sizeof(path), "%s/%s", root, node);
 	if (n < 0 || (size_t)n >= sizeof(path))
 		return -ENAMETOOLONG;
 	fd = open(path, flags);
-	return fd < 0 ? -errno : fd;
+	if (fd >= 0)
+		return fd;
+	r = -errno;
+	if ((r == -ENOENT || r == -ENOTDIR) && no_daemon_at(root))
+		r = -ENXIO;
+	return r;
 }
 
 void dmabufd_close_quiet(int fd)

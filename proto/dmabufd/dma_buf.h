@@ -26,7 +26,19 @@
 
 #include "common.h"
 
-/* The kernel's dma-buf ABI, for systems whose headers lack it. */
+/*
+ * The kernel's own header comes first wherever it exists, so that this
+ * header and <linux/dma-buf.h> may be included in either order (the
+ * kernel's include guard then keeps its second inclusion out). Only where
+ * the system has no such header does this one define the kernel's ABI
+ * itself; a program on such a system must not include both.
+ */
+#if defined(__has_include)
+#if __has_include(<linux/dma-buf.h>)
+#include <linux/dma-buf.h>
+#endif
+#endif
+
 #ifndef DMA_BUF_BASE
 struct dma_buf_sync {
 	__u64 flags;

@@ -18,7 +18,18 @@
 
 #include "common.h"
 
-/* The kernel's sync_file ABI, for systems whose headers lack it. */
+/*
+ * The kernel's own header comes first wherever it exists, so that this
+ * header and <linux/sync_file.h> may be included in either order (as in
+ * dma_buf.h). Only what it lacks is defined here: everything on a system
+ * without it, the deadline (Linux 6.7) on older headers.
+ */
+#if defined(__has_include)
+#if __has_include(<linux/sync_file.h>)
+#include <linux/sync_file.h>
+#endif
+#endif
+
 #ifndef SYNC_IOC_MAGIC
 struct sync_merge_data {
 	char name[32];

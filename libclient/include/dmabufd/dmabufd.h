@@ -21,12 +21,23 @@
  *     environment variables below are read on each call.
  *   - Nothing leaks on an error path: no fd, no mapping, no token held
  *     by this process.
+ *   - No daemon is -ENXIO: every call that opens a node fails with
+ *     -ENXIO when the device root holds no dma-buf node
+ *     (DMABUFD_NODE_DMA_BUF), i.e. no daemon serves it (none runs, or
+ *     $DMABUFD_DEV_ROOT names another place), as the kernel answers
+ *     ENXIO for a device node whose driver is not there. -ENOENT is
+ *     left to mean what it means with the kernel: no such node (a heap
+ *     of that name). The control socket calls keep connect(2)'s
+ *     answers: -ENOENT when the socket is not there, -ECONNREFUSED when
+ *     nothing listens on it.
  *
  * Where the nodes are (no configuration needed):
  *   device root: $DMABUFD_DEV_ROOT if set; else "/dev" when
  *                /dev/dmabufd/dma_buf exists (the CUSE daemon); else the
  *                FUSE fallback's DMABUFD_FUSE_ROOT ("/run/dmabufd/dev").
  *   control socket: $DMABUFD_CONTROL if set; else DMABUFD_CONTROL_SOCKET.
+ * Both variables are read with secure_getenv(3): a set-uid or set-gid
+ * program (AT_SECURE) ignores them and uses the defaults.
  *
  * Names follow Android's libsync (sync_merge, sync_wait, sync_file_info)
  * and libdmabufheap (Alloc, CpuSyncStart/End) where they fit.
@@ -83,7 +94,9 @@ DMABUFD_EXPORT int dmabufd_get_control_path(char *ret_path, size_t size);
  * @flags: open(2) flags
  *
  * Returns the fd, or -errno from open(2), -EINVAL for a NULL or absolute
- * @node, -ENAMETOOLONG.
+ * @node, -ENAMETOOLONG. An open that fails with ENOENT or ENOTDIR is
+ * -ENXIO when the device root holds no DMABUFD_NODE_DMA_BUF (no daemon
+ * serves it), and -ENOENT when a daemon serves it but has no @node.
  */
 DMABUFD_EXPORT int dmabufd_open_node(const char *node, int flags);
 
@@ -93,8 +106,9 @@ DMABUFD_EXPORT int dmabufd_open_node(const char *node, int flags);
  * dmabufd_heap_open() - open the heap called @name ("system")
  *
  * Returns an O_RDONLY|O_CLOEXEC fd of DMABUFD_NODE_HEAP_DIR/@name, or
- * -ENOENT if no such heap, -EINVAL for an empty name or one with '/',
- * other -errno from open(2).
+ * -ENOENT if the daemon has no such heap, -ENXIO if no daemon serves the
+ * device root, -EINVAL for an empty name or one with '/', other -errno
+ * from open(2).
  */
 DMABUFD_EXPORT int dmabufd_heap_open(const char *name);
 
