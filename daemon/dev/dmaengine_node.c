@@ -207,6 +207,13 @@ static void dmaengine_release(struct dev_file *file)
 	free(df);
 }
 
+static void dmaengine_get_stats(struct dmabufd_ctl_stats *ret_stats)
+{
+	ret_stats->count[DMABUFD_STAT_DMA_CHANNELS] =
+		dmaengine_node_channels_held();
+	ret_stats->count[DMABUFD_STAT_DMA_STATUS_PAGES] = status_page_count();
+}
+
 static unsigned dmaengine_poll(struct dev_file *file, unsigned events,
 			       bool arm)
 {
@@ -226,6 +233,8 @@ const struct dev_node_ops dmaengine_node_ops = {
 	.release = dmaengine_release,
 	.ioctl = dmaengine_ioctl,
 	.poll = dmaengine_poll,
+	.produces_fences = true,
+	.get_stats = dmaengine_get_stats,
 };
 
 /* ---- introspection ----------------------------------------------------- */

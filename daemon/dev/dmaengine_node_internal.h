@@ -176,6 +176,9 @@ enum dma_status dma_node_xfer_status(const struct dma_node_xfer *x,
 
 /* ---- dmaengine_node_chan.c ---------------------------------------------- */
 
+/* Channels held by dmaengine node fds (DMABUFD_STAT_DMA_CHANNELS). */
+unsigned dmaengine_node_channels_held(void);
+
 /* The completion-queue entry @df->gone: the channel's controller went
  * away; submitted transfers end -ENODEV. */
 void dma_node_gone_fired(struct dma_cq_entry *entry);
