@@ -46,7 +46,6 @@
 #include "config/config.h"
 #include "config/options.h"
 #include "ctl/control.h"
-#include "dma_setup.h"
 #include "dmaengine/dma_xfer.h"
 #include "dev/dev.h"
 #include "dev/dmaengine_node.h"
@@ -60,11 +59,12 @@
 #include "model/heap_system.h"
 #include "model/objstat.h"
 #include "notify.h"
-#ifdef DMABUFD_HAVE_STM32
-#include "stm32_setup.h"
-#endif
 #include "transport/transport.h"
 #include "util/log.h"
+#include "wiring/dma_setup.h"
+#ifdef DMABUFD_HAVE_STM32
+#include "wiring/stm32_setup.h"
+#endif
 
 /* How often a graceful stop looks whether running DMA transfers ended
  * (it waits config.stop_timeout_ms at most). */

@@ -23,10 +23,12 @@ forbid() {
 }
 
 forbid daemon/model "[<\"]($fuse_uv)" "a transport or event-loop header"
-# The dev layer is transport-neutral; the loop glue lives in daemon/loop.c.
-forbid daemon/dev "[<\"]($fuse_uv|(\\.\\./)*transport/)" "a libfuse, libuv or transport header"
+# The dev layer is transport-neutral; the loop glue lives in daemon/loop.c
+# and the backends' wiring in daemon/wiring/, above it.
+forbid daemon/dev "[<\"]($fuse_uv|(\\.\\./)*(transport|wiring)/)" \
+	"a libfuse, libuv, transport or wiring header"
 # The dmaengine core gets a wake-up function from the daemon, not libuv.
-forbid daemon/dmaengine "[<\"]($fuse_uv|(\\.\\./)*(dev|transport|ctl)/)" \
+forbid daemon/dmaengine "[<\"]($fuse_uv|(\\.\\./)*(dev|transport|ctl|wiring)/)" \
 	"a libfuse, libuv or upper-layer header"
 forbid libclient "\"(\\.\\./)*(daemon|backend)/" "a daemon or backend header"
 

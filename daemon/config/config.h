@@ -39,9 +39,9 @@
 #include <sys/types.h>
 
 #include "dev/node.h"
-#include "dma_setup.h"
 #include "limits.h"
-#include "stm32_setup.h"
+#include "wiring/dma_setup.h"
+#include "wiring/stm32_setup.h"
 
 enum transport_kind {
 	TRANSPORT_AUTO,	/* CUSE when /dev/cuse exists, else FUSE */

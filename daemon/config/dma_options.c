@@ -12,7 +12,7 @@
  * follows --mock-channels) and its messages. The names of --dma-map are
  * checked as the file's [consumer:NAME] names are (config.h).
  */
-#include "dma_setup.h"
+#include "wiring/dma_setup.h"
 
 #include <errno.h>
 #include <limits.h>

@@ -68,7 +68,6 @@
 #include "dev/status_page.h"
 #include "dev/token.h"
 #include "dma_records.h"
-#include "dma_setup.h"
 #include "model/acct.h"
 #include "listing.h"
 #include "model/clock.h"
@@ -76,6 +75,7 @@
 #include "model_records.h"
 #include "util/log.h"
 #include "util/macros.h"
+#include "wiring/dma_setup.h"
 
 /* Clients at a time, all uids together. */
 #define CTL_CLIENTS_MAX 256u

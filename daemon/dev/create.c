@@ -5,7 +5,7 @@
  * (handle.h). What it makes is what the token-issuing ioctl of the same
  * kernel call makes (heap_node.c ALLOC, sw_sync_node.c CREATE_FENCE,
  * sync_file_node.c MERGE, dma_buf_node.c EXPORT_SYNC_FILE,
- * dmaengine_node.c FENCE), bound to the file like a CLAIM, with the
+ * dmaengine_node_status.c FENCE), bound to the file like a CLAIM, with the
  * file's handle for the caller in the reply. Sources are handles only,
  * never tokens, so a refused CREATE has used nothing up.
  */

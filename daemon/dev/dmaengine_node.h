@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The dmaengine node seen from the rest of the daemon: its one setting
- * (the watchdog deadline each requested channel starts with), and what
- * the control socket lists (channels held, transfers not ended). The
- * node's ioctls are in dmaengine_node.c (proto/dmabufd/dmaengine.h).
+ * (the watchdog deadline each requested channel starts with), what the
+ * control socket lists (transfers not ended), and the fence of a cookie
+ * (DMABUFD_IOC_CREATE). Its counts (channels held, status pages) reach
+ * dev_get_stats() through its node ops (get_stats). The node's ioctls
+ * are in dmaengine_node*.c (proto/dmabufd/dmaengine.h).
  *
  * Threading: loop thread only.
  */
@@ -23,9 +25,6 @@ struct fence;
  * change its channel's with DMABUFD_DMA_SET_TIMEOUT.
  */
 void dmaengine_node_set_default_timeout(uint64_t timeout_ms);
-
-/* Channels held by dmaengine node fds. */
-unsigned dmaengine_node_channels_held(void);
 
 /*
  * For the control socket's listing, which resumes by key: of every

@@ -14,8 +14,6 @@
 
 #include <dmabufd/control.h>
 
-#include "status_page.h"
-#include "dmaengine_node.h"
 #include "handle.h"
 #include "model/heap.h"
 #include "model/objstat.h"
@@ -198,12 +196,10 @@ void dev_restart(void)
 	stopping = false;
 }
 
-/* The files whose release ends fence producers: a sw_sync timeline
- * (its points signal -ENOENT) and a dmaengine file (its channels'
- * transfers end -ECANCELED). */
+/* The files whose release ends fences others may wait on (node_ops.h). */
 static bool file_produces_fences(const struct dev_file *file)
 {
-	return file->timeline || file->node->type == DEV_NODE_DMAENGINE;
+	return file->node->ops->produces_fences;
 }
 
 void dev_shutdown(void)
@@ -275,8 +271,6 @@ void dev_get_stats(struct dmabufd_ctl_stats *ret_stats)
 	ret_stats->count[DMABUFD_STAT_OPEN_FILES] = num_files;
 	ret_stats->count[DMABUFD_STAT_PENDING_REQS] = dev_req_pending_count();
 	ret_stats->count[DMABUFD_STAT_TIMERS] = timerq_armed();
-	ret_stats->count[DMABUFD_STAT_DMA_CHANNELS] =
-		dmaengine_node_channels_held();
 	heap_foreach(add_heap_bytes, &bytes);
 	ret_stats->count[DMABUFD_STAT_HEAP_BYTES] = bytes;
 	ret_stats->count[DMABUFD_STAT_ACCOUNTS] = acct_count();
@@ -286,9 +280,11 @@ void dev_get_stats(struct dmabufd_ctl_stats *ret_stats)
 	heap_lingering(&lingering, &lingering_bytes);
 	ret_stats->count[DMABUFD_STAT_LINGERING] = (int64_t)lingering;
 	ret_stats->count[DMABUFD_STAT_LINGERING_BYTES] = (int64_t)lingering_bytes;
-	ret_stats->count[DMABUFD_STAT_DMA_STATUS_PAGES] = status_page_count();
 	for (unsigned i = 0; i < ARRAY_SIZE(requests); i++)
 		ret_stats->count[DMABUFD_STAT_REQ_OPENS + i] = (int64_t)requests[i];
+	for (unsigned t = 0; t < DEV_NODE_TYPE_COUNT; t++)
+		if (dev_node_type_ops[t]->get_stats)
+			dev_node_type_ops[t]->get_stats(ret_stats);
 }
 
 _Static_assert(ACCT_BYTES == 0 && _ACCT_RES_MAX == 5 &&

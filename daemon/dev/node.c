@@ -19,6 +19,14 @@
 
 #define NODE_MAX 64
 
+const struct dev_node_ops *const dev_node_type_ops[DEV_NODE_TYPE_COUNT] = {
+	[DEV_NODE_HEAP] = &heap_node_ops,
+	[DEV_NODE_DMA_BUF] = &dma_buf_node_ops,
+	[DEV_NODE_SYNC_FILE] = &sync_file_node_ops,
+	[DEV_NODE_SW_SYNC] = &sw_sync_node_ops,
+	[DEV_NODE_DMAENGINE] = &dmaengine_node_ops,
+};
+
 static struct dev_node *nodes[NODE_MAX];
 static unsigned num_nodes;
 static bool built;

@@ -29,6 +29,7 @@ enum dev_node_type {
 	DEV_NODE_SW_SYNC,
 	DEV_NODE_DMAENGINE,
 };
+#define DEV_NODE_TYPE_COUNT (DEV_NODE_DMAENGINE + 1)
 
 #define DEV_NODE_NAME_MAX 128
 

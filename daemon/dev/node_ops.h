@@ -15,6 +15,8 @@
 
 #include <stdbool.h>
 
+#include <dmabufd/control.h>
+
 #include "file.h"
 #include "node.h"
 #include "request.h"
@@ -36,6 +38,19 @@ struct dev_node_ops {
 	unsigned (*poll)(struct dev_file *file, unsigned events, bool arm);
 	/* Undo what poll armed. Optional. */
 	void (*poll_disarm)(struct dev_file *file);
+	/*
+	 * Set if the release of such a file ends fences that others may be
+	 * waiting on (sw_sync: its timeline's points signal -ENOENT;
+	 * dmaengine: its transfers end -ECANCELED). dev_shutdown() releases
+	 * these files first, so those waits get their ordinary answer.
+	 */
+	bool produces_fences;
+	/*
+	 * Fill in the DMABUFD_STAT_* counts this node type owns. Optional;
+	 * dev_get_stats() calls it once per type, whether or not a node of
+	 * the type exists. Loop thread.
+	 */
+	void (*get_stats)(struct dmabufd_ctl_stats *ret_stats);
 };
 
 extern const struct dev_node_ops heap_node_ops;
@@ -43,6 +58,10 @@ extern const struct dev_node_ops dma_buf_node_ops;
 extern const struct dev_node_ops sync_file_node_ops;
 extern const struct dev_node_ops sw_sync_node_ops;
 extern const struct dev_node_ops dmaengine_node_ops;
+
+/* The ops of each node type, by enum dev_node_type (node.c): for what
+ * goes by type rather than by node. */
+extern const struct dev_node_ops *const dev_node_type_ops[DEV_NODE_TYPE_COUNT];
 
 /*
  * The ioctls of the 0x00-0x0f range, before the node's own handler:

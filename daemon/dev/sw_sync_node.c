@@ -119,4 +119,5 @@ const struct dev_node_ops sw_sync_node_ops = {
 	.type = DEV_NODE_SW_SYNC,
 	.open = sw_sync_open,
 	.ioctl = sw_sync_ioctl,
+	.produces_fences = true,
 };

@@ -33,12 +33,12 @@
 
 #include "ctl/control.h"
 #include "dev/token.h"
-#include "dma_setup.h"
 #include "model/dma_buf.h"
 #include "model/heap.h"
 #include "model/heap_system.h"
 #include "model/objstat.h"
 #include "util/log.h"
+#include "wiring/dma_setup.h"
 
 #include "fuzz-input.h"
 

@@ -13,42 +13,14 @@ set -uo pipefail
 
 daemon=${1:?usage: control-emfile.sh DMABUFD DMABUFCTL}
 ctl_tool=${2:?usage: control-emfile.sh DMABUFD DMABUFCTL}
-if [ ! -w /dev/fuse ]; then
-	echo "control-emfile.sh: SKIP: /dev/fuse is not usable"
-	exit 77
-fi
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/dmabufd-emfile.XXXXXX")
-root=$tmp/dev
+. "$(dirname "$0")/lib.sh"
+itest_init control-emfile.sh emfile
 ctl=$tmp/control
-pid=
-holder=
 
-cleanup() {
-	[ -n "$holder" ] && kill "$holder" 2>/dev/null
-	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-		kill -KILL "$pid"
-		wait "$pid" 2>/dev/null
-	fi
-	grep -q " $root fuse" /proc/self/mounts && fusermount3 -u -z "$root"
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() {
-	echo "control-emfile.sh: FAIL: $*"
-	sed 's/^/  | /' "$tmp/daemon.log"
-	exit 1
-}
-
-mkdir -p "$root"
-prlimit --nofile=48:48 "$daemon" --no-config --transport=fuse \
-	--dev-root="$root" --control="$ctl" >"$tmp/daemon.log" 2>&1 &
-pid=$!
-for _ in $(seq 200); do
-	grep -q 'dmabufd: ready' "$tmp/daemon.log" && [ -S "$ctl" ] && break
-	kill -0 "$pid" 2>/dev/null || fail "the daemon did not start"
-	sleep 0.05
-done
-grep -q 'dmabufd: ready' "$tmp/daemon.log" || fail "the daemon did not get ready"
+itest_start "$tmp/daemon.log" prlimit --nofile=48:48 "$daemon" --no-config \
+	--transport=fuse --dev-root="$root" --control="$ctl"
+pid=$itest_pid
+itest_wait_ready "$tmp/daemon.log" "$pid" "$ctl"
 
 # 60 idle connections: more than the daemon has descriptors left.
 python3 - "$ctl" "$tmp/held" <<'EOF' &
@@ -62,6 +34,7 @@ open(sys.argv[2], "w").close()
 time.sleep(60)
 EOF
 holder=$!
+itest_own "$holder"
 for _ in $(seq 200); do
 	[ -e "$tmp/held" ] && grep -q 'control: cannot accept a connection' "$tmp/daemon.log" && break
 	sleep 0.05
@@ -75,7 +48,7 @@ echo "ok - out of descriptors, the listener rests and says so once"
 
 kill "$holder"
 wait "$holder" 2>/dev/null
-holder=
+itest_disown "$holder"
 ok=0
 for _ in $(seq 100); do
 	if DMABUFD_CONTROL=$ctl "$ctl_tool" stats >/dev/null 2>&1; then
@@ -89,9 +62,5 @@ grep -q 'control: accepting connections again' "$tmp/daemon.log" ||
 	fail "no word of accepting again"
 echo "ok - with descriptors free again, the control socket serves"
 
-kill -TERM "$pid"
-wait "$pid"
-status=$?
-pid=
-[ $status = 0 ] || fail "exit status $status after SIGTERM"
+itest_stop "$pid"
 echo "ok - SIGTERM: exit 0"

@@ -421,10 +421,55 @@ void assert_nothing_lingers(uint64_t heap_bytes)
 	assert_int_equal(stat_of(DMABUFD_STAT_LINGERING_BYTES), 0);
 }
 
+int ctl_connect_raw(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd, r;
+
+	r = dmabufd_get_control_path(sa.sun_path, sizeof(sa.sun_path));
+	if (r < 0)
+		return r;
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+int ctl_connect(void)
+{
+	int fd = ctl_connect_raw();
+
+	if (fd < 0)
+		fail_msg("cannot connect to the control socket: %s",
+			 strerror(-fd));
+	return fd;
+}
+
+bool ctl_served(int sock, int64_t *ret_clients)
+{
+	struct dmabufd_ctl_req req = { .version = DMABUFD_CTL_VERSION,
+				       .op = DMABUFD_CTL_STATS };
+	struct dmabufd_ctl_reply reply;
+	struct dmabufd_ctl_stats st;
+
+	if (send(sock, &req, sizeof(req), MSG_NOSIGNAL) != sizeof(req))
+		return false;
+	if (recv(sock, &reply, sizeof(reply), 0) != sizeof(reply) ||
+	    reply.error != 0 || recv(sock, &st, sizeof(st), 0) != sizeof(st))
+		return false;
+	if (ret_clients)
+		*ret_clients = st.count[DMABUFD_STAT_CTL_CLIENTS];
+	return true;
+}
+
 int ctl_map_raw(int buf_fd)
 {
 	struct dmabufd_dma_buf_map map = { 0 };
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct dmabufd_ctl_req req = { .version = DMABUFD_CTL_VERSION,
 				       .op = DMABUFD_CTL_MAP };
 	struct dmabufd_ctl_reply reply;
@@ -437,10 +482,7 @@ int ctl_map_raw(int buf_fd)
 
 	assert_ok(raw_ioctl(buf_fd, DMABUFD_DMA_BUF_IOC_MAP, &map));
 	req.token = map.token;
-	assert_ok(dmabufd_get_control_path(sa.sun_path, sizeof(sa.sun_path)));
-	sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	assert_true(sock >= 0);
-	assert_int_equal(connect(sock, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	sock = ctl_connect();
 	assert_int_equal(send(sock, &req, sizeof(req), MSG_NOSIGNAL), sizeof(req));
 	assert_int_equal(recvmsg(sock, &msg, MSG_CMSG_CLOEXEC), sizeof(reply));
 	close(sock);

@@ -148,6 +148,15 @@ void close_and_await_release(int fd, int64_t bufs_after);
 void assert_lingering(uint64_t heap_bytes, uint64_t len);
 /* Wait until the heap holds @heap_bytes; then nothing lingers. */
 void assert_nothing_lingers(uint64_t heap_bytes);
+/* A new connection to the daemon's control socket (found as libdmabufd
+ * finds it), or a negative errno. Safe in a forked child (no cmocka). */
+int ctl_connect_raw(void);
+/* The same; fails the test if it cannot connect. */
+int ctl_connect(void);
+/* Whether @sock is served: a STATS request on it gets its whole reply,
+ * whose count of control connections goes to *ret_clients (may be NULL).
+ * Safe in a forked child. */
+bool ctl_served(int sock, int64_t *ret_clients);
 /* DMABUFD_CTL_MAP by hand for buffer @buf_fd: the mapping's file itself,
  * as the control socket sends it (libdmabufd maps and closes it). */
 int ctl_map_raw(int buf_fd);

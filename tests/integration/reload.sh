@@ -20,34 +20,15 @@ set -uo pipefail
 
 daemon=${1:-${DMABUFD:-}}
 ctl_tool=${2:-${DMABUFCTL:-}}
-fail() { echo "reload.sh: FAIL: $*" >&2; exit 1; }
+. "$(dirname "$0")/lib.sh"
+itest_init reload.sh reload
 
 [ -n "$daemon" ] && [ -x "$daemon" ] || fail "no daemon (pass it or set DMABUFD)"
 [ -n "$ctl_tool" ] && [ -x "$ctl_tool" ] || fail "no dmabufctl (set DMABUFCTL)"
-if [ ! -r /dev/fuse ] || [ ! -w /dev/fuse ]; then
-	echo "reload.sh: SKIP: /dev/fuse is not usable" >&2
-	exit 77
-fi
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/dmabufd-reload.XXXXXX")
-root=$tmp/dev
 ctl=$tmp/run/control
 conf=$tmp/dmabufd.conf
 log=$tmp/daemon.log
-pid=
-
-cleanup() {
-	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-		kill -KILL "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	fi
-	if grep -q " $root fuse" /proc/self/mounts; then
-		fusermount3 -u -z "$root" 2>/dev/null || umount -l "$root" 2>/dev/null
-	fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-show_log() { sed 's/^/  | /' "$log" >&2; }
 
 # write_conf TRANSPORT LOG_LEVEL TTL LIMIT MODE
 write_conf() {
@@ -73,28 +54,26 @@ write_conf() {
 wait_log() {
 	for _ in $(seq 100); do
 		[ "$(grep -cF -- "$2" "$log")" -ge "$1" ] && return 0
-		kill -0 "$pid" 2>/dev/null || { show_log; fail "the daemon died"; }
+		kill -0 "$pid" 2>/dev/null || fail "the daemon died"
 		sleep 0.05
 	done
-	show_log
 	fail "no '$2' in the log"
 }
 
 # has_log TEXT: the log holds TEXT.
 has_log() {
-	grep -qF -- "$1" "$log" || { show_log; fail "no '$1' in the log"; }
+	grep -qF -- "$1" "$log" || fail "no '$1' in the log"
 }
 
 limit() {
 	"$ctl_tool" --control "$ctl" heaps | awk '$1 == "system" { print $4 }'
 }
 
-mkdir -p "$root"
 write_conf fuse notice 10000 0 0660
-"$daemon" --config="$conf" --dev-root="$root" --control="$ctl" >"$log" 2>&1 &
-pid=$!
-wait_log 1 "dmabufd: ready"
-[ -e "$root/dmabufd/dma_buf" ] || { show_log; fail "no node dmabufd/dma_buf"; }
+itest_start "$log" "$daemon" --config="$conf" --dev-root="$root" --control="$ctl"
+pid=$itest_pid
+itest_wait_ready "$log" "$pid"
+[ -e "$root/dmabufd/dma_buf" ] || fail "no node dmabufd/dma_buf"
 # dmabufctl shows no limit as "-"
 [ "$(limit)" = - ] || fail "system heap limit $(limit) at start, not none"
 
@@ -121,7 +100,7 @@ wait_log 1 "refused; the running configuration stays"
 has_log "$conf:3: bad value \"loud\" for log-level: expected err, warning, notice, info or debug"
 kill -0 "$pid" 2>/dev/null || fail "the daemon died on a bad reload"
 [ -e "$root/dmabufd/dma_buf" ] && [ -e "$root/dma_heap/system" ] ||
-	{ show_log; fail "nodes gone after a refused reload"; }
+	fail "nodes gone after a refused reload"
 [ "$(limit)" = 67108864 ] || fail "a refused reload changed the limit to $(limit)"
 echo "ok - a broken file on SIGHUP is refused with file:line, the daemon runs on"
 
@@ -137,20 +116,6 @@ while [ $SECONDS -lt $end ]; do
 	{ read -r _; read -r _; read -r _ state _; } <"/proc/$pid/status" || break
 	[ "$state" = Z ] && break
 done
-for _ in $(seq 100); do
-	kill -0 "$pid" 2>/dev/null || break
-	sleep 0.05
-done
-if kill -0 "$pid" 2>/dev/null; then
-	kill -KILL "$pid"
-	show_log
-	fail "still running 5 s after SIGTERM"
-fi
-wait "$pid"
-status=$?
-pid=
-[ $status = 0 ] || { show_log; fail "exit status $status after SIGTERM"; }
-if grep -q " $root fuse" /proc/self/mounts; then
-	fail "$root still mounted after exit"
-fi
+itest_await_exit "$pid"
+itest_mounted && fail "$root still mounted after exit"
 echo "ok - SIGTERM after reloads exits 0, SIGHUPs during the teardown or not"

@@ -22,57 +22,22 @@ set -uo pipefail
 daemon=${1:?usage: second-daemon.sh DMABUFD DMABUFCTL CTL_HOLDER}
 ctl_tool=${2:?usage: second-daemon.sh DMABUFD DMABUFCTL CTL_HOLDER}
 holder=${3:?usage: second-daemon.sh DMABUFD DMABUFCTL CTL_HOLDER}
-if [ ! -w /dev/fuse ]; then
-	echo "second-daemon.sh: SKIP: /dev/fuse is not usable"
-	exit 77
-fi
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/dmabufd-second.XXXXXX")
-root=$tmp/dev
+. "$(dirname "$0")/lib.sh"
+itest_init second-daemon.sh second
 apid=
 bpid=
-
-stop_pid() {
-	local p=$1
-	[ -n "$p" ] || return 0
-	kill -CONT "$p" 2>/dev/null
-	kill -KILL "$p" 2>/dev/null
-	wait "$p" 2>/dev/null
-}
-cleanup() {
-	stop_pid "$bpid"
-	stop_pid "$apid"
-	while grep -q " $root fuse" /proc/self/mounts; do
-		fusermount3 -u -z "$root" 2>/dev/null || umount -l "$root" 2>/dev/null || break
-	done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() {
-	echo "second-daemon.sh: FAIL: $*"
-	for f in "$tmp"/*.log; do
-		[ -e "$f" ] || continue
-		echo "  $f:"
-		sed 's/^/  | /' "$f"
-	done
-	exit 1
-}
 
 # start NAME: a daemon on $root with the control socket $tmp/NAME/control,
 # in the background; its pid in $started.
 start() {
-	"$daemon" --no-config --transport=fuse --dev-root="$root" \
-		--control="$tmp/$1/control" >"$tmp/$1.log" 2>&1 &
-	started=$!
+	itest_start "$tmp/$1.log" "$daemon" --no-config --transport=fuse \
+		--dev-root="$root" --control="$tmp/$1/control"
+	started=$itest_pid
 }
 
 # wait_ready NAME PID: until NAME says it is ready; fails if it exits.
 wait_ready() {
-	for _ in $(seq 400); do
-		grep -q 'dmabufd: ready' "$tmp/$1.log" && return 0
-		kill -0 "$2" 2>/dev/null || fail "daemon $1 did not start"
-		sleep 0.05
-	done
-	fail "daemon $1 did not get ready"
+	itest_wait_ready "$tmp/$1.log" "$2"
 }
 
 # refused NAME: daemon NAME (started, pid $bpid) exits 1 without getting
@@ -83,6 +48,7 @@ refused() {
 		if ! kill -0 "$bpid" 2>/dev/null; then
 			wait "$bpid"
 			status=$?
+			itest_disown "$bpid"
 			break
 		fi
 		grep -q 'dmabufd: ready' "$tmp/$1.log" &&
@@ -99,7 +65,7 @@ refused() {
 # serves: daemon A's mount is there and answers ioctls, and its control
 # socket answers.
 serves() {
-	grep -q " $root fuse" /proc/self/mounts || fail "A's mount at $root is gone"
+	itest_mounted || fail "A's mount at $root is gone"
 	out=$(DMABUFD_DEV_ROOT=$root DMABUFD_CONTROL=$tmp/a/control "$holder" </dev/null) ||
 		fail "ctl-holder through A's mount failed: $out"
 	[ "${out%% *}" = ready ] || fail "ctl-holder said '$out'"
@@ -107,8 +73,6 @@ serves() {
 		fail "dmabufctl stats on A failed"
 	kill -0 "$apid" 2>/dev/null || fail "A is gone"
 }
-
-mkdir -p "$root"
 
 # 1. A live.
 start a
@@ -131,12 +95,9 @@ kill -CONT "$apid"
 serves
 echo "ok - a stopped daemon's mount counts as live: the second daemon exits 1"
 
-kill -TERM "$apid"
-wait "$apid"
-status=$?
+itest_stop "$apid"
 apid=
-[ $status = 0 ] || fail "A exited $status after SIGTERM"
-grep -q " $root fuse" /proc/self/mounts && fail "A left its mount after SIGTERM"
+itest_mounted && fail "A left its mount after SIGTERM"
 
 # 3. A killed: its mount is stale.
 start a
@@ -144,8 +105,9 @@ apid=$started
 wait_ready a "$apid"
 kill -KILL "$apid"
 wait "$apid" 2>/dev/null
+itest_disown "$apid"
 apid=
-grep -q " $root fuse" /proc/self/mounts || fail "no stale mount after SIGKILL"
+itest_mounted || fail "no stale mount after SIGKILL"
 start b3
 bpid=$started
 wait_ready b3 "$bpid"
@@ -153,9 +115,6 @@ grep -q "fuse: detaching the stale mount at $root" "$tmp/b3.log" ||
 	fail "b3 does not say it detached the stale mount"
 out=$(DMABUFD_DEV_ROOT=$root DMABUFD_CONTROL=$tmp/b3/control "$holder" </dev/null) ||
 	fail "ctl-holder through b3's mount failed: $out"
-kill -TERM "$bpid"
-wait "$bpid"
-status=$?
+itest_stop "$bpid"
 bpid=
-[ $status = 0 ] || fail "b3 exited $status after SIGTERM"
 echo "ok - a killed daemon's stale mount is detached and the second daemon starts"

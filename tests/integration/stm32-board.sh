@@ -27,36 +27,15 @@ build=${1:-}
 daemon=${DMABUFD:-$build/dmabufd}
 ctl_tool=${DMABUFCTL:-$build/tools/dmabufctl}
 request=${DMA_REQUEST:-$build/tests/integration/dma-request}
-
-fail() { echo "stm32-board: $*" >&2; exit 1; }
+. "$(dirname "$0")/lib.sh"
+itest_init stm32-board stm32
 
 [ -x "$daemon" ] || fail "no daemon at '$daemon' (set DMABUFD or pass the build dir)"
 [ -x "$ctl_tool" ] || fail "no dmabufctl at '$ctl_tool' (set DMABUFCTL)"
 [ -x "$request" ] || fail "no dma-request at '$request' (set DMA_REQUEST)"
-if [ ! -r /dev/fuse ] || [ ! -w /dev/fuse ]; then
-	echo "stm32-board: /dev/fuse is not usable here: skipped" >&2
-	exit 77
-fi
 command -v python3 >/dev/null || { echo "stm32-board: no python3: skipped" >&2; exit 77; }
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/dmabufd-stm32.XXXXXX")
-root=$tmp/dev
 ctl=$tmp/control
-pid=
-
-is_mounted() { grep -q " $root fuse" /proc/self/mounts; }
-
-cleanup() {
-	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-		kill -KILL "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	fi
-	if is_mounted; then
-		fusermount3 -u -z "$root" 2>/dev/null || umount -l "$root" 2>/dev/null
-	fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 page=$(getconf PAGESIZE)
@@ -85,7 +64,7 @@ uio_remove() {
 	rm -rf "$tmp/uio/class/uio$1" "$tmp/uio/dev/uio$1"
 }
 
-mkdir -p "$root" "$tmp/uio/class" "$tmp/uio/dev" "$tmp/uio/stage"
+mkdir -p "$tmp/uio/class" "$tmp/uio/dev" "$tmp/uio/stage"
 # STM32MP1 addresses (RM0436): DMA1 0x48000000, DMA2 0x48001000, DMAMUX1
 # 0x48002000; the pool in DDR.
 uio_add 0 dma1 0x48000000 0x400
@@ -130,28 +109,18 @@ rx = dma1:any:63
 tx = dma2:any:40
 EOF
 
-"$daemon" --transport=fuse --dev-root="$root" --control="$ctl" \
-	--config="$tmp/dmabufd.conf" >"$tmp/daemon.log" 2>&1 &
-pid=$!
+itest_start "$tmp/daemon.log" "$daemon" --transport=fuse --dev-root="$root" \
+	--control="$ctl" --config="$tmp/dmabufd.conf"
+pid=$itest_pid
+itest_wait_ready "$tmp/daemon.log" "$pid" "$ctl"
 
-show_log() { sed 's/^/  | /' "$tmp/daemon.log" >&2; }
-
-for _ in $(seq 200); do
-	kill -0 "$pid" 2>/dev/null || { show_log; fail "the daemon exited at start"; }
-	if grep -q 'dmabufd: ready' "$tmp/daemon.log" && [ -S "$ctl" ]; then
-		break
-	fi
-	sleep 0.05
-done
-grep -q 'dmabufd: ready' "$tmp/daemon.log" || { show_log; fail "the daemon did not become ready"; }
-
-[ -e "$root/dma_heap/contig" ] || { show_log; fail "no heap node dma_heap/contig"; }
+[ -e "$root/dma_heap/contig" ] || fail "no heap node dma_heap/contig"
 
 # json CHECK COMMAND...: dmabufctl --json COMMAND, checked by python.
 json() {
 	local check=$1; shift
 	"$ctl_tool" --control "$ctl" --json "$@" >"$tmp/out" ||
-		{ show_log; fail "dmabufctl --json $* failed"; }
+		fail "dmabufctl --json $* failed"
 	python3 - "$tmp/out" "$check" <<'PY'
 import json, sys
 with open(sys.argv[1]) as f:
@@ -166,7 +135,6 @@ wait_for() {
 		json "$@" && return 0
 		sleep 0.05
 	done
-	show_log
 	fail "never true: $1 (dmabufctl $2 $3: $(cat "$tmp/out"))"
 }
 
@@ -176,7 +144,7 @@ json 'any(h["name"] == "contig" for h in data)' heaps ||
 	fail "heaps: $(cat "$tmp/out")"
 
 export DMABUFD_DEV_ROOT=$root DMABUFD_CONTROL=$ctl
-out=$("$request" uart4 rx 0) || { show_log; fail "uart4:rx on dma1 refused"; }
+out=$("$request" uart4 rx 0) || fail "uart4:rx on dma1 refused"
 [ "${out%% *}" = dma1 ] || fail "uart4:rx gave '$out', not a channel of dma1"
 
 # dma2 arrives: the rescan registers it, and the request that was waiting
@@ -187,12 +155,12 @@ req=$!
 wait_for 'data["pending_requests"] == 1' stats
 kill -0 "$req" 2>/dev/null || { cat "$tmp/request.out" >&2; fail "spi2:tx did not wait for dma2"; }
 uio_add 3 dma2 0x48001000 0x400
-wait "$req" || { cat "$tmp/request.out" >&2; show_log; fail "spi2:tx failed"; }
+wait "$req" || { cat "$tmp/request.out" >&2; fail "spi2:tx failed"; }
 out=$(cat "$tmp/request.out")
 [ "${out%% *}" = dma2 ] || fail "spi2:tx gave '$out', not a channel of dma2"
 wait_for 'sorted(d["name"] for d in data) == ["dma1", "dma2"]' dma devices
 grep -q 'stm32 controller dma2 registered (uio3)' "$tmp/daemon.log" ||
-	{ show_log; fail "no registration line for dma2"; }
+	fail "no registration line for dma2"
 # dma2 goes while a client holds one of its channels with a transfer
 # submitted and not issued: the controller is removed, that transfer's
 # fence signals -ENODEV (it can never run), the client's calls that would
@@ -220,19 +188,8 @@ printf 'dma2 %s\nsubmitted 2\nfence -19\ncaps -19\nattach -19\nissue_pending -19
 cmp -s "$tmp/hold.out" "$tmp/hold.want" ||
 	fail "a held channel of a removed controller: $(cat "$tmp/hold.out")"
 
-kill -TERM "$pid"
-for _ in $(seq 100); do
-	kill -0 "$pid" 2>/dev/null || break
-	sleep 0.05
-done
-kill -0 "$pid" 2>/dev/null && { show_log; fail "still running 5 s after SIGTERM"; }
-wait "$pid"
-status=$?
-pid=
-[ $status = 0 ] || { show_log; fail "exit status $status after SIGTERM"; }
-if grep -q 'leak at exit\|handles left open' "$tmp/daemon.log"; then
-	show_log
+itest_stop "$pid"
+grep -q 'leak at exit\|handles left open' "$tmp/daemon.log" &&
 	fail "the daemon left something behind"
-fi
-is_mounted && fail "the FUSE mount is still there"
+itest_mounted && fail "the FUSE mount is still there"
 echo "stm32-board: ok"

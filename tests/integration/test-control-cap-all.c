@@ -23,43 +23,6 @@
 #define CONNECTIONS_PER_UID 2 /* test-control-cap-all.args */
 #define NOBODY 65534
 
-/* A connection to the control socket, or -1. */
-static int connect_raw(void)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd;
-
-	if (dmabufd_get_control_path(sa.sun_path, sizeof(sa.sun_path)) < 0)
-		return -1;
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-/* Whether @sock is served: a STATS request gets its whole reply, whose
- * count of control connections goes to *ret_clients (may be NULL). */
-static bool served(int sock, int64_t *ret_clients)
-{
-	struct dmabufd_ctl_req req = { .version = DMABUFD_CTL_VERSION,
-				       .op = DMABUFD_CTL_STATS };
-	struct dmabufd_ctl_reply reply;
-	struct dmabufd_ctl_stats st;
-
-	if (send(sock, &req, sizeof(req), MSG_NOSIGNAL) != sizeof(req))
-		return false;
-	if (recv(sock, &reply, sizeof(reply), 0) != sizeof(reply) || reply.error != 0 ||
-	    recv(sock, &st, sizeof(st), 0) != sizeof(st))
-		return false;
-	if (ret_clients)
-		*ret_clients = st.count[DMABUFD_STAT_CTL_CLIENTS];
-	return true;
-}
-
 /* Whether the daemon closed @sock within @timeout_ms (nothing is read). */
 static bool hung_up_within(int sock, int timeout_ms)
 {
@@ -88,13 +51,13 @@ static int child_one_past_its_own_cap(void *arg)
 	close(c->ready_rd);
 	close(c->done_wr);
 	for (unsigned i = 0; i < ARRAY_SIZE(socks); i++) {
-		socks[i] = connect_raw();
+		socks[i] = ctl_connect_raw();
 		CHILD_CHECK(socks[i] >= 0);
-		CHILD_CHECK(served(socks[i], NULL));
+		CHILD_CHECK(ctl_served(socks[i], NULL));
 	}
 	CHILD_CHECK(hung_up_within(socks[0], 2000));
 	for (unsigned i = 1; i < ARRAY_SIZE(socks); i++)
-		CHILD_CHECK(served(socks[i], NULL));
+		CHILD_CHECK(ctl_served(socks[i], NULL));
 	CHILD_CHECK(write(c->ready_wr, "r", 1) == 1);
 	/* Bounded: a parent that failed has closed its end already. */
 	CHILD_CHECK(poll(&pfd, 1, 30000) == 1);
@@ -122,9 +85,9 @@ static void connection_at_its_uid_cap_closes_its_own_not_another_uids(void **sta
 	/* This process holds its kept connection already (itest_setup). */
 	while (clients < CLIENTS_MAX - CONNECTIONS_PER_UID) {
 		assert_true(n < CLIENTS_MAX);
-		socks[n] = connect_raw();
+		socks[n] = ctl_connect_raw();
 		assert_true(socks[n] >= 0);
-		if (!served(socks[n], &clients))
+		if (!ctl_served(socks[n], &clients))
 			fail_msg("root's connection %d was not served", n + 1);
 		n++;
 	}
@@ -147,10 +110,10 @@ static void connection_at_its_uid_cap_closes_its_own_not_another_uids(void **sta
 
 	/* Still 256: root lost nothing to make room. Looked at while the
 	 * child holds its connections, asserted once it has let go. */
-	if (!served(socks[n - 1], &clients))
+	if (!ctl_served(socks[n - 1], &clients))
 		clients = -1;
 	for (int i = 0; i < n; i++)
-		if (!served(socks[i], NULL) && closed < 0)
+		if (!ctl_served(socks[i], NULL) && closed < 0)
 			closed = i;
 	close(done[1]);
 	close(ready[0]);

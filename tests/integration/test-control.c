@@ -66,18 +66,6 @@ static int many_teardown(void **state)
 
 #define many_test(fn) cmocka_unit_test_setup_teardown(fn, many_setup, many_teardown)
 
-static int ctl_connect(void)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd;
-
-	assert_ok(dmabufd_get_control_path(sa.sun_path, sizeof(sa.sun_path)));
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	assert_true(fd >= 0);
-	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	return fd;
-}
-
 static void send_req(int sock, uint32_t op)
 {
 	struct dmabufd_ctl_req req = { .version = DMABUFD_CTL_VERSION, .op = op };
@@ -239,20 +227,6 @@ static void client_reading_nothing_is_dropped_after_the_send_timeout(void **stat
 	close(sock);
 }
 
-/* Whether @sock is served: a STATS request gets its whole reply. */
-static bool served(int sock)
-{
-	struct dmabufd_ctl_req req = { .version = DMABUFD_CTL_VERSION,
-				       .op = DMABUFD_CTL_STATS };
-	struct dmabufd_ctl_reply reply;
-	struct dmabufd_ctl_stats st;
-
-	if (send(sock, &req, sizeof(req), MSG_NOSIGNAL) != sizeof(req))
-		return false;
-	return recv(sock, &reply, sizeof(reply), 0) == sizeof(reply) && reply.error == 0 &&
-	       recv(sock, &st, sizeof(st), 0) == sizeof(st);
-}
-
 /*
  * One uid holds at most 64 connections. A connection past that closes
  * the uid's longest idle one (libdmabufd keeps one per process and makes
@@ -271,7 +245,7 @@ static void connection_past_the_uid_cap_closes_the_longest_idle_one(void **state
 	 * next connects. */
 	for (unsigned i = 0; i < ARRAY_SIZE(socks); i++) {
 		socks[i] = ctl_connect();
-		if (!served(socks[i]))
+		if (!ctl_served(socks[i], NULL))
 			fail_msg("connection %u was not served", i + 1);
 	}
 	/* The kept connection went first, then the oldest of these. */
@@ -279,7 +253,7 @@ static void connection_past_the_uid_cap_closes_the_longest_idle_one(void **state
 		if (!hung_up_within(socks[i], 2000))
 			fail_msg("connection %u was not closed", i + 1);
 	for (unsigned i = gone; i < ARRAY_SIZE(socks); i++)
-		if (!served(socks[i]))
+		if (!ctl_served(socks[i], NULL))
 			fail_msg("connection %u is not served", i + 1);
 	/* The library's kept connection is made again, at the cost of the
 	 * longest idle one. */
@@ -386,7 +360,7 @@ static void connection_past_the_uid_cap_spares_one_whose_request_waits(void **st
 	 * kept connection went on the way). */
 	for (unsigned i = 0; i < ARRAY_SIZE(socks); i++) {
 		socks[i] = ctl_connect();
-		if (!served(socks[i]))
+		if (!ctl_served(socks[i], NULL))
 			fail_msg("connection %u was not served", i + 1);
 	}
 	assert_int_equal(kill(daemon, SIGSTOP), 0);
@@ -412,9 +386,9 @@ static void connection_past_the_uid_cap_spares_one_whose_request_waits(void **st
 	}
 	/* The room came from the next longest idle one. */
 	assert_true(hung_up_within(socks[1], 2000));
-	assert_true(served(extra));
+	assert_true(ctl_served(extra, NULL));
 	for (unsigned i = 2; i < ARRAY_SIZE(socks); i++)
-		if (!served(socks[i]))
+		if (!ctl_served(socks[i], NULL))
 			fail_msg("connection %u is not served", i + 1);
 	close(extra);
 	for (unsigned i = 0; i < ARRAY_SIZE(socks); i++)

@@ -43,21 +43,6 @@ static uint64_t ram_bytes(void)
 	return (uint64_t)kb * 1024u;
 }
 
-static int ctl_connect_raw(void)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		return -errno;
-	if (dmabufd_get_control_path(sa.sun_path, sizeof(sa.sun_path)) < 0 ||
-	    connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		close(fd);
-		return -errno;
-	}
-	return fd;
-}
-
 static int alloc_unclaimed(int heap)
 {
 	struct dmabufd_heap_alloc req = { .len = PAGE, .fd_flags = O_RDWR };

@@ -26,32 +26,6 @@
 
 #define CONNECTIONS_PER_UID 4 /* test-kept-connection.args */
 
-static int ctl_connect(void)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd;
-
-	assert_ok(dmabufd_get_control_path(sa.sun_path, sizeof(sa.sun_path)));
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	assert_true(fd >= 0);
-	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	return fd;
-}
-
-/* Whether @sock is served: a STATS request gets its whole reply. */
-static bool served(int sock)
-{
-	struct dmabufd_ctl_req req = { .version = DMABUFD_CTL_VERSION,
-				       .op = DMABUFD_CTL_STATS };
-	struct dmabufd_ctl_reply reply;
-	struct dmabufd_ctl_stats st;
-
-	if (send(sock, &req, sizeof(req), MSG_NOSIGNAL) != sizeof(req))
-		return false;
-	return recv(sock, &reply, sizeof(reply), 0) == sizeof(reply) && reply.error == 0 &&
-	       recv(sock, &st, sizeof(st), 0) == sizeof(st);
-}
-
 /* Map @buf read-write, check its length and first byte, write @mark. */
 static bool map_and_mark(int buf, size_t want_len, int want_first, uint8_t mark)
 {
@@ -158,11 +132,11 @@ static void mmap_after_the_daemon_closed_the_kept_connection_works(void **state)
 	 * connection too. */
 	for (unsigned i = 0; i < ARRAY_SIZE(socks); i++) {
 		socks[i] = ctl_connect();
-		if (!served(socks[i]))
+		if (!ctl_served(socks[i], NULL))
 			fail_msg("connection %u was not served", i + 1);
 	}
 	for (unsigned i = 0; i < ARRAY_SIZE(socks); i++)
-		if (!served(socks[i]))
+		if (!ctl_served(socks[i], NULL))
 			fail_msg("connection %u was closed, not the kept one", i + 1);
 	/* The library finds its connection closed and makes it again (at
 	 * the cost of the longest idle of these). */

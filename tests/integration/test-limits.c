@@ -207,27 +207,6 @@ static void uid_past_its_channels_is_edquot_and_others_still_get_one(void **stat
 
 /* ---- control connections ---- */
 
-static int ctl_connect_raw(void)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		return -errno;
-	if (dmabufd_get_control_path(sa.sun_path, sizeof(sa.sun_path)) < 0) {
-		close(fd);
-		return -ENAMETOOLONG;
-	}
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		int e = errno;
-
-		fprintf(stderr, "connect %s: %s\n", sa.sun_path, strerror(e));
-		close(fd);
-		return -e;
-	}
-	return fd;
-}
-
 /* Whether the daemon closed @fd within @ms. */
 static bool hung_up(int fd, int ms)
 {

@@ -459,18 +459,6 @@ static void unclaimed_token_expires_after_its_ttl(void **state)
 
 /* ---- control socket ----------------------------------------------------- */
 
-static int ctl_connect(void)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd;
-
-	assert_ok(dmabufd_get_control_path(sa.sun_path, sizeof(sa.sun_path)));
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	assert_true(fd >= 0);
-	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	return fd;
-}
-
 /* Send @req on a fresh connection; returns the reply's error (errno > 0,
  * or 0), closing any fd that came with it; -1 if the daemon closed the
  * connection without a reply. */

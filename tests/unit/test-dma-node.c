@@ -16,11 +16,14 @@
 #include <unistd.h>
 
 #include <dmabufd/dmaengine.h>
+#include <dmabufd/sync_file.h>
 
 #include "backend/mock/mock.h"
 #include "dev/dev.h"
+#include "dev/dmaengine_node.h"
 #include "dev/file.h"
 #include "dev/node.h"
+#include "dev/node_ops.h"
 #include "dev/request.h"
 #include "dev/token.h"
 #include "dmaengine/dma_cq.h"
@@ -74,21 +77,32 @@ static const struct dev_transport_ops fake_ops = {
 	.poll_destroy = fake_poll,
 };
 
+/* Start ioctl @cmd with @in on @file; its reply (now or later) lands in
+ * @fr, which must live until then. */
+static void start_ioctl(struct dev_file *file, unsigned cmd, const void *in,
+			struct fake_req *fr)
+{
+	size_t size = _IOC_SIZE(cmd);
+	struct dev_req *req;
+
+	*fr = (struct fake_req){ 0 };
+	req = dev_req_new(&fake_ops, fr, file, cmd,
+			  (_IOC_DIR(cmd) & _IOC_WRITE) ? in : NULL,
+			  (_IOC_DIR(cmd) & _IOC_WRITE) ? size : 0,
+			  (_IOC_DIR(cmd) & _IOC_READ) ? size : 0);
+	assert_non_null(req);
+	dev_req_dispatch(req);
+}
+
 /* Run ioctl @cmd with @in on @file; returns its one reply's result, the
  * output in @out (if not NULL, _IOC_SIZE bytes). */
 static int do_ioctl(struct dev_file *file, unsigned cmd, const void *in,
 		    void *out)
 {
 	size_t size = _IOC_SIZE(cmd);
-	struct fake_req fr = { 0 };
-	struct dev_req *req;
+	struct fake_req fr;
 
-	req = dev_req_new(&fake_ops, &fr, file, cmd,
-			  (_IOC_DIR(cmd) & _IOC_WRITE) ? in : NULL,
-			  (_IOC_DIR(cmd) & _IOC_WRITE) ? size : 0,
-			  (_IOC_DIR(cmd) & _IOC_READ) ? size : 0);
-	assert_non_null(req);
-	dev_req_dispatch(req);
+	start_ioctl(file, cmd, in, &fr);
 	assert_int_equal(fr.replies, 1);
 	if (out && fr.result >= 0)
 		memcpy(out, fr.out, size);
@@ -133,17 +147,22 @@ static void *release_later(void *arg)
 
 static struct mock_device *mock;
 
-static struct dev_file *open_dmaengine(void)
+static struct dev_file *open_node(enum dev_node_type type)
 {
 	struct dev_file *file = NULL;
 
 	for (unsigned i = 0; i < node_count(); i++)
-		if (node_at(i)->type == DEV_NODE_DMAENGINE)
+		if (node_at(i)->type == type)
 			assert_int_equal(dev_file_open(node_at(i), &fake_ops,
 						       O_RDWR, getpid(), getuid(),
 						       getgid(), &file), 0);
 	assert_non_null(file);
 	return file;
+}
+
+static struct dev_file *open_dmaengine(void)
+{
+	return open_node(DEV_NODE_DMAENGINE);
 }
 
 static int node_setup(void **state)
@@ -355,11 +374,91 @@ static void terminated_cyclic_descriptor_does_not_call_the_freed_transfer(
 	dma_cq_drain();
 }
 
+/*
+ * The daemon's statistics count the channels dmaengine fds hold and their
+ * status pages (the node's get_stats op), and drop both at release.
+ */
+static void stats_count_channels_held_and_status_pages(void **state)
+{
+	struct dmabufd_dma_request rq = {
+		.how = DMABUFD_DMA_REQ_BY_CAP,
+		.cap_mask = DMABUFD_DMA_CAP(DMABUFD_DMA_MEMCPY),
+	};
+	struct dmabufd_dma_status_map map = { 0 };
+	struct dmabufd_ctl_stats st;
+	struct dev_file *df = open_dmaengine();
+
+	dev_get_stats(&st);
+	assert_int_equal(st.count[DMABUFD_STAT_DMA_CHANNELS], 0);
+	assert_int_equal(st.count[DMABUFD_STAT_DMA_STATUS_PAGES], 0);
+	assert_int_equal(do_ioctl(df, DMABUFD_DMA_IOC_REQUEST_CHAN, &rq, &rq), 0);
+	assert_int_equal(do_ioctl(df, DMABUFD_DMA_IOC_STATUS_MAP, NULL, &map), 0);
+	dev_get_stats(&st);
+	assert_int_equal(st.count[DMABUFD_STAT_DMA_CHANNELS], 1);
+	assert_int_equal(st.count[DMABUFD_STAT_DMA_STATUS_PAGES], 1);
+	dev_file_release(df);
+	dev_get_stats(&st);
+	assert_int_equal(st.count[DMABUFD_STAT_DMA_CHANNELS], 0);
+	assert_int_equal(st.count[DMABUFD_STAT_DMA_STATUS_PAGES], 0);
+}
+
+/*
+ * dev_shutdown() releases the dmaengine fds (fence producers, by their
+ * node ops) before it answers whoever else waits: a WAIT on the fence of
+ * a transfer submitted but not issued hears that transfer's end,
+ * -ECANCELED, not ENODEV.
+ */
+static void shutdown_ends_dma_transfers_first_so_waiters_hear_ecanceled(
+	void **state)
+{
+	struct dmabufd_dma_request rq = {
+		.how = DMABUFD_DMA_REQ_BY_CAP,
+		.cap_mask = DMABUFD_DMA_CAP(DMABUFD_DMA_MEMCPY),
+	};
+	struct dmabufd_sync_wait w = { .timeout_ns = 1000000000 };
+	struct dmabufd_dma_attach at = { 0 };
+	struct dmabufd_dma_prep prep = { 0 };
+	struct token_owner owner;
+	struct dev_file *df, *sf;
+	struct fence *fence = NULL;
+	struct fake_req fr;
+
+	token_owner_init(&owner);
+	df = open_dmaengine();
+	assert_int_equal(do_ioctl(df, DMABUFD_DMA_IOC_REQUEST_CHAN, &rq, &rq), 0);
+	at.token = buffer_token(&owner);
+	assert_int_equal(do_ioctl(df, DMABUFD_DMA_IOC_ATTACH, &at, &at), 0);
+	prep.type = DMABUFD_DMA_MEMCPY;
+	prep.flags = DMABUFD_DMA_PREP_SUBMIT;
+	prep.nsegs = 1;
+	prep.src = (struct dmabufd_dma_seg){ .attach_id = at.attach_id,
+					     .len = 4096 };
+	prep.segs[0] = (struct dmabufd_dma_seg){ .attach_id = at.attach_id,
+						 .offset = 4096, .len = 4096 };
+	assert_int_equal(do_ioctl(df, DMABUFD_DMA_IOC_PREP, &prep, &prep), 0);
+	assert_int_equal(dmaengine_node_cookie_fence(df, prep.cookie, &fence), 0);
+	sf = open_node(DEV_NODE_SYNC_FILE);
+	assert_int_equal(dev_file_bind_fence(sf, fence), 0);
+	fence_unref(fence);
+
+	start_ioctl(sf, DMABUFD_SYNC_IOC_WAIT, &w, &fr);
+	assert_int_equal(fr.replies, 0);
+	dev_shutdown();
+	assert_int_equal(fr.replies, 1);
+	assert_int_equal(fr.result, 0);
+	assert_int_equal(((struct dmabufd_sync_wait *)fr.out)->status,
+			 -ECANCELED);
+	assert_int_equal(dev_file_count(), 0);
+	token_owner_clear(&owner);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		node_test(detach_after_terminate_waits_for_the_copy_in_flight),
 		node_test(terminated_cyclic_descriptor_does_not_call_the_freed_transfer),
+		node_test(stats_count_channels_held_and_status_pages),
+		node_test(shutdown_ends_dma_transfers_first_so_waiters_hear_ecanceled),
 	};
 
 	log_set_level(LOG_WARNING);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The daemon's STM32 wiring (daemon/stm32_setup.c) on a UIO tree built on
+ * The daemon's STM32 wiring (daemon/wiring/stm32_setup.c) on a UIO tree built on
  * disk: class/uioN/{name,maps/map0/{addr,size,offset,name}} in the
  * kernel's formats and dev/uioN a regular file of the map's size, which
  * the real UIO ops map as they map the node. The registers are dead
@@ -31,7 +31,7 @@
 #include <unistd.h>
 #include <uv.h>
 
-#include "daemon/stm32_setup.h"
+#include "daemon/wiring/stm32_setup.h"
 #include "dmaengine/dma_cq.h"
 #include "dmaengine/dmaengine.h"
 #include "model/dma_buf.h"
