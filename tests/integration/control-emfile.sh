@@ -9,14 +9,18 @@
 # A private daemon on FUSE with a file-descriptor limit of 48 (prlimit);
 # a python3 client opens 60 connections without sending anything. Run
 # directly by meson (suite 'integration').
+#
+# Its stdout is TAP: the plan, then "ok - " per step; a failure ends the
+# run with its reason on stderr (fewer steps than planned, exit status 1).
 set -uo pipefail
 
 daemon=${1:?usage: control-emfile.sh DMABUFD DMABUFCTL}
 ctl_tool=${2:?usage: control-emfile.sh DMABUFD DMABUFCTL}
 if [ ! -w /dev/fuse ]; then
-	echo "control-emfile.sh: SKIP: /dev/fuse is not usable"
-	exit 77
+	echo "1..0 # SKIP /dev/fuse is not usable"
+	exit 0
 fi
+echo "1..3"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/dmabufd-emfile.XXXXXX")
 root=$tmp/dev
 ctl=$tmp/control
@@ -34,8 +38,10 @@ cleanup() {
 }
 trap cleanup EXIT
 fail() {
-	echo "control-emfile.sh: FAIL: $*"
-	sed 's/^/  | /' "$tmp/daemon.log"
+	{
+		echo "control-emfile.sh: FAIL: $*"
+		sed 's/^/  | /' "$tmp/daemon.log"
+	} >&2
 	exit 1
 }
 

@@ -8,14 +8,18 @@
 #   daemon-restart.sh DMABUFD KEPT_RESTART
 #
 # Run directly by meson (suite 'integration'), with daemons of its own.
+#
+# Its stdout is TAP: the plan, then "ok - " per step; a failure ends the
+# run with its reason on stderr (fewer steps than planned, exit status 1).
 set -uo pipefail
 
 daemon=${1:?usage: daemon-restart.sh DMABUFD KEPT_RESTART}
 client=${2:?usage: daemon-restart.sh DMABUFD KEPT_RESTART}
 if [ ! -w /dev/fuse ]; then
-	echo "daemon-restart.sh: SKIP: /dev/fuse is not usable"
-	exit 77
+	echo "1..0 # SKIP /dev/fuse is not usable"
+	exit 0
 fi
+echo "1..1"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/dmabufd-restart.XXXXXX")
 root=$tmp/dev
 dpid=
@@ -31,12 +35,14 @@ cleanup() {
 }
 trap cleanup EXIT
 fail() {
-	echo "daemon-restart.sh: FAIL: $*"
-	for f in "$tmp"/*.log; do
-		[ -e "$f" ] || continue
-		echo "  $f:"
-		sed 's/^/  | /' "$f"
-	done
+	{
+		echo "daemon-restart.sh: FAIL: $*"
+		for f in "$tmp"/*.log; do
+			[ -e "$f" ] || continue
+			echo "  $f:"
+			sed 's/^/  | /' "$f"
+		done
+	} >&2
 	exit 1
 }
 

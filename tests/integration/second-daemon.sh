@@ -17,15 +17,19 @@
 #      continued;
 #   3. A killed (SIGKILL): its mount is stale; B detaches it and starts.
 # Run directly by meson (suite 'integration'), with daemons of its own.
+#
+# Its stdout is TAP: the plan, then "ok - " per step; a failure ends the
+# run with its reason on stderr (fewer steps than planned, exit status 1).
 set -uo pipefail
 
 daemon=${1:?usage: second-daemon.sh DMABUFD DMABUFCTL CTL_HOLDER}
 ctl_tool=${2:?usage: second-daemon.sh DMABUFD DMABUFCTL CTL_HOLDER}
 holder=${3:?usage: second-daemon.sh DMABUFD DMABUFCTL CTL_HOLDER}
 if [ ! -w /dev/fuse ]; then
-	echo "second-daemon.sh: SKIP: /dev/fuse is not usable"
-	exit 77
+	echo "1..0 # SKIP /dev/fuse is not usable"
+	exit 0
 fi
+echo "1..3"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/dmabufd-second.XXXXXX")
 root=$tmp/dev
 apid=
@@ -48,12 +52,14 @@ cleanup() {
 }
 trap cleanup EXIT
 fail() {
-	echo "second-daemon.sh: FAIL: $*"
-	for f in "$tmp"/*.log; do
-		[ -e "$f" ] || continue
-		echo "  $f:"
-		sed 's/^/  | /' "$f"
-	done
+	{
+		echo "second-daemon.sh: FAIL: $*"
+		for f in "$tmp"/*.log; do
+			[ -e "$f" ] || continue
+			echo "  $f:"
+			sed 's/^/  | /' "$f"
+		done
+	} >&2
 	exit 1
 }
 
