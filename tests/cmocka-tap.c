@@ -99,21 +99,19 @@ static void put_number(int out, long n)
 static void put_line(int out, const char *line)
 {
 	static const char skip_mark[] = " # SKIP ";
-	const char *p = line;
+	const char *p = line + 3;
 	bool ok;
 	long n;
 
-	if (strncmp(p, "1..", 3) == 0) {
-		p += 3;
-		n = take_number(&p);
-		if (n >= 0 && *p == '\0') {
-			planned += n;
-			write_str(out, "# a group of ");
-			put_number(out, n);
-			write_str(out, " cases\n");
-			return;
-		}
+	if (strncmp(line, "1..", 3) == 0 && (n = take_number(&p)) >= 0 &&
+	    *p == '\0') {
+		planned += n;
+		write_str(out, "# a group's plan: ");
+		write_str(out, line);
+		write_str(out, "\n");
+		return;
 	}
+	p = line;
 	ok = strncmp(p, "ok ", 3) == 0;
 	if (ok || strncmp(p, "not ok ", 7) == 0) {
 		p += ok ? 3 : 7;
