@@ -16,7 +16,8 @@
 #   CROSS_TESTS       space-separated unit test names to run (default: the
 #                     whole 'unit' suite)
 # Exits non-zero when the sysroot, the configuration, the build or a test
-# fails. The test log is BUILD_DIR/meson-logs/testlog.json.
+# fails. The test logs are BUILD_DIR/meson-logs/testlog.json and
+# testlog.junit.xml (each cmocka case a subtest: tools/test-summary.py).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)

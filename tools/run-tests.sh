@@ -27,8 +27,10 @@
 # After steps 1 and 5, the compatibility suite's and the kernel
 # selftests' own lines, one per place they ran ("compat (kernel): N
 # passed, M failed", "kselftests (dmabufd FUSE): ...", ...).
-# Then one "SUITE: N passed, M failed" line per suite of the plain build
-# ("slow": the stress run's checks),
+# Then one "SUITE: N passed, M failed" line per suite of the plain build,
+# from meson's own logs (tools/test-summary.py): a cmocka program counts
+# as its cases, each a TAP subtest in meson's testlog.junit.xml ("slow":
+# the stress run's checks),
 # "armhf-unit" for the unit suite under qemu-user, "tsan" for the unit
 # suite under ThreadSanitizer, and "fuzz" (with each target's executions).
 # Build directories go under build-test/ (override with BUILD_ROOT).
@@ -40,7 +42,15 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 root=${BUILD_ROOT:-$top/build-test}
 cd "$top"
-rm -f "$root"/testlog-*.json
+rm -f "$root"/testlog-*.json "$root"/testlog-*.junit.xml
+
+# keep_log BUILD_DIR NAME: the logs of the last `meson test` in BUILD_DIR
+# as $root/testlog-NAME.json and testlog-NAME.junit.xml: the summary
+# reads both (the JUnit file holds each cmocka case, as meson read it).
+keep_log() {
+	cp "$1/meson-logs/testlog.json" "$root/testlog-$2.json"
+	cp "$1/meson-logs/testlog.junit.xml" "$root/testlog-$2.junit.xml"
+}
 
 step() { printf '\n=== %s ===\n' "$*"; }
 
@@ -81,7 +91,7 @@ meson compile -C "$root/plain"
 step "unit, integration, service and lint suites"
 meson test -C "$root/plain" --suite unit --suite integration --suite service --suite lint \
 	--print-errorlogs
-cp "$root/plain/meson-logs/testlog.json" "$root/testlog-host.json"
+keep_log "$root/plain" host
 compat_lines "$root/testlog-host.json"
 
 step "slow suite: the stress run, ${STRESS_SECONDS:-60} s"
@@ -90,7 +100,7 @@ step "slow suite: the stress run, ${STRESS_SECONDS:-60} s"
 # --verbose shows its figures (operations, kills, probe latency). A
 # failure does not stop the steps below; the summary counts it.
 meson test -C "$root/plain" --suite slow --verbose || true
-cp "$root/plain/meson-logs/testlog.json" "$root/testlog-slow.json"
+keep_log "$root/plain" slow
 
 step "unit suite under valgrind"
 meson test -C "$root/plain" --suite unit --setup valgrind --print-errorlogs
@@ -119,16 +129,16 @@ step "unit suite under TSan"
 # failures, and the script fails then.
 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
 	setarch "$(uname -m)" -R meson test -C "$root/tsan" --suite unit --print-errorlogs || true
-cp "$root/tsan/meson-logs/testlog.json" "$root/testlog-tsan.json"
+keep_log "$root/tsan" tsan
 
 step "armhf cross build, unit suite under qemu-user"
 bash tools/cross-test.sh "$root/armhf"
-cp "$root/armhf/meson-logs/testlog.json" "$root/testlog-armhf.json"
+keep_log "$root/armhf" armhf
 
 if [ "${SKIP_VM:-0}" != 1 ]; then
 	step "VM suite: real CUSE under QEMU with Debian's kernel"
 	meson test -C "$root/plain" --suite vm --print-errorlogs
-	cp "$root/plain/meson-logs/testlog.json" "$root/testlog-vm.json"
+	keep_log "$root/plain" vm
 	compat_lines "$root/testlog-vm.json"
 fi
 
@@ -141,7 +151,7 @@ meson compile -C "$root/fuzz" fuzz-dev fuzz-control fuzz-config
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	meson test -C "$root/fuzz" --suite fuzz --no-rebuild --num-processes 1 \
 	--print-errorlogs || true
-cp "$root/fuzz/meson-logs/testlog.json" "$root/testlog-fuzz.json"
+keep_log "$root/fuzz" fuzz
 
 step "summary (plain build, slow, tsan, armhf-unit and fuzz; the valgrind, ASan and UBSan runs above passed too)"
 logs=("$root/testlog-host.json" "$root/testlog-slow.json" "armhf=$root/testlog-armhf.json" --merge "tsan=$root/testlog-tsan.json" "$root/testlog-fuzz.json")

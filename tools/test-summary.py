@@ -1,24 +1,37 @@
 #!/usr/bin/env python3
 """Sum up meson test logs: one line per suite and a total.
 
-Reads meson-logs/testlog.json of each build directory given. A log given
+Reads meson-logs/testlog.json of each build directory given, and the
+JUnit file meson writes next to it (testlog.junit.xml; for a copy named
+NAME.json, NAME.junit.xml). A log given
 as LABEL=PATH has its suites reported as LABEL-SUITE (e.g.
 armhf=testlog-armhf.json gives "armhf-unit"), so that runs of the same
 suite in another build stay apart; given as --merge LABEL=PATH, all its
 suites make one line LABEL (--merge tsan=testlog-tsan.json gives "tsan").
-A cmocka program counts as the number of cases its own summary reports ("[  PASSED  ] N test(s)." /
-"[  FAILED  ] N test(s)."); any other test counts as one. Prints
-"SUITE: N passed, M failed" lines and exits 1 if anything failed.
-The stress run (suite slow) counts as the checks its last line reports
-("stress: N passed, M failed").
+A TAP test (the cmocka programs: protocol 'tap') counts as its cases, as
+meson recorded them in the JUnit file (testlog.json has no per-case
+results in meson 1.0.1): passed, failed (a failure or an error) and
+skipped. When meson failed the test but none of its cases, or the
+program was killed (a crash, a timeout), that counts as one more failed
+case: a crash mid-run, a count short of the plan, a leak valgrind found,
+the daemon of an integration test exiting badly.
+Any other test counts as one, but for two that run many checks their own
+way: the stress run (suite slow) counts as the checks its last line
+reports ("stress: N passed, M failed"), and a test running cmocka
+programs with cmocka's standard output (the VM suite's
+cuse-integration) as the cases their summaries report ("[  PASSED  ] N
+test(s)." / "[  FAILED  ] N test(s)."). Prints "SUITE: N passed, M failed"
+lines (", K skipped" when some were) and exits 1 if anything failed.
 A libFuzzer target (suite fuzz: tests/fuzz/run-fuzz.sh) passes when it
 ran its time without a crash; below its suite's line, one line per
 target gives the executions and executions per second libFuzzer's final
 statistics report.
 """
 import json
+import os
 import re
 import sys
+import xml.etree.ElementTree as ET
 
 label_re = re.compile(r"^([A-Za-z0-9_]+)=(.+)$")
 
@@ -28,6 +41,36 @@ execs_re = re.compile(r"^stat::number_of_executed_units: *(\d+)", re.M)
 rate_re = re.compile(r"^stat::average_exec_per_sec: *(\d+)", re.M)
 # The stress run (suite slow: tests/stress/stress.c) counts its checks.
 checks_re = re.compile(r"^stress: (\d+) passed, (\d+) failed$", re.M)
+
+
+def junit_path(path):
+    """The JUnit file meson wrote with the log at PATH."""
+    base = path[:-len(".json")] if path.endswith(".json") else path
+    return base + ".junit.xml"
+
+
+def tap_cases(path):
+    """{test name as in testlog.json: [passed, failed, skipped]} of the
+    TAP tests in the JUnit file at PATH.
+
+    meson 1.0.1 writes a test with subtests as a testsuite named
+    "PROJECT.NAME" (NAME as in testlog.json), one testcase per subtest;
+    the exit-code tests go into one testsuite named "PROJECT".
+    """
+    cases = {}
+    for suite in ET.parse(path).getroot().iter("testsuite"):
+        name = suite.get("name", "")
+        if "." not in name:
+            continue
+        counts = cases.setdefault(name.split(".", 1)[1], [0, 0, 0])
+        for case in suite.iter("testcase"):
+            if case.find("skipped") is not None:
+                counts[2] += 1
+            elif case.find("failure") is not None or case.find("error") is not None:
+                counts[1] += 1
+            else:
+                counts[0] += 1
+    return cases
 
 
 def parse_args(args):
@@ -51,6 +94,10 @@ def main(args):
     suites = {}
     details = {}
     for label, path, merge in parse_args(args):
+        junit = junit_path(path)
+        if not os.path.exists(junit):
+            sys.exit(f"test-summary: no {junit} with {path} (meson writes both)")
+        cases = tap_cases(junit)
         with open(path) as f:
             for line in f:
                 t = json.loads(line)
@@ -61,16 +108,24 @@ def main(args):
                 elif label:
                     suite = f"{label}-{suite}"
                 out = (t.get("stdout") or "") + (t.get("stderr") or "")
-                p = sum(int(n) for n in passed_re.findall(out))
-                fl = sum(int(n) for n in failed_re.findall(out))
-                for cp, cf in checks_re.findall(out):
-                    p, fl = p + int(cp), fl + int(cf)
                 ok = t["result"] in ("OK", "EXPECTEDFAIL")
                 skipped = t["result"] == "SKIP"
-                if p == 0 and fl == 0 and not skipped:
-                    p, fl = (1, 0) if ok else (0, 1)
-                elif not ok and fl == 0 and not skipped:
-                    fl = 1  # crashed or timed out after some passes
+                if t["name"] in cases:
+                    p, fl, sk = cases[t["name"]]
+                    killed = (t.get("returncode") or 0) < 0 or \
+                        t["result"] in ("TIMEOUT", "INTERRUPT")
+                    if not ok and not skipped and (fl == 0 or killed):
+                        fl += 1  # the program failed beyond its cases
+                else:
+                    p = sum(int(n) for n in passed_re.findall(out))
+                    fl = sum(int(n) for n in failed_re.findall(out))
+                    for cp, cf in checks_re.findall(out):
+                        p, fl = p + int(cp), fl + int(cf)
+                    sk = 1 if skipped else 0
+                    if p == 0 and fl == 0 and not skipped:
+                        p, fl = (1, 0) if ok else (0, 1)
+                    elif not ok and fl == 0 and not skipped:
+                        fl = 1  # crashed or timed out after some passes
                 execs, rate = execs_re.findall(out), rate_re.findall(out)
                 if execs:
                     test = t["name"].split(" / ")[-1]
@@ -81,7 +136,7 @@ def main(args):
                 s = suites.setdefault(suite, [0, 0, 0])
                 s[0] += p
                 s[1] += fl
-                s[2] += 1 if skipped else 0
+                s[2] += sk
     total = [0, 0, 0]
     for name, (p, fl, sk) in sorted(suites.items()):
         print(f"{name}: {p} passed, {fl} failed" + (f", {sk} skipped" if sk else ""))

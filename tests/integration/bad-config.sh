@@ -11,7 +11,8 @@
 # The daemon is DMABUFD (default: $DMABUFD). $HAVE_STM32=1 says it was
 # built with the STM32 backend (the messages about stm32-uio differ).
 # Run directly by meson (suite 'integration'), not through run.sh: there
-# is no daemon to share.
+# is no daemon to share. Its output is TAP: "ok - NAME" or "not ok - NAME"
+# per file, what went wrong as "#" lines, the plan at the end.
 set -uo pipefail
 
 daemon=${1:-${DMABUFD:-}}
@@ -22,6 +23,18 @@ fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/dmabufd-badconf.XXXXXX")
 failed=0
+cases=0
+
+# result OK NAME: one TAP line for case NAME (OK 1 or 0).
+result() {
+	cases=$((cases + 1))
+	if [ "$1" = 1 ]; then
+		echo "ok - $2"
+	else
+		echo "not ok - $2"
+		failed=1
+	fi
+}
 
 cleanup() {
 	# A daemon that wrongly started was stopped by timeout; a mount it
@@ -55,12 +68,12 @@ refuse_with() {
 		>"$tmp/$name.out" 2>"$tmp/$name.err"
 	status=$?
 	if [ $status != 2 ]; then
-		echo "  exit status $status, not 2"
+		echo "# exit status $status, not 2"
 		ok=0
 	fi
 	got=$(grep -c '' "$tmp/$name.err")
 	if [ "$got" != $# ]; then
-		echo "  $got lines on stderr, not $#"
+		echo "# $got lines on stderr, not $#"
 		ok=0
 	fi
 	local i=1
@@ -68,27 +81,22 @@ refuse_with() {
 		want="dmabufd: ${want//@CONF@/$conf}"
 		got=$(sed -n "${i}p" "$tmp/$name.err")
 		if [ "$got" != "$want" ]; then
-			echo "  line $i: '$got'"
-			echo "     want: '$want'"
+			echo "# line $i: '$got'"
+			echo "#    want: '$want'"
 			ok=0
 		fi
 		i=$((i + 1))
 	done
 	if grep -q " $dev fuse" /proc/self/mounts; then
-		echo "  $dev is mounted"
+		echo "# $dev is mounted"
 		ok=0
 	fi
 	if [ -e "$run" ]; then
-		echo "  $run was created"
+		echo "# $run was created"
 		ok=0
 	fi
-	if [ $ok = 1 ]; then
-		echo "ok - $name"
-	else
-		echo "not ok - $name"
-		sed 's/^/  | /' "$tmp/$name.err"
-		failed=1
-	fi
+	[ $ok = 1 ] || sed 's/^/# | /' "$tmp/$name.err"
+	result $ok "$name"
 }
 
 refuse unknown-key '4: unknown key log-levle in [daemon]' <<'EOF'
@@ -220,16 +228,17 @@ dev=$tmp/missing.dev
 mkdir -p "$dev"
 timeout -s TERM 10 "$daemon" --transport=fuse --dev-root="$dev" \
 	--control="$tmp/missing.run/control" --config="$tmp/nonexistent.conf" \
-	2>"$tmp/missing.err"
+	>"$tmp/missing.out" 2>"$tmp/missing.err"
 status=$?
 if [ $status = 2 ] &&
    [ "$(cat "$tmp/missing.err")" = "dmabufd: $tmp/nonexistent.conf: cannot open: No such file or directory" ] &&
    [ ! -e "$tmp/missing.run" ]; then
-	echo "ok - missing-explicit-config"
+	result 1 missing-explicit-config
 else
-	echo "not ok - missing-explicit-config (status $status)"
-	sed 's/^/  | /' "$tmp/missing.err"
-	failed=1
+	echo "# exit status $status"
+	sed 's/^/# | /' "$tmp/missing.err"
+	result 0 missing-explicit-config
 fi
 
+echo "1..$cases"
 exit $failed

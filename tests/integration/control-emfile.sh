@@ -14,7 +14,7 @@ set -uo pipefail
 daemon=${1:?usage: control-emfile.sh DMABUFD DMABUFCTL}
 ctl_tool=${2:?usage: control-emfile.sh DMABUFD DMABUFCTL}
 . "$(dirname "$0")/lib.sh"
-itest_init control-emfile.sh emfile
+itest_init control-emfile.sh emfile 3
 ctl=$tmp/control
 
 itest_start "$tmp/daemon.log" prlimit --nofile=48:48 "$daemon" --no-config \

@@ -12,14 +12,15 @@
 #       dmabufd-run): B's new mount is taken for the daemon's, so the
 #       kernel's ioctls, mmap and lseek work on B's fds
 #
-# Run directly by meson (suite 'integration'), with daemons of its own.
+# Run directly by meson (suite 'integration'), with daemons of its own;
+# a TAP test (lib.sh).
 set -uo pipefail
 
 usage="usage: daemon-restart.sh kept DMABUFD KEPT_RESTART | compat DMABUFD DMABUFD_RUN COMPAT_TEST"
 mode=${1:?$usage}
 daemon=${2:?$usage}
 . "$(dirname "$0")/lib.sh"
-itest_init "daemon-restart.sh $mode" "restart-$mode"
+itest_init "daemon-restart.sh $mode" "restart-$mode" 1
 
 # start NAME: a daemon on $root and $tmp/control; its pid in $dpid.
 start() {

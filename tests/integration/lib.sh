@@ -8,22 +8,32 @@
 # Source it from bash ("set -uo pipefail" is fine), then call itest_init:
 #
 #   . "$(dirname "$0")/lib.sh"
-#   itest_init NAME TAG      # exit 77 (skipped) without a usable
-#                            # /dev/fuse; else $tmp, $root ($tmp/dev,
-#                            # made) and the EXIT trap
+#   itest_init NAME TAG [PLAN]
+#       skipped without a usable /dev/fuse (exit 77; with PLAN, the TAP
+#       skip "1..0 # SKIP", exit 0); else $tmp, $root ($tmp/dev, made)
+#       and the EXIT trap, and with PLAN the TAP plan "1..PLAN"
+#
+# A script given a PLAN is a TAP test (meson protocol 'tap'): its stdout
+# is the plan and one "ok - " line per step; fail() writes to stderr and
+# ends the run early (fewer steps than planned, exit status 1).
 #
 # The scripts' own files go under $tmp; a daemon's log is $tmp/*.log,
 # which fail shows.
 
-# itest_init NAME TAG: NAME prefixes the messages; the scratch directory
-# is ${TMPDIR:-/tmp}/dmabufd-TAG.XXXXXX.
+# itest_init NAME TAG [PLAN]: NAME prefixes the messages; the scratch
+# directory is ${TMPDIR:-/tmp}/dmabufd-TAG.XXXXXX.
 itest_init() {
 	itest_name=$1
 	itest_pids=
 	if [ ! -r /dev/fuse ] || [ ! -w /dev/fuse ]; then
+		if [ -n "${3:-}" ]; then
+			echo "1..0 # SKIP /dev/fuse is not usable"
+			exit 0
+		fi
 		echo "$itest_name: SKIP: /dev/fuse is not usable"
 		exit 77
 	fi
+	[ -n "${3:-}" ] && echo "1..$3"
 	tmp=$(mktemp -d "${TMPDIR:-/tmp}/dmabufd-$2.XXXXXX") || exit 1
 	root=$tmp/dev
 	mkdir -p "$root"
@@ -32,13 +42,15 @@ itest_init() {
 
 # fail MESSAGE: say so, show every $tmp/*.log, and exit 1.
 fail() {
-	echo "$itest_name: FAIL: $*"
 	local f
-	for f in "${tmp:-/nonexistent}"/*.log; do
-		[ -e "$f" ] || continue
-		echo "  $f:"
-		sed 's/^/  | /' "$f"
-	done
+	{
+		echo "$itest_name: FAIL: $*"
+		for f in "${tmp:-/nonexistent}"/*.log; do
+			[ -e "$f" ] || continue
+			echo "  $f:"
+			sed 's/^/  | /' "$f"
+		done
+	} >&2
 	exit 1
 }
 

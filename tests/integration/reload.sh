@@ -21,7 +21,7 @@ set -uo pipefail
 daemon=${1:-${DMABUFD:-}}
 ctl_tool=${2:-${DMABUFCTL:-}}
 . "$(dirname "$0")/lib.sh"
-itest_init reload.sh reload
+itest_init reload.sh reload 3
 
 [ -n "$daemon" ] && [ -x "$daemon" ] || fail "no daemon (pass it or set DMABUFD)"
 [ -n "$ctl_tool" ] && [ -x "$ctl_tool" ] || fail "no dmabufctl (set DMABUFCTL)"

@@ -188,7 +188,8 @@ for p in "${progs[@]}"; do
 		stop_daemon
 	fi
 	[ -n "$pid" ] || start_daemon "$want" "$nofile"
-	echo "=== $(basename "$p")"
+	# On stderr: a program's stdout is its TAP stream under meson.
+	echo "=== $(basename "$p")" >&2
 	# shellcheck disable=SC2086
 	if ! DMABUFD_DAEMON_PID=$pid ${DMABUFD_TEST_WRAPPER:-} "$p"; then
 		echo "run.sh: $(basename "$p") FAILED" >&2

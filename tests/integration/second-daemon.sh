@@ -23,7 +23,7 @@ daemon=${1:?usage: second-daemon.sh DMABUFD DMABUFCTL CTL_HOLDER}
 ctl_tool=${2:?usage: second-daemon.sh DMABUFD DMABUFCTL CTL_HOLDER}
 holder=${3:?usage: second-daemon.sh DMABUFD DMABUFCTL CTL_HOLDER}
 . "$(dirname "$0")/lib.sh"
-itest_init second-daemon.sh second
+itest_init second-daemon.sh second 3
 apid=
 bpid=
 
