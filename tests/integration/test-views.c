@@ -15,8 +15,10 @@
  * (debug/dma_buf/bufinfo, ...): their contents equal the control
  * request's.
  */
+#include <limits.h>
 #include <regex.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include "itest.h"
 
@@ -373,6 +375,90 @@ static void dma_summary_shows_controllers_and_held_channels(void **state)
 	text_free(&t);
 }
 
+/* The FUSE fallback's file of a view, or skip() when there is none
+ * (CUSE nodes: the files live only on the FUSE mount). */
+static void view_file_path(const char *rel, char *buf, size_t size)
+{
+	const char *root = getenv("DMABUFD_DEV_ROOT");
+	struct stat st;
+
+	snprintf(buf, size, "%s/debug/%s", root ? root : DMABUFD_FUSE_ROOT, rel);
+	if (stat(buf, &st) < 0)
+		skip();
+}
+
+/* The whole file, read in small pieces (so several reads per batch). */
+static char *read_file_all(const char *path)
+{
+	size_t len = 0, cap = 4096;
+	char *buf = malloc(cap + 1);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	assert_true(fd >= 0);
+	assert_non_null(buf);
+	while ((n = read(fd, buf + len, 1000)) > 0) {
+		len += (size_t)n;
+		if (cap - len < 1000) {
+			cap *= 2;
+			buf = realloc(buf, cap + 1);
+			assert_non_null(buf);
+		}
+	}
+	assert_int_equal(n, 0);
+	close(fd);
+	buf[len] = '\0';
+	return buf;
+}
+
+static void fuse_view_files_read_as_the_control_request(void **state)
+{
+	static const struct {
+		const char *rel;
+		uint32_t op;
+	} views[] = {
+		{ "dma_buf/bufinfo", DMABUFD_CTL_BUFINFO },
+		{ "sync/info", DMABUFD_CTL_SYNC_INFO },
+		{ "dmaengine/summary", DMABUFD_CTL_DMA_SUMMARY },
+	};
+	enum { N = 300 };
+	int bufs[N], tl = timeline_new(), pt = fence_new(tl, 5);
+	char path[PATH_MAX], name[32];
+	struct stat st;
+
+	raise_nofile(N + 256);
+	view_file_path("dma_buf/bufinfo", path, sizeof(path));
+	/* Past one batch of text, so the file is read over several. */
+	for (int i = 0; i < N; i++) {
+		bufs[i] = buf_new(PAGE, O_RDWR);
+		snprintf(name, sizeof(name), "kfmt-file-%03d", i);
+		assert_ok(dmabufd_buf_set_name(bufs[i], name));
+	}
+	for (size_t v = 0; v < ARRAY_SIZE(views); v++) {
+		char *file, *text;
+		size_t len;
+
+		view_file_path(views[v].rel, path, sizeof(path));
+		assert_int_equal(stat(path, &st), 0);
+		assert_true(S_ISREG(st.st_mode));
+		assert_int_equal(st.st_mode & 07777, 0444);
+		assert_true(st.st_ino >= DMABUFD_FUSE_VIEW_INO_MIN);
+		file = read_file_all(path);
+		assert_ok(dmabufd_ctl_view(views[v].op, &text, &len, NULL));
+		assert_string_equal(file, text);
+		free(file);
+		free(text);
+	}
+	/* Read-only, even for root. */
+	view_file_path("sync/info", path, sizeof(path));
+	assert_int_equal(open(path, O_RDWR | O_CLOEXEC), -1);
+	assert_int_equal(errno, EACCES);
+	for (int i = 0; i < N; i++)
+		close(bufs[i]);
+	close(pt);
+	close(tl);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -380,6 +466,7 @@ int main(void)
 		itest(bufinfo_larger_than_a_batch_lists_every_buffer_once),
 		itest(sync_info_lists_timelines_points_and_sync_files),
 		itest(dma_summary_shows_controllers_and_held_channels),
+		itest(fuse_view_files_read_as_the_control_request),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
