@@ -213,8 +213,9 @@ static bool could_be_ours(const struct stat *st)
 
 static bool identity_match(const struct identity *id, const struct stat *st)
 {
-	if (id->fuse)
-		return st->st_dev == id->dev && S_ISREG(st->st_mode);
+	if (id->fuse) /* the debug views' files are not nodes */
+		return st->st_dev == id->dev && S_ISREG(st->st_mode) &&
+		       st->st_ino < DMABUFD_FUSE_VIEW_INO_MIN;
 	if (!S_ISCHR(st->st_mode))
 		return false;
 	for (unsigned int i = 0; i < id->nrdev; i++)

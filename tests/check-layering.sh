@@ -30,6 +30,10 @@ forbid daemon/dev "[<\"]($fuse_uv|(\\.\\./)*(transport|wiring)/)" \
 # The dmaengine core gets a wake-up function from the daemon, not libuv.
 forbid daemon/dmaengine "[<\"]($fuse_uv|(\\.\\./)*(dev|transport|ctl|wiring)/)" \
 	"a libfuse, libuv or upper-layer header"
+# The debug views render the model for the control socket and the FUSE
+# files alike: they know neither.
+forbid daemon/debug "[<\"]($fuse_uv|(\\.\\./)*(transport|ctl)/)" \
+	"a libfuse, libuv, transport or control-socket header"
 forbid libclient "\"(\\.\\./)*(daemon|backend)/" "a daemon or backend header"
 
 [ $status -eq 0 ] && echo "layering ok"

@@ -15,6 +15,8 @@
  *   dma fault CHAN fail-nth N      the Nth transfer CHAN starts from now fails
  *   dma fault CHAN stall           CHAN's transfers stop moving (the watchdog ends them)
  *   dma fault CHAN clear           forget CHAN's faults
+ *   bufinfo, sync-info, dma summary  the kernel's debugfs texts
+ *                                  (dmabufctl_views.c)
  *
  * --json prints any command's output as one JSON value instead. Names
  * come from clients (DMA_BUF_SET_NAME, an opener's comm) and may hold any
@@ -37,6 +39,8 @@
 #include <string.h>
 
 #include <dmabufd/dmabufd.h>
+
+#include "dmabufctl_views.h"
 
 #define EXIT_NO_DAEMON 2
 
@@ -789,6 +793,10 @@ static const struct command commands[] = {
 	  "fences: context, seqno, names, status, age" },
 	{ NULL, "timelines", "", cmd_timelines, 0, 0,
 	  "sw_sync timelines: value, pending points" },
+	{ NULL, "bufinfo", "", ctl_cmd_bufinfo, 0, 0,
+	  "debugfs dma_buf/bufinfo, in the kernel's format" },
+	{ NULL, "sync-info", "", ctl_cmd_sync_info, 0, 0,
+	  "debugfs sync/info, in the kernel's format" },
 	{ "dma", "devices", "", cmd_dma_devices, 0, 0, "DMA controllers" },
 	{ "dma", "channels", "", cmd_dma_channels, 0, 0,
 	  "their channels: users, cookies, counters" },
@@ -796,6 +804,8 @@ static const struct command commands[] = {
 	  "transfers of clients not ended yet" },
 	{ "dma", "fault", "CHAN fail-nth N|stall|clear", cmd_dma_fault, 2, 3,
 	  "inject a fault (mock controller)" },
+	{ "dma", "summary", "", ctl_cmd_dma_summary, 0, 0,
+	  "debugfs dmaengine/summary, in the kernel's format" },
 };
 
 static void usage(FILE *f)

@@ -45,6 +45,12 @@
  * connections hold is in the stats (DMABUFD_STAT_CTL_HELD_*).
  * DMABUFD_CTL_DMA_FAULT is for root and the daemon's own uid only
  * (dma_setup_fault()).
+ *
+ * The views (DMABUFD_CTL_BUFINFO, _SYNC_INFO, _DMA_SUMMARY: the kernel's
+ * debugfs texts, rendered by daemon/debug) go the same way: a batch is
+ * a struct dmabufd_ctl_batch and up to DMABUFD_CTL_TEXT_PER_MSG bytes of
+ * text, made by debug_view_batch() when the last one has gone, with
+ * nothing held between two but the view's cursor.
  */
 #include "control.h"
 
@@ -63,6 +69,7 @@
 
 #include <dmabufd/control.h>
 
+#include "debug/debug.h"
 #include "dev/dev.h"
 #include "dev/handle.h"
 #include "dev/status_page.h"
@@ -85,6 +92,10 @@
 #define CTL_REFUSE_LOG_INTERVAL_MS 10000
 /* Messages one client event sends at most before the loop goes on. */
 #define CTL_MSGS_PER_EVENT 4
+/* A view's batch: its header and its text. */
+#define VIEW_BATCH_MAX (sizeof(struct dmabufd_ctl_batch) + DMABUFD_CTL_TEXT_PER_MSG)
+_Static_assert(DMABUFD_CTL_TEXT_PER_MSG == DEBUG_BATCH_BYTES &&
+	       DEBUG_BATCH_BYTES >= DEBUG_LINE_MAX, "a view's batch");
 
 /*
  * The reply being sent to a client: the header (with @fd, for MAP), then
@@ -102,7 +113,10 @@ struct ctl_out {
 	size_t len;
 	bool listing_on;                 /* @listing has batches to make */
 	struct ctl_listing listing;
-	void *batch;                     /* ctl_listing_batch_max() bytes */
+	bool view_on;                    /* @view has batches to make */
+	struct debug_cursor view;
+	void *batch;                     /* ctl_listing_batch_max() or
+					  * VIEW_BATCH_MAX bytes */
 	size_t held;                     /* bytes allocated for this reply */
 };
 
@@ -211,6 +225,24 @@ static ssize_t send_head(int sock, const struct dmabufd_ctl_reply *head, int fd)
 	return sendmsg(sock, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
 }
 
+/* Make a view's next batch into @buf (VIEW_BATCH_MAX bytes): its length. */
+static size_t view_batch(struct debug_cursor *view, void *buf)
+{
+	struct dmabufd_ctl_batch *b = buf;
+	uint64_t hidden = view->hidden;
+	size_t n = debug_view_batch(view, (char *)(b + 1),
+				    DMABUFD_CTL_TEXT_PER_MSG);
+	uint64_t passed = view->hidden - hidden;
+
+	*b = (struct dmabufd_ctl_batch){
+		.count = (uint32_t)n,
+		.flags = view->done ? DMABUFD_CTL_BATCH_END : 0,
+		.rec_size = 1,
+		.hidden = passed > UINT32_MAX ? UINT32_MAX : (uint32_t)passed,
+	};
+	return sizeof(*b) + n;
+}
+
 /*
  * Send as much of @c's reply as the socket takes, one whole message at a
  * time (SOCK_SEQPACKET sends each message whole or not at all), making a
@@ -229,9 +261,13 @@ static int out_send(struct ctl_client *c, bool *ret_progress)
 		ssize_t n;
 
 		if (out->head_sent && out->payload_sent) {
-			if (!out->listing_on || out->listing.done)
+			if (out->listing_on && !out->listing.done)
+				out->len = ctl_listing_batch(&out->listing,
+							     out->batch);
+			else if (out->view_on && !out->view.done)
+				out->len = view_batch(&out->view, out->batch);
+			else
 				return 0;
-			out->len = ctl_listing_batch(&out->listing, out->batch);
 			out->payload = out->batch;
 			out->payload_sent = false;
 		}
@@ -405,6 +441,39 @@ static int ctl_list_start(struct ctl_client *c, const struct dmabufd_ctl_req *re
 	return 0;
 }
 
+/* The debug view a view op asks for, or NULL. */
+static const struct debug_view *view_find(uint32_t op)
+{
+	switch (op) {
+	case DMABUFD_CTL_BUFINFO:
+		return debug_view_get(DEBUG_VIEW_BUFINFO);
+	case DMABUFD_CTL_SYNC_INFO:
+		return debug_view_get(DEBUG_VIEW_SYNC_INFO);
+	case DMABUFD_CTL_DMA_SUMMARY:
+		return debug_view_get(DEBUG_VIEW_DMA_SUMMARY);
+	}
+	return NULL;
+}
+
+/* Start a view for @c, as a listing of one-byte records (version 2). */
+static int ctl_view_start(struct ctl_client *c, const struct dmabufd_ctl_req *req,
+			  const struct debug_view *view)
+{
+	struct ctl_out *out = &c->out;
+
+	if (req->version < 2)
+		return -EPROTONOSUPPORT;
+	out->batch = malloc(VIEW_BATCH_MAX);
+	if (!out->batch)
+		return -ENOMEM;
+	out->held = VIEW_BATCH_MAX;
+	held_bytes += VIEW_BATCH_MAX;
+	debug_cursor_init(&out->view, view, c->uid);
+	out->view_on = true;
+	out->head.rec_size = 1;
+	return 0;
+}
+
 static bool args_zero(const struct dmabufd_ctl_req *req)
 {
 	return !req->arg[0] && !req->arg[1] && !req->arg[2] && !req->arg[3];
@@ -436,6 +505,7 @@ static void client_request(struct ctl_client *c,
 	struct ctl_out *out = &c->out;
 	struct dmabufd_ctl_reply *reply = &out->head;
 	const struct ctl_lister *lister;
+	const struct debug_view *view;
 	int r = 0;
 
 	ctl_requests++;
@@ -468,6 +538,8 @@ static void client_request(struct ctl_client *c,
 					    req->arg[3]);
 	} else if ((lister = lister_find(req->op))) {
 		r = ctl_list_start(c, req, lister);
+	} else if ((view = view_find(req->op))) {
+		r = ctl_view_start(c, req, view);
 	} else {
 		r = -EINVAL;
 	}

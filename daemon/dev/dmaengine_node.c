@@ -296,13 +296,13 @@ struct dma_node_xfer *dmaengine_node_xfer_seek(uint64_t *fd_id,
 						    &df->prepared };
 		struct dma_node_xfer *first = NULL;
 
-		if (df->file->id < *fd_id || !df->num_live ||
-		    (best_df && df->file->id > best_df->file->id))
+		if (dev_file_id(df->file) < *fd_id || !df->num_live ||
+		    (best_df && dev_file_id(df->file) > dev_file_id(best_df->file)))
 			continue;
 		/* Its transfer with the smallest number past the cursor. */
 		for (size_t l = 0; l < ARRAY_SIZE(lists); l++)
 			TAILQ_FOREACH(x, lists[l], link)
-				if ((df->file->id > *fd_id || x->seq >= *seq) &&
+				if ((dev_file_id(df->file) > *fd_id || x->seq >= *seq) &&
 				    (!first || x->seq < first->seq))
 					first = x;
 		if (first) {
@@ -311,7 +311,7 @@ struct dma_node_xfer *dmaengine_node_xfer_seek(uint64_t *fd_id,
 		}
 	}
 	if (best) {
-		*fd_id = best_df->file->id;
+		*fd_id = dev_file_id(best_df->file);
 		*seq = best->seq;
 	}
 	return best;

@@ -23,9 +23,8 @@
 #include "token.h"
 #include "util/log.h"
 
-static LIST_HEAD(, dev_file) all_files = LIST_HEAD_INITIALIZER(all_files);
+static struct seq_tree all_files = SEQ_TREE_INIT;
 static unsigned num_files;
-static uint64_t next_file_id = 1;
 static int64_t max_wait_ns = (int64_t)DEV_DEFAULT_MAX_WAIT_NS;
 static bool stopping;
 
@@ -65,7 +64,7 @@ int dev_file_open(struct dev_node *node, const struct dev_transport_ops *tops,
 	file->pid = pid;
 	file->uid = uid;
 	file->gid = gid;
-	file->id = next_file_id++;
+	seq_tree_add(&all_files, &file->list_node);
 	token_owner_init(&file->tokens);
 	file->tokens.acct = file->acct;
 	LIST_INIT(&file->pending);
@@ -75,8 +74,9 @@ int dev_file_open(struct dev_node *node, const struct dev_transport_ops *tops,
 		r = node->ops->open(file);
 		if (r < 0) {
 			log_debug("dev: %s #%llu: open by pid %d failed: %s",
-				  node->name, (unsigned long long)file->id,
+				  node->name, (unsigned long long)dev_file_id(file),
 				  (int)pid, strerror(-r));
+			seq_tree_remove(&all_files, &file->list_node);
 			acct_uncharge(file->acct, ACCT_FILES, 1);
 			acct_unref(file->acct);
 			free(file);
@@ -84,9 +84,8 @@ int dev_file_open(struct dev_node *node, const struct dev_transport_ops *tops,
 		}
 	}
 	log_debug("dev: %s #%llu: open by pid %d uid %u, flags 0%o",
-		  node->name, (unsigned long long)file->id, (int)pid,
+		  node->name, (unsigned long long)dev_file_id(file), (int)pid,
 		  (unsigned)uid, (unsigned)flags);
-	LIST_INSERT_HEAD(&all_files, file, node_link);
 	num_files++;
 	*ret_file = file;
 	return 0;
@@ -107,7 +106,7 @@ void dev_file_release(struct dev_file *file)
 	if (!file)
 		return;
 	log_debug("dev: %s #%llu: release", file->node->name,
-		  (unsigned long long)file->id);
+		  (unsigned long long)dev_file_id(file));
 	/* The kernel holds the file during an ioctl, so nothing should be
 	 * pending at release; answer anything that is, all the same. */
 	dev_req_abort_file(file, -EBADF);
@@ -119,7 +118,7 @@ void dev_file_release(struct dev_file *file)
 	file->dma_buf = dma_buf_unref(file->dma_buf);
 	file->sync_file = sync_file_unref(file->sync_file);
 	file->timeline = timeline_close(file->timeline);
-	LIST_REMOVE(file, node_link);
+	seq_tree_remove(&all_files, &file->list_node);
 	num_files--;
 	acct_uncharge(file->acct, ACCT_FILES, 1);
 	acct_unref(file->acct);
@@ -202,18 +201,49 @@ static bool file_produces_fences(const struct dev_file *file)
 	return file->node->ops->produces_fences;
 }
 
+/* The open file with the smallest number >= @id, or NULL. */
+static struct dev_file *file_seek(uint64_t id)
+{
+	struct seq_node *n = seq_tree_seek(&all_files, id);
+
+	return n ? container_of(n, struct dev_file, list_node) : NULL;
+}
+
+int dev_file_seek_sync_file(uint64_t *id, unsigned max_skip,
+			    struct dev_file **ret_file)
+{
+	struct dev_file *file;
+	uint64_t from = *id;
+
+	for (unsigned skipped = 0; (file = file_seek(from)); skipped++) {
+		if (file->sync_file) {
+			*id = dev_file_id(file);
+			*ret_file = file;
+			return 1;
+		}
+		from = dev_file_id(file) + 1;
+		if (skipped + 1 >= max_skip) {
+			*id = from;
+			return -EAGAIN;
+		}
+	}
+	*id = from;
+	return 0;
+}
+
 void dev_shutdown(void)
 {
-	struct dev_file *file, *next;
+	struct dev_file *file;
+	uint64_t next;
 
 	stopping = true;
 	/* Producers first, their own pending requests answered -ENODEV: the
 	 * fences they end signal with an error, and every caller waiting on
-	 * one of them gets the answer its wait gives for that error. */
-	for (file = LIST_FIRST(&all_files); file; file = next) {
-		/* Only dev_file_release() takes a file off the list, and
-		 * only this one: the next stays valid. */
-		next = LIST_NEXT(file, node_link);
+	 * one of them gets the answer its wait gives for that error. The
+	 * walk resumes by number, so whatever a release frees is never
+	 * touched again. */
+	for (next = 0; (file = file_seek(next)); ) {
+		next = dev_file_id(file) + 1;
 		if (!file_produces_fences(file))
 			continue;
 		dev_req_abort_file(file, -ENODEV);
@@ -221,9 +251,9 @@ void dev_shutdown(void)
 	}
 	/* Whoever still waits (on a fence the daemon cannot end, or for
 	 * another reason) is answered -ENODEV. */
-	LIST_FOREACH(file, &all_files, node_link)
+	for (next = 0; (file = file_seek(next)); next = dev_file_id(file) + 1)
 		dev_req_abort_file(file, -ENODEV);
-	while ((file = LIST_FIRST(&all_files)))
+	while ((file = file_seek(0)))
 		dev_file_release(file);
 }
 

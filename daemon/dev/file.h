@@ -29,6 +29,7 @@
 
 #include "model/dma_buf.h"
 #include "model/fence.h"
+#include "util/seq_tree.h"
 
 struct dev_handle;
 struct dmaengine_file;
@@ -38,7 +39,10 @@ struct timeline;
 struct dev_file {
 	struct dev_node *node;
 	const struct dev_transport_ops *tops;
-	uint64_t id;	/* 1, 2, ... in open order: names the file in logs */
+	/* In the open files' tree, by number (seq: 1, 2, ... in open order,
+	 * never reused): names the file in logs (dev_file_id()), and is how
+	 * the debug views resume (dev_file_seek_sync_file()). */
+	struct seq_node list_node;
 	int mode;	/* O_RDONLY, O_WRONLY or O_RDWR */
 	int open_flags;
 	pid_t pid;
@@ -62,9 +66,13 @@ struct dev_file {
 	struct fence *poll_fence;   /* sync_file: fence of poll_fence_cb */
 	struct fence_cb poll_fence_cb;
 	struct dma_buf_poll_cb poll_buf_cb;
-
-	LIST_ENTRY(dev_file) node_link;
 };
+
+/* The file's open number (1, 2, ... in open order, never reused). */
+static inline uint64_t dev_file_id(const struct dev_file *file)
+{
+	return file->list_node.seq;
+}
 
 /*
  * Open @node for a caller with open flags @flags. Returns 0 and
@@ -95,3 +103,14 @@ void dev_file_poll_wake(struct dev_file *file);
 
 /* Number of open files on every node. */
 unsigned dev_file_count(void);
+
+/*
+ * The open file bound to a sync_file (sync_file node, a claimed fence)
+ * whose open number is the smallest one >= *@id: returns 1 with it in
+ * *@ret_file (borrowed) and its number in *@id; 0 when there is none;
+ * -EAGAIN when @max_skip files not bound to a sync_file were passed over
+ * first, *@id then the number to go on from. O(log n) per file. For the
+ * debug views (daemon/debug/sync_info.c), which resume by number.
+ */
+int dev_file_seek_sync_file(uint64_t *id, unsigned max_skip,
+			    struct dev_file **ret_file);

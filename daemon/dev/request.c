@@ -97,7 +97,7 @@ static void dev_req_log(const struct dev_req *req, int result)
 		snprintf(res, sizeof(res), "%d", result);
 	log_debug("dev: %s #%llu: %s = %s%s",
 		  req->file ? req->file->node->name : "-",
-		  req->file ? (unsigned long long)req->file->id : 0ull, name, res,
+		  req->file ? (unsigned long long)dev_file_id(req->file) : 0ull, name, res,
 		  req->deferred ? " (late)" : "");
 }
 

@@ -114,6 +114,10 @@ int dma_xfer_attach(struct dma_chan *chan, struct dma_buf *buf,
 	r = dma_buf_attach(buf, a, &a->att);
 	if (r < 0)
 		goto fail;
+	/* The device that does the DMA, as a kernel importer attaches with
+	 * dmaengine_get_dma_device(chan). */
+	snprintf(a->att->dev_name, sizeof(a->att->dev_name), "%s",
+		 chan->device->name);
 	r = resv_lock(&buf->resv);
 	if (r < 0)
 		goto fail_detach;

@@ -119,6 +119,10 @@ struct dma_buf_attachment {
 	enum dma_data_direction dir;
 	unsigned map_count;
 	TAILQ_ENTRY(dma_buf_attachment) node;
+	/* The importing device's name, as bufinfo's "Attached Devices"
+	 * print dev_name(attach->dev); set by the importer after attaching
+	 * (a DMA channel: its controller's name), "" when it says none. */
+	char dev_name[32];
 };
 
 /*

@@ -11,6 +11,17 @@
  * directories and files follow in creation order. It never changes, so
  * lookups and attributes are cached by the kernel for a long time.
  *
+ * Besides the nodes, debug/ holds the kernel's debugfs texts as
+ * read-only files (mode 0444, size 0 as in debugfs, direct_io):
+ * debug/dma_buf/bufinfo, debug/sync/info, debug/dmaengine/summary,
+ * rendered by daemon/debug for the opener's uid (the control socket's
+ * rule for who sees what). An open file holds a view cursor and at
+ * most one batch of text not read yet; a read at the offset where the
+ * last one ended goes on, any other offset starts the text again and
+ * skips to it (seq_file's way). Their inode numbers are
+ * DMABUFD_FUSE_VIEW_INO_MIN + the entry's index, so that a client
+ * telling the daemon's files by st_dev does not take them for nodes.
+ *
  * Life cycle: fuse_transport_start() detaches a stale mount left at the
  * root by a killed instance (one whose server is gone; a mount that still
  * answers belongs to someone else, and the start fails with EBUSY: see
@@ -25,6 +36,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +50,9 @@
 
 #include "session.h"
 
+#include <dmabufd/common.h>
+
+#include "debug/debug.h"
 #include "dev/node.h"
 #include "transport.h"
 #include "util/log.h"
@@ -48,8 +64,20 @@ struct fuse_entry {
 	fuse_ino_t ino;
 	fuse_ino_t parent;
 	char name[NAME_MAX + 1];
-	struct dev_node *node; /* NULL for a directory */
+	struct dev_node *node; /* NULL for a directory or a view */
+	const struct debug_view *view; /* a debug view's file */
 };
+
+/* An open debug view file (fi->fh). */
+struct view_file {
+	struct debug_cursor cursor;
+	uint64_t pos;          /* the text offset the next read goes on at */
+	size_t len, off;       /* @buf's text, and how much of it was read */
+	char buf[DEBUG_BATCH_BYTES];
+};
+
+/* A view file's inode: out of the nodes' range (dmabufd/common.h). */
+#define VIEW_INO(e) (DMABUFD_FUSE_VIEW_INO_MIN + (e)->ino)
 
 static struct fuse_entry entries[FUSE_ENTRY_MAX];
 static unsigned num_entries;
@@ -89,38 +117,61 @@ static struct fuse_entry *entry_add(fuse_ino_t parent, const char *name,
 	return e;
 }
 
-/* Build the tree: every node name, its directories first. */
+/* Add the file @name (a path under the root), @node's or @view's, and
+ * the directories on its way. */
+static int tree_add(const char *name, struct dev_node *node,
+		    const struct debug_view *view)
+{
+	fuse_ino_t parent = 1;
+	const char *c = name;
+
+	for (;;) {
+		size_t len = strcspn(c, "/");
+		char comp[NAME_MAX + 1];
+		struct fuse_entry *e;
+		bool last = c[len] == '\0';
+
+		if (len > NAME_MAX)
+			return -ENAMETOOLONG;
+		memcpy(comp, c, len);
+		comp[len] = '\0';
+		e = entry_child(parent, comp);
+		if (e && (last || e->node || e->view))
+			return -EEXIST; /* a file where a dir goes */
+		if (!e)
+			e = entry_add(parent, c, len, last ? node : NULL);
+		if (!e)
+			return -ENOMEM;
+		if (last) {
+			e->view = view;
+			return 0;
+		}
+		parent = e->ino;
+		c += len + 1;
+	}
+}
+
+/* Build the tree: every node name, its directories first, then the
+ * debug views. */
 static int tree_build(void)
 {
+	char path[64];
+	int r;
+
 	num_entries = 0;
 	entry_add(1, "", 0, NULL); /* the root, inode 1 */
 	for (unsigned i = 0; i < node_count(); i++) {
-		struct dev_node *node = node_at(i);
-		fuse_ino_t parent = 1;
-		const char *c = node->name;
+		r = tree_add(node_at(i)->name, node_at(i), NULL);
+		if (r < 0)
+			return r;
+	}
+	for (unsigned v = 0; v < _DEBUG_VIEW_MAX; v++) {
+		const struct debug_view *view = debug_view_get(v);
 
-		for (;;) {
-			size_t len = strcspn(c, "/");
-			char comp[NAME_MAX + 1];
-			struct fuse_entry *e;
-			bool last = c[len] == '\0';
-
-			if (len > NAME_MAX)
-				return -ENAMETOOLONG;
-			memcpy(comp, c, len);
-			comp[len] = '\0';
-			e = entry_child(parent, comp);
-			if (e && (last || e->node))
-				return -EEXIST; /* a file where a dir goes */
-			if (!e)
-				e = entry_add(parent, c, len, last ? node : NULL);
-			if (!e)
-				return -ENOMEM;
-			if (last)
-				break;
-			parent = e->ino;
-			c += len + 1;
-		}
+		snprintf(path, sizeof(path), "debug/%s", view->path);
+		r = tree_add(path, NULL, view);
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }
@@ -131,7 +182,12 @@ static void entry_stat(const struct fuse_entry *e, struct stat *st)
 	st->st_ino = e->ino;
 	/* Ours: a daemon run by a user (no allow_other) reaches its files. */
 	st->st_uid = geteuid();
-	if (e->node) {
+	if (e->view) {
+		/* debugfs' files: 0444, size 0 (read to the end). */
+		st->st_ino = VIEW_INO(e);
+		st->st_mode = S_IFREG | 0444;
+		st->st_nlink = 1;
+	} else if (e->node) {
 		struct node_access a;
 
 		node_get_access(&a);
@@ -237,12 +293,92 @@ static void fs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	free(buf);
 }
 
+/* Open a debug view file: a cursor for the opener's uid. */
+static void view_open(fuse_req_t req, struct fuse_entry *e,
+		      struct fuse_file_info *fi)
+{
+	struct view_file *vf;
+
+	if ((fi->flags & O_ACCMODE) != O_RDONLY) {
+		fuse_reply_err(req, EACCES);
+		return;
+	}
+	vf = calloc(1, sizeof(*vf));
+	if (!vf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	debug_cursor_init(&vf->cursor, e->view, fuse_req_ctx(req)->uid);
+	fi->fh = (uintptr_t)vf;
+	fi->direct_io = 1; /* no size: the reads say where the text ends */
+	if (fuse_reply_open(req, fi) != 0)
+		free(vf);
+}
+
+/*
+ * Read @size bytes of a view at @off: on from where the last read ended,
+ * or the text again from its start, up to @off. One batch of text at
+ * most is kept between reads.
+ */
+static void view_read(fuse_req_t req, struct view_file *vf, size_t size,
+		      off_t off)
+{
+	char *out;
+	size_t used = 0;
+
+	if (off < 0) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	if ((uint64_t)off != vf->pos) {
+		debug_cursor_init(&vf->cursor, vf->cursor.view, vf->cursor.uid);
+		vf->pos = 0;
+		vf->len = vf->off = 0;
+	}
+	out = malloc(size ? size : 1);
+	if (!out) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	/* Skip to @off (a restarted text), then fill @out. */
+	while (used < size) {
+		size_t n;
+
+		if (vf->off == vf->len) {
+			if (vf->cursor.done)
+				break;
+			vf->len = debug_view_batch(&vf->cursor, vf->buf,
+						   sizeof(vf->buf));
+			vf->off = 0;
+			continue;
+		}
+		n = vf->len - vf->off;
+		if (vf->pos < (uint64_t)off) {
+			if (n > (uint64_t)off - vf->pos)
+				n = (size_t)((uint64_t)off - vf->pos);
+		} else {
+			if (n > size - used)
+				n = size - used;
+			memcpy(out + used, vf->buf + vf->off, n);
+			used += n;
+		}
+		vf->off += n;
+		vf->pos += n;
+	}
+	fuse_reply_buf(req, out, used);
+	free(out);
+}
+
 static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct fuse_entry *e = entry_by_ino(ino);
 
 	if (!e) {
 		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	if (e->view) {
+		view_open(req, e, fi);
 		return;
 	}
 	if (!e->node) {
@@ -252,9 +388,22 @@ static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	ts_open(e->node, req, fi);
 }
 
+/* Whether @ino is a debug view's file (its fi->fh a struct view_file). */
+static bool is_view(fuse_ino_t ino)
+{
+	struct fuse_entry *e = entry_by_ino(ino);
+
+	return e && e->view;
+}
+
 static void fs_release(fuse_req_t req, fuse_ino_t ino,
 		       struct fuse_file_info *fi)
 {
+	if (is_view(ino)) {
+		free((struct view_file *)(uintptr_t)fi->fh);
+		fuse_reply_err(req, 0);
+		return;
+	}
 	ts_release(req, fi);
 }
 
@@ -262,24 +411,42 @@ static void fs_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd,
 		     void *arg, struct fuse_file_info *fi, unsigned flags,
 		     const void *in_buf, size_t in_bufsz, size_t out_bufsz)
 {
+	if (is_view(ino)) {
+		fuse_reply_err(req, ENOTTY);
+		return;
+	}
 	ts_ioctl(req, cmd, fi, flags, in_buf, in_bufsz, out_bufsz);
 }
 
 static void fs_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
 		    struct fuse_pollhandle *ph)
 {
+	if (is_view(ino)) {
+		if (ph)
+			fuse_pollhandle_destroy(ph);
+		fuse_reply_poll(req, POLLIN | POLLRDNORM);
+		return;
+	}
 	ts_poll(req, fi, ph);
 }
 
 static void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
+	if (is_view(ino)) {
+		view_read(req, (struct view_file *)(uintptr_t)fi->fh, size, off);
+		return;
+	}
 	ts_read(req, size, off, fi);
 }
 
 static void fs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 		     size_t size, off_t off, struct fuse_file_info *fi)
 {
+	if (is_view(ino)) {
+		fuse_reply_err(req, EBADF);
+		return;
+	}
 	ts_write(req, buf, size, off, fi);
 }
 

@@ -420,12 +420,12 @@ _Static_assert(LIST_MAX_BYTES <= SIZE_MAX, "a listing fits in size_t");
  * Receive a listing's batches (proto/dmabufd/control.h) up to the one
  * marked END, the records gathered in *@ret_recs (NULL when none).
  */
-static int recv_batches(int sock, uint32_t rec_size, char **ret_recs,
-			uint32_t *ret_count, uint32_t *ret_hidden)
+static int recv_batches(int sock, uint32_t rec_size, uint32_t max_count,
+			char **ret_recs, uint64_t *ret_len, uint32_t *ret_hidden)
 {
 	uint64_t hidden = 0;
 	size_t msg_max = sizeof(struct dmabufd_ctl_batch) +
-			 (size_t)rec_size * DMABUFD_CTL_RECS_PER_MSG;
+			 (size_t)rec_size * max_count;
 	char *msg = malloc(msg_max), *recs = NULL;
 	size_t len = 0, cap = 0;
 	bool end = false;
@@ -447,7 +447,7 @@ static int recv_batches(int sock, uint32_t rec_size, char **ret_recs,
 		}
 		if ((size_t)n < sizeof(*b) || (size_t)n > msg_max ||
 		    b->rec_size != rec_size ||
-		    b->count > DMABUFD_CTL_RECS_PER_MSG ||
+		    b->count > max_count ||
 		    (size_t)n != sizeof(*b) + (size_t)b->count * rec_size ||
 		    (b->flags & ~DMABUFD_CTL_BATCH_END)) {
 			r = -EPROTO;
@@ -488,7 +488,7 @@ static int recv_batches(int sock, uint32_t rec_size, char **ret_recs,
 		recs = NULL;
 	}
 	*ret_recs = recs;
-	*ret_count = (uint32_t)(len / rec_size);
+	*ret_len = len;
 	*ret_hidden = hidden > UINT32_MAX ? UINT32_MAX : (uint32_t)hidden;
 	return 0;
 }
@@ -510,7 +510,8 @@ DMABUFD_EXPORT int dmabufd_ctl_list_hidden(uint32_t op, void **ret_recs,
 	struct dmabufd_ctl_reply reply;
 	size_t min = list_rec_size(op);
 	char *recs = NULL;
-	uint32_t count = 0, hidden = 0;
+	uint32_t hidden = 0;
+	uint64_t len = 0;
 	int sock, r;
 
 	if (!ret_recs || !ret_count || !ret_rec_size || !ret_hidden || !min)
@@ -523,14 +524,58 @@ DMABUFD_EXPORT int dmabufd_ctl_list_hidden(uint32_t op, void **ret_recs,
 		       reply.count || reply.size))
 		r = -EPROTO;
 	if (r == 0)
-		r = recv_batches(sock, reply.rec_size, &recs, &count, &hidden);
+		r = recv_batches(sock, reply.rec_size, DMABUFD_CTL_RECS_PER_MSG,
+				 &recs, &len, &hidden);
 	close(sock);
 	if (r < 0)
 		return r;
 	*ret_recs = recs;
-	*ret_count = count;
+	*ret_count = (uint32_t)(len / reply.rec_size);
 	*ret_rec_size = reply.rec_size;
 	*ret_hidden = hidden;
+	return 0;
+}
+
+DMABUFD_EXPORT int dmabufd_ctl_view(uint32_t op, char **ret_text,
+				    size_t *ret_len, uint32_t *ret_hidden)
+{
+	struct dmabufd_ctl_req req = {
+		.version = DMABUFD_CTL_VERSION,
+		.op = op,
+	};
+	struct dmabufd_ctl_reply reply;
+	char *text = NULL, *nul;
+	uint32_t hidden = 0;
+	uint64_t len = 0;
+	int sock, r;
+
+	if (!ret_text || !ret_len ||
+	    (op != DMABUFD_CTL_BUFINFO && op != DMABUFD_CTL_SYNC_INFO &&
+	     op != DMABUFD_CTL_DMA_SUMMARY))
+		return -EINVAL;
+	sock = ctl_connect();
+	if (sock < 0)
+		return sock;
+	r = ctl_call_req(sock, &req, &reply, NULL);
+	if (r == 0 && (reply.rec_size != 1 || reply.count || reply.size))
+		r = -EPROTO;
+	if (r == 0)
+		r = recv_batches(sock, 1, DMABUFD_CTL_TEXT_PER_MSG, &text, &len,
+				 &hidden);
+	close(sock);
+	if (r < 0)
+		return r;
+	/* Room for the terminating NUL: the batches leave it in cap. */
+	nul = realloc(text, (size_t)len + 1);
+	if (!nul) {
+		free(text);
+		return -ENOMEM;
+	}
+	nul[len] = '\0';
+	*ret_text = nul;
+	*ret_len = (size_t)len;
+	if (ret_hidden)
+		*ret_hidden = hidden;
 	return 0;
 }
 

@@ -71,6 +71,16 @@
 
 /* Device root of the FUSE fallback, and the control socket. */
 #define DMABUFD_FUSE_ROOT "/run/dmabufd/dev"
+/*
+ * On the FUSE fallback the kernel's debugfs texts are read-only files
+ * under the root too (debug/dma_buf/bufinfo, debug/sync/info,
+ * debug/dmaengine/summary; proto/dmabufd/control.h, "Views"). They are
+ * not nodes: their inode numbers are DMABUFD_FUSE_VIEW_INO_MIN and up,
+ * every node's and directory's is below, so a client that tells the
+ * daemon's files by the mount's st_dev (libdmabufd-compat) leaves them
+ * alone.
+ */
+#define DMABUFD_FUSE_VIEW_INO_MIN 0x100000u
 #define DMABUFD_CONTROL_SOCKET "/run/dmabufd/control"
 
 /* Environment variables libdmabufd honours. */

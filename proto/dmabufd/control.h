@@ -59,6 +59,25 @@
  * which is also how the daemon resumes (by a number per object, never
  * reused).
  *
+ * Views (DMABUFD_CTL_BUFINFO, _SYNC_INFO, _DMA_SUMMARY), version 2: a
+ * text, sent as a listing of one-byte records. The reply has error 0,
+ * rec_size 1, count 0 and size 0; then batch messages as above, each a
+ * struct dmabufd_ctl_batch and @count bytes of text (at most
+ * DMABUFD_CTL_TEXT_PER_MSG, whole lines only), the last one marked END.
+ * The text is the batches' bytes in order, exactly what the kernel's
+ * file reads as, for the kernel version and with the field substitutions
+ * man/dmabufctl.1.scd lists (dmabufd prints what it knows where the
+ * kernel prints a struct file's flags, count or inode). Who sees what is
+ * as for the listings: a peer that is neither root nor the daemon's uid
+ * gets only its own buffers, timelines and sync_files (the rest is left
+ * out of the text and counted in @hidden), and "Total N objects, M
+ * bytes" counts what the text shows; DMA channels are everyone's, but
+ * another uid's channel shows "in-use" as its client. The consistency
+ * rule of the listings holds per object; an object whose lines span two
+ * batches (more than DMABUFD_CTL_TEXT_PER_MSG of them) may show its
+ * state of either. Errors: ENOMEM in the reply, EPROTONOSUPPORT for a
+ * version-1 request.
+ *
  * Versions. Version 1 had the count in the reply, records as bare
  * messages, and a snapshot. A version-1 listing request is refused with
  * EPROTONOSUPPORT (an old client says "Protocol not supported" instead
@@ -142,6 +161,14 @@ enum dmabufd_ctl_op {
 	 * are still held included: struct dmabufd_ctl_timeline.
 	 */
 	DMABUFD_CTL_TIMELINES = 10,
+	/*
+	 * The kernel's debugfs texts, in the kernel's own formats (views,
+	 * below): /sys/kernel/debug/dma_buf/bufinfo, sync/info and
+	 * dmaengine/summary.
+	 */
+	DMABUFD_CTL_BUFINFO = 11,
+	DMABUFD_CTL_SYNC_INFO = 12,
+	DMABUFD_CTL_DMA_SUMMARY = 13,
 };
 
 /* DMABUFD_CTL_DMA_FAULT kinds */
@@ -176,10 +203,13 @@ struct dmabufd_ctl_reply {
 };
 
 #define DMABUFD_CTL_RECS_PER_MSG 64
+/* Text bytes per message of a view at most. */
+#define DMABUFD_CTL_TEXT_PER_MSG 16384
 
 /* One message of a listing: this, then @count records of @rec_size. */
 struct dmabufd_ctl_batch {
-	__u32 count;    /* records in this message, <= DMABUFD_CTL_RECS_PER_MSG */
+	__u32 count;    /* records in this message, <= DMABUFD_CTL_RECS_PER_MSG
+			 * (a view's: bytes, <= DMABUFD_CTL_TEXT_PER_MSG) */
 	__u32 flags;    /* DMABUFD_CTL_BATCH_* */
 	__u32 rec_size; /* as in the reply */
 	__u32 hidden;   /* objects this batch passed over that the peer may

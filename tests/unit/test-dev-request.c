@@ -404,7 +404,7 @@ static void debug_log_has_one_line_per_open_ioctl_and_release(void **state)
 	log_set_level(LOG_DEBUG);
 
 	tl = open_node(DEV_NODE_SW_SYNC, O_RDWR);
-	id = (unsigned long long)tl->id;
+	id = (unsigned long long)dev_file_id(tl);
 	do_ioctl(tl, SW_SYNC_IOC_INC, &(__u32){ 1 }, &(struct fake_req){ 0 });
 	do_ioctl(tl, _IO('x', 7), NULL, &(struct fake_req){ 0 });
 	dev_file_release(tl);

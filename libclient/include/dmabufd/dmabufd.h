@@ -889,6 +889,26 @@ DMABUFD_EXPORT int dmabufd_ctl_list_hidden(uint32_t op, void **ret_recs,
 					   uint32_t *ret_hidden);
 
 /**
+ * dmabufd_ctl_view() - one of the kernel's debugfs texts, from the daemon
+ * @op: DMABUFD_CTL_BUFINFO (/sys/kernel/debug/dma_buf/bufinfo),
+ *      DMABUFD_CTL_SYNC_INFO (sync/info) or DMABUFD_CTL_DMA_SUMMARY
+ *      (dmaengine/summary)
+ * @ret_text: the text, malloc'ed and NUL-terminated (free() it)
+ * @ret_len: its length without the NUL
+ * @ret_hidden: NULL, or where to put how many objects of other users
+ *              the text leaves out for this caller (as the listings)
+ *
+ * The text is in the kernel's format (man dmabufctl(1), VIEWS, lists the
+ * fields dmabufd fills differently), made by the daemon in batches as it
+ * is read. Returns 0, -EINVAL for a NULL output or another op, the
+ * connection errors of dmabufd_stats(), -EPROTO (a malformed reply, or a
+ * text past 64 MiB), -ENOMEM; -EINVAL too from a daemon without views.
+ * Thread-safe.
+ */
+DMABUFD_EXPORT int dmabufd_ctl_view(uint32_t op, char **ret_text,
+				    size_t *ret_len, uint32_t *ret_hidden);
+
+/**
  * dmabufd_dma_fault() - inject a fault on a channel of the mock controller
  * @chan_name: "dma0chan1"
  * @fault: DMABUFD_CTL_FAULT_FAIL_NTH (the @count-th transfer the
