@@ -51,6 +51,7 @@ struct dev_req {
 	/* Handler state of a deferred request. */
 	struct fence_wait wait;
 	int64_t arg;	/* what the handler keeps of the input */
+	uint64_t trace_id; /* its recorded wait's number; 0: not recorded */
 	struct dma_buf_sync_op sync_op;
 };
 
