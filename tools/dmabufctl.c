@@ -15,6 +15,8 @@
  *   dma fault CHAN fail-nth N      the Nth transfer CHAN starts from now fails
  *   dma fault CHAN stall           CHAN's transfers stop moving (the watchdog ends them)
  *   dma fault CHAN clear           forget CHAN's faults
+ *   trace -o FILE [--duration S]   record events as trace-event JSON
+ *                                  (dmabufctl_trace.c)
  *
  * --json prints any command's output as one JSON value instead. Names
  * come from clients (DMA_BUF_SET_NAME, an opener's comm) and may hold any
@@ -37,6 +39,8 @@
 #include <string.h>
 
 #include <dmabufd/dmabufd.h>
+
+#include "dmabufctl_trace.h"
 
 #define EXIT_NO_DAEMON 2
 
@@ -796,6 +800,8 @@ static const struct command commands[] = {
 	  "transfers of clients not ended yet" },
 	{ "dma", "fault", "CHAN fail-nth N|stall|clear", cmd_dma_fault, 2, 3,
 	  "inject a fault (mock controller)" },
+	{ NULL, "trace", "-o FILE [--duration S]", ctl_cmd_trace, 0, 8,
+	  "record events into a Perfetto/Chrome trace" },
 };
 
 static void usage(FILE *f)
@@ -827,11 +833,13 @@ int main(int argc, char **argv)
 		{ 0 },
 	};
 	const char *group = NULL;
+	int trace_at = ctl_trace_index(argc, argv);
 	int c, nargs;
 
 	/* getopt_long() permutes: options may follow the command
-	 * ("dmabufctl dma channels --json"). */
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	 * ("dmabufctl dma channels --json"); but not trace's own. */
+	while ((c = getopt_long(trace_at ? trace_at + 1 : argc, argv, "h",
+				longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			if (setenv(DMABUFD_ENV_CONTROL, optarg, 1) < 0)
@@ -848,6 +856,8 @@ int main(int argc, char **argv)
 			return EXIT_FAILURE;
 		}
 	}
+	if (trace_at)
+		return ctl_cmd_trace(argc - trace_at - 1, argv + trace_at + 1);
 	if (optind >= argc)
 		return usage_error("no command");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
