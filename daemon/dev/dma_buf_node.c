@@ -9,7 +9,8 @@
  * direction needs (at most dev_max_wait_ns(), then ETIMEDOUT), and is
  * cancelled with EINTR when the caller is interrupted. A granted START
  * and its END are the recorder's CPU access window (util/recorder.h),
- * paired by the caller's pid. Poll follows
+ * paired by the caller's pid (the calling thread's, as the transport
+ * reports it). Poll follows
  * dma_buf_poll(): one armed callback per file, which wakes the file's
  * newest poll handle once.
  */
@@ -43,12 +44,12 @@ static void dma_buf_record_sync(const struct dev_req *req, uint64_t flags)
 	const char *name = dma_buf_get_name(buf);
 	struct dmabufd_ctl_trace_rec rec = {
 		.track = buf->id,
-		.id = (uint64_t)req->file->pid,
+		.id = (uint64_t)req->caller_pid,
 		.value = flags,
 		.kind = DMABUFD_TRACE_CPU,
 		.phase = (flags & DMA_BUF_SYNC_END) ? DMABUFD_TRACE_END
 						    : DMABUFD_TRACE_BEGIN,
-		.pid = (uint32_t)req->file->pid,
+		.pid = (uint32_t)req->caller_pid,
 	};
 
 	recorder_name(rec.track_name, *name ? name : buf->exp_name);

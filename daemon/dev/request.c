@@ -40,6 +40,8 @@ static const struct {
 } ioctl_names[] = {
 	IOCTL_NAME(DMABUFD_IOC_CLAIM),
 	IOCTL_NAME(DMABUFD_IOC_EXPORT_TOKEN),
+	IOCTL_NAME(DMABUFD_IOC_HANDLE),
+	IOCTL_NAME(DMABUFD_IOC_CREATE),
 	IOCTL_NAME(DMABUFD_HEAP_IOC_ALLOC),
 	IOCTL_NAME(DMA_BUF_IOCTL_SYNC),
 	IOCTL_NAME(DMABUFD_DMA_BUF_IOC_INFO),
@@ -71,6 +73,8 @@ static const struct {
 	IOCTL_NAME(DMABUFD_DMA_IOC_FENCE),
 	IOCTL_NAME(DMABUFD_DMA_IOC_CONTROL),
 	IOCTL_NAME(DMABUFD_DMA_IOC_EVENTS),
+	IOCTL_NAME(DMABUFD_DMA_IOC_WAIT),
+	IOCTL_NAME(DMABUFD_DMA_IOC_STATUS_MAP),
 };
 
 /* The name of ioctl @cmd, or NULL for a number no node knows. */
@@ -122,6 +126,7 @@ struct dev_req *dev_req_new(const struct dev_transport_ops *tops, void *treq,
 	req->treq = treq;
 	req->file = file;
 	req->caller_uid = file ? file->uid : (uid_t)-1;
+	req->caller_pid = file ? file->pid : 0;
 	req->cmd = cmd;
 	req->in = in;
 	req->in_size = in_size;
@@ -150,12 +155,12 @@ static void dev_req_record(const struct dev_req *req, uint32_t phase,
 {
 	const char *name = ioctl_name(req->cmd);
 	struct dmabufd_ctl_trace_rec rec = {
-		.track = (uint64_t)req->file->pid,
+		.track = (uint64_t)req->caller_pid,
 		.id = req->trace_id,
 		.kind = DMABUFD_TRACE_WAIT,
 		.phase = phase,
 		.result = result,
-		.pid = (uint32_t)req->file->pid,
+		.pid = (uint32_t)req->caller_pid,
 	};
 	char num[DMABUFD_CTL_NAME_LEN];
 

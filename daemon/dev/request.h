@@ -39,6 +39,7 @@ struct dev_req {
 	void *treq;
 	struct dev_file *file;
 	uid_t caller_uid; /* who made this call (the file's opener by default) */
+	pid_t caller_pid; /* likewise: the transport's (the calling thread) */
 	unsigned cmd;
 	const void *in;	 /* valid during dispatch only */
 	size_t in_size;

@@ -445,7 +445,7 @@ struct dmabufd_ctl_trace_batch {
  *          DMA_BUF_SYNC_* flags.
  *   WAIT   an ioctl that waits (answered late: a sync_file WAIT, a SYNC
  *          START behind fences, a deferred channel request). @track and
- *          @pid the caller's pid (the opener of its fd), @id a number
+ *          @pid the caller's pid, @id a number
  *          per wait, @label the ioctl's name, @result (END) its answer.
  */
 enum dmabufd_trace_kind {
@@ -467,7 +467,9 @@ struct dmabufd_ctl_trace_rec {
 	__u32 kind;      /* enum dmabufd_trace_kind */
 	__u32 phase;     /* DMABUFD_TRACE_BEGIN or _END */
 	__s32 result;    /* END: per kind; BEGIN: 0 */
-	__u32 pid;       /* CPU, WAIT: the caller's; else 0 */
+	__u32 pid;       /* CPU, WAIT: the caller's (the calling thread's
+			  * id, as FUSE and CUSE tell it: the process id
+			  * for a single-threaded caller); else 0 */
 	char track_name[DMABUFD_CTL_NAME_LEN];
 	char label[DMABUFD_CTL_NAME_LEN];
 };
