@@ -12,6 +12,10 @@
 # BUILD_DIR overrides the build directory (default build-demo).
 # DEMO_PREBUILT=1 uses BUILD_DIR as it is, without building.
 # Needs only tools/setup.sh --demo's packages.
+# DEMO_TRACE=FILE records the pipeline with `dmabufctl trace -o FILE`
+# (trace-event JSON: ui.perfetto.dev, or tools/trace-plot.py for a PNG);
+# the mock controller then moves 64 MB/s after 500 us, so the copy has a
+# width one can see.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -49,8 +53,17 @@ else
 	mkdir -p "$root"
 	args=(--transport=fuse --dev-root="$root")
 fi
+trace=${DEMO_TRACE:-}
+tpid=
+if [ -n "$trace" ]; then
+	args+=(--mock-latency-us=500 --mock-bandwidth=64M)
+fi
 
 cleanup() {
+	if [ -n "$tpid" ]; then
+		kill -INT "$tpid" 2>/dev/null || true
+		wait "$tpid" 2>/dev/null || true
+	fi
 	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
 		kill -TERM "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
@@ -76,11 +89,28 @@ if ! grep -q 'dmabufd: ready' "$tmp/daemon.log"; then
 	exit 1
 fi
 
+if [ -n "$trace" ]; then
+	DMABUFD_CONTROL=$ctl "$build/tools/dmabufctl" trace -o "$trace" 2>"$tmp/trace.log" &
+	tpid=$!
+	for _ in $(seq 200); do
+		grep -q recording "$tmp/trace.log" && break
+		sleep 0.05
+	done
+	grep -q recording "$tmp/trace.log" || { cat "$tmp/trace.log" >&2; exit 1; }
+fi
+
 echo "demo: running examples/pipeline $*"
 echo
 status=0
 DMABUFD_DEV_ROOT=$root DMABUFD_CONTROL=$ctl "$build/examples/pipeline" "$@" || status=$?
 echo
+
+if [ -n "$tpid" ]; then
+	kill -INT "$tpid"
+	wait "$tpid" || status=$?
+	tpid=
+	echo "demo: $(cat "$tmp/trace.log" | tail -n 1) -> $trace"
+fi
 
 kill -TERM "$pid"
 daemon_status=0

@@ -17,6 +17,8 @@
  *   dma fault CHAN clear           forget CHAN's faults
  *   bufinfo, sync-info, dma summary  the kernel's debugfs texts
  *                                  (dmabufctl_views.c)
+ *   trace -o FILE [--duration S]   record events as trace-event JSON
+ *                                  (dmabufctl_trace.c)
  *
  * --json prints any command's output as one JSON value instead. Names
  * come from clients (DMA_BUF_SET_NAME, an opener's comm) and may hold any
@@ -41,6 +43,7 @@
 #include <dmabufd/dmabufd.h>
 
 #include "dmabufctl_views.h"
+#include "dmabufctl_trace.h"
 
 #define EXIT_NO_DAEMON 2
 
@@ -806,6 +809,8 @@ static const struct command commands[] = {
 	  "inject a fault (mock controller)" },
 	{ "dma", "summary", "", ctl_cmd_dma_summary, 0, 0,
 	  "debugfs dmaengine/summary, in the kernel's format" },
+	{ NULL, "trace", "-o FILE [--duration S]", ctl_cmd_trace, 0, 8,
+	  "record events into a Perfetto/Chrome trace" },
 };
 
 static void usage(FILE *f)
@@ -837,11 +842,13 @@ int main(int argc, char **argv)
 		{ 0 },
 	};
 	const char *group = NULL;
+	int trace_at = ctl_trace_index(argc, argv);
 	int c, nargs;
 
 	/* getopt_long() permutes: options may follow the command
-	 * ("dmabufctl dma channels --json"). */
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	 * ("dmabufctl dma channels --json"); but not trace's own. */
+	while ((c = getopt_long(trace_at ? trace_at + 1 : argc, argv, "h",
+				longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			if (setenv(DMABUFD_ENV_CONTROL, optarg, 1) < 0)
@@ -858,6 +865,8 @@ int main(int argc, char **argv)
 			return EXIT_FAILURE;
 		}
 	}
+	if (trace_at)
+		return ctl_cmd_trace(argc - trace_at - 1, argv + trace_at + 1);
 	if (optind >= argc)
 		return usage_error("no command");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)

@@ -51,6 +51,18 @@
  * a struct dmabufd_ctl_batch and up to DMABUFD_CTL_TEXT_PER_MSG bytes of
  * text, made by debug_view_batch() when the last one has gone, with
  * nothing held between two but the view's cursor.
+ * DMABUFD_CTL_TRACE subscribes the connection to the recorder
+ * (util/recorder.h; at most DMABUFD_CTL_TRACE_SUBSCRIBERS at a time):
+ * after the reply, the connection's poll adds UV_WRITABLE whenever its
+ * ring holds records (the recorder's wake), and each event sends up to
+ * CTL_MSGS_PER_EVENT batches of what the ring holds, consuming only what
+ * went. The ring, not the loop, absorbs a slow reader: once full it
+ * drops and counts (the next batch's @lost), so a subscriber that reads
+ * nothing costs its ring and no time, and is never timed out. While
+ * subscribed the connection is read for one message, the STOP: the
+ * recorder then stops filling the ring, the rest goes out, then an END
+ * batch, and the connection takes requests again. Anything else read,
+ * or an error, drops the connection (and the subscription with it).
  */
 #include "control.h"
 
@@ -83,6 +95,7 @@
 #include "util/log.h"
 #include "util/macros.h"
 #include "wiring/dma_setup.h"
+#include "util/recorder.h"
 
 /* Clients at a time, all uids together. */
 #define CTL_CLIENTS_MAX 256u
@@ -132,7 +145,16 @@ struct ctl_client {
 	int polling;           /* the UV_ events @poll watches now */
 	struct ctl_out out;
 	TAILQ_ENTRY(ctl_client) link; /* least recently used first */
+	/* DMABUFD_CTL_TRACE */
+	bool tracing;          /* subscribed (or stopping): @trace is live */
+	bool trace_stopping;   /* STOP read: send the rest, then END */
+	struct recorder_sub trace;
+	void *trace_msg;       /* one batch: CTL_TRACE_MSG_SIZE bytes */
 };
+
+#define CTL_TRACE_MSG_SIZE                          \
+	(sizeof(struct dmabufd_ctl_trace_batch) +   \
+	 DMABUFD_CTL_RECS_PER_MSG * sizeof(struct dmabufd_ctl_trace_rec))
 
 static TAILQ_HEAD(, ctl_client) clients = TAILQ_HEAD_INITIALIZER(clients);
 static unsigned client_count;
@@ -147,6 +169,9 @@ static bool backoff_live;
 static bool starved;	/* said so; cleared by the next accept */
 static char *socket_path;
 static size_t held_bytes; /* every ctl_out.held together */
+static unsigned trace_subs; /* clients tracing */
+/* Control requests answered since the start (DMABUFD_STAT_CTL_REQUESTS). */
+static uint64_t ctl_requests;
 static uint64_t refuse_logged_ms; /* uv_now() of the last line; 0: none */
 static unsigned refused_unlogged; /* refused since that line */
 
@@ -164,6 +189,18 @@ static void client_uncharge(struct ctl_client *c)
 	if (c->charged)
 		acct_uncharge(c->acct, ACCT_CONNECTIONS, 1);
 	c->charged = false;
+}
+
+/* End @c's subscription, if any, and free what it holds. */
+static void trace_end(struct ctl_client *c)
+{
+	if (!c->tracing)
+		return;
+	recorder_sub_free(&c->trace);
+	free(c->trace_msg);
+	c->trace_msg = NULL;
+	c->tracing = c->trace_stopping = false;
+	trace_subs--;
 }
 
 /* A close callback: the client goes with its last handle. */
@@ -196,6 +233,7 @@ static void client_drop(struct ctl_client *c)
 	TAILQ_REMOVE(&clients, c, link);
 	client_count--;
 	client_uncharge(c);
+	trace_end(c);
 	uv_close((uv_handle_t *)&c->poll, client_poll_closed);
 	uv_close((uv_handle_t *)&c->deadline, client_deadline_closed);
 }
@@ -319,6 +357,18 @@ static int client_poll(struct ctl_client *c, int events)
 	return r;
 }
 
+/* What @c's poll watches with no reply in flight: requests, and while
+ * it traces, room for records it has to send (the STOP's END included;
+ * then nothing else is read until it went). */
+static int client_idle_events(const struct ctl_client *c)
+{
+	if (!c->tracing)
+		return UV_READABLE;
+	if (c->trace_stopping)
+		return UV_WRITABLE;
+	return UV_READABLE | (c->trace.len ? UV_WRITABLE : 0);
+}
+
 static void client_timed_out(uv_timer_t *timer)
 {
 	struct ctl_client *c = container_of(timer, struct ctl_client, deadline);
@@ -342,7 +392,7 @@ static void client_continue(struct ctl_client *c)
 		out_clear(&c->out);
 		c->sending = false;
 		uv_timer_stop(&c->deadline);
-		r = client_poll(c, UV_READABLE);
+		r = client_poll(c, client_idle_events(c));
 	} else if (r > 0) {
 		if (progress || !uv_is_active((uv_handle_t *)&c->deadline))
 			uv_timer_start(&c->deadline, client_timed_out,
@@ -474,13 +524,132 @@ static int ctl_view_start(struct ctl_client *c, const struct dmabufd_ctl_req *re
 	return 0;
 }
 
+/* The recorder's wake: @c's ring has records; send them when it may. */
+static void trace_wake(struct recorder_sub *sub)
+{
+	struct ctl_client *c = container_of(sub, struct ctl_client, trace);
+
+	/* A failure here shows as records kept until the next event. */
+	if (!c->sending)
+		(void)client_poll(c, client_idle_events(c));
+}
+
+/* TRACE START for @c: subscribe; records go out once the reply has. */
+static int ctl_trace_start(struct ctl_client *c,
+			   const struct dmabufd_ctl_req *req)
+{
+	bool all = c->uid == 0 || c->uid == geteuid();
+	int r;
+
+	if (req->version < 2)
+		return -EPROTONOSUPPORT;
+	if (req->arg[0] != DMABUFD_CTL_TRACE_START || req->arg[2] || req->arg[3])
+		return -EINVAL;
+	if (trace_subs >= DMABUFD_CTL_TRACE_SUBSCRIBERS)
+		return -EBUSY;
+	c->trace_msg = malloc(CTL_TRACE_MSG_SIZE);
+	if (!c->trace_msg)
+		return -ENOMEM;
+	r = recorder_subscribe(&c->trace, DMABUFD_CTL_TRACE_RING, req->arg[1],
+			       all, c->uid, trace_wake);
+	if (r < 0) {
+		free(c->trace_msg);
+		c->trace_msg = NULL;
+		return r;
+	}
+	c->tracing = true;
+	trace_subs++;
+	c->out.head.rec_size = sizeof(struct dmabufd_ctl_trace_rec);
+	return 0;
+}
+
+/*
+ * Send what @c's ring holds, a batch at a time, at most
+ * CTL_MSGS_PER_EVENT; when stopping and the ring is empty, the END
+ * batch, which ends the subscription. Returns 0 or -errno (drop @c).
+ */
+static int trace_send(struct ctl_client *c)
+{
+	struct dmabufd_ctl_trace_batch *batch = c->trace_msg;
+	struct dmabufd_ctl_trace_rec *recs = (void *)(batch + 1);
+
+	for (unsigned sent = 0; sent < CTL_MSGS_PER_EVENT; sent++) {
+		unsigned n = recorder_peek(&c->trace, recs,
+					   DMABUFD_CTL_RECS_PER_MSG);
+		bool end = c->trace_stopping && n == c->trace.len;
+		size_t len = sizeof(*batch) + n * sizeof(*recs);
+		ssize_t w;
+
+		if (!n && !end)
+			return 0;
+		*batch = (struct dmabufd_ctl_trace_batch){
+			.count = n,
+			.flags = end ? DMABUFD_CTL_BATCH_END : 0,
+			.rec_size = sizeof(*recs),
+			.lost = c->trace.lost,
+		};
+		do
+			w = send(c->fd, batch, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		while (w < 0 && errno == EINTR);
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+		if (w < 0)
+			return -errno;
+		if ((size_t)w != len)
+			return -EIO;
+		recorder_consume(&c->trace, n);
+		c->trace.lost -= batch->lost;
+		if (end) {
+			trace_end(c);
+			return 0;
+		}
+	}
+	return 0;
+}
+
+/*
+ * An event of a tracing @c with no reply in flight: read its STOP (or
+ * drop it for anything else), then send what is due.
+ */
+static void trace_event(struct ctl_client *c, int events)
+{
+	struct dmabufd_ctl_req req;
+	ssize_t n;
+	int r;
+
+	if ((events & UV_READABLE) && !c->trace_stopping) {
+		n = recv(c->fd, &req, sizeof(req), MSG_DONTWAIT | MSG_TRUNC);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			goto send;
+		if (n != sizeof(req) || req.op != DMABUFD_CTL_TRACE ||
+		    req.version < 2 || req.version > DMABUFD_CTL_VERSION ||
+		    req.token || req.arg[0] != DMABUFD_CTL_TRACE_STOP ||
+		    req.arg[1] || req.arg[2] || req.arg[3]) {
+			if (n > 0)
+				log_debug("control: dropping a tracing client "
+					  "of uid %u: a message other than its "
+					  "STOP", (unsigned)c->uid);
+			return client_drop(c);
+		}
+		ctl_requests++;
+		recorder_unsubscribe(&c->trace);
+		c->trace_stopping = true;
+	}
+send:
+	r = trace_send(c);
+	if (r == 0)
+		r = client_poll(c, client_idle_events(c));
+	if (r < 0) {
+		log_debug("control: dropping a tracing client: %s", strerror(-r));
+		client_drop(c);
+	}
+}
+
 static bool args_zero(const struct dmabufd_ctl_req *req)
 {
 	return !req->arg[0] && !req->arg[1] && !req->arg[2] && !req->arg[3];
 }
 
-/* Control requests answered since the start (DMABUFD_STAT_CTL_REQUESTS). */
-static uint64_t ctl_requests;
 
 /* STATS: the device layer's counts and the control socket's own. */
 static void ctl_get_stats(struct dmabufd_ctl_stats *ret_stats)
@@ -516,7 +685,8 @@ static void client_request(struct ctl_client *c,
 	reply->op = len >= (ssize_t)sizeof(*req) ? req->op : 0;
 	if (len != sizeof(*req) || req->version < DMABUFD_CTL_VERSION_MIN ||
 	    req->version > DMABUFD_CTL_VERSION ||
-	    (req->op != DMABUFD_CTL_DMA_FAULT && !args_zero(req)) ||
+	    (req->op != DMABUFD_CTL_DMA_FAULT && req->op != DMABUFD_CTL_TRACE &&
+	     !args_zero(req)) ||
 	    (req->op != DMABUFD_CTL_MAP && req->token)) {
 		r = -EINVAL;
 	} else if (req->op == DMABUFD_CTL_MAP) {
@@ -536,6 +706,8 @@ static void client_request(struct ctl_client *c,
 		else
 			r = dma_setup_fault(req->arg[0], req->arg[1], req->arg[2],
 					    req->arg[3]);
+	} else if (req->op == DMABUFD_CTL_TRACE) {
+		r = ctl_trace_start(c, req);
 	} else if ((lister = lister_find(req->op))) {
 		r = ctl_list_start(c, req, lister);
 	} else if ((view = view_find(req->op))) {
@@ -561,6 +733,8 @@ static void client_event(uv_poll_t *handle, int status, int events)
 		return client_drop(c);
 	if (c->sending)
 		return client_continue(c);
+	if (c->tracing)
+		return trace_event(c, events);
 	n = recv(c->fd, &req, sizeof(req), MSG_DONTWAIT | MSG_TRUNC);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
@@ -584,7 +758,7 @@ static bool request_waiting(const struct ctl_client *c)
 
 /*
  * Close the longest idle connection (no reply in flight, no request
- * waiting) of @acct's uid, or of anyone for NULL, to make room for a new
+ * waiting, not tracing) of @acct's uid, or of anyone for NULL, to make room for a new
  * one. Returns whether there was one.
  */
 static bool evict_idle(const struct acct *acct)
@@ -592,7 +766,7 @@ static bool evict_idle(const struct acct *acct)
 	struct ctl_client *c;
 
 	TAILQ_FOREACH(c, &clients, link) {
-		if (c->sending || (acct && c->acct != acct) ||
+		if (c->sending || c->tracing || (acct && c->acct != acct) ||
 		    request_waiting(c))
 			continue;
 		log_debug("control: closing the idle connection of uid %u to "

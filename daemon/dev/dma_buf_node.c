@@ -7,7 +7,10 @@
  *
  * DMA_BUF_IOCTL_SYNC START waits in the loop for the implicit fences its
  * direction needs (at most dev_max_wait_ns(), then ETIMEDOUT), and is
- * cancelled with EINTR when the caller is interrupted. Poll follows
+ * cancelled with EINTR when the caller is interrupted. A granted START
+ * and its END are the recorder's CPU access window (util/recorder.h),
+ * paired by the caller's pid (the calling thread's, as the transport
+ * reports it). Poll follows
  * dma_buf_poll(): one armed callback per file, which wakes the file's
  * newest poll handle once.
  */
@@ -26,12 +29,32 @@
 #include "handle.h"
 #include "node_ops.h"
 #include "util/log.h"
+#include "util/recorder.h"
 
 /* The kernel's fd- and pointer-carrying numbers (abi.md §1.2). */
 #define KERNEL_DMA_BUF_SET_NAME_A 0x40046201u
 #define KERNEL_DMA_BUF_SET_NAME_B 0x40086201u
 #define KERNEL_DMA_BUF_EXPORT_SYNC_FILE 0xc0086202u
 #define KERNEL_DMA_BUF_IMPORT_SYNC_FILE 0x40086203u
+
+/* The recorder's CPU record of SYNC @flags on @req's buffer. */
+static void dma_buf_record_sync(const struct dev_req *req, uint64_t flags)
+{
+	const struct dma_buf *buf = req->file->dma_buf;
+	const char *name = dma_buf_get_name(buf);
+	struct dmabufd_ctl_trace_rec rec = {
+		.track = buf->id,
+		.id = (uint64_t)req->caller_pid,
+		.value = flags,
+		.kind = DMABUFD_TRACE_CPU,
+		.phase = (flags & DMA_BUF_SYNC_END) ? DMABUFD_TRACE_END
+						    : DMABUFD_TRACE_BEGIN,
+		.pid = (uint32_t)req->caller_pid,
+	};
+
+	recorder_name(rec.track_name, *name ? name : buf->exp_name);
+	recorder_emit(&rec, req->caller_uid);
+}
 
 /* Finish a SYNC START whose wait ended with @result (fence_wait rules). */
 static void dma_buf_sync_finish(struct dev_req *req, int64_t result)
@@ -43,6 +66,8 @@ static void dma_buf_sync_finish(struct dev_req *req, int64_t result)
 	r = dma_buf_begin_cpu_access(req->file->dma_buf, req->sync_op.dir);
 	if (r < 0)
 		return dev_req_fail(req, r);
+	if (recorder_on())
+		dma_buf_record_sync(req, req->arg);
 	dev_req_reply(req, 0, NULL, 0);
 }
 
@@ -63,9 +88,14 @@ static void dma_buf_sync_ioctl(struct dev_req *req)
 	r = dma_buf_sync_parse(in->flags, &req->sync_op);
 	if (r < 0)
 		return dev_req_fail(req, r);
+	req->arg = (int64_t)in->flags;
 	if (req->sync_op.end) {
 		r = dma_buf_end_cpu_access(buf, req->sync_op.dir);
-		return r < 0 ? dev_req_fail(req, r) : dev_req_reply(req, 0, NULL, 0);
+		if (r < 0)
+			return dev_req_fail(req, r);
+		if (recorder_on())
+			dma_buf_record_sync(req, in->flags);
+		return dev_req_reply(req, 0, NULL, 0);
 	}
 	w = resv_wait_start(&buf->resv, req->sync_op.wait_usage, &req->wait,
 			    dev_max_wait_ns(), dma_buf_sync_done);

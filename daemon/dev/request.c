@@ -7,7 +7,8 @@
  *
  * Those two functions are also where every ioctl is traced at debug level
  * (-vv): one line per answer, with the node, the file, the ioctl's name
- * and the result.
+ * and the result; and where a wait is recorded (util/recorder.h: WAIT,
+ * from dev_req_defer() to the answer) while someone records.
  */
 #include "request.h"
 
@@ -26,6 +27,7 @@
 #include "file.h"
 #include "node_ops.h"
 #include "util/log.h"
+#include "util/recorder.h"
 
 static unsigned req_pending;
 
@@ -38,6 +40,8 @@ static const struct {
 } ioctl_names[] = {
 	IOCTL_NAME(DMABUFD_IOC_CLAIM),
 	IOCTL_NAME(DMABUFD_IOC_EXPORT_TOKEN),
+	IOCTL_NAME(DMABUFD_IOC_HANDLE),
+	IOCTL_NAME(DMABUFD_IOC_CREATE),
 	IOCTL_NAME(DMABUFD_HEAP_IOC_ALLOC),
 	IOCTL_NAME(DMA_BUF_IOCTL_SYNC),
 	IOCTL_NAME(DMABUFD_DMA_BUF_IOC_INFO),
@@ -69,7 +73,18 @@ static const struct {
 	IOCTL_NAME(DMABUFD_DMA_IOC_FENCE),
 	IOCTL_NAME(DMABUFD_DMA_IOC_CONTROL),
 	IOCTL_NAME(DMABUFD_DMA_IOC_EVENTS),
+	IOCTL_NAME(DMABUFD_DMA_IOC_WAIT),
+	IOCTL_NAME(DMABUFD_DMA_IOC_STATUS_MAP),
 };
+
+/* The name of ioctl @cmd, or NULL for a number no node knows. */
+static const char *ioctl_name(unsigned cmd)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(ioctl_names); i++)
+		if (ioctl_names[i].cmd == cmd)
+			return ioctl_names[i].name;
+	return NULL;
+}
 
 /*
  * The debug line of an answer: "dev: NODE #FILE: NAME = RESULT", the
@@ -77,14 +92,12 @@ static const struct {
  */
 static void dev_req_log(const struct dev_req *req, int result)
 {
-	const char *name = NULL, *err;
+	const char *name, *err;
 	char num[48], res[32];
 
 	if (!log_enabled(LOG_DEBUG))
 		return;
-	for (size_t i = 0; i < ARRAY_SIZE(ioctl_names) && !name; i++)
-		if (ioctl_names[i].cmd == req->cmd)
-			name = ioctl_names[i].name;
+	name = ioctl_name(req->cmd);
 	if (!name) {
 		snprintf(num, sizeof(num), "ioctl 0x%08x (type 0x%02x nr %u)",
 			 req->cmd, _IOC_TYPE(req->cmd), _IOC_NR(req->cmd));
@@ -113,6 +126,7 @@ struct dev_req *dev_req_new(const struct dev_transport_ops *tops, void *treq,
 	req->treq = treq;
 	req->file = file;
 	req->caller_uid = file ? file->uid : (uid_t)-1;
+	req->caller_pid = file ? file->pid : 0;
 	req->cmd = cmd;
 	req->in = in;
 	req->in_size = in_size;
@@ -132,11 +146,40 @@ void dev_req_dispatch(struct dev_req *req)
 	req->file->node->ops->ioctl(req);
 }
 
-/* Take @req off its file's pending list, if it is on it. */
-static void dev_req_unpark(struct dev_req *req)
+/* Numbers the recorded waits (DMABUFD_TRACE_WAIT's @id). */
+static uint64_t wait_serial;
+
+/* The recorder's WAIT record of deferred @req (recorder.h). */
+static void dev_req_record(const struct dev_req *req, uint32_t phase,
+			   int result)
+{
+	const char *name = ioctl_name(req->cmd);
+	struct dmabufd_ctl_trace_rec rec = {
+		.track = (uint64_t)req->caller_pid,
+		.id = req->trace_id,
+		.kind = DMABUFD_TRACE_WAIT,
+		.phase = phase,
+		.result = result,
+		.pid = (uint32_t)req->caller_pid,
+	};
+	char num[DMABUFD_CTL_NAME_LEN];
+
+	if (!name) {
+		snprintf(num, sizeof(num), "ioctl 0x%08x", req->cmd);
+		name = num;
+	}
+	recorder_name(rec.label, name);
+	recorder_emit(&rec, req->caller_uid);
+}
+
+/* Take @req, answered with @result, off its file's pending list, if it
+ * is on it. */
+static void dev_req_unpark(struct dev_req *req, int result)
 {
 	if (!req->deferred)
 		return;
+	if (req->trace_id && recorder_on())
+		dev_req_record(req, DMABUFD_TRACE_END, result);
 	LIST_REMOVE(req, link);
 	req->deferred = false;
 	req_pending--;
@@ -146,7 +189,7 @@ void dev_req_reply(struct dev_req *req, int result, const void *out,
 		   size_t size)
 {
 	dev_req_log(req, result);
-	dev_req_unpark(req);
+	dev_req_unpark(req, result);
 	if (result < 0 || size > req->out_size) {
 		log_err("dev: reply to ioctl 0x%08x with result %d and %zu "
 			"bytes for %zu: a handler bug",
@@ -161,7 +204,7 @@ void dev_req_reply(struct dev_req *req, int result, const void *out,
 void dev_req_fail(struct dev_req *req, int neg_errno)
 {
 	dev_req_log(req, neg_errno);
-	dev_req_unpark(req);
+	dev_req_unpark(req, neg_errno);
 	/* Errors <= -512 (ERESTARTSYS and friends) must never reach
 	 * /dev/fuse (abi.md §4.4); 0 or positive here is a bug. */
 	if (neg_errno >= 0 || neg_errno <= -512) {
@@ -181,6 +224,10 @@ int dev_req_defer(struct dev_req *req, void (*cancel)(struct dev_req *req))
 	req->deferred = true;
 	LIST_INSERT_HEAD(&req->file->pending, req, link);
 	req_pending++;
+	if (recorder_on()) {
+		req->trace_id = ++wait_serial;
+		dev_req_record(req, DMABUFD_TRACE_BEGIN, 0);
+	}
 
 	r = req->tops->set_interrupt(req->treq, req);
 	if (r < 0) {

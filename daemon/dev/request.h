@@ -39,6 +39,7 @@ struct dev_req {
 	void *treq;
 	struct dev_file *file;
 	uid_t caller_uid; /* who made this call (the file's opener by default) */
+	pid_t caller_pid; /* likewise: the transport's (the calling thread) */
 	unsigned cmd;
 	const void *in;	 /* valid during dispatch only */
 	size_t in_size;
@@ -51,6 +52,7 @@ struct dev_req {
 	/* Handler state of a deferred request. */
 	struct fence_wait wait;
 	int64_t arg;	/* what the handler keeps of the input */
+	uint64_t trace_id; /* its recorded wait's number; 0: not recorded */
 	struct dma_buf_sync_op sync_op;
 };
 

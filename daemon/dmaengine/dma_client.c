@@ -14,10 +14,33 @@
 
 #include "cookie.h"
 #include "internal.h"
+#include "util/recorder.h"
 #include "util/trace.h"
 
 /* ------------------------------------------------------------------ */
 /* Descriptor tracking and completion */
+
+/*
+ * The recorder's DMA record of @tx on @chan (recorder.h): BEGIN at its
+ * submit with its length, END at its completion with @result and the
+ * bytes moved. Owned by the channel's holder.
+ */
+static void dma_record(const struct dma_chan *chan, dma_cookie_t cookie,
+		       uint32_t phase, uint64_t bytes, int result)
+{
+	struct dmabufd_ctl_trace_rec rec = {
+		.track = (uint64_t)(uint32_t)chan->device->dev_id << 32 |
+			 (uint32_t)chan->chan_id,
+		.id = (uint64_t)(uint32_t)cookie,
+		.value = bytes,
+		.kind = DMABUFD_TRACE_DMA,
+		.phase = phase,
+		.result = result,
+	};
+
+	recorder_name(rec.track_name, chan->name);
+	recorder_emit(&rec, chan->client_uid);
+}
 
 static void chan_mark_error(struct dma_chan *chan, dma_cookie_t cookie)
 {
@@ -57,6 +80,12 @@ void dma_desc_callback_invoke(struct dma_async_tx_descriptor *tx,
 	untrack(tx);
 	TRACE_DMA_COMPLETE(chan->name, tx->cookie, (int)result->result,
 			   result->residue);
+	if (recorder_on())
+		dma_record(chan, tx->cookie, DMABUFD_TRACE_END,
+			   result->result == DMA_TRANS_NOERROR &&
+					   tx->len > result->residue
+				   ? tx->len - result->residue : 0,
+			   (int)result->result);
 	switch (result->result) {
 	case DMA_TRANS_NOERROR:
 		chan->stats.xfer_count++;
@@ -109,6 +138,9 @@ int dma_chan_abort(struct dma_chan *chan, int reason, bool queue, bool sync)
 		while ((tx = TAILQ_FIRST(&chan->active))) {
 			TRACE_DMA_COMPLETE(chan->name, tx->cookie,
 					   (int)DMA_TRANS_ABORTED, 0);
+			if (recorder_on())
+				dma_record(chan, tx->cookie, DMABUFD_TRACE_END,
+					   0, (int)DMA_TRANS_ABORTED);
 			chan_mark_error(chan, tx->cookie);
 			chan->stats.aborted++;
 			untrack(tx);
@@ -381,6 +413,8 @@ dma_cookie_t dmaengine_submit(struct dma_async_tx_descriptor *tx)
 	if (cookie < 0)
 		return cookie;
 	TRACE_DMA_SUBMIT(chan->name, cookie, tx->len);
+	if (recorder_on())
+		dma_record(chan, cookie, DMABUFD_TRACE_BEGIN, tx->len, 0);
 	tx->tracked = true;
 	tx->issued = false;
 	TAILQ_INSERT_TAIL(&chan->active, tx, core_node);

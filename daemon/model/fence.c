@@ -16,6 +16,7 @@
 #include "clock.h"
 #include "objstat.h"
 #include "util/log.h"
+#include "util/recorder.h"
 #include "util/trace.h"
 
 #define FENCE_MAX_ERRNO 4095
@@ -76,6 +77,24 @@ static void cb_list_move(struct fence_cb_link *from, struct fence_cb_link *to)
 	to->prev = from->prev;
 	to->next->prev = to;
 	to->prev->next = to;
+}
+
+/* The recorder's FENCE record of @fence's signal (recorder.h). */
+static void fence_record_signal(struct fence *fence)
+{
+	struct dmabufd_ctl_trace_rec rec = {
+		.ts_ns = fence->timestamp_ns,
+		.begin_ns = fence->created_ns,
+		.track = fence->context,
+		.id = fence->seqno,
+		.kind = DMABUFD_TRACE_FENCE,
+		.phase = DMABUFD_TRACE_END,
+		.result = fence->error,
+	};
+
+	recorder_name(rec.track_name, fence_timeline_name(fence));
+	recorder_name(rec.label, fence_driver_name(fence));
+	recorder_emit(&rec, fence->owner);
 }
 
 uint64_t fence_context_alloc(unsigned num)
@@ -176,6 +195,8 @@ int fence_signal_timestamp(struct fence *fence, uint64_t timestamp_ns)
 	fence->flags |= 1u << FENCE_FLAG_TIMESTAMP_BIT;
 	TRACE_FENCE_SIGNALED(fence, fence->context, fence->seqno, fence->error,
 			     fence_driver_name(fence), fence_timeline_name(fence));
+	if (recorder_on())
+		fence_record_signal(fence);
 
 	fence_ref(fence);
 	while (!cb_list_empty(&list)) {

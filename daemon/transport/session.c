@@ -241,6 +241,7 @@ void ts_ioctl(fuse_req_t req, unsigned cmd, struct fuse_file_info *fi,
 		return;
 	}
 	dreq->caller_uid = fuse_req_ctx(req)->uid;
+	dreq->caller_pid = fuse_req_ctx(req)->pid;
 	dev_req_dispatch(dreq);
 }
 

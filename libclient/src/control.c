@@ -579,6 +579,85 @@ DMABUFD_EXPORT int dmabufd_ctl_view(uint32_t op, char **ret_text,
 	return 0;
 }
 
+/* ---- the recorder (DMABUFD_CTL_TRACE) ---------------------------- */
+
+DMABUFD_EXPORT int dmabufd_trace_open(uint32_t kinds)
+{
+	struct dmabufd_ctl_req req = {
+		.version = DMABUFD_CTL_VERSION,
+		.op = DMABUFD_CTL_TRACE,
+		.arg = { DMABUFD_CTL_TRACE_START, kinds },
+	};
+	struct dmabufd_ctl_reply reply;
+	int sock, r;
+
+	sock = ctl_connect();
+	if (sock < 0)
+		return sock;
+	r = ctl_call_req(sock, &req, &reply, NULL);
+	if (r == 0 && reply.rec_size < sizeof(struct dmabufd_ctl_trace_rec))
+		r = -EPROTO;
+	if (r < 0) {
+		close(sock);
+		return r;
+	}
+	return sock;
+}
+
+DMABUFD_EXPORT int dmabufd_trace_read(int fd, struct dmabufd_ctl_trace_rec *ret_recs,
+				      uint32_t *ret_lost, bool *ret_end)
+{
+	const struct dmabufd_ctl_trace_batch *b;
+	size_t want = sizeof(*ret_recs);
+	char *msg;
+	ssize_t n;
+	int r;
+
+	if (fd < 0 || !ret_recs || !ret_lost || !ret_end)
+		return -EINVAL;
+	/* The message's length first: a newer daemon's records are longer. */
+	do
+		n = recv(fd, NULL, 0, MSG_PEEK | MSG_TRUNC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	if (n == 0)
+		return -ECONNRESET;
+	msg = malloc((size_t)n);
+	if (!msg)
+		return -ENOMEM;
+	r = recv_msg(fd, msg, (size_t)n, NULL);
+	b = (const void *)msg;
+	if (r == 0 && ((size_t)n < sizeof(*b) || b->rec_size < want ||
+		       b->count > DMABUFD_CTL_RECS_PER_MSG ||
+		       (size_t)n != sizeof(*b) + (size_t)b->count * b->rec_size ||
+		       (b->flags & ~DMABUFD_CTL_BATCH_END)))
+		r = -EPROTO;
+	if (r == 0) {
+		for (uint32_t i = 0; i < b->count; i++)
+			memcpy(&ret_recs[i],
+			       msg + sizeof(*b) + (size_t)i * b->rec_size, want);
+		*ret_lost = b->lost;
+		*ret_end = b->flags & DMABUFD_CTL_BATCH_END;
+		r = (int)b->count;
+	}
+	free(msg);
+	return r;
+}
+
+DMABUFD_EXPORT int dmabufd_trace_stop(int fd)
+{
+	struct dmabufd_ctl_req req = {
+		.version = DMABUFD_CTL_VERSION,
+		.op = DMABUFD_CTL_TRACE,
+		.arg = { DMABUFD_CTL_TRACE_STOP },
+	};
+
+	if (fd < 0)
+		return -EINVAL;
+	return send_all(fd, &req, sizeof(req));
+}
+
 /* Decimal digits at @s (at least one, at most UINT32_MAX); *ret_end past them. */
 static int parse_u32(const char *s, const char **ret_end, uint32_t *ret)
 {

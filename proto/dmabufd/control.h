@@ -83,6 +83,30 @@
  * EPROTONOSUPPORT (an old client says "Protocol not supported" instead
  * of misreading batches). DMABUFD_CTL_MAP, _STATS and _DMA_FAULT are the
  * same in both versions, and the daemon takes either for them.
+ * DMABUFD_CTL_TRACE came later, within version 2: an op is added without
+ * a new version, since a daemon that does not know it answers EINVAL
+ * (unknown op), which is all a client needs to tell. It needs version 2
+ * (a version-1 request is refused with EPROTONOSUPPORT, as listings).
+ *
+ * Trace (DMABUFD_CTL_TRACE), a subscription. @arg[0] is
+ * DMABUFD_CTL_TRACE_START, @arg[1] a mask of (1 << DMABUFD_TRACE_*)
+ * kinds to record (0: every kind), @arg[2..3] 0. The reply has error 0
+ * and rec_size = bytes per record; from then on the daemon sends batch
+ * messages, each a struct dmabufd_ctl_trace_batch and its count records
+ * (struct dmabufd_ctl_trace_rec, at most DMABUFD_CTL_RECS_PER_MSG), as
+ * events happen. The daemon never waits for a slow reader: each
+ * subscription has a buffer of DMABUFD_CTL_TRACE_RING records; when it is
+ * full, new records are dropped and counted in the next batch's @lost.
+ * The connection then takes one request only: DMABUFD_CTL_TRACE with
+ * @arg[0] DMABUFD_CTL_TRACE_STOP, answered by the records still
+ * buffered and a batch flagged DMABUFD_CTL_BATCH_END (no reply header);
+ * after it the connection takes any request again. Any other message, or
+ * a close, ends the subscription and the connection. At most
+ * DMABUFD_CTL_TRACE_SUBSCRIBERS subscriptions at a time (EBUSY past it).
+ * Errors: EINVAL for an unknown @arg[0] or kind bit, EBUSY.
+ * Who sees what is as for listings: root and the daemon's uid get every
+ * event; any other uid only those of its own objects and calls (fences
+ * made for it, transfers on channels it holds, its buffers, its waits).
  */
 #ifndef _DMABUFD_CONTROL_H
 #define _DMABUFD_CONTROL_H
@@ -169,6 +193,8 @@ enum dmabufd_ctl_op {
 	DMABUFD_CTL_BUFINFO = 11,
 	DMABUFD_CTL_SYNC_INFO = 12,
 	DMABUFD_CTL_DMA_SUMMARY = 13,
+	/* Record events (see "Trace" above): struct dmabufd_ctl_trace_rec. */
+	DMABUFD_CTL_TRACE = 14,
 };
 
 /* DMABUFD_CTL_DMA_FAULT kinds */
@@ -412,7 +438,75 @@ struct dmabufd_ctl_timeline {
 };
 #define DMABUFD_CTL_TIMELINE_CLOSED (1u << 0) /* its sw_sync fd is gone */
 
+/* DMABUFD_CTL_TRACE: @arg[0] */
+#define DMABUFD_CTL_TRACE_START 0
+#define DMABUFD_CTL_TRACE_STOP 1
+/* Records a subscription buffers while its reader is behind. */
+#define DMABUFD_CTL_TRACE_RING 4096
+#define DMABUFD_CTL_TRACE_SUBSCRIBERS 8
+
+/* One message of a trace: this, then @count records of @rec_size. */
+struct dmabufd_ctl_trace_batch {
+	__u32 count;    /* records in this message, <= DMABUFD_CTL_RECS_PER_MSG */
+	__u32 flags;    /* DMABUFD_CTL_BATCH_END: the trace's last message */
+	__u32 rec_size; /* as in the reply */
+	__u32 lost;     /* records dropped (buffer full) since the last batch */
+};
+
+/*
+ * Trace record kinds. Each is an interval on a track: a BEGIN and an END
+ * record with the same @kind, @track and @id (an END may come without
+ * its BEGIN: the interval began before the subscription).
+ *
+ *   FENCE  a fence's life, from its creation to its signal. Only the END
+ *          is sent, at the signal, with @begin_ns its creation (its name
+ *          and owner are known only once it is made). @track the fence
+ *          context (one per timeline), @id the seqno, @track_name the
+ *          timeline's name, @label the driver's, @result 0 or the
+ *          -errno it signaled with.
+ *   DMA    a descriptor, from its submit to its completion. @track the
+ *          channel (dev_id << 32 | chan_id), @track_name "dma0chan1",
+ *          @id the cookie, @value the length (END: bytes moved), @result
+ *          (END) enum dmaengine_tx_result (0 ok, 1 read failed, 2 write
+ *          failed, 3 aborted).
+ *   CPU    a CPU access window, DMA_BUF_IOCTL_SYNC START (once granted)
+ *          to END. @track the buffer's id, @track_name its name or its
+ *          exporter's, @id and @pid the caller's pid, @value the
+ *          DMA_BUF_SYNC_* flags.
+ *   WAIT   an ioctl that waits (answered late: a sync_file WAIT, a SYNC
+ *          START behind fences, a deferred channel request). @track and
+ *          @pid the caller's pid, @id a number
+ *          per wait, @label the ioctl's name, @result (END) its answer.
+ */
+enum dmabufd_trace_kind {
+	DMABUFD_TRACE_FENCE = 1,
+	DMABUFD_TRACE_DMA = 2,
+	DMABUFD_TRACE_CPU = 3,
+	DMABUFD_TRACE_WAIT = 4,
+};
+#define DMABUFD_TRACE_BEGIN 1
+#define DMABUFD_TRACE_END 2
+
+/* DMABUFD_CTL_TRACE record. */
+struct dmabufd_ctl_trace_rec {
+	__u64 ts_ns;     /* CLOCK_MONOTONIC, the daemon's */
+	__u64 begin_ns;  /* FENCE END: when the fence was made; else 0 */
+	__u64 track;     /* per kind, above */
+	__u64 id;        /* pairs BEGIN and END within the track */
+	__u64 value;     /* per kind */
+	__u32 kind;      /* enum dmabufd_trace_kind */
+	__u32 phase;     /* DMABUFD_TRACE_BEGIN or _END */
+	__s32 result;    /* END: per kind; BEGIN: 0 */
+	__u32 pid;       /* CPU, WAIT: the caller's (the calling thread's
+			  * id, as FUSE and CUSE tell it: the process id
+			  * for a single-threaded caller); else 0 */
+	char track_name[DMABUFD_CTL_NAME_LEN];
+	char label[DMABUFD_CTL_NAME_LEN];
+};
+
 #if !defined(__cplusplus)
+_Static_assert(sizeof(struct dmabufd_ctl_trace_batch) == 16, "ctl_trace_batch size");
+_Static_assert(sizeof(struct dmabufd_ctl_trace_rec) == 120, "ctl_trace_rec size");
 _Static_assert(sizeof(struct dmabufd_ctl_req) == 32, "dmabufd_ctl_req size");
 _Static_assert(sizeof(struct dmabufd_ctl_reply) == 32, "dmabufd_ctl_reply size");
 _Static_assert(sizeof(struct dmabufd_ctl_batch) == 16, "dmabufd_ctl_batch size");

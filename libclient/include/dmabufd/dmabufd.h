@@ -45,6 +45,7 @@
 #ifndef DMABUFD_DMABUFD_H
 #define DMABUFD_DMABUFD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -922,6 +923,48 @@ DMABUFD_EXPORT int dmabufd_ctl_view(uint32_t op, char **ret_text,
  * dmabufd_stats().
  */
 DMABUFD_EXPORT int dmabufd_dma_fault(const char *chan_name, uint32_t fault, uint32_t count);
+
+/**
+ * dmabufd_trace_open() - subscribe to the daemon's event recorder
+ * (DMABUFD_CTL_TRACE)
+ * @kinds: a mask of (1 << DMABUFD_TRACE_*) kinds to record, 0 for all
+ *
+ * Returns a connection of its own (a socket fd, close-on-exec; close(2)
+ * it when done) from which dmabufd_trace_read() takes the records, or
+ * -EINVAL (an unknown kind bit), -EBUSY (the daemon has as many
+ * subscribers as it takes), -EPROTONOSUPPORT or -EINVAL from a daemon
+ * without the recorder, -EPROTO, the connection errors of
+ * dmabufd_stats(). A caller that is neither root nor the daemon's user
+ * gets only the events of its own objects and calls.
+ */
+DMABUFD_EXPORT int dmabufd_trace_open(uint32_t kinds);
+
+/**
+ * dmabufd_trace_read() - take one batch of trace records
+ * @fd: from dmabufd_trace_open()
+ * @ret_recs: room for DMABUFD_CTL_RECS_PER_MSG records, filled oldest
+ *            first (the fields this header knows of a longer record)
+ * @ret_lost: records the daemon dropped before these because its buffer
+ *            was full (the reader was slow)
+ * @ret_end: set when this was the last batch (after dmabufd_trace_stop())
+ *
+ * Blocks until a batch comes; poll(2) @fd for POLLIN not to. Returns the
+ * number of records (0 is possible, e.g. with the END), -EINVAL for NULL,
+ * -ECONNRESET when the daemon closed the connection, -EPROTO for a
+ * malformed batch, -ENOMEM, or recv(2)'s -errno.
+ */
+DMABUFD_EXPORT int dmabufd_trace_read(int fd, struct dmabufd_ctl_trace_rec *ret_recs,
+				      uint32_t *ret_lost, bool *ret_end);
+
+/**
+ * dmabufd_trace_stop() - ask for the rest of the trace
+ * @fd: from dmabufd_trace_open()
+ *
+ * The daemon records nothing more for @fd, sends what it still holds and
+ * then the last batch: keep calling dmabufd_trace_read() until it sets
+ * *ret_end. Returns 0 or send(2)'s -errno.
+ */
+DMABUFD_EXPORT int dmabufd_trace_stop(int fd);
 
 #ifdef __cplusplus
 }
