@@ -425,6 +425,7 @@ int main(int argc, char **argv)
 	char lock_path[PATH_MAX];
 	int lock_fd, r;
 
+	log_open();
 	r = cli_options_parse(argc, argv, &cli);
 	if (r != 0)
 		return r > 0 ? EXIT_SUCCESS : 2;
