@@ -13,6 +13,9 @@ packages=(
 	libfuse3-dev fuse3 libuv1-dev libudev-dev libsystemd-dev libcmocka-dev
 	# inih parses the configuration file (daemon/config/)
 	libinih-dev
+	# dmabufctl's tables (tools/dmabufctl/table.c): libsmartcols of
+	# util-linux, for lsblk-style -o, -n, -r and -J
+	libsmartcols-dev
 	# the man pages (man/*.scd); a build without it installs none
 	scdoc
 	# test tools
