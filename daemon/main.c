@@ -10,7 +10,8 @@
  * registry, the loop glue (timers, signals), the control socket, the DMA
  * wiring (dma_setup.c: the mock controller), then the transport.
  * "dmabufd: ready" goes to stderr once every node is live, and READY=1
- * to systemd (notify.c, which also pings the watchdog from the loop).
+ * to systemd (notify.c, which also pings the watchdog from the loop and
+ * sends status_line(), the live counts, as STATUS= when they change).
  *
  * SIGHUP reloads the configuration (on_reload()): a file with errors is
  * refused and the daemon runs on unchanged; otherwise what can change
@@ -66,6 +67,10 @@
 #include "wiring/stm32_setup.h"
 #endif
 
+/* How often the status line for systemd is looked at (it goes out
+ * when it changed: notify_summary_start()). */
+#define STATUS_SUMMARY_MS 2000
+
 /* How often a graceful stop looks whether running DMA transfers ended
  * (it waits config.stop_timeout_ms at most). */
 #define STOP_DRAIN_POLL_MS 5
@@ -76,6 +81,7 @@ static struct {
 	const char *dev_root;
 	const char *control;
 	unsigned nodes_live;
+	uint64_t started_ns;	/* clock_now_ns() at start (INFO's uptime) */
 	bool stopping;
 	int exit_status;
 	/* A graceful stop waiting for running DMA transfers */
@@ -248,12 +254,95 @@ static void on_signal(int signum)
 	daemon_stop(EXIT_SUCCESS);
 }
 
+static const char *transport_name(void)
+{
+	return daemon_state.transport == TRANSPORT_CUSE ? "cuse" : "fuse";
+}
+
+/* @bytes in @buf as "512 B", "8.0 MiB", ... */
+static const char *human_bytes(uint64_t bytes, char *buf, size_t size)
+{
+	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB" };
+	double v = (double)bytes;
+	unsigned u = 0;
+
+	if (bytes < 1024) {
+		snprintf(buf, size, "%llu B", (unsigned long long)bytes);
+		return buf;
+	}
+	for (v /= 1024; v >= 1024 && u + 1 < sizeof(units) / sizeof(units[0]); u++)
+		v /= 1024;
+	snprintf(buf, size, "%.1f %s", v, units[u]);
+	return buf;
+}
+
+/*
+ * The status line for systemd (STATUS=, notify_summary_start()): what
+ * the daemon serves and the live counts dmabufctl status shows, e.g.
+ * "serving 7 nodes over fuse; 2 buffers (8.0 MiB), 3 fences,
+ * 1 timelines, 5 open files, 0 DMA transfers".
+ */
+static void status_line(char *buf, size_t size)
+{
+	struct dmabufd_ctl_stats st;
+	char bytes[32];
+	int n;
+
+	if (daemon_state.nodes_live < node_count())
+		n = snprintf(buf, size, "starting: %u of %u nodes live over %s",
+			     daemon_state.nodes_live, node_count(),
+			     transport_name());
+	else
+		n = snprintf(buf, size, "serving %u nodes over %s", node_count(),
+			     transport_name());
+	if (n < 0 || (size_t)n >= size)
+		return;
+	dev_get_stats(&st);
+	snprintf(buf + n, size - (size_t)n,
+		 "; %lld buffers (%s), %lld fences, %lld timelines, "
+		 "%lld open files, %lld DMA transfers",
+		 (long long)st.count[DMABUFD_STAT_DMA_BUFS],
+		 human_bytes((uint64_t)st.count[DMABUFD_STAT_HEAP_BYTES], bytes,
+			     sizeof(bytes)),
+		 (long long)st.count[DMABUFD_STAT_FENCES],
+		 (long long)st.count[DMABUFD_STAT_TIMELINES],
+		 (long long)st.count[DMABUFD_STAT_OPEN_FILES],
+		 (long long)st.count[DMABUFD_STAT_DMA_XFERS]);
+}
+
 /* READY=1 with the status line of a daemon serving its nodes (start-up,
  * and the end of a reload that was taken). */
 static void notify_serving(void)
 {
-	notify_ready("serving %u nodes over %s", node_count(),
-		     daemon_state.transport == TRANSPORT_CUSE ? "cuse" : "fuse");
+	char line[256];
+
+	status_line(line, sizeof(line));
+	notify_ready("%s", line);
+}
+
+/* @src into @dst[@size], cut to fit, NUL-terminated. */
+static void copy_cut(char *dst, size_t size, const char *src)
+{
+	size_t n = strnlen(src, size - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/* DMABUFD_CTL_INFO's facts of the daemon (control_set_info()). */
+static void fill_info(struct dmabufd_ctl_info *info)
+{
+	copy_cut(info->version, sizeof(info->version), DMABUFD_VERSION);
+	copy_cut(info->config, sizeof(info->config), config.path);
+	copy_cut(info->dev_root, sizeof(info->dev_root),
+		 daemon_state.transport == TRANSPORT_CUSE ? "/dev"
+							  : daemon_state.dev_root);
+	info->transport = daemon_state.transport == TRANSPORT_CUSE
+				  ? DMABUFD_CTL_TRANSPORT_CUSE
+				  : DMABUFD_CTL_TRANSPORT_FUSE;
+	info->nodes = node_count();
+	info->nodes_live = daemon_state.nodes_live;
+	info->uptime_ns = clock_now_ns() - daemon_state.started_ns;
 }
 
 static void on_node_live(struct dev_node *node)
@@ -263,7 +352,7 @@ static void on_node_live(struct dev_node *node)
 	log_info("all %u nodes are live", node_count());
 	fprintf(stderr, "dmabufd: ready (transport %s, nodes under %s, "
 			"control %s)\n",
-		daemon_state.transport == TRANSPORT_CUSE ? "cuse" : "fuse",
+		transport_name(),
 		daemon_state.transport == TRANSPORT_CUSE ? "/dev"
 							 : daemon_state.dev_root,
 		daemon_state.control);
@@ -425,6 +514,8 @@ int main(int argc, char **argv)
 	char lock_path[PATH_MAX];
 	int lock_fd, r;
 
+	log_open();
+	daemon_state.started_ns = clock_now_ns();
 	r = cli_options_parse(argc, argv, &cli);
 	if (r != 0)
 		return r > 0 ? EXIT_SUCCESS : 2;
@@ -506,9 +597,13 @@ int main(int argc, char **argv)
 	if (r >= 0)
 		r = notify_start(&daemon_state.loop);
 	if (r >= 0)
+		r = notify_summary_start(&daemon_state.loop, STATUS_SUMMARY_MS,
+					 status_line);
+	if (r >= 0)
 		r = linger_start(&daemon_state.loop, 0);
 	if (r >= 0) {
 		make_parent_dir(config.control);
+		control_set_info(fill_info);
 		r = control_start(&daemon_state.loop, config.control);
 	}
 	if (r >= 0)

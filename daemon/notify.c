@@ -7,6 +7,7 @@
  */
 #include "notify.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -27,6 +28,12 @@
 static uv_timer_t watchdog_timer;
 static bool watchdog_live;
 
+/* The live summary (notify_summary_start()) and the last STATUS= sent. */
+static uv_timer_t summary_timer;
+static bool summary_live;
+static notify_summary_fn summary_fn;
+static char status_sent[NOTIFY_STATUS_MAX];
+
 #ifdef DMABUFD_HAVE_LIBSYSTEMD
 
 static void notify_send(const char *msg)
@@ -40,6 +47,12 @@ static void notify_send(const char *msg)
 		log_warn("notify: sd_notify: %s", strerror(-r));
 		warned = true;
 	}
+}
+
+/* Whether anybody listens: $NOTIFY_SOCKET is set. */
+static bool notify_wanted(void)
+{
+	return getenv("NOTIFY_SOCKET") != NULL;
 }
 
 /* 1 and the interval in *ret_usec if systemd wants pings; 0 if not. */
@@ -59,6 +72,12 @@ static int watchdog_interval(uint64_t *ret_usec)
 
 static void notify_send(const char *msg)
 {
+}
+
+/* Without libsystemd nothing is sent: no summary timer either. */
+static bool notify_wanted(void)
+{
+	return false;
 }
 
 static int watchdog_interval(uint64_t *ret_usec)
@@ -87,6 +106,63 @@ static void notify_with_status(const char *head, const char *fmt, va_list ap)
 			*c = ' ';
 	snprintf(msg, sizeof(msg), "%sSTATUS=%s", head, status);
 	notify_send(msg);
+	memcpy(status_sent, status, sizeof(status_sent));
+}
+
+/* "STATUS=" @fmt's text, unless it is the last one sent. */
+static void notify_status_if_changed(const char *fmt, ...) _printf_(1, 2);
+
+static void notify_status_if_changed(const char *fmt, ...)
+{
+	char status[NOTIFY_STATUS_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(status, sizeof(status), fmt, ap);
+	va_end(ap);
+	for (char *c = status; *c; c++)
+		if (*c == '\n')
+			*c = ' ';
+	if (strcmp(status, status_sent))
+		notify_status("%s", status);
+}
+
+static void summary_tick(uv_timer_t *timer)
+{
+	char status[NOTIFY_STATUS_MAX] = "";
+
+	summary_fn(status, sizeof(status));
+	notify_status_if_changed("%s", status);
+}
+
+int notify_summary_start(uv_loop_t *loop, uint64_t interval_ms,
+			 notify_summary_fn fn)
+{
+	int r;
+
+	if (!fn || !interval_ms)
+		return -EINVAL;
+	/* Nobody to tell: no timer at all. */
+	if (summary_live || !notify_wanted())
+		return 0;
+	r = uv_timer_init(loop, &summary_timer);
+	if (r < 0)
+		return r;
+	summary_live = true;
+	summary_fn = fn;
+	r = uv_timer_start(&summary_timer, summary_tick, interval_ms, interval_ms);
+	if (r < 0) {
+		summary_live = false;
+		uv_close((uv_handle_t *)&summary_timer, NULL);
+	}
+	return r;
+}
+
+/* The summary pauses: a stop or a start-up failure says what it does. */
+static void summary_pause(void)
+{
+	if (summary_live)
+		uv_timer_stop(&summary_timer);
 }
 
 static void watchdog_ping(uv_timer_t *timer)
@@ -120,6 +196,10 @@ int notify_start(uv_loop_t *loop)
 
 void notify_stop(void)
 {
+	if (summary_live) {
+		summary_live = false;
+		uv_close((uv_handle_t *)&summary_timer, NULL);
+	}
 	if (!watchdog_live)
 		return;
 	watchdog_live = false;
@@ -146,6 +226,7 @@ void notify_status(const char *fmt, ...)
 
 void notify_stopping(void)
 {
+	summary_pause();
 	notify_send("STOPPING=1");
 }
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * notify - the daemon's side of systemd's service protocol (sd_notify(3)):
- * READY=1 once every node can be opened, STATUS= lines, RELOADING=1 and
+ * READY=1 once every node can be opened, STATUS= lines (and a live
+ * summary of what the daemon holds, sent when it changes), RELOADING=1 and
  * READY=1 around a configuration reload, STOPPING=1 at shutdown, and the
  * watchdog's WATCHDOG=1 pings.
  *
@@ -23,6 +24,8 @@
  */
 #pragma once
 
+#include <stddef.h>
+#include <stdint.h>
 #include <uv.h>
 
 #include "util/macros.h"
@@ -36,6 +39,20 @@
 int notify_start(uv_loop_t *loop);
 /* Stop the pings and close the timer. Safe without notify_start(). */
 void notify_stop(void);
+
+/*
+ * The live summary for `systemctl status`: every @interval_ms, @fn
+ * writes the status line (NUL-terminated, into @buf of @size bytes), and
+ * it goes out as "STATUS=" when it differs from the last STATUS= sent
+ * (so an idle daemon sends nothing). Only when $NOTIFY_SOCKET is set and
+ * the build has libsystemd: otherwise no timer is made. notify_stopping()
+ * ends the updates (the stop's own status lines stay); notify_stop()
+ * closes the timer. Returns 0, -EINVAL for a NULL @fn or an interval of
+ * 0, or a negative errno from libuv.
+ */
+typedef void (*notify_summary_fn)(char *buf, size_t size);
+int notify_summary_start(uv_loop_t *loop, uint64_t interval_ms,
+			 notify_summary_fn fn);
 
 /* "READY=1" with "STATUS=<fmt>": every node is live (start-up). */
 void notify_ready(const char *fmt, ...) _printf_(1, 2);

@@ -43,6 +43,8 @@ packages=(
 	libuv1 libuv1-dev
 	libfuse3-3 libfuse3-dev
 	libinih1 libinih-dev
+	# dmabufctl's tables
+	libsmartcols1 libsmartcols-dev
 )
 # The cross toolchain's runtime (glibc and libgcc_s of libc6-armhf-cross
 # and libgcc-s1-armhf-cross), used at link and run time.

@@ -22,6 +22,9 @@ demo_packages=(
 	libfuse3-dev fuse3 libuv1-dev libudev-dev
 	# inih parses the configuration file (daemon/config/)
 	libinih-dev
+	# dmabufctl's tables (tools/dmabufctl/table.c): libsmartcols of
+	# util-linux, for lsblk-style -o, -n, -r and -J
+	libsmartcols-dev
 )
 
 # What the test suites, the man pages and the optional features need on

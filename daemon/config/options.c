@@ -79,6 +79,7 @@ static const struct option longopts[] = {
 	{ "foreground", no_argument, NULL, 'f' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
 	{ 0 },
 };
 
@@ -133,6 +134,7 @@ void cli_options_usage(FILE *f)
 		"  -f, --foreground            run in the foreground (the default)\n"
 		"  -v, --verbose               log level info (twice: debug)\n"
 		"  -h, --help                  this text\n"
+		"  -V, --version               print the version and exit\n"
 		"\nSIGHUP reloads the configuration file; SIGTERM stops.\n");
 }
 
@@ -245,7 +247,7 @@ int cli_options_parse(int argc, char **argv, struct cli_options *ret)
 		int r;
 
 		idx = -1;
-		c = getopt_long(argc, argv, "fvh", longopts, &idx);
+		c = getopt_long(argc, argv, "fvhV", longopts, &idx);
 		if (c == -1)
 			break;
 		switch (c) {
@@ -271,6 +273,10 @@ int cli_options_parse(int argc, char **argv, struct cli_options *ret)
 			break;
 		case 'h':
 			cli_options_usage(stdout);
+			free(cli.settings);
+			return 1;
+		case 'V':
+			printf("dmabufd %s\n", DMABUFD_VERSION);
 			free(cli.settings);
 			return 1;
 		default:

@@ -47,8 +47,8 @@ const char *config_default_path(void);
 
 /*
  * Parse @argv into @ret (argv must outlive it). Returns 0; 1 when --help
- * printed the usage (exit 0); -EINVAL for a bad option or value, with a
- * message printed (exit 2); -ENOMEM. On failure *@ret holds nothing to
+ * printed the usage or --version the version (exit 0); -EINVAL for a bad
+ * option or value, with a message printed (exit 2); -ENOMEM. On failure *@ret holds nothing to
  * free.
  */
 int cli_options_parse(int argc, char **argv, struct cli_options *ret);

@@ -51,6 +51,7 @@
  * a struct dmabufd_ctl_batch and up to DMABUFD_CTL_TEXT_PER_MSG bytes of
  * text, made by debug_view_batch() when the last one has gone, with
  * nothing held between two but the view's cursor.
+ *
  * DMABUFD_CTL_TRACE subscribes the connection to the recorder
  * (util/recorder.h; at most DMABUFD_CTL_TRACE_SUBSCRIBERS at a time):
  * after the reply, the connection's poll adds UV_WRITABLE whenever its
@@ -63,6 +64,9 @@
  * recorder then stops filling the ring, the rest goes out, then an END
  * batch, and the connection takes requests again. Anything else read,
  * or an error, drops the connection (and the subscription with it).
+ *
+ * DMABUFD_CTL_INFO is what main.c's control_set_info() callback says of
+ * the daemon, and the limits in force (model/acct.h).
  */
 #include "control.h"
 
@@ -121,8 +125,11 @@ struct ctl_out {
 	int fd;                          /* -EBADF: none; closed once sent */
 	bool head_sent;
 	bool payload_sent;
-	struct dmabufd_ctl_stats stats;  /* STATS' payload */
-	const char *payload;             /* &stats, batch or NULL */
+	union {
+		struct dmabufd_ctl_stats stats; /* STATS' payload */
+		struct dmabufd_ctl_info info;   /* INFO's */
+	};
+	const char *payload;             /* &stats, &info, batch or NULL */
 	size_t len;
 	bool listing_on;                 /* @listing has batches to make */
 	struct ctl_listing listing;
@@ -667,6 +674,38 @@ static void ctl_get_stats(struct dmabufd_ctl_stats *ret_stats)
 	ret_stats->count[DMABUFD_STAT_CTL_REQUESTS] = (int64_t)ctl_requests;
 }
 
+static control_info_fn info_fn;
+
+void control_set_info(control_info_fn fn)
+{
+	info_fn = fn;
+}
+
+/* INFO: the daemon's own facts (info_fn) and the limits in force. */
+static void ctl_get_info(struct dmabufd_ctl_info *ret_info)
+{
+	static const enum acct_res res[] = {
+		[DMABUFD_CTL_LIMIT_BYTES] = ACCT_BYTES,
+		[DMABUFD_CTL_LIMIT_FILES] = ACCT_FILES,
+		[DMABUFD_CTL_LIMIT_TOKENS] = ACCT_TOKENS,
+		[DMABUFD_CTL_LIMIT_CHANNELS] = ACCT_CHANNELS,
+		[DMABUFD_CTL_LIMIT_CONNECTIONS] = ACCT_CONNECTIONS,
+	};
+	const struct acct_limits *limits = acct_get_limits();
+
+	*ret_info = (struct dmabufd_ctl_info){ .pid = (__u32)getpid() };
+	if (info_fn)
+		info_fn(ret_info);
+	for (size_t i = 0; i < sizeof(res) / sizeof(res[0]); i++)
+		ret_info->limit[i] = limits->max[res[i]];
+	if (limits->exempt_root)
+		ret_info->limit_flags |= DMABUFD_CTL_LIMIT_EXEMPT_ROOT;
+	if (limits->exempt_gid_set) {
+		ret_info->limit_flags |= DMABUFD_CTL_LIMIT_EXEMPT_GROUP;
+		ret_info->exempt_gid = (__u32)limits->exempt_gid;
+	}
+}
+
 /* Answer @req (@len bytes long): queue the reply and start sending it. */
 static void client_request(struct ctl_client *c,
 			   const struct dmabufd_ctl_req *req, ssize_t len)
@@ -700,6 +739,11 @@ static void client_request(struct ctl_client *c,
 		out->payload = (const char *)&out->stats;
 		out->len = sizeof(out->stats);
 		reply->size = sizeof(out->stats);
+	} else if (req->op == DMABUFD_CTL_INFO) {
+		ctl_get_info(&out->info);
+		out->payload = (const char *)&out->info;
+		out->len = sizeof(out->info);
+		reply->size = sizeof(out->info);
 	} else if (req->op == DMABUFD_CTL_DMA_FAULT) {
 		if (c->uid != 0 && c->uid != geteuid())
 			r = -EPERM;

@@ -20,6 +20,17 @@
 
 #include <uv.h>
 
+#include <dmabufd/control.h>
+
 /* Returns 0, or a negative errno with a message logged. */
 int control_start(uv_loop_t *loop, const char *path);
 void control_stop(void);
+
+/*
+ * Who fills DMABUFD_CTL_INFO's facts of the daemon (version, config,
+ * dev_root, transport, nodes, uptime; pid is set already): main.c. The
+ * control socket adds the limits. NULL: none but the pid and limits.
+ * Called on the loop thread for each INFO request; must not block.
+ */
+typedef void (*control_info_fn)(struct dmabufd_ctl_info *info);
+void control_set_info(control_info_fn fn);

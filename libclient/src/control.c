@@ -386,6 +386,42 @@ DMABUFD_EXPORT int dmabufd_stats(struct dmabufd_ctl_stats *ret_stats)
 	return 0;
 }
 
+/* A DMABUFD_CTL_INFO payload past this is not believed (EPROTO). */
+#define CTL_INFO_MAX 65536
+
+DMABUFD_EXPORT int dmabufd_info(struct dmabufd_ctl_info *ret_info)
+{
+	struct dmabufd_ctl_info info = { 0 };
+	struct dmabufd_ctl_reply reply;
+	char *buf = NULL;
+	int sock, r;
+
+	if (!ret_info)
+		return -EINVAL;
+	sock = ctl_connect();
+	if (sock < 0)
+		return sock;
+	r = ctl_call(sock, DMABUFD_CTL_INFO, 0, &reply, NULL);
+	if (r == 0 && (reply.size == 0 || reply.size > CTL_INFO_MAX))
+		r = -EPROTO;
+	if (r == 0 && !(buf = malloc(reply.size)))
+		r = -ENOMEM;
+	if (r == 0)
+		r = recv_msg(sock, buf, reply.size, NULL);
+	close(sock);
+	if (r == 0) {
+		/* A daemon's longer struct: the fields this header knows. */
+		memcpy(&info, buf, reply.size < sizeof(info) ? reply.size : sizeof(info));
+		/* Its strings end within their arrays, whatever it sent. */
+		info.version[sizeof(info.version) - 1] = '\0';
+		info.config[sizeof(info.config) - 1] = '\0';
+		info.dev_root[sizeof(info.dev_root) - 1] = '\0';
+		*ret_info = info;
+	}
+	free(buf);
+	return r;
+}
+
 /* The smallest record of each listing this header knows. */
 static size_t list_rec_size(uint32_t op)
 {

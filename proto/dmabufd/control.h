@@ -107,6 +107,12 @@
  * Who sees what is as for listings: root and the daemon's uid get every
  * event; any other uid only those of its own objects and calls (fences
  * made for it, transfers on channels it holds, its buffers, its waits).
+ *
+ * Ops added later within a version (DMABUFD_CTL_TRACE, _INFO) change nothing of
+ * the others: a daemon that predates one answers it EINVAL (an unknown
+ * op), which a client reports as "daemon too old". Their payloads, like
+ * records, only grow at their end: the reply's size says how much the
+ * daemon sent, and a client reads the fields it knows.
  */
 #ifndef _DMABUFD_CONTROL_H
 #define _DMABUFD_CONTROL_H
@@ -195,6 +201,16 @@ enum dmabufd_ctl_op {
 	DMABUFD_CTL_DMA_SUMMARY = 13,
 	/* Record events (see "Trace" above): struct dmabufd_ctl_trace_rec. */
 	DMABUFD_CTL_TRACE = 14,
+	/*
+	 * The daemon itself: version, pid, uptime, transport, where its
+	 * nodes are, its configuration file, its per-uid limits. Reply:
+	 * error 0, size = bytes of struct dmabufd_ctl_info the daemon
+	 * sends (a client takes at most its own sizeof, and zeroes what a
+	 * shorter one lacks), then those bytes as a second message. Any
+	 * version; @token and @arg must be 0. Added within version 2: an
+	 * older daemon answers EINVAL.
+	 */
+	DMABUFD_CTL_INFO = 15,
 };
 
 /* DMABUFD_CTL_DMA_FAULT kinds */
@@ -309,6 +325,43 @@ struct dmabufd_ctl_stats {
 };
 
 #define DMABUFD_CTL_NAME_LEN 32
+#define DMABUFD_CTL_PATH_LEN 256
+
+/* dmabufd_ctl_info.transport */
+#define DMABUFD_CTL_TRANSPORT_CUSE 1 /* character devices under /dev */
+#define DMABUFD_CTL_TRANSPORT_FUSE 2 /* the files of a FUSE mount */
+
+/* Indices into dmabufd_ctl_info.limit: [limits] of dmabufd.conf(5). */
+enum dmabufd_ctl_limit {
+	DMABUFD_CTL_LIMIT_BYTES,       /* uid-bytes */
+	DMABUFD_CTL_LIMIT_FILES,       /* uid-files */
+	DMABUFD_CTL_LIMIT_TOKENS,      /* uid-tokens */
+	DMABUFD_CTL_LIMIT_CHANNELS,    /* uid-channels */
+	DMABUFD_CTL_LIMIT_CONNECTIONS, /* uid-connections */
+	_DMABUFD_CTL_LIMIT_MAX = 8,
+};
+
+/* DMABUFD_CTL_INFO payload. Strings are NUL-terminated (paths cut at
+ * DMABUFD_CTL_PATH_LEN - 1 bytes). */
+struct dmabufd_ctl_info {
+	char version[DMABUFD_CTL_NAME_LEN];  /* the daemon's, "0.1.0" */
+	char config[DMABUFD_CTL_PATH_LEN];   /* the configuration file it
+					      * read; "" for none */
+	char dev_root[DMABUFD_CTL_PATH_LEN]; /* where its nodes are: the
+					      * FUSE mount point, or "/dev" */
+	__u32 pid;
+	__u32 transport;                     /* DMABUFD_CTL_TRANSPORT_* */
+	__u32 nodes;                         /* device nodes it serves */
+	__u32 nodes_live;                    /* of which can be opened now */
+	__u64 uptime_ns;                     /* since it started
+					      * (CLOCK_MONOTONIC) */
+	__u64 limit[_DMABUFD_CTL_LIMIT_MAX]; /* per uid, in force now;
+					      * 0: none */
+	__u32 limit_flags;                   /* DMABUFD_CTL_LIMIT_EXEMPT_* */
+	__u32 exempt_gid;                    /* with _EXEMPT_GROUP */
+};
+#define DMABUFD_CTL_LIMIT_EXEMPT_ROOT (1u << 0)  /* uid 0 is never refused */
+#define DMABUFD_CTL_LIMIT_EXEMPT_GROUP (1u << 1) /* nor members of exempt_gid */
 
 /* DMABUFD_CTL_DMA_DEVICES record. */
 struct dmabufd_ctl_dma_device {
@@ -518,6 +571,7 @@ _Static_assert(sizeof(struct dmabufd_ctl_heap) == 56, "ctl_heap size");
 _Static_assert(sizeof(struct dmabufd_ctl_buffer) == 120, "ctl_buffer size");
 _Static_assert(sizeof(struct dmabufd_ctl_fence) == 120, "ctl_fence size");
 _Static_assert(sizeof(struct dmabufd_ctl_timeline) == 56, "ctl_timeline size");
+_Static_assert(sizeof(struct dmabufd_ctl_info) == 640, "ctl_info size");
 #endif
 
 #endif /* _DMABUFD_CONTROL_H */

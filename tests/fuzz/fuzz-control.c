@@ -149,6 +149,10 @@ static void check_message(struct client *c, const void *msg, size_t n, int fd)
 		if (head.size != sizeof(struct dmabufd_ctl_stats))
 			protocol_error(c, "stats of the wrong size");
 		c->rec_size = sizeof(struct dmabufd_ctl_stats);
+	} else if (head.op == DMABUFD_CTL_INFO) {
+		if (head.size != sizeof(struct dmabufd_ctl_info))
+			protocol_error(c, "info of the wrong size");
+		c->rec_size = sizeof(struct dmabufd_ctl_info);
 	} else {
 		protocol_error(c, "a payload after an op that has none");
 	}

@@ -44,15 +44,15 @@ settle() {
 heap_limit=$(python3 -c 'import re; kb = int(re.search(r"MemTotal:\s+(\d+)", open("/proc/meminfo").read()).group(1)); print(kb * 1024 // 100 * 50)')
 
 json 'data["dma_channels"] == 0 and data["heaps"] == 1 and "fences" in data' stats
-json 'len(data) == 1 and data[0]["name"] == "mock0" and data[0]["channels"] == 4 and "memcpy" in data[0]["capabilities"]' dma devices
-json '[c["name"] for c in data] == ["dma0chan%d" % i for i in range(4)] and all(c["in_use"] == 0 for c in data)' dma channels
-json 'data == []' dma transfers
+json 'len(data["dma_devices"]) == 1 and data["dma_devices"][0]["name"] == "mock0" and data["dma_devices"][0]["channels"] == 4 and data["dma_devices"][0]["capabilities"] == ["memcpy", "slave", "cyclic"]' dma devices
+json '[c["name"] for c in data["dma_channels"]] == ["dma0chan%d" % i for i in range(4)] and all(c["in_use"] == 0 and c["client"] is None for c in data["dma_channels"])' dma channels
+json 'data == {"dma_transfers": []}' dma transfers
 
 # The object listings: nothing but the system heap before ctl-holder runs.
-json "data == [{'name': 'system', 'buffers': 0, 'bytes': 0, 'limit_bytes': $heap_limit}]" heaps
-json 'data == []' buffers
-json 'data == []' fences
-json 'data == []' timelines
+json "data == {'heaps': [{'name': 'system', 'buffers': 0, 'bytes': 0, 'limit_bytes': $heap_limit}]}" heaps
+json 'data == {"buffers": []}' buffers
+json 'data == {"fences": []}' fences
+json 'data == {"timelines": []}' timelines
 
 # hold [ARG...]: start ctl-holder ARG... holding its objects until
 # release; wait until it says "ready" ($tmp/ready).
@@ -79,18 +79,19 @@ hold
 read -r word id size <"$tmp/ready" || fail "ctl-holder said nothing"
 [ "$word" = ready ] || fail "ctl-holder: $word"
 
-json "data == [{'name': 'system', 'buffers': 1, 'bytes': $size, 'limit_bytes': $heap_limit}]" heaps
-json "data == [{'id': $id, 'size': $size, 'mode': 'rw', 'name': 'ctl-buf',
-	'exporter': 'system', 'refcount': 1, 'attachments': 0, 'mapped': 0,
-	'vmaps': 0, 'fences': {'kernel': 0, 'write': 1, 'read': 0, 'bookkeep': 0},
-	'orphaned': False}]" buffers
+json "data == {'heaps': [{'name': 'system', 'buffers': 1, 'bytes': $size, 'limit_bytes': $heap_limit}]}" heaps
+json "data == {'buffers': [{'id': $id, 'size': $size, 'mode': 'rw',
+	'refcount': 1, 'attachments': 0, 'mapped': 0, 'vmaps': 0,
+	'fences_kernel': 0, 'fences_write': 1, 'fences_read': 0,
+	'fences_bookkeep': 0, 'exporter': 'system', 'name': 'ctl-buf',
+	'orphaned': False}]}" buffers
 json 'data["dma_bufs"] == 1 and data["fences"] == 2 and data["timelines"] == 2' stats
 "$ctl" --json timelines >"$tmp/timelines" || fail "dmabufctl --json timelines failed"
 "$ctl" --json fences >"$tmp/fences" || fail "dmabufctl --json fences failed"
 python3 - "$tmp/timelines" "$tmp/fences" <<'PY' || fail "timelines/fences: $(cat "$tmp/timelines" "$tmp/fences")"
 import json, sys
-tl = json.load(open(sys.argv[1]))
-fe = json.load(open(sys.argv[2]))
+tl = json.load(open(sys.argv[1]))["timelines"]
+fe = json.load(open(sys.argv[2]))["fences"]
 # Timelines, oldest first: ctl-t1 open at 2 with its point 5 pending;
 # ctl-t2 closed (its fd is gone), kept by its signaled point.
 assert [(t["name"], t["value"], t["pending"], t["closed"]) for t in tl] == \
@@ -103,14 +104,17 @@ a, b = fe
 want_a = {"context": tl[0]["context"], "seqno": 5, "driver": "sw_sync",
           "timeline": "ctl-t1", "status": "pending", "error": 0,
           "error_name": None, "enabled": False, "refcount": 2, "waiters": 0,
-          "timestamp_ns": 0}
+          "timestamp_ns": "0"}
 want_b = {"context": tl[1]["context"], "seqno": 1, "driver": "sw_sync",
           "timeline": "ctl-t2", "status": "error", "error": -2,
           "error_name": "ENOENT", "enabled": True, "refcount": 1, "waiters": 0}
 assert {k: a[k] for k in want_a} == want_a, a
 assert {k: b[k] for k in want_b} == want_b, b
-assert a["age_ns"] > 0 and a["created_ns"] > 0
-assert b["created_ns"] <= b["timestamp_ns"] and b["age_ns"] > 0
+# Nanoseconds are strings of digits (exact past 2^53, even in jq 1.6).
+assert all(isinstance(f[k], str) and f[k].isdigit()
+           for f in fe for k in ("created_ns", "timestamp_ns", "age_ns"))
+assert int(a["age_ns"]) > 0 and int(a["created_ns"]) > 0
+assert int(b["created_ns"]) <= int(b["timestamp_ns"]) and int(b["age_ns"]) > 0
 assert set(a) == set(b) == set(want_a) | {"created_ns", "age_ns"}
 PY
 
@@ -125,15 +129,15 @@ PY
 # Once ctl-holder is gone, so is everything it made.
 release
 settle 'data["dma_bufs"] == 0 and data["fences"] == 0 and data["timelines"] == 0'
-json "data == [{'name': 'system', 'buffers': 0, 'bytes': 0, 'limit_bytes': $heap_limit}]" heaps
-json 'data == []' buffers
-json 'data == []' fences
-json 'data == []' timelines
+json "data == {'heaps': [{'name': 'system', 'buffers': 0, 'bytes': 0, 'limit_bytes': $heap_limit}]}" heaps
+json 'data == {"buffers": []}' buffers
+json 'data == {"fences": []}' fences
+json 'data == {"timelines": []}' timelines
 
 # A listing larger than the control socket's send buffer (4000 fences of
 # 120 bytes: 480 KB) arrives whole, in both forms, and the daemon goes on.
 hold fences 4000
-json '[(f["timeline"], f["seqno"], f["status"]) for f in data] == [("ctl-many", i, "pending") for i in range(1, 4001)]' fences
+json '[(f["timeline"], f["seqno"], f["status"]) for f in data["fences"]] == [("ctl-many", i, "pending") for i in range(1, 4001)]' fences
 "$ctl" fences >"$tmp/out" || fail "text fences of 4000"
 [ "$(grep -c ' sw_sync  *ctl-many  *pending ' "$tmp/out")" = 4000 ] ||
 	fail "text fences of 4000: $(grep -c ' ctl-many ' "$tmp/out") lines"
@@ -143,8 +147,9 @@ settle 'data["fences"] == 0 and data["timelines"] == 0'
 
 # Names are the clients' bytes: a terminal gets control characters and
 # bytes that are not UTF-8 as \xNN (a backslash doubled), valid UTF-8 as
-# it is; JSON gets the UTF-8 as it is, controls as \u00XX, and U+FFFD for
-# each byte that is not UTF-8.
+# it is; JSON gets the UTF-8 as it is, C0 controls as \u00XX, and U+FFFD
+# for each byte that is not UTF-8. Raw tables (-r) get libsmartcols'
+# escapes: \xNN for a space, a backslash and every byte past ASCII.
 esc=$(printf '\033')
 hold names "$(printf 'esc\033[2Jred')" "$(printf 'caf\303\251')" "$(printf 'bad\377x')" 'back\slash'
 "$ctl" buffers >"$tmp/out" || fail "text buffers with names"
@@ -153,7 +158,10 @@ grep -qF ' esc\x1b[2Jred' "$tmp/out" || fail "text buffers: ESC not as \\x1b: $(
 grep -qF " $(printf 'caf\303\251')" "$tmp/out" || fail "text buffers: UTF-8 name: $(cat -v "$tmp/out")"
 grep -qF ' bad\xffx' "$tmp/out" || fail "text buffers: 0xff not as \\xff: $(cat -v "$tmp/out")"
 grep -qF ' back\\slash' "$tmp/out" || fail "text buffers: backslash: $(cat -v "$tmp/out")"
-json "[b['name'] for b in data] == ['esc\\x1b[2Jred', 'caf\\u00e9', 'bad\\ufffdx', 'back\\\\slash']" buffers
+json "[b['name'] for b in data['buffers']] == ['esc\\x1b[2Jred', 'caf\\u00e9', 'bad\\ufffdx', 'back\\\\slash']" buffers
+"$ctl" -r -n -o name buffers >"$tmp/out" || fail "raw buffers with names"
+[ "$(cat "$tmp/out")" = "$(printf '%s\n' 'esc\x1b[2Jred' 'caf\xc3\xa9' 'bad\xffx' 'back\x5cslash')" ] ||
+	fail "raw buffers: names: $(cat -v "$tmp/out")"
 "$ctl" --json buffers | grep -qF '"esc\u001b[2Jred"' || fail "JSON: ESC not as \\u001b"
 "$ctl" --json buffers | grep -qF "\"$(printf 'caf\303\251')\"" || fail "JSON: UTF-8 name not as it is"
 release

@@ -138,9 +138,9 @@ wait_for() {
 	fail "never true: $1 (dmabufctl $2 $3: $(cat "$tmp/out"))"
 }
 
-json '[d["name"] for d in data] == ["dma1"] and data[0]["channels"] == 8' dma devices ||
+json '[d["name"] for d in data["dma_devices"]] == ["dma1"] and data["dma_devices"][0]["channels"] == 8' dma devices ||
 	fail "dma devices: $(cat "$tmp/out")"
-json 'any(h["name"] == "contig" for h in data)' heaps ||
+json 'any(h["name"] == "contig" for h in data["heaps"])' heaps ||
 	fail "heaps: $(cat "$tmp/out")"
 
 export DMABUFD_DEV_ROOT=$root DMABUFD_CONTROL=$ctl
@@ -158,7 +158,7 @@ uio_add 3 dma2 0x48001000 0x400
 wait "$req" || { cat "$tmp/request.out" >&2; fail "spi2:tx failed"; }
 out=$(cat "$tmp/request.out")
 [ "${out%% *}" = dma2 ] || fail "spi2:tx gave '$out', not a channel of dma2"
-wait_for 'sorted(d["name"] for d in data) == ["dma1", "dma2"]' dma devices
+wait_for 'sorted(d["name"] for d in data["dma_devices"]) == ["dma1", "dma2"]' dma devices
 grep -q 'stm32 controller dma2 registered (uio3)' "$tmp/daemon.log" ||
 	fail "no registration line for dma2"
 # dma2 goes while a client holds one of its channels with a transfer
@@ -176,7 +176,7 @@ done
 grep -q '^submitted 2$' "$tmp/hold.out" ||
 	{ cat "$tmp/hold.out" >&2; fail "spi2:tx not held with a transfer submitted"; }
 uio_remove 3
-wait_for '[d["name"] for d in data] == ["dma1"]' dma devices
+wait_for '[d["name"] for d in data["dma_devices"]] == ["dma1"]' dma devices
 echo go >&3
 exec 3>&-
 wait "$holder" || { cat "$tmp/hold.out" >&2; fail "the holder failed"; }

@@ -9,7 +9,11 @@ naming it and WATCHDOG_USEC=2000000 (WATCHDOG_PID unset, so the watchdog
 is the daemon's whatever its pid), and checks:
 
   - READY=1 arrives, and only once every node exists;
-  - it carries STATUS=serving N nodes over fuse;
+  - it carries STATUS=serving N nodes over fuse and the live counts,
+    all 0;
+  - the counts in STATUS= follow what clients hold: an open sw_sync
+    timeline shows within 10 s (the summary is looked at every 2 s and
+    sent when it changed), and goes when it is closed;
   - at least two WATCHDOG=1 follow it, about a second apart (half the
     interval), not a burst;
   - SIGHUP with a broken configuration file brings RELOADING=1, a STATUS
@@ -96,6 +100,9 @@ def run(daemon, tmp):
 
 
 GOOD_CONF = "[dma]\nbackend = mock\n"
+# STATUS= of an idle daemon serving N nodes.
+IDLE = ("serving %d nodes over fuse; 0 buffers (0 B), 0 fences, "
+        "0 timelines, 0 open files, 0 DMA transfers")
 BAD_CONF = "[dma]\nbackend = mock\nbogus = 1\n"
 
 
@@ -146,9 +153,9 @@ def check(proc, sock, root, conf):
         elif ("STOPPING", "1") in msg:
             raise Failure("STOPPING=1 before READY=1")
     status = ready.get("STATUS", "")
-    if not re.fullmatch(r"serving [0-9]+ nodes over fuse", status):
-        raise Failure("READY=1 came with STATUS=%r, not 'serving N nodes "
-                      "over fuse'" % status)
+    if status != IDLE % len(NODES):
+        raise Failure("READY=1 came with STATUS=%r, not %r"
+                      % (status, IDLE % len(NODES)))
     print("ok: READY=1 after the nodes exist, STATUS=%s" % status)
 
     # Pings at half the interval: two within 3.5 s, none in a burst.
@@ -169,6 +176,19 @@ def check(proc, sock, root, conf):
                       "pings should come every %d ms"
                       % (gap, WATCHDOG_USEC, WATCHDOG_USEC // 2000))
     print("ok: two WATCHDOG=1 %.2f s apart" % gap)
+
+    # The live summary: a timeline held, then none.
+    held = status.replace("0 timelines, 0 open files",
+                          "1 timelines, 1 open files")
+    fd = os.open(os.path.join(root, "sw_sync"), os.O_RDWR)
+    try:
+        until(sock, time.monotonic() + 10, ("STATUS", held),
+              "with a sw_sync timeline open")
+    finally:
+        os.close(fd)
+    until(sock, time.monotonic() + 10, ("STATUS", status),
+          "once the timeline is closed")
+    print("ok: STATUS= follows the live counts")
 
     # A refused reload says so; the next good one restores the status.
     seen = reload(proc, sock, conf, BAD_CONF, "broken file")

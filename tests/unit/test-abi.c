@@ -177,6 +177,18 @@ static void control_abi_is_pinned(void **state)
 	assert_int_equal(offsetof(struct dmabufd_ctl_fence, age_ns), 112);
 	assert_int_equal(offsetof(struct dmabufd_ctl_timeline, context), 32);
 	assert_int_equal(offsetof(struct dmabufd_ctl_timeline, flags), 48);
+	assert_int_equal(DMABUFD_CTL_BUFINFO, 11);
+	assert_int_equal(DMABUFD_CTL_SYNC_INFO, 12);
+	assert_int_equal(DMABUFD_CTL_DMA_SUMMARY, 13);
+	assert_int_equal(DMABUFD_CTL_TRACE, 14);
+	assert_int_equal(DMABUFD_CTL_INFO, 15);
+	assert_int_equal(offsetof(struct dmabufd_ctl_info, config), 32);
+	assert_int_equal(offsetof(struct dmabufd_ctl_info, dev_root), 288);
+	assert_int_equal(offsetof(struct dmabufd_ctl_info, pid), 544);
+	assert_int_equal(offsetof(struct dmabufd_ctl_info, uptime_ns), 560);
+	assert_int_equal(offsetof(struct dmabufd_ctl_info, limit), 568);
+	assert_int_equal(offsetof(struct dmabufd_ctl_info, limit_flags), 632);
+	assert_int_equal(DMABUFD_CTL_LIMIT_CONNECTIONS, 4);
 }
 
 int main(void)

@@ -401,6 +401,7 @@ static void debug_log_has_one_line_per_open_ioctl_and_release(void **state)
 	saved = dup(STDERR_FILENO);
 	assert_true(saved >= 0);
 	assert_int_equal(dup2(pipefd[1], STDERR_FILENO), STDERR_FILENO);
+	log_open(); /* a pipe: lines as "<time> debug: ..." */
 	log_set_level(LOG_DEBUG);
 
 	tl = open_node(DEV_NODE_SW_SYNC, O_RDWR);
@@ -411,6 +412,7 @@ static void debug_log_has_one_line_per_open_ioctl_and_release(void **state)
 
 	log_set_level(level);
 	assert_int_equal(dup2(saved, STDERR_FILENO), STDERR_FILENO);
+	log_open();
 	close(saved);
 	close(pipefd[1]);
 	n = read(pipefd[0], log, sizeof(log) - 1);
@@ -418,16 +420,16 @@ static void debug_log_has_one_line_per_open_ioctl_and_release(void **state)
 	assert_true(n > 0);
 	log[n] = '\0';
 
-	snprintf(want, sizeof(want), "<7>dev: sw_sync #%llu: open by pid %d", id,
+	snprintf(want, sizeof(want), " debug: dev: sw_sync #%llu: open by pid %d", id,
 		 (int)getpid());
 	assert_non_null(strstr(log, want));
-	snprintf(want, sizeof(want), "<7>dev: sw_sync #%llu: SW_SYNC_IOC_INC = 0\n",
+	snprintf(want, sizeof(want), " debug: dev: sw_sync #%llu: SW_SYNC_IOC_INC = 0\n",
 		 id);
 	assert_non_null(strstr(log, want));
-	snprintf(want, sizeof(want), "<7>dev: sw_sync #%llu: ioctl 0x00007807 "
+	snprintf(want, sizeof(want), " debug: dev: sw_sync #%llu: ioctl 0x00007807 "
 		 "(type 0x78 nr 7) = -ENOTTY\n", id);
 	assert_non_null(strstr(log, want));
-	snprintf(want, sizeof(want), "<7>dev: sw_sync #%llu: release\n", id);
+	snprintf(want, sizeof(want), " debug: dev: sw_sync #%llu: release\n", id);
 	assert_non_null(strstr(log, want));
 }
 

@@ -844,6 +844,18 @@ DMABUFD_EXPORT int dmabufd_dma_events(int chan_fd, struct dmabufd_dma_event *ret
 DMABUFD_EXPORT int dmabufd_stats(struct dmabufd_ctl_stats *ret_stats);
 
 /**
+ * dmabufd_info() - the daemon itself: version, pid, uptime, transport,
+ * device root, configuration file, per-uid limits (DMABUFD_CTL_INFO)
+ * @ret_info: filled; fields a daemon older than this header does not
+ * send are 0
+ *
+ * Returns 0, -EINVAL for NULL or from a daemon too old to know the
+ * request, -ENOENT/-ECONNREFUSED if no daemon listens, -EPROTO on a
+ * malformed reply, the daemon's error as -errno.
+ */
+DMABUFD_EXPORT int dmabufd_info(struct dmabufd_ctl_info *ret_info);
+
+/**
  * dmabufd_stat_name() - the name of a stats index ("fences", "dma_bufs",
  * "pending_requests", ...), as dmabufctl prints it
  * @index: an enum dmabufd_stat value

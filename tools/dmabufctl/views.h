@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * dmabufctl's kernel-format views (dmabufctl_views.c): command handlers
+ * dmabufctl's kernel-format views (views.c): command handlers
  * for dmabufctl's command table, argv[0] the first argument (none).
  * Each returns dmabufctl's exit status.
  */

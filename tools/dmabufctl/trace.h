@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* dmabufctl trace (dmabufctl_trace.c): the command and its own options. */
+/* dmabufctl trace (trace.c): the command and its own options. */
 #pragma once
 
 /* "trace" with its arguments, @argv[0] the first one after "trace". */

@@ -44,7 +44,7 @@
 
 #include <dmabufd/dmabufd.h>
 
-#include "dmabufctl_trace.h"
+#include "trace.h"
 
 /* How long the rest of a trace may take to come after the STOP. */
 #define TRACE_DRAIN_MS 5000

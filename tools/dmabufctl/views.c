@@ -11,9 +11,9 @@
  * written for the kernel's files take it unchanged; nothing is escaped
  * (the kernel escapes nothing either) and --json does not apply. When
  * the daemon left other users' objects out, one line on stderr says how
- * many. Exit status as dmabufctl's (tools/dmabufctl.c).
+ * many. Exit status and errors as dmabufctl's (main.c).
  */
-#include "dmabufctl_views.h"
+#include "views.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -22,28 +22,22 @@
 
 #include <dmabufd/dmabufd.h>
 
-#define EXIT_NO_DAEMON 2
+#include "dmabufctl.h"
+
 
 static int view(uint32_t op, const char *what)
 {
-	char path[256] = "?";
 	uint32_t hidden = 0;
 	size_t len;
 	char *text;
 	int r = dmabufd_ctl_view(op, &text, &len, &hidden);
 
-	if (r == -ENOENT || r == -ECONNREFUSED) {
-		dmabufd_get_control_path(path, sizeof(path));
-		fprintf(stderr, "dmabufctl: dmabufd is not running (nothing at "
-			"%s); start it with systemctl start dmabufd, or name "
-			"its socket with --control or $%s\n", path,
-			DMABUFD_ENV_CONTROL);
-		return EXIT_NO_DAEMON;
-	}
-	if (r < 0) {
-		fprintf(stderr, "dmabufctl: %s: %s\n", what, strerror(-r));
-		return EXIT_FAILURE;
-	}
+	if (r == -EINVAL)
+		return ctl_error(EXIT_FAILURE, EINVAL,
+				 "%s: the daemon has no such view (a dmabufd older "
+				 "than this dmabufctl?)", what);
+	if (r < 0)
+		return ctl_fail(what, r);
 	r = fwrite(text, 1, len, stdout) == len ? 0 : EXIT_FAILURE;
 	free(text);
 	if (hidden)
