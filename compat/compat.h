@@ -23,6 +23,7 @@
  */
 #pragma once
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -39,6 +40,34 @@ struct compat_fd {
 	uint32_t mode;   /* O_RDONLY, O_WRONLY or O_RDWR */
 	uint64_t handle; /* this uid's handle of the fd's file */
 };
+
+/*
+ * The table's layout, shared with compat_fd_known_foreign() below so that
+ * a foreign fd's mmap and lseek cost a few instructions: chunks of 2^10
+ * entries of COMPAT_ENTRY_SIZE bytes, each starting with its state word.
+ */
+#define COMPAT_CHUNK_SHIFT 10
+#define COMPAT_NUM_CHUNKS 1024u
+#define COMPAT_ENTRY_SIZE 32
+enum { COMPAT_ENTRY_UNKNOWN = 0, COMPAT_ENTRY_FOREIGN = 1, COMPAT_ENTRY_OURS = 2 };
+extern void *_Atomic *const compat_chunks;
+
+/* Whether the table knows @fd is not dmabufd's: the whole cost of an
+ * interposed call on such an fd. False also for an fd not seen yet. */
+static inline bool compat_fd_known_foreign(int fd)
+{
+	unsigned int c = (unsigned int)fd >> COMPAT_CHUNK_SHIFT;
+	const char *chunk;
+
+	if (fd < 0 || c >= COMPAT_NUM_CHUNKS)
+		return false;
+	chunk = atomic_load_explicit(&compat_chunks[c], memory_order_acquire);
+	return chunk &&
+	       atomic_load_explicit((const _Atomic uint32_t *)(const void *)
+					    (chunk + (size_t)(fd & ((1 << COMPAT_CHUNK_SHIFT) - 1)) *
+							     COMPAT_ENTRY_SIZE),
+				    memory_order_acquire) == COMPAT_ENTRY_FOREIGN;
+}
 
 /*
  * compat_fd_get() - is @fd a bound dmabufd fd, and which

@@ -35,48 +35,53 @@
 
 #include "compat.h"
 
-#define CHUNK_SHIFT 10
-#define CHUNK_SIZE (1u << CHUNK_SHIFT)
-#define NUM_CHUNKS 1024u
-#define COMPAT_MAX_FD (CHUNK_SIZE * NUM_CHUNKS)
-
-enum { ENTRY_UNKNOWN = 0, ENTRY_FOREIGN = 1, ENTRY_OURS = 2 };
+#define CHUNK_SIZE (1u << COMPAT_CHUNK_SHIFT)
+#define COMPAT_MAX_FD (CHUNK_SIZE * COMPAT_NUM_CHUNKS)
 
 struct entry {
-	_Atomic uint32_t state;
+	_Atomic uint32_t state; /* first: compat_fd_known_foreign() reads it */
 	uint32_t kind;
 	uint32_t mode;
 	_Atomic int64_t size; /* dma-buf size, 0 until asked */
 	uint64_t handle;
 };
 
-static struct entry *_Atomic chunks[NUM_CHUNKS];
+_Static_assert(sizeof(struct entry) == COMPAT_ENTRY_SIZE, "compat.h's entry size");
+
+static struct entry *_Atomic chunks[COMPAT_NUM_CHUNKS];
+void *_Atomic *const compat_chunks = (void *_Atomic *)chunks;
+
+/* Make chunk @c (another thread may make it first: then that one). */
+static __attribute__((noinline)) struct entry *chunk_make(unsigned int c)
+{
+	struct entry *chunk = NULL, *fresh = calloc(CHUNK_SIZE, sizeof(*fresh));
+
+	if (!fresh)
+		return NULL;
+	if (atomic_compare_exchange_strong(&chunks[c], &chunk, fresh))
+		return fresh;
+	free(fresh); /* another thread's won; chunk holds it */
+	return chunk;
+}
 
 /* The entry of @fd; allocated when @create, else NULL if never made. */
 static struct entry *entry_of(int fd, bool create)
 {
 	unsigned int c;
-	struct entry *chunk, *fresh = NULL;
+	struct entry *chunk;
 
 	if (fd < 0 || (unsigned int)fd >= COMPAT_MAX_FD)
 		return NULL;
-	c = (unsigned int)fd >> CHUNK_SHIFT;
+	c = (unsigned int)fd >> COMPAT_CHUNK_SHIFT;
 	chunk = atomic_load_explicit(&chunks[c], memory_order_acquire);
-	if (!chunk && create) {
-		fresh = calloc(CHUNK_SIZE, sizeof(*fresh));
-		if (!fresh)
-			return NULL;
-		if (atomic_compare_exchange_strong(&chunks[c], &chunk, fresh))
-			chunk = fresh;
-		else
-			free(fresh); /* another thread's won; chunk holds it */
-	}
+	if (!chunk && create)
+		chunk = chunk_make(c);
 	return chunk ? &chunk[fd & (CHUNK_SIZE - 1)] : NULL;
 }
 
 static void entry_store(struct entry *e, uint32_t state, const struct compat_fd *info)
 {
-	atomic_store_explicit(&e->state, ENTRY_UNKNOWN, memory_order_release);
+	atomic_store_explicit(&e->state, COMPAT_ENTRY_UNKNOWN, memory_order_release);
 	if (info) {
 		e->kind = info->kind;
 		e->mode = info->mode;
@@ -258,7 +263,7 @@ static bool identify(int fd, struct entry *e, struct compat_fd *ret)
 		return false; /* not open: the call itself says EBADF */
 	if (!is_daemons(&st)) {
 		if (e)
-			entry_store(e, ENTRY_FOREIGN, NULL);
+			entry_store(e, COMPAT_ENTRY_FOREIGN, NULL);
 		return false;
 	}
 	if (real_ioctl(fd, DMABUFD_IOC_HANDLE, &h) < 0)
@@ -270,27 +275,19 @@ static bool identify(int fd, struct entry *e, struct compat_fd *ret)
 		.handle = h.handle,
 	};
 	if (e)
-		entry_store(e, ENTRY_OURS, &info);
+		entry_store(e, COMPAT_ENTRY_OURS, &info);
 	*ret = info;
 	return true;
 }
 
-bool compat_fd_get(int fd, struct compat_fd *ret)
+/* compat_fd_get() past the table: identify @fd, keeping errno. Out of
+ * line, so that the lookup above it stays a leaf. */
+static __attribute__((noinline)) bool fd_get_slow(int fd, struct entry *e,
+						  struct compat_fd *ret)
 {
-	struct entry *e = entry_of(fd, true);
 	int saved = errno;
 	bool ours;
 
-	if (e) {
-		uint32_t state = atomic_load_explicit(&e->state, memory_order_acquire);
-
-		if (state == ENTRY_FOREIGN)
-			return false;
-		if (state == ENTRY_OURS) {
-			*ret = (struct compat_fd){ e->kind, e->mode, e->handle };
-			return true;
-		}
-	}
 	if (fd < 0)
 		return false;
 	ours = identify(fd, e, ret);
@@ -298,12 +295,29 @@ bool compat_fd_get(int fd, struct compat_fd *ret)
 	return ours;
 }
 
+bool compat_fd_get(int fd, struct compat_fd *ret)
+{
+	struct entry *e = entry_of(fd, true);
+
+	if (e) {
+		uint32_t state = atomic_load_explicit(&e->state, memory_order_acquire);
+
+		if (state == COMPAT_ENTRY_FOREIGN)
+			return false;
+		if (state == COMPAT_ENTRY_OURS) {
+			*ret = (struct compat_fd){ e->kind, e->mode, e->handle };
+			return true;
+		}
+	}
+	return fd_get_slow(fd, e, ret);
+}
+
 void compat_fd_set(int fd, const struct compat_fd *info)
 {
 	struct entry *e = entry_of(fd, true);
 
 	if (e)
-		entry_store(e, ENTRY_OURS, info);
+		entry_store(e, COMPAT_ENTRY_OURS, info);
 }
 
 void compat_fd_forget(int fd)
@@ -311,7 +325,7 @@ void compat_fd_forget(int fd)
 	struct entry *e = entry_of(fd, false);
 
 	if (e)
-		atomic_store_explicit(&e->state, ENTRY_UNKNOWN, memory_order_release);
+		atomic_store_explicit(&e->state, COMPAT_ENTRY_UNKNOWN, memory_order_release);
 }
 
 void compat_fd_forget_range(unsigned int first, unsigned int last)
@@ -319,7 +333,7 @@ void compat_fd_forget_range(unsigned int first, unsigned int last)
 	if (last >= COMPAT_MAX_FD)
 		last = COMPAT_MAX_FD - 1;
 	for (unsigned int fd = first; fd <= last && fd >= first; fd++) {
-		if (!atomic_load_explicit(&chunks[fd >> CHUNK_SHIFT], memory_order_acquire)) {
+		if (!atomic_load_explicit(&chunks[fd >> COMPAT_CHUNK_SHIFT], memory_order_acquire)) {
 			fd |= CHUNK_SIZE - 1; /* a chunk never made: skip it */
 			continue;
 		}
@@ -337,12 +351,12 @@ void compat_fd_dup(int oldfd, int newfd)
 	to = entry_of(newfd, true);
 	if (!to)
 		return;
-	state = from ? atomic_load_explicit(&from->state, memory_order_acquire) : ENTRY_UNKNOWN;
-	if (state == ENTRY_OURS) {
+	state = from ? atomic_load_explicit(&from->state, memory_order_acquire) : COMPAT_ENTRY_UNKNOWN;
+	if (state == COMPAT_ENTRY_OURS) {
 		struct compat_fd info = { from->kind, from->mode, from->handle };
 		int64_t size = atomic_load_explicit(&from->size, memory_order_relaxed);
 
-		entry_store(to, ENTRY_OURS, &info);
+		entry_store(to, COMPAT_ENTRY_OURS, &info);
 		atomic_store_explicit(&to->size, size, memory_order_relaxed);
 	} else {
 		entry_store(to, state, NULL);

@@ -42,11 +42,14 @@ COMPAT_EXPORT int __openat_2(int dirfd, const char *path, int flags);
 COMPAT_EXPORT int __openat64_2(int dirfd, const char *path, int flags);
 COMPAT_EXPORT int fcntl64(int fd, int cmd, ...);
 
-/* The next definition of @name (libc's), looked up once. */
-#define REAL(name)                                                              \
-	static __typeof__(&name) real_fn_##name;                                \
+/* The next definition of @name (libc's), looked up once, into
+ * real_fn_NAME: declared here, or by DEFINE_REAL() at file scope. */
+#define REAL_LOOKUP(name)                                                       \
 	if (!real_fn_##name)                                                     \
 		real_fn_##name = (__typeof__(&name))dlsym(RTLD_NEXT, #name);
+#define REAL(name)                                                              \
+	static __typeof__(&name) real_fn_##name;                                \
+	REAL_LOOKUP(name)
 
 /* ---- where the daemon is ---------------------------------------------- */
 
@@ -153,47 +156,37 @@ const char *compat_redirect(const char *path, char *buf, size_t size)
 
 /* ---- the real functions ------------------------------------------------- */
 
-int real_open(const char *path, int flags, mode_t mode)
-{
-	REAL(open);
-	return real_fn_open(path, flags, mode);
-}
+/*
+ * real_NAME(PARAMS): libc's NAME, looked up at the first call. The look-up
+ * is out of line, so that the call itself is a load, a test and a jump
+ * into libc's (no frame: a foreign fd's ioctl, mmap and lseek go this
+ * way).
+ */
+#define DEFINE_REAL(ret, name, params, args)                                    \
+	static __typeof__(&name) real_fn_##name;                                \
+	static __attribute__((noinline)) ret real_first_##name params          \
+	{                                                                       \
+		REAL_LOOKUP(name)                                               \
+		return real_fn_##name args;                                     \
+	}                                                                       \
+	ret real_##name params                                                  \
+	{                                                                       \
+		__typeof__(&name) fn = real_fn_##name;                          \
+                                                                                \
+		if (__builtin_expect(fn != NULL, 1))                            \
+			return fn args;                                         \
+		return real_first_##name args;                                  \
+	}
 
-int real_openat(int dirfd, const char *path, int flags, mode_t mode)
-{
-	REAL(openat);
-	return real_fn_openat(dirfd, path, flags, mode);
-}
-
-int real_close(int fd)
-{
-	REAL(close);
-	return real_fn_close(fd);
-}
-
-int real_ioctl(int fd, unsigned long cmd, void *arg)
-{
-	REAL(ioctl);
-	return real_fn_ioctl(fd, cmd, arg);
-}
-
-int real_fcntl(int fd, int cmd, unsigned long arg)
-{
-	REAL(fcntl);
-	return real_fn_fcntl(fd, cmd, arg);
-}
-
-void *real_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
-{
-	REAL(mmap);
-	return real_fn_mmap(addr, len, prot, flags, fd, off);
-}
-
-off_t real_lseek(int fd, off_t off, int whence)
-{
-	REAL(lseek);
-	return real_fn_lseek(fd, off, whence);
-}
+DEFINE_REAL(int, open, (const char *path, int flags, mode_t mode), (path, flags, mode))
+DEFINE_REAL(int, openat, (int dirfd, const char *path, int flags, mode_t mode),
+	    (dirfd, path, flags, mode))
+DEFINE_REAL(int, close, (int fd), (fd))
+DEFINE_REAL(int, ioctl, (int fd, unsigned long cmd, void *arg), (fd, cmd, arg))
+DEFINE_REAL(int, fcntl, (int fd, int cmd, unsigned long arg), (fd, cmd, arg))
+DEFINE_REAL(void *, mmap, (void *addr, size_t len, int prot, int flags, int fd, off_t off),
+	    (addr, len, prot, flags, fd, off))
+DEFINE_REAL(off_t, lseek, (int fd, off_t off, int whence), (fd, off, whence))
 
 /* ---- open ----------------------------------------------------------------- */
 
@@ -461,13 +454,22 @@ static void *buf_mmap(int fd, const struct compat_fd *info, void *addr, size_t l
 	return p;
 }
 
-COMPAT_EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+/* mmap() of an fd that may be a dma-buf. Out of line, so that mmap() of
+ * a known foreign fd stays a jump into libc's. */
+static __attribute__((noinline)) void *mmap_maybe_ours(void *addr, size_t len, int prot,
+							 int flags, int fd, off_t off)
 {
 	struct compat_fd info;
 
-	if (!(flags & MAP_ANONYMOUS) && fd >= 0 && compat_fd_get(fd, &info) &&
-	    info.kind == DMABUFD_KIND_DMA_BUF)
+	if (compat_fd_get(fd, &info) && info.kind == DMABUFD_KIND_DMA_BUF)
 		return buf_mmap(fd, &info, addr, len, prot, flags, off);
+	return real_mmap(addr, len, prot, flags, fd, off);
+}
+
+COMPAT_EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	if (!(flags & MAP_ANONYMOUS) && fd >= 0 && !compat_fd_known_foreign(fd))
+		return mmap_maybe_ours(addr, len, prot, flags, fd, off);
 	return real_mmap(addr, len, prot, flags, fd, off);
 }
 
@@ -495,12 +497,20 @@ static off_t buf_lseek(int fd, off_t off, int whence)
 	return (off_t)size;
 }
 
-COMPAT_EXPORT off_t lseek(int fd, off_t off, int whence)
+/* lseek() of an fd that may be a dma-buf, out of line as mmap's. */
+static __attribute__((noinline)) off_t lseek_maybe_ours(int fd, off_t off, int whence)
 {
 	struct compat_fd info;
 
 	if (compat_fd_get(fd, &info) && info.kind == DMABUFD_KIND_DMA_BUF)
 		return buf_lseek(fd, off, whence);
+	return real_lseek(fd, off, whence);
+}
+
+COMPAT_EXPORT off_t lseek(int fd, off_t off, int whence)
+{
+	if (!compat_fd_known_foreign(fd))
+		return lseek_maybe_ours(fd, off, whence);
 	return real_lseek(fd, off, whence);
 }
 
