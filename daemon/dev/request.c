@@ -141,6 +141,11 @@ void dev_req_dispatch(struct dev_req *req)
 		dev_req_fail(req, -ENODEV);
 		return;
 	}
+	/* Who touched it last: two stores, no /proc read (the listings
+	 * resolve the pid and its comm when they are made). */
+	req->file->last_pid = req->caller_pid;
+	if (req->file->dma_buf)
+		req->file->dma_buf->last_pid = req->caller_pid;
 	if (dev_common_ioctl(req))
 		return;
 	req->file->node->ops->ioctl(req);
