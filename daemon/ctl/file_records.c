@@ -17,7 +17,7 @@
 #include "dmaengine/dmaengine.h"
 #include "model/sync_file.h"
 #include "model/timeline.h"
-#include "proc_name.h"
+#include "util/proc_name.h"
 
 static void *seek_file(struct ctl_key *key)
 {
@@ -39,8 +39,8 @@ static void fill_file(const struct ctl_listing *l, void *obj, void *out)
 		 (int)sizeof(rec->node) - 1, file->node->name);
 	rec->mode = (uint32_t)file->mode;
 	rec->uid = (uint32_t)file->uid;
-	ctl_proc_name(file->pid, l->now, &rec->opener_pid, rec->opener_comm);
-	ctl_proc_name(file->last_pid, l->now, &rec->last_pid, rec->last_comm);
+	proc_name_get(file->pid, l->now, &rec->opener_pid, rec->opener_comm);
+	proc_name_get(file->last_pid, l->now, &rec->last_pid, rec->last_comm);
 	if (file->dma_buf) {
 		rec->kind = DMABUFD_CTL_FILE_BUFFER;
 		rec->object = file->dma_buf->id;

@@ -18,7 +18,7 @@
 #include "model/heap.h"
 #include "model/resv.h"
 #include "model/timeline.h"
-#include "proc_name.h"
+#include "util/proc_name.h"
 
 /* Every model key has @hi 0: one past the last number ends the walk. */
 #define MODEL_SEEK(name, type, seek_fn, seq_of)                 \
@@ -99,9 +99,9 @@ static void fill_buffer(const struct ctl_listing *l, void *obj, void *out)
 			break;
 		}
 	}
-	ctl_proc_name(buf->opener_pid, l->now, &rec->opener_pid,
+	proc_name_get(buf->opener_pid, l->now, &rec->opener_pid,
 		      rec->opener_comm);
-	ctl_proc_name(buf->last_pid, l->now, &rec->last_pid, rec->last_comm);
+	proc_name_get(buf->last_pid, l->now, &rec->last_pid, rec->last_comm);
 }
 
 static uid_t owner_buffer(const void *obj)
@@ -140,7 +140,7 @@ static void fill_fence(const struct ctl_listing *l, void *obj, void *out)
 	rec->created_ns = fence->created_ns;
 	rec->timestamp_ns = fence_timestamp(fence);
 	rec->age_ns = l->now > fence->created_ns ? l->now - fence->created_ns : 0;
-	ctl_proc_name(fence->producer, l->now, &rec->producer_pid,
+	proc_name_get(fence->producer, l->now, &rec->producer_pid,
 		      rec->producer_comm);
 }
 

@@ -169,6 +169,7 @@ unsigned dev_file_count(void)
 void dev_init(const struct dev_config *config)
 {
 	token_set_ttl_ns(config ? config->token_ttl_ns : 0);
+	dev_set_hang_report(config ? config->hang_report_ns : 0);
 	if (config && config->max_wait_ns)
 		max_wait_ns = config->max_wait_ns > INT64_MAX
 				      ? INT64_MAX

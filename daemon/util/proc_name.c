@@ -51,12 +51,12 @@ static struct {
 	pid_t tid;
 	uint64_t stamp;
 	uint32_t pid;
-	char comm[CTL_COMM_LEN];
+	char comm[PROC_COMM_LEN];
 } cache[CACHE_SLOTS];
 static unsigned cache_next;
 
-void ctl_proc_name(pid_t tid, uint64_t stamp, uint32_t *ret_pid,
-		   char ret_comm[CTL_COMM_LEN])
+void proc_name_get(pid_t tid, uint64_t stamp, uint32_t *ret_pid,
+		   char ret_comm[PROC_COMM_LEN])
 {
 	char path[64];
 	unsigned slot;
@@ -69,14 +69,14 @@ void ctl_proc_name(pid_t tid, uint64_t stamp, uint32_t *ret_pid,
 	for (slot = 0; slot < CACHE_SLOTS; slot++)
 		if (cache[slot].tid == tid && cache[slot].stamp == stamp) {
 			*ret_pid = cache[slot].pid;
-			memcpy(ret_comm, cache[slot].comm, CTL_COMM_LEN);
+			memcpy(ret_comm, cache[slot].comm, PROC_COMM_LEN);
 			return;
 		}
 	pid = tgid_of(tid);
 	*ret_pid = (uint32_t)(pid > 0 ? pid : tid);
 	if (pid > 0) {
 		snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-		if (read_small(path, ret_comm, CTL_COMM_LEN) > 0)
+		if (read_small(path, ret_comm, PROC_COMM_LEN) > 0)
 			ret_comm[strcspn(ret_comm, "\n")] = '\0';
 		else
 			ret_comm[0] = '\0';
@@ -85,5 +85,5 @@ void ctl_proc_name(pid_t tid, uint64_t stamp, uint32_t *ret_pid,
 	cache[slot].tid = tid;
 	cache[slot].stamp = stamp;
 	cache[slot].pid = *ret_pid;
-	memcpy(cache[slot].comm, ret_comm, CTL_COMM_LEN);
+	memcpy(cache[slot].comm, ret_comm, PROC_COMM_LEN);
 }
