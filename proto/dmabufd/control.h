@@ -32,7 +32,7 @@
  * libdmabufd refuses a listing of more than 64 MiB (EPROTO).
  *
  * Listings (DMABUFD_CTL_DMA_DEVICES, _DMA_CHANNELS, _DMA_XFERS, _HEAPS,
- * _BUFFERS, _FENCES, _TIMELINES), version 2. The reply has error 0,
+ * _BUFFERS, _FENCES, _TIMELINES, _FILES), version 2. The reply has error 0,
  * rec_size = bytes per record, count 0 and size 0: the daemon makes the
  * listing as the client reads it, one message at a time, so it does not
  * know the count up front. Then come one or more batch messages, each a
@@ -44,8 +44,8 @@
  * be 0 (EINVAL). A listing fails only with ENOMEM, in the reply.
  *
  * Who sees what, as /proc's hidepid: root and the daemon's own uid see
- * every object. Any other peer uid sees the buffers, fences, timelines
- * and DMA transfers it owns (made through its own fds) and none of the
+ * every object. Any other peer uid sees the buffers, fences, timelines,
+ * open files and DMA transfers it owns (made through its own fds) and none of the
  * others, which each batch counts in @hidden instead; heaps and DMA
  * controllers are everyone's, and a channel another uid holds is listed
  * with an empty client.
