@@ -438,6 +438,7 @@ static void apply_live_config(void)
 	dev_init(&(struct dev_config){
 		.token_ttl_ns = config.token_ttl_ms * 1000000u,
 		.max_wait_ns = config.max_wait_ms * 1000000u,
+		.hang_report_ns = config.hang_report_ms * 1000000u,
 	});
 	dmaengine_node_set_default_timeout(config.dma.timeout_ms);
 	(void)heap_system_set_limit(config.heap_limit);
@@ -571,6 +572,7 @@ int main(int argc, char **argv)
 	dev_init(&(struct dev_config){
 		.token_ttl_ns = config.token_ttl_ms * 1000000u,
 		.max_wait_ns = config.max_wait_ms * 1000000u,
+		.hang_report_ns = config.hang_report_ms * 1000000u,
 	});
 #ifdef DMABUFD_HAVE_STM32
 	/* Before the nodes: one heap node each. */

@@ -266,6 +266,12 @@ static int set_stop_timeout(struct parser *p, const struct key_def *k,
 	return config_parse_stop_timeout(v, field(p, k));
 }
 
+static int set_hang_report(struct parser *p, const struct key_def *k,
+			   const char *v)
+{
+	return config_parse_hang_report(v, field(p, k));
+}
+
 static int set_mem(struct parser *p, const struct key_def *k, const char *v)
 {
 	return config_parse_mem(v, field(p, k));
@@ -459,6 +465,10 @@ static const struct key_def keys[] = {
 	  DAEMON_FIELD(stop_timeout_ms), .opt = "stop-timeout-ms",
 	  .expect = "expected a number of milliseconds from 0 to "
 		    STR(CONFIG_STOP_TIMEOUT_MAX_MS) },
+	{ SEC_DAEMON, "hang-report-ms", set_hang_report,
+	  DAEMON_FIELD(hang_report_ms), .opt = "hang-report-ms",
+	  .expect = "expected a number of milliseconds from 0 to "
+		    STR(CONFIG_MS_MAX) },
 	{ SEC_DAEMON, "log-level", set_log_level, .opt = "log-level",
 	  .expect = "expected err, warning, notice, info or debug" },
 

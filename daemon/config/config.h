@@ -70,6 +70,8 @@ struct daemon_config {
 	uint64_t stop_timeout_ms;	/* stop-timeout-ms: how long SIGTERM
 					 * waits for running DMA; 0: not */
 	int log_level;			/* log-level: LOG_ERR .. LOG_DEBUG */
+	uint64_t hang_report_ms;	/* hang-report-ms: a wait parked this
+					 * long is logged once; 0: off */
 
 	/* [nodes]: names relative to the device root */
 	char heap_dir[DEV_NODE_NAME_MAX];	/* heap-dir */
@@ -167,6 +169,8 @@ int config_parse_size(const char *s, uint64_t *ret);
 int config_parse_ms(const char *s, uint64_t *ret);
 /* A stop timeout: milliseconds from 0 to CONFIG_STOP_TIMEOUT_MAX_MS. */
 int config_parse_stop_timeout(const char *s, uint64_t *ret);
+/* hang-report-ms: 0 (off) to CONFIG_MS_MAX. */
+int config_parse_hang_report(const char *s, uint64_t *ret);
 /* A decimal number in [@min, @max]. */
 int config_parse_uint(const char *s, uint64_t min, uint64_t max,
 		      uint64_t *ret);

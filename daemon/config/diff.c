@@ -4,7 +4,7 @@
  * configurations key by key, in the order of the file's sections, and
  * config_apply_live() takes over the keys a running daemon can follow.
  *
- * Live: log-level, token-ttl-ms and max-wait-ms (new tokens and new
+ * Live: log-level, token-ttl-ms, max-wait-ms, hang-report-ms (new tokens and new
  * waits), stop-timeout-ms (the next SIGTERM), [dma] timeout-ms (channels
  * taken from now on), the system heap's limit (new allocations), the
  * nodes' group and mode. Everything else was used once at start (the
@@ -192,6 +192,8 @@ unsigned config_diff(const struct daemon_config *a,
 	diff_u64(&d, "max-wait-ms", a->max_wait_ms, b->max_wait_ms, true);
 	diff_u64(&d, "stop-timeout-ms", a->stop_timeout_ms, b->stop_timeout_ms,
 		 true);
+	diff_u64(&d, "hang-report-ms", a->hang_report_ms, b->hang_report_ms,
+		 true);
 	if (a->log_level != b->log_level)
 		changed(&d, "log-level", config_log_level_name(b->log_level),
 			true);
@@ -242,6 +244,7 @@ void config_apply_live(struct daemon_config *running,
 	running->token_ttl_ms = fresh->token_ttl_ms;
 	running->max_wait_ms = fresh->max_wait_ms;
 	running->stop_timeout_ms = fresh->stop_timeout_ms;
+	running->hang_report_ms = fresh->hang_report_ms;
 	running->log_level = fresh->log_level;
 	memcpy(running->group, fresh->group, sizeof(running->group));
 	running->access = fresh->access;

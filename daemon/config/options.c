@@ -33,6 +33,7 @@ enum {
 	OPT_TOKEN_TTL,
 	OPT_MAX_WAIT,
 	OPT_STOP_TIMEOUT,
+	OPT_HANG_REPORT,
 	OPT_LOG_LEVEL,
 	OPT_HEAP_DIR,
 	OPT_DMA_BUF,
@@ -60,6 +61,7 @@ static const struct option longopts[] = {
 	{ "token-ttl-ms", required_argument, NULL, OPT_TOKEN_TTL },
 	{ "max-wait-ms", required_argument, NULL, OPT_MAX_WAIT },
 	{ "stop-timeout-ms", required_argument, NULL, OPT_STOP_TIMEOUT },
+	{ "hang-report-ms", required_argument, NULL, OPT_HANG_REPORT },
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 	{ "heap-dir", required_argument, NULL, OPT_HEAP_DIR },
 	{ "dma-buf-node", required_argument, NULL, OPT_DMA_BUF },
@@ -113,6 +115,8 @@ void cli_options_usage(FILE *f)
 		"  --max-wait-ms=MS            cap on blocking ioctls (default %llu)\n"
 		"  --stop-timeout-ms=MS        how long SIGTERM waits for running DMA\n"
 		"                              transfers (default %d; 0: not at all)\n"
+		"  --hang-report-ms=MS         log a wait still blocked after MS, once,\n"
+		"                              with what it waits for (default 0: off)\n"
 		"  --log-level=LEVEL           err, warning, notice (default), info, debug\n"
 		"  --heap-dir=NAME             directory of heap nodes (default %s)\n"
 		"  --dma-buf-node=NAME         (default %s)\n"
@@ -179,6 +183,8 @@ static int apply_one(struct daemon_config *c, const struct cli_setting *s)
 		return config_parse_ms(v, &c->max_wait_ms);
 	case OPT_STOP_TIMEOUT:
 		return config_parse_stop_timeout(v, &c->stop_timeout_ms);
+	case OPT_HANG_REPORT:
+		return config_parse_hang_report(v, &c->hang_report_ms);
 	case OPT_LOG_LEVEL:
 		return config_parse_log_level(v, &c->log_level);
 	case OPT_HEAP_DIR:

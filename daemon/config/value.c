@@ -134,6 +134,11 @@ int config_parse_stop_timeout(const char *s, uint64_t *ret)
 	return config_parse_uint(s, 0, CONFIG_STOP_TIMEOUT_MAX_MS, ret);
 }
 
+int config_parse_hang_report(const char *s, uint64_t *ret)
+{
+	return config_parse_uint(s, 0, CONFIG_MS_MAX, ret);
+}
+
 int config_parse_mode(const char *s, mode_t *ret)
 {
 	unsigned long v;

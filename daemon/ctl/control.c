@@ -91,6 +91,7 @@
 #include "dev/status_page.h"
 #include "dev/token.h"
 #include "dma_records.h"
+#include "file_records.h"
 #include "model/acct.h"
 #include "listing.h"
 #include "model/clock.h"
@@ -462,7 +463,7 @@ static int ctl_map(struct ctl_client *c, uint64_t token, __u64 *ret_size)
 static const struct ctl_lister *const listers[] = {
 	&ctl_dma_device_lister, &ctl_dma_channel_lister, &ctl_dma_xfer_lister,
 	&ctl_heap_lister, &ctl_buffer_lister, &ctl_fence_lister,
-	&ctl_timeline_lister,
+	&ctl_timeline_lister, &ctl_file_lister,
 };
 
 /* The lister of a listing op, or NULL. */

@@ -4,7 +4,8 @@
  * Each kind resumes by its list number (the model's seq_tree: heap_seek(),
  * dma_buf_seek(), fence_seek(), timeline_seek()), the key's @lo; fills
  * read only (fence states come from fence_peek_status(), which never
- * asks a producer and so never signals).
+ * asks a producer and so never signals). Pids and comms are read from
+ * /proc as the records are made (proc_name.h).
  */
 #include "model_records.h"
 
@@ -17,6 +18,7 @@
 #include "model/heap.h"
 #include "model/resv.h"
 #include "model/timeline.h"
+#include "util/proc_name.h"
 
 /* Every model key has @hi 0: one past the last number ends the walk. */
 #define MODEL_SEEK(name, type, seek_fn, seq_of)                 \
@@ -97,6 +99,9 @@ static void fill_buffer(const struct ctl_listing *l, void *obj, void *out)
 			break;
 		}
 	}
+	proc_name_get(buf->opener_pid, l->now, &rec->opener_pid,
+		      rec->opener_comm);
+	proc_name_get(buf->last_pid, l->now, &rec->last_pid, rec->last_comm);
 }
 
 static uid_t owner_buffer(const void *obj)
@@ -135,6 +140,8 @@ static void fill_fence(const struct ctl_listing *l, void *obj, void *out)
 	rec->created_ns = fence->created_ns;
 	rec->timestamp_ns = fence_timestamp(fence);
 	rec->age_ns = l->now > fence->created_ns ? l->now - fence->created_ns : 0;
+	proc_name_get(fence->producer, l->now, &rec->producer_pid,
+		      rec->producer_comm);
 }
 
 static uid_t owner_fence(const void *obj)

@@ -52,6 +52,7 @@ static void common_claim(struct dev_req *req)
 		file->dma_buf = obj;
 	else
 		file->sync_file = obj;
+	dev_file_note_bound(file);
 	dev_req_reply(req, 0, NULL, 0);
 }
 
@@ -118,6 +119,7 @@ int dev_file_bind_fence(struct dev_file *file, struct fence *fence)
 		return r;
 	if (fence->owner == ACCT_NO_OWNER)
 		fence->owner = file->uid;
+	dev_file_note_producer(file, fence);
 	return 0;
 }
 
@@ -134,6 +136,7 @@ int dev_file_issue_sync_file(struct dev_file *file, struct fence *fence,
 	 * is the caller's in the listings. */
 	if (fence->owner == ACCT_NO_OWNER)
 		fence->owner = file->uid;
+	dev_file_note_producer(file, fence);
 	/* The token takes its own reference; ours goes at return. */
 	return token_new(&file->tokens, TOKEN_SYNC_FILE, sf, O_RDWR, file->uid,
 			 ret_token);

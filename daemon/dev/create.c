@@ -191,5 +191,8 @@ void dev_create_ioctl(struct dev_req *req)
 		file->sync_file = sync_file_unref(file->sync_file);
 		return dev_req_fail(req, r);
 	}
+	dev_file_note_bound(file);
+	if (file->sync_file)
+		dev_file_note_producer(file, sync_file_fence(file->sync_file));
 	dev_req_reply(req, 0, &out, sizeof(out));
 }

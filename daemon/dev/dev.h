@@ -52,6 +52,7 @@ struct dev_transport_ops {
 struct dev_config {
 	uint64_t token_ttl_ns; /* 0: DMABUFD_TOKEN_TTL_MS */
 	uint64_t max_wait_ns;  /* cap on every blocking ioctl; 0: default */
+	uint64_t hang_report_ns; /* dev_set_hang_report() (request.h); 0: off */
 };
 
 #define DEV_DEFAULT_MAX_WAIT_NS (60ull * 1000000000ull)

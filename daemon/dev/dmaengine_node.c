@@ -227,6 +227,11 @@ static unsigned dmaengine_poll(struct dev_file *file, unsigned events,
 	       (df->ev_count ? POLLIN | POLLRDNORM : 0);
 }
 
+struct dma_chan *dmaengine_node_file_chan(const struct dev_file *file)
+{
+	return file && file->dmaengine ? file->dmaengine->chan : NULL;
+}
+
 const struct dev_node_ops dmaengine_node_ops = {
 	.type = DEV_NODE_DMAENGINE,
 	.open = dmaengine_open,

@@ -15,6 +15,7 @@
 #include <sys/types.h>
 
 struct dev_file;
+struct dma_chan;
 struct dmabufd_ctl_dma_xfer;
 struct dma_node_xfer;
 struct fence;
@@ -36,6 +37,10 @@ void dmaengine_node_set_default_timeout(uint64_t timeout_ms);
  */
 struct dma_node_xfer *dmaengine_node_xfer_seek(uint64_t *fd_id,
 					       uint64_t *seq);
+
+/* The channel dmaengine fd @file holds (borrowed), or NULL: none, or
+ * @file is no dmaengine fd. */
+struct dma_chan *dmaengine_node_file_chan(const struct dev_file *file);
 
 /* The uid of the fd @x was prepared on. */
 uid_t dmaengine_node_xfer_owner(const struct dma_node_xfer *x);

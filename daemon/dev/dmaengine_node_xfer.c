@@ -335,6 +335,7 @@ int dma_node_xfer_submit(struct dma_node_xfer *x)
 	if (!x->fence)
 		return -ENOMEM;
 	x->fence->owner = df->file->uid;
+	x->fence->producer = df->file->pid; /* the channel's holder */
 	df->wrapped |= wrapped;
 	x->cookie = df->cookie = cookie;
 	TAILQ_REMOVE(&df->prepared, x, link);
@@ -378,6 +379,8 @@ static int xfer_issue(struct dma_node_xfer *x)
 
 		p->engine_fence = fence_ref(dma_xfer_fence(p->xfer));
 		p->engine_fence->owner = df->file->uid;
+		if (!p->engine_fence->producer)
+			p->engine_fence->producer = df->file->pid;
 		p->armed = true;
 		if (fence_add_callback(p->engine_fence, &p->cb,
 				       piece_fence_fired) < 0)

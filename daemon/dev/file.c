@@ -169,6 +169,7 @@ unsigned dev_file_count(void)
 void dev_init(const struct dev_config *config)
 {
 	token_set_ttl_ns(config ? config->token_ttl_ns : 0);
+	dev_set_hang_report(config ? config->hang_report_ns : 0);
 	if (config && config->max_wait_ns)
 		max_wait_ns = config->max_wait_ns > INT64_MAX
 				      ? INT64_MAX
@@ -201,12 +202,25 @@ static bool file_produces_fences(const struct dev_file *file)
 	return file->node->ops->produces_fences;
 }
 
-/* The open file with the smallest number >= @id, or NULL. */
-static struct dev_file *file_seek(uint64_t id)
+struct dev_file *dev_file_seek(uint64_t id)
 {
 	struct seq_node *n = seq_tree_seek(&all_files, id);
 
 	return n ? container_of(n, struct dev_file, list_node) : NULL;
+}
+
+void dev_file_note_bound(struct dev_file *file)
+{
+	struct dma_buf *buf = file->dma_buf;
+
+	if (buf && !buf->opener_pid)
+		buf->opener_pid = file->pid;
+}
+
+void dev_file_note_producer(const struct dev_file *file, struct fence *fence)
+{
+	if (fence && !fence->producer)
+		fence->producer = file->last_pid ? file->last_pid : file->pid;
 }
 
 int dev_file_seek_sync_file(uint64_t *id, unsigned max_skip,
@@ -215,7 +229,7 @@ int dev_file_seek_sync_file(uint64_t *id, unsigned max_skip,
 	struct dev_file *file;
 	uint64_t from = *id;
 
-	for (unsigned skipped = 0; (file = file_seek(from)); skipped++) {
+	for (unsigned skipped = 0; (file = dev_file_seek(from)); skipped++) {
 		if (file->sync_file) {
 			*id = dev_file_id(file);
 			*ret_file = file;
@@ -242,7 +256,7 @@ void dev_shutdown(void)
 	 * one of them gets the answer its wait gives for that error. The
 	 * walk resumes by number, so whatever a release frees is never
 	 * touched again. */
-	for (next = 0; (file = file_seek(next)); ) {
+	for (next = 0; (file = dev_file_seek(next)); ) {
 		next = dev_file_id(file) + 1;
 		if (!file_produces_fences(file))
 			continue;
@@ -251,9 +265,9 @@ void dev_shutdown(void)
 	}
 	/* Whoever still waits (on a fence the daemon cannot end, or for
 	 * another reason) is answered -ENODEV. */
-	for (next = 0; (file = file_seek(next)); next = dev_file_id(file) + 1)
+	for (next = 0; (file = dev_file_seek(next)); next = dev_file_id(file) + 1)
 		dev_req_abort_file(file, -ENODEV);
-	while ((file = file_seek(0)))
+	while ((file = dev_file_seek(0)))
 		dev_file_release(file);
 }
 

@@ -45,7 +45,8 @@ struct dev_file {
 	struct seq_node list_node;
 	int mode;	/* O_RDONLY, O_WRONLY or O_RDWR */
 	int open_flags;
-	pid_t pid;
+	pid_t pid;	/* the opener (the transport's: a thread id) */
+	pid_t last_pid;	/* the last caller of an ioctl on it; 0: none */
 	uid_t uid;
 	gid_t gid;
 	struct acct *acct; /* @uid's: charged with the file (ACCT_FILES)
@@ -68,6 +69,11 @@ struct dev_file {
 	struct dma_buf_poll_cb poll_buf_cb;
 };
 
+/* A dev_file is kept to four cache lines: one per open fd of every
+ * client. */
+_Static_assert(sizeof(void *) != 8 || sizeof(struct dev_file) <= 256,
+	       "struct dev_file grew past 256 bytes");
+
 /* The file's open number (1, 2, ... in open order, never reused). */
 static inline uint64_t dev_file_id(const struct dev_file *file)
 {
@@ -83,6 +89,24 @@ static inline uint64_t dev_file_id(const struct dev_file *file)
 int dev_file_open(struct dev_node *node, const struct dev_transport_ops *tops,
 		  int flags, pid_t pid, uid_t uid, gid_t gid,
 		  struct dev_file **ret_file);
+
+/*
+ * @file was just bound to its dma_buf (CLAIM, CREATE): make its opener the
+ * buffer's opener if it is the first file bound to it.
+ */
+void dev_file_note_bound(struct dev_file *file);
+
+/*
+ * Make the caller that @file's current request came from (file->last_pid,
+ * or the opener before any ioctl) @fence's producer, unless it has one.
+ */
+void dev_file_note_producer(const struct dev_file *file, struct fence *fence);
+
+/*
+ * The open file whose open number is the smallest one >= @id, borrowed,
+ * or NULL. O(log n). For the control socket's listing of files.
+ */
+struct dev_file *dev_file_seek(uint64_t id);
 
 /* Release @file (see above) and free it. NULL is a no-op. */
 void dev_file_release(struct dev_file *file);

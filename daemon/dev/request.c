@@ -9,6 +9,15 @@
  * (-vv): one line per answer, with the node, the file, the ioctl's name
  * and the result; and where a wait is recorded (util/recorder.h: WAIT,
  * from dev_req_defer() to the answer) while someone records.
+ *
+ * The hang report: with a threshold set ([debug] hang-report), a request
+ * parked that long gets one warning that names what it waits for (each
+ * unsignaled fence's context:seqno, driver and timeline, its producer's
+ * pid and comm, and the buffer for a dma-buf's SYNC), from a timer of
+ * its own, armed at the defer and cancelled at the answer. A wait that
+ * reaches its timeout logs the same line (warning once reported as
+ * hung, else info), from fence_wait's expiry hook, while its fences are
+ * still held. The pids and comms are read from /proc then, not before.
  */
 #include "request.h"
 
@@ -27,9 +36,11 @@
 #include "file.h"
 #include "node_ops.h"
 #include "util/log.h"
+#include "util/proc_name.h"
 #include "util/recorder.h"
 
 static unsigned req_pending;
+static uint64_t hang_report_ns; /* 0: off */
 
 #define IOCTL_NAME(cmd) { cmd, #cmd }
 
@@ -141,6 +152,11 @@ void dev_req_dispatch(struct dev_req *req)
 		dev_req_fail(req, -ENODEV);
 		return;
 	}
+	/* Who touched it last: two stores, no /proc read (the listings
+	 * resolve the pid and its comm when they are made). */
+	req->file->last_pid = req->caller_pid;
+	if (req->file->dma_buf)
+		req->file->dma_buf->last_pid = req->caller_pid;
 	if (dev_common_ioctl(req))
 		return;
 	req->file->node->ops->ioctl(req);
@@ -172,12 +188,109 @@ static void dev_req_record(const struct dev_req *req, uint32_t phase,
 	recorder_emit(&rec, req->caller_uid);
 }
 
+/* "pid 123 (comm)" of thread @tid, as of now; "pid 0" for none. */
+static const char *pid_words(pid_t tid, char *buf, size_t size)
+{
+	char comm[PROC_COMM_LEN];
+	uint32_t pid;
+
+	proc_name_get(tid, clock_now_ns(), &pid, comm);
+	snprintf(buf, size, "pid %u (%s)", pid, comm[0] ? comm : "?");
+	return buf;
+}
+
+/* Fences of a report at most; the rest are counted. */
+#define HANG_FENCES_MAX 3
+
+/*
+ * The hang report's line for @req: "dev: NODE #FILE: IOCTL by pid P
+ * (comm) WHAT after DURATION: fence CTX:SEQNO (driver/timeline) made by
+ * pid Q (comm)[, ...][, buffer ID "name"]".
+ */
+static void dev_req_report(const struct dev_req *req, int level,
+			   const char *what)
+{
+	const struct fence_wait *w = &req->wait;
+	const char *name = ioctl_name(req->cmd);
+	char line[512], who[64], num[48];
+	unsigned shown = 0, more = 0;
+	size_t len = 0;
+	uint64_t now = clock_now_ns();
+
+	if (!log_enabled(level))
+		return;
+	if (!name) {
+		snprintf(num, sizeof(num), "ioctl 0x%08x", req->cmd);
+		name = num;
+	}
+#define ADD(...)                                                              \
+	do {                                                                  \
+		if (len < sizeof(line))                                       \
+			len += (size_t)snprintf(line + len, sizeof(line) - len, \
+						__VA_ARGS__);                 \
+	} while (0)
+	ADD("dev: %s #%llu: %s by %s %s after %llu ms", req->file->node->name,
+	    (unsigned long long)dev_file_id(req->file), name,
+	    pid_words(req->caller_pid, who, sizeof(who)), what,
+	    (unsigned long long)((now - req->deferred_ns) / 1000000u));
+	for (unsigned i = 0; w->slots && i < w->num; i++) {
+		struct fence *f = w->slots[i].fence;
+
+		if (fence_peek_status(f) != 0)
+			continue;
+		if (shown == HANG_FENCES_MAX) {
+			more++;
+			continue;
+		}
+		ADD("%s fence %llu:%llu (%s/%s) made by %s", shown ? "," : ":",
+		    (unsigned long long)f->context, (unsigned long long)f->seqno,
+		    fence_driver_name(f), fence_timeline_name(f),
+		    pid_words(f->producer, who, sizeof(who)));
+		shown++;
+	}
+	if (more)
+		ADD(" and %u more", more);
+	if (!shown && req->wait.active)
+		ADD(": its fences signaled");
+	else if (!req->wait.active)
+		ADD(": no fence (a channel request)");
+	if (req->file->dma_buf)
+		ADD(", buffer %llu \"%s\"",
+		    (unsigned long long)req->file->dma_buf->id,
+		    dma_buf_get_name(req->file->dma_buf));
+#undef ADD
+	log_msg(level, "%s", line);
+}
+
+static void dev_req_hang_fired(struct timer *timer)
+{
+	struct dev_req *req = container_of(timer, struct dev_req, hang_timer);
+
+	req->hang_reported = true;
+	dev_req_report(req, LOG_WARNING, "still blocked");
+}
+
+static void dev_req_wait_expired(struct fence_wait *wait)
+{
+	struct dev_req *req = container_of(wait, struct dev_req, wait);
+
+	dev_req_report(req, req->hang_reported ? LOG_WARNING : LOG_INFO,
+		       "timed out");
+}
+
+void dev_set_hang_report(uint64_t ns)
+{
+	hang_report_ns = ns;
+}
+
 /* Take @req, answered with @result, off its file's pending list, if it
  * is on it. */
 static void dev_req_unpark(struct dev_req *req, int result)
 {
 	if (!req->deferred)
 		return;
+	if (req->hang_timer.armed)
+		timer_cancel(&req->hang_timer);
 	if (req->trace_id && recorder_on())
 		dev_req_record(req, DMABUFD_TRACE_END, result);
 	LIST_REMOVE(req, link);
@@ -222,6 +335,13 @@ int dev_req_defer(struct dev_req *req, void (*cancel)(struct dev_req *req))
 
 	req->cancel = cancel;
 	req->deferred = true;
+	req->deferred_ns = clock_now_ns();
+	if (req->wait.active)
+		req->wait.expired = dev_req_wait_expired;
+	if (hang_report_ns) {
+		timer_init(&req->hang_timer, dev_req_hang_fired);
+		timer_arm(&req->hang_timer, req->deferred_ns + hang_report_ns);
+	}
 	LIST_INSERT_HEAD(&req->file->pending, req, link);
 	req_pending++;
 	if (recorder_on()) {

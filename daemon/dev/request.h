@@ -54,6 +54,11 @@ struct dev_req {
 	int64_t arg;	/* what the handler keeps of the input */
 	uint64_t trace_id; /* its recorded wait's number; 0: not recorded */
 	struct dma_buf_sync_op sync_op;
+	/* The hang report (dev_set_hang_report()): armed at the defer when
+	 * the threshold is not 0, fires once. */
+	struct timer hang_timer;
+	uint64_t deferred_ns;	/* when it was parked (for the report) */
+	bool hang_reported;
 };
 
 /*
@@ -96,6 +101,13 @@ void dev_req_interrupted(struct dev_req *req);
 
 /* Cancel every request pending on @file and answer it with @neg_errno. */
 void dev_req_abort_file(struct dev_file *file, int neg_errno);
+
+/*
+ * The hang report's threshold: a request parked (a wait) longer than
+ * @ns gets one warning naming what it waits for; 0 turns it off (then a
+ * parked request costs no timer). Requests parked from now on take it.
+ */
+void dev_set_hang_report(uint64_t ns);
 
 /* Requests deferred and not answered yet. */
 unsigned dev_req_pending_count(void);

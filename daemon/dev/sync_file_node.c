@@ -55,6 +55,7 @@ static void sync_merge_ioctl(struct dev_req *req)
 	 * owner. */
 	if (sync_file_fence(merged)->owner == ACCT_NO_OWNER)
 		sync_file_fence(merged)->owner = file->uid;
+	dev_file_note_producer(file, sync_file_fence(merged));
 	out = *in;
 	out.name[sizeof(out.name) - 1] = '\0';
 	r = token_new(&file->tokens, TOKEN_SYNC_FILE, merged, O_RDWR,

@@ -23,9 +23,11 @@ static void watchdog_fire(struct timer *timer)
 	const struct dma_device_ops *ops = chan->device->ops;
 	int r;
 
-	log_warn("dma: %s: transfer %d exceeded %llu ms; aborting and "
-		 "resetting the channel", chan->name, chan->watched_cookie,
-		 (unsigned long long)(chan->timeout_ns / 1000000));
+	log_warn("dma: %s: transfer %d exceeded %llu ms (channel held by "
+		 "%s); aborting and resetting the channel", chan->name,
+		 chan->watched_cookie,
+		 (unsigned long long)(chan->timeout_ns / 1000000),
+		 chan->dbg_client_name[0] ? chan->dbg_client_name : "nobody");
 	chan->stats.timeouts++;
 	chan->watched_cookie = 0;
 	dma_chan_abort(chan, -ETIMEDOUT, false, true);

@@ -74,7 +74,7 @@ int dma_buf_export(const struct dma_buf_export_info *info,
 	buf->ops = ops;
 	buf->priv = info->priv;
 	buf->exp_name = info->exp_name;
-	buf->mode = info->flags & O_ACCMODE;
+	buf->mode = (uint8_t)(info->flags & O_ACCMODE);
 	buf->id = dma_buf_next_id++;
 	buf->owner = ACCT_NO_OWNER;
 	resv_init(&buf->resv);

@@ -139,11 +139,17 @@ struct dma_buf {
 	char *name;  /* NULL until DMA_BUF_SET_NAME (dma_buf_get_name()) */
 	void *vmap_ptr;
 	unsigned refcount;
-	int mode;    /* O_RDONLY, O_WRONLY or O_RDWR (O_ACCMODE: neither) */
 	uid_t owner; /* whose memory (heap_alloc's account; ACCT_NO_OWNER) */
 	unsigned num_attachments;
 	unsigned vmapping_counter;
 	unsigned poll_active; /* armed dma_buf_poll_cb's */
+	/* Who holds it, as dev/ tells (the listings; no /proc read here):
+	 * the caller that opened the first file bound to it, and the last
+	 * caller of an ioctl on one of them (thread ids, as the transport
+	 * gives them; 0: none yet). */
+	pid_t opener_pid;
+	pid_t last_pid;
+	uint8_t mode; /* O_RDONLY, O_WRONLY or O_RDWR (O_ACCMODE: neither) */
 	bool orphaned;	      /* released with users left: kept alive */
 	bool memfd_opened;    /* dma_buf_open_memfd() handed out a file */
 	struct resv resv;
@@ -151,6 +157,10 @@ struct dma_buf {
 	struct seq_node list_node; /* the live buffers, by number: the
 				    * listings and dma_buf_seek() */
 };
+/* malloc's 160-byte chunk (tests/unit/test-dma-buf.c): a byte more costs
+ * every buffer 16. */
+_Static_assert(sizeof(void *) != 8 || sizeof(struct dma_buf) <= 152,
+	       "struct dma_buf grew past malloc's 160-byte chunk");
 
 /*
  * Create a buffer for an exporter. Returns 0 and *ret_buf (one

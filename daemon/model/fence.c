@@ -24,16 +24,16 @@
 static uint64_t fence_context_counter = 1;
 static struct seq_tree fence_tree = SEQ_TREE_INIT;
 
-static inline bool test_bit(unsigned bit, const uint32_t *flags)
+static inline bool test_bit(unsigned bit, const uint16_t *flags)
 {
 	return (*flags >> bit) & 1u;
 }
 
-static inline bool test_and_set_bit(unsigned bit, uint32_t *flags)
+static inline bool test_and_set_bit(unsigned bit, uint16_t *flags)
 {
 	bool old = test_bit(bit, flags);
 
-	*flags |= 1u << bit;
+	*flags |= (uint16_t)(1u << bit);
 	return old;
 }
 
@@ -220,7 +220,7 @@ int fence_set_error(struct fence *fence, int error)
 		return -EINVAL;
 	if (test_bit(FENCE_FLAG_SIGNALED_BIT, &fence->flags))
 		return -EBUSY;
-	fence->error = error;
+	fence->error = (int16_t)error;
 	return 0;
 }
 

@@ -95,17 +95,23 @@ struct fence_ops {
  * kernel's dma_fence, the callback list and the timestamp share their
  * bytes: callbacks only wait while the fence is unsignaled, and the
  * timestamp only exists once it has signaled (fence_signal() detaches
- * the list before it writes the time).
+ * the list before it writes the time). @flags and @error are 16 bits
+ * each (six flag bits are used; an error is -1 .. -FENCE_MAX_ERRNO) so
+ * that @producer fits in the same 88 bytes.
  */
 struct fence {
 	const struct fence_ops *ops;
 	uint64_t context;
 	uint64_t seqno;
-	uint32_t flags;	     /* FENCE_FLAG_*_BIT, then the producer's */
-	int error;
+	uint16_t flags;	     /* FENCE_FLAG_*_BIT, then the producer's */
+	int16_t error;	     /* fence_set_error()'s, 0 for none */
 	uid_t owner;	     /* who made it (ACCT_NO_OWNER: the daemon): the
 			      * listings show its details to it alone */
 	unsigned refcount;
+	pid_t producer;	     /* the caller that made it, as its transport
+			      * told it (a thread id; 0: the daemon or
+			      * unknown). Set by dev/ after fence_init();
+			      * the listings and the hang report show it */
 	uint64_t created_ns; /* clock_now_ns() at fence_init() */
 	union {
 		struct fence_cb_link cb_list; /* unsignaled: the waiters */
@@ -113,6 +119,8 @@ struct fence {
 	};
 	struct seq_node list_node; /* the live fences, by number */
 };
+_Static_assert(sizeof(void *) != 8 || sizeof(struct fence) == 88,
+	       "struct fence grew: a million fences pay for every byte");
 
 /*
  * Allocate @num consecutive fence contexts and return the first. Context 0

@@ -52,6 +52,8 @@ static void fence_wait_timeout(struct timer *timer)
 {
 	struct fence_wait *wait = container_of(timer, struct fence_wait, timer);
 
+	if (wait->expired)
+		wait->expired(wait);
 	fence_wait_finish(wait, 0);
 }
 

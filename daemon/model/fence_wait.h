@@ -51,6 +51,11 @@ struct fence_wait {
 	fence_wait_done_fn done;
 	struct fence_wait_slot *slots;
 	bool active;
+	/* Optional, set by the owner once the wait is armed: called when
+	 * the timeout expires, before the fences are dropped and @done
+	 * runs, so the owner can say what it waited for (the slots' fences,
+	 * signaled or not). Must not cancel or free the wait. */
+	void (*expired)(struct fence_wait *wait);
 };
 
 /*

@@ -434,12 +434,16 @@ static size_t list_rec_size(uint32_t op)
 		return sizeof(struct dmabufd_ctl_dma_xfer);
 	case DMABUFD_CTL_HEAPS:
 		return sizeof(struct dmabufd_ctl_heap);
+	/* Records grown within version 2: the size they had first is all
+	 * a daemon must send (list_widen() zero-fills the rest). */
 	case DMABUFD_CTL_BUFFERS:
-		return sizeof(struct dmabufd_ctl_buffer);
+		return offsetof(struct dmabufd_ctl_buffer, opener_pid);
 	case DMABUFD_CTL_FENCES:
-		return sizeof(struct dmabufd_ctl_fence);
+		return offsetof(struct dmabufd_ctl_fence, producer_pid);
 	case DMABUFD_CTL_TIMELINES:
 		return sizeof(struct dmabufd_ctl_timeline);
+	case DMABUFD_CTL_FILES:
+		return sizeof(struct dmabufd_ctl_file);
 	}
 	return 0;
 }
@@ -538,6 +542,41 @@ DMABUFD_EXPORT int dmabufd_ctl_list(uint32_t op, void **ret_recs, uint32_t *ret_
 				       &hidden);
 }
 
+/* The size of @op's record as this header has it. */
+static size_t list_rec_full(uint32_t op)
+{
+	switch (op) {
+	case DMABUFD_CTL_BUFFERS:
+		return sizeof(struct dmabufd_ctl_buffer);
+	case DMABUFD_CTL_FENCES:
+		return sizeof(struct dmabufd_ctl_fence);
+	}
+	return list_rec_size(op);
+}
+
+/*
+ * Records of an older daemon, shorter than this header's (@full bytes):
+ * copied into records of @full bytes, the fields the daemon did not send
+ * zero (0: "unknown" in each of them). Returns 0 or -ENOMEM (then *@recs
+ * is unchanged).
+ */
+static int list_widen(char **recs, uint64_t count, uint32_t rec_size,
+		      size_t full)
+{
+	char *wide;
+
+	if (!count)
+		return 0;
+	wide = calloc((size_t)count, full);
+	if (!wide)
+		return -ENOMEM;
+	for (uint64_t i = 0; i < count; i++)
+		memcpy(wide + i * full, *recs + i * rec_size, rec_size);
+	free(*recs);
+	*recs = wide;
+	return 0;
+}
+
 DMABUFD_EXPORT int dmabufd_ctl_list_hidden(uint32_t op, void **ret_recs,
 					   uint32_t *ret_count,
 					   uint32_t *ret_rec_size,
@@ -563,8 +602,18 @@ DMABUFD_EXPORT int dmabufd_ctl_list_hidden(uint32_t op, void **ret_recs,
 		r = recv_batches(sock, reply.rec_size, DMABUFD_CTL_RECS_PER_MSG,
 				 &recs, &len, &hidden);
 	close(sock);
-	if (r < 0)
+	if (r == 0 && reply.rec_size < list_rec_full(op)) {
+		r = list_widen(&recs, len / reply.rec_size, reply.rec_size,
+			       list_rec_full(op));
+		if (r == 0) {
+			len = len / reply.rec_size * list_rec_full(op);
+			reply.rec_size = (uint32_t)list_rec_full(op);
+		}
+	}
+	if (r < 0) {
+		free(recs);
 		return r;
+	}
 	*ret_recs = recs;
 	*ret_count = (uint32_t)(len / reply.rec_size);
 	*ret_rec_size = reply.rec_size;

@@ -32,7 +32,7 @@
  * libdmabufd refuses a listing of more than 64 MiB (EPROTO).
  *
  * Listings (DMABUFD_CTL_DMA_DEVICES, _DMA_CHANNELS, _DMA_XFERS, _HEAPS,
- * _BUFFERS, _FENCES, _TIMELINES), version 2. The reply has error 0,
+ * _BUFFERS, _FENCES, _TIMELINES, _FILES), version 2. The reply has error 0,
  * rec_size = bytes per record, count 0 and size 0: the daemon makes the
  * listing as the client reads it, one message at a time, so it does not
  * know the count up front. Then come one or more batch messages, each a
@@ -44,8 +44,8 @@
  * be 0 (EINVAL). A listing fails only with ENOMEM, in the reply.
  *
  * Who sees what, as /proc's hidepid: root and the daemon's own uid see
- * every object. Any other peer uid sees the buffers, fences, timelines
- * and DMA transfers it owns (made through its own fds) and none of the
+ * every object. Any other peer uid sees the buffers, fences, timelines,
+ * open files and DMA transfers it owns (made through its own fds) and none of the
  * others, which each batch counts in @hidden instead; heaps and DMA
  * controllers are everyone's, and a channel another uid holds is listed
  * with an empty client.
@@ -108,7 +108,21 @@
  * event; any other uid only those of its own objects and calls (fences
  * made for it, transfers on channels it holds, its buffers, its waits).
  *
- * Ops added later within a version (DMABUFD_CTL_TRACE, _INFO) change nothing of
+ * Who holds what. The daemon knows a process through its calls only: the
+ * caller that opened a file (FUSE's and CUSE's request context, a thread
+ * id, resolved to its process when a listing is made), and the last
+ * caller of an ioctl on it. A process that got an fd over a Unix socket
+ * or by fork and never used it is invisible. So the records name these
+ * two honestly (*opener_pid*, *last_pid*), and a fence its *producer*:
+ * the caller that made it (CREATE_FENCE, MERGE, EXPORT_SYNC_FILE,
+ * CREATE), or for a DMA transfer's fence the process that opened the
+ * channel's dmaengine fd. Each pid is the process (Tgid) of the
+ * thread as of the listing, and each comm the process's comm as of
+ * the listing (read from /proc when the batch is made, never per
+ * request); a process gone by then shows its thread id and an empty
+ * comm. 0 means none (the daemon's own, or no call yet).
+ *
+ * Ops added later within a version (DMABUFD_CTL_TRACE, _INFO, _FILES) change nothing of
  * the others: a daemon that predates one answers it EINVAL (an unknown
  * op), which a client reports as "daemon too old". Their payloads, like
  * records, only grow at their end: the reply's size says how much the
@@ -211,6 +225,14 @@ enum dmabufd_ctl_op {
 	 * older daemon answers EINVAL.
 	 */
 	DMABUFD_CTL_INFO = 15,
+	/*
+	 * Every open file of the device nodes, in open order: struct
+	 * dmabufd_ctl_file (who holds which buffer, sync_file, timeline
+	 * and channel). A listing (version 2) added within version 2: an
+	 * older daemon answers EINVAL. Owner for "who sees what": the
+	 * file's opener uid.
+	 */
+	DMABUFD_CTL_FILES = 16,
 };
 
 /* DMABUFD_CTL_DMA_FAULT kinds */
@@ -456,6 +478,12 @@ struct dmabufd_ctl_buffer {
 	__u32 fences_write;
 	__u32 fences_read;
 	__u32 fences_bookkeep;
+	/* Who holds it (see "Who holds what"); added within version 2. */
+	__u32 opener_pid;                    /* opened the first file bound
+					      * to it */
+	__u32 last_pid;                      /* the last ioctl on one */
+	char opener_comm[16];
+	char last_comm[16];
 };
 #define DMABUFD_CTL_BUF_ORPHANED (1u << 0) /* released while attached or
 					    * vmapped: kept until they go */
@@ -476,6 +504,10 @@ struct dmabufd_ctl_fence {
 	__u64 timestamp_ns;                  /* when it signaled; 0 pending */
 	__u64 age_ns;                        /* since it was created, when
 					      * the listing was requested */
+	/* Who made it (see "Who holds what"); added within version 2. */
+	__u32 producer_pid;
+	__u32 pad;
+	char producer_comm[16];
 };
 #define DMABUFD_CTL_FENCE_ENABLED (1u << 0) /* someone waited for it
 					     * (enable_signaling ran) */
@@ -490,6 +522,40 @@ struct dmabufd_ctl_timeline {
 	__u32 pad;
 };
 #define DMABUFD_CTL_TIMELINE_CLOSED (1u << 0) /* its sw_sync fd is gone */
+
+/* DMABUFD_CTL_FILES: what a file is bound to */
+#define DMABUFD_CTL_FILE_NONE 0      /* nothing (yet): a heap's fd, a fresh
+				      * open before CLAIM or CREATE */
+#define DMABUFD_CTL_FILE_BUFFER 1    /* a dma-buf: @object its id */
+#define DMABUFD_CTL_FILE_SYNC_FILE 2 /* a sync_file: @object, @seqno its
+				      * fence's context and seqno */
+#define DMABUFD_CTL_FILE_TIMELINE 3  /* a sw_sync timeline: @object its
+				      * context */
+#define DMABUFD_CTL_FILE_CHANNEL 4   /* a dmaengine fd holding a channel:
+				      * @object dev_id << 32 | chan_id */
+
+/* DMABUFD_CTL_FILES record: one open file (a struct file in the
+ * kernel's terms; every fd dup'ed, forked or passed from it shares it). */
+struct dmabufd_ctl_file {
+	__u64 id;                        /* its open number: the "#N" of the
+					  * daemon's log lines */
+	char node[DMABUFD_CTL_NAME_LEN]; /* "dma_buf", "sync_file", "sw_sync",
+					  * "dma_heap/system", "dmaengine" */
+	__u32 kind;                      /* DMABUFD_CTL_FILE_* */
+	__u32 mode;                      /* O_RDONLY, O_WRONLY or O_RDWR */
+	__u32 uid;                       /* the opener's */
+	__u32 opener_pid;                /* see "Who holds what" */
+	__u32 last_pid;
+	__s32 status;                    /* SYNC_FILE: 0 pending, 1 signaled,
+					  * or the negative errno; else 0 */
+	__u64 object;                    /* per @kind */
+	__u64 seqno;                     /* SYNC_FILE: its fence's; else 0 */
+	__u64 size;                      /* BUFFER: bytes; else 0 */
+	char name[DMABUFD_CTL_NAME_LEN]; /* the buffer's, sync_file's,
+					  * timeline's or channel's name */
+	char opener_comm[16];
+	char last_comm[16];
+};
 
 /* DMABUFD_CTL_TRACE: @arg[0] */
 #define DMABUFD_CTL_TRACE_START 0
@@ -568,8 +634,9 @@ _Static_assert(sizeof(struct dmabufd_ctl_dma_device) == 64, "ctl_dma_device size
 _Static_assert(sizeof(struct dmabufd_ctl_dma_channel) == 216, "ctl_dma_channel size");
 _Static_assert(sizeof(struct dmabufd_ctl_dma_xfer) == 80, "ctl_dma_xfer size");
 _Static_assert(sizeof(struct dmabufd_ctl_heap) == 56, "ctl_heap size");
-_Static_assert(sizeof(struct dmabufd_ctl_buffer) == 120, "ctl_buffer size");
-_Static_assert(sizeof(struct dmabufd_ctl_fence) == 120, "ctl_fence size");
+_Static_assert(sizeof(struct dmabufd_ctl_buffer) == 160, "ctl_buffer size");
+_Static_assert(sizeof(struct dmabufd_ctl_fence) == 144, "ctl_fence size");
+_Static_assert(sizeof(struct dmabufd_ctl_file) == 152, "ctl_file size");
 _Static_assert(sizeof(struct dmabufd_ctl_timeline) == 56, "ctl_timeline size");
 _Static_assert(sizeof(struct dmabufd_ctl_info) == 640, "ctl_info size");
 #endif

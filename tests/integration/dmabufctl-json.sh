@@ -84,14 +84,16 @@ json "data == {'buffers': [{'id': $id, 'size': $size, 'mode': 'rw',
 	'refcount': 1, 'attachments': 0, 'mapped': 0, 'vmaps': 0,
 	'fences_kernel': 0, 'fences_write': 1, 'fences_read': 0,
 	'fences_bookkeep': 0, 'exporter': 'system', 'name': 'ctl-buf',
-	'orphaned': False}]}" buffers
+	'orphaned': False, 'opener_pid': $hpid, 'opener_comm': 'ctl-t2',
+	'last_pid': $hpid, 'last_comm': 'ctl-t2'}]}" buffers
 json 'data["dma_bufs"] == 1 and data["fences"] == 2 and data["timelines"] == 2' stats
 "$ctl" --json timelines >"$tmp/timelines" || fail "dmabufctl --json timelines failed"
 "$ctl" --json fences >"$tmp/fences" || fail "dmabufctl --json fences failed"
-python3 - "$tmp/timelines" "$tmp/fences" <<'PY' || fail "timelines/fences: $(cat "$tmp/timelines" "$tmp/fences")"
+python3 - "$tmp/timelines" "$tmp/fences" "$hpid" <<'PY' || fail "timelines/fences: $(cat "$tmp/timelines" "$tmp/fences")"
 import json, sys
 tl = json.load(open(sys.argv[1]))["timelines"]
 fe = json.load(open(sys.argv[2]))["fences"]
+holder = int(sys.argv[3])
 # Timelines, oldest first: ctl-t1 open at 2 with its point 5 pending;
 # ctl-t2 closed (its fd is gone), kept by its signaled point.
 assert [(t["name"], t["value"], t["pending"], t["closed"]) for t in tl] == \
@@ -104,10 +106,12 @@ a, b = fe
 want_a = {"context": tl[0]["context"], "seqno": 5, "driver": "sw_sync",
           "timeline": "ctl-t1", "status": "pending", "error": 0,
           "error_name": None, "enabled": False, "refcount": 2, "waiters": 0,
-          "timestamp_ns": "0"}
+          "timestamp_ns": "0", "producer_pid": holder,
+          "producer_comm": "ctl-t2"}
 want_b = {"context": tl[1]["context"], "seqno": 1, "driver": "sw_sync",
           "timeline": "ctl-t2", "status": "error", "error": -2,
-          "error_name": "ENOENT", "enabled": True, "refcount": 1, "waiters": 0}
+          "error_name": "ENOENT", "enabled": True, "refcount": 1, "waiters": 0,
+          "producer_pid": holder, "producer_comm": "ctl-t2"}
 assert {k: a[k] for k in want_a} == want_a, a
 assert {k: b[k] for k in want_b} == want_b, b
 # Nanoseconds are strings of digits (exact past 2^53, even in jq 1.6).

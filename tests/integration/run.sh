@@ -23,7 +23,8 @@
 # daemon did not exit 0, or its mount was left behind. A program named
 # test-stop* stops its daemon itself (it gets one of its own, and its pid
 # in DMABUFD_DAEMON_PID): the runner then waits for that daemon to exit
-# and checks the same.
+# and checks the same. Every program finds its daemon's log (stdout and
+# stderr) in the file DMABUFD_DAEMON_LOG.
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -191,7 +192,8 @@ for p in "${progs[@]}"; do
 	# On stderr: a program's stdout is its TAP stream under meson.
 	echo "=== $(basename "$p")" >&2
 	# shellcheck disable=SC2086
-	if ! DMABUFD_DAEMON_PID=$pid ${DMABUFD_TEST_WRAPPER:-} "$p"; then
+	if ! DMABUFD_DAEMON_PID=$pid DMABUFD_DAEMON_LOG=$tmp/daemon.log \
+	     ${DMABUFD_TEST_WRAPPER:-} "$p"; then
 		echo "run.sh: $(basename "$p") FAILED" >&2
 		failed=1
 	fi

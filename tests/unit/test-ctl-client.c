@@ -30,7 +30,7 @@
 #include <dmabufd/dmabufd.h>
 
 #define LIST_MAX_BYTES (64u << 20)
-#define REC_SIZE 128u /* >= sizeof(struct dmabufd_ctl_fence) */
+#define REC_SIZE 256u /* >= sizeof(struct dmabufd_ctl_fence) */
 
 struct fake_daemon {
 	char dir[64];
@@ -231,6 +231,40 @@ static void empty_listing_is_one_end_batch(void **state)
 	assert_int_equal(size, REC_SIZE);
 }
 
+/* A daemon from before the producer fields: its 120-byte fence records
+ * come out of the library as this header's, the rest zero. */
+static void older_daemons_shorter_records_are_widened_with_zeros(void **state)
+{
+	struct fake_daemon *fake = *state;
+	const uint32_t old_size = offsetof(struct dmabufd_ctl_fence, producer_pid);
+	const size_t full = sizeof(struct dmabufd_ctl_fence);
+	unsigned char *recs, want[sizeof(struct dmabufd_ctl_fence)];
+	uint32_t count, size;
+
+	fake_daemon_start(fake, 3, old_size, 3);
+	assert_int_equal(dmabufd_ctl_list(DMABUFD_CTL_FENCES, (void **)&recs, &count,
+					  &size), 0);
+	fake_daemon_join(fake);
+	assert_int_equal(count, 3);
+	assert_int_equal(size, full);
+	for (uint32_t i = 0; i < count; i++) {
+		memset(want, 0, sizeof(want));
+		fill_rec(want, i, old_size);
+		assert_memory_equal(recs + (size_t)i * full, want, full);
+	}
+	free(recs);
+}
+
+/* Shorter than the records first had: refused. */
+static void records_shorter_than_the_first_version_are_refused(void **state)
+{
+	struct fake_daemon *fake = *state;
+
+	fake_daemon_start(fake, 3, offsetof(struct dmabufd_ctl_fence, producer_pid) - 8, 3);
+	list_fails(-EPROTO);
+	fake_daemon_join(fake);
+}
+
 static void version_1_reply_with_a_count_is_refused(void **state)
 {
 	struct fake_daemon *fake = *state;
@@ -268,6 +302,8 @@ int main(void)
 		T(listing_growing_past_64_mib_is_refused),
 		T(listing_of_64_mib_arrives_whole),
 		T(empty_listing_is_one_end_batch),
+		T(older_daemons_shorter_records_are_widened_with_zeros),
+		T(records_shorter_than_the_first_version_are_refused),
 		T(version_1_reply_with_a_count_is_refused),
 		T(batch_whose_count_is_not_its_length_is_refused),
 		T(hang_up_before_the_end_batch_is_refused),

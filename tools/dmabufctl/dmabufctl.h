@@ -33,6 +33,9 @@ struct ctl_opts {
 	bool noheadings;      /* -n */
 	bool list_columns;    /* --list-columns */
 	const char *columns;  /* -o, or NULL for the defaults */
+	bool pending;         /* fences --pending */
+	uint64_t older_than_ns; /* fences --older-than */
+	long pid;             /* procs -p; 0: every process */
 };
 extern struct ctl_opts opts;
 
@@ -114,6 +117,8 @@ struct table;
 int table_new(const struct table_def *def, struct table **ret);
 /* One row: every selected column of @rec. Returns 0 or -ENOMEM. */
 int table_add(struct table *t, const void *rec);
+/* Print to @f instead of stdout. */
+void table_set_stream(struct table *t, FILE *f);
 /* Print the table (and free it). Returns 0 or an exit status. */
 int table_print(struct table *t);
 void table_free(struct table *t);
@@ -149,6 +154,11 @@ int ctl_list(uint32_t op, const char *what, void **ret_recs, uint32_t *ret_count
 int ctl_list_table(uint32_t op, const char *what, const struct table_def *def,
 		   const char *note);
 
+/* ctl_list_table(), with only the records @keep (NULL: all) keeps. */
+int ctl_list_table_filtered(uint32_t op, const char *what,
+			    const struct table_def *def, const char *note,
+			    bool (*keep)(const void *rec));
+
 /* @ns as a short duration: "850ns", "12us", "3.2ms", "1.50s", "2m05s". */
 const char *duration(uint64_t ns, char *buf, size_t size);
 
@@ -166,7 +176,10 @@ struct command {
 
 extern const struct table_def stats_table, heaps_table, buffers_table,
 	fences_table, timelines_table, dma_devices_table, dma_channels_table,
-	dma_transfers_table;
+	dma_transfers_table, files_table, procs_table;
+
+int cmd_files(int argc, char **argv);
+int cmd_procs(int argc, char **argv);
 
 int cmd_status(int argc, char **argv);
 int cmd_stats(int argc, char **argv);

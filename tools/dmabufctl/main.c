@@ -40,7 +40,11 @@ static const struct command commands[] = {
 	{ NULL, "buffers", "", cmd_buffers, 0, 0, &buffers_table,
 	  "dma-bufs: size, name, exporter, users, fences" },
 	{ NULL, "fences", "", cmd_fences, 0, 0, &fences_table,
-	  "fences: context, seqno, names, status, age" },
+	  "fences: context, seqno, names, status, age, producer" },
+	{ NULL, "files", "", cmd_files, 0, 0, &files_table,
+	  "open files: who opened and last used each, what it holds" },
+	{ NULL, "procs", "[-p PID]", cmd_procs, 0, 0, &procs_table,
+	  "per process: buffers, bytes shared and private, fences, channels" },
 	{ NULL, "timelines", "", cmd_timelines, 0, 0, &timelines_table,
 	  "sw_sync timelines: value, pending points" },
 	{ "dma", "devices", "", cmd_dma_devices, 0, 0, &dma_devices_table,
@@ -235,6 +239,10 @@ static void usage(FILE *f)
 			 c->args);
 		fprintf(f, "  %-38s %s\n", line, c->help);
 	}
+	fprintf(f, "\n  fences --pending           only fences not signaled yet\n"
+		   "  fences --older-than DUR    only fences at least DUR old (5s,\n"
+		   "                             200ms; a bare number: seconds)\n"
+		   "  procs -p, --pid PID        only process PID\n");
 	fprintf(f, "\n  --control PATH     the control socket (default $%s, else %s)\n"
 		   "  -J, --json         print the output as JSON (every command;\n"
 		   "                     errors as JSON on stderr)\n"
@@ -250,9 +258,36 @@ static void usage(FILE *f)
 		DMABUFD_ENV_CONTROL, DMABUFD_CONTROL_SOCKET);
 }
 
+/* "5s", "200ms", "1.5s", "2m", "300us", "10ns"; a bare number: seconds. */
+static int parse_duration(const char *s, uint64_t *ret_ns)
+{
+	static const struct {
+		const char *unit;
+		double ns;
+	} units[] = {
+		{ "", 1e9 }, { "s", 1e9 }, { "ms", 1e6 }, { "us", 1e3 },
+		{ "ns", 1 }, { "m", 60e9 }, { "h", 3600e9 },
+	};
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || v < 0 || *s == '-')
+		return -EINVAL;
+	for (size_t i = 0; i < ARRAY_LEN(units); i++)
+		if (!strcmp(end, units[i].unit)) {
+			if (v * units[i].ns >= 1.8e19)
+				return -ERANGE;
+			*ret_ns = (uint64_t)(v * units[i].ns);
+			return 0;
+		}
+	return -EINVAL;
+}
+
 int main(int argc, char **argv)
 {
-	enum { OPT_CONTROL = 0x100, OPT_LIST_COLUMNS };
+	enum { OPT_CONTROL = 0x100, OPT_LIST_COLUMNS, OPT_PENDING, OPT_OLDER_THAN };
 	static const struct option longopts[] = {
 		{ "control", required_argument, NULL, OPT_CONTROL },
 		{ "json", no_argument, NULL, 'J' },
@@ -260,6 +295,9 @@ int main(int argc, char **argv)
 		{ "list-columns", no_argument, NULL, OPT_LIST_COLUMNS },
 		{ "noheadings", no_argument, NULL, 'n' },
 		{ "raw", no_argument, NULL, 'r' },
+		{ "pending", no_argument, NULL, OPT_PENDING },
+		{ "older-than", required_argument, NULL, OPT_OLDER_THAN },
+		{ "pid", required_argument, NULL, 'p' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -274,7 +312,7 @@ int main(int argc, char **argv)
 	text_init();
 	/* getopt_long() permutes: options may follow the command
 	 * ("dmabufctl dma channels --json"); but not trace's own (-o FILE). */
-	while ((c = getopt_long(trace_at ? trace_at + 1 : argc, argv, "Jo:nrVh", longopts,
+	while ((c = getopt_long(trace_at ? trace_at + 1 : argc, argv, "Jo:nrVhp:", longopts,
 				NULL)) != -1) {
 		switch (c) {
 		case OPT_CONTROL:
@@ -293,6 +331,23 @@ int main(int argc, char **argv)
 		case 'n':
 			opts.noheadings = true;
 			break;
+		case OPT_PENDING:
+			opts.pending = true;
+			break;
+		case OPT_OLDER_THAN:
+			if (parse_duration(optarg, &opts.older_than_ns) < 0)
+				return ctl_usage_error("--older-than: \"%s\" is no "
+						       "duration (5s, 200ms)", optarg);
+			break;
+		case 'p': {
+			char *end;
+
+			errno = 0;
+			opts.pid = strtol(optarg, &end, 10);
+			if (errno || *end || opts.pid <= 0 || opts.pid > INT32_MAX)
+				return ctl_usage_error("-p: \"%s\" is no pid", optarg);
+			break;
+		}
 		case 'r':
 			raw = true;
 			break;
@@ -337,6 +392,11 @@ int main(int argc, char **argv)
 	if (opts.columns && !cmd->table)
 		return ctl_usage_error("\"%s\" is not a listing: -o does not apply",
 				       typed);
+	if ((opts.pending || opts.older_than_ns) && cmd->fn != cmd_fences)
+		return ctl_usage_error("--pending and --older-than are options of "
+				       "\"fences\"");
+	if (opts.pid && cmd->fn != cmd_procs)
+		return ctl_usage_error("-p is an option of \"procs\"");
 	nargs = argc - optind - 1;
 	if (nargs < cmd->min_args || nargs > cmd->max_args)
 		return ctl_usage_error("wrong number of arguments");

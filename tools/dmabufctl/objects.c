@@ -63,7 +63,8 @@ int cmd_heaps(int argc, char **argv)
 enum {
 	BUF_ID, BUF_SIZE, BUF_MODE, BUF_REFS, BUF_ATTACH, BUF_MAPPED, BUF_VMAPS,
 	BUF_FENCES, BUF_F_KERNEL, BUF_F_WRITE, BUF_F_READ, BUF_F_BOOKKEEP,
-	BUF_EXPORTER, BUF_NAME, BUF_ORPHANED,
+	BUF_EXPORTER, BUF_NAME, BUF_ORPHANED, BUF_OPENER_PID, BUF_OPENER_COMM,
+	BUF_LAST_PID, BUF_LAST_COMM,
 };
 
 static const struct col_def buf_cols[] = {
@@ -96,7 +97,21 @@ static const struct col_def buf_cols[] = {
 		       "DMA_BUF_SET_NAME's (text: \" (orphaned)\" after it)" },
 	[BUF_ORPHANED] = { "ORPHANED", COL_BOOL, 0,
 			   "released while attached or vmapped" },
+	[BUF_OPENER_PID] = { "OPENER_PID", COL_NUM, COL_RIGHT,
+			     "the process that opened the first file bound to it" },
+	[BUF_OPENER_COMM] = { "OPENER_COMM", COL_STR, 0,
+			      "its comm, as of the listing" },
+	[BUF_LAST_PID] = { "LAST_PID", COL_NUM, COL_RIGHT,
+			   "the last caller of an ioctl on one of its fds" },
+	[BUF_LAST_COMM] = { "LAST_COMM", COL_STR, 0,
+			    "its comm, as of the listing" },
 };
+
+/* A pid cell: none for 0 (no caller yet, or the daemon's own). */
+static const char *pid_cell(uint32_t pid, char *buf, size_t size)
+{
+	return pid ? U64(buf, size, pid) : NULL;
+}
 
 static const char *mode_name(uint32_t mode)
 {
@@ -160,6 +175,14 @@ static const char *buf_cell(const void *rec, unsigned col, char *buf, size_t siz
 	}
 	case BUF_ORPHANED:
 		return BOOL(orphaned);
+	case BUF_OPENER_PID:
+		return pid_cell(b->opener_pid, buf, size);
+	case BUF_OPENER_COMM:
+		return name_cell(buf, size, b->opener_comm, sizeof(b->opener_comm));
+	case BUF_LAST_PID:
+		return pid_cell(b->last_pid, buf, size);
+	case BUF_LAST_COMM:
+		return name_cell(buf, size, b->last_comm, sizeof(b->last_comm));
 	}
 	return NULL;
 }
@@ -181,7 +204,7 @@ enum {
 	FENCE_CONTEXT, FENCE_SEQNO, FENCE_DRIVER, FENCE_TIMELINE, FENCE_STATUS,
 	FENCE_ERROR, FENCE_ERROR_NAME, FENCE_ENABLED, FENCE_AGE, FENCE_SIGNALED,
 	FENCE_REFS, FENCE_WAITERS, FENCE_CREATED_NS, FENCE_TIMESTAMP_NS,
-	FENCE_AGE_NS,
+	FENCE_AGE_NS, FENCE_PRODUCER_PID, FENCE_PRODUCER_COMM,
 };
 
 static const struct col_def fence_cols[] = {
@@ -214,6 +237,11 @@ static const struct col_def fence_cols[] = {
 				 "signaled, CLOCK_MONOTONIC; 0 pending" },
 	[FENCE_AGE_NS] = { "AGE_NS", COL_NS, COL_RIGHT,
 			   "since it was created, at the request" },
+	[FENCE_PRODUCER_PID] = { "PRODUCER_PID", COL_NUM, COL_RIGHT,
+				 "the process that made it (a DMA fence: the "
+				 "channel's holder)" },
+	[FENCE_PRODUCER_COMM] = { "PRODUCER_COMM", COL_STR, 0,
+				  "its comm, as of the listing" },
 };
 
 static const char *fence_state(int32_t status)
@@ -280,6 +308,10 @@ static const char *fence_cell(const void *rec, unsigned col, char *buf, size_t s
 		return U64(buf, size, f->timestamp_ns);
 	case FENCE_AGE_NS:
 		return U64(buf, size, f->age_ns);
+	case FENCE_PRODUCER_PID:
+		return pid_cell(f->producer_pid, buf, size);
+	case FENCE_PRODUCER_COMM:
+		return name_cell(buf, size, f->producer_comm, sizeof(f->producer_comm));
 	}
 	return NULL;
 }
@@ -288,11 +320,27 @@ const struct table_def fences_table = {
 	"fences", "fences", fence_cols, ARRAY_LEN(fence_cols), fence_cell,
 };
 
+/* --pending, --older-than: client-side, on the listing's status and age. */
+static bool fence_kept(const void *rec)
+{
+	const struct dmabufd_ctl_fence *f = rec;
+
+	if (opts.pending && f->status != 0)
+		return false;
+	return f->age_ns >= opts.older_than_ns;
+}
+
 int cmd_fences(int argc, char **argv)
 {
-	return ctl_list_table(DMABUFD_CTL_FENCES, "fences", &fences_table,
-			      "AGE: since the fence was created; SIGNALED: how long "
-			      "after its creation it signaled");
+	bool filtered = opts.pending || opts.older_than_ns;
+
+	/* Stuck fences: who made them is the question. */
+	if (filtered && !opts.columns)
+		opts.columns = "+PRODUCER_PID,PRODUCER_COMM";
+	return ctl_list_table_filtered(DMABUFD_CTL_FENCES, "fences", &fences_table,
+				       "AGE: since the fence was created; SIGNALED: "
+				       "how long after its creation it signaled",
+				       filtered ? fence_kept : NULL);
 }
 
 /* ---- timelines ------------------------------------------------------- */

@@ -176,6 +176,11 @@ int table_add(struct table *t, const void *rec)
 	return 0;
 }
 
+void table_set_stream(struct table *t, FILE *f)
+{
+	scols_table_set_stream(t->tb, f);
+}
+
 int table_print(struct table *t)
 {
 	int r = scols_print_table(t->tb);
@@ -228,6 +233,14 @@ int table_list_columns(const struct table_def *def)
 int ctl_list_table(uint32_t op, const char *what, const struct table_def *def,
 		   const char *note)
 {
+	return ctl_list_table_filtered(op, what, def, note, NULL);
+}
+
+int ctl_list_table_filtered(uint32_t op, const char *what,
+			    const struct table_def *def, const char *note,
+			    bool (*keep)(const void *rec))
+{
+	uint32_t rows = 0;
 	struct table *t;
 	uint32_t count, size;
 	void *recs;
@@ -240,15 +253,21 @@ int ctl_list_table(uint32_t op, const char *what, const struct table_def *def,
 		table_free(t);
 		return r;
 	}
-	for (uint32_t i = 0; i < count && !r; i++)
-		r = table_add(t, (const char *)recs + (size_t)i * size);
+	for (uint32_t i = 0; i < count && !r; i++) {
+		const void *rec = (const char *)recs + (size_t)i * size;
+
+		if (keep && !keep(rec))
+			continue;
+		r = table_add(t, rec);
+		rows++;
+	}
 	free(recs);
 	if (r) {
 		table_free(t);
 		return ctl_error(EXIT_FAILURE, -r, "out of memory");
 	}
 	r = table_print(t);
-	if (!r && note && count && table_notes())
+	if (!r && note && rows && table_notes())
 		printf("%s\n", note);
 	return r;
 }

@@ -868,12 +868,14 @@ DMABUFD_EXPORT const char *dmabufd_stat_name(unsigned int index);
 /**
  * dmabufd_ctl_list() - one of the daemon's listings
  * @op: DMABUFD_CTL_DMA_DEVICES, _DMA_CHANNELS, _DMA_XFERS, _HEAPS,
- *      _BUFFERS, _FENCES or _TIMELINES (records: dmabufd/control.h)
+ *      _BUFFERS, _FENCES, _TIMELINES or _FILES (records:
+ *      dmabufd/control.h)
  * @ret_recs: malloc'ed records (free() them; NULL when there are none)
  * @ret_count: how many
  * @ret_rec_size: bytes per record: at least the size of the record struct
  *                this header knows (a newer daemon may send longer ones;
- *                step through them by this size)
+ *                step through them by this size; an older daemon's
+ *                shorter ones are widened, the fields it did not send 0)
  *
  * The daemon makes the listing as it is read, in batches (protocol
  * version 2): an object alive through the whole call is listed exactly

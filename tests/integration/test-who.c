@@ -1,0 +1,340 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Who holds what, and the hang report.
+ *
+ * The listings name the process that opened a buffer's first file, the
+ * last caller of an ioctl on it, a fence's producer, and each open
+ * file's opener and last caller (DMABUFD_CTL_FILES); dmabufctl procs
+ * adds them up per process. The hang report: a daemon started with
+ * --hang-report-ms=200 (test-who.args) logs one warning for a WAIT
+ * parked on an unsignaled fence, naming the fence, its timeline and its
+ * producer; built as test-who-quiet (WHO_QUIET) against a daemon with
+ * the default (0) it logs nothing for the same wait. run.sh gives the
+ * daemon's log in $DMABUFD_DAEMON_LOG; meson gives dmabufctl in
+ * $DMABUFCTL.
+ */
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include "itest.h"
+
+#ifdef WHO_QUIET
+#define SELF_COMM "test-who-quiet"
+#else
+#define SELF_COMM "test-who"
+#endif
+#define CHILD_COMM "who-child"
+
+/* The listing @op; fails the test on error. */
+static void *list(uint32_t op, uint32_t *ret_count, uint32_t *ret_size)
+{
+	void *recs = NULL;
+
+	assert_ok(dmabufd_ctl_list(op, &recs, ret_count, ret_size));
+	return recs;
+}
+
+/* A copy of buffer @id's record. */
+static struct dmabufd_ctl_buffer buffer_rec(uint64_t id)
+{
+	struct dmabufd_ctl_buffer found = { 0 };
+	uint32_t count, size;
+	char *recs = list(DMABUFD_CTL_BUFFERS, &count, &size);
+
+	for (uint32_t i = 0; i < count; i++) {
+		const struct dmabufd_ctl_buffer *b = (const void *)(recs + (size_t)i * size);
+
+		if (b->id == id)
+			found = *b;
+	}
+	free(recs);
+	assert_int_equal(found.id, id);
+	return found;
+}
+
+static uint64_t buf_id(int fd)
+{
+	struct dmabufd_dma_buf_info info;
+
+	assert_ok(dmabufd_buf_info(fd, &info));
+	return info.id;
+}
+
+static void buffer_shows_this_process_as_opener_and_last_caller(void **state)
+{
+	int fd = buf_new(PAGE, O_RDWR);
+	struct dmabufd_ctl_buffer b = buffer_rec(buf_id(fd));
+
+	assert_int_equal(b.opener_pid, getpid());
+	assert_string_equal(b.opener_comm, SELF_COMM);
+	assert_int_equal(b.last_pid, getpid());
+	assert_string_equal(b.last_comm, SELF_COMM);
+	close(fd);
+}
+
+/*
+ * A child named CHILD_COMM that takes a buffer fd over @sock, makes one
+ * ioctl on it, says so with a byte, and lives until the other end
+ * (@peer, which it closes) closes.
+ */
+static pid_t child_using_buffer(int sock, int peer)
+{
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		uint64_t word;
+		char c = 1;
+		int fd;
+
+		close(peer);
+		prctl(PR_SET_NAME, CHILD_COMM);
+		if (recv_fd(sock, &fd, &word) < 0 ||
+		    dmabufd_buf_set_name(fd, "shared") < 0 ||
+		    write(sock, &c, 1) != 1)
+			_exit(1);
+		while (read(sock, &c, 1) > 0)
+			;
+		_exit(0);
+	}
+	return pid;
+}
+
+/* Run "$DMABUFCTL ARGS" and return its stdout (free it); the test fails
+ * unless it exits 0. */
+static char *dmabufctl(const char *args)
+{
+	const char *exe = getenv("DMABUFCTL");
+	char cmd[512], *out = NULL;
+	size_t len = 0;
+	FILE *p, *mem;
+	int c;
+
+	assert_non_null(exe);
+	snprintf(cmd, sizeof(cmd), "%s %s", exe, args);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	mem = open_memstream(&out, &len);
+	assert_non_null(mem);
+	while ((c = fgetc(p)) != EOF)
+		fputc(c, mem);
+	fclose(mem);
+	assert_int_equal(pclose(p), 0);
+	return out;
+}
+
+static void buffer_passed_to_a_child_shows_its_use_and_is_shared(void **state)
+{
+	int sv[2], fd = buf_new(3 * PAGE, O_RDWR), mine = buf_new(PAGE, O_RDWR);
+	uint64_t id = buf_id(fd); /* an ioctl: before the child's */
+	struct dmabufd_ctl_buffer b;
+	char c, args[128], want[256], *parent_row, *child_row, *json;
+	pid_t child;
+
+	assert_ok(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
+	child = child_using_buffer(sv[1], sv[0]);
+	assert_ok(send_fd(sv[0], fd, 0));
+	assert_int_equal(read(sv[0], &c, 1), 1);
+
+	/* Everything is read while the child lives; then it goes, and
+	 * only then the checks (a failed one leaves no child behind). */
+	b = buffer_rec(id);
+	snprintf(args, sizeof(args),
+		 "procs -r -n -o PID,COMM,BUFFERS,BYTES,SHARED_BYTES,PRIVATE_BYTES -p %d",
+		 (int)getpid());
+	parent_row = dmabufctl(args);
+	snprintf(args, sizeof(args),
+		 "procs -r -n -o PID,COMM,BUFFERS,BYTES,SHARED_BYTES,PRIVATE_BYTES -p %d",
+		 (int)child);
+	child_row = dmabufctl(args);
+	json = dmabufctl("-J procs");
+	close(sv[0]);
+	assert_child_ok(child);
+	close(sv[1]);
+	close(fd);
+	close(mine);
+
+	assert_int_equal(b.opener_pid, getpid());
+	assert_string_equal(b.opener_comm, SELF_COMM);
+	assert_int_equal(b.last_pid, child);
+	assert_string_equal(b.last_comm, CHILD_COMM);
+	/* Per process: this one holds both buffers (3 pages shared with
+	 * the child, 1 page its own), the child the shared one. */
+	snprintf(want, sizeof(want), "%d %s 2 %u %u %u\n", (int)getpid(), SELF_COMM,
+		 4 * PAGE, 3 * PAGE, PAGE);
+	assert_string_equal(parent_row, want);
+	snprintf(want, sizeof(want), "%d %s 1 %u %u 0\n", (int)child, CHILD_COMM,
+		 3 * PAGE, 3 * PAGE);
+	assert_string_equal(child_row, want);
+	/* The totals count each buffer once. */
+	snprintf(want, sizeof(want),
+		 "\"total\": {\"processes\": 2, \"buffers\": 2, \"bytes\": %u, "
+		 "\"shared_bytes\": %u, \"private_bytes\": %u,",
+		 4 * PAGE, 3 * PAGE, PAGE);
+	assert_non_null(strstr(json, want));
+	free(parent_row);
+	free(child_row);
+	free(json);
+}
+
+/* The sync_file file this process opened last: its fence's context and
+ * seqno, from the files' listing. */
+static void sync_file_fence_of(uint64_t *ret_context, uint64_t *ret_seqno)
+{
+	uint32_t count, size;
+	char *recs = list(DMABUFD_CTL_FILES, &count, &size);
+	bool found = false;
+
+	for (uint32_t i = 0; i < count; i++) {
+		const struct dmabufd_ctl_file *f = (const void *)(recs + (size_t)i * size);
+
+		if (f->kind != DMABUFD_CTL_FILE_SYNC_FILE || f->opener_pid != (uint32_t)getpid())
+			continue;
+		assert_string_equal(f->opener_comm, SELF_COMM);
+		*ret_context = f->object;
+		*ret_seqno = f->seqno;
+		found = true;
+	}
+	free(recs);
+	assert_true(found);
+}
+
+static void fence_shows_this_process_as_producer(void **state)
+{
+	int tl = timeline_new(), fence = fence_new(tl, 7);
+	uint64_t context = 0, seqno = 0;
+	uint32_t count, size;
+	char *recs;
+	bool found = false;
+
+	sync_file_fence_of(&context, &seqno);
+	assert_int_equal(seqno, 7);
+	recs = list(DMABUFD_CTL_FENCES, &count, &size);
+	for (uint32_t i = 0; i < count; i++) {
+		const struct dmabufd_ctl_fence *f = (const void *)(recs + (size_t)i * size);
+
+		if (f->context != context || f->seqno != seqno)
+			continue;
+		assert_int_equal(f->producer_pid, getpid());
+		assert_string_equal(f->producer_comm, SELF_COMM);
+		found = true;
+	}
+	free(recs);
+	assert_true(found);
+	close(fence);
+	close(tl);
+}
+
+/* The daemon log's lines that contain @needle, as one string (free it). */
+static char *log_lines_with(const char *needle)
+{
+	const char *path = getenv("DMABUFD_DAEMON_LOG");
+	char line[2048], *out = NULL;
+	size_t len = 0;
+	FILE *f, *mem;
+
+	assert_non_null(path);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	mem = open_memstream(&out, &len);
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, needle))
+			fputs(line, mem);
+	fclose(mem);
+	fclose(f);
+	return out;
+}
+
+/*
+ * A child waits on @fence (no timeout of its own but the daemon's cap);
+ * this process made the fence. Returns the child, parked in the daemon.
+ */
+static pid_t child_waiting(int fence)
+{
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		prctl(PR_SET_NAME, CHILD_COMM);
+		_exit(dmabufd_sync_wait(fence, -1) == 0 ? 0 : 1);
+	}
+	assert_true(await_pending_request(10000));
+	return pid;
+}
+
+#ifndef WHO_QUIET
+static void parked_wait_is_reported_once_with_fence_timeline_and_producer(void **state)
+{
+	int tl = timeline_new(), fence = fence_new(tl, 3);
+	uint64_t context = 0, seqno = 0;
+	char needle[64], want[512], *lines = NULL;
+	pid_t child;
+
+	sync_file_fence_of(&context, &seqno);
+	child = child_waiting(fence);
+	snprintf(needle, sizeof(needle), "by pid %d (" CHILD_COMM ") still blocked",
+		 (int)child);
+	/* The report comes 200 ms after the wait parked; allow 20 s. */
+	for (int i = 0; i < 400; i++) {
+		free(lines);
+		lines = log_lines_with(needle);
+		if (*lines)
+			break;
+		usleep(50000);
+	}
+	snprintf(want, sizeof(want),
+		 ": fence %llu:%llu (sw_sync/%s) made by pid %d (%s)\n",
+		 (unsigned long long)context, (unsigned long long)seqno, SELF_COMM,
+		 (int)getpid(), SELF_COMM);
+	assert_non_null(strstr(lines, "warning: dev: dmabufd/sync_file #"));
+	assert_non_null(strstr(lines, "DMABUFD_SYNC_IOC_WAIT by pid"));
+	assert_non_null(strstr(lines, want));
+	/* One line only. */
+	assert_ptr_equal(strchr(lines, '\n'), lines + strlen(lines) - 1);
+	free(lines);
+
+	assert_ok(dmabufd_timeline_inc(tl, 3));
+	assert_child_ok(child);
+	close(fence);
+	close(tl);
+}
+#else
+static void parked_wait_is_not_reported_when_hang_report_is_0(void **state)
+{
+	int tl = timeline_new(), fence = fence_new(tl, 3);
+	char needle[64], *lines;
+	pid_t child;
+
+	child = child_waiting(fence);
+	/* Longer than the report's threshold in test-who; nothing to see
+	 * happen, so a fixed pause is all a test can do. */
+	usleep(600000);
+	assert_ok(dmabufd_timeline_inc(tl, 3));
+	assert_child_ok(child);
+	snprintf(needle, sizeof(needle), "by pid %d", (int)child);
+	lines = log_lines_with(needle);
+	assert_string_equal(lines, "");
+	free(lines);
+	close(fence);
+	close(tl);
+}
+#endif
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		itest(buffer_shows_this_process_as_opener_and_last_caller),
+		itest(buffer_passed_to_a_child_shows_its_use_and_is_shared),
+		itest(fence_shows_this_process_as_producer),
+#ifndef WHO_QUIET
+		itest(parked_wait_is_reported_once_with_fence_timeline_and_producer),
+#else
+		itest(parked_wait_is_not_reported_when_hang_report_is_0),
+#endif
+	};
+
+	return cmocka_run_group_tests_name(SELF_COMM, tests, NULL, NULL);
+}
