@@ -134,3 +134,6 @@ int ioctl_maybe_ours(int fd, unsigned long cmd, void *arg);
 
 /* libdmabufd internals linked in (libclient/src/internal.h). */
 int dmabufd_ctl_map(uint64_t token, int *ret_fd, uint64_t *ret_size);
+/* libdmabufd's control.c too: a dmabufd sync_file fd of a real kernel
+ * sync_file, or -errno (EINVAL: @kernel_fd is none). */
+int dmabufd_fence_import_sync_file(int kernel_fd);

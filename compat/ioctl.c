@@ -33,6 +33,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <linux/dma-buf.h>
 #include <linux/dma-heap.h>
@@ -84,6 +85,47 @@ static uint64_t handle_of(int fd, uint32_t kind)
 	struct compat_fd info;
 
 	return compat_fd_get(fd, &info) && info.kind == kind ? info.handle : 0;
+}
+
+/*
+ * The handle of the sync_file @fd where a call takes one as an argument:
+ * a dmabufd sync_file's own or, for a real kernel sync_file (a GPU's,
+ * sw_sync's), that of a dmabufd import of it
+ * (dmabufd_fence_import_sync_file(): the daemon polls the kernel fence),
+ * whose fd goes to *ret_tmp for the caller to close after the call (-1
+ * when none). 0 when @fd is neither.
+ */
+static uint64_t sync_handle_of(int fd, int *ret_tmp)
+{
+	uint64_t h = handle_of(fd, DMABUFD_KIND_SYNC_FILE);
+	int saved = errno, tmp;
+
+	*ret_tmp = -1;
+	if (h || fd < 0)
+		return h;
+	tmp = dmabufd_fence_import_sync_file(fd);
+	if (tmp < 0) {
+		errno = saved;
+		return 0;
+	}
+	h = handle_of(tmp, DMABUFD_KIND_SYNC_FILE);
+	if (!h)
+		close(tmp);
+	else
+		*ret_tmp = tmp;
+	errno = saved;
+	return h;
+}
+
+/* Close @tmp (sync_handle_of()'s) after a call, keeping its errno. */
+static int done_tmp(int r, int tmp)
+{
+	int saved = errno;
+
+	if (tmp >= 0)
+		close(tmp);
+	errno = saved;
+	return r;
 }
 
 /* ---- dma-heap ---------------------------------------------------------------- */
@@ -186,16 +228,18 @@ static int buf_ioctl(int fd, const struct compat_fd *info, unsigned long cmd, vo
 	case DMA_BUF_IOCTL_IMPORT_SYNC_FILE: {
 		const struct dma_buf_import_sync_file *i = arg;
 		struct dmabufd_dma_buf_import_sync_file req = { 0 };
+		int tmp;
 
 		if (!i)
 			return fail(EFAULT);
 		if (bad_sync_flags(i->flags))
 			return fail(EINVAL);
 		req.flags = i->flags;
-		req.token = handle_of(i->fd, DMABUFD_KIND_SYNC_FILE);
+		req.token = sync_handle_of(i->fd, &tmp);
 		if (!req.token)
 			return fail(EINVAL); /* not a sync_file */
-		return real_ioctl(fd, DMABUFD_DMA_BUF_IOC_IMPORT_SYNC_FILE, &req);
+		return done_tmp(real_ioctl(fd, DMABUFD_DMA_BUF_IOC_IMPORT_SYNC_FILE, &req),
+				tmp);
 	}
 	}
 	return real_ioctl(fd, cmd, arg);
@@ -243,19 +287,20 @@ static int sync_ioctl(int fd, const struct compat_fd *info, unsigned long cmd, v
 	case SYNC_IOC_MERGE: {
 		struct sync_merge_data *m = arg;
 		struct dmabufd_create req = { .op = DMABUFD_CREATE_MERGE };
-		int nfd;
+		int nfd, tmp;
 
 		if (!m)
 			return fail(EFAULT);
 		if (m->flags || m->pad)
 			return fail(EINVAL);
 		req.src[0] = info->handle;
-		req.src[1] = handle_of(m->fd2, DMABUFD_KIND_SYNC_FILE);
+		req.src[1] = sync_handle_of(m->fd2, &tmp);
 		if (!req.src[1])
 			return fail(ENOENT);
 		memcpy(req.name, m->name, sizeof(m->name) - 1);
 		nfd = create_into(DMABUFD_NODE_SYNC_FILE, O_RDONLY | O_CLOEXEC, &req,
 				  DMABUFD_KIND_SYNC_FILE);
+		done_tmp(0, tmp);
 		if (nfd < 0)
 			return fail(-nfd);
 		m->fence = nfd;

@@ -53,6 +53,7 @@
 #include "dev/file.h"
 #include "dev/node.h"
 #include "dev/token.h"
+#include "kernel_sync.h"
 #include "linger.h"
 #include "loop.h"
 #include "model/acct.h"
@@ -168,6 +169,9 @@ static void daemon_finish_stop(void)
 	}
 	/* Answer and release everything while the sessions still exist;
 	 * then no channel is held and the DMA controller can go. */
+	/* Kernel fences: imports still pending signal -ENODEV, export
+	 * timelines close (the kernel signals their points ENOENT). */
+	kernel_sync_stop();
 	dev_shutdown();
 	/* The controllers before the DMA wiring: dma_setup owns the
 	 * completion queue's wake-up that every backend posts through. */
@@ -603,6 +607,8 @@ int main(int argc, char **argv)
 					 status_line);
 	if (r >= 0)
 		r = linger_start(&daemon_state.loop, 0);
+	if (r >= 0)
+		kernel_sync_start(&daemon_state.loop, NULL);
 	if (r >= 0) {
 		make_parent_dir(config.control);
 		control_set_info(fill_info);
@@ -645,6 +651,7 @@ int main(int argc, char **argv)
 #endif
 		dma_setup_stop();
 		linger_stop();
+		kernel_sync_stop();
 		control_stop();
 		notify_stop();
 		loop_glue_stop();

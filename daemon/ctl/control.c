@@ -67,6 +67,14 @@
  *
  * DMABUFD_CTL_INFO is what main.c's control_set_info() callback says of
  * the daemon, and the limits in force (model/acct.h).
+ *
+ * DMABUFD_CTL_FENCE_IMPORT and _FENCE_EXPORT are kernel_sync.h's. A
+ * request is read with recvmsg(), and an fd passed along is taken for
+ * FENCE_IMPORT only (closed for anything else; the kernel closes those
+ * past the first few). The import's claim token is issued by the
+ * connection (a token_owner charged to the peer's account) and dies
+ * with it: a client claims it right after the reply, on the connection
+ * it keeps.
  */
 #include "control.h"
 
@@ -92,6 +100,8 @@
 #include "dev/token.h"
 #include "dma_records.h"
 #include "file_records.h"
+#include "kernel_sync.h"
+#include "model/sync_file.h"
 #include "model/acct.h"
 #include "listing.h"
 #include "model/clock.h"
@@ -158,6 +168,7 @@ struct ctl_client {
 	bool trace_stopping;   /* STOP read: send the rest, then END */
 	struct recorder_sub trace;
 	void *trace_msg;       /* one batch: CTL_TRACE_MSG_SIZE bytes */
+	struct token_owner tokens; /* FENCE_IMPORT's claim tokens */
 };
 
 #define CTL_TRACE_MSG_SIZE                          \
@@ -242,6 +253,7 @@ static void client_drop(struct ctl_client *c)
 	client_count--;
 	client_uncharge(c);
 	trace_end(c);
+	token_owner_clear(&c->tokens);
 	uv_close((uv_handle_t *)&c->poll, client_poll_closed);
 	uv_close((uv_handle_t *)&c->deadline, client_deadline_closed);
 }
@@ -707,9 +719,44 @@ static void ctl_get_info(struct dmabufd_ctl_info *ret_info)
 	}
 }
 
-/* Answer @req (@len bytes long): queue the reply and start sending it. */
+/* FENCE_IMPORT of @fd (taken): a claim token for the new sync_file. */
+static int ctl_fence_import(struct ctl_client *c, int fd, __u64 *ret_token)
+{
+	_cleanup_(fence_unrefp) struct fence *fence = NULL;
+	_cleanup_(sync_file_unrefp) struct sync_file *sf = NULL;
+	int r;
+
+	if (fd < 0)
+		return -EBADF;
+	r = kernel_fence_import(fd, c->uid, &fence);
+	if (r < 0)
+		return r;
+	r = sync_file_new(fence, &sf);
+	if (r < 0)
+		return r;
+	return token_new(&c->tokens, TOKEN_SYNC_FILE, sf, O_RDWR, c->uid,
+			 ret_token);
+}
+
+/* FENCE_EXPORT of the sync_file @token names: the kernel sync_file. */
+static int ctl_fence_export(struct ctl_client *c, uint64_t token)
+{
+	_cleanup_(sync_file_unrefp) struct sync_file *sf = NULL;
+	int fd, r;
+
+	if (dev_arg_sync_file(token, c->uid, &sf) < 0)
+		return -EINVAL;
+	r = kernel_fence_export(sync_file_fence(sf), &fd);
+	return r < 0 ? r : fd;
+}
+
+/*
+ * Answer @req (@len bytes long; @in_fd, taken, an fd passed along or
+ * -EBADF): queue the reply and start sending it.
+ */
 static void client_request(struct ctl_client *c,
-			   const struct dmabufd_ctl_req *req, ssize_t len)
+			   const struct dmabufd_ctl_req *req, ssize_t len,
+			   int in_fd)
 {
 	struct ctl_out *out = &c->out;
 	struct dmabufd_ctl_reply *reply = &out->head;
@@ -727,8 +774,18 @@ static void client_request(struct ctl_client *c,
 	    req->version > DMABUFD_CTL_VERSION ||
 	    (req->op != DMABUFD_CTL_DMA_FAULT && req->op != DMABUFD_CTL_TRACE &&
 	     !args_zero(req)) ||
-	    (req->op != DMABUFD_CTL_MAP && req->token)) {
+	    (req->op != DMABUFD_CTL_MAP && req->op != DMABUFD_CTL_FENCE_EXPORT &&
+	     req->token)) {
 		r = -EINVAL;
+	} else if (req->op == DMABUFD_CTL_FENCE_IMPORT) {
+		r = ctl_fence_import(c, in_fd, &reply->token);
+		in_fd = -EBADF;
+	} else if (req->op == DMABUFD_CTL_FENCE_EXPORT) {
+		r = ctl_fence_export(c, req->token);
+		if (r >= 0) {
+			out->fd = r;
+			r = 0;
+		}
 	} else if (req->op == DMABUFD_CTL_MAP) {
 		r = ctl_map(c, req->token, &reply->size);
 		if (r >= 0) {
@@ -760,18 +817,66 @@ static void client_request(struct ctl_client *c,
 	} else {
 		r = -EINVAL;
 	}
-	if (r < 0)
+	if (in_fd >= 0)
+		close(in_fd);
+	if (r < 0) {
 		out_clear(out);
+		reply->token = 0;
+	}
 	reply->op = len >= (ssize_t)sizeof(*req) ? req->op : 0;
 	reply->error = -r;
 	c->sending = true;
 	client_continue(c);
 }
 
+/*
+ * Read one request into @req: its length (MSG_TRUNC: the message's), or
+ * -1 with errno. *ret_fd is the first fd passed along, or -EBADF; any
+ * other is closed.
+ */
+static ssize_t recv_req(int sock, struct dmabufd_ctl_req *req, int *ret_fd)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * 4)];
+		struct cmsghdr align;
+	} control;
+	struct iovec iov = { .iov_base = req, .iov_len = sizeof(*req) };
+	struct msghdr msg = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = control.buf,
+		.msg_controllen = sizeof(control.buf),
+	};
+	ssize_t n;
+
+	*ret_fd = -EBADF;
+	n = recvmsg(sock, &msg, MSG_DONTWAIT | MSG_TRUNC | MSG_CMSG_CLOEXEC);
+	if (n < 0)
+		return n;
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&msg); cm;
+	     cm = CMSG_NXTHDR(&msg, cm)) {
+		size_t nfds;
+		int fds[4];
+
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		nfds = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		memcpy(fds, CMSG_DATA(cm), nfds * sizeof(int));
+		for (size_t i = 0; i < nfds; i++) {
+			if (*ret_fd < 0)
+				*ret_fd = fds[i];
+			else
+				close(fds[i]);
+		}
+	}
+	return n;
+}
+
 static void client_event(uv_poll_t *handle, int status, int events)
 {
 	struct ctl_client *c = container_of(handle, struct ctl_client, poll);
 	struct dmabufd_ctl_req req;
+	int in_fd;
 	ssize_t n;
 
 	if (status < 0)
@@ -780,12 +885,15 @@ static void client_event(uv_poll_t *handle, int status, int events)
 		return client_continue(c);
 	if (c->tracing)
 		return trace_event(c, events);
-	n = recv(c->fd, &req, sizeof(req), MSG_DONTWAIT | MSG_TRUNC);
+	n = recv_req(c->fd, &req, &in_fd);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
-	if (n <= 0)
+	if (n <= 0) {
+		if (in_fd >= 0)
+			close(in_fd);
 		return client_drop(c);
-	client_request(c, &req, n);
+	}
+	client_request(c, &req, n, in_fd);
 }
 
 /*
@@ -942,6 +1050,8 @@ static void listener_readable(uv_poll_t *handle, int status, int events)
 	c->fd = fd;
 	c->uid = uid;
 	c->acct = acct;
+	token_owner_init(&c->tokens);
+	c->tokens.acct = acct;
 	c->charged = true;
 	c->out.fd = -EBADF;
 	uv_timer_init(handle->loop, &c->deadline);

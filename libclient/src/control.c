@@ -55,12 +55,31 @@ static int ctl_connect(void)
 	return fd;
 }
 
-static int send_all(int fd, const void *buf, size_t len)
+/* Send @buf whole, with @pass_fd (SCM_RIGHTS) when >= 0. */
+static int send_all_fd(int fd, const void *buf, size_t len, int pass_fd)
 {
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} control;
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 	ssize_t n;
 
+	if (pass_fd >= 0) {
+		struct cmsghdr *cmsg;
+
+		memset(&control, 0, sizeof(control));
+		msg.msg_control = control.buf;
+		msg.msg_controllen = sizeof(control.buf);
+		cmsg = CMSG_FIRSTHDR(&msg);
+		cmsg->cmsg_level = SOL_SOCKET;
+		cmsg->cmsg_type = SCM_RIGHTS;
+		cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cmsg), &pass_fd, sizeof(int));
+	}
 	do
-		n = send(fd, buf, len, MSG_NOSIGNAL);
+		n = sendmsg(fd, &msg, MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -errno;
@@ -122,15 +141,21 @@ static int recv_msg(int fd, void *buf, size_t len, int *ret_fd)
 	return r;
 }
 
-/* Send @req, read the reply header; the reply's error becomes -errno. */
-static int ctl_call_req(int sock, const struct dmabufd_ctl_req *req,
-			struct dmabufd_ctl_reply *ret_reply, int *ret_fd)
+static int send_all(int fd, const void *buf, size_t len)
+{
+	return send_all_fd(fd, buf, len, -1);
+}
+
+/* Send @req (with @pass_fd when >= 0), read the reply header; the
+ * reply's error becomes -errno. */
+static int ctl_call_req_fd(int sock, const struct dmabufd_ctl_req *req, int pass_fd,
+			   struct dmabufd_ctl_reply *ret_reply, int *ret_fd)
 {
 	uint32_t op = req->op;
 	struct dmabufd_ctl_reply reply;
 	int r;
 
-	r = send_all(sock, req, sizeof(*req));
+	r = send_all_fd(sock, req, sizeof(*req), pass_fd);
 	if (r < 0)
 		return r;
 	r = recv_msg(sock, &reply, sizeof(reply), ret_fd);
@@ -150,10 +175,16 @@ static int ctl_call_req(int sock, const struct dmabufd_ctl_req *req,
 	return 0;
 }
 
+static int ctl_call_req(int sock, const struct dmabufd_ctl_req *req,
+			struct dmabufd_ctl_reply *ret_reply, int *ret_fd)
+{
+	return ctl_call_req_fd(sock, req, -1, ret_reply, ret_fd);
+}
+
 static size_t list_rec_size(uint32_t op);
 
-static int ctl_call(int sock, uint32_t op, uint64_t token, struct dmabufd_ctl_reply *ret_reply,
-		    int *ret_fd)
+static int ctl_call_fd(int sock, uint32_t op, uint64_t token, int pass_fd,
+		       struct dmabufd_ctl_reply *ret_reply, int *ret_fd)
 {
 	/* Listings need version 2; the other ops are the same in version
 	 * 1, which a daemon older than the batched listings takes too. */
@@ -164,7 +195,13 @@ static int ctl_call(int sock, uint32_t op, uint64_t token, struct dmabufd_ctl_re
 		.token = token,
 	};
 
-	return ctl_call_req(sock, &req, ret_reply, ret_fd);
+	return ctl_call_req_fd(sock, &req, pass_fd, ret_reply, ret_fd);
+}
+
+static int ctl_call(int sock, uint32_t op, uint64_t token, struct dmabufd_ctl_reply *ret_reply,
+		    int *ret_fd)
+{
+	return ctl_call_fd(sock, op, token, -1, ret_reply, ret_fd);
 }
 
 /* ---- the kept connection ------------------------------------------- */
@@ -252,10 +289,10 @@ static int kept_connect(void)
 	return 0;
 }
 
-/* A request on the kept connection, sent once more on a new one if the
- * daemon had closed it. */
-static int kept_call(uint32_t op, uint64_t token,
-		     struct dmabufd_ctl_reply *ret_reply, int *ret_fd)
+/* A request on the kept connection (with @pass_fd when >= 0), sent once
+ * more on a new one if the daemon had closed it. */
+static int kept_call_fd(uint32_t op, uint64_t token, int pass_fd,
+			struct dmabufd_ctl_reply *ret_reply, int *ret_fd)
 {
 	int r = 0;
 
@@ -268,7 +305,7 @@ static int kept_call(uint32_t op, uint64_t token,
 			if (r < 0)
 				break;
 		}
-		r = ctl_call(kept_fd, op, token, ret_reply, ret_fd);
+		r = ctl_call_fd(kept_fd, op, token, pass_fd, ret_reply, ret_fd);
 		if (r == -EAGAIN || r == -EWOULDBLOCK) {
 			/* No reply in KEPT_TIMEOUT_MS: a late one would answer
 			 * the next request, so this connection is done. */
@@ -282,6 +319,12 @@ static int kept_call(uint32_t op, uint64_t token,
 	}
 	pthread_mutex_unlock(&kept_lock);
 	return r;
+}
+
+static int kept_call(uint32_t op, uint64_t token,
+		     struct dmabufd_ctl_reply *ret_reply, int *ret_fd)
+{
+	return kept_call_fd(op, token, -1, ret_reply, ret_fd);
 }
 
 int dmabufd_ctl_map(uint64_t token, int *ret_fd, uint64_t *ret_size)
@@ -782,4 +825,43 @@ DMABUFD_EXPORT int dmabufd_dma_fault(const char *chan_name, uint32_t fault, uint
 	r = ctl_call_req(sock, &req, &reply, NULL);
 	close(sock);
 	return r;
+}
+
+/* ---- the real kernel's fences ---------------------------------------- */
+
+DMABUFD_EXPORT int dmabufd_fence_import_sync_file(int kernel_fd)
+{
+	struct dmabufd_ctl_reply reply;
+	int r;
+
+	if (kernel_fd < 0)
+		return -EBADF;
+	/* The token dies with the connection that got it: claimed at once,
+	 * while this process keeps it (a concurrent reconnect would only
+	 * make this claim fail with EINVAL). */
+	r = kept_call_fd(DMABUFD_CTL_FENCE_IMPORT, 0, kernel_fd, &reply, NULL);
+	if (r < 0)
+		return r;
+	if (!reply.token)
+		return -EPROTO;
+	return dmabufd_sync_claim(reply.token);
+}
+
+DMABUFD_EXPORT int dmabufd_fence_export_kernel(int sync_fd)
+{
+	struct dmabufd_ctl_reply reply;
+	uint64_t token;
+	int kfd = -1, r;
+
+	r = dmabufd_fd_arg_token(sync_fd, &token);
+	if (r < 0)
+		return r;
+	if (!token)
+		return -EINVAL; /* not a dmabufd sync_file */
+	r = kept_call(DMABUFD_CTL_FENCE_EXPORT, token, &reply, &kfd);
+	if (r < 0)
+		return r;
+	if (kfd < 0)
+		return -EPROTO;
+	return kfd;
 }

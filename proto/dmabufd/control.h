@@ -122,7 +122,8 @@
  * request); a process gone by then shows its thread id and an empty
  * comm. 0 means none (the daemon's own, or no call yet).
  *
- * Ops added later within a version (DMABUFD_CTL_TRACE, _INFO, _FILES) change nothing of
+ * Ops added later within a version (DMABUFD_CTL_TRACE, _INFO, _FILES,
+ * _FENCE_IMPORT, _FENCE_EXPORT) change nothing of
  * the others: a daemon that predates one answers it EINVAL (an unknown
  * op), which a client reports as "daemon too old". Their payloads, like
  * records, only grow at their end: the reply's size says how much the
@@ -233,6 +234,38 @@ enum dmabufd_ctl_op {
 	 * file's opener uid.
 	 */
 	DMABUFD_CTL_FILES = 16,
+	/*
+	 * Kernel interop (added within version 2, any version taken; an
+	 * older daemon answers EINVAL). What the kernel side can and cannot
+	 * see is in README.md, "Interop with the kernel".
+	 *
+	 * FENCE_IMPORT: make a dmabufd fence of a real kernel sync_file,
+	 * passed with SCM_RIGHTS on the request (exactly one fd; @token and
+	 * @arg 0). The fence signals, with the kernel fence's error
+	 * (SYNC_IOC_FILE_INFO's status), when the kernel fence does: the
+	 * daemon keeps its own copy of the fd and polls it (POLLIN). Reply:
+	 * error 0 and @token, a claim token of the new sync_file
+	 * (DMABUFD_IOC_CLAIM on a fresh open of the sync_file node, O_RDONLY
+	 * or O_RDWR), which dies with this connection if not claimed first.
+	 * Errors: EBADF without an fd; EINVAL when the fd is no kernel
+	 * sync_file (a dmabufd sync_file included: it needs no import);
+	 * EDQUOT past the peer's limit of files (a pending import holds
+	 * one), EDQUOT or ENOMEM past its limit of tokens.
+	 */
+	DMABUFD_CTL_FENCE_IMPORT = 17,
+	/*
+	 * FENCE_EXPORT: make a real kernel sync_file that signals when a
+	 * dmabufd fence does, through the kernel's sw_sync
+	 * (/sys/kernel/debug/sync/sw_sync; one kernel timeline per dmabufd
+	 * fence context). @token: a sync_file token or handle of the peer's
+	 * uid (DMABUFD_IOC_EXPORT_TOKEN, DMABUFD_IOC_HANDLE); @arg 0.
+	 * Reply: error 0 and the kernel sync_file (SCM_RIGHTS). sw_sync
+	 * carries no error: the kernel fence of a dmabufd fence that failed
+	 * signals with status 1. Errors: EINVAL for no such token or
+	 * handle; EOPNOTSUPP where the kernel has no sw_sync (or debugfs is
+	 * not mounted); the kernel's errno of a failed sw_sync call.
+	 */
+	DMABUFD_CTL_FENCE_EXPORT = 18,
 };
 
 /* DMABUFD_CTL_DMA_FAULT kinds */
@@ -253,7 +286,8 @@ enum dmabufd_ctl_op {
 struct dmabufd_ctl_req {
 	__u32 version;  /* DMABUFD_CTL_VERSION */
 	__u32 op;       /* enum dmabufd_ctl_op */
-	__u64 token;    /* DMABUFD_CTL_MAP: the mapping token; else 0 */
+	__u64 token;    /* DMABUFD_CTL_MAP: the mapping token; FENCE_EXPORT:
+			 * a sync_file token or handle; else 0 */
 	__u32 arg[4];   /* per op (DMABUFD_CTL_DMA_FAULT); else 0 */
 };
 
@@ -263,7 +297,7 @@ struct dmabufd_ctl_reply {
 	__u64 size;     /* bytes that follow (MAP: bytes to map; listings: 0) */
 	__u32 count;    /* listings: 0 (version 1: records that follow) */
 	__u32 rec_size; /* listings: bytes per record */
-	__u64 pad;
+	__u64 token;    /* FENCE_IMPORT: the claim token; else 0 */
 };
 
 #define DMABUFD_CTL_RECS_PER_MSG 64

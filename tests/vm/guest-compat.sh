@@ -18,7 +18,8 @@
 #      (/dev/dma_heap/system, /sys/kernel/debug/sync/sw_sync) reach the
 #      daemon (checked first: a program holding objects made through
 #      those paths shows them in dmabufctl). dmabufd has no udmabuf: that
-#      selftest runs on the kernel only.
+#      selftest runs on the kernel only. Then kinterop, not preloaded:
+#      dmabufd's fences to and from the kernel's own sw_sync.
 #
 # Each program's output is shown as it runs, between "== SIDE: PROGRAM"
 # and "== SIDE: PROGRAM: exit N" lines, which run-compat.sh reads. The exit
@@ -111,6 +112,9 @@ echo "compat-guest: the kernel's paths reach dmabufd under dmabufd-run --force"
 run dmabufd sh ./dmabufd-run --force ./compat-test
 run dmabufd sh ./dmabufd-run --force ./sync_test
 run dmabufd sh ./dmabufd-run --force ./dmabuf-heap
+# Not preloaded: dmabufd's fences to and from the kernel's own sw_sync
+# (tests/vm/kinterop.c), a kernel fence gating a dmabufd DMA copy.
+run dmabufd ./kinterop
 t2=$(cut -d' ' -f1 /proc/uptime)
 echo "compat-guest: kernel side $t0-$t1 s, dmabufd side $t1-$t2 s (uptime)"
 

@@ -32,7 +32,7 @@ build=${1:?usage: run-compat.sh BUILD_DIR [run-vm.sh options]}
 shift
 build=$(cd "$build" && pwd)
 for f in dmabufd tests/compat/compat-test compat/libdmabufd-compat.so compat/dmabufd-run \
-	tools/dmabufctl; do
+	tools/dmabufctl tests/vm/kinterop; do
 	[ -e "$build/$f" ] || { echo "run-compat: $build/$f is missing (meson compile?)" >&2; exit 2; }
 done
 cache=${DMABUFD_VM_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/dmabufd-vm}
@@ -56,7 +56,8 @@ trap 'rm -rf "$work"' EXIT
 payload=$work/payload
 mkdir "$payload"
 cp "$build/dmabufd" "$build/tests/compat/compat-test" "$build/compat/libdmabufd-compat.so" \
-	"$build/compat/dmabufd-run" "$build/tools/dmabufctl" "$here/guest-compat.sh" "$payload/"
+	"$build/compat/dmabufd-run" "$build/tools/dmabufctl" "$build/tests/vm/kinterop" \
+	"$here/guest-compat.sh" "$payload/"
 cp "$selftests/sync_test" "$selftests/dmabuf-heap" "$selftests/udmabuf" "$payload/"
 cp "$kmod"/*.ko "$payload/"
 # vgem and what it needs (fetch-kernel.sh's modules-extra, beside kmod/).
@@ -148,6 +149,16 @@ compat kernel kernel
 compat dmabufd "dmabufd CUSE"
 kselftests kernel kernel sync_test dmabuf-heap udmabuf
 kselftests dmabufd "dmabufd CUSE" sync_test dmabuf-heap
+# kinterop: dmabufd's fences to and from the kernel's own sw_sync.
+st=$(exit_of dmabufd kinterop)
+line=$(sed -n '/^== dmabufd: .*kinterop$/,/^== dmabufd: .*kinterop: exit/p' "$work/out" |
+	grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -n 1)
+if [ "$st" = 0 ] && [ -n "$line" ]; then
+	echo "kinterop (dmabufd CUSE <-> kernel sw_sync): $line" >> "$work/summary"
+else
+	echo "kinterop (dmabufd CUSE <-> kernel sw_sync): ${line:-no summary}, exit $st" >> "$work/summary"
+	failed_any=1
+fi
 if [ "$status" -ne 0 ]; then
 	echo "run-compat: the VM run failed (run-vm.sh exit $status)"
 	failed_any=1

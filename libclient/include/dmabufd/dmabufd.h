@@ -418,6 +418,38 @@ DMABUFD_EXPORT int dmabufd_buf_claim(uint64_t token, unsigned int fd_flags);
  */
 DMABUFD_EXPORT int dmabufd_sync_claim(uint64_t token);
 
+/* ---- The real kernel's fences ----------------------------------------- */
+
+/**
+ * dmabufd_fence_import_sync_file() - a dmabufd sync_file for a kernel one
+ * @kernel_fd: a real kernel sync_file (a GPU's, a display's, V4L2's,
+ *             sw_sync's), still owned by the caller
+ *
+ * The daemon keeps its own copy of the fd and polls it: the new dmabufd
+ * fence signals when the kernel fence does, with its error. It is used
+ * like any dmabufd sync_file (merge, DMA_BUF_IOCTL_IMPORT_SYNC_FILE,
+ * DMA dependencies). Returns an O_CLOEXEC sync_file fd, or -EINVAL when
+ * @kernel_fd is no kernel sync_file (a dmabufd one included), -EBADF,
+ * -EDQUOT, -ENOMEM, -errno of the control socket or of open(2).
+ */
+DMABUFD_EXPORT int dmabufd_fence_import_sync_file(int kernel_fd);
+
+/**
+ * dmabufd_fence_export_kernel() - a kernel sync_file for a dmabufd one
+ * @sync_fd: a dmabufd sync_file, still owned by the caller
+ *
+ * Made with the kernel's sw_sync (one kernel timeline per dmabufd fence
+ * context), it signals when the dmabufd fence does, so kernel importers
+ * (DRM's IN_FENCE_FD, V4L2) can wait on dmabufd's DMA. sw_sync carries
+ * no error: a dmabufd fence that fails signals the kernel one with
+ * status 1. Returns the kernel sync_file fd (O_CLOEXEC), or
+ * -EOPNOTSUPP where the kernel has no sw_sync
+ * (/sys/kernel/debug/sync/sw_sync: CONFIG_SW_SYNC and debugfs mounted),
+ * -EINVAL when @sync_fd is no dmabufd sync_file, -ENOMEM, the kernel's
+ * -errno.
+ */
+DMABUFD_EXPORT int dmabufd_fence_export_kernel(int sync_fd);
+
 /* ---- Handles: every operation at its fewest round trips --------------- */
 
 /*
