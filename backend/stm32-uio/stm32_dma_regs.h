@@ -7,8 +7,9 @@
  * Values were checked against ST's CMSIS device header
  * (STMicroelectronics/cmsis_device_h7 Include/stm32h743xx.h: DMA_Stream_
  * TypeDef, DMA_TypeDef, DMAMUX_*_TypeDef, the DMA_Sx*, DMA_LISR/HISR and
- * DMAMUX_* bit definitions and the *_BASE addresses) and against
- * /work/shared/reference/stm32h7-dma.md. Where the sources disagree the
+ * DMAMUX_* bit definitions and the *_BASE addresses) and against the
+ * reference notes ../shared/reference/stm32h7-dma.md (relative to the
+ * source tree's root). Where the sources disagree the
  * choice is said next to the field (TRBUFF, DMAMUX ID widths).
  *
  * Every offset is in bytes from the start of its block (DMA1, DMA2 or
