@@ -62,7 +62,7 @@ struct stm32_chan {
 	struct stm32_dma_chan_config feat;
 	struct stm32_desc *desc;	/* the one the hardware runs */
 	unsigned cur;			/* its segment (cyclic: period) */
-	bool ct;			/* DBM: CT value of the current period */
+	bool ct;			/* DBM: CT as read at the last TC service */
 	enum stm32_chan_state state;
 	bool reconfig;			/* CIRC/DBM dropped by resume until TC */
 	uint32_t saved_cr, saved_ndtr;	/* at pause */
@@ -345,6 +345,16 @@ static void chan_fail(struct stm32_chan *c, enum dmaengine_tx_result result)
 	chan_start_next(c);
 }
 
+/* The period of cyclic @d whose buffer starts at @addr (what a DBM
+ * target register holds), or @fallback. */
+static unsigned period_of(const struct stm32_desc *d, uint32_t addr, unsigned fallback)
+{
+	for (unsigned p = 0; p < d->nsegs; p++)
+		if (d->segs[p].m0ar == addr)
+			return p;
+	return fallback;
+}
+
 /* A TC of the running descriptor (the stream stopped, or in CIRC/DBM
  * moved on). */
 static void chan_handle_tc(struct stm32_chan *c)
@@ -354,27 +364,44 @@ static void chan_handle_tc(struct stm32_chan *c)
 	if (!d || c->state != STM32_CHAN_RUNNING)
 		return; /* the stop of a pause or of a terminate */
 	if (d->cyclic) {
-		unsigned next = (c->cur + 1) % d->nsegs;
+		unsigned next = (c->cur + 1) % d->nsegs, ends = 1;
+		uint32_t cr = chan_read(c, STM32_DMA_SxCR(c->id));
+		bool ct;
 
-		vchan_cyclic_callback(&d->vd);
-		if (c->reconfig) {
-			/* The stream stopped at the end of the resumed period:
-			 * restore CIRC/DBM from the next period on. */
+		if (c->reconfig || !(cr & (STM32_DMA_SxCR_CIRC | STM32_DMA_SxCR_DBM))) {
+			/* The stream stopped at the end of the resumed period
+			 * (or a resume found the period done): restore
+			 * CIRC/DBM from the next period on. */
+			vchan_cyclic_callback(&d->vd);
 			c->reconfig = false;
 			if (chan_program_period(c, next) < 0)
 				chan_fail(c, DMA_TRANS_ABORTED);
 			return;
 		}
-		c->cur = next;
-		c->ct = !c->ct;
-		if (d->nsegs > 2) {
-			/* The register of the period just done is idle now:
-			 * point it at the one after the new current. */
-			uint32_t addr = d->segs[(next + 1) % d->nsegs].m0ar;
-
-			chan_write(c, c->ct ? STM32_DMA_SxM0AR(c->id)
-					    : STM32_DMA_SxM1AR(c->id), addr);
+		if (d->nsegs > 1) {
+			/* DBM: the hardware toggles CT at each period end by
+			 * itself, serviced or not; the register says which
+			 * target is current (as Linux's
+			 * stm32_dma_configure_next_sg). TCIF is one flag: CT as
+			 * it was at the last service means two ends were
+			 * serviced as one (more cannot be told apart). */
+			ct = !!(cr & STM32_DMA_SxCR_CT);
+			ends = ct == c->ct ? 2 : 1;
+			c->ct = ct;
+			c->cur = period_of(d, chan_read(c, ct ? STM32_DMA_SxM1AR(c->id)
+							      : STM32_DMA_SxM0AR(c->id)),
+					   (c->cur + ends) % d->nsegs);
+			if (d->nsegs > 2) {
+				/* Only the idle target may be written while
+				 * EN = 1 (writing the current one is a
+				 * transfer error): point it at the period
+				 * after the one the hardware runs. */
+				chan_write(c, ct ? STM32_DMA_SxM0AR(c->id)
+						 : STM32_DMA_SxM1AR(c->id),
+					   d->segs[(c->cur + 1) % d->nsegs].m0ar);
+			}
 		}
+		vchan_cyclic_callbacks(&d->vd, ends);
 		return;
 	}
 	if (c->cur + 1 < d->nsegs) {

@@ -22,10 +22,15 @@
  *            MSIZE / bursts / FIFO threshold chosen per entry as Linux's
  *            stm32_dma_set_xfer_param() does (direct mode when both bursts
  *            are single); entries longer than one segment are split.
- *   cyclic   one period: circular mode (TC per period); two periods:
- *            circular mode over the buffer with the half-transfer
- *            interrupt ending the first period; more: double-buffer mode,
- *            the idle M0AR/M1AR rewritten with the next period at each TC.
+ *   cyclic   one period: circular mode (TC per period); more:
+ *            double-buffer mode. At each TC the driver reads CT from SxCR
+ *            (the hardware toggles it by itself, serviced or not) and the
+ *            current target's address, so two period ends serviced late as
+ *            one interrupt are both reported (CT unchanged since the last
+ *            service) and the driver goes on from the period the hardware
+ *            runs; with more than two periods it rewrites only the idle
+ *            M0AR/M1AR (the current one must not be written while EN = 1)
+ *            with the period after the current one.
  * Residue: NDTR << PSIZE of the running segment plus the segments not yet
  * started, rounded up to a whole memory burst (granularity BURST).
  * Pause/resume follow the Linux driver (resume reprograms the addresses

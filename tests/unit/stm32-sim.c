@@ -40,6 +40,7 @@ struct sim_ctrl {
 	uint32_t isr[2];
 	struct sim_stream s[STM32_DMA_NR_STREAMS];
 	bool line;
+	bool hold;			/* service delayed: line not raised */
 	unsigned irqs;
 	unsigned uio;
 };
@@ -342,8 +343,12 @@ static bool irq_level(struct sim_ctrl *c)
 static bool update_irq(struct stm32_sim *sim, unsigned ci)
 {
 	struct sim_ctrl *c = &sim->ctrl[ci];
-	bool level = irq_level(c), raised = level && !c->line;
+	bool level, raised;
 
+	if (c->hold)
+		return false; /* seen at the release */
+	level = irq_level(c);
+	raised = level && !c->line;
 	if (raised) {
 		c->irqs++;
 		uio_fake_raise_irq(sim->fake, c->uio);
@@ -561,6 +566,10 @@ cycle_end:
 		s->p_off = s->m_off = 0;
 		s->m_done = 0;
 		s->ht_done = false;
+		/* DBM: the hardware swaps the memory target by itself at
+		 * each end of transfer (CT toggles, NDTR reloads, TCIF set),
+		 * whether or not software has serviced the last one: RM0433
+		 * §15.3.11 and Table 109 (stm32h7-dma.md §7). */
 		if (s->cr & STM32_DMA_SxCR_DBM)
 			s->cr ^= STM32_DMA_SxCR_CT;
 	} else {
@@ -633,6 +642,16 @@ void stm32_sim_set_rate(struct stm32_sim *sim, uint64_t bytes_per_sec)
 void stm32_sim_set_stop_delay(struct stm32_sim *sim, unsigned accesses)
 {
 	sim->stop_delay = accesses ? accesses : 1;
+}
+
+int stm32_sim_hold_irq(struct stm32_sim *sim, unsigned ci, bool hold)
+{
+	if (ci >= 2)
+		return -EINVAL;
+	sim->ctrl[ci].hold = hold;
+	if (!hold)
+		update_irq(sim, ci);
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -729,7 +748,12 @@ static void stream_write(struct stm32_sim *sim, unsigned ci, unsigned n, uint32_
 			bool cur1 = s->cr & STM32_DMA_SxCR_CT;
 
 			if ((reg == 0x10) == cur1) {
-				/* The current target: TEIF, stream stopped. */
+				/* The current target (M0AR with CT = 0, M1AR
+				 * with CT = 1) may not be written while EN = 1:
+				 * TEIF and the stream disabled. RM0433 §15.3.11
+				 * (Table 109) and §15.3.20 error management;
+				 * stm32h7-dma.md §7 and §6 tag it (R), not
+				 * read in RM0433's own text there. */
 				bus_error(sim, ci, n);
 			} else {
 				*(reg == 0x0C ? &s->m0ar : &s->m1ar) = v;

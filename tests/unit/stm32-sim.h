@@ -30,7 +30,7 @@
  * not: TEIF), EN read-back (a disable completes a few accesses later, then
  * TCIF), the FEIF of a threshold/burst mismatch at enable, and the
  * interrupt line of each controller (OR of flag & enable) raised through
- * the fake UIO device. Registers follow the reference: reserved bits are
+ * the fake UIO device (held back on request, for late service). Registers follow the reference: reserved bits are
  * ignored and read 0, xIFCR reads 0, config bits are frozen while EN = 1.
  *
  * Faults: bus-error ranges (TEIF, EN cleared), a one-shot read or write
@@ -99,6 +99,12 @@ size_t stm32_sim_run(struct stm32_sim *sim);
 void stm32_sim_set_rate(struct stm32_sim *sim, uint64_t bytes_per_sec);
 /* Accesses (CR reads or slots) a disable takes to complete (>= 1; 2). */
 void stm32_sim_set_stop_delay(struct stm32_sim *sim, unsigned accesses);
+/* Interrupt service latency: while @hold, controller @ctrl's line is kept
+ * from the UIO device (software has not got to it yet) and the streams run
+ * on, so several period ends (TCIF set once, CT toggled each time in DBM)
+ * can pass before the handler runs. Releasing it raises the interrupt if
+ * the level is still high. -EINVAL for a bad @ctrl. */
+int stm32_sim_hold_irq(struct stm32_sim *sim, unsigned ctrl, bool hold);
 
 /* Host pointer to simulated physical memory [@addr, @addr + @len), any
  * region (TCMs included), or NULL. */

@@ -571,6 +571,93 @@ static void cyclic_five_periods_double_buffer_rewrites_idle_target(void **state)
 	cyclic_run(5, STM32_DMA_SxCR_DBM);
 }
 
+/*
+ * Double buffer, serviced late: two period ends pass before the handler
+ * runs (one TCIF, CT toggled twice, back to M0AR). The driver must take
+ * CT from the register, rewrite only the idle target (never the current
+ * one: that is a transfer error which stops the stream), count both
+ * periods, and go on from where the hardware is.
+ */
+static void late_service(unsigned nper)
+{
+	const size_t period = 512;
+	struct dma_chan *chan = slave_chan("i2s1", 0, 9, 4, 1);
+	unsigned n = (unsigned)chan->chan_id;
+	unsigned char *data = malloc(period * (nper + 2));
+	struct periods pc = { 0 };
+	struct stm32_chan_stats st;
+	struct dma_tx_state ts;
+	struct dma_xfer *x;
+	struct sbuf b;
+	uint32_t cr;
+
+	assert_non_null(data);
+	for (size_t i = 0; i < period * (nper + 2); i++)
+		data[i] = (unsigned char)(i * 3 ^ (i >> 8) ^ nper);
+	sbuf_new(&b, chan, period * nper, 0);
+	assert_int_equal(dma_xfer_cyclic(b.att, 0, period * nper, period, DMA_DEV_TO_MEM, 0,
+					 &x), 0);
+	assert_int_equal(dma_xfer_set_period_cb(x, on_period, &pc), 0);
+	assert_int_equal(dma_xfer_submit(x), 0);
+	sim_poll();
+	assert_int_equal(stm32_sim_hold_irq(sim, 0, true), 0);
+	assert_int_equal(stm32_sim_periph_push(sim, 9, data, 2 * period), (long)(2 * period));
+	sim_poll();
+	/* Both periods ran without service: TCIF pending, CT back to 0. */
+	assert_int_equal(stm32_sim_periph_level(sim, 9), 0);
+	cr = stm32_sim_peek(sim, STM32_SIM_DMA1, STM32_DMA_SxCR(n));
+	assert_true(cr & STM32_DMA_SxCR_EN);
+	assert_false(cr & STM32_DMA_SxCR_CT);
+	assert_true(stm32_dma_flags_from_reg(n, stm32_sim_peek(sim, STM32_SIM_DMA1,
+							      stm32_dma_isr_offset(n))) &
+		    STM32_DMA_TCIF);
+	assert_int_equal(pc.n, 0);
+	assert_int_equal(stm32_sim_hold_irq(sim, 0, false), 0);
+	sim_poll();
+	dma_cq_drain();
+	/* One service, two periods; the stream runs on, nothing failed. */
+	assert_int_equal(pc.n, 2);
+	assert_true(stm32_sim_peek(sim, STM32_SIM_DMA1, STM32_DMA_SxCR(n)) & STM32_DMA_SxCR_EN);
+	assert_false(fence_is_signaled(dma_xfer_fence(x)));
+	assert_int_equal(stm32_dma_chan_stats(dmas[0], n, &st), 0);
+	assert_int_equal(st.te, 0);
+	/* The hardware is at the start of the buffer M0AR holds. */
+	assert_int_equal(dmaengine_tx_status(chan, dma_xfer_cookie(x), &ts), DMA_IN_PROGRESS);
+	assert_int_equal(ts.residue, period * nper);
+	/* Periods go on in order from there, one callback each. */
+	for (unsigned p = 0; p < nper; p++) {
+		uint64_t deadline = real_ms() + 10000;
+
+		assert_int_equal(stm32_sim_periph_push(sim, 9, data + (2 + p) * period, period),
+				 (long)period);
+		while (pc.n < 3 + p && real_ms() < deadline) {
+			sim_poll();
+			dma_cq_drain();
+		}
+		assert_int_equal(pc.n, 3 + p);
+		assert_memory_equal(b.cpu + p * period, data + (2 + p) * period, period);
+	}
+	assert_int_equal(stm32_dma_chan_stats(dmas[0], n, &st), 0);
+	assert_int_equal(st.te, 0);
+	assert_false(fence_is_signaled(dma_xfer_fence(x)));
+	assert_int_equal(dmaengine_terminate_sync(chan), 0);
+	assert_int_equal(dma_xfer_result(x), 1);
+	dma_xfer_unref(x);
+	sbuf_free(&b);
+	free(data);
+	dma_release_channel(chan);
+}
+
+static void cyclic_double_buffer_serviced_two_periods_late_goes_on(void **state)
+{
+	late_service(3);
+}
+
+static void cyclic_two_buffers_serviced_two_periods_late_keep_residue(void **state)
+{
+	late_service(2);
+}
+
 /* ------------------------------------------------------------------ */
 /* Residue, pause, resume, terminate */
 
@@ -989,6 +1076,8 @@ int main(void)
 		st_test(cyclic_one_period_is_circular),
 		st_test(cyclic_two_periods_double_buffer),
 		st_test(cyclic_five_periods_double_buffer_rewrites_idle_target),
+		st_test(cyclic_double_buffer_serviced_two_periods_late_goes_on),
+		st_test(cyclic_two_buffers_serviced_two_periods_late_keep_residue),
 		st_test(residue_from_ndtr_and_pause_resume),
 		st_test(residue_rounds_up_to_memory_burst),
 		st_test(terminate_waits_for_en_to_clear),
