@@ -38,15 +38,16 @@
  * Terminate clears the stream's interrupt enables, clears EN and waits,
  * bounded by cfg->stop_timeout_us, for EN to read 0.
  *
- * Errors: unlike Linux (which only logs), TEIF, DMEIF, and an FEIF that
- * lost data (direct mode, or the stream disabled by hardware) stop the
+ * Errors: unlike Linux (which only logs), TEIF, DMEIF, and an FEIF with
+ * the stream disabled by hardware without a TC (a FIFO configuration
+ * refused at enable) stop the
  * stream, complete the descriptor with DMA_TRANS_READ_FAILED or
  * DMA_TRANS_WRITE_FAILED (so its fence signals -EIO), reset the stream and
  * start the next descriptor. The hardware does not say which port failed;
  * the driver guesses: the side whose range the masters cannot reach, else
  * WRITE_FAILED when data sat in the FIFO (read but not written) and
- * READ_FAILED otherwise. An FEIF over/underrun in FIFO mode with the
- * stream still running loses no data and is only counted.
+ * READ_FAILED otherwise. An FEIF over/underrun with the stream still
+ * running, in FIFO or direct mode, loses no data and is only counted.
  *
  * Memory: every address a prep call is given must be reachable by the
  * DMA1/DMA2 masters (stm32_dma_addr_reachable(): below 4 GiB, not
