@@ -571,6 +571,7 @@ static int slave_seg_params(struct stm32_chan *c, enum dma_transfer_direction di
 	unsigned fth = c->feat.fifo_threshold;
 	uint64_t paddr;
 	int pcode, mcode, pb, mb;
+	bool direct;
 
 	if (dir == DMA_MEM_TO_DEV) {
 		pwidth = cfg->dst_addr_width;
@@ -587,6 +588,12 @@ static int slave_seg_params(struct stm32_chan *c, enum dma_transfer_direction di
 		return -EINVAL;
 	if (!stm32_dma_addr_reachable(paddr, pwidth))
 		return -EFAULT;
+	/* Direct mode moves each item to memory with PSIZE (MSIZE is
+	 * ignored), and the hardware ignores the address bits below the
+	 * access size: a memory address not aligned to PSIZE needs the FIFO
+	 * (stm32h7-dma.md §4, §5). */
+	if (c->feat.direct && maddr % pwidth)
+		return -EINVAL;
 	if (c->feat.direct) {
 		pburst = mburst = 0;
 		mwidth = pwidth;
@@ -595,7 +602,8 @@ static int slave_seg_params(struct stm32_chan *c, enum dma_transfer_direction di
 		mwidth = max_mem_width(len, maddr, fth);
 		mburst = best_burst(len, maddr, STM32_DMA_MAX_BURST, fth, mwidth);
 	}
-	if (!pburst && !mburst)
+	direct = !pburst && !mburst && maddr % pwidth == 0;
+	if (direct)
 		mwidth = pwidth; /* direct mode: MSIZE is ignored, PSIZE used */
 	if (mwidth > pwidth && len % mwidth)
 		return -EINVAL;
@@ -610,7 +618,7 @@ static int slave_seg_params(struct stm32_chan *c, enum dma_transfer_direction di
 		  STM32_FIELD_PREP(STM32_DMA_SxCR_MBURST, mb) |
 		  STM32_FIELD_PREP(STM32_DMA_SxCR_PL, c->feat.priority) |
 		  STM32_DMA_SxCR_MINC | STM32_DMA_SxCR_TCIE | STM32_DMA_SxCR_TEIE;
-	if (!pburst && !mburst) {
+	if (direct) {
 		/* Direct mode: DMEIE, no DMDIS/FEIE. */
 		seg->cr |= STM32_DMA_SxCR_DMEIE;
 		seg->fcr = STM32_FIELD_PREP(STM32_DMA_SxFCR_FTH, fth);

@@ -21,7 +21,11 @@
  *   slave sg both directions; PSIZE from the slave config's device width,
  *            MSIZE / bursts / FIFO threshold chosen per entry as Linux's
  *            stm32_dma_set_xfer_param() does (direct mode when both bursts
- *            are single); entries longer than one segment are split.
+ *            are single and, unlike Linux, the memory address is aligned
+ *            to the peripheral width: direct mode accesses memory with
+ *            PSIZE; otherwise the FIFO with narrower memory accesses; a
+ *            client forcing direct mode gets -EINVAL for such an address);
+ *            entries longer than one segment are split.
  *   cyclic   one period: circular mode (TC per period); more:
  *            double-buffer mode. At each TC the driver reads CT from SxCR
  *            (the hardware toggles it by itself, serviced or not) and the

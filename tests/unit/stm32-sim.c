@@ -388,6 +388,25 @@ static uint32_t mem_base(const struct sim_stream *s)
 	return (s->cr & STM32_DMA_SxCR_DBM) && (s->cr & STM32_DMA_SxCR_CT) ? s->m1ar : s->m0ar;
 }
 
+/*
+ * The bus addresses of the next access. The hardware ignores the address
+ * bits below the data size (PAR below PSIZE; M0AR/M1AR below MSIZE, which
+ * is PSIZE in direct mode): the access is aligned down, and the data lands
+ * beside where an unaligned base pointed. RM0433 §15.5 register
+ * descriptions of DMA_SxPAR/SxM0AR/SxM1AR, as the same IP's RM0090
+ * describes them; stm32h7-dma.md §4 has only "addresses must be aligned to
+ * the data size" (R): the consequence is not confirmed there.
+ */
+static uint64_t mem_ptr(const struct sim_stream *s)
+{
+	return ((uint64_t)mem_base(s) & ~(uint64_t)(msize(s) - 1)) + s->m_off;
+}
+
+static uint64_t periph_ptr(const struct sim_stream *s)
+{
+	return ((uint64_t)s->par & ~(uint64_t)(psize(s) - 1)) + s->p_off;
+}
+
 static void bus_error(struct stm32_sim *sim, unsigned ci, unsigned n)
 {
 	struct sim_stream *s = &sim->ctrl[ci].s[n];
@@ -402,7 +421,7 @@ static int flush_fifo(struct stm32_sim *sim, struct sim_stream *s)
 	while (s->lvl) {
 		unsigned w = msize(s) <= s->lvl ? msize(s) : 1;
 
-		if (bus_access(sim, s, (uint64_t)mem_base(s) + s->m_off, s->fifo, w,
+		if (bus_access(sim, s, mem_ptr(s), s->fifo, w,
 			       STM32_SIM_WRITE) < 0)
 			return -1;
 		memmove(s->fifo, s->fifo + w, s->lvl - w);
@@ -476,7 +495,7 @@ static size_t stream_slot(struct stm32_sim *sim, unsigned ci, unsigned n)
 		for (unsigned b = 0; b < pbeats && s->ndtr && cap - s->lvl >= psz; b++) {
 			if (dir == STM32_DMA_DIR_P2M && !request(sim, ci, n, psz, true))
 				break;
-			if (bus_access(sim, s, (uint64_t)s->par + s->p_off, s->fifo + s->lvl, psz,
+			if (bus_access(sim, s, periph_ptr(s), s->fifo + s->lvl, psz,
 				       STM32_SIM_READ) < 0) {
 				bus_error(sim, ci, n);
 				return 1;
@@ -487,10 +506,15 @@ static size_t stream_slot(struct stm32_sim *sim, unsigned ci, unsigned n)
 			moved += psz;
 		}
 		/* Memory port: drain at the threshold (direct: at once), and
-		 * everything at the end. */
-		if (s->lvl && (!fifo_mode(s) || s->lvl >= thr || !s->ndtr)) {
+		 * everything at the end. A FIFO with no room for one more
+		 * peripheral item counts as at its threshold (PSIZE > MSIZE
+		 * with single memory beats can leave it one beat short of
+		 * "full"): a modelling assumption, not found in the
+		 * reference notes (stm32h7-dma.md §5). */
+		if (s->lvl && (!fifo_mode(s) || s->lvl >= thr || cap - s->lvl < psz ||
+			       !s->ndtr)) {
 			for (unsigned b = 0; b < mbeats && s->lvl >= msz; b++) {
-				if (bus_access(sim, s, (uint64_t)mem_base(s) + s->m_off, s->fifo, msz,
+				if (bus_access(sim, s, mem_ptr(s), s->fifo, msz,
 					       STM32_SIM_WRITE) < 0) {
 					bus_error(sim, ci, n);
 					return 1;
@@ -521,7 +545,7 @@ static size_t stream_slot(struct stm32_sim *sim, unsigned ci, unsigned n)
 		for (unsigned b = 0; b < mbeats && s->m_done < total && cap - s->lvl >= msz; b++) {
 			unsigned w = total - s->m_done < msz ? (unsigned)(total - s->m_done) : msz;
 
-			if (bus_access(sim, s, (uint64_t)mem_base(s) + s->m_off, s->fifo + s->lvl, w,
+			if (bus_access(sim, s, mem_ptr(s), s->fifo + s->lvl, w,
 				       STM32_SIM_READ) < 0) {
 				bus_error(sim, ci, n);
 				return 1;
@@ -536,7 +560,7 @@ static size_t stream_slot(struct stm32_sim *sim, unsigned ci, unsigned n)
 		for (unsigned b = 0; b < pbeats && s->ndtr && s->lvl >= psz; b++) {
 			if (!request(sim, ci, n, psz, false))
 				break;
-			if (bus_access(sim, s, (uint64_t)s->par + s->p_off, s->fifo, psz,
+			if (bus_access(sim, s, periph_ptr(s), s->fifo, psz,
 				       STM32_SIM_WRITE) < 0) {
 				bus_error(sim, ci, n);
 				return 1;

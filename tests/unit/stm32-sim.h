@@ -24,7 +24,8 @@
  *
  * The engine (stm32_sim_step/run) moves data per the programmed stream:
  * DIR, PINC/MINC/PINCOS, PSIZE/MSIZE packing through a 16-byte FIFO in
- * FIFO mode (threshold and bursts), one item at a time in direct mode,
+ * FIFO mode (threshold and bursts), one item at a time in direct mode
+ * (address bits below the access size ignored, as the hardware does),
  * NDTR counting in PSIZE items, HTIF/TCIF, circular and double-buffer
  * reload (CT toggles; the idle M0AR/M1AR may be rewritten, the current one
  * not: TEIF), EN read-back (a disable completes a few accesses later, then

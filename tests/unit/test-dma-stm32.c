@@ -1092,6 +1092,75 @@ static void direct_mode_fifo_error_is_counted_not_fatal(void **state)
 	dma_release_channel(chan);
 }
 
+/* A memory address not aligned to the peripheral width: not direct mode
+ * (whose PSIZE memory accesses would drop the low address bits and land
+ * beside the buffer) but the FIFO with byte memory accesses. Both
+ * directions; a client that forces direct mode is refused. */
+static void unaligned_memory_takes_the_fifo_not_direct_mode(void **state)
+{
+	struct dma_chan *chan = slave_chan("uart5", 0, 22, 2, 1);
+	unsigned n = (unsigned)chan->chan_id;
+	unsigned char data[64], expect[128], out[64];
+	struct dma_xfer *x;
+	struct sbuf b;
+	uint32_t cr;
+
+	for (unsigned i = 0; i < sizeof(data); i++)
+		data[i] = (unsigned char)(0x80 + i);
+	sbuf_new(&b, chan, 4096, 0);
+	memcpy(expect, b.cpu, sizeof(expect));
+	memcpy(expect + 1, data, sizeof(data));
+	assert_int_equal(dma_xfer_slave(b.att, 1, sizeof(data), DMA_DEV_TO_MEM, 0, &x), 0);
+	assert_int_equal(dma_xfer_submit(x), 0);
+	assert_int_equal(stm32_sim_periph_push(sim, 22, data, sizeof(data)), (long)sizeof(data));
+	assert_true(run_until(fence_done, dma_xfer_fence(x)));
+	assert_int_equal(dma_xfer_result(x), 1);
+	assert_memory_equal(b.cpu, expect, sizeof(expect));
+	cr = stm32_sim_last_cr(sim, 0, n);
+	assert_true(stm32_sim_peek(sim, STM32_SIM_DMA1, STM32_DMA_SxFCR(n)) &
+		    STM32_DMA_SxFCR_DMDIS);
+	assert_int_equal(STM32_FIELD_GET(STM32_DMA_SxCR_PSIZE, cr), STM32_DMA_SIZE_HALFWORD);
+	assert_int_equal(STM32_FIELD_GET(STM32_DMA_SxCR_MSIZE, cr), STM32_DMA_SIZE_BYTE);
+	dma_xfer_unref(x);
+
+	/* Memory to peripheral from the same odd address. */
+	{
+		struct dma_slave_config cfg = {
+			.dst_addr = stm32_sim_periph_addr(22), .dst_addr_width = 2,
+			.dst_maxburst = 1,
+		};
+
+		assert_int_equal(dmaengine_slave_config(chan, &cfg), 0);
+	}
+	assert_int_equal(dma_xfer_slave(b.att, 1, sizeof(out), DMA_MEM_TO_DEV, 0, &x), 0);
+	assert_int_equal(dma_xfer_submit(x), 0);
+	assert_true(run_until(fence_done, dma_xfer_fence(x)));
+	assert_int_equal(dma_xfer_result(x), 1);
+	assert_int_equal(stm32_sim_periph_pop(sim, 22, out, sizeof(out)), (long)sizeof(out));
+	assert_memory_equal(out, data, sizeof(out));
+	dma_xfer_unref(x);
+
+	/* Direct mode forced by the client: refused for that address. */
+	{
+		struct stm32_dma_chan_config feat = {
+			.fifo_threshold = STM32_DMA_FTH_FULL, .direct = true,
+		};
+		struct dma_slave_config cfg = {
+			.dst_addr = stm32_sim_periph_addr(22), .dst_addr_width = 2,
+			.dst_maxburst = 1,
+			.peripheral_config = &feat, .peripheral_size = sizeof(feat),
+		};
+
+		assert_int_equal(dmaengine_slave_config(chan, &cfg), 0);
+		assert_int_equal(dma_xfer_slave(b.att, 1, sizeof(out), DMA_MEM_TO_DEV, 0, &x),
+				 -EINVAL);
+		assert_int_equal(dma_xfer_slave(b.att, 2, sizeof(out), DMA_MEM_TO_DEV, 0, &x), 0);
+		dma_xfer_unref(x);
+	}
+	sbuf_free(&b);
+	dma_release_channel(chan);
+}
+
 /* ------------------------------------------------------------------ */
 
 #define st_test(fn) cmocka_unit_test_setup_teardown(fn, st_setup, st_teardown)
@@ -1119,6 +1188,7 @@ int main(void)
 		st_test(stalled_stream_times_out_and_the_channel_recovers),
 		st_test(fifo_and_direct_mode_errors),
 		st_test(direct_mode_fifo_error_is_counted_not_fatal),
+		st_test(unaligned_memory_takes_the_fifo_not_direct_mode),
 		st_test(a_removed_controller_leaves_the_hardware_to_its_successor),
 		st_test(irq_handler_takes_enosys_from_unmask_as_nothing_to_unmask),
 		st_test(irq_handler_tells_which_fd_failed),
