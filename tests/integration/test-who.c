@@ -8,7 +8,10 @@
  * adds them up per process. The hang report: a daemon started with
  * --hang-report-ms=200 (test-who.args) logs one warning for a WAIT
  * parked on an unsignaled fence, naming the fence, its timeline and its
- * producer; built as test-who-quiet (WHO_QUIET) against a daemon with
+ * producer (and likewise a DMA WAIT on a transfer held back by an
+ * implicit fence, naming that fence too, and a CPU-access SYNC, naming
+ * the buffer), and one "timed out" line for a wait that reaches its
+ * timeout; built as test-who-quiet (WHO_QUIET) against a daemon with
  * the default (0) it logs nothing for the same wait. run.sh gives the
  * daemon's log in $DMABUFD_DAEMON_LOG; meson gives dmabufctl in
  * $DMABUFCTL.
@@ -301,6 +304,214 @@ static void parked_wait_is_reported_once_with_fence_timeline_and_producer(void *
 	close(fence);
 	close(tl);
 }
+
+/* The pending fence of the sync_file this process opened whose fence is
+ * not @ctx (the other of two). */
+static void sync_file_fence_not_of(uint64_t ctx, uint64_t *ret_context,
+				   uint64_t *ret_seqno)
+{
+	uint32_t count, size;
+	char *recs = list(DMABUFD_CTL_FILES, &count, &size);
+	unsigned found = 0;
+
+	for (uint32_t i = 0; i < count; i++) {
+		const struct dmabufd_ctl_file *f = (const void *)(recs + (size_t)i * size);
+
+		if (f->kind != DMABUFD_CTL_FILE_SYNC_FILE ||
+		    f->opener_pid != (uint32_t)getpid() || f->object == ctx)
+			continue;
+		*ret_context = f->object;
+		*ret_seqno = f->seqno;
+		found++;
+	}
+	free(recs);
+	assert_int_equal(found, 1);
+}
+
+/* Wait up to 20 s for the log to hold a line with @needle; the lines
+ * (free them). */
+static char *await_log_lines_with(const char *needle)
+{
+	char *lines = NULL;
+
+	for (int i = 0; i < 400; i++) {
+		free(lines);
+		lines = log_lines_with(needle);
+		if (*lines)
+			break;
+		usleep(50000);
+	}
+	return lines;
+}
+
+/* Every log line about child @pid's calls (free it). */
+static char *log_lines_of_child(pid_t pid)
+{
+	char needle[64];
+
+	snprintf(needle, sizeof(needle), "by pid %d (" CHILD_COMM ")", (int)pid);
+	return log_lines_with(needle);
+}
+
+/* "PREFIX by pid P (who-child) WHAT after ": the line's head; the
+ * duration after it is whatever it took. */
+static void assert_report_line(const char *lines, const char *head,
+			       const char *tail)
+{
+	const char *h = strstr(lines, head), *t = strstr(lines, tail);
+
+	if (!h || !t)
+		fail_msg("no \"%s...%s\" in:\n%s", head, tail, lines);
+	/* One line: the head, a duration in ms, then the tail to its end. */
+	assert_ptr_equal(strchr(lines, '\n'), lines + strlen(lines) - 1);
+	assert_true(t > h);
+	assert_int_equal(strlen(t), strlen(tail));
+}
+
+static int child_dma_wait(int chan, int32_t cookie)
+{
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		prctl(PR_SET_NAME, CHILD_COMM);
+		_exit(dmabufd_dma_wait(chan, cookie, 30000) == 0 ? 0 : 1);
+	}
+	assert_true(await_pending_request(10000));
+	return pid;
+}
+
+static void dma_wait_on_a_transfer_gated_by_a_fence_is_reported_once_naming_that_fence(void **state)
+{
+	struct dmabufd_dma_chan_info info;
+	int tl = timeline_new(), gate = fence_new(tl, 5), chan, a, b, dmaf;
+	uint64_t gctx = 0, gseq = 0, xctx = 0, xseq = 0;
+	uint32_t a_id, b_id;
+	char needle[96], head[128], tail[512], *lines, *all;
+	int32_t cookie;
+	pid_t child;
+
+	sync_file_fence_of(&gctx, &gseq);
+	chan = dmabufd_dma_request_chan_by_cap(DMABUFD_DMA_CAP(DMABUFD_DMA_MEMCPY), 0, &info);
+	assert_ok(chan);
+	a = buf_new(PAGE, O_RDWR | O_CLOEXEC);
+	b = buf_new(PAGE, O_RDWR | O_CLOEXEC);
+	a_id = (uint32_t)dmabufd_dma_attach(chan, a, NULL);
+	b_id = (uint32_t)dmabufd_dma_attach(chan, b, NULL);
+	assert_true(a_id > 0 && b_id > 0);
+	/* The source has a writer that has not finished: the copy waits. */
+	assert_ok(dmabufd_buf_import_sync_file(a, DMA_BUF_SYNC_WRITE, gate));
+	cookie = dmabufd_dma_memcpy(chan, b_id, 0, a_id, 0, PAGE, 0);
+	assert_ok(cookie);
+	dmaf = dmabufd_dma_fence(chan, cookie);
+	assert_ok(dmaf);
+	sync_file_fence_not_of(gctx, &xctx, &xseq);
+
+	child = child_dma_wait(chan, cookie);
+	snprintf(needle, sizeof(needle), "by pid %d (" CHILD_COMM ") still blocked",
+		 (int)child);
+	lines = await_log_lines_with(needle);
+	assert_ok(dmabufd_timeline_inc(tl, 5));
+	assert_child_ok(child);
+	all = log_lines_of_child(child);
+
+	assert_non_null(strstr(lines, "warning: dev: dmabufd/dmaengine #"));
+	snprintf(head, sizeof(head),
+		 ": DMABUFD_DMA_IOC_WAIT by pid %d (" CHILD_COMM ") still blocked after ",
+		 (int)child);
+	snprintf(tail, sizeof(tail),
+		 " ms: fence %llu:%llu (dmabufd-dma/%s) made by pid %d (%s), "
+		 "which waits for fence %llu:%llu (sw_sync/%s) made by pid %d (%s)\n",
+		 (unsigned long long)xctx, (unsigned long long)xseq, info.name,
+		 (int)getpid(), SELF_COMM, (unsigned long long)gctx,
+		 (unsigned long long)gseq, SELF_COMM, (int)getpid(), SELF_COMM);
+	assert_report_line(lines, head, tail);
+	/* Nothing else about that call: one report. */
+	assert_string_equal(all, lines);
+	free(lines);
+	free(all);
+	close(dmaf);
+	close(chan);
+	close(a);
+	close(b);
+	close(gate);
+	close(tl);
+}
+
+static void cpu_access_sync_blocked_on_an_implicit_fence_is_reported_once_with_the_buffer(void **state)
+{
+	int tl = timeline_new(), gate = fence_new(tl, 9), buf = buf_new(PAGE, O_RDWR);
+	uint64_t ctx = 0, seq = 0, id = buf_id(buf);
+	char needle[96], head[128], tail[512], *lines, *all;
+	pid_t child;
+
+	sync_file_fence_of(&ctx, &seq);
+	assert_ok(dmabufd_buf_set_name(buf, "frame"));
+	assert_ok(dmabufd_buf_import_sync_file(buf, DMA_BUF_SYNC_WRITE, gate));
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		prctl(PR_SET_NAME, CHILD_COMM);
+		_exit(dmabufd_buf_sync(buf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ) == 0 &&
+		      dmabufd_buf_sync(buf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ) == 0 ? 0 : 1);
+	}
+	assert_true(await_pending_request(10000));
+	snprintf(needle, sizeof(needle), "by pid %d (" CHILD_COMM ") still blocked",
+		 (int)child);
+	lines = await_log_lines_with(needle);
+	assert_ok(dmabufd_timeline_inc(tl, 9));
+	assert_child_ok(child);
+	all = log_lines_of_child(child);
+
+	assert_non_null(strstr(lines, "warning: dev: dmabufd/dma_buf #"));
+	snprintf(head, sizeof(head),
+		 ": DMA_BUF_IOCTL_SYNC by pid %d (" CHILD_COMM ") still blocked after ",
+		 (int)child);
+	snprintf(tail, sizeof(tail),
+		 " ms: fence %llu:%llu (sw_sync/%s) made by pid %d (%s), buffer %llu \"frame\"\n",
+		 (unsigned long long)ctx, (unsigned long long)seq, SELF_COMM,
+		 (int)getpid(), SELF_COMM, (unsigned long long)id);
+	assert_report_line(lines, head, tail);
+	assert_string_equal(all, lines);
+	free(lines);
+	free(all);
+	close(buf);
+	close(gate);
+	close(tl);
+}
+
+static void wait_that_times_out_logs_one_timed_out_line_naming_its_fence(void **state)
+{
+	int tl = timeline_new(), fence = fence_new(tl, 2);
+	uint64_t ctx = 0, seq = 0;
+	char head[128], tail[512], *lines;
+	pid_t child;
+
+	sync_file_fence_of(&ctx, &seq);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		prctl(PR_SET_NAME, CHILD_COMM);
+		/* Past the report's 200 ms: reported, then timed out. */
+		_exit(dmabufd_sync_wait(fence, 1000) == -ETIME ? 0 : 1);
+	}
+	assert_child_ok(child);
+	snprintf(head, sizeof(head), "by pid %d (" CHILD_COMM ") timed out", (int)child);
+	lines = await_log_lines_with(head);
+
+	assert_non_null(strstr(lines, "warning: dev: dmabufd/sync_file #"));
+	snprintf(head, sizeof(head),
+		 ": DMABUFD_SYNC_IOC_WAIT by pid %d (" CHILD_COMM ") timed out after ",
+		 (int)child);
+	snprintf(tail, sizeof(tail),
+		 " ms: fence %llu:%llu (sw_sync/%s) made by pid %d (%s)\n",
+		 (unsigned long long)ctx, (unsigned long long)seq, SELF_COMM,
+		 (int)getpid(), SELF_COMM);
+	assert_report_line(lines, head, tail);
+	free(lines);
+	close(fence);
+	close(tl);
+}
 #else
 static void parked_wait_is_not_reported_when_hang_report_is_0(void **state)
 {
@@ -331,6 +542,9 @@ int main(void)
 		itest(fence_shows_this_process_as_producer),
 #ifndef WHO_QUIET
 		itest(parked_wait_is_reported_once_with_fence_timeline_and_producer),
+		itest(dma_wait_on_a_transfer_gated_by_a_fence_is_reported_once_naming_that_fence),
+		itest(cpu_access_sync_blocked_on_an_implicit_fence_is_reported_once_with_the_buffer),
+		itest(wait_that_times_out_logs_one_timed_out_line_naming_its_fence),
 #else
 		itest(parked_wait_is_not_reported_when_hang_report_is_0),
 #endif
