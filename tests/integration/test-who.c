@@ -231,6 +231,80 @@ static void fence_shows_this_process_as_producer(void **state)
 	close(tl);
 }
 
+/* The age of fence @context:@seqno as the listing gives it (ns). */
+static uint64_t fence_age_ns(uint64_t context, uint64_t seqno)
+{
+	uint32_t count, size;
+	char *recs = list(DMABUFD_CTL_FENCES, &count, &size);
+	uint64_t age = 0;
+	bool found = false;
+
+	for (uint32_t i = 0; i < count; i++) {
+		const struct dmabufd_ctl_fence *f = (const void *)(recs + (size_t)i * size);
+
+		if (f->context == context && f->seqno == seqno) {
+			age = f->age_ns;
+			found = true;
+		}
+	}
+	free(recs);
+	assert_true(found);
+	return age;
+}
+
+/*
+ * Points 1 (signaled) and 2 (pending) of a timeline, both at least 6 s
+ * old, and point 3 (pending) made just before listing: --older-than 3s
+ * leaves the young one out (3 s of slack for a slow machine), --pending
+ * the signaled one, and the pair adds who made them.
+ */
+static void fences_pending_older_than_lists_only_old_pending_ones_with_producers(void **state)
+{
+	int tl = timeline_new(), f1 = fence_new(tl, 1), f2, f3;
+	uint64_t ctx = 0, seq = 0;
+	char want[256], *both, *old, *dflt, *row;
+
+	sync_file_fence_of(&ctx, &seq);
+	f2 = fence_new(tl, 2);
+	assert_ok(dmabufd_timeline_inc(tl, 1));
+	for (int i = 0; i < 600 && fence_age_ns(ctx, 2) < 6000000000u; i++)
+		usleep(50000);
+	assert_true(fence_age_ns(ctx, 2) >= 6000000000u);
+	f3 = fence_new(tl, 3);
+
+	both = dmabufctl("fences --pending --older-than 3s -rn "
+			 "-o CONTEXT,SEQNO,STATUS,PRODUCER_PID,PRODUCER_COMM");
+	old = dmabufctl("fences --older-than 3s -rn -o CONTEXT,SEQNO,STATUS");
+	dflt = dmabufctl("fences --pending --older-than 3s -r");
+
+	snprintf(want, sizeof(want), "%llu 2 pending %d %s\n",
+		 (unsigned long long)ctx, (int)getpid(), SELF_COMM);
+	assert_string_equal(both, want);
+	snprintf(want, sizeof(want), "%llu 1 signaled\n%llu 2 pending\n",
+		 (unsigned long long)ctx, (unsigned long long)ctx);
+	assert_string_equal(old, want);
+	/* Without -o: the default columns, then who made it. */
+	row = strchr(dflt, '\n');
+	assert_non_null(row);
+	*row++ = '\0';
+	assert_string_equal(dflt, "CONTEXT SEQNO DRIVER TIMELINE STATUS AGE SIGNALED "
+				  "REFCOUNT WAITERS PRODUCER_PID PRODUCER_COMM");
+	snprintf(want, sizeof(want), "%llu 2 sw_sync %s pending ",
+		 (unsigned long long)ctx, SELF_COMM);
+	assert_int_equal(strncmp(row, want, strlen(want)), 0);
+	snprintf(want, sizeof(want), " %d %s\n", (int)getpid(), SELF_COMM);
+	assert_true(strlen(row) > strlen(want));
+	assert_string_equal(row + strlen(row) - strlen(want), want);
+	assert_ptr_equal(strchr(row, '\n'), row + strlen(row) - 1);
+	free(both);
+	free(old);
+	free(dflt);
+	close(f3);
+	close(f2);
+	close(f1);
+	close(tl);
+}
+
 /* The daemon log's lines that contain @needle, as one string (free it). */
 static char *log_lines_with(const char *needle)
 {
@@ -540,6 +614,7 @@ int main(void)
 		itest(buffer_shows_this_process_as_opener_and_last_caller),
 		itest(buffer_passed_to_a_child_shows_its_use_and_is_shared),
 		itest(fence_shows_this_process_as_producer),
+		itest(fences_pending_older_than_lists_only_old_pending_ones_with_producers),
 #ifndef WHO_QUIET
 		itest(parked_wait_is_reported_once_with_fence_timeline_and_producer),
 		itest(dma_wait_on_a_transfer_gated_by_a_fence_is_reported_once_naming_that_fence),
