@@ -5,7 +5,10 @@
  * The listings name the process that opened a buffer's first file, the
  * last caller of an ioctl on it, a fence's producer, and each open
  * file's opener and last caller (DMABUFD_CTL_FILES); dmabufctl procs
- * adds them up per process. The hang report: a daemon started with
+ * adds them up per process (sync_files, fences made and channels
+ * too). A call from a second thread shows the process's pid and comm,
+ * not the thread's; fences --pending --older-than lists old pending
+ * fences with who made them. The hang report: a daemon started with
  * --hang-report-ms=200 (test-who.args) logs one warning for a WAIT
  * parked on an unsignaled fence, naming the fence, its timeline and its
  * producer (and likewise a DMA WAIT on a transfer held back by an
@@ -16,6 +19,7 @@
  * daemon's log in $DMABUFD_DAEMON_LOG; meson gives dmabufctl in
  * $DMABUFCTL.
  */
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
@@ -181,6 +185,93 @@ static void buffer_passed_to_a_child_shows_its_use_and_is_shared(void **state)
 	free(parent_row);
 	free(child_row);
 	free(json);
+}
+
+struct named_by_thread {
+	int fd;
+	int go[2];	/* the thread waits for a byte (or EOF) here */
+	int done[2];	/* and says it called here */
+	int result;
+};
+
+/* A second thread: names the buffer (an ioctl), then lives until told,
+ * so /proc still has it while dmabufctl lists. */
+static void *name_from_a_thread(void *arg)
+{
+	struct named_by_thread *t = arg;
+	char c = 1;
+
+	pthread_setname_np(pthread_self(), "who-thread");
+	t->result = dmabufd_buf_set_name(t->fd, "threaded");
+	if (write(t->done[1], &c, 1) != 1)
+		t->result = -EIO;
+	while (read(t->go[0], &c, 1) < 0 && errno == EINTR)
+		;
+	return NULL;
+}
+
+static void call_from_a_second_thread_shows_the_process_pid_not_the_tid(void **state)
+{
+	struct named_by_thread t = { .fd = buf_new(PAGE, O_RDWR) };
+	uint64_t id = buf_id(t.fd);
+	char args[128], want[256], c, *bufs, *files;
+	pthread_t th;
+
+	assert_ok(pipe2(t.go, O_CLOEXEC));
+	assert_ok(pipe2(t.done, O_CLOEXEC));
+	assert_int_equal(pthread_create(&th, NULL, name_from_a_thread, &t), 0);
+	assert_int_equal(read(t.done[0], &c, 1), 1);
+	snprintf(args, sizeof(args), "buffers -rn -o ID,NAME,LAST_PID,LAST_COMM");
+	bufs = dmabufctl(args);
+	files = dmabufctl("files -rn -o KIND,NAME,OPENER_PID,LAST_PID,LAST_COMM");
+	close(t.go[1]);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	close(t.go[0]);
+	close(t.done[0]);
+	close(t.done[1]);
+
+	assert_ok(t.result);
+	/* The thread's tid is not a pid dmabufctl shows: the caller is the
+	 * process, under the process's comm. */
+	snprintf(want, sizeof(want), "%llu threaded %d %s\n", (unsigned long long)id,
+		 (int)getpid(), SELF_COMM);
+	assert_string_equal(bufs, want);
+	snprintf(want, sizeof(want), "buffer threaded %d %d %s\n", (int)getpid(),
+		 (int)getpid(), SELF_COMM);
+	assert_string_equal(files, want);
+	free(bufs);
+	free(files);
+	close(t.fd);
+}
+
+/* Per process: three sync_files (two points of its timeline, both its
+ * fences, and their merge), two fences produced, one channel. */
+static void procs_counts_sync_files_fences_and_channels(void **state)
+{
+	int tl = timeline_new(), f1 = fence_new(tl, 1), f2 = fence_new(tl, 2);
+	int chan = dmabufd_dma_request_chan_by_cap(DMABUFD_DMA_CAP(DMABUFD_DMA_MEMCPY), 0, NULL);
+	int merged;
+	char args[128], want[128], *row, *total;
+
+	assert_ok(chan);
+	merged = dmabufd_sync_merge("both", f1, f2);
+	assert_ok(merged);
+	snprintf(args, sizeof(args),
+		 "procs -rn -o PID,COMM,BUFFERS,SYNC_FILES,FENCES,CHANNELS -p %d",
+		 (int)getpid());
+	row = dmabufctl(args);
+	total = dmabufctl("-J procs");
+
+	snprintf(want, sizeof(want), "%d %s 0 3 2 1\n", (int)getpid(), SELF_COMM);
+	assert_string_equal(row, want);
+	assert_non_null(strstr(total, "\"sync_files\": 3, \"fences\": 2, \"channels\": 1}"));
+	free(row);
+	free(total);
+	close(merged);
+	close(chan);
+	close(f2);
+	close(f1);
+	close(tl);
 }
 
 /* The sync_file file this process opened last: its fence's context and
@@ -615,6 +706,8 @@ int main(void)
 		itest(buffer_passed_to_a_child_shows_its_use_and_is_shared),
 		itest(fence_shows_this_process_as_producer),
 		itest(fences_pending_older_than_lists_only_old_pending_ones_with_producers),
+		itest(call_from_a_second_thread_shows_the_process_pid_not_the_tid),
+		itest(procs_counts_sync_files_fences_and_channels),
 #ifndef WHO_QUIET
 		itest(parked_wait_is_reported_once_with_fence_timeline_and_producer),
 		itest(dma_wait_on_a_transfer_gated_by_a_fence_is_reported_once_naming_that_fence),
