@@ -240,6 +240,7 @@ const struct dev_node_ops dmaengine_node_ops = {
 	.poll = dmaengine_poll,
 	.produces_fences = true,
 	.get_stats = dmaengine_get_stats,
+	.blockers = dma_node_wait_blockers,
 };
 
 /* ---- introspection ----------------------------------------------------- */

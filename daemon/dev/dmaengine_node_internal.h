@@ -215,5 +215,9 @@ void dma_node_issue_pending_ioctl(struct dev_req *req);
 void dma_node_tx_status_ioctl(struct dev_req *req);
 void dma_node_wait_ioctl(struct dev_req *req);
 void dma_node_fence_ioctl(struct dev_req *req);
+/* node_ops.blockers: a parked WAIT's transfer's unsignaled implicit
+ * fences, over its pieces. */
+unsigned dma_node_wait_blockers(const struct dev_req *req, struct fence **ret,
+				unsigned max);
 void dma_node_status_map_ioctl(struct dev_req *req);
 void dma_node_events_ioctl(struct dev_req *req);

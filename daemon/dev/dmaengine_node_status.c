@@ -3,7 +3,9 @@
  * What a dmaengine fd's client reads about its transfers: TX_STATUS (from
  * the records, the engine's residues for issued ones, or the cookie
  * rules for a cookie that left the history), WAIT (deferred on the
- * transfer's fence, bounded by --max-wait-ms; ETIME when it runs out),
+ * transfer's fence, bounded by --max-wait-ms; ETIME when it runs out;
+ * the hang report names the implicit fences the transfer still waits
+ * for, dma_node_wait_blockers()),
  * FENCE (a sync_file of the fd's fence, or a signaled stub for a cookie
  * that ended long ago), STATUS_MAP (the status page, made at the first
  * one, and a token for a read-only map of it) and EVENTS (the queue of
@@ -111,6 +113,22 @@ void dma_node_wait_ioctl(struct dev_req *req)
 	if (w < 0)
 		return dev_req_fail(req, (int)w);
 	dma_wait_finish(req, w);
+}
+
+unsigned dma_node_wait_blockers(const struct dev_req *req, struct fence **ret,
+				unsigned max)
+{
+	struct dmaengine_file *df = req->file->dmaengine;
+	struct dma_node_xfer *x;
+	unsigned n = 0;
+
+	if (req->cmd != DMABUFD_DMA_IOC_WAIT || !df)
+		return 0;
+	x = dma_node_xfer_find_cookie(df, (dma_cookie_t)req->arg);
+	for (unsigned i = 0; x && i < x->npieces; i++)
+		n += dma_xfer_blockers(x->piece[i].xfer, ret + (n < max ? n : max),
+				       n < max ? max - n : 0);
+	return n;
 }
 
 int dmaengine_node_cookie_fence(struct dev_file *file, int32_t cookie,

@@ -51,6 +51,15 @@ struct dev_node_ops {
 	 * the type exists. Loop thread.
 	 */
 	void (*get_stats)(struct dmabufd_ctl_stats *ret_stats);
+	/*
+	 * For the hang report (request.c) of parked @req: what its own
+	 * fences wait for before they can signal (a DMA WAIT's transfer
+	 * waits for its buffers' implicit fences): the unsignaled ones,
+	 * borrowed, the first @max in @ret. Returns how many there are in
+	 * all. Optional. Loop thread.
+	 */
+	unsigned (*blockers)(const struct dev_req *req, struct fence **ret,
+			     unsigned max);
 };
 
 extern const struct dev_node_ops heap_node_ops;

@@ -10,10 +10,12 @@
  * and the result; and where a wait is recorded (util/recorder.h: WAIT,
  * from dev_req_defer() to the answer) while someone records.
  *
- * The hang report: with a threshold set ([debug] hang-report), a request
+ * The hang report: with a threshold set ([daemon] hang-report-ms), a request
  * parked that long gets one warning that names what it waits for (each
  * unsignaled fence's context:seqno, driver and timeline, its producer's
- * pid and comm, and the buffer for a dma-buf's SYNC), from a timer of
+ * pid and comm, what those fences wait for in turn where the node can
+ * tell (a DMA WAIT's transfer: its buffers' implicit fences,
+ * node_ops.blockers), and the buffer for a dma-buf's SYNC), from a timer of
  * its own, armed at the defer and cancelled at the answer. A wait that
  * reaches its timeout logs the same line (warning once reported as
  * hung, else info), from fence_wait's expiry hook, while its fences are
@@ -205,7 +207,8 @@ static const char *pid_words(pid_t tid, char *buf, size_t size)
 /*
  * The hang report's line for @req: "dev: NODE #FILE: IOCTL by pid P
  * (comm) WHAT after DURATION: fence CTX:SEQNO (driver/timeline) made by
- * pid Q (comm)[, ...][, buffer ID "name"]".
+ * pid Q (comm)[, ...][, which waits for fence ... made by pid R
+ * (comm)[, ...]][, buffer ID "name"]".
  */
 static void dev_req_report(const struct dev_req *req, int level,
 			   const char *what)
@@ -250,6 +253,20 @@ static void dev_req_report(const struct dev_req *req, int level,
 	}
 	if (more)
 		ADD(" and %u more", more);
+	if (shown && req->file->node->ops->blockers) {
+		struct fence *b[HANG_FENCES_MAX];
+		unsigned nb = req->file->node->ops->blockers(req, b, HANG_FENCES_MAX);
+
+		for (unsigned i = 0; i < nb && i < HANG_FENCES_MAX; i++)
+			ADD("%s fence %llu:%llu (%s/%s) made by %s",
+			    i ? "," : ", which waits for",
+			    (unsigned long long)b[i]->context,
+			    (unsigned long long)b[i]->seqno, fence_driver_name(b[i]),
+			    fence_timeline_name(b[i]),
+			    pid_words(b[i]->producer, who, sizeof(who)));
+		if (nb > HANG_FENCES_MAX)
+			ADD(" and %u more", nb - HANG_FENCES_MAX);
+	}
 	if (!shown && req->wait.active)
 		ADD(": its fences signaled");
 	else if (!req->wait.active)

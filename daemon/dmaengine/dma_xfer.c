@@ -741,6 +741,25 @@ int dma_xfer_export_sync_file(const struct dma_xfer *x, struct sync_file **ret_s
 	return sync_file_new(x->fence, ret_sf);
 }
 
+unsigned dma_xfer_blockers(const struct dma_xfer *x, struct fence **ret,
+			   unsigned max)
+{
+	unsigned n = 0;
+
+	if (!x || x->state != XFER_WAITING || x->fences_met || !x->wait.active)
+		return 0;
+	for (unsigned i = 0; i < x->wait.num; i++) {
+		struct fence *f = x->wait.slots[i].fence;
+
+		if (fence_peek_status(f) != 0)
+			continue;
+		if (n < max)
+			ret[n] = f;
+		n++;
+	}
+	return n;
+}
+
 struct dma_chan *dma_xfer_chan(const struct dma_xfer *x)
 {
 	return x ? x->chan : NULL;

@@ -138,6 +138,14 @@ struct fence *dma_xfer_fence(const struct dma_xfer *xfer);
 int dma_xfer_export_sync_file(const struct dma_xfer *xfer,
 			      struct sync_file **ret_sf);
 
+/*
+ * What @xfer still waits for before it may start (the hang report): its
+ * implicit fences that have not signaled, borrowed, the first @max of
+ * them in @ret. Returns how many there are (0 once its fences are met).
+ */
+unsigned dma_xfer_blockers(const struct dma_xfer *xfer, struct fence **ret,
+			   unsigned max);
+
 /* The channel of @xfer. */
 struct dma_chan *dma_xfer_chan(const struct dma_xfer *xfer);
 

@@ -10,7 +10,8 @@
 #     headings, -r prints raw cells, --list-columns names them;
 #   - an unknown column, an unknown command (with "did you mean" when one
 #     is near), a missing daemon: the message and exit status, and under
-#     -J one {"error", "errno"} object on stderr and nothing on stdout.
+#     -J one {"error", "errno"} object on stderr and nothing on stdout
+#     (also for a bad option value given before -J).
 set -eu
 ctl=${DMABUFCTL:?DMABUFCTL: the dmabufctl to test}
 daemon=${DMABUFD_TEST_DAEMON:?DMABUFD_TEST_DAEMON: the daemon run.sh runs}
@@ -141,6 +142,22 @@ expect_err "did you mean, group" 1 'dmabufctl: unknown command "dma chanels"; di
 	"$ctl" dma chanels
 expect_err "did you mean -J" 1 '{"error": "unknown command \"timeline\"; did you mean \"timelines\"? (dmabufctl --help)", "errno": 22}' \
 	"$ctl" --json timeline
+# fences --older-than DUR: a usage error for what is no duration (NaN
+# too), in JSON under -J wherever -J stands.
+expect_err "--older-than, no unit" 1 'dmabufctl: --older-than: "5x" is no duration (5s, 200ms) (dmabufctl --help)' \
+	"$ctl" fences --pending --older-than 5x
+expect_err "--older-than, negative" 1 'dmabufctl: --older-than: "-1s" is no duration (5s, 200ms) (dmabufctl --help)' \
+	"$ctl" fences --older-than=-1s
+expect_err "--older-than, nan" 1 'dmabufctl: --older-than: "nan" is no duration (5s, 200ms) (dmabufctl --help)' \
+	"$ctl" fences --older-than nan
+expect_err "--older-than -J" 1 '{"error": "--older-than: \"5x\" is no duration (5s, 200ms) (dmabufctl --help)", "errno": 22}' \
+	"$ctl" -J fences --older-than 5x
+expect_err "--older-than, -J after it" 1 '{"error": "--older-than: \"5x\" is no duration (5s, 200ms) (dmabufctl --help)", "errno": 22}' \
+	"$ctl" fences --older-than 5x -J
+expect_err "-p, -J after it" 1 '{"error": "-p: \"x\" is no pid (dmabufctl --help)", "errno": 22}' \
+	"$ctl" procs -p x -J
+expect_err "--older-than elsewhere" 1 'dmabufctl: --pending and --older-than are options of "fences" (dmabufctl --help)' \
+	"$ctl" buffers --older-than 5s
 expect_err "nothing near" 1 'dmabufctl: unknown command "xyzzy" (dmabufctl --help)' \
 	"$ctl" xyzzy
 expect_err "-o on a non-listing" 1 'dmabufctl: "status" is not a listing: -o does not apply (dmabufctl --help)' \

@@ -377,6 +377,43 @@ static void dma_summary_shows_controllers_and_held_channels(void **state)
 
 /* The FUSE fallback's file of a view, or skip() when there is none
  * (CUSE nodes: the files live only on the FUSE mount). */
+/* As uid 65534: one buffer of its own; bufinfo shows it alone, its
+ * Total line counts it alone, and the root's buffer is counted hidden. */
+static int bufinfo_of_another_uid(void *arg)
+{
+	int fd = dmabufd_alloc("system", PAGE, O_RDWR | O_CLOEXEC);
+	uint32_t hidden = 99;
+	size_t len;
+	char *text = NULL;
+	const char *tail = "\nTotal 1 objects, 4096 bytes\n";
+
+	CHILD_CHECK(fd >= 0);
+	CHILD_CHECK(dmabufd_ctl_view(DMABUFD_CTL_BUFINFO, &text, &len, &hidden) == 0);
+	CHILD_CHECK(len > strlen(tail) && !strcmp(text + len - strlen(tail), tail));
+	/* One buffer line: 4096 bytes, not the root's 8192. */
+	CHILD_CHECK(strstr(text, "\n00004096\t") && !strstr(text, "\n00008192\t"));
+	CHILD_CHECK(hidden == 1);
+	free(text);
+	close(fd);
+	return 0;
+}
+
+static void bufinfo_for_another_uid_shows_and_totals_only_its_buffers(void **state)
+{
+	int mine = buf_new(2 * PAGE, O_RDWR | O_CLOEXEC);
+	uint32_t hidden = 99;
+	size_t len;
+	char *text = NULL;
+
+	/* Root sees everything, hides nothing. */
+	assert_ok(dmabufd_ctl_view(DMABUFD_CTL_BUFINFO, &text, &len, &hidden));
+	assert_int_equal(hidden, 0);
+	assert_non_null(strstr(text, "\nTotal 1 objects, 8192 bytes\n"));
+	free(text);
+	assert_child_ok(fork_child_as(65534, bufinfo_of_another_uid, NULL));
+	close(mine);
+}
+
 static void view_file_path(const char *rel, char *buf, size_t size)
 {
 	const char *root = getenv("DMABUFD_DEV_ROOT");
@@ -467,6 +504,7 @@ int main(void)
 		itest(sync_info_lists_timelines_points_and_sync_files),
 		itest(dma_summary_shows_controllers_and_held_channels),
 		itest(fuse_view_files_read_as_the_control_request),
+		itest(bufinfo_for_another_uid_shows_and_totals_only_its_buffers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,14 +5,21 @@
  * The listings name the process that opened a buffer's first file, the
  * last caller of an ioctl on it, a fence's producer, and each open
  * file's opener and last caller (DMABUFD_CTL_FILES); dmabufctl procs
- * adds them up per process. The hang report: a daemon started with
+ * adds them up per process (sync_files, fences made and channels
+ * too). A call from a second thread shows the process's pid and comm,
+ * not the thread's; fences --pending --older-than lists old pending
+ * fences with who made them. The hang report: a daemon started with
  * --hang-report-ms=200 (test-who.args) logs one warning for a WAIT
  * parked on an unsignaled fence, naming the fence, its timeline and its
- * producer; built as test-who-quiet (WHO_QUIET) against a daemon with
+ * producer (and likewise a DMA WAIT on a transfer held back by an
+ * implicit fence, naming that fence too, and a CPU-access SYNC, naming
+ * the buffer), and one "timed out" line for a wait that reaches its
+ * timeout; built as test-who-quiet (WHO_QUIET) against a daemon with
  * the default (0) it logs nothing for the same wait. run.sh gives the
  * daemon's log in $DMABUFD_DAEMON_LOG; meson gives dmabufctl in
  * $DMABUFCTL.
  */
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
@@ -180,6 +187,93 @@ static void buffer_passed_to_a_child_shows_its_use_and_is_shared(void **state)
 	free(json);
 }
 
+struct named_by_thread {
+	int fd;
+	int go[2];	/* the thread waits for a byte (or EOF) here */
+	int done[2];	/* and says it called here */
+	int result;
+};
+
+/* A second thread: names the buffer (an ioctl), then lives until told,
+ * so /proc still has it while dmabufctl lists. */
+static void *name_from_a_thread(void *arg)
+{
+	struct named_by_thread *t = arg;
+	char c = 1;
+
+	pthread_setname_np(pthread_self(), "who-thread");
+	t->result = dmabufd_buf_set_name(t->fd, "threaded");
+	if (write(t->done[1], &c, 1) != 1)
+		t->result = -EIO;
+	while (read(t->go[0], &c, 1) < 0 && errno == EINTR)
+		;
+	return NULL;
+}
+
+static void call_from_a_second_thread_shows_the_process_pid_not_the_tid(void **state)
+{
+	struct named_by_thread t = { .fd = buf_new(PAGE, O_RDWR) };
+	uint64_t id = buf_id(t.fd);
+	char args[128], want[256], c, *bufs, *files;
+	pthread_t th;
+
+	assert_ok(pipe2(t.go, O_CLOEXEC));
+	assert_ok(pipe2(t.done, O_CLOEXEC));
+	assert_int_equal(pthread_create(&th, NULL, name_from_a_thread, &t), 0);
+	assert_int_equal(read(t.done[0], &c, 1), 1);
+	snprintf(args, sizeof(args), "buffers -rn -o ID,NAME,LAST_PID,LAST_COMM");
+	bufs = dmabufctl(args);
+	files = dmabufctl("files -rn -o KIND,NAME,OPENER_PID,LAST_PID,LAST_COMM");
+	close(t.go[1]);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	close(t.go[0]);
+	close(t.done[0]);
+	close(t.done[1]);
+
+	assert_ok(t.result);
+	/* The thread's tid is not a pid dmabufctl shows: the caller is the
+	 * process, under the process's comm. */
+	snprintf(want, sizeof(want), "%llu threaded %d %s\n", (unsigned long long)id,
+		 (int)getpid(), SELF_COMM);
+	assert_string_equal(bufs, want);
+	snprintf(want, sizeof(want), "buffer threaded %d %d %s\n", (int)getpid(),
+		 (int)getpid(), SELF_COMM);
+	assert_string_equal(files, want);
+	free(bufs);
+	free(files);
+	close(t.fd);
+}
+
+/* Per process: three sync_files (two points of its timeline, both its
+ * fences, and their merge), two fences produced, one channel. */
+static void procs_counts_sync_files_fences_and_channels(void **state)
+{
+	int tl = timeline_new(), f1 = fence_new(tl, 1), f2 = fence_new(tl, 2);
+	int chan = dmabufd_dma_request_chan_by_cap(DMABUFD_DMA_CAP(DMABUFD_DMA_MEMCPY), 0, NULL);
+	int merged;
+	char args[128], want[128], *row, *total;
+
+	assert_ok(chan);
+	merged = dmabufd_sync_merge("both", f1, f2);
+	assert_ok(merged);
+	snprintf(args, sizeof(args),
+		 "procs -rn -o PID,COMM,BUFFERS,SYNC_FILES,FENCES,CHANNELS -p %d",
+		 (int)getpid());
+	row = dmabufctl(args);
+	total = dmabufctl("-J procs");
+
+	snprintf(want, sizeof(want), "%d %s 0 3 2 1\n", (int)getpid(), SELF_COMM);
+	assert_string_equal(row, want);
+	assert_non_null(strstr(total, "\"sync_files\": 3, \"fences\": 2, \"channels\": 1}"));
+	free(row);
+	free(total);
+	close(merged);
+	close(chan);
+	close(f2);
+	close(f1);
+	close(tl);
+}
+
 /* The sync_file file this process opened last: its fence's context and
  * seqno, from the files' listing. */
 static void sync_file_fence_of(uint64_t *ret_context, uint64_t *ret_seqno)
@@ -225,6 +319,80 @@ static void fence_shows_this_process_as_producer(void **state)
 	free(recs);
 	assert_true(found);
 	close(fence);
+	close(tl);
+}
+
+/* The age of fence @context:@seqno as the listing gives it (ns). */
+static uint64_t fence_age_ns(uint64_t context, uint64_t seqno)
+{
+	uint32_t count, size;
+	char *recs = list(DMABUFD_CTL_FENCES, &count, &size);
+	uint64_t age = 0;
+	bool found = false;
+
+	for (uint32_t i = 0; i < count; i++) {
+		const struct dmabufd_ctl_fence *f = (const void *)(recs + (size_t)i * size);
+
+		if (f->context == context && f->seqno == seqno) {
+			age = f->age_ns;
+			found = true;
+		}
+	}
+	free(recs);
+	assert_true(found);
+	return age;
+}
+
+/*
+ * Points 1 (signaled) and 2 (pending) of a timeline, both at least 6 s
+ * old, and point 3 (pending) made just before listing: --older-than 3s
+ * leaves the young one out (3 s of slack for a slow machine), --pending
+ * the signaled one, and the pair adds who made them.
+ */
+static void fences_pending_older_than_lists_only_old_pending_ones_with_producers(void **state)
+{
+	int tl = timeline_new(), f1 = fence_new(tl, 1), f2, f3;
+	uint64_t ctx = 0, seq = 0;
+	char want[256], *both, *old, *dflt, *row;
+
+	sync_file_fence_of(&ctx, &seq);
+	f2 = fence_new(tl, 2);
+	assert_ok(dmabufd_timeline_inc(tl, 1));
+	for (int i = 0; i < 600 && fence_age_ns(ctx, 2) < 6000000000u; i++)
+		usleep(50000);
+	assert_true(fence_age_ns(ctx, 2) >= 6000000000u);
+	f3 = fence_new(tl, 3);
+
+	both = dmabufctl("fences --pending --older-than 3s -rn "
+			 "-o CONTEXT,SEQNO,STATUS,PRODUCER_PID,PRODUCER_COMM");
+	old = dmabufctl("fences --older-than 3s -rn -o CONTEXT,SEQNO,STATUS");
+	dflt = dmabufctl("fences --pending --older-than 3s -r");
+
+	snprintf(want, sizeof(want), "%llu 2 pending %d %s\n",
+		 (unsigned long long)ctx, (int)getpid(), SELF_COMM);
+	assert_string_equal(both, want);
+	snprintf(want, sizeof(want), "%llu 1 signaled\n%llu 2 pending\n",
+		 (unsigned long long)ctx, (unsigned long long)ctx);
+	assert_string_equal(old, want);
+	/* Without -o: the default columns, then who made it. */
+	row = strchr(dflt, '\n');
+	assert_non_null(row);
+	*row++ = '\0';
+	assert_string_equal(dflt, "CONTEXT SEQNO DRIVER TIMELINE STATUS AGE SIGNALED "
+				  "REFCOUNT WAITERS PRODUCER_PID PRODUCER_COMM");
+	snprintf(want, sizeof(want), "%llu 2 sw_sync %s pending ",
+		 (unsigned long long)ctx, SELF_COMM);
+	assert_int_equal(strncmp(row, want, strlen(want)), 0);
+	snprintf(want, sizeof(want), " %d %s\n", (int)getpid(), SELF_COMM);
+	assert_true(strlen(row) > strlen(want));
+	assert_string_equal(row + strlen(row) - strlen(want), want);
+	assert_ptr_equal(strchr(row, '\n'), row + strlen(row) - 1);
+	free(both);
+	free(old);
+	free(dflt);
+	close(f3);
+	close(f2);
+	close(f1);
 	close(tl);
 }
 
@@ -301,6 +469,214 @@ static void parked_wait_is_reported_once_with_fence_timeline_and_producer(void *
 	close(fence);
 	close(tl);
 }
+
+/* The pending fence of the sync_file this process opened whose fence is
+ * not @ctx (the other of two). */
+static void sync_file_fence_not_of(uint64_t ctx, uint64_t *ret_context,
+				   uint64_t *ret_seqno)
+{
+	uint32_t count, size;
+	char *recs = list(DMABUFD_CTL_FILES, &count, &size);
+	unsigned found = 0;
+
+	for (uint32_t i = 0; i < count; i++) {
+		const struct dmabufd_ctl_file *f = (const void *)(recs + (size_t)i * size);
+
+		if (f->kind != DMABUFD_CTL_FILE_SYNC_FILE ||
+		    f->opener_pid != (uint32_t)getpid() || f->object == ctx)
+			continue;
+		*ret_context = f->object;
+		*ret_seqno = f->seqno;
+		found++;
+	}
+	free(recs);
+	assert_int_equal(found, 1);
+}
+
+/* Wait up to 20 s for the log to hold a line with @needle; the lines
+ * (free them). */
+static char *await_log_lines_with(const char *needle)
+{
+	char *lines = NULL;
+
+	for (int i = 0; i < 400; i++) {
+		free(lines);
+		lines = log_lines_with(needle);
+		if (*lines)
+			break;
+		usleep(50000);
+	}
+	return lines;
+}
+
+/* Every log line about child @pid's calls (free it). */
+static char *log_lines_of_child(pid_t pid)
+{
+	char needle[64];
+
+	snprintf(needle, sizeof(needle), "by pid %d (" CHILD_COMM ")", (int)pid);
+	return log_lines_with(needle);
+}
+
+/* "PREFIX by pid P (who-child) WHAT after ": the line's head; the
+ * duration after it is whatever it took. */
+static void assert_report_line(const char *lines, const char *head,
+			       const char *tail)
+{
+	const char *h = strstr(lines, head), *t = strstr(lines, tail);
+
+	if (!h || !t)
+		fail_msg("no \"%s...%s\" in:\n%s", head, tail, lines);
+	/* One line: the head, a duration in ms, then the tail to its end. */
+	assert_ptr_equal(strchr(lines, '\n'), lines + strlen(lines) - 1);
+	assert_true(t > h);
+	assert_int_equal(strlen(t), strlen(tail));
+}
+
+static int child_dma_wait(int chan, int32_t cookie)
+{
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		prctl(PR_SET_NAME, CHILD_COMM);
+		_exit(dmabufd_dma_wait(chan, cookie, 30000) == 0 ? 0 : 1);
+	}
+	assert_true(await_pending_request(10000));
+	return pid;
+}
+
+static void dma_wait_on_a_transfer_gated_by_a_fence_is_reported_once_naming_that_fence(void **state)
+{
+	struct dmabufd_dma_chan_info info;
+	int tl = timeline_new(), gate = fence_new(tl, 5), chan, a, b, dmaf;
+	uint64_t gctx = 0, gseq = 0, xctx = 0, xseq = 0;
+	uint32_t a_id, b_id;
+	char needle[96], head[128], tail[512], *lines, *all;
+	int32_t cookie;
+	pid_t child;
+
+	sync_file_fence_of(&gctx, &gseq);
+	chan = dmabufd_dma_request_chan_by_cap(DMABUFD_DMA_CAP(DMABUFD_DMA_MEMCPY), 0, &info);
+	assert_ok(chan);
+	a = buf_new(PAGE, O_RDWR | O_CLOEXEC);
+	b = buf_new(PAGE, O_RDWR | O_CLOEXEC);
+	a_id = (uint32_t)dmabufd_dma_attach(chan, a, NULL);
+	b_id = (uint32_t)dmabufd_dma_attach(chan, b, NULL);
+	assert_true(a_id > 0 && b_id > 0);
+	/* The source has a writer that has not finished: the copy waits. */
+	assert_ok(dmabufd_buf_import_sync_file(a, DMA_BUF_SYNC_WRITE, gate));
+	cookie = dmabufd_dma_memcpy(chan, b_id, 0, a_id, 0, PAGE, 0);
+	assert_ok(cookie);
+	dmaf = dmabufd_dma_fence(chan, cookie);
+	assert_ok(dmaf);
+	sync_file_fence_not_of(gctx, &xctx, &xseq);
+
+	child = child_dma_wait(chan, cookie);
+	snprintf(needle, sizeof(needle), "by pid %d (" CHILD_COMM ") still blocked",
+		 (int)child);
+	lines = await_log_lines_with(needle);
+	assert_ok(dmabufd_timeline_inc(tl, 5));
+	assert_child_ok(child);
+	all = log_lines_of_child(child);
+
+	assert_non_null(strstr(lines, "warning: dev: dmabufd/dmaengine #"));
+	snprintf(head, sizeof(head),
+		 ": DMABUFD_DMA_IOC_WAIT by pid %d (" CHILD_COMM ") still blocked after ",
+		 (int)child);
+	snprintf(tail, sizeof(tail),
+		 " ms: fence %llu:%llu (dmabufd-dma/%s) made by pid %d (%s), "
+		 "which waits for fence %llu:%llu (sw_sync/%s) made by pid %d (%s)\n",
+		 (unsigned long long)xctx, (unsigned long long)xseq, info.name,
+		 (int)getpid(), SELF_COMM, (unsigned long long)gctx,
+		 (unsigned long long)gseq, SELF_COMM, (int)getpid(), SELF_COMM);
+	assert_report_line(lines, head, tail);
+	/* Nothing else about that call: one report. */
+	assert_string_equal(all, lines);
+	free(lines);
+	free(all);
+	close(dmaf);
+	close(chan);
+	close(a);
+	close(b);
+	close(gate);
+	close(tl);
+}
+
+static void cpu_access_sync_blocked_on_an_implicit_fence_is_reported_once_with_the_buffer(void **state)
+{
+	int tl = timeline_new(), gate = fence_new(tl, 9), buf = buf_new(PAGE, O_RDWR);
+	uint64_t ctx = 0, seq = 0, id = buf_id(buf);
+	char needle[96], head[128], tail[512], *lines, *all;
+	pid_t child;
+
+	sync_file_fence_of(&ctx, &seq);
+	assert_ok(dmabufd_buf_set_name(buf, "frame"));
+	assert_ok(dmabufd_buf_import_sync_file(buf, DMA_BUF_SYNC_WRITE, gate));
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		prctl(PR_SET_NAME, CHILD_COMM);
+		_exit(dmabufd_buf_sync(buf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ) == 0 &&
+		      dmabufd_buf_sync(buf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ) == 0 ? 0 : 1);
+	}
+	assert_true(await_pending_request(10000));
+	snprintf(needle, sizeof(needle), "by pid %d (" CHILD_COMM ") still blocked",
+		 (int)child);
+	lines = await_log_lines_with(needle);
+	assert_ok(dmabufd_timeline_inc(tl, 9));
+	assert_child_ok(child);
+	all = log_lines_of_child(child);
+
+	assert_non_null(strstr(lines, "warning: dev: dmabufd/dma_buf #"));
+	snprintf(head, sizeof(head),
+		 ": DMA_BUF_IOCTL_SYNC by pid %d (" CHILD_COMM ") still blocked after ",
+		 (int)child);
+	snprintf(tail, sizeof(tail),
+		 " ms: fence %llu:%llu (sw_sync/%s) made by pid %d (%s), buffer %llu \"frame\"\n",
+		 (unsigned long long)ctx, (unsigned long long)seq, SELF_COMM,
+		 (int)getpid(), SELF_COMM, (unsigned long long)id);
+	assert_report_line(lines, head, tail);
+	assert_string_equal(all, lines);
+	free(lines);
+	free(all);
+	close(buf);
+	close(gate);
+	close(tl);
+}
+
+static void wait_that_times_out_logs_one_timed_out_line_naming_its_fence(void **state)
+{
+	int tl = timeline_new(), fence = fence_new(tl, 2);
+	uint64_t ctx = 0, seq = 0;
+	char head[128], tail[512], *lines;
+	pid_t child;
+
+	sync_file_fence_of(&ctx, &seq);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		prctl(PR_SET_NAME, CHILD_COMM);
+		/* Past the report's 200 ms: reported, then timed out. */
+		_exit(dmabufd_sync_wait(fence, 1000) == -ETIME ? 0 : 1);
+	}
+	assert_child_ok(child);
+	snprintf(head, sizeof(head), "by pid %d (" CHILD_COMM ") timed out", (int)child);
+	lines = await_log_lines_with(head);
+
+	assert_non_null(strstr(lines, "warning: dev: dmabufd/sync_file #"));
+	snprintf(head, sizeof(head),
+		 ": DMABUFD_SYNC_IOC_WAIT by pid %d (" CHILD_COMM ") timed out after ",
+		 (int)child);
+	snprintf(tail, sizeof(tail),
+		 " ms: fence %llu:%llu (sw_sync/%s) made by pid %d (%s)\n",
+		 (unsigned long long)ctx, (unsigned long long)seq, SELF_COMM,
+		 (int)getpid(), SELF_COMM);
+	assert_report_line(lines, head, tail);
+	free(lines);
+	close(fence);
+	close(tl);
+}
 #else
 static void parked_wait_is_not_reported_when_hang_report_is_0(void **state)
 {
@@ -329,8 +705,14 @@ int main(void)
 		itest(buffer_shows_this_process_as_opener_and_last_caller),
 		itest(buffer_passed_to_a_child_shows_its_use_and_is_shared),
 		itest(fence_shows_this_process_as_producer),
+		itest(fences_pending_older_than_lists_only_old_pending_ones_with_producers),
+		itest(call_from_a_second_thread_shows_the_process_pid_not_the_tid),
+		itest(procs_counts_sync_files_fences_and_channels),
 #ifndef WHO_QUIET
 		itest(parked_wait_is_reported_once_with_fence_timeline_and_producer),
+		itest(dma_wait_on_a_transfer_gated_by_a_fence_is_reported_once_naming_that_fence),
+		itest(cpu_access_sync_blocked_on_an_implicit_fence_is_reported_once_with_the_buffer),
+		itest(wait_that_times_out_logs_one_timed_out_line_naming_its_fence),
 #else
 		itest(parked_wait_is_not_reported_when_hang_report_is_0),
 #endif

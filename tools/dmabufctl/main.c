@@ -273,7 +273,8 @@ static int parse_duration(const char *s, uint64_t *ret_ns)
 
 	errno = 0;
 	v = strtod(s, &end);
-	if (errno || end == s || v < 0 || *s == '-')
+	/* !(v >= 0): NaN too ("nan" parses; converting it is undefined). */
+	if (errno || end == s || !(v >= 0) || *s == '-')
 		return -EINVAL;
 	for (size_t i = 0; i < ARRAY_LEN(units); i++)
 		if (!strcmp(end, units[i].unit)) {
@@ -306,6 +307,9 @@ int main(int argc, char **argv)
 	const char *group = NULL;
 	int trace_at = ctl_trace_index(argc, argv);
 	char typed[128];
+	/* A bad value is told after the loop, once -J (which may come
+	 * later) has set the error format. */
+	const char *bad_duration = NULL, *bad_pid = NULL;
 	bool raw = false;
 	int c, nargs;
 
@@ -336,8 +340,7 @@ int main(int argc, char **argv)
 			break;
 		case OPT_OLDER_THAN:
 			if (parse_duration(optarg, &opts.older_than_ns) < 0)
-				return ctl_usage_error("--older-than: \"%s\" is no "
-						       "duration (5s, 200ms)", optarg);
+				bad_duration = optarg;
 			break;
 		case 'p': {
 			char *end;
@@ -345,7 +348,7 @@ int main(int argc, char **argv)
 			errno = 0;
 			opts.pid = strtol(optarg, &end, 10);
 			if (errno || *end || opts.pid <= 0 || opts.pid > INT32_MAX)
-				return ctl_usage_error("-p: \"%s\" is no pid", optarg);
+				bad_pid = optarg;
 			break;
 		}
 		case 'r':
@@ -364,6 +367,11 @@ int main(int argc, char **argv)
 	}
 	if (raw && opts.mode != OUT_JSON)
 		opts.mode = OUT_RAW;
+	if (bad_duration)
+		return ctl_usage_error("--older-than: \"%s\" is no duration (5s, 200ms)",
+				       bad_duration);
+	if (bad_pid)
+		return ctl_usage_error("-p: \"%s\" is no pid", bad_pid);
 	if (trace_at)
 		return ctl_cmd_trace(argc - trace_at - 1, argv + trace_at + 1);
 	if (optind >= argc)
