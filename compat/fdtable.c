@@ -99,9 +99,11 @@ static void entry_store(struct entry *e, uint32_t state, const struct compat_fd 
  * What the daemon's files look like, taken from the nodes under the
  * device root. A snapshot is never changed once published, and never
  * freed (a thread may still read one that was replaced): a process
- * keeps one more for each time the daemon it sees is replaced.
+ * keeps one more for each time the daemon it sees is replaced, each on
+ * the list of those before it.
  */
 struct identity {
+	struct identity *older; /* the one it replaced, kept */
 	bool fuse;
 	dev_t dev;                   /* FUSE: the mount's st_dev */
 	unsigned int nrdev;
@@ -202,7 +204,8 @@ static const struct identity *identity_take(void)
 	} else {
 		goto none;
 	}
-	atomic_store_explicit(&identity, id, memory_order_release);
+	/* Two threads taking it at once each keep the one they replace. */
+	id->older = atomic_exchange_explicit(&identity, id, memory_order_acq_rel);
 	return id;
 none:
 	free(id);
