@@ -53,6 +53,7 @@
 #include "dev/file.h"
 #include "dev/node.h"
 #include "dev/token.h"
+#include "kernel_buf.h"
 #include "kernel_sync.h"
 #include "linger.h"
 #include "loop.h"
@@ -172,6 +173,8 @@ static void daemon_finish_stop(void)
 	/* Kernel fences: imports still pending signal -ENODEV, export
 	 * timelines close (the kernel signals their points ENOENT). */
 	kernel_sync_stop();
+	/* Kernel dma-bufs: the daemon's copies and buffer references go. */
+	kernel_buf_stop();
 	dev_shutdown();
 	/* The controllers before the DMA wiring: dma_setup owns the
 	 * completion queue's wake-up that every backend posts through. */
@@ -607,8 +610,10 @@ int main(int argc, char **argv)
 					 status_line);
 	if (r >= 0)
 		r = linger_start(&daemon_state.loop, 0);
-	if (r >= 0)
+	if (r >= 0) {
 		kernel_sync_start(&daemon_state.loop, NULL);
+		kernel_buf_start(&daemon_state.loop, NULL);
+	}
 	if (r >= 0) {
 		make_parent_dir(config.control);
 		control_set_info(fill_info);
@@ -652,6 +657,7 @@ int main(int argc, char **argv)
 		dma_setup_stop();
 		linger_stop();
 		kernel_sync_stop();
+		kernel_buf_stop();
 		control_stop();
 		notify_stop();
 		loop_glue_stop();

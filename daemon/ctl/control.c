@@ -75,6 +75,10 @@
  * connection (a token_owner charged to the peer's account) and dies
  * with it: a client claims it right after the reply, on the connection
  * it keeps.
+ *
+ * DMABUFD_CTL_BUF_EXPORT_KERNEL is kernel_buf.h's: the buffer named as
+ * for MAP (a MAP token or a handle of the peer's uid), and only with
+ * read and write access, since a udmabuf is always writable.
  */
 #include "control.h"
 
@@ -100,6 +104,7 @@
 #include "dev/token.h"
 #include "dma_records.h"
 #include "file_records.h"
+#include "kernel_buf.h"
 #include "kernel_sync.h"
 #include "model/sync_file.h"
 #include "model/acct.h"
@@ -751,6 +756,31 @@ static int ctl_fence_export(struct ctl_client *c, uint64_t token)
 }
 
 /*
+ * BUF_EXPORT_KERNEL of the buffer @token names: returns the kernel
+ * dma-buf's fd (the caller closes it) or a negative errno. Checked in
+ * the order the protocol lists its errors.
+ */
+static int ctl_buf_export_kernel(struct ctl_client *c, uint64_t token,
+				 __u64 *ret_size)
+{
+	_cleanup_(dma_buf_unrefp) struct dma_buf *buf = NULL;
+	uid_t uid, peer = c->uid;
+	int mode, fd, r;
+
+	if (dev_arg_dma_buf(token, TOKEN_MAP, peer, &buf, &mode, &uid) < 0)
+		return -EINVAL;
+	if (peer != 0 && peer != uid)
+		return -EPERM;
+	if (mode != O_RDWR)
+		return -EACCES;
+	r = kernel_buf_export(buf, uid, &fd);
+	if (r < 0)
+		return r;
+	*ret_size = buf->size;
+	return fd;
+}
+
+/*
  * Answer @req (@len bytes long; @in_fd, taken, an fd passed along or
  * -EBADF): queue the reply and start sending it.
  */
@@ -775,13 +805,19 @@ static void client_request(struct ctl_client *c,
 	    (req->op != DMABUFD_CTL_DMA_FAULT && req->op != DMABUFD_CTL_TRACE &&
 	     !args_zero(req)) ||
 	    (req->op != DMABUFD_CTL_MAP && req->op != DMABUFD_CTL_FENCE_EXPORT &&
-	     req->token)) {
+	     req->op != DMABUFD_CTL_BUF_EXPORT_KERNEL && req->token)) {
 		r = -EINVAL;
 	} else if (req->op == DMABUFD_CTL_FENCE_IMPORT) {
 		r = ctl_fence_import(c, in_fd, &reply->token);
 		in_fd = -EBADF;
 	} else if (req->op == DMABUFD_CTL_FENCE_EXPORT) {
 		r = ctl_fence_export(c, req->token);
+		if (r >= 0) {
+			out->fd = r;
+			r = 0;
+		}
+	} else if (req->op == DMABUFD_CTL_BUF_EXPORT_KERNEL) {
+		r = ctl_buf_export_kernel(c, req->token, &reply->size);
 		if (r >= 0) {
 			out->fd = r;
 			r = 0;

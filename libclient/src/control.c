@@ -865,3 +865,23 @@ DMABUFD_EXPORT int dmabufd_fence_export_kernel(int sync_fd)
 		return -EPROTO;
 	return kfd;
 }
+
+DMABUFD_EXPORT int dmabufd_buf_export_kernel(int buf_fd)
+{
+	struct dmabufd_dma_buf_map map = { 0 };
+	struct dmabufd_ctl_reply reply;
+	int kfd = -1, r;
+
+	r = xioctl(buf_fd, DMABUFD_DMA_BUF_IOC_MAP, &map);
+	if (r == -ENOTTY)
+		return -EINVAL; /* not a dmabufd dma-buf */
+	if (r < 0)
+		return r;
+	/* The daemon checks the token's access (EACCES unless O_RDWR). */
+	r = kept_call(DMABUFD_CTL_BUF_EXPORT_KERNEL, map.token, &reply, &kfd);
+	if (r < 0)
+		return r;
+	if (kfd < 0)
+		return -EPROTO;
+	return kfd;
+}

@@ -123,7 +123,7 @@
  * comm. 0 means none (the daemon's own, or no call yet).
  *
  * Ops added later within a version (DMABUFD_CTL_TRACE, _INFO, _FILES,
- * _FENCE_IMPORT, _FENCE_EXPORT) change nothing of
+ * _FENCE_IMPORT, _FENCE_EXPORT, _BUF_EXPORT_KERNEL) change nothing of
  * the others: a daemon that predates one answers it EINVAL (an unknown
  * op), which a client reports as "daemon too old". Their payloads, like
  * records, only grow at their end: the reply's size says how much the
@@ -266,6 +266,35 @@ enum dmabufd_ctl_op {
 	 * not mounted); the kernel's errno of a failed sw_sync call.
 	 */
 	DMABUFD_CTL_FENCE_EXPORT = 18,
+	/*
+	 * BUF_EXPORT_KERNEL: make a real kernel dma-buf over a dmabufd
+	 * buffer's own memory, through the kernel's udmabuf
+	 * (UDMABUF_CREATE on the buffer's sealed memfd), for DRM, V4L2 or
+	 * vgem to import. @token: a mapping token
+	 * (DMABUFD_DMA_BUF_IOC_MAP) or a dma-buf handle of the peer's uid,
+	 * as for DMABUFD_CTL_MAP; @arg 0. Reply: error 0, size = the
+	 * buffer's size, and the kernel dma-buf (SCM_RIGHTS, O_CLOEXEC,
+	 * O_RDWR). Writes through either side are seen by the other at
+	 * once (the same pages).
+	 * Lifetime: the export holds a reference to the dmabufd buffer,
+	 * so its memory stays charged to its owner, and the daemon keeps
+	 * its own copy of the kernel dma-buf (one of the peer's files,
+	 * [limits] uid-files). It lets both go once the kernel counts no
+	 * other holder of that dma-buf (no fd, mapping or importer left;
+	 * the daemon reads the count from its copy's fdinfo about once a
+	 * second). A kernel that shows no count keeps them until the
+	 * daemon stops.
+	 * Errors: EINVAL for no such token or handle; EPERM for another
+	 * uid's token (root may use any); EACCES unless the token or
+	 * handle grants read and write (udmabuf has no read-only mode:
+	 * its dma-buf is always writable); ENODEV for a buffer whose heap
+	 * has no memfd; EOPNOTSUPP where the daemon cannot use
+	 * /dev/udmabuf (absent, or not the daemon user's to open); EDQUOT
+	 * past the peer's limit of files; the kernel's errno of
+	 * UDMABUF_CREATE (EINVAL past udmabuf's size_limit_mb, 64 MiB by
+	 * default). Added within version 2: an older daemon answers EINVAL.
+	 */
+	DMABUFD_CTL_BUF_EXPORT_KERNEL = 19,
 };
 
 /* DMABUFD_CTL_DMA_FAULT kinds */
@@ -286,8 +315,9 @@ enum dmabufd_ctl_op {
 struct dmabufd_ctl_req {
 	__u32 version;  /* DMABUFD_CTL_VERSION */
 	__u32 op;       /* enum dmabufd_ctl_op */
-	__u64 token;    /* DMABUFD_CTL_MAP: the mapping token; FENCE_EXPORT:
-			 * a sync_file token or handle; else 0 */
+	__u64 token;    /* DMABUFD_CTL_MAP, BUF_EXPORT_KERNEL: the mapping
+			 * token or a dma-buf handle; FENCE_EXPORT: a
+			 * sync_file token or handle; else 0 */
 	__u32 arg[4];   /* per op (DMABUFD_CTL_DMA_FAULT); else 0 */
 };
 

@@ -2,7 +2,8 @@
 /*
  * Integration: the kernel-interop calls of libdmabufd against a live
  * daemon, for what a kernel without the parts (this one: no sw_sync, no
- * kernel sync_files to be had) and bad arguments must answer. The real
+ * udmabuf, no kernel sync_files to be had) and bad arguments must
+ * answer. The real
  * kernel's side is tests/vm/kinterop.c, in the VM.
  */
 #include <signal.h>
@@ -14,6 +15,7 @@
 #include "itest.h"
 
 #define SW_SYNC_PATH "/sys/kernel/debug/sync/sw_sync"
+#define UDMABUF_PATH "/dev/udmabuf"
 
 static void fence_import_of_a_pipe_is_einval(void **state)
 {
@@ -149,6 +151,52 @@ static void fence_export_without_sw_sync_is_eopnotsupp(void **state)
 	close(tl);
 }
 
+static void buf_export_kernel_without_udmabuf_is_eopnotsupp(void **state)
+{
+	int b;
+
+	if (access(UDMABUF_PATH, F_OK) == 0)
+		skip(); /* this kernel has udmabuf: the VM test covers it */
+	b = buf_new(4096, O_RDWR | O_CLOEXEC);
+	assert_int_equal(dmabufd_buf_export_kernel(b), -EOPNOTSUPP);
+	close(b);
+}
+
+static void buf_export_kernel_of_a_read_only_buffer_is_eacces(void **state)
+{
+	int b = buf_new(4096, O_RDONLY | O_CLOEXEC);
+
+	assert_int_equal(dmabufd_buf_export_kernel(b), -EACCES);
+	close(b);
+}
+
+static void buf_export_kernel_request_of_a_read_only_handle_is_eacces(void **state)
+{
+	int b = buf_new(4096, O_RDONLY | O_CLOEXEC);
+	uint64_t h;
+	uint32_t kind;
+
+	assert_ok(dmabufd_handle(b, &h, &kind));
+	assert_int_equal(raw_call(DMABUFD_CTL_BUF_EXPORT_KERNEL, h, -1), EACCES);
+	close(b);
+}
+
+static void buf_export_kernel_request_of_an_unknown_token_is_einval(void **state)
+{
+	assert_int_equal(raw_call(DMABUFD_CTL_BUF_EXPORT_KERNEL, 12345, -1),
+			 EINVAL);
+}
+
+static void buf_export_kernel_of_a_pipe_is_einval(void **state)
+{
+	int p[2];
+
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	assert_int_equal(dmabufd_buf_export_kernel(p[0]), -EINVAL);
+	close(p[0]);
+	close(p[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -161,6 +209,11 @@ int main(void)
 		itest(fence_export_of_a_pipe_is_einval),
 		itest(fence_export_request_of_an_unknown_token_is_einval),
 		itest(fence_export_without_sw_sync_is_eopnotsupp),
+		itest(buf_export_kernel_without_udmabuf_is_eopnotsupp),
+		itest(buf_export_kernel_of_a_read_only_buffer_is_eacces),
+		itest(buf_export_kernel_request_of_a_read_only_handle_is_eacces),
+		itest(buf_export_kernel_request_of_an_unknown_token_is_einval),
+		itest(buf_export_kernel_of_a_pipe_is_einval),
 	};
 
 	return cmocka_run_group_tests_name("kinterop", tests, NULL, NULL);

@@ -113,7 +113,10 @@ run dmabufd sh ./dmabufd-run --force ./compat-test
 run dmabufd sh ./dmabufd-run --force ./sync_test
 run dmabufd sh ./dmabufd-run --force ./dmabuf-heap
 # Not preloaded: dmabufd's fences to and from the kernel's own sw_sync
-# (tests/vm/kinterop.c), a kernel fence gating a dmabufd DMA copy.
+# (tests/vm/kinterop.c), a kernel fence gating a dmabufd DMA copy, and a
+# dmabufd buffer exported through the kernel's udmabuf into vgem (loaded
+# again: a udmabuf over dmabufd's memory is a real kernel dma-buf).
+insmod ./vgem.ko || fail "insmod vgem.ko (again)"
 run dmabufd ./kinterop
 t2=$(cut -d' ' -f1 /proc/uptime)
 echo "compat-guest: kernel side $t0-$t1 s, dmabufd side $t1-$t2 s (uptime)"

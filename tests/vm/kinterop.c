@@ -15,7 +15,15 @@
  *   3. a dmabufd sw_sync fence exported, signaled by the dmabufd
  *      timeline, seen by the kernel;
  *   4. a kernel fence that ends in error (its timeline closed: ENOENT)
- *      reaches dmabufd with its error.
+ *      reaches dmabufd with its error;
+ *   5. a dmabufd buffer exported as a kernel dma-buf (the kernel's own
+ *      udmabuf, dmabufd_udmabuf.ko), imported into vgem
+ *      (DRM_IOCTL_PRIME_FD_TO_HANDLE) and exported again by vgem (the
+ *      same kernel dma-buf): bytes written through dmabufd's mapping
+ *      read back through the kernel dma-buf's mmap, and the other way;
+ *      with every fd and mapping gone but vgem's import, the dmabufd
+ *      buffer stays; once vgem lets go, the daemon frees it. Skipped
+ *      (said so) without /dev/udmabuf or vgem.
  *
  * Prints "ok - NAME" / "not ok - NAME: why" per check and a last line
  * "N passed, M failed"; exits 0 when none failed, 77 when the kernel has
@@ -26,6 +34,7 @@
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -34,8 +43,39 @@
 #include <linux/dma-buf.h>
 #include <linux/sync_file.h>
 
+#include <dmabufd/control.h>
 #include <dmabufd/dmabufd.h>
 #include <dmabufd/sw_sync.h>
+
+/*
+ * The four DRM calls used, as include/uapi/drm/drm.h has them: Debian's
+ * linux-libc-dev leaves drm/ out (it is libdrm-dev's), and this is all
+ * the test needs of it.
+ */
+struct drm_version {
+	int version_major, version_minor, version_patchlevel;
+	__kernel_size_t name_len;
+	char *name;
+	__kernel_size_t date_len;
+	char *date;
+	__kernel_size_t desc_len;
+	char *desc;
+};
+struct drm_gem_close {
+	__u32 handle;
+	__u32 pad;
+};
+struct drm_prime_handle {
+	__u32 handle;
+	__u32 flags; /* DRM_CLOEXEC, DRM_RDWR (HANDLE_TO_FD) */
+	__s32 fd;
+};
+#define DRM_CLOEXEC O_CLOEXEC
+#define DRM_RDWR O_RDWR
+#define DRM_IOCTL_VERSION _IOWR('d', 0x00, struct drm_version)
+#define DRM_IOCTL_GEM_CLOSE _IOW('d', 0x09, struct drm_gem_close)
+#define DRM_IOCTL_PRIME_HANDLE_TO_FD _IOWR('d', 0x2d, struct drm_prime_handle)
+#define DRM_IOCTL_PRIME_FD_TO_HANDLE _IOWR('d', 0x2e, struct drm_prime_handle)
 
 #define SW_SYNC_PATH "/sys/kernel/debug/sync/sw_sync"
 /* dmabufd's system heap beside the kernel's (guest-compat.sh: the
@@ -197,6 +237,130 @@ static void kernel_error_reaches_dmabufd(void)
 	close(kf);
 }
 
+/* vgem's card (DRM_IOCTL_VERSION's name), opened, or -1. */
+static int vgem_open(void)
+{
+	for (int i = 0; i < 16; i++) {
+		char path[32], name[16] = "";
+		struct drm_version v = { .name_len = sizeof(name) - 1,
+					 .name = name };
+		int fd;
+
+		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (ioctl(fd, DRM_IOCTL_VERSION, &v) == 0 &&
+		    strcmp(name, "vgem") == 0)
+			return fd;
+		close(fd);
+	}
+	return -1;
+}
+
+/* Whether the daemon lists a dma-buf of id @id: 1, 0, or -errno. */
+static int dmabufd_has_buffer(uint64_t id)
+{
+	void *recs;
+	uint32_t n, size;
+	int r = dmabufd_ctl_list(DMABUFD_CTL_BUFFERS, &recs, &n, &size);
+
+	if (r < 0)
+		return r;
+	r = 0;
+	for (uint32_t i = 0; i < n; i++)
+		if (((struct dmabufd_ctl_buffer *)((char *)recs + (size_t)i * size))->id == id)
+			r = 1;
+	free(recs);
+	return r;
+}
+
+/* Wait (at most WAIT_MS) until dmabufd_has_buffer(@id) is @want. */
+static int dmabufd_buffer_becomes(uint64_t id, int want)
+{
+	int r = dmabufd_has_buffer(id);
+
+	for (int ms = 0; r != want && ms < WAIT_MS; ms += 50) {
+		usleep(50 * 1000);
+		r = dmabufd_has_buffer(id);
+	}
+	return r;
+}
+
+static void buffer_exported_to_vgem(void)
+{
+	int heap = dmabufd_open_node(DMABUFD_HEAP_NODE, O_RDONLY | O_CLOEXEC);
+	int card = vgem_open();
+	struct dmabufd_dma_buf_info info;
+	int b, kb, again, r, mism = 0;
+	unsigned char *d = NULL, *k;
+	size_t len;
+	struct drm_prime_handle imp = { 0 }, exp = { 0 };
+	struct drm_gem_close gc = { 0 };
+
+	if (access("/dev/udmabuf", F_OK) != 0 || card < 0) {
+		printf("SKIP: buffers out: no %s\n",
+		       card < 0 ? "vgem" : "/dev/udmabuf");
+		if (card >= 0)
+			close(card);
+		close(heap);
+		return;
+	}
+	b = dmabufd_heap_alloc(heap, LEN, O_RDWR | O_CLOEXEC, 0);
+	check(b >= 0, "buffer allocated", b);
+	if (b < 0 || dmabufd_buf_info(b, &info) < 0)
+		return;
+	kb = dmabufd_buf_export_kernel(b);
+	check(kb >= 0, "buffer exported as a kernel dma-buf (udmabuf)", kb);
+	if (kb < 0)
+		return;
+	imp.fd = kb;
+	r = ioctl(card, DRM_IOCTL_PRIME_FD_TO_HANDLE, &imp);
+	check(r == 0 && imp.handle, "kernel dma-buf imported into vgem", r ? -errno : 0);
+	/* vgem's object, exported again: the kernel gives the same dma-buf. */
+	exp.handle = imp.handle;
+	exp.flags = DRM_CLOEXEC | DRM_RDWR;
+	r = ioctl(card, DRM_IOCTL_PRIME_HANDLE_TO_FD, &exp);
+	again = r == 0 ? exp.fd : -1;
+	check(r == 0, "vgem's object exported again", r ? -errno : 0);
+	if (again < 0)
+		return;
+	k = mmap(NULL, LEN, PROT_READ | PROT_WRITE, MAP_SHARED, again, 0);
+	check(k != MAP_FAILED, "kernel dma-buf mapped", k == MAP_FAILED ? -errno : 0);
+	r = dmabufd_buf_mmap(b, PROT_READ | PROT_WRITE, (void **)&d, &len);
+	check(r == 0 && len == LEN, "dmabufd buffer mapped", r);
+	if (k == MAP_FAILED || r < 0)
+		return;
+	for (size_t i = 0; i < LEN; i++)
+		d[i] = (unsigned char)(i * 13 + 5);
+	for (size_t i = 0; i < LEN; i++)
+		mism += k[i] != (unsigned char)(i * 13 + 5);
+	check(mism == 0, "dmabufd's CPU writes read back through the kernel object", mism);
+	for (size_t i = 0; i < LEN; i++)
+		k[i] = (unsigned char)(i * 3 + 1);
+	mism = 0;
+	for (size_t i = 0; i < LEN; i++)
+		mism += d[i] != (unsigned char)(i * 3 + 1);
+	check(mism == 0, "the kernel object's writes read back through dmabufd's mapping", mism);
+	dmabufd_buf_munmap(d, len);
+	munmap(k, LEN);
+	close(again);
+	close(kb);
+	close(b);
+	/* Only vgem's import holds the kernel dma-buf now: the daemon keeps
+	 * the buffer past a few of its sweeps (one a second). */
+	sleep(3);
+	r = dmabufd_has_buffer(info.id);
+	check(r == 1, "buffer kept while vgem holds its kernel dma-buf", r);
+	gc.handle = imp.handle;
+	r = ioctl(card, DRM_IOCTL_GEM_CLOSE, &gc);
+	check(r == 0, "vgem let go", r ? -errno : 0);
+	r = dmabufd_buffer_becomes(info.id, 0);
+	check(r == 0, "buffer freed once no kernel holder is left", r);
+	close(card);
+	close(heap);
+}
+
 int main(void)
 {
 	if (access(SW_SYNC_PATH, F_OK) != 0) {
@@ -206,6 +370,7 @@ int main(void)
 	gated_copy_and_exported_completion();
 	dmabufd_timeline_fence_exported();
 	kernel_error_reaches_dmabufd();
+	buffer_exported_to_vgem();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

@@ -450,6 +450,30 @@ DMABUFD_EXPORT int dmabufd_fence_import_sync_file(int kernel_fd);
  */
 DMABUFD_EXPORT int dmabufd_fence_export_kernel(int sync_fd);
 
+/* ---- The real kernel's buffers ---------------------------------------- */
+
+/**
+ * dmabufd_buf_export_kernel() - a real kernel dma-buf over a dmabufd buffer
+ * @buf_fd: a dmabufd dma-buf opened O_RDWR, still owned by the caller
+ *
+ * Made with the kernel's udmabuf over the buffer's own pages, so DRM,
+ * V4L2 or vgem can import it (DRM_IOCTL_PRIME_FD_TO_HANDLE) and either
+ * side's writes are seen by the other at once. The kernel dma-buf is
+ * always writable (udmabuf has no read-only mode), so a buffer fd
+ * without write access is refused. The dmabufd buffer, and its charge
+ * to its owner, stays while the kernel dma-buf has any holder (an fd, a
+ * mapping, an importer); the daemon notices the last one go within
+ * about a second. The kernel side sees the memory only: the dmabufd
+ * buffer's implicit fences and DMA_BUF_IOCTL_SYNC brackets are not the
+ * kernel dma-buf's (export a fence with dmabufd_fence_export_kernel()).
+ * Returns the kernel dma-buf fd (O_RDWR|O_CLOEXEC), or -EOPNOTSUPP where
+ * the daemon cannot use /dev/udmabuf, -EACCES for an fd without read
+ * and write access, -EINVAL when @buf_fd is no dmabufd dma-buf (or past
+ * udmabuf's size limit, 64 MiB by default), -ENODEV for a buffer whose
+ * heap has no memfd, -EDQUOT, -ENOMEM, -errno of the control socket.
+ */
+DMABUFD_EXPORT int dmabufd_buf_export_kernel(int buf_fd);
+
 /* ---- Handles: every operation at its fewest round trips --------------- */
 
 /*
