@@ -185,6 +185,7 @@ static void control_abi_is_pinned(void **state)
 	assert_int_equal(DMABUFD_CTL_FILES, 16);
 	assert_int_equal(DMABUFD_CTL_FENCE_IMPORT, 17);
 	assert_int_equal(DMABUFD_CTL_FENCE_EXPORT, 18);
+	assert_int_equal(DMABUFD_CTL_BUF_EXPORT_KERNEL, 19);
 	assert_int_equal(offsetof(struct dmabufd_ctl_info, config), 32);
 	assert_int_equal(offsetof(struct dmabufd_ctl_info, dev_root), 288);
 	assert_int_equal(offsetof(struct dmabufd_ctl_info, pid), 544);
