@@ -28,6 +28,7 @@
 #include <dmabufd/sw_sync.h>
 
 #include "model/acct.h"
+#include "util/fd_drop.h"
 #include "util/log.h"
 #include "util/macros.h"
 
@@ -277,7 +278,9 @@ int kernel_fence_import(int fd, uid_t owner, struct fence **ret_fence)
 	return 0;
 
 fail_fd:
-	close(fd);
+	/* Perhaps no kernel sync_file at all: one of this daemon's own
+	 * files, whose release the loop must answer (util/fd_drop.h). */
+	fd_drop(fd);
 	return r;
 }
 

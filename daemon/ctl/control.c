@@ -70,8 +70,10 @@
  *
  * DMABUFD_CTL_FENCE_IMPORT and _FENCE_EXPORT are kernel_sync.h's. A
  * request is read with recvmsg(), and an fd passed along is taken for
- * FENCE_IMPORT only (closed for anything else; the kernel closes those
- * past the first few). The import's claim token is issued by the
+ * FENCE_IMPORT only. Every fd a client passed, and every client socket
+ * (fds may be queued in it), is closed off the loop (util/fd_drop.h): the
+ * last close of one of this daemon's own CUSE files waits for a release
+ * that only the loop can answer. The import's claim token is issued by the
  * connection (a token_owner charged to the peer's account) and dies
  * with it: a client claims it right after the reply, on the connection
  * it keeps.
@@ -112,6 +114,7 @@
 #include "model/clock.h"
 #include "model/dma_buf.h"
 #include "model_records.h"
+#include "util/fd_drop.h"
 #include "util/log.h"
 #include "util/macros.h"
 #include "wiring/dma_setup.h"
@@ -233,8 +236,8 @@ static void client_release(struct ctl_client *c)
 	if (--c->handles)
 		return;
 	out_clear(&c->out);
-	if (c->fd >= 0)
-		close(c->fd);
+	/* fds the client sent and nobody read may still be queued in it. */
+	fd_drop(c->fd);
 	client_uncharge(c);
 	acct_unref(c->acct);
 	free(c);
@@ -636,14 +639,17 @@ static int trace_send(struct ctl_client *c)
  * An event of a tracing @c with no reply in flight: read its STOP (or
  * drop it for anything else), then send what is due.
  */
+static ssize_t recv_req(int sock, struct dmabufd_ctl_req *req, int *ret_fd);
+
 static void trace_event(struct ctl_client *c, int events)
 {
 	struct dmabufd_ctl_req req;
 	ssize_t n;
-	int r;
+	int r, in_fd;
 
 	if ((events & UV_READABLE) && !c->trace_stopping) {
-		n = recv(c->fd, &req, sizeof(req), MSG_DONTWAIT | MSG_TRUNC);
+		n = recv_req(c->fd, &req, &in_fd);
+		fd_drop(in_fd); /* a STOP carries none */
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			goto send;
 		if (n != sizeof(req) || req.op != DMABUFD_CTL_TRACE ||
@@ -853,8 +859,7 @@ static void client_request(struct ctl_client *c,
 	} else {
 		r = -EINVAL;
 	}
-	if (in_fd >= 0)
-		close(in_fd);
+	fd_drop(in_fd);
 	if (r < 0) {
 		out_clear(out);
 		reply->token = 0;
@@ -868,12 +873,14 @@ static void client_request(struct ctl_client *c,
 /*
  * Read one request into @req: its length (MSG_TRUNC: the message's), or
  * -1 with errno. *ret_fd is the first fd passed along, or -EBADF; any
- * other is closed.
+ * other is dropped (fd_drop()). Room for as many fds as one message can
+ * carry (SCM_MAX_FD), so that the kernel never closes any in this thread.
  */
+#define CTL_MAX_FDS 253 /* SCM_MAX_FD */
 static ssize_t recv_req(int sock, struct dmabufd_ctl_req *req, int *ret_fd)
 {
 	union {
-		char buf[CMSG_SPACE(sizeof(int) * 4)];
+		char buf[CMSG_SPACE(sizeof(int) * CTL_MAX_FDS)];
 		struct cmsghdr align;
 	} control;
 	struct iovec iov = { .iov_base = req, .iov_len = sizeof(*req) };
@@ -892,17 +899,19 @@ static ssize_t recv_req(int sock, struct dmabufd_ctl_req *req, int *ret_fd)
 	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&msg); cm;
 	     cm = CMSG_NXTHDR(&msg, cm)) {
 		size_t nfds;
-		int fds[4];
+		int fds[CTL_MAX_FDS];
 
 		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
 			continue;
 		nfds = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		if (nfds > CTL_MAX_FDS)
+			nfds = CTL_MAX_FDS;
 		memcpy(fds, CMSG_DATA(cm), nfds * sizeof(int));
 		for (size_t i = 0; i < nfds; i++) {
 			if (*ret_fd < 0)
 				*ret_fd = fds[i];
 			else
-				close(fds[i]);
+				fd_drop(fds[i]);
 		}
 	}
 	return n;
@@ -925,8 +934,7 @@ static void client_event(uv_poll_t *handle, int status, int events)
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0) {
-		if (in_fd >= 0)
-			close(in_fd);
+		fd_drop(in_fd);
 		return client_drop(c);
 	}
 	client_request(c, &req, n, in_fd);
