@@ -74,6 +74,9 @@ check "CUSE nodes get group root when video is missing" \
 export DMABUFD_DEV_ROOT=/dev DMABUFD_CONTROL=$ctl
 export DMABUFD_TEST_TOKEN_TTL_MS=$ttl_ms DMABUFD_TEST_MAX_WAIT_MS=$max_wait_ms
 export CMOCKA_MESSAGE_OUTPUT=stdout
+# As tests/integration/run.sh gives them: test-who runs dmabufctl and
+# reads the daemon's log.
+export DMABUFCTL=/payload/dmabufctl DMABUFD_DAEMON_LOG=/tmp/daemon.log
 for t in ./test-*; do
 	[ -f "$t" ] && [ -x "$t" ] || continue
 	# A program with NAME.args gets a daemon of its own with them.

@@ -16,6 +16,8 @@ payload=$(mktemp -d "${TMPDIR:-/tmp}/dmabufd-vm-payload.XXXXXX")
 trap 'rm -rf "$payload"' EXIT
 
 cp "$build/dmabufd" "$payload/"
+# test-who reads listings through dmabufctl.
+cp "$build/tools/dmabufctl" "$payload/"
 for t in "$build"/tests/integration/test-*; do
 	[ -f "$t" ] && [ -x "$t" ] && cp "$t" "$payload/"
 done
