@@ -10,10 +10,18 @@
 
 #include "log.h"
 
+static atomic_uint pending;
+
 static void *closer(void *arg)
 {
 	close((int)(intptr_t)arg);
+	atomic_fetch_sub(&pending, 1);
 	return NULL;
+}
+
+unsigned fd_drop_pending(void)
+{
+	return atomic_load(&pending);
 }
 
 void fd_drop(int fd)
@@ -25,6 +33,7 @@ void fd_drop(int fd)
 
 	if (fd < 0)
 		return;
+	atomic_fetch_add(&pending, 1);
 	r = pthread_attr_init(&attr);
 	if (r == 0) {
 		(void)pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
@@ -33,6 +42,8 @@ void fd_drop(int fd)
 		r = pthread_create(&thread, &attr, closer, (void *)(intptr_t)fd);
 		pthread_attr_destroy(&attr);
 	}
+	if (r != 0)
+		atomic_fetch_sub(&pending, 1);
 	if (r != 0 && !atomic_exchange(&warned, true))
 		log_warn("cannot close a client's fd off the loop (%s): kept open",
 			 strerror(r));

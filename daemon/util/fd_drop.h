@@ -22,3 +22,7 @@
  * can be made the fd is kept open (and one warning logged): a leak, not
  * a wedge. */
 void fd_drop(int fd);
+
+/* How many fd_drop() closes have not happened yet (for tests: a client
+ * socket is closed a moment after its connection ends). */
+unsigned fd_drop_pending(void);

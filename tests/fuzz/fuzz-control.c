@@ -37,6 +37,7 @@
 #include "model/heap.h"
 #include "model/heap_system.h"
 #include "model/objstat.h"
+#include "util/fd_drop.h"
 #include "util/log.h"
 #include "wiring/dma_setup.h"
 
@@ -312,6 +313,10 @@ static void check_clean(void)
 	 * rounds it needs, and no more than a few. */
 	for (i = 0; i < 64 && handles() != baseline_handles; i++)
 		uv_run(&loop, UV_RUN_NOWAIT);
+	/* Client sockets and passed fds are closed off the loop, each on a
+	 * thread of its own (util/fd_drop.h): wait for those, 10 s at most. */
+	for (i = 0; i < 10000 && fd_drop_pending(); i++)
+		usleep(1000);
 	if (handles() != baseline_handles) {
 		fprintf(stderr, "fuzz-control: %u libuv handle(s) left\n",
 			handles() - baseline_handles);
