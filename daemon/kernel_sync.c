@@ -299,6 +299,7 @@ struct kpoint {
 
 struct ktimeline {
 	uint64_t context;             /* the dmabufd fences' */
+	struct acct *acct;            /* who opened it: charged one file */
 	uint64_t base;                /* k = seqno - base */
 	uint64_t value;               /* the kernel timeline's */
 	int fd;
@@ -308,6 +309,7 @@ struct ktimeline {
 
 static LIST_HEAD(, ktimeline) timelines = LIST_HEAD_INITIALIZER(timelines);
 static unsigned timeline_count;
+static unsigned point_count;
 
 static void point_free(struct kpoint *pt)
 {
@@ -316,6 +318,7 @@ static void point_free(struct kpoint *pt)
 		fence_remove_callback(pt->fence, &pt->cb);
 	fence_unref(pt->fence);
 	free(pt);
+	point_count--;
 }
 
 static void timeline_free(struct ktimeline *tl)
@@ -327,6 +330,8 @@ static void timeline_free(struct ktimeline *tl)
 	LIST_REMOVE(tl, link);
 	timeline_count--;
 	close(tl->fd);
+	acct_uncharge(tl->acct, ACCT_FILES, 1);
+	acct_unref(tl->acct);
 	free(tl);
 }
 
@@ -378,16 +383,30 @@ static bool timeline_fits(const struct ktimeline *tl, uint64_t seqno)
 	       k <= UINT32_MAX;
 }
 
-static int timeline_new(uint64_t context, uint64_t seqno,
+/* A timeline for @context from @seqno on, its fd charged to @owner. */
+static int timeline_new(uint64_t context, uint64_t seqno, uid_t owner,
 			struct ktimeline **ret_tl)
 {
 	struct ktimeline *tl = calloc(1, sizeof(*tl));
-	int fd;
+	int fd, r;
 
 	if (!tl)
 		return -ENOMEM;
+	r = acct_get(owner, &tl->acct);
+	if (r < 0) {
+		free(tl);
+		return r;
+	}
+	r = acct_charge(tl->acct, ACCT_FILES, 1);
+	if (r < 0) {
+		acct_unref(tl->acct);
+		free(tl);
+		return r;
+	}
 	fd = ks_ops->timeline_open();
 	if (fd < 0) {
+		acct_uncharge(tl->acct, ACCT_FILES, 1);
+		acct_unref(tl->acct);
 		free(tl);
 		return fd;
 	}
@@ -416,7 +435,7 @@ static int export_signaled(const char *name, int *ret_fd)
 	return 0;
 }
 
-int kernel_fence_export(struct fence *fence, int *ret_fd)
+int kernel_fence_export(struct fence *fence, uid_t owner, int *ret_fd)
 {
 	struct ktimeline *tl;
 	struct kpoint *pt, *at;
@@ -433,9 +452,21 @@ int kernel_fence_export(struct fence *fence, int *ret_fd)
 		if (tl->context == fence->context && timeline_fits(tl, fence->seqno))
 			break;
 	if (!tl) {
-		r = timeline_new(fence->context, fence->seqno, &tl);
+		r = timeline_new(fence->context, fence->seqno, owner, &tl);
 		if (r < 0)
 			return r;
+	}
+	/* Exported before and still pending: another kernel fence at the
+	 * same point (the point's callback serves every one of them). */
+	TAILQ_FOREACH(at, &tl->points, link)
+		if (at->fence == fence && !at->signaled)
+			break;
+	if (at) {
+		fd = ks_ops->create_fence(tl->fd, (uint32_t)at->k, name);
+		if (fd < 0)
+			return fd;
+		*ret_fd = fd;
+		return 0;
 	}
 	pt = calloc(1, sizeof(*pt));
 	if (!pt) {
@@ -451,6 +482,7 @@ int kernel_fence_export(struct fence *fence, int *ret_fd)
 	}
 	pt->fence = fence_ref(fence);
 	pt->tl = tl;
+	point_count++;
 	TAILQ_FOREACH(at, &tl->points, link)
 		if (at->k > pt->k)
 			break;
@@ -510,4 +542,9 @@ unsigned kernel_sync_watching(void)
 unsigned kernel_sync_timelines(void)
 {
 	return timeline_count;
+}
+
+unsigned kernel_sync_points(void)
+{
+	return point_count;
 }

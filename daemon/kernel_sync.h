@@ -85,12 +85,20 @@ void kernel_sync_stop(void);
 int kernel_fence_import(int fd, uid_t owner, struct fence **ret_fence);
 
 /*
- * Export @fence as a kernel sync_file. Returns 0 and *ret_fd (the
- * caller's to close); -EOPNOTSUPP where the kernel has no sw_sync;
- * -ENODEV when not started; -ENOMEM or the kernel's -errno.
+ * Export @fence as a kernel sync_file for @owner. Returns 0 and *ret_fd
+ * (the caller's to close); -EOPNOTSUPP where the kernel has no sw_sync;
+ * -EDQUOT when a new kernel timeline would take @owner past its limit of
+ * files (each timeline the daemon holds open is one file, charged to the
+ * uid whose export opened it until its last point signals; a point on a
+ * timeline already open costs no file); -ENODEV when not started;
+ * -ENOMEM or the kernel's -errno. A fence exported again while pending
+ * gets another kernel fence at its existing point: the daemon keeps one
+ * point per fence, however often it is exported.
  */
-int kernel_fence_export(struct fence *fence, int *ret_fd);
+int kernel_fence_export(struct fence *fence, uid_t owner, int *ret_fd);
 
-/* Imports still watched, and export timelines open (for tests). */
+/* Imports still watched, export timelines open and points pending (for
+ * tests). */
 unsigned kernel_sync_watching(void);
 unsigned kernel_sync_timelines(void);
+unsigned kernel_sync_points(void);

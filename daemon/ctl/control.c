@@ -757,7 +757,7 @@ static int ctl_fence_export(struct ctl_client *c, uint64_t token)
 
 	if (dev_arg_sync_file(token, c->uid, &sf) < 0)
 		return -EINVAL;
-	r = kernel_fence_export(sync_file_fence(sf), &fd);
+	r = kernel_fence_export(sync_file_fence(sf), c->uid, &fd);
 	return r < 0 ? r : fd;
 }
 

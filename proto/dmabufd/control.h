@@ -263,7 +263,11 @@ enum dmabufd_ctl_op {
 	 * carries no error: the kernel fence of a dmabufd fence that failed
 	 * signals with status 1. Errors: EINVAL for no such token or
 	 * handle; EOPNOTSUPP where the kernel has no sw_sync (or debugfs is
-	 * not mounted); the kernel's errno of a failed sw_sync call.
+	 * not mounted); EDQUOT past the peer's limit of files (the daemon
+	 * holds each kernel timeline open until its last point signals: one
+	 * file, charged to the uid whose export opened it; a fence exported
+	 * again while pending gets another kernel fence at its existing
+	 * point, at no cost); the kernel's errno of a failed sw_sync call.
 	 */
 	DMABUFD_CTL_FENCE_EXPORT = 18,
 	/*

@@ -349,7 +349,7 @@ static void export_without_sw_sync_is_eopnotsupp(void **state)
 	int kfd = -1;
 
 	no_sw_sync = true;
-	assert_int_equal(kernel_fence_export(f, &kfd), -EOPNOTSUPP);
+	assert_int_equal(kernel_fence_export(f, 0, &kfd), -EOPNOTSUPP);
 	assert_int_equal(kfd, -1);
 	assert_int_equal(kernel_sync_timelines(), 0);
 	fence_unref(f);
@@ -360,7 +360,7 @@ static void export_signals_the_kernel_point_with_the_fence(void **state)
 	struct fence *f = test_fence_new(fence_context_alloc(1), 7);
 	int kfd;
 
-	assert_int_equal(kernel_fence_export(f, &kfd), 0);
+	assert_int_equal(kernel_fence_export(f, 0, &kfd), 0);
 	assert_int_equal(kernel_sync_timelines(), 1);
 	assert_false(kernel_point_signaled(kfd));
 	test_fence_signal(f, 0);
@@ -375,7 +375,7 @@ static void export_of_a_failed_fence_signals_the_kernel_point(void **state)
 	struct fence *f = test_fence_new(fence_context_alloc(1), 1);
 	int kfd;
 
-	assert_int_equal(kernel_fence_export(f, &kfd), 0);
+	assert_int_equal(kernel_fence_export(f, 0, &kfd), 0);
 	test_fence_signal(f, -EIO);
 	assert_true(kernel_point_signaled(kfd));
 	fence_unref(f);
@@ -387,7 +387,7 @@ static void export_of_a_signaled_fence_is_signaled_at_once(void **state)
 	int kfd;
 
 	test_fence_signal(f, 0);
-	assert_int_equal(kernel_fence_export(f, &kfd), 0);
+	assert_int_equal(kernel_fence_export(f, 0, &kfd), 0);
 	assert_true(kernel_point_signaled(kfd));
 	assert_int_equal(kernel_sync_timelines(), 0);
 	fence_unref(f);
@@ -400,9 +400,9 @@ static void export_shares_one_timeline_per_context(void **state)
 	struct fence *c = test_fence_new(ctx + 1, 1);
 	int ka, kb, kc;
 
-	assert_int_equal(kernel_fence_export(a, &ka), 0);
-	assert_int_equal(kernel_fence_export(b, &kb), 0);
-	assert_int_equal(kernel_fence_export(c, &kc), 0);
+	assert_int_equal(kernel_fence_export(a, 0, &ka), 0);
+	assert_int_equal(kernel_fence_export(b, 0, &kb), 0);
+	assert_int_equal(kernel_fence_export(c, 0, &kc), 0);
 	assert_int_equal(kernel_sync_timelines(), 2);
 	assert_int_equal(fake_pt[ka].tl, fake_pt[kb].tl);
 	assert_int_not_equal(fake_pt[ka].tl, fake_pt[kc].tl);
@@ -425,8 +425,8 @@ static void export_holds_a_later_seqno_until_the_earlier_signals(void **state)
 	struct fence *a = test_fence_new(ctx, 1), *b = test_fence_new(ctx, 2);
 	int ka, kb;
 
-	assert_int_equal(kernel_fence_export(a, &ka), 0);
-	assert_int_equal(kernel_fence_export(b, &kb), 0);
+	assert_int_equal(kernel_fence_export(a, 0, &ka), 0);
+	assert_int_equal(kernel_fence_export(b, 0, &kb), 0);
 	test_fence_signal(b, 0); /* out of order */
 	assert_false(kernel_point_signaled(kb));
 	assert_false(kernel_point_signaled(ka));
@@ -444,11 +444,11 @@ static void export_below_the_timeline_value_gets_a_timeline_of_its_own(void **st
 	struct fence *f1 = test_fence_new(ctx, 1);
 	int k1, k2, k3;
 
-	assert_int_equal(kernel_fence_export(f2, &k2), 0);
-	assert_int_equal(kernel_fence_export(f3, &k3), 0);
+	assert_int_equal(kernel_fence_export(f2, 0, &k2), 0);
+	assert_int_equal(kernel_fence_export(f3, 0, &k3), 0);
 	test_fence_signal(f2, 0); /* the timeline is at 2's point now */
 	assert_true(kernel_point_signaled(k2));
-	assert_int_equal(kernel_fence_export(f1, &k1), 0);
+	assert_int_equal(kernel_fence_export(f1, 0, &k1), 0);
 	assert_false(kernel_point_signaled(k1));
 	assert_int_equal(kernel_sync_timelines(), 2);
 	assert_int_not_equal(fake_pt[k1].tl, fake_pt[k3].tl);
@@ -470,8 +470,8 @@ static void export_more_than_2g_ahead_gets_a_timeline_of_its_own(void **state)
 	struct fence *b = test_fence_new(ctx, (uint64_t)1 << 32);
 	int ka, kb;
 
-	assert_int_equal(kernel_fence_export(a, &ka), 0);
-	assert_int_equal(kernel_fence_export(b, &kb), 0);
+	assert_int_equal(kernel_fence_export(a, 0, &ka), 0);
+	assert_int_equal(kernel_fence_export(b, 0, &kb), 0);
 	assert_int_equal(kernel_sync_timelines(), 2);
 	assert_int_equal(fake_pt[kb].value, 1);
 	test_fence_signal(b, 0);
@@ -483,12 +483,63 @@ static void export_more_than_2g_ahead_gets_a_timeline_of_its_own(void **state)
 	fence_unref(b);
 }
 
+static void export_charges_each_timeline_it_opens_one_file(void **state)
+{
+	struct acct_limits lim = { .max[ACCT_FILES] = 1, .exempt_root = true };
+	uint64_t ctx = fence_context_alloc(2);
+	struct fence *a = test_fence_new(ctx, 1), *a2 = test_fence_new(ctx, 2);
+	struct fence *b = test_fence_new(ctx + 1, 1);
+	struct acct *u;
+	int ka, ka2, kb = -1;
+
+	assert_int_equal(acct_set_limits(&lim), 0);
+	assert_int_equal(acct_get(4242, &u), 0);
+	assert_int_equal(kernel_fence_export(a, 4242, &ka), 0);
+	assert_int_equal(u->used[ACCT_FILES], 1);
+	/* A point on the open timeline costs no file; a new one does. */
+	assert_int_equal(kernel_fence_export(a2, 4242, &ka2), 0);
+	assert_int_equal(kernel_fence_export(b, 4242, &kb), -EDQUOT);
+	assert_int_equal(kb, -1);
+	assert_int_equal(kernel_sync_timelines(), 1);
+	assert_int_equal(u->used[ACCT_FILES], 1);
+	test_fence_signal(a, 0);
+	test_fence_signal(a2, 0);
+	assert_true(kernel_point_signaled(ka2));
+	assert_int_equal(kernel_sync_timelines(), 0);
+	assert_int_equal(u->used[ACCT_FILES], 0);
+	acct_unref(u);
+	lim = (struct acct_limits){ .exempt_root = true };
+	assert_int_equal(acct_set_limits(&lim), 0);
+	fence_unref(a);
+	fence_unref(a2);
+	fence_unref(b);
+}
+
+static void export_again_while_pending_keeps_one_point(void **state)
+{
+	struct fence *f = test_fence_new(fence_context_alloc(1), 5);
+	int k1, k2;
+
+	assert_int_equal(kernel_fence_export(f, 0, &k1), 0);
+	assert_int_equal(kernel_fence_export(f, 0, &k2), 0);
+	assert_int_not_equal(k1, k2);
+	assert_int_equal(kernel_sync_points(), 1);
+	assert_int_equal(fence_waiter_count(f), 1);
+	assert_int_equal(fake_pt[k1].value, fake_pt[k2].value);
+	test_fence_signal(f, 0);
+	assert_true(kernel_point_signaled(k1));
+	assert_true(kernel_point_signaled(k2));
+	assert_int_equal(kernel_sync_points(), 0);
+	assert_int_equal(kernel_sync_timelines(), 0);
+	fence_unref(f);
+}
+
 static void stop_closes_the_timelines_and_lets_go_of_the_fences(void **state)
 {
 	struct fence *f = test_fence_new(fence_context_alloc(1), 1);
 	int kfd;
 
-	assert_int_equal(kernel_fence_export(f, &kfd), 0);
+	assert_int_equal(kernel_fence_export(f, 0, &kfd), 0);
 	assert_int_equal(fence_waiter_count(f), 1);
 	kernel_sync_stop();
 	assert_int_equal(kernel_sync_timelines(), 0);
@@ -518,6 +569,8 @@ int main(void)
 		T(export_holds_a_later_seqno_until_the_earlier_signals),
 		T(export_below_the_timeline_value_gets_a_timeline_of_its_own),
 		T(export_more_than_2g_ahead_gets_a_timeline_of_its_own),
+		T(export_charges_each_timeline_it_opens_one_file),
+		T(export_again_while_pending_keeps_one_point),
 		T(stop_closes_the_timelines_and_lets_go_of_the_fences),
 #undef T
 	};

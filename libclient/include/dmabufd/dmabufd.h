@@ -445,8 +445,9 @@ DMABUFD_EXPORT int dmabufd_fence_import_sync_file(int kernel_fd);
  * status 1. Returns the kernel sync_file fd (O_CLOEXEC), or
  * -EOPNOTSUPP where the kernel has no sw_sync
  * (/sys/kernel/debug/sync/sw_sync: CONFIG_SW_SYNC and debugfs mounted),
- * -EINVAL when @sync_fd is no dmabufd sync_file, -ENOMEM, the kernel's
- * -errno.
+ * -EINVAL when @sync_fd is no dmabufd sync_file, -EDQUOT past the
+ * caller's limit of files (an open kernel timeline is one, while a point
+ * on it is pending), -ENOMEM, the kernel's -errno.
  */
 DMABUFD_EXPORT int dmabufd_fence_export_kernel(int sync_fd);
 
