@@ -311,14 +311,20 @@ static void view_open(fuse_req_t req, struct fuse_entry *e,
 	debug_cursor_init(&vf->cursor, e->view, fuse_req_ctx(req)->uid);
 	fi->fh = (uintptr_t)vf;
 	fi->direct_io = 1; /* no size: the reads say where the text ends */
+	/* A stream, read from the start on: a read at another offset would
+	 * make the loop render the text up to there, for every such read
+	 * (the kernel's seq_file does that in the reader's own time; here
+	 * it would be the whole daemon's). */
+	fi->nonseekable = 1;
 	if (fuse_reply_open(req, fi) != 0)
 		free(vf);
 }
 
 /*
- * Read @size bytes of a view at @off: on from where the last read ended,
- * or the text again from its start, up to @off. One batch of text at
- * most is kept between reads.
+ * Read @size bytes of a view at @off, which is where the last read ended
+ * (the file is not seekable: pread and lseek fail with ESPIPE in the
+ * kernel); anything else is refused with ESPIPE too. One batch of text
+ * at most is kept between reads.
  */
 static void view_read(fuse_req_t req, struct view_file *vf, size_t size,
 		      off_t off)
@@ -326,21 +332,15 @@ static void view_read(fuse_req_t req, struct view_file *vf, size_t size,
 	char *out;
 	size_t used = 0;
 
-	if (off < 0) {
-		fuse_reply_err(req, EINVAL);
+	if (off < 0 || (uint64_t)off != vf->pos) {
+		fuse_reply_err(req, ESPIPE);
 		return;
-	}
-	if ((uint64_t)off != vf->pos) {
-		debug_cursor_init(&vf->cursor, vf->cursor.view, vf->cursor.uid);
-		vf->pos = 0;
-		vf->len = vf->off = 0;
 	}
 	out = malloc(size ? size : 1);
 	if (!out) {
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	/* Skip to @off (a restarted text), then fill @out. */
 	while (used < size) {
 		size_t n;
 
@@ -353,15 +353,10 @@ static void view_read(fuse_req_t req, struct view_file *vf, size_t size,
 			continue;
 		}
 		n = vf->len - vf->off;
-		if (vf->pos < (uint64_t)off) {
-			if (n > (uint64_t)off - vf->pos)
-				n = (size_t)((uint64_t)off - vf->pos);
-		} else {
-			if (n > size - used)
-				n = size - used;
-			memcpy(out + used, vf->buf + vf->off, n);
-			used += n;
-		}
+		if (n > size - used)
+			n = size - used;
+		memcpy(out + used, vf->buf + vf->off, n);
+		used += n;
 		vf->off += n;
 		vf->pos += n;
 	}

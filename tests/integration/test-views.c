@@ -414,6 +414,80 @@ static void bufinfo_for_another_uid_shows_and_totals_only_its_buffers(void **sta
 	close(mine);
 }
 
+/* As uid 65534: its own timeline at 0 with a point at 7; sync-info shows
+ * that timeline and its sync_file alone, the root's (a timeline at 3, a
+ * point at 9) hidden. */
+static int sync_info_of_another_uid(void *arg)
+{
+	int tl = dmabufd_timeline_create(), pt;
+	uint32_t hidden = 99;
+	char *text = NULL, *objs, *fences;
+	size_t len;
+
+	CHILD_CHECK(tl >= 0);
+	pt = dmabufd_timeline_create_fence(tl, "fence", 7);
+	CHILD_CHECK(pt >= 0);
+	CHILD_CHECK(dmabufd_ctl_view(DMABUFD_CTL_SYNC_INFO, &text, &len, &hidden) == 0);
+	CHILD_CHECK(hidden == 2);
+	objs = strstr(text, "objs:\n--------------\n");
+	fences = strstr(text, "fences:\n--------------\n");
+	CHILD_CHECK(objs == text && fences);
+	/* One timeline: "comm: 0", its point, a blank line; then fences. */
+	objs += strlen("objs:\n--------------\n");
+	CHILD_CHECK(strchr(objs, '\n') &&
+		    !strncmp(strchr(objs, '\n'), "\n  fence active: 7 / 0\n\nfences:", 30));
+	CHILD_CHECK(!strncmp(strchr(objs, '\n') - 3, ": 0\n", 4));
+	/* One sync_file, its own. */
+	fences += strlen("fences:\n--------------\n");
+	/* One sync_file, its own ("sw_sync-TIMELINE CONTEXT-7", the name
+	 * the kernel's sync_file_get_name() gives an unnamed one). */
+	CHILD_CHECK(fences[0] == '[' && strstr(fences, "-7: active\n  "));
+	CHILD_CHECK(!strstr(fences, "-9: "));
+	CHILD_CHECK(!strstr(strchr(fences, '\n'), "\n["));
+	free(text);
+	close(pt);
+	close(tl);
+	return 0;
+}
+
+static void sync_info_for_another_uid_shows_only_its_timelines_and_sync_files(void **state)
+{
+	int tl = timeline_new();
+	int pt = dmabufd_timeline_create_fence(tl, "fence", 9);
+
+	assert_ok(pt);
+	assert_ok(dmabufd_timeline_inc(tl, 3));
+	assert_child_ok(fork_child_as(65534, sync_info_of_another_uid, NULL));
+	close(pt);
+	close(tl);
+}
+
+/* As uid 65534: the root's channel is listed, its holder "in-use". */
+static int dma_summary_of_another_uid(void *arg)
+{
+	const char *name = arg;
+	char *text = NULL, want[64];
+	size_t len;
+
+	CHILD_CHECK(dmabufd_ctl_view(DMABUFD_CTL_DMA_SUMMARY, &text, &len, NULL) == 0);
+	snprintf(want, sizeof(want), "\n %-13s| in-use\n", name);
+	CHILD_CHECK(strstr(text, want));
+	CHILD_CHECK(!strstr(text, "| pid "));
+	free(text);
+	return 0;
+}
+
+static void dma_summary_for_another_uid_names_no_holder(void **state)
+{
+	struct dmabufd_dma_chan_info ci;
+	int chan = dmabufd_dma_request_chan_by_cap(
+		DMABUFD_DMA_CAP(DMABUFD_DMA_MEMCPY), 5000, &ci);
+
+	assert_true(chan >= 0);
+	assert_child_ok(fork_child_as(65534, dma_summary_of_another_uid, ci.name));
+	close(chan);
+}
+
 static void view_file_path(const char *rel, char *buf, size_t size)
 {
 	const char *root = getenv("DMABUFD_DEV_ROOT");
@@ -499,6 +573,33 @@ static void fuse_view_files_read_as_the_control_request(void **state)
 	close(tl);
 }
 
+/* A view file is a stream, as a pipe: read on from where the last read
+ * ended; pread and lseek fail with ESPIPE (a far offset would make the
+ * daemon render the text up to there). */
+static void fuse_view_files_are_not_seekable(void **state)
+{
+	char path[PATH_MAX], buf[64], *whole;
+	ssize_t n;
+	int fd;
+
+	view_file_path("sync/info", path, sizeof(path));
+	whole = read_file_all(path);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, buf, sizeof(buf), 1 << 30), -1);
+	assert_int_equal(errno, ESPIPE);
+	assert_int_equal(lseek(fd, 5, SEEK_SET), -1);
+	assert_int_equal(errno, ESPIPE);
+	n = read(fd, buf, 7);
+	assert_int_equal(n, 7);
+	assert_memory_equal(buf, whole, 7);
+	n = read(fd, buf, 7);
+	assert_int_equal(n, 7);
+	assert_memory_equal(buf, whole + 7, 7);
+	close(fd);
+	free(whole);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -508,6 +609,9 @@ int main(void)
 		itest(dma_summary_shows_controllers_and_held_channels),
 		itest(fuse_view_files_read_as_the_control_request),
 		itest(bufinfo_for_another_uid_shows_and_totals_only_its_buffers),
+		itest(sync_info_for_another_uid_shows_only_its_timelines_and_sync_files),
+		itest(dma_summary_for_another_uid_names_no_holder),
+		itest(fuse_view_files_are_not_seekable),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
