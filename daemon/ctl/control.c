@@ -53,7 +53,10 @@
  * nothing held between two but the view's cursor.
  *
  * DMABUFD_CTL_TRACE subscribes the connection to the recorder
- * (util/recorder.h; at most DMABUFD_CTL_TRACE_SUBSCRIBERS at a time):
+ * (util/recorder.h; at most DMABUFD_CTL_TRACE_SUBSCRIBERS at a time, of
+ * them at most DMABUFD_CTL_TRACE_PER_UID of one uid, and the last
+ * DMABUFD_CTL_TRACE_RESERVED only root's and the daemon's user's, so no
+ * user can keep the administrator from tracing):
  * after the reply, the connection's poll adds UV_WRITABLE whenever its
  * ring holds records (the recorder's wake), and each event sends up to
  * CTL_MSGS_PER_EVENT batches of what the ring holds, consuming only what
@@ -562,18 +565,32 @@ static void trace_wake(struct recorder_sub *sub)
 		(void)client_poll(c, client_idle_events(c));
 }
 
+/* Subscriptions of @uid's connections. */
+static unsigned trace_subs_of(uid_t uid)
+{
+	struct ctl_client *c;
+	unsigned n = 0;
+
+	TAILQ_FOREACH(c, &clients, link)
+		n += c->tracing && c->uid == uid;
+	return n;
+}
+
 /* TRACE START for @c: subscribe; records go out once the reply has. */
 static int ctl_trace_start(struct ctl_client *c,
 			   const struct dmabufd_ctl_req *req)
 {
 	bool all = c->uid == 0 || c->uid == geteuid();
+	unsigned slots = all ? DMABUFD_CTL_TRACE_SUBSCRIBERS
+			     : DMABUFD_CTL_TRACE_SUBSCRIBERS - DMABUFD_CTL_TRACE_RESERVED;
 	int r;
 
 	if (req->version < 2)
 		return -EPROTONOSUPPORT;
 	if (req->arg[0] != DMABUFD_CTL_TRACE_START || req->arg[2] || req->arg[3])
 		return -EINVAL;
-	if (trace_subs >= DMABUFD_CTL_TRACE_SUBSCRIBERS)
+	if (trace_subs >= slots ||
+	    trace_subs_of(c->uid) >= DMABUFD_CTL_TRACE_PER_UID)
 		return -EBUSY;
 	c->trace_msg = malloc(CTL_TRACE_MSG_SIZE);
 	if (!c->trace_msg)

@@ -102,7 +102,10 @@
  * buffered and a batch flagged DMABUFD_CTL_BATCH_END (no reply header);
  * after it the connection takes any request again. Any other message, or
  * a close, ends the subscription and the connection. At most
- * DMABUFD_CTL_TRACE_SUBSCRIBERS subscriptions at a time (EBUSY past it).
+ * DMABUFD_CTL_TRACE_SUBSCRIBERS subscriptions at a time, at most
+ * DMABUFD_CTL_TRACE_PER_UID of them of one uid, and the last
+ * DMABUFD_CTL_TRACE_RESERVED for root and the daemon's uid only (EBUSY
+ * past any of these).
  * Errors: EINVAL for an unknown @arg[0] or kind bit, EBUSY.
  * Who sees what is as for listings: root and the daemon's uid get every
  * event; any other uid only those of its own objects and calls (fences
@@ -631,6 +634,8 @@ struct dmabufd_ctl_file {
 /* Records a subscription buffers while its reader is behind. */
 #define DMABUFD_CTL_TRACE_RING 4096
 #define DMABUFD_CTL_TRACE_SUBSCRIBERS 8
+#define DMABUFD_CTL_TRACE_PER_UID 2
+#define DMABUFD_CTL_TRACE_RESERVED 2
 
 /* One message of a trace: this, then @count records of @rec_size. */
 struct dmabufd_ctl_trace_batch {

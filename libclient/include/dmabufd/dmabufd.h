@@ -1003,7 +1003,9 @@ DMABUFD_EXPORT int dmabufd_dma_fault(const char *chan_name, uint32_t fault, uint
  * Returns a connection of its own (a socket fd, close-on-exec; close(2)
  * it when done) from which dmabufd_trace_read() takes the records, or
  * -EINVAL (an unknown kind bit), -EBUSY (the daemon has as many
- * subscribers as it takes), -EPROTONOSUPPORT or -EINVAL from a daemon
+ * subscribers as it takes: DMABUFD_CTL_TRACE_SUBSCRIBERS in all, at most
+ * DMABUFD_CTL_TRACE_PER_UID of the caller's uid, the last
+ * DMABUFD_CTL_TRACE_RESERVED for root and the daemon's user), -EPROTONOSUPPORT or -EINVAL from a daemon
  * without the recorder, -EPROTO, the connection errors of
  * dmabufd_stats(). A caller that is neither root nor the daemon's user
  * gets only the events of its own objects and calls.
