@@ -20,6 +20,12 @@
  * reaches its timeout logs the same line (warning once reported as
  * hung, else info), from fence_wait's expiry hook, while its fences are
  * still held. The pids and comms are read from /proc then, not before.
+ * The calls of one uid get at most HANG_REPORT_BURST such lines per
+ * HANG_REPORT_INTERVAL_NS (a ratelimit per caller uid, in a table of
+ * HANG_REPORT_UIDS that lets the longest quiet one go when full): a
+ * client can park as many waits as it likes, and must not flood the
+ * journal or keep the loop reading /proc; the next line it gets says how
+ * many were not logged.
  */
 #include "request.h"
 
@@ -39,6 +45,7 @@
 #include "node_ops.h"
 #include "util/log.h"
 #include "util/proc_name.h"
+#include "util/ratelimit.h"
 #include "util/recorder.h"
 
 static unsigned req_pending;
@@ -203,6 +210,42 @@ static const char *pid_words(pid_t tid, char *buf, size_t size)
 
 /* Fences of a report at most; the rest are counted. */
 #define HANG_FENCES_MAX 3
+/* Report lines of one uid at most, per interval. */
+#define HANG_REPORT_BURST 10
+#define HANG_REPORT_INTERVAL_NS (10ull * 1000000000ull)
+
+#define HANG_REPORT_UIDS 64
+
+static struct {
+	uid_t uid;
+	bool used;
+	struct ratelimit rl;
+} hang_limits[HANG_REPORT_UIDS];
+
+/* Whether @req's caller uid may have another report line now;
+ * *@ret_missed: its lines not logged since its last. */
+static bool dev_req_report_allowed(const struct dev_req *req, uint64_t now,
+				   uint64_t *ret_missed)
+{
+	unsigned i, slot = 0;
+
+	for (i = 0; i < HANG_REPORT_UIDS; i++) {
+		if (hang_limits[i].used && hang_limits[i].uid == req->caller_uid)
+			break;
+		if (!hang_limits[i].used ||
+		    (hang_limits[slot].used &&
+		     hang_limits[i].rl.begin_ns < hang_limits[slot].rl.begin_ns))
+			slot = i;
+	}
+	if (i == HANG_REPORT_UIDS) {
+		i = slot;
+		hang_limits[i].uid = req->caller_uid;
+		hang_limits[i].used = true;
+		hang_limits[i].rl = (struct ratelimit){ 0 };
+	}
+	return ratelimit_allow(&hang_limits[i].rl, now, HANG_REPORT_INTERVAL_NS,
+			       HANG_REPORT_BURST, ret_missed);
+}
 
 /*
  * The hang report's line for @req: "dev: NODE #FILE: IOCTL by pid P
@@ -218,9 +261,9 @@ static void dev_req_report(const struct dev_req *req, int level,
 	char line[512], who[64], num[48];
 	unsigned shown = 0, more = 0;
 	size_t len = 0;
-	uint64_t now = clock_now_ns();
+	uint64_t now = clock_now_ns(), missed;
 
-	if (!log_enabled(level))
+	if (!log_enabled(level) || !dev_req_report_allowed(req, now, &missed))
 		return;
 	if (!name) {
 		snprintf(num, sizeof(num), "ioctl 0x%08x", req->cmd);
@@ -275,6 +318,9 @@ static void dev_req_report(const struct dev_req *req, int level,
 		ADD(", buffer %llu \"%s\"",
 		    (unsigned long long)req->file->dma_buf->id,
 		    dma_buf_get_name(req->file->dma_buf));
+	if (missed)
+		ADD(" (and %llu earlier reports of uid %u not logged)",
+		    (unsigned long long)missed, (unsigned)req->caller_uid);
 #undef ADD
 	log_msg(level, "%s", line);
 }

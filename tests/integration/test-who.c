@@ -677,6 +677,63 @@ static void wait_that_times_out_logs_one_timed_out_line_naming_its_fence(void **
 	close(fence);
 	close(tl);
 }
+
+#define FLOOD_COMM "who-flood"
+#define FLOOD_WAITS 12	/* the daemon's burst (10) and two more */
+
+static int flood_wait(void *arg)
+{
+	prctl(PR_SET_NAME, FLOOD_COMM);
+	return dmabufd_sync_wait(*(int *)arg, -1) == 0 ? 0 : 1;
+}
+
+/* Lines of the log with @needle. */
+static unsigned log_count(const char *needle)
+{
+	char *lines = log_lines_with(needle);
+	unsigned n = 0;
+
+	for (char *p = lines; (p = strchr(p, '\n')); p++)
+		n++;
+	free(lines);
+	return n;
+}
+
+static void hang_reports_of_one_uid_are_rate_limited(void **state)
+{
+	int tl = timeline_new(), fence = fence_new(tl, 1);
+	const char *needle = "(" FLOOD_COMM ") still blocked";
+	struct dmabufd_ctl_stats st;
+	pid_t child[FLOOD_WAITS];
+	unsigned seen = 0;
+
+	/* Waits of uid 65534 on a fence of ours: its own lines, its own
+	 * limit (the other cases' root waits are not counted with them). */
+	for (int i = 0; i < FLOOD_WAITS; i++)
+		child[i] = fork_child_as(65534, flood_wait, &fence);
+	for (int i = 0; i < 2000; i++) {
+		if (dmabufd_stats(&st) == 0 &&
+		    st.count[DMABUFD_STAT_PENDING_REQS] >= FLOOD_WAITS)
+			break;
+		usleep(10000);
+	}
+	assert_true(st.count[DMABUFD_STAT_PENDING_REQS] >= FLOOD_WAITS);
+	/* The burst comes 200 ms after the waits parked; allow 20 s. */
+	for (int i = 0; i < 400 && seen < 10; i++) {
+		seen = log_count(needle);
+		usleep(50000);
+	}
+	assert_int_equal(seen, 10);
+	/* The other two are over their 200 ms by far now and still get no
+	 * line (nothing to see happen: a fixed pause is all a test can do). */
+	usleep(1000000);
+	assert_int_equal(log_count(needle), 10);
+	assert_ok(dmabufd_timeline_inc(tl, 1));
+	for (int i = 0; i < FLOOD_WAITS; i++)
+		assert_child_ok(child[i]);
+	close(fence);
+	close(tl);
+}
 #else
 static void parked_wait_is_not_reported_when_hang_report_is_0(void **state)
 {
@@ -713,6 +770,7 @@ int main(void)
 		itest(dma_wait_on_a_transfer_gated_by_a_fence_is_reported_once_naming_that_fence),
 		itest(cpu_access_sync_blocked_on_an_implicit_fence_is_reported_once_with_the_buffer),
 		itest(wait_that_times_out_logs_one_timed_out_line_naming_its_fence),
+		itest(hang_reports_of_one_uid_are_rate_limited),
 #else
 		itest(parked_wait_is_not_reported_when_hang_report_is_0),
 #endif
