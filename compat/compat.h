@@ -132,6 +132,14 @@ int compat_ioctl(int fd, const struct compat_fd *info, unsigned long cmd, void *
  * 'W'): compat_ioctl() on a dmabufd fd, else libc's. */
 int ioctl_maybe_ours(int fd, unsigned long cmd, void *arg);
 
+/* kernel_import.c: DRM's and V4L2's dma-buf imports ('d', 'V'), a
+ * dmabufd dma-buf given as a kernel one (udmabuf). As ioctl(2). */
+int compat_kernel_import_ioctl(int fd, unsigned long cmd, void *arg);
+
+/* libdmabufd's control.c: the kernel dma-buf over a dmabufd buffer's
+ * pages (udmabuf), or -errno. */
+int dmabufd_buf_export_kernel(int buf_fd);
+
 /* libdmabufd internals linked in (libclient/src/internal.h). */
 int dmabufd_ctl_map(uint64_t token, int *ret_fd, uint64_t *ret_size);
 /* libdmabufd's control.c too: a dmabufd sync_file fd of a real kernel

@@ -10,16 +10,19 @@
 #   2. the oracle, no preload: compat-test, then the kernel's selftests
 #      udmabuf (selftests/drivers/dma-buf), sync_test and dmabuf-heap, the
 #      last with vgem loaded (drm, drm_shmem_helper, vgem from Debian's
-#      kernel; payload file extra-load-order), which is then unloaded
+#      kernel; payload file extra-load-order), which stays loaded
 #   3. dmabufd on CUSE beside them, its heaps under /dev/dmabufd/dma_heap
 #      (--heap-dir; the kernel's hold /dev/dma_heap); then compat-test,
 #      sync_test and dmabuf-heap again under dmabufd-run --force with
 #      DMABUFD_HEAP_DIR=dmabufd/dma_heap, so the programs' own paths
 #      (/dev/dma_heap/system, /sys/kernel/debug/sync/sw_sync) reach the
 #      daemon (checked first: a program holding objects made through
-#      those paths shows them in dmabufctl). dmabufd has no udmabuf: that
-#      selftest runs on the kernel only. Then kinterop, not preloaded:
-#      dmabufd's fences to and from the kernel's own sw_sync.
+#      those paths shows them in dmabufctl); dmabuf-heap imports the
+#      dmabufd buffer into vgem as on the kernel (the preload gives vgem a
+#      udmabuf export of it). dmabufd has no udmabuf device of its own:
+#      that selftest runs on the kernel only. Then kinterop, not
+#      preloaded: dmabufd's fences to and from the kernel's own sw_sync,
+#      and kimport-preload under the preload.
 #
 # Each program's output is shown as it runs, between "== SIDE: PROGRAM"
 # and "== SIDE: PROGRAM: exit N" lines, which run-compat.sh reads. The exit
@@ -53,18 +56,15 @@ t0=$(cut -d' ' -f1 /proc/uptime)
 run kernel ./compat-test
 run kernel ./udmabuf
 run kernel ./sync_test
-# vgem (drm's dma-buf importer, from Debian's kernel: modules-extra) only
-# while the kernel's own heap is tested: dmabuf-heap then imports the
-# buffer into it. A dmabufd buffer is not a kernel dma-buf and no kernel
-# driver can import it, so on dmabufd's side vgem is gone and dmabuf-heap
-# skips the import as on a kernel without vgem.
+# vgem (drm's dma-buf importer, from Debian's kernel: modules-extra):
+# dmabuf-heap imports its buffer into it, the kernel's here and, under
+# the preload, dmabufd's later (a udmabuf export of it: the kernel's
+# udmabuf is loaded).
 while read -r m; do
 	insmod "./$m.ko" || fail "insmod $m.ko"
 done <./extra-load-order
 [ -c /dev/dri/card0 ] || fail "no /dev/dri/card0 from vgem"
 run kernel ./dmabuf-heap
-rmmod vgem || fail "rmmod vgem"
-[ -e /dev/dri/card0 ] && fail "/dev/dri/card0 stayed after rmmod vgem"
 t1=$(cut -d' ' -f1 /proc/uptime)
 
 : >/tmp/daemon.log
@@ -114,10 +114,11 @@ run dmabufd sh ./dmabufd-run --force ./sync_test
 run dmabufd sh ./dmabufd-run --force ./dmabuf-heap
 # Not preloaded: dmabufd's fences to and from the kernel's own sw_sync
 # (tests/vm/kinterop.c), a kernel fence gating a dmabufd DMA copy, and a
-# dmabufd buffer exported through the kernel's udmabuf into vgem (loaded
-# again: a udmabuf over dmabufd's memory is a real kernel dma-buf).
-insmod ./vgem.ko || fail "insmod vgem.ko (again)"
+# dmabufd buffer exported through the kernel's udmabuf into vgem.
 run dmabufd ./kinterop
+# Under the preload: a kernel-ABI program's dmabufd buffer into vgem as
+# it is, a vgem fence into its buffer (tests/vm/kimport-preload.c).
+run dmabufd sh ./dmabufd-run --force ./kimport-preload
 t2=$(cut -d' ' -f1 /proc/uptime)
 echo "compat-guest: kernel side $t0-$t1 s, dmabufd side $t1-$t2 s (uptime)"
 

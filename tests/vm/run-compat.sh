@@ -5,9 +5,8 @@
 # Debian's linux-source by fetch-kernel-src.sh) run against the kernel's
 # drivers with no preload, then against dmabufd on CUSE under dmabufd-run.
 # The kernel's udmabuf selftest runs on the kernel's side only;
-# dmabuf-heap imports into vgem on the kernel's side, and skips that step
-# on dmabufd's (vgem unloaded: no kernel driver can import a dmabufd
-# buffer), as it does on a kernel without vgem.
+# dmabuf-heap imports into vgem on both sides (on dmabufd's, the preload
+# gives vgem a udmabuf export of the buffer: compat/kernel_import.c).
 #
 #   run-compat.sh BUILD_DIR [run-vm.sh options...]
 #
@@ -32,7 +31,7 @@ build=${1:?usage: run-compat.sh BUILD_DIR [run-vm.sh options]}
 shift
 build=$(cd "$build" && pwd)
 for f in dmabufd tests/compat/compat-test compat/libdmabufd-compat.so compat/dmabufd-run \
-	tools/dmabufctl tests/vm/kinterop; do
+	tools/dmabufctl tests/vm/kinterop tests/vm/kimport-preload; do
 	[ -e "$build/$f" ] || { echo "run-compat: $build/$f is missing (meson compile?)" >&2; exit 2; }
 done
 cache=${DMABUFD_VM_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/dmabufd-vm}
@@ -57,7 +56,7 @@ payload=$work/payload
 mkdir "$payload"
 cp "$build/dmabufd" "$build/tests/compat/compat-test" "$build/compat/libdmabufd-compat.so" \
 	"$build/compat/dmabufd-run" "$build/tools/dmabufctl" "$build/tests/vm/kinterop" \
-	"$here/guest-compat.sh" "$payload/"
+	"$build/tests/vm/kimport-preload" "$here/guest-compat.sh" "$payload/"
 cp "$selftests/sync_test" "$selftests/dmabuf-heap" "$selftests/udmabuf" "$payload/"
 cp "$kmod"/*.ko "$payload/"
 # vgem and what it needs (fetch-kernel.sh's modules-extra, beside kmod/).
@@ -118,18 +117,16 @@ vgem_skipped() {
 }
 
 # kselftests SIDE LABEL PROGRAM...
-# dmabuf-heap passes on the kernel only if it imported into vgem (loaded
-# there), and on dmabufd only if it skipped that step as without vgem.
+# dmabuf-heap passes only if it imported into vgem (loaded on both
+# sides).
 kselftests() {
 	local side=$1 label=$2 p st passed=0 failed=0
 	shift 2
 	for p in "$@"; do
 		st=$(exit_of "$side" "$p")
 		if [ "$p" = dmabuf-heap ] && [ "$st" = 0 ]; then
-			if [ "$side" = kernel ] && vgem_skipped kernel; then
+			if vgem_skipped "$side"; then
 				st="0 but it did not import into vgem"
-			elif [ "$side" = dmabufd ] && ! vgem_skipped dmabufd; then
-				st="0 but it did not skip the vgem import"
 			fi
 		fi
 		if [ "$st" = 0 ]; then
@@ -162,6 +159,17 @@ elif [ "$st" = 0 ] && [ -n "$line" ]; then
 	echo "kinterop (dmabufd CUSE <-> kernel sw_sync): $line" >> "$work/summary"
 else
 	echo "kinterop (dmabufd CUSE <-> kernel sw_sync): ${line:-no summary}, exit $st" >> "$work/summary"
+	failed_any=1
+fi
+# kimport-preload: the same two directions for a kernel-ABI program
+# under dmabufd-run (vgem and udmabuf are loaded: a skip is a failure).
+st=$(exit_of dmabufd kimport-preload)
+kout=$(sed -n '/^== dmabufd: .*kimport-preload$/,/^== dmabufd: .*kimport-preload: exit/p' "$work/out")
+line=$(printf '%s\n' "$kout" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -n 1)
+if [ "$st" = 0 ] && [ -n "$line" ]; then
+	echo "kimport-preload (dmabufd-run: buffer into vgem, vgem fence in): $line" >> "$work/summary"
+else
+	echo "kimport-preload (dmabufd-run: buffer into vgem, vgem fence in): ${line:-no summary}, exit $st" >> "$work/summary"
 	failed_any=1
 fi
 if [ "$status" -ne 0 ]; then
