@@ -89,7 +89,13 @@ static bool started, warned_no_count;
 
 static void kexport_free(struct kexport *x)
 {
+	struct kexport *other;
+
 	LIST_REMOVE(x, link);
+	x->buf->kernel_exported = false;
+	LIST_FOREACH(other, &exports, link)
+		if (other->buf == x->buf)
+			x->buf->kernel_exported = true;
 	export_count--;
 	close(x->fd);
 	acct_uncharge(x->acct, ACCT_FILES, 1);
@@ -182,6 +188,7 @@ int kernel_buf_export(struct dma_buf *buf, uid_t owner, int *ret_fd)
 		goto uncharge;
 	}
 	x->buf = dma_buf_ref(buf);
+	buf->kernel_exported = true;
 	x->acct = acct;
 	x->fd = keep;
 	LIST_INSERT_HEAD(&exports, x, link);

@@ -74,7 +74,8 @@ static void fill_buffer(const struct ctl_listing *l, void *obj, void *out)
 	snprintf(rec->name, sizeof(rec->name), "%s", dma_buf_get_name(buf));
 	snprintf(rec->exporter, sizeof(rec->exporter), "%s", buf->exp_name);
 	rec->mode = (uint32_t)buf->mode;
-	rec->flags = buf->orphaned ? DMABUFD_CTL_BUF_ORPHANED : 0;
+	rec->flags = (buf->orphaned ? DMABUFD_CTL_BUF_ORPHANED : 0) |
+		     (buf->kernel_exported ? DMABUFD_CTL_BUF_KERNEL : 0);
 	rec->refcount = buf->refcount;
 	rec->attachments = buf->num_attachments;
 	TAILQ_FOREACH(att, &buf->attachments, node)

@@ -152,6 +152,8 @@ struct dma_buf {
 	uint8_t mode; /* O_RDONLY, O_WRONLY or O_RDWR (O_ACCMODE: neither) */
 	bool orphaned;	      /* released with users left: kept alive */
 	bool memfd_opened;    /* dma_buf_open_memfd() handed out a file */
+	bool kernel_exported; /* kernel_buf.c: a kernel dma-buf over its
+			       * pages is still held in the kernel */
 	struct resv resv;
 	TAILQ_HEAD(, dma_buf_attachment) attachments;
 	struct seq_node list_node; /* the live buffers, by number: the

@@ -558,6 +558,10 @@ struct dmabufd_ctl_buffer {
 };
 #define DMABUFD_CTL_BUF_ORPHANED (1u << 0) /* released while attached or
 					    * vmapped: kept until they go */
+#define DMABUFD_CTL_BUF_KERNEL (1u << 1)   /* a kernel dma-buf made from it
+					    * (BUF_EXPORT_KERNEL) is still
+					    * held in the kernel; added
+					    * within version 2 */
 
 /* DMABUFD_CTL_FENCES record. */
 struct dmabufd_ctl_fence {

@@ -147,6 +147,28 @@ static void export_holds_the_buffer_until_no_other_holder(void **state)
 	assert_int_equal(kernel_buf_exports(), 0);
 }
 
+static void buffer_is_marked_exported_while_any_export_lives(void **state)
+{
+	struct dma_buf *buf = buf_new(&memfd_ops);
+	int a = -1, b = -1;
+
+	assert_false(buf->kernel_exported);
+	assert_int_equal(kernel_buf_export(buf, 1000, &a), 0);
+	assert_int_equal(kernel_buf_export(buf, 1000, &b), 0);
+	assert_true(buf->kernel_exported);
+	close(a);
+	close(b);
+	holders = 1;
+	kernel_buf_sweep();
+	assert_true(buf->kernel_exported);
+	holders = 0;
+	dma_buf_ref(buf);
+	kernel_buf_sweep(); /* both go */
+	assert_int_equal(kernel_buf_exports(), 0);
+	assert_false(buf->kernel_exported);
+	dma_buf_unref(buf);
+}
+
 static void export_is_charged_one_file_while_it_lives(void **state)
 {
 	struct dma_buf *buf = buf_new(&memfd_ops);
@@ -215,6 +237,7 @@ int main(void)
 		T(export_is_kept_when_the_kernel_shows_no_count),
 		T(export_without_udmabuf_is_eopnotsupp_and_holds_nothing),
 		T(export_of_a_buffer_without_memfd_is_enodev),
+		T(buffer_is_marked_exported_while_any_export_lives),
 #undef T
 	};
 

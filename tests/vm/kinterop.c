@@ -258,8 +258,9 @@ static int vgem_open(void)
 	return -1;
 }
 
-/* Whether the daemon lists a dma-buf of id @id: 1, 0, or -errno. */
-static int dmabufd_has_buffer(uint64_t id)
+/* Whether the daemon lists a dma-buf of id @id: 1, 0, or -errno; its
+ * listing's flags in *@ret_flags when listed (may be NULL). */
+static int dmabufd_buffer_flags(uint64_t id, uint32_t *ret_flags)
 {
 	void *recs;
 	uint32_t n, size;
@@ -268,11 +269,23 @@ static int dmabufd_has_buffer(uint64_t id)
 	if (r < 0)
 		return r;
 	r = 0;
-	for (uint32_t i = 0; i < n; i++)
-		if (((struct dmabufd_ctl_buffer *)((char *)recs + (size_t)i * size))->id == id)
-			r = 1;
+	for (uint32_t i = 0; i < n; i++) {
+		const struct dmabufd_ctl_buffer *b =
+			(const void *)((char *)recs + (size_t)i * size);
+
+		if (b->id != id)
+			continue;
+		r = 1;
+		if (ret_flags)
+			*ret_flags = b->flags;
+	}
 	free(recs);
 	return r;
+}
+
+static int dmabufd_has_buffer(uint64_t id)
+{
+	return dmabufd_buffer_flags(id, NULL);
 }
 
 /* Wait (at most WAIT_MS) until dmabufd_has_buffer(@id) is @want. */
@@ -293,6 +306,7 @@ static void buffer_exported_to_vgem(void)
 	int card = vgem_open();
 	struct dmabufd_dma_buf_info info;
 	int b, kb, again, r, mism = 0;
+	uint32_t flags = 0;
 	unsigned char *d = NULL, *k;
 	size_t len;
 	struct drm_prime_handle imp = { 0 }, exp = { 0 };
@@ -350,8 +364,10 @@ static void buffer_exported_to_vgem(void)
 	/* Only vgem's import holds the kernel dma-buf now: the daemon keeps
 	 * the buffer past a few of its sweeps (one a second). */
 	sleep(3);
-	r = dmabufd_has_buffer(info.id);
+	r = dmabufd_buffer_flags(info.id, &flags);
 	check(r == 1, "buffer kept while vgem holds its kernel dma-buf", r);
+	check(r == 1 && (flags & DMABUFD_CTL_BUF_KERNEL),
+	      "listed as held in the kernel (dmabufctl buffers -o KERNEL)", flags);
 	gc.handle = imp.handle;
 	r = ioctl(card, DRM_IOCTL_GEM_CLOSE, &gc);
 	check(r == 0, "vgem let go", r ? -errno : 0);

@@ -64,7 +64,7 @@ enum {
 	BUF_ID, BUF_SIZE, BUF_MODE, BUF_REFS, BUF_ATTACH, BUF_MAPPED, BUF_VMAPS,
 	BUF_FENCES, BUF_F_KERNEL, BUF_F_WRITE, BUF_F_READ, BUF_F_BOOKKEEP,
 	BUF_EXPORTER, BUF_NAME, BUF_ORPHANED, BUF_OPENER_PID, BUF_OPENER_COMM,
-	BUF_LAST_PID, BUF_LAST_COMM,
+	BUF_LAST_PID, BUF_LAST_COMM, BUF_KERNEL,
 };
 
 static const struct col_def buf_cols[] = {
@@ -105,6 +105,9 @@ static const struct col_def buf_cols[] = {
 			   "the last caller of an ioctl on one of its fds" },
 	[BUF_LAST_COMM] = { "LAST_COMM", COL_STR, 0,
 			    "its comm, as of the listing" },
+	[BUF_KERNEL] = { "KERNEL", COL_BOOL, 0,
+			 "a kernel dma-buf made from it (udmabuf) is still "
+			 "held in the kernel" },
 };
 
 /* A pid cell: none for 0 (no caller yet, or the daemon's own). */
@@ -183,6 +186,8 @@ static const char *buf_cell(const void *rec, unsigned col, char *buf, size_t siz
 		return pid_cell(b->last_pid, buf, size);
 	case BUF_LAST_COMM:
 		return name_cell(buf, size, b->last_comm, sizeof(b->last_comm));
+	case BUF_KERNEL:
+		return BOOL(b->flags & DMABUFD_CTL_BUF_KERNEL);
 	}
 	return NULL;
 }
