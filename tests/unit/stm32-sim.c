@@ -7,6 +7,7 @@
 #include "stm32-sim.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,8 @@ struct sim_stream {
 	bool stall, stuck;
 	unsigned fail;			/* armed one-shot error kind */
 	unsigned starts;
+	unsigned refused;		/* enables refused: flags still set */
+	bool ndtr_written;		/* since the last enable */
 	uint32_t last_ndtr, last_cr;
 };
 
@@ -90,6 +93,8 @@ struct stm32_sim {
 	unsigned fail_next;
 	uint64_t rate, last_ns, credit;
 	unsigned stop_delay;
+	unsigned violations;
+	char violation[160];
 };
 
 /* Block offsets inside each device's map (page 0x40020000 on the H7). */
@@ -101,6 +106,22 @@ static uint64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * Software broke a rule of RM0433 whose outcome the silicon does not (or
+ * not reliably) report: counted, and the last one kept as text, so that
+ * the driver's tests can demand none (stm32_sim_violations()).
+ */
+static void __attribute__((format(printf, 2, 3)))
+violation(struct stm32_sim *sim, const char *fmt, ...)
+{
+	va_list ap;
+
+	sim->violations++;
+	va_start(ap, fmt);
+	vsnprintf(sim->violation, sizeof(sim->violation), fmt, ap);
+	va_end(ap);
 }
 
 /* ------------------------------------------------------------------ */
@@ -487,7 +508,7 @@ static size_t stream_slot(struct stm32_sim *sim, unsigned ci, unsigned n)
 			stop_done(sim, ci, n);
 		return 1;
 	}
-	if (s->stall)
+	if (s->stall || !s->ndt_reload)
 		return 0;
 
 	if (dir == STM32_DMA_DIR_P2M || dir == STM32_DMA_DIR_M2M) {
@@ -700,12 +721,43 @@ static bool fifo_config_ok(const struct sim_stream *s)
 	return true;
 }
 
+/*
+ * Start rule: "before setting EN to 1 to start a new transfer, the event
+ * flags of the stream in LISR/HISR must be cleared" (RM0433 §15.5.5,
+ * DMA_SxCR bit EN, note; §15.3.19 stream configuration procedure; the
+ * same words in RM0090 §10.5.5 for this IP; stm32h7-dma.md §2.1 tags it
+ * (R)). The manual does not say what the silicon does otherwise; field
+ * reports on the same IP (F4/F7: a stream whose TEIF was left set keeps
+ * EN reading 0 after EN is written 1, and moves nothing until the flag
+ * is cleared) say it does not start. Modelled so for any of the five
+ * flags: no start, EN reads 0, no flag raised, and a violation counted.
+ * Returns true if the enable is refused.
+ */
+static bool enable_refused_by_flags(struct stm32_sim *sim, unsigned ci, unsigned n)
+{
+	uint32_t flags = stream_flags(&sim->ctrl[ci], n);
+
+	if (!flags)
+		return false;
+	sim->ctrl[ci].s[n].refused++;
+	violation(sim, "DMA%u stream %u enabled with flags 0x%02x set", ci + 1, n, flags);
+	return true;
+}
+
 static void stream_enable(struct stm32_sim *sim, unsigned ci, unsigned n)
 {
 	struct sim_ctrl *c = &sim->ctrl[ci];
 	struct sim_stream *s = &c->s[n];
 	unsigned dir = STM32_FIELD_GET(STM32_DMA_SxCR_DIR, s->cr);
 
+	if (enable_refused_by_flags(sim, ci, n))
+		return;
+	/* NDTR "is reloaded with the previously programmed value when the
+	 * stream is enabled again", after a transfer that ran to 0 (RM0433
+	 * §15.5.6 DMA_SxNDTR; RM0090 §10.5.6). */
+	if (!s->ndtr && !s->ndtr_written)
+		s->ndtr = s->ndt_reload;
+	s->ndtr_written = false;
 	s->starts++;
 	s->last_ndtr = s->ndtr;
 	s->last_cr = s->cr;
@@ -718,8 +770,9 @@ static void stream_enable(struct stm32_sim *sim, unsigned ci, unsigned n)
 		set_flags(c, n, STM32_DMA_TEIF); /* not allowed */
 		return;
 	}
-	if (!s->ndtr)
-		return; /* nothing to transfer */
+	/* NDTR = 0: "no transaction can be served even if the stream is
+	 * enabled" (RM0433 §15.5.6): EN reads 1, nothing moves, until
+	 * software disables it. */
 	s->active = true;
 	s->stopping = false;
 	s->ndt_reload = s->ndtr;
@@ -757,8 +810,10 @@ static void stream_write(struct stm32_sim *sim, unsigned ci, unsigned n, uint32_
 			stream_enable(sim, ci, n);
 		break;
 	case 0x04:
-		if (!running)
+		if (!running) {
 			s->ndtr = v & STM32_DMA_SxNDTR_NDT;
+			s->ndtr_written = true;
+		}
 		break;
 	case 0x08:
 		if (!running)
@@ -1176,4 +1231,18 @@ uint32_t stm32_sim_last_cr(struct stm32_sim *sim, unsigned ci, unsigned n)
 	struct sim_stream *s = stream_of(sim, ci, n);
 
 	return s ? s->last_cr : 0;
+}
+
+unsigned stm32_sim_refused(struct stm32_sim *sim, unsigned ci, unsigned n)
+{
+	struct sim_stream *s = stream_of(sim, ci, n);
+
+	return s ? s->refused : 0;
+}
+
+unsigned stm32_sim_violations(struct stm32_sim *sim, const char **ret_last)
+{
+	if (ret_last)
+		*ret_last = sim->violations ? sim->violation : NULL;
+	return sim->violations;
 }

@@ -34,6 +34,16 @@
  * the fake UIO device (held back on request, for late service). Registers follow the reference: reserved bits are
  * ignored and read 0, xIFCR reads 0, config bits are frozen while EN = 1.
  *
+ * Enable-time rules (RM0433 §15.5.5/§15.5.6/§15.5.10, cited in the code):
+ * an enable while any of the stream's flags is set is refused (EN reads
+ * 0, nothing moves); NDTR = 0 enables but serves nothing until disabled,
+ * and a NDTR left at 0 by a finished transfer reloads the last programmed
+ * count on the next enable.
+ *
+ * Violations: rules whose outcome the silicon does not reliably report
+ * (an enable with flags set, ...) are counted (stm32_sim_violations())
+ * so that tests can demand that the driver never breaks one.
+ *
  * Faults: bus-error ranges (TEIF, EN cleared), a one-shot read or write
  * error on the next stream enabled, a stalled stream (no progress until it
  * is disabled), a stream whose disable never completes, and injected
@@ -143,3 +153,9 @@ unsigned stm32_sim_starts(struct stm32_sim *sim, unsigned ctrl, unsigned stream)
 uint32_t stm32_sim_last_ndtr(struct stm32_sim *sim, unsigned ctrl, unsigned stream);
 /* The CR value of the last enable of that stream. */
 uint32_t stm32_sim_last_cr(struct stm32_sim *sim, unsigned ctrl, unsigned stream);
+/* Enables of that stream refused because its flags were still set. */
+unsigned stm32_sim_refused(struct stm32_sim *sim, unsigned ctrl, unsigned stream);
+/* Rules software broke whose outcome the silicon does not (reliably)
+ * report (see the header comment); *@ret_last (may be NULL) gets the
+ * last one as text, NULL if none. */
+unsigned stm32_sim_violations(struct stm32_sim *sim, const char **ret_last);

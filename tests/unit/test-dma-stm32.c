@@ -48,6 +48,11 @@ static int sim_setup(void)
 
 static void sim_teardown(void)
 {
+	const char *last = NULL;
+
+	/* The driver broke no rule the silicon would not report. */
+	if (stm32_sim_violations(sim, &last))
+		fail_msg("stm32-sim: rule broken: %s", last);
 	stm32_heap_destroy(contig);
 	contig = NULL;
 	stm32_sim_free(sim);

@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The STM32 simulator's own rules (tests/unit/stm32-sim.c), driven at the
+ * register level with no driver in between: each test programs a stream
+ * (or DMAMUX1) as RM0433 describes, breaks or keeps one rule, and checks
+ * what the silicon does, as the simulator's comments cite it. The
+ * driver's tests (test-dma-stm32) then run against these rules.
+ *
+ * Memory used: AXI SRAM (STM32H7_AXISRAM_BASE), peripheral loopback
+ * FIFOs on real H743 request lines (>= 9; 1..8 are the request
+ * generators).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "stm32-sim.h"
+#include "stm32_dma_mem.h"
+#include "stm32_dma_regs.h"
+#include "stm32_mmio.h"
+#include "uio.h"
+
+#define SRC	(STM32H7_AXISRAM_BASE + 0x1000u)
+#define DST	(STM32H7_AXISRAM_BASE + 0x8000u)
+#define LINE	41u	/* USART1_RX on H743 */
+
+struct fx {
+	struct stm32_sim *sim;
+	struct uio_device *dev[3];
+	struct stm32_regs regs[3];	/* DMA1, DMA2, DMAMUX1 */
+};
+
+static int fx_setup(void **state)
+{
+	static const char *const names[3] = { "dma1", "dma2", "dmamux1" };
+	struct fx *f = calloc(1, sizeof(*f));
+
+	if (!f || stm32_sim_new(0, &f->sim) < 0)
+		return -1;
+	for (unsigned i = 0; i < 3; i++) {
+		void *base;
+		size_t len;
+
+		if (uio_device_new_by_name(stm32_sim_env(f->sim), names[i], &f->dev[i]) < 0 ||
+		    uio_device_map(f->dev[i], 0, &base, &len) < 0)
+			return -1;
+		f->regs[i] = (struct stm32_regs){ base, len, &stm32_sim_mmio_ops, f->sim };
+	}
+	*state = f;
+	return 0;
+}
+
+static int fx_teardown(void **state)
+{
+	struct fx *f = *state;
+
+	for (unsigned i = 0; i < 3; i++)
+		uio_device_unref(f->dev[i]);
+	stm32_sim_free(f->sim);
+	free(f);
+	return 0;
+}
+
+static uint32_t rd(struct fx *f, uint32_t off)
+{
+	return stm32_read(&f->regs[0], off);
+}
+
+static void wr(struct fx *f, uint32_t off, uint32_t v)
+{
+	stm32_write(&f->regs[0], off, v);
+}
+
+static __attribute__((unused)) uint32_t mux_rd(struct fx *f, uint32_t off)
+{
+	return stm32_read(&f->regs[2], off);
+}
+
+static __attribute__((unused)) void mux_wr(struct fx *f, uint32_t off, uint32_t v)
+{
+	stm32_write(&f->regs[2], off, v);
+}
+
+static uint8_t *mem(struct fx *f, uint64_t addr, size_t len)
+{
+	uint8_t *p = stm32_sim_phys(f->sim, addr, len);
+
+	assert_non_null(p);
+	return p;
+}
+
+static uint32_t flags(struct fx *f, unsigned n)
+{
+	return stm32_dma_flags_from_reg(n, rd(f, stm32_dma_isr_offset(n)));
+}
+
+static void clear_flags(struct fx *f, unsigned n)
+{
+	wr(f, stm32_dma_ifcr_offset(n), stm32_dma_flags_to_reg(n, STM32_DMA_FLAGS_ALL));
+}
+
+/* Program DMA1 stream @n (EN clear), flags cleared. */
+static void program(struct fx *f, unsigned n, uint32_t cr, uint32_t fcr, uint32_t par,
+		    uint32_t m0ar, uint32_t ndtr)
+{
+	wr(f, STM32_DMA_SxCR(n), cr);
+	wr(f, STM32_DMA_SxPAR(n), par);
+	wr(f, STM32_DMA_SxM0AR(n), m0ar);
+	wr(f, STM32_DMA_SxFCR(n), fcr);
+	wr(f, STM32_DMA_SxNDTR(n), ndtr);
+	clear_flags(f, n);
+}
+
+static void enable(struct fx *f, unsigned n)
+{
+	wr(f, STM32_DMA_SxCR(n), rd(f, STM32_DMA_SxCR(n)) | STM32_DMA_SxCR_EN);
+}
+
+/* Disable and wait (bounded) for EN to read 0. */
+static void disable(struct fx *f, unsigned n)
+{
+	wr(f, STM32_DMA_SxCR(n), rd(f, STM32_DMA_SxCR(n)) & ~STM32_DMA_SxCR_EN);
+	for (unsigned i = 0; i < 100 && (rd(f, STM32_DMA_SxCR(n)) & STM32_DMA_SxCR_EN); i++)
+		stm32_sim_step(f->sim, SIZE_MAX);
+	assert_false(rd(f, STM32_DMA_SxCR(n)) & STM32_DMA_SxCR_EN);
+}
+
+static void run(struct fx *f)
+{
+	for (unsigned i = 0; i < 10000 && stm32_sim_step(f->sim, SIZE_MAX); i++)
+		;
+}
+
+/* A memory-to-memory copy of @len bytes (byte items, FIFO threshold full). */
+static const uint32_t M2M_CR = STM32_FIELD_PREP(STM32_DMA_SxCR_DIR, STM32_DMA_DIR_M2M) |
+			       STM32_DMA_SxCR_PINC | STM32_DMA_SxCR_MINC;
+static const uint32_t FIFO_FULL = STM32_DMA_SxFCR_DMDIS |
+				  STM32_FIELD_PREP(STM32_DMA_SxFCR_FTH, STM32_DMA_FTH_FULL);
+
+static void fill(struct fx *f, uint64_t addr, size_t len, uint8_t seed)
+{
+	uint8_t *p = mem(f, addr, len);
+
+	for (size_t i = 0; i < len; i++)
+		p[i] = (uint8_t)(seed + i * 7);
+}
+
+/* ------------------------------------------------------------------ */
+/* Rule 1: start rules */
+
+static void enable_with_any_flag_set_does_not_start(void **state)
+{
+	struct fx *f = *state;
+	static const uint32_t each[] = { STM32_DMA_FEIF, STM32_DMA_DMEIF, STM32_DMA_TEIF,
+					 STM32_DMA_HTIF, STM32_DMA_TCIF };
+
+	fill(f, SRC, 64, 1);
+	for (unsigned i = 0; i < 5; i++) {
+		memset(mem(f, DST, 64), 0, 64);
+		program(f, 1, M2M_CR, FIFO_FULL, SRC, DST, 64);
+		assert_int_equal(stm32_sim_inject_flags(f->sim, 0, 1, each[i], false), 0);
+		enable(f, 1);
+		assert_int_equal(rd(f, STM32_DMA_SxCR(1)) & STM32_DMA_SxCR_EN, 0);
+		run(f);
+		assert_int_equal(rd(f, STM32_DMA_SxNDTR(1)), 64);
+		assert_int_equal(flags(f, 1), each[i]);
+		assert_int_equal(mem(f, DST, 1)[0], 0);
+		assert_int_equal(stm32_sim_refused(f->sim, 0, 1), i + 1);
+		assert_int_equal(stm32_sim_violations(f->sim, NULL), i + 1);
+	}
+	/* Cleared, the same stream starts and completes. */
+	clear_flags(f, 1);
+	enable(f, 1);
+	assert_int_equal(rd(f, STM32_DMA_SxCR(1)) & STM32_DMA_SxCR_EN, STM32_DMA_SxCR_EN);
+	run(f);
+	assert_memory_equal(mem(f, DST, 64), mem(f, SRC, 64), 64);
+	assert_int_equal(flags(f, 1) & STM32_DMA_TCIF, STM32_DMA_TCIF);
+}
+
+static void flags_of_another_stream_do_not_block_an_enable(void **state)
+{
+	struct fx *f = *state;
+
+	fill(f, SRC, 32, 2);
+	program(f, 1, M2M_CR, FIFO_FULL, SRC, DST, 32);
+	assert_int_equal(stm32_sim_inject_flags(f->sim, 0, 0, STM32_DMA_TCIF, false), 0);
+	assert_int_equal(stm32_sim_inject_flags(f->sim, 0, 5, STM32_DMA_TEIF, false), 0);
+	enable(f, 1);
+	run(f);
+	assert_memory_equal(mem(f, DST, 32), mem(f, SRC, 32), 32);
+	assert_int_equal(stm32_sim_refused(f->sim, 0, 1), 0);
+	assert_int_equal(stm32_sim_violations(f->sim, NULL), 0);
+}
+
+static void ndtr_zero_enables_and_serves_nothing_until_disabled(void **state)
+{
+	struct fx *f = *state;
+
+	fill(f, SRC, 16, 3);
+	memset(mem(f, DST, 16), 0, 16);
+	program(f, 2, M2M_CR | STM32_DMA_SxCR_TCIE, FIFO_FULL, SRC, DST, 0);
+	enable(f, 2);
+	run(f);
+	assert_int_equal(rd(f, STM32_DMA_SxCR(2)) & STM32_DMA_SxCR_EN, STM32_DMA_SxCR_EN);
+	assert_int_equal(flags(f, 2), 0);
+	assert_int_equal(mem(f, DST, 1)[0], 0);
+	disable(f, 2);
+	assert_int_equal(flags(f, 2), STM32_DMA_TCIF); /* the stop's */
+	assert_int_equal(rd(f, STM32_DMA_SxNDTR(2)), 0);
+	assert_int_equal(mem(f, DST, 1)[0], 0);
+}
+
+static void finished_ndtr_reloads_the_programmed_count_on_reenable(void **state)
+{
+	struct fx *f = *state;
+
+	fill(f, SRC, 24, 4);
+	program(f, 3, M2M_CR, FIFO_FULL, SRC, DST, 24);
+	enable(f, 3);
+	run(f);
+	assert_int_equal(rd(f, STM32_DMA_SxNDTR(3)), 0);
+	assert_memory_equal(mem(f, DST, 24), mem(f, SRC, 24), 24);
+	/* Again without writing NDTR: 24 items again. */
+	memset(mem(f, DST, 24), 0, 24);
+	clear_flags(f, 3);
+	enable(f, 3);
+	assert_int_equal(stm32_sim_last_ndtr(f->sim, 0, 3), 24);
+	run(f);
+	assert_memory_equal(mem(f, DST, 24), mem(f, SRC, 24), 24);
+	/* NDTR written 0 is not reloaded. */
+	clear_flags(f, 3);
+	wr(f, STM32_DMA_SxNDTR(3), 0);
+	enable(f, 3);
+	assert_int_equal(stm32_sim_last_ndtr(f->sim, 0, 3), 0);
+	disable(f, 3);
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(enable_with_any_flag_set_does_not_start),
+		T(flags_of_another_stream_do_not_block_an_enable),
+		T(ndtr_zero_enables_and_serves_nothing_until_disabled),
+		T(finished_ndtr_reloads_the_programmed_count_on_reenable),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
