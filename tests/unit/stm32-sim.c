@@ -744,6 +744,31 @@ static bool enable_refused_by_flags(struct stm32_sim *sim, unsigned ci, unsigned
 	return true;
 }
 
+/*
+ * Fields the hardware forces "as soon as EN = 1" (RM0433 §15.5.5
+ * DMA_SxCR and §15.5.10 DMA_SxFCR bit descriptions, the same in RM0090
+ * §10.5.5/§10.5.10; stm32h7-dma.md §4/§5 tag them (R)); they read back
+ * forced and stay so after the stream stops:
+ * - memory-to-memory: DMDIS set (direct mode is not allowed there);
+ * - direct mode: MSIZE = PSIZE, PBURST = MBURST = single;
+ * - PINCOS cleared in direct mode or with PBURST != single;
+ * - DBM: CIRC set.
+ */
+static void force_enable_fields(struct sim_stream *s)
+{
+	if (STM32_FIELD_GET(STM32_DMA_SxCR_DIR, s->cr) == STM32_DMA_DIR_M2M)
+		s->fcr |= STM32_DMA_SxFCR_DMDIS;
+	if (!(s->fcr & STM32_DMA_SxFCR_DMDIS)) {
+		s->cr &= ~(STM32_DMA_SxCR_MSIZE | STM32_DMA_SxCR_PBURST | STM32_DMA_SxCR_MBURST);
+		s->cr |= STM32_FIELD_PREP(STM32_DMA_SxCR_MSIZE,
+					  STM32_FIELD_GET(STM32_DMA_SxCR_PSIZE, s->cr));
+	}
+	if (!(s->fcr & STM32_DMA_SxFCR_DMDIS) || STM32_FIELD_GET(STM32_DMA_SxCR_PBURST, s->cr))
+		s->cr &= ~STM32_DMA_SxCR_PINCOS;
+	if (s->cr & STM32_DMA_SxCR_DBM)
+		s->cr |= STM32_DMA_SxCR_CIRC;
+}
+
 static void stream_enable(struct stm32_sim *sim, unsigned ci, unsigned n)
 {
 	struct sim_ctrl *c = &sim->ctrl[ci];
@@ -758,6 +783,7 @@ static void stream_enable(struct stm32_sim *sim, unsigned ci, unsigned n)
 	if (!s->ndtr && !s->ndtr_written)
 		s->ndtr = s->ndt_reload;
 	s->ndtr_written = false;
+	force_enable_fields(s);
 	s->starts++;
 	s->last_ndtr = s->ndtr;
 	s->last_cr = s->cr;

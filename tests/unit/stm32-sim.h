@@ -38,7 +38,10 @@
  * an enable while any of the stream's flags is set is refused (EN reads
  * 0, nothing moves); NDTR = 0 enables but serves nothing until disabled,
  * and a NDTR left at 0 by a finished transfer reloads the last programmed
- * count on the next enable.
+ * count on the next enable; the hardware forces DMDIS in
+ * memory-to-memory, MSIZE = PSIZE and single bursts in direct mode,
+ * PINCOS = 0 in direct mode or with a peripheral burst, CIRC with DBM
+ * (read back so).
  *
  * Violations: rules whose outcome the silicon does not reliably report
  * (an enable with flags set, ...) are counted (stm32_sim_violations())

@@ -80,7 +80,7 @@ static __attribute__((unused)) uint32_t mux_rd(struct fx *f, uint32_t off)
 	return stm32_read(&f->regs[2], off);
 }
 
-static __attribute__((unused)) void mux_wr(struct fx *f, uint32_t off, uint32_t v)
+static void mux_wr(struct fx *f, uint32_t off, uint32_t v)
 {
 	stm32_write(&f->regs[2], off, v);
 }
@@ -239,6 +239,90 @@ static void finished_ndtr_reloads_the_programmed_count_on_reenable(void **state)
 	disable(f, 3);
 }
 
+/* ------------------------------------------------------------------ */
+/* Rule 2: fields the hardware forces at enable */
+
+static void direct_mode_forces_msize_to_psize_and_single_bursts(void **state)
+{
+	struct fx *f = *state;
+	uint32_t cr = STM32_FIELD_PREP(STM32_DMA_SxCR_DIR, STM32_DMA_DIR_P2M) |
+		      STM32_FIELD_PREP(STM32_DMA_SxCR_PSIZE, STM32_DMA_SIZE_HALFWORD) |
+		      STM32_FIELD_PREP(STM32_DMA_SxCR_MSIZE, STM32_DMA_SIZE_WORD) |
+		      STM32_FIELD_PREP(STM32_DMA_SxCR_PBURST, STM32_DMA_BURST_INCR4) |
+		      STM32_FIELD_PREP(STM32_DMA_SxCR_MBURST, STM32_DMA_BURST_INCR8) |
+		      STM32_DMA_SxCR_PINC | STM32_DMA_SxCR_PINCOS | STM32_DMA_SxCR_MINC;
+	uint32_t got;
+
+	mux_wr(f, STM32_DMAMUX_CxCR(4), LINE);
+	program(f, 4, cr, 0, stm32_sim_periph_addr(LINE), DST, 4);
+	/* Before EN: as written. */
+	assert_int_equal(rd(f, STM32_DMA_SxCR(4)), cr);
+	enable(f, 4);
+	got = rd(f, STM32_DMA_SxCR(4));
+	assert_int_equal(STM32_FIELD_GET(STM32_DMA_SxCR_MSIZE, got), STM32_DMA_SIZE_HALFWORD);
+	assert_int_equal(STM32_FIELD_GET(STM32_DMA_SxCR_PBURST, got), STM32_DMA_BURST_SINGLE);
+	assert_int_equal(STM32_FIELD_GET(STM32_DMA_SxCR_MBURST, got), STM32_DMA_BURST_SINGLE);
+	assert_int_equal(got & STM32_DMA_SxCR_PINCOS, 0);
+	assert_int_equal(got & (STM32_DMA_SxCR_PINC | STM32_DMA_SxCR_MINC),
+			 STM32_DMA_SxCR_PINC | STM32_DMA_SxCR_MINC);
+	/* Still forced after the stop. */
+	disable(f, 4);
+	assert_int_equal(rd(f, STM32_DMA_SxCR(4)), got & ~STM32_DMA_SxCR_EN);
+}
+
+static void fifo_mode_keeps_msize_and_bursts_pincos_only_without_pburst(void **state)
+{
+	struct fx *f = *state;
+	uint32_t base = STM32_FIELD_PREP(STM32_DMA_SxCR_DIR, STM32_DMA_DIR_P2M) |
+			STM32_FIELD_PREP(STM32_DMA_SxCR_PSIZE, STM32_DMA_SIZE_BYTE) |
+			STM32_FIELD_PREP(STM32_DMA_SxCR_MSIZE, STM32_DMA_SIZE_WORD) |
+			STM32_FIELD_PREP(STM32_DMA_SxCR_MBURST, STM32_DMA_BURST_INCR4) |
+			STM32_DMA_SxCR_PINC | STM32_DMA_SxCR_PINCOS | STM32_DMA_SxCR_MINC;
+	uint32_t with_pburst = base | STM32_FIELD_PREP(STM32_DMA_SxCR_PBURST, STM32_DMA_BURST_INCR4);
+
+	mux_wr(f, STM32_DMAMUX_CxCR(4), LINE);
+	program(f, 4, base, FIFO_FULL, stm32_sim_periph_addr(LINE), DST, 16);
+	enable(f, 4);
+	assert_int_equal(rd(f, STM32_DMA_SxCR(4)), base | STM32_DMA_SxCR_EN);
+	disable(f, 4);
+	program(f, 4, with_pburst, FIFO_FULL, stm32_sim_periph_addr(LINE), DST, 16);
+	enable(f, 4);
+	assert_int_equal(rd(f, STM32_DMA_SxCR(4)),
+			 (with_pburst & ~STM32_DMA_SxCR_PINCOS) | STM32_DMA_SxCR_EN);
+	disable(f, 4);
+}
+
+static void memory_to_memory_forces_fifo_mode(void **state)
+{
+	struct fx *f = *state;
+	uint32_t fcr = STM32_FIELD_PREP(STM32_DMA_SxFCR_FTH, STM32_DMA_FTH_FULL);
+
+	fill(f, SRC, 32, 5);
+	program(f, 5, M2M_CR, fcr, SRC, DST, 32);
+	assert_int_equal(rd(f, STM32_DMA_SxFCR(5)) & STM32_DMA_SxFCR_DMDIS, 0);
+	enable(f, 5);
+	assert_int_equal(rd(f, STM32_DMA_SxFCR(5)) & STM32_DMA_SxFCR_DMDIS,
+			 STM32_DMA_SxFCR_DMDIS);
+	run(f);
+	assert_memory_equal(mem(f, DST, 32), mem(f, SRC, 32), 32);
+	assert_int_equal(rd(f, STM32_DMA_SxFCR(5)) & STM32_DMA_SxFCR_DMDIS,
+			 STM32_DMA_SxFCR_DMDIS);
+}
+
+static void double_buffer_forces_circular(void **state)
+{
+	struct fx *f = *state;
+	uint32_t cr = STM32_FIELD_PREP(STM32_DMA_SxCR_DIR, STM32_DMA_DIR_P2M) |
+		      STM32_DMA_SxCR_MINC | STM32_DMA_SxCR_DBM;
+
+	mux_wr(f, STM32_DMAMUX_CxCR(6), LINE);
+	program(f, 6, cr, 0, stm32_sim_periph_addr(LINE), DST, 8);
+	wr(f, STM32_DMA_SxM1AR(6), DST + 0x100);
+	enable(f, 6);
+	assert_int_equal(rd(f, STM32_DMA_SxCR(6)) & STM32_DMA_SxCR_CIRC, STM32_DMA_SxCR_CIRC);
+	disable(f, 6);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
 
 int main(void)
@@ -248,6 +332,10 @@ int main(void)
 		T(flags_of_another_stream_do_not_block_an_enable),
 		T(ndtr_zero_enables_and_serves_nothing_until_disabled),
 		T(finished_ndtr_reloads_the_programmed_count_on_reenable),
+		T(direct_mode_forces_msize_to_psize_and_single_bursts),
+		T(fifo_mode_keeps_msize_and_bursts_pincos_only_without_pburst),
+		T(memory_to_memory_forces_fifo_mode),
+		T(double_buffer_forces_circular),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
