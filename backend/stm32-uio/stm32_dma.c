@@ -589,9 +589,9 @@ static int slave_seg_params(struct stm32_chan *c, enum dma_transfer_direction di
 	if (!stm32_dma_addr_reachable(paddr, pwidth))
 		return -EFAULT;
 	/* Direct mode moves each item to memory with PSIZE (MSIZE is
-	 * ignored), and the hardware ignores the address bits below the
-	 * access size: a memory address not aligned to PSIZE needs the FIFO
-	 * (stm32h7-dma.md §4, §5). */
+	 * forced to PSIZE), and every access must be aligned to its size
+	 * (RM0433 §15.3.13): a memory address not aligned to PSIZE needs
+	 * the FIFO (stm32h7-dma.md §4, §5). */
 	if (c->feat.direct && maddr % pwidth)
 		return -EINVAL;
 	if (c->feat.direct) {

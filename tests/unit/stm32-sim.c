@@ -308,6 +308,19 @@ static int bus_access(struct stm32_sim *sim, struct sim_stream *s, uint64_t addr
 		s->fail = 0;
 		return -1;
 	}
+	/* Every access aligned to its size: "the address pointers must be
+	 * chosen so that all transfers [...] are aligned on the address
+	 * boundary equal to the size of the transfer" (RM0433 §15.3.13;
+	 * RM0090 §10.3.11; stm32h7-dma.md §4 (R)). The manual gives no
+	 * outcome (AHB has no unaligned transfer). The notes do not confirm
+	 * the earlier model (the bits below the size ignored, the data
+	 * landing beside the base), so it is withdrawn: an unaligned access
+	 * is a transfer error here (TEIF, EN cleared) and a violation. */
+	if ((len == 2 || len == 4) && addr % len) {
+		violation(sim, "unaligned %zu-byte access at 0x%llx", len,
+			  (unsigned long long)addr);
+		return -1;
+	}
 	if (in_err_range(sim, addr, len, kind))
 		return -1;
 	line = periph_line(addr);
@@ -409,23 +422,37 @@ static uint32_t mem_base(const struct sim_stream *s)
 	return (s->cr & STM32_DMA_SxCR_DBM) && (s->cr & STM32_DMA_SxCR_CT) ? s->m1ar : s->m0ar;
 }
 
-/*
- * The bus addresses of the next access. The hardware ignores the address
- * bits below the data size (PAR below PSIZE; M0AR/M1AR below MSIZE, which
- * is PSIZE in direct mode): the access is aligned down, and the data lands
- * beside where an unaligned base pointed. RM0433 §15.5 register
- * descriptions of DMA_SxPAR/SxM0AR/SxM1AR, as the same IP's RM0090
- * describes them; stm32h7-dma.md §4 has only "addresses must be aligned to
- * the data size" (R): the consequence is not confirmed there.
- */
+/* The bus addresses of the next access (alignment: bus_access()). */
 static uint64_t mem_ptr(const struct sim_stream *s)
 {
-	return ((uint64_t)mem_base(s) & ~(uint64_t)(msize(s) - 1)) + s->m_off;
+	return (uint64_t)mem_base(s) + s->m_off;
 }
 
 static uint64_t periph_ptr(const struct sim_stream *s)
 {
-	return ((uint64_t)s->par & ~(uint64_t)(psize(s) - 1)) + s->p_off;
+	return (uint64_t)s->par + s->p_off;
+}
+
+/*
+ * "Bursts must not cross the 1 KB address boundary (the smallest address
+ * space given to one AHB slave), otherwise an AHB error is generated"
+ * (RM0433 §15.3.13 single and burst transfers; RM0090 §10.3.11 for the
+ * same IP, read there; stm32h7-dma.md §4 tags it (R)). Whether the DMA
+ * reports that error in TEIF is not stated in what was read; modelled as
+ * a transfer error (TEIF, EN cleared) and a violation. A burst of
+ * @beats x @size bytes from @addr, incrementing if @inc: false if it
+ * crosses.
+ */
+static bool burst_ok(struct stm32_sim *sim, uint64_t addr, unsigned beats, unsigned size,
+		     bool inc)
+{
+	uint64_t last = addr + (uint64_t)beats * size - 1;
+
+	if (beats < 2 || !inc || addr >> 10 == last >> 10)
+		return true;
+	violation(sim, "%u-beat burst at 0x%llx crosses a 1 KB boundary", beats,
+		  (unsigned long long)addr);
+	return false;
 }
 
 static void bus_error(struct stm32_sim *sim, unsigned ci, unsigned n)
@@ -513,6 +540,11 @@ static size_t stream_slot(struct stm32_sim *sim, unsigned ci, unsigned n)
 
 	if (dir == STM32_DMA_DIR_P2M || dir == STM32_DMA_DIR_M2M) {
 		/* Peripheral port: read items into the FIFO. */
+		if (s->ndtr >= pbeats &&
+		    !burst_ok(sim, periph_ptr(s), pbeats, psz, pstep)) {
+			bus_error(sim, ci, n);
+			return 1;
+		}
 		for (unsigned b = 0; b < pbeats && s->ndtr && cap - s->lvl >= psz; b++) {
 			if (dir == STM32_DMA_DIR_P2M && !request(sim, ci, n, psz, true))
 				break;
@@ -531,9 +563,19 @@ static size_t stream_slot(struct stm32_sim *sim, unsigned ci, unsigned n)
 		 * peripheral item counts as at its threshold (PSIZE > MSIZE
 		 * with single memory beats can leave it one beat short of
 		 * "full"): a modelling assumption, not found in the
-		 * reference notes (stm32h7-dma.md §5). */
+		 * reference notes (stm32h7-dma.md §5), and still
+		 * unconfirmed: §5 has only the threshold/burst table. The
+		 * 3/4-threshold rule there (no PBURST x PSIZE = 16 with FTH
+		 * 3/4, "to avoid permanent underrun or overrun") shows the
+		 * silicon can wedge for want of FIFO room, so this may be
+		 * kinder than the hardware. */
 		if (s->lvl && (!fifo_mode(s) || s->lvl >= thr || cap - s->lvl < psz ||
 			       !s->ndtr)) {
+			if (s->lvl >= mbeats * msz &&
+			    !burst_ok(sim, mem_ptr(s), mbeats, msz, s->cr & STM32_DMA_SxCR_MINC)) {
+				bus_error(sim, ci, n);
+				return 1;
+			}
 			for (unsigned b = 0; b < mbeats && s->lvl >= msz; b++) {
 				if (bus_access(sim, s, mem_ptr(s), s->fifo, msz,
 					       STM32_SIM_WRITE) < 0) {
@@ -563,6 +605,11 @@ static size_t stream_slot(struct stm32_sim *sim, unsigned ci, unsigned n)
 			goto cycle_end;
 	} else if (dir == STM32_DMA_DIR_M2P) {
 		/* Memory port: prefetch into the FIFO. */
+		if (total - s->m_done >= (uint64_t)mbeats * msz && cap - s->lvl >= mbeats * msz &&
+		    !burst_ok(sim, mem_ptr(s), mbeats, msz, s->cr & STM32_DMA_SxCR_MINC)) {
+			bus_error(sim, ci, n);
+			return 1;
+		}
 		for (unsigned b = 0; b < mbeats && s->m_done < total && cap - s->lvl >= msz; b++) {
 			unsigned w = total - s->m_done < msz ? (unsigned)(total - s->m_done) : msz;
 
@@ -578,6 +625,11 @@ static size_t stream_slot(struct stm32_sim *sim, unsigned ci, unsigned n)
 			progress = true;
 		}
 		/* Peripheral port: serve the requests. */
+		if (s->ndtr >= pbeats &&
+		    !burst_ok(sim, periph_ptr(s), pbeats, psz, pstep)) {
+			bus_error(sim, ci, n);
+			return 1;
+		}
 		for (unsigned b = 0; b < pbeats && s->ndtr && s->lvl >= psz; b++) {
 			if (!request(sim, ci, n, psz, false))
 				break;
@@ -702,8 +754,15 @@ int stm32_sim_hold_irq(struct stm32_sim *sim, unsigned ci, bool hold)
 /* ------------------------------------------------------------------ */
 /* Registers */
 
-/* FIFO threshold vs memory burst (stm32h7-dma.md §5). */
-static bool fifo_config_ok(const struct sim_stream *s)
+/*
+ * FIFO threshold vs memory burst (stm32h7-dma.md §5, RM0433 Table 112):
+ * a mismatch is refused at enable (FEIF, EN cleared). The peripheral-side
+ * rules (PBURST x PSIZE <= 16 bytes; no PBURST x PSIZE = 16 with FTH 3/4)
+ * are not checked at enable by the hardware: breaking them risks a
+ * "permanent underrun or overrun" (RM0433 §15.3.14; RM0090 p.320), so
+ * they are violations here, and the stream runs.
+ */
+static bool fifo_config_ok(struct stm32_sim *sim, const struct sim_stream *s)
 {
 	unsigned msz = 1u << STM32_FIELD_GET(STM32_DMA_SxCR_MSIZE, s->cr);
 	unsigned beats = burst_beats(STM32_FIELD_GET(STM32_DMA_SxCR_MBURST, s->cr));
@@ -712,11 +771,13 @@ static bool fifo_config_ok(const struct sim_stream *s)
 	unsigned fth = STM32_FIELD_GET(STM32_DMA_SxFCR_FTH, s->fcr);
 	unsigned level = (fth + 1) * 4;
 
-	if (beats * msz > STM32_DMA_FIFO_SIZE || pbeats * psz > STM32_DMA_FIFO_SIZE)
+	if (pbeats * psz > STM32_DMA_FIFO_SIZE ||
+	    (pbeats * psz == STM32_DMA_FIFO_SIZE && fth == STM32_DMA_FTH_3QUARTERS))
+		violation(sim, "peripheral burst of %u bytes with FIFO threshold %u/4",
+			  pbeats * psz, fth + 1);
+	if (beats * msz > STM32_DMA_FIFO_SIZE)
 		return false;
 	if (beats > 1 && level % (beats * msz))
-		return false;
-	if (pbeats * psz == STM32_DMA_FIFO_SIZE && fth == STM32_DMA_FTH_3QUARTERS)
 		return false;
 	return true;
 }
@@ -787,7 +848,13 @@ static void stream_enable(struct stm32_sim *sim, unsigned ci, unsigned n)
 	s->starts++;
 	s->last_ndtr = s->ndtr;
 	s->last_cr = s->cr;
-	if (fifo_mode(s) && !fifo_config_ok(s)) {
+	/* NDT vs packing: PSIZE < MSIZE needs NDT x PSIZE a multiple of
+	 * MSIZE (RM0433 Table 111); outcome undefined: a violation (the
+	 * sim moves the rest as bytes). */
+	if (fifo_mode(s) && (s->ndtr * psize(s)) % msize(s))
+		violation(sim, "NDT %u of %u-byte items does not fill %u-byte memory items",
+			  s->ndtr, psize(s), msize(s));
+	if (fifo_mode(s) && !fifo_config_ok(sim, s)) {
 		set_flags(c, n, STM32_DMA_FEIF); /* EN cleared at once */
 		return;
 	}

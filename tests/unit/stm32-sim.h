@@ -24,8 +24,7 @@
  *
  * The engine (stm32_sim_step/run) moves data per the programmed stream:
  * DIR, PINC/MINC/PINCOS, PSIZE/MSIZE packing through a 16-byte FIFO in
- * FIFO mode (threshold and bursts), one item at a time in direct mode
- * (address bits below the access size ignored, as the hardware does),
+ * FIFO mode (threshold and bursts), one item at a time in direct mode,
  * NDTR counting in PSIZE items, HTIF/TCIF, circular and double-buffer
  * reload (CT toggles; the idle M0AR/M1AR may be rewritten, the current one
  * not: TEIF), EN read-back (a disable completes a few accesses later, then
@@ -43,8 +42,14 @@
  * PINCOS = 0 in direct mode or with a peripheral burst, CIRC with DBM
  * (read back so).
  *
+ * Address rules (RM0433 §15.3.13): an access not aligned to its size, or
+ * a burst across a 1 KB boundary, is a transfer error (TEIF, EN cleared)
+ * and a violation; NDT that does not fill whole memory items (Table 111)
+ * and a peripheral burst the FIFO cannot take (over 16 bytes, or 16 with
+ * FTH 3/4) are violations at enable, the stream runs.
+ *
  * Violations: rules whose outcome the silicon does not reliably report
- * (an enable with flags set, ...) are counted (stm32_sim_violations())
+ * (an enable with flags set, the address rules above, ...) are counted (stm32_sim_violations())
  * so that tests can demand that the driver never breaks one.
  *
  * Faults: bus-error ranges (TEIF, EN cleared), a one-shot read or write

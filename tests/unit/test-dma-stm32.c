@@ -1098,8 +1098,9 @@ static void direct_mode_fifo_error_is_counted_not_fatal(void **state)
 }
 
 /* A memory address not aligned to the peripheral width: not direct mode
- * (whose PSIZE memory accesses would drop the low address bits and land
- * beside the buffer) but the FIFO with byte memory accesses. Both
+ * (whose PSIZE memory accesses would be unaligned: a transfer error and
+ * a rule broken, on the simulator) but the FIFO with byte memory
+ * accesses. Both
  * directions; a client that forces direct mode is refused. */
 static void unaligned_memory_takes_the_fifo_not_direct_mode(void **state)
 {

@@ -323,6 +323,120 @@ static void double_buffer_forces_circular(void **state)
 	disable(f, 6);
 }
 
+/* ------------------------------------------------------------------ */
+/* Rule 4: alignment, the 1 KB burst boundary, NDT vs packing */
+
+static void unaligned_memory_access_is_a_transfer_error(void **state)
+{
+	struct fx *f = *state;
+	uint32_t cr = STM32_FIELD_PREP(STM32_DMA_SxCR_DIR, STM32_DMA_DIR_P2M) |
+		      STM32_FIELD_PREP(STM32_DMA_SxCR_PSIZE, STM32_DMA_SIZE_HALFWORD) |
+		      STM32_DMA_SxCR_MINC;
+	static const uint8_t data[4] = { 1, 2, 3, 4 };
+
+	memset(mem(f, DST, 8), 0xEE, 8);
+	mux_wr(f, STM32_DMAMUX_CxCR(0), LINE);
+	assert_int_equal(stm32_sim_periph_push(f->sim, LINE, data, 4), 4);
+	program(f, 0, cr, 0, stm32_sim_periph_addr(LINE), DST + 1, 2);
+	enable(f, 0);
+	run(f);
+	assert_int_equal(flags(f, 0), STM32_DMA_TEIF);
+	assert_int_equal(rd(f, STM32_DMA_SxCR(0)) & STM32_DMA_SxCR_EN, 0);
+	assert_int_equal(mem(f, DST, 8)[0], 0xEE);
+	assert_int_equal(mem(f, DST, 8)[1], 0xEE);
+	assert_int_equal(stm32_sim_violations(f->sim, NULL), 1);
+}
+
+static void unaligned_peripheral_address_is_a_transfer_error(void **state)
+{
+	struct fx *f = *state;
+	uint32_t cr = M2M_CR | STM32_FIELD_PREP(STM32_DMA_SxCR_PSIZE, STM32_DMA_SIZE_WORD) |
+		      STM32_FIELD_PREP(STM32_DMA_SxCR_MSIZE, STM32_DMA_SIZE_WORD);
+
+	fill(f, SRC, 16, 6);
+	program(f, 1, cr, FIFO_FULL, SRC + 2, DST, 4);
+	enable(f, 1);
+	run(f);
+	assert_int_equal(flags(f, 1), STM32_DMA_TEIF);
+	assert_int_equal(stm32_sim_violations(f->sim, NULL), 1);
+}
+
+/* Word items in 4-beat bursts on both ports, from @src. */
+static void burst_copy(struct fx *f, unsigned n, uint64_t src)
+{
+	uint32_t cr = M2M_CR | STM32_FIELD_PREP(STM32_DMA_SxCR_PSIZE, STM32_DMA_SIZE_WORD) |
+		      STM32_FIELD_PREP(STM32_DMA_SxCR_MSIZE, STM32_DMA_SIZE_WORD) |
+		      STM32_FIELD_PREP(STM32_DMA_SxCR_PBURST, STM32_DMA_BURST_INCR4) |
+		      STM32_FIELD_PREP(STM32_DMA_SxCR_MBURST, STM32_DMA_BURST_INCR4);
+
+	fill(f, src, 32, 7);
+	memset(mem(f, DST, 32), 0, 32);
+	program(f, n, cr, FIFO_FULL, (uint32_t)src, DST, 8);
+	enable(f, n);
+	run(f);
+}
+
+static void burst_across_a_1k_boundary_is_a_transfer_error(void **state)
+{
+	struct fx *f = *state;
+
+	/* Word aligned, but the 16-byte burst at 0x...3F8 ends past 0x...400. */
+	burst_copy(f, 2, SRC + 0x3F8);
+	assert_int_equal(flags(f, 2), STM32_DMA_TEIF);
+	assert_int_equal(rd(f, STM32_DMA_SxCR(2)) & STM32_DMA_SxCR_EN, 0);
+	assert_int_equal(stm32_sim_violations(f->sim, NULL), 1);
+}
+
+static void bursts_up_to_a_1k_boundary_are_fine(void **state)
+{
+	struct fx *f = *state;
+
+	burst_copy(f, 2, SRC + 0x3E0);
+	assert_int_equal(flags(f, 2), STM32_DMA_TCIF | STM32_DMA_HTIF);
+	assert_memory_equal(mem(f, DST, 32), mem(f, SRC + 0x3E0, 32), 32);
+	assert_int_equal(stm32_sim_violations(f->sim, NULL), 0);
+}
+
+static void ndt_that_does_not_fill_memory_items_is_a_violation(void **state)
+{
+	struct fx *f = *state;
+	uint32_t cr = STM32_FIELD_PREP(STM32_DMA_SxCR_DIR, STM32_DMA_DIR_P2M) |
+		      STM32_FIELD_PREP(STM32_DMA_SxCR_PSIZE, STM32_DMA_SIZE_BYTE) |
+		      STM32_FIELD_PREP(STM32_DMA_SxCR_MSIZE, STM32_DMA_SIZE_WORD) |
+		      STM32_DMA_SxCR_MINC;
+
+	mux_wr(f, STM32_DMAMUX_CxCR(3), LINE);
+	program(f, 3, cr, FIFO_FULL, stm32_sim_periph_addr(LINE), DST, 8);
+	enable(f, 3);
+	disable(f, 3);
+	assert_int_equal(stm32_sim_violations(f->sim, NULL), 0);
+	program(f, 3, cr, FIFO_FULL, stm32_sim_periph_addr(LINE), DST, 6);
+	enable(f, 3);
+	assert_int_equal(stm32_sim_violations(f->sim, NULL), 1);
+	disable(f, 3);
+}
+
+static void whole_fifo_peripheral_burst_at_three_quarters_runs_as_a_violation(void **state)
+{
+	struct fx *f = *state;
+	uint32_t cr = STM32_FIELD_PREP(STM32_DMA_SxCR_DIR, STM32_DMA_DIR_P2M) |
+		      STM32_FIELD_PREP(STM32_DMA_SxCR_PSIZE, STM32_DMA_SIZE_WORD) |
+		      STM32_FIELD_PREP(STM32_DMA_SxCR_MSIZE, STM32_DMA_SIZE_WORD) |
+		      STM32_FIELD_PREP(STM32_DMA_SxCR_PBURST, STM32_DMA_BURST_INCR4) |
+		      STM32_DMA_SxCR_MINC;
+	uint32_t fcr = STM32_DMA_SxFCR_DMDIS |
+		       STM32_FIELD_PREP(STM32_DMA_SxFCR_FTH, STM32_DMA_FTH_3QUARTERS);
+
+	mux_wr(f, STM32_DMAMUX_CxCR(4), LINE);
+	program(f, 4, cr, fcr, stm32_sim_periph_addr(LINE), DST, 16);
+	enable(f, 4);
+	/* Not refused at enable (that is only the memory-burst table). */
+	assert_int_equal(rd(f, STM32_DMA_SxCR(4)) & STM32_DMA_SxCR_EN, STM32_DMA_SxCR_EN);
+	assert_int_equal(flags(f, 4), 0);
+	assert_int_equal(stm32_sim_violations(f->sim, NULL), 1);
+	disable(f, 4);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
 
 int main(void)
@@ -336,6 +450,12 @@ int main(void)
 		T(fifo_mode_keeps_msize_and_bursts_pincos_only_without_pburst),
 		T(memory_to_memory_forces_fifo_mode),
 		T(double_buffer_forces_circular),
+		T(unaligned_memory_access_is_a_transfer_error),
+		T(unaligned_peripheral_address_is_a_transfer_error),
+		T(burst_across_a_1k_boundary_is_a_transfer_error),
+		T(bursts_up_to_a_1k_boundary_are_fine),
+		T(ndt_that_does_not_fill_memory_items_is_a_violation),
+		T(whole_fifo_peripheral_burst_at_three_quarters_runs_as_a_violation),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
