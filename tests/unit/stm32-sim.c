@@ -84,6 +84,12 @@ struct stm32_sim {
 	struct sim_ctrl ctrl[2];
 	uint32_t mux_ccr[STM32_DMAMUX_NR_CHANNELS];
 	uint32_t mux_rgcr[STM32_DMAMUX_NR_REQGEN];
+	uint32_t mux_csr, mux_rgsr;		/* SOFx, OFx */
+	unsigned mux_left[STM32_DMAMUX_NR_CHANNELS];	/* SE: requests still let through */
+	unsigned mux_count[STM32_DMAMUX_NR_CHANNELS];	/* forwarded since the last event */
+	unsigned mux_events[STM32_DMAMUX_NR_CHANNELS];	/* EGE events generated */
+	unsigned gen_left[STM32_DMAMUX_NR_REQGEN];	/* generated, not yet served */
+	bool mux_sig[STM32_DMAMUX_NR_SYNC];		/* sync / trigger input levels */
 	struct sim_region regions[SIM_MAX_REGIONS];
 	unsigned nr_regions;
 	struct sim_err errs[SIM_MAX_ERRS];
@@ -481,14 +487,22 @@ static int flush_fifo(struct stm32_sim *sim, struct sim_stream *s)
 	return 0;
 }
 
+static bool mux_passes(struct stm32_sim *sim, unsigned ch);
+static void mux_served(struct stm32_sim *sim, unsigned ci, unsigned n);
+
+/* The stream's DMAMUX1 channel presents a request: its input asserts one
+ * (a request generator with requests left, or a loopback peripheral with
+ * @need bytes of data or room) and synchronization lets it through. */
 static bool request(struct stm32_sim *sim, unsigned ci, unsigned n, unsigned need, bool in)
 {
-	unsigned line = STM32_FIELD_GET(STM32_DMAMUX_CxCR_DMAREQ_ID,
-					sim->mux_ccr[stm32_dmamux_channel(ci, n)]);
+	unsigned ch = stm32_dmamux_channel(ci, n);
+	unsigned line = STM32_FIELD_GET(STM32_DMAMUX_CxCR_DMAREQ_ID, sim->mux_ccr[ch]);
 	struct sim_fifo *f;
 
-	if (!line || line >= STM32_SIM_NR_LINES)
+	if (!line || line >= STM32_SIM_NR_LINES || !mux_passes(sim, ch))
 		return false;
+	if (line <= STM32_DMAMUX_REQ_GENERATOR(STM32_DMAMUX_NR_REQGEN - 1))
+		return sim->gen_left[line - STM32_DMAMUX_REQ_GENERATOR(0)] > 0;
 	f = fifo_get(sim, line);
 	if (!f)
 		return false;
@@ -558,6 +572,8 @@ static size_t stream_slot(struct stm32_sim *sim, unsigned ci, unsigned n)
 			s->p_off += pstep;
 			moved += psz;
 		}
+		if (moved && dir == STM32_DMA_DIR_P2M)
+			mux_served(sim, ci, n); /* one request: a single or a burst */
 		/* Memory port: drain at the threshold (direct: at once), and
 		 * everything at the end. A FIFO with no room for one more
 		 * peripheral item counts as at its threshold (PSIZE > MSIZE
@@ -644,6 +660,8 @@ static size_t stream_slot(struct stm32_sim *sim, unsigned ci, unsigned n)
 			s->p_off += pstep;
 			moved += psz;
 		}
+		if (moved)
+			mux_served(sim, ci, n);
 		if (!s->ht_done && (uint64_t)(s->ndt_reload - s->ndtr) * 2 >= s->ndt_reload) {
 			s->ht_done = true;
 			set_flags(c, n, STM32_DMA_HTIF);
@@ -1020,21 +1038,166 @@ static void dma_write(struct stm32_sim *sim, unsigned ci, uint32_t off, uint32_t
 	update_irq(sim, ci);
 }
 
+/* ------------------------------------------------------------------ */
+/* DMAMUX1 (RM0433 §17; stm32h7-dma.md §9)
+ *
+ * Inputs 1..8 of the request multiplexer are the request generators'
+ * outputs, 9.. the peripherals (here loopback FIFOs), 0 none. The 8
+ * synchronization inputs and the 8 generator trigger inputs are the same
+ * signals on DMAMUX1: 0..2 the events of channels 0..2, 3..7 LPTIM1/2/3,
+ * EXTI0, TIM12_TRGO (stm32h7-dma.md §9 from ST's HAL); tests drive 3..7
+ * with stm32_sim_mux_signal(). The edge-detection filter (stable for
+ * more than two AHB clocks) and the three clocks of masking after a
+ * CxCR/RGxCR write (RM0433 §17.4.3/§17.4.4) are below this model's
+ * resolution: one signal change is one edge.
+ */
+
+static bool pol_matches(unsigned pol, bool rising)
+{
+	return pol == STM32_DMAMUX_POL_BOTH ||
+	       pol == (rising ? STM32_DMAMUX_POL_RISING : STM32_DMAMUX_POL_FALLING);
+}
+
+/* Synchronization: with SE, requests pass only while the counter loaded
+ * with NBREQ + 1 by the last synchronization event is not exhausted. */
+static bool mux_passes(struct stm32_sim *sim, unsigned ch)
+{
+	return !(sim->mux_ccr[ch] & STM32_DMAMUX_CxCR_SE) || sim->mux_left[ch] > 0;
+}
+
+static void mux_signal_edge(struct stm32_sim *sim, unsigned id, bool rising);
+
+/*
+ * The DMA served one request of the channel of stream @n of @ci: the
+ * generator input gives one up, the synchronization counter counts it,
+ * and after NBREQ + 1 forwarded requests the channel raises its event if
+ * EGE ("the request counter underrun": RM0433 §17.4.3), a pulse on
+ * signals 0..2 for channels 0..2.
+ */
+static void mux_served(struct stm32_sim *sim, unsigned ci, unsigned n)
+{
+	unsigned ch = stm32_dmamux_channel(ci, n);
+	uint32_t ccr = sim->mux_ccr[ch];
+	unsigned line = STM32_FIELD_GET(STM32_DMAMUX_CxCR_DMAREQ_ID, ccr);
+
+	if (line >= STM32_DMAMUX_REQ_GENERATOR(0) &&
+	    line <= STM32_DMAMUX_REQ_GENERATOR(STM32_DMAMUX_NR_REQGEN - 1) &&
+	    sim->gen_left[line - STM32_DMAMUX_REQ_GENERATOR(0)])
+		sim->gen_left[line - STM32_DMAMUX_REQ_GENERATOR(0)]--;
+	if ((ccr & STM32_DMAMUX_CxCR_SE) && sim->mux_left[ch])
+		sim->mux_left[ch]--;
+	if (++sim->mux_count[ch] < STM32_FIELD_GET(STM32_DMAMUX_CxCR_NBREQ, ccr) + 1)
+		return;
+	sim->mux_count[ch] = 0;
+	if (!(ccr & STM32_DMAMUX_CxCR_EGE))
+		return;
+	sim->mux_events[ch]++;
+	if (ch < 3) {
+		mux_signal_edge(sim, ch, true);
+		mux_signal_edge(sim, ch, false);
+	}
+}
+
+/*
+ * An edge on signal @id: a synchronization event for every channel with
+ * SE whose SYNC_ID and SPOL match, a trigger for every enabled generator
+ * whose SIG_ID and GPOL match.
+ * - Sync: loads NBREQ + 1 requests; one arriving while the last load is
+ *   not used up is an overrun: SOFx, the event lost (RM0433 §17.4.3).
+ * - Trigger: GNBREQ + 1 requests; one arriving while the generator's
+ *   counter has not run out is an overrun: OFx, the trigger lost
+ *   (RM0433 §17.4.4).
+ */
+static void mux_signal_edge(struct stm32_sim *sim, unsigned id, bool rising)
+{
+	for (unsigned ch = 0; ch < STM32_DMAMUX_NR_CHANNELS; ch++) {
+		uint32_t ccr = sim->mux_ccr[ch];
+
+		if (!(ccr & STM32_DMAMUX_CxCR_SE) ||
+		    STM32_FIELD_GET(STM32_DMAMUX_CxCR_SYNC_ID, ccr) != id ||
+		    !pol_matches(STM32_FIELD_GET(STM32_DMAMUX_CxCR_SPOL, ccr), rising))
+			continue;
+		if (sim->mux_left[ch])
+			sim->mux_csr |= STM32_DMAMUX_CSR_SOF(ch);
+		else
+			sim->mux_left[ch] = STM32_FIELD_GET(STM32_DMAMUX_CxCR_NBREQ, ccr) + 1;
+	}
+	for (unsigned g = 0; g < STM32_DMAMUX_NR_REQGEN; g++) {
+		uint32_t rg = sim->mux_rgcr[g];
+
+		if (!(rg & STM32_DMAMUX_RGxCR_GE) ||
+		    STM32_FIELD_GET(STM32_DMAMUX_RGxCR_SIG_ID, rg) != id ||
+		    !pol_matches(STM32_FIELD_GET(STM32_DMAMUX_RGxCR_GPOL, rg), rising))
+			continue;
+		if (sim->gen_left[g])
+			sim->mux_rgsr |= STM32_DMAMUX_RGSR_OF(g);
+		else
+			sim->gen_left[g] = STM32_FIELD_GET(STM32_DMAMUX_RGxCR_GNBREQ, rg) + 1;
+	}
+}
+
 static uint32_t mux_read(struct stm32_sim *sim, uint32_t off)
 {
 	if (off < STM32_DMAMUX_CxCR(STM32_DMAMUX_NR_CHANNELS))
 		return sim->mux_ccr[off / 4];
 	if (off >= STM32_DMAMUX_RGxCR(0) && off < STM32_DMAMUX_RGxCR(STM32_DMAMUX_NR_REQGEN))
 		return sim->mux_rgcr[(off - STM32_DMAMUX_RGxCR(0)) / 4];
-	return 0; /* CSR, RGSR: no sync/generator events modelled; CFR/RGCFR read 0 */
+	if (off == STM32_DMAMUX_CSR)
+		return sim->mux_csr;
+	if (off == STM32_DMAMUX_RGSR)
+		return sim->mux_rgsr;
+	return 0; /* CFR, RGCFR (write-only) and the gaps */
 }
 
+/*
+ * CxCR: NBREQ "must be written only while SE and EGE are 0" and GNBREQ
+ * only while GE is 0 (RM0433 §17.6.1/§17.6.5 field descriptions; the same
+ * IP's RM0453 adds "there is no hardware write protection"): the write
+ * takes effect and is a violation (a write that also clears the enables
+ * is not one). SYNC_ID / SIG_ID above 7 select no
+ * DMAMUX1 input on the H743 (the CMSIS field is wider: stm32h7-dma.md
+ * §14.2): a violation too. Clearing SE drops what is left of the
+ * synchronization counter; clearing GE the generator's requests.
+ */
 static void mux_write(struct stm32_sim *sim, uint32_t off, uint32_t v)
 {
-	if (off < STM32_DMAMUX_CxCR(STM32_DMAMUX_NR_CHANNELS))
-		sim->mux_ccr[off / 4] = v & ~STM32_DMAMUX_CxCR_RESERVED;
-	else if (off >= STM32_DMAMUX_RGxCR(0) && off < STM32_DMAMUX_RGxCR(STM32_DMAMUX_NR_REQGEN))
-		sim->mux_rgcr[(off - STM32_DMAMUX_RGxCR(0)) / 4] = v & ~STM32_DMAMUX_RGxCR_RESERVED;
+	if (off < STM32_DMAMUX_CxCR(STM32_DMAMUX_NR_CHANNELS)) {
+		unsigned ch = off / 4;
+		uint32_t old = sim->mux_ccr[ch];
+
+		v &= ~STM32_DMAMUX_CxCR_RESERVED;
+		if ((old & (STM32_DMAMUX_CxCR_SE | STM32_DMAMUX_CxCR_EGE)) &&
+		    (v & (STM32_DMAMUX_CxCR_SE | STM32_DMAMUX_CxCR_EGE)) &&
+		    (old ^ v) & STM32_DMAMUX_CxCR_NBREQ)
+			violation(sim, "DMAMUX1 C%uCR.NBREQ written with SE or EGE set", ch);
+		if ((v & STM32_DMAMUX_CxCR_SE) &&
+		    STM32_FIELD_GET(STM32_DMAMUX_CxCR_SYNC_ID, v) >= STM32_DMAMUX_NR_SYNC)
+			violation(sim, "DMAMUX1 C%uCR.SYNC_ID %u: no such input", ch,
+				  STM32_FIELD_GET(STM32_DMAMUX_CxCR_SYNC_ID, v));
+		if (!(v & STM32_DMAMUX_CxCR_SE))
+			sim->mux_left[ch] = 0;
+		if ((old ^ v) & (STM32_DMAMUX_CxCR_DMAREQ_ID | STM32_DMAMUX_CxCR_NBREQ))
+			sim->mux_count[ch] = 0;
+		sim->mux_ccr[ch] = v;
+	} else if (off >= STM32_DMAMUX_RGxCR(0) && off < STM32_DMAMUX_RGxCR(STM32_DMAMUX_NR_REQGEN)) {
+		unsigned g = (off - STM32_DMAMUX_RGxCR(0)) / 4;
+		uint32_t old = sim->mux_rgcr[g];
+
+		v &= ~STM32_DMAMUX_RGxCR_RESERVED;
+		if ((old & v & STM32_DMAMUX_RGxCR_GE) && (old ^ v) & STM32_DMAMUX_RGxCR_GNBREQ)
+			violation(sim, "DMAMUX1 RG%uCR.GNBREQ written with GE set", g);
+		if ((v & STM32_DMAMUX_RGxCR_GE) &&
+		    STM32_FIELD_GET(STM32_DMAMUX_RGxCR_SIG_ID, v) >= STM32_DMAMUX_NR_SYNC)
+			violation(sim, "DMAMUX1 RG%uCR.SIG_ID %u: no such input", g,
+				  STM32_FIELD_GET(STM32_DMAMUX_RGxCR_SIG_ID, v));
+		if (!(v & STM32_DMAMUX_RGxCR_GE))
+			sim->gen_left[g] = 0;
+		sim->mux_rgcr[g] = v;
+	} else if (off == STM32_DMAMUX_CFR) {
+		sim->mux_csr &= ~(v & STM32_DMAMUX_CFR_CSOF_ALL);
+	} else if (off == STM32_DMAMUX_RGCFR) {
+		sim->mux_rgsr &= ~(v & STM32_DMAMUX_RGCFR_COF_ALL);
+	}
 }
 
 /* The block and offset of a driver address. */
@@ -1338,4 +1501,38 @@ unsigned stm32_sim_violations(struct stm32_sim *sim, const char **ret_last)
 	if (ret_last)
 		*ret_last = sim->violations ? sim->violation : NULL;
 	return sim->violations;
+}
+
+int stm32_sim_mux_signal(struct stm32_sim *sim, unsigned id, bool level)
+{
+	if (id < 3 || id >= STM32_DMAMUX_NR_SYNC)
+		return -EINVAL;
+	if (sim->mux_sig[id] != level) {
+		sim->mux_sig[id] = level;
+		mux_signal_edge(sim, id, level);
+	}
+	return 0;
+}
+
+unsigned stm32_sim_mux_events(struct stm32_sim *sim, unsigned ch)
+{
+	return ch < STM32_DMAMUX_NR_CHANNELS ? sim->mux_events[ch] : 0;
+}
+
+long stm32_sim_mux_gen_pending(struct stm32_sim *sim, unsigned gen)
+{
+	return gen < STM32_DMAMUX_NR_REQGEN ? (long)sim->gen_left[gen] : -EINVAL;
+}
+
+bool stm32_sim_mux_irq(struct stm32_sim *sim)
+{
+	for (unsigned ch = 0; ch < STM32_DMAMUX_NR_CHANNELS; ch++)
+		if ((sim->mux_csr & STM32_DMAMUX_CSR_SOF(ch)) &&
+		    (sim->mux_ccr[ch] & STM32_DMAMUX_CxCR_SOIE))
+			return true;
+	for (unsigned g = 0; g < STM32_DMAMUX_NR_REQGEN; g++)
+		if ((sim->mux_rgsr & STM32_DMAMUX_RGSR_OF(g)) &&
+		    (sim->mux_rgcr[g] & STM32_DMAMUX_RGxCR_OIE))
+			return true;
+	return false;
 }

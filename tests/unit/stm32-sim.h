@@ -48,8 +48,20 @@
  * and a peripheral burst the FIFO cannot take (over 16 bytes, or 16 with
  * FTH 3/4) are violations at enable, the stream runs.
  *
+ * DMAMUX1 (RM0433 §17): CxCR picks the request input (0 none, 1..8 the
+ * request generators, 9.. the loopback peripherals); synchronization (SE,
+ * SYNC_ID, SPOL: each event lets NBREQ + 1 requests through, an event
+ * before they are used up sets SOFx in CSR, cleared through CFR), event
+ * generation (EGE: an event after each NBREQ + 1 forwarded requests,
+ * channels 0..2 feeding signals 0..2), request generators (RGxCR GE,
+ * SIG_ID, GPOL, GNBREQ: GNBREQ + 1 requests per trigger, a trigger before
+ * they are served sets OFx in RGSR, cleared through RGCFR), and the
+ * overrun interrupt level (not wired to UIO). Tests drive the external
+ * sync/trigger inputs 3..7 with stm32_sim_mux_signal().
+ *
  * Violations: rules whose outcome the silicon does not reliably report
- * (an enable with flags set, the address rules above, ...) are counted (stm32_sim_violations())
+ * (an enable with flags set, the address rules above, NBREQ/GNBREQ
+ * written while in use, a sync/trigger input DMAMUX1 lacks) are counted (stm32_sim_violations())
  * so that tests can demand that the driver never breaks one.
  *
  * Faults: bus-error ranges (TEIF, EN cleared), a one-shot read or write
@@ -150,6 +162,18 @@ uint32_t stm32_sim_periph_addr(unsigned line);
 long stm32_sim_periph_push(struct stm32_sim *sim, unsigned line, const void *data, size_t len);
 long stm32_sim_periph_pop(struct stm32_sim *sim, unsigned line, void *buf, size_t len);
 long stm32_sim_periph_level(struct stm32_sim *sim, unsigned line);
+
+/* DMAMUX1: drive synchronization / trigger input @id (3..7: LPTIM1/2/3,
+ * EXTI0, TIM12_TRGO; 0..2 are channel events, driven by the model) to
+ * @level; a change is one edge. -EINVAL for another @id. */
+int stm32_sim_mux_signal(struct stm32_sim *sim, unsigned id, bool level);
+/* Events channel @ch generated (EGE) so far. */
+unsigned stm32_sim_mux_events(struct stm32_sim *sim, unsigned ch);
+/* Requests generator @gen still asserts, or -EINVAL. */
+long stm32_sim_mux_gen_pending(struct stm32_sim *sim, unsigned gen);
+/* The DMAMUX1 overrun interrupt level (IRQ 102: SOFx & SOIE, OFx & OIE);
+ * not wired to a UIO device. */
+bool stm32_sim_mux_irq(struct stm32_sim *sim);
 
 /* A register's current value, without side effects. */
 uint32_t stm32_sim_peek(struct stm32_sim *sim, enum stm32_sim_block block, uint32_t off);

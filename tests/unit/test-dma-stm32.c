@@ -166,6 +166,7 @@ static const struct dma_backend stm32_backend = {
 	.name = "stm32-sim",
 	.controller = "dma1",
 	.nr_lines = 8,
+	.first_line = 9,	/* DMAMUX1 inputs 1..8 are request generators */
 	.public_device = false,
 	.has_memcpy_sg = false,
 	.setup = sim_setup,
@@ -439,7 +440,7 @@ static void dmamux_line_programmed_and_cleared(void **state)
 
 static void slave_sg_width_and_burst_from_config(void **state)
 {
-	struct dma_chan *chan = slave_chan("sai1", 0, 5, 2, 4);
+	struct dma_chan *chan = slave_chan("sai1", 0, 87, 2, 4);
 	unsigned char data[4096];
 	struct dma_xfer *x;
 	struct sbuf b;
@@ -450,7 +451,7 @@ static void slave_sg_width_and_burst_from_config(void **state)
 	sbuf_new(&b, chan, 8192, 0);
 	assert_int_equal(dma_xfer_slave(b.att, 0, sizeof(data), DMA_DEV_TO_MEM, 0, &x), 0);
 	assert_int_equal(dma_xfer_submit(x), 0);
-	assert_int_equal(stm32_sim_periph_push(sim, 5, data, sizeof(data)), (long)sizeof(data));
+	assert_int_equal(stm32_sim_periph_push(sim, 87, data, sizeof(data)), (long)sizeof(data));
 	assert_true(run_until(fence_done, dma_xfer_fence(x)));
 	assert_memory_equal(b.cpu, data, sizeof(data));
 	cr = stm32_sim_last_cr(sim, 0, (unsigned)chan->chan_id);
@@ -470,7 +471,7 @@ static void slave_sg_width_and_burst_from_config(void **state)
 	/* Memory to peripheral, an odd length of bytes: direct mode. */
 	{
 		struct dma_slave_config cfg = {
-			.dst_addr = stm32_sim_periph_addr(5), .dst_addr_width = 1,
+			.dst_addr = stm32_sim_periph_addr(87), .dst_addr_width = 1,
 			.dst_maxburst = 1,
 		};
 		unsigned char out[301];
@@ -484,7 +485,7 @@ static void slave_sg_width_and_burst_from_config(void **state)
 		fcr = stm32_sim_peek(sim, STM32_SIM_DMA1, STM32_DMA_SxFCR(chan->chan_id));
 		assert_true(cr & STM32_DMA_SxCR_DMEIE);
 		assert_false(fcr & STM32_DMA_SxFCR_DMDIS);
-		assert_int_equal(stm32_sim_periph_pop(sim, 5, out, sizeof(out)), (long)sizeof(out));
+		assert_int_equal(stm32_sim_periph_pop(sim, 87, out, sizeof(out)), (long)sizeof(out));
 		assert_memory_equal(out, b.cpu + 3, sizeof(out));
 		dma_xfer_unref(x);
 	}

@@ -10,6 +10,7 @@
  * FIFOs on real H743 request lines (>= 9; 1..8 are the request
  * generators).
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -75,7 +76,7 @@ static void wr(struct fx *f, uint32_t off, uint32_t v)
 	stm32_write(&f->regs[0], off, v);
 }
 
-static __attribute__((unused)) uint32_t mux_rd(struct fx *f, uint32_t off)
+static uint32_t mux_rd(struct fx *f, uint32_t off)
 {
 	return stm32_read(&f->regs[2], off);
 }
@@ -437,6 +438,203 @@ static void whole_fifo_peripheral_burst_at_three_quarters_runs_as_a_violation(vo
 	disable(f, 4);
 }
 
+/* ------------------------------------------------------------------ */
+/* Rule 5: DMAMUX1 synchronization, events, request generators */
+
+#define SIG_LPTIM1	3u
+#define SIG_EXTI0	6u
+
+/* DMA1 stream @n, peripheral-to-memory of bytes, direct mode, @ndtr
+ * items from @par (incrementing if @pinc) to DST; DMAMUX channel n
+ * gets @ccr. */
+static void p2m_bytes(struct fx *f, unsigned n, uint32_t ccr, uint32_t par, bool pinc,
+		      uint32_t ndtr)
+{
+	uint32_t cr = STM32_FIELD_PREP(STM32_DMA_SxCR_DIR, STM32_DMA_DIR_P2M) |
+		      STM32_DMA_SxCR_MINC | (pinc ? STM32_DMA_SxCR_PINC : 0);
+
+	mux_wr(f, STM32_DMAMUX_CxCR(n), ccr);
+	program(f, n, cr, 0, par, DST + 0x100 * n, ndtr);
+	enable(f, n);
+}
+
+static uint32_t rgcr(unsigned sig, unsigned pol, unsigned gnbreq)
+{
+	return STM32_DMAMUX_RGxCR_GE | STM32_FIELD_PREP(STM32_DMAMUX_RGxCR_SIG_ID, sig) |
+	       STM32_FIELD_PREP(STM32_DMAMUX_RGxCR_GPOL, pol) |
+	       STM32_FIELD_PREP(STM32_DMAMUX_RGxCR_GNBREQ, gnbreq);
+}
+
+static void generator_serves_gnbreq_plus_one_requests_per_trigger(void **state)
+{
+	struct fx *f = *state;
+
+	fill(f, SRC, 16, 8);
+	mux_wr(f, STM32_DMAMUX_RGxCR(2), rgcr(SIG_LPTIM1, STM32_DMAMUX_POL_RISING, 3));
+	p2m_bytes(f, 0, STM32_DMAMUX_REQ_GENERATOR(2), SRC, true, 10);
+	run(f);
+	assert_int_equal(rd(f, STM32_DMA_SxNDTR(0)), 10); /* no trigger yet */
+	assert_int_equal(stm32_sim_mux_signal(f->sim, SIG_LPTIM1, true), 0);
+	assert_int_equal(stm32_sim_mux_gen_pending(f->sim, 2), 4);
+	run(f);
+	assert_int_equal(rd(f, STM32_DMA_SxNDTR(0)), 6);
+	assert_int_equal(stm32_sim_mux_gen_pending(f->sim, 2), 0);
+	assert_int_equal(stm32_sim_mux_signal(f->sim, SIG_LPTIM1, false), 0);
+	run(f);
+	assert_int_equal(rd(f, STM32_DMA_SxNDTR(0)), 6); /* rising edges only */
+	assert_int_equal(stm32_sim_mux_signal(f->sim, SIG_LPTIM1, true), 0);
+	run(f);
+	assert_int_equal(rd(f, STM32_DMA_SxNDTR(0)), 2);
+	assert_memory_equal(mem(f, DST, 8), mem(f, SRC, 8), 8);
+	assert_int_equal(mux_rd(f, STM32_DMAMUX_RGSR), 0);
+	disable(f, 0);
+}
+
+static void trigger_while_requests_are_left_sets_of_and_is_lost(void **state)
+{
+	struct fx *f = *state;
+
+	mux_wr(f, STM32_DMAMUX_RGxCR(5), rgcr(SIG_EXTI0, STM32_DMAMUX_POL_BOTH, 1) |
+					 STM32_DMAMUX_RGxCR_OIE);
+	assert_int_equal(stm32_sim_mux_signal(f->sim, SIG_EXTI0, true), 0);
+	assert_int_equal(stm32_sim_mux_gen_pending(f->sim, 5), 2);
+	assert_false(stm32_sim_mux_irq(f->sim));
+	assert_int_equal(stm32_sim_mux_signal(f->sim, SIG_EXTI0, false), 0); /* both edges */
+	assert_int_equal(mux_rd(f, STM32_DMAMUX_RGSR), STM32_DMAMUX_RGSR_OF(5));
+	assert_int_equal(stm32_sim_mux_gen_pending(f->sim, 5), 2);
+	assert_true(stm32_sim_mux_irq(f->sim));
+	mux_wr(f, STM32_DMAMUX_RGCFR, STM32_DMAMUX_RGCFR_COF(5));
+	assert_int_equal(mux_rd(f, STM32_DMAMUX_RGSR), 0);
+	assert_int_equal(mux_rd(f, STM32_DMAMUX_RGCFR), 0);
+	assert_false(stm32_sim_mux_irq(f->sim));
+	/* GE cleared: the generator's requests are gone. */
+	mux_wr(f, STM32_DMAMUX_RGxCR(5), 0);
+	assert_int_equal(stm32_sim_mux_gen_pending(f->sim, 5), 0);
+}
+
+static void generator_ids_are_not_peripheral_lines(void **state)
+{
+	struct fx *f = *state;
+	static const uint8_t data[4] = { 9, 8, 7, 6 };
+
+	/* Data at the loopback FIFO numbered like generator 0's input:
+	 * it raises no request there. */
+	assert_int_equal(stm32_sim_periph_push(f->sim, STM32_DMAMUX_REQ_GENERATOR(0), data, 4), 4);
+	p2m_bytes(f, 1, STM32_DMAMUX_REQ_GENERATOR(0),
+		  stm32_sim_periph_addr(STM32_DMAMUX_REQ_GENERATOR(0)), false, 4);
+	run(f);
+	assert_int_equal(rd(f, STM32_DMA_SxNDTR(1)), 4);
+	assert_int_equal(stm32_sim_periph_level(f->sim, STM32_DMAMUX_REQ_GENERATOR(0)), 4);
+	disable(f, 1);
+}
+
+static uint32_t sync_ccr(unsigned line, unsigned sig, unsigned pol, unsigned nbreq)
+{
+	return line | STM32_DMAMUX_CxCR_SE | STM32_FIELD_PREP(STM32_DMAMUX_CxCR_SYNC_ID, sig) |
+	       STM32_FIELD_PREP(STM32_DMAMUX_CxCR_SPOL, pol) |
+	       STM32_FIELD_PREP(STM32_DMAMUX_CxCR_NBREQ, nbreq);
+}
+
+static void sync_lets_nbreq_plus_one_requests_through_per_event(void **state)
+{
+	struct fx *f = *state;
+	static const uint8_t data[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+
+	assert_int_equal(stm32_sim_periph_push(f->sim, LINE, data, 8), 8);
+	p2m_bytes(f, 2, sync_ccr(LINE, SIG_EXTI0, STM32_DMAMUX_POL_RISING, 1),
+		  stm32_sim_periph_addr(LINE), false, 8);
+	run(f);
+	assert_int_equal(rd(f, STM32_DMA_SxNDTR(2)), 8); /* held until the event */
+	assert_int_equal(stm32_sim_mux_signal(f->sim, SIG_EXTI0, true), 0);
+	run(f);
+	assert_int_equal(rd(f, STM32_DMA_SxNDTR(2)), 6);
+	assert_int_equal(stm32_sim_mux_signal(f->sim, SIG_EXTI0, false), 0);
+	run(f);
+	assert_int_equal(rd(f, STM32_DMA_SxNDTR(2)), 6);
+	assert_int_equal(stm32_sim_mux_signal(f->sim, SIG_EXTI0, true), 0);
+	run(f);
+	assert_int_equal(rd(f, STM32_DMA_SxNDTR(2)), 4);
+	assert_memory_equal(mem(f, DST + 0x200, 4), data, 4);
+	assert_int_equal(mux_rd(f, STM32_DMAMUX_CSR), 0);
+	disable(f, 2);
+}
+
+static void sync_event_before_the_counter_runs_out_sets_sof(void **state)
+{
+	struct fx *f = *state;
+	uint32_t ccr = sync_ccr(LINE, SIG_LPTIM1, STM32_DMAMUX_POL_RISING, 3);
+
+	mux_wr(f, STM32_DMAMUX_CxCR(9), ccr | STM32_DMAMUX_CxCR_SOIE);
+	assert_int_equal(stm32_sim_mux_signal(f->sim, SIG_LPTIM1, true), 0);
+	assert_int_equal(stm32_sim_mux_signal(f->sim, SIG_LPTIM1, false), 0);
+	assert_int_equal(mux_rd(f, STM32_DMAMUX_CSR), 0);
+	assert_int_equal(stm32_sim_mux_signal(f->sim, SIG_LPTIM1, true), 0);
+	assert_int_equal(mux_rd(f, STM32_DMAMUX_CSR), STM32_DMAMUX_CSR_SOF(9));
+	assert_true(stm32_sim_mux_irq(f->sim));
+	mux_wr(f, STM32_DMAMUX_CFR, STM32_DMAMUX_CFR_CSOF(9));
+	assert_int_equal(mux_rd(f, STM32_DMAMUX_CSR), 0);
+	assert_int_equal(mux_rd(f, STM32_DMAMUX_CFR), 0);
+	assert_false(stm32_sim_mux_irq(f->sim));
+}
+
+static void event_after_nbreq_plus_one_requests_triggers_a_generator(void **state)
+{
+	struct fx *f = *state;
+	static const uint8_t data[9] = { 1, 2, 3, 4, 5, 6, 7, 8, 9 };
+
+	/* Stream 1 runs on generator 0, triggered by channel 0's event
+	 * (signal 0), one request per event. */
+	fill(f, SRC, 16, 9);
+	mux_wr(f, STM32_DMAMUX_RGxCR(0), rgcr(0, STM32_DMAMUX_POL_RISING, 0));
+	p2m_bytes(f, 1, STM32_DMAMUX_REQ_GENERATOR(0), SRC, true, 8);
+	/* Channel 0: a peripheral, an event every 3 requests. */
+	assert_int_equal(stm32_sim_periph_push(f->sim, LINE, data, 9), 9);
+	p2m_bytes(f, 0, LINE | STM32_DMAMUX_CxCR_EGE |
+			       STM32_FIELD_PREP(STM32_DMAMUX_CxCR_NBREQ, 2),
+		  stm32_sim_periph_addr(LINE), false, 9);
+	run(f);
+	assert_int_equal(rd(f, STM32_DMA_SxNDTR(0)), 0);
+	assert_int_equal(stm32_sim_mux_events(f->sim, 0), 3);
+	assert_int_equal(rd(f, STM32_DMA_SxNDTR(1)), 5);
+	assert_memory_equal(mem(f, DST + 0x100, 3), mem(f, SRC, 3), 3);
+	assert_int_equal(mux_rd(f, STM32_DMAMUX_RGSR), 0);
+	disable(f, 1);
+}
+
+static void nbreq_written_while_in_use_is_a_violation(void **state)
+{
+	struct fx *f = *state;
+	uint32_t ccr = LINE | STM32_DMAMUX_CxCR_EGE;
+
+	mux_wr(f, STM32_DMAMUX_CxCR(3), ccr);
+	assert_int_equal(stm32_sim_violations(f->sim, NULL), 0);
+	mux_wr(f, STM32_DMAMUX_CxCR(3), ccr | STM32_FIELD_PREP(STM32_DMAMUX_CxCR_NBREQ, 4));
+	assert_int_equal(stm32_sim_violations(f->sim, NULL), 1);
+	/* It took effect: there is no hardware write protection. */
+	assert_int_equal(STM32_FIELD_GET(STM32_DMAMUX_CxCR_NBREQ, mux_rd(f, STM32_DMAMUX_CxCR(3))), 4);
+	mux_wr(f, STM32_DMAMUX_RGxCR(1), rgcr(SIG_EXTI0, STM32_DMAMUX_POL_RISING, 0));
+	mux_wr(f, STM32_DMAMUX_RGxCR(1), rgcr(SIG_EXTI0, STM32_DMAMUX_POL_RISING, 2));
+	assert_int_equal(stm32_sim_violations(f->sim, NULL), 2);
+	/* Written with the enables off, in the same write or before: fine. */
+	mux_wr(f, STM32_DMAMUX_RGxCR(1), 0);
+	mux_wr(f, STM32_DMAMUX_RGxCR(1), rgcr(SIG_EXTI0, STM32_DMAMUX_POL_RISING, 5));
+	assert_int_equal(stm32_sim_violations(f->sim, NULL), 2);
+}
+
+static void sync_and_trigger_inputs_beyond_dmamux1_are_violations(void **state)
+{
+	struct fx *f = *state;
+
+	mux_wr(f, STM32_DMAMUX_CxCR(4), sync_ccr(LINE, 8, STM32_DMAMUX_POL_RISING, 0));
+	assert_int_equal(stm32_sim_violations(f->sim, NULL), 1);
+	mux_wr(f, STM32_DMAMUX_RGxCR(4), rgcr(12, STM32_DMAMUX_POL_RISING, 0));
+	assert_int_equal(stm32_sim_violations(f->sim, NULL), 2);
+	/* Test hooks drive only the external inputs. */
+	assert_int_equal(stm32_sim_mux_signal(f->sim, 0, true), -EINVAL);
+	assert_int_equal(stm32_sim_mux_signal(f->sim, 2, true), -EINVAL);
+	assert_int_equal(stm32_sim_mux_signal(f->sim, 8, true), -EINVAL);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
 
 int main(void)
@@ -456,6 +654,14 @@ int main(void)
 		T(bursts_up_to_a_1k_boundary_are_fine),
 		T(ndt_that_does_not_fill_memory_items_is_a_violation),
 		T(whole_fifo_peripheral_burst_at_three_quarters_runs_as_a_violation),
+		T(generator_serves_gnbreq_plus_one_requests_per_trigger),
+		T(trigger_while_requests_are_left_sets_of_and_is_lost),
+		T(generator_ids_are_not_peripheral_lines),
+		T(sync_lets_nbreq_plus_one_requests_through_per_event),
+		T(sync_event_before_the_counter_runs_out_sets_sof),
+		T(event_after_nbreq_plus_one_requests_triggers_a_generator),
+		T(nbreq_written_while_in_use_is_a_violation),
+		T(sync_and_trigger_inputs_beyond_dmamux1_are_violations),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
