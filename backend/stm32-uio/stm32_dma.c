@@ -860,6 +860,16 @@ static int stm32_alloc_chan_resources(struct dma_chan *chan)
 	if (line > 0 && (!dma->has_mux || (unsigned)line >= dma->cfg.nr_requests ||
 			 (unsigned)line > STM32_FIELD_MAX(STM32_DMAMUX_CxCR_DMAREQ_ID)))
 		return -EINVAL;
+	/* DMAMUX1 inputs 1..8 are its request generators (RM0433 §17.3),
+	 * which this driver does not program: a stream on one would wait
+	 * for requests that never come. */
+	if (line >= (int)STM32_DMAMUX_REQ_GENERATOR(0) &&
+	    line <= (int)STM32_DMAMUX_REQ_GENERATOR(STM32_DMAMUX_NR_REQGEN - 1)) {
+		log_warn("stm32-dma: %s: request line %d is DMAMUX1 request generator %d, "
+			 "not a peripheral", dma->dev.name, line,
+			 line - (int)STM32_DMAMUX_REQ_GENERATOR(0));
+		return -EINVAL;
+	}
 	r = vchan_pool_alloc(&c->vc, dma->cfg.nr_descs, sizeof(struct stm32_desc),
 			     offsetof(struct stm32_desc, vd));
 	if (r < 0)

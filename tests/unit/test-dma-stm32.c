@@ -438,6 +438,31 @@ static void dmamux_line_programmed_and_cleared(void **state)
 	assert_int_equal(dma_request_chan("x", "rx", &bad), -EINVAL);
 }
 
+/* DMAMUX1 inputs 1..8 are request generators the driver does not run:
+ * a slave channel on one is refused (it would wait forever), the
+ * neighbours 0 (none) and 9 (ADC1, the first peripheral) are taken. */
+static void request_generator_lines_are_refused(void **state)
+{
+	static const char *const names[8] = { "g0", "g1", "g2", "g3", "g4", "g5", "g6", "g7" };
+	struct dma_chan *chan = NULL;
+
+	for (unsigned g = 0; g < 8; g++) {
+		struct dma_slave_map_entry e = {
+			.consumer = names[g], .dma_name = "rx", .controller = "dma1",
+			.chan_index = -1, .request_line = (int)STM32_DMAMUX_REQ_GENERATOR(g),
+		};
+
+		assert_int_equal(dma_slave_map_add(&e), 0);
+		assert_int_equal(dma_request_chan(names[g], "rx", &chan), -EINVAL);
+		assert_null(chan);
+	}
+	chan = slave_chan("adc1", 0, 9, 1, 1);
+	assert_int_equal(stm32_sim_peek(sim, STM32_SIM_DMAMUX1,
+					STM32_DMAMUX_CxCR(stm32_dmamux_channel(0,
+						(unsigned)chan->chan_id))), 9);
+	dma_release_channel(chan);
+}
+
 static void slave_sg_width_and_burst_from_config(void **state)
 {
 	struct dma_chan *chan = slave_chan("sai1", 0, 87, 2, 4);
@@ -1182,6 +1207,7 @@ int main(void)
 		st_test(memcpy_on_dma2),
 		st_test(refuses_itcm_dtcm_and_beyond_4g),
 		st_test(dmamux_line_programmed_and_cleared),
+		st_test(request_generator_lines_are_refused),
 		st_test(slave_sg_width_and_burst_from_config),
 		st_test(cyclic_one_period_is_circular),
 		st_test(cyclic_two_periods_double_buffer),
