@@ -32,6 +32,7 @@ struct sim_stream {
 	uint64_t m_done;		/* memory-port bytes this cycle */
 	bool ht_done;
 	bool stall, stuck;
+	unsigned mem_busy;		/* slots the memory port is not granted */
 	unsigned fail;			/* armed one-shot error kind */
 	unsigned starts;
 	unsigned refused;		/* enables refused: flags still set */
@@ -524,6 +525,38 @@ static void stop_done(struct stm32_sim *sim, unsigned ci, unsigned n)
 	set_flags(&sim->ctrl[ci], n, STM32_DMA_TCIF);
 }
 
+/*
+ * Pacing: a stream's memory port may not be granted for some slots
+ * (another master holds the memory: stm32_sim_mem_busy()), while its
+ * peripheral keeps requesting. RM0433 §15.3.20 error management (RM0090
+ * §10.3.20 for the same IP; stm32h7-dma.md §6):
+ * - a request that finds the FIFO saturated (peripheral-to-memory) or
+ *   empty (memory-to-peripheral) is an overrun / underrun: FEIF, the
+ *   stream goes on and the request stays pending (nothing lost at the
+ *   DMA; the peripheral's own overrun is its business); in direct mode
+ *   too, where items wait in the FIFO while the memory port is not
+ *   granted. Not detected in memory-to-memory mode.
+ * - in direct mode, peripheral-to-memory with MINC = 0, a request while
+ *   the previous item has not reached memory: DMEIF.
+ * With the memory port granted, the model always makes room in time.
+ * Returns whether the memory port is granted this slot.
+ */
+static bool mem_granted(struct sim_stream *s)
+{
+	if (!s->mem_busy)
+		return true;
+	s->mem_busy--;
+	return false;
+}
+
+static void direct_mode_error(struct stm32_sim *sim, unsigned ci, unsigned n)
+{
+	struct sim_stream *s = &sim->ctrl[ci].s[n];
+
+	if (!fifo_mode(s) && s->lvl && !(s->cr & STM32_DMA_SxCR_MINC))
+		set_flags(&sim->ctrl[ci], n, STM32_DMA_DMEIF);
+}
+
 /* One bus slot of an active stream. Returns peripheral-port bytes moved
  * (or 1 for any other progress), 0 if it could not move. */
 static size_t stream_slot(struct stm32_sim *sim, unsigned ci, unsigned n)
@@ -532,7 +565,9 @@ static size_t stream_slot(struct stm32_sim *sim, unsigned ci, unsigned n)
 	struct sim_stream *s = &c->s[n];
 	unsigned dir = STM32_FIELD_GET(STM32_DMA_SxCR_DIR, s->cr);
 	unsigned psz = psize(s), msz = msize(s);
-	unsigned cap = fifo_mode(s) ? STM32_DMA_FIFO_SIZE : psz;
+	/* Direct mode: M2P preloads one item; P2M items wait in the FIFO
+	 * while the memory port is not granted, until it saturates. */
+	unsigned cap = fifo_mode(s) || dir == STM32_DMA_DIR_P2M ? STM32_DMA_FIFO_SIZE : psz;
 	unsigned thr = (STM32_FIELD_GET(STM32_DMA_SxFCR_FTH, s->fcr) + 1) * 4;
 	unsigned pbeats = fifo_mode(s) ? burst_beats(STM32_FIELD_GET(STM32_DMA_SxCR_PBURST, s->cr)) : 1;
 	unsigned mbeats = fifo_mode(s) ? burst_beats(STM32_FIELD_GET(STM32_DMA_SxCR_MBURST, s->cr)) : 1;
@@ -541,6 +576,7 @@ static size_t stream_slot(struct stm32_sim *sim, unsigned ci, unsigned n)
 	uint64_t total = (uint64_t)s->ndt_reload * psz;
 	size_t moved = 0;
 	bool progress = false;
+	bool mem_ok;
 
 	if (!s->active)
 		return 0;
@@ -551,6 +587,8 @@ static size_t stream_slot(struct stm32_sim *sim, unsigned ci, unsigned n)
 	}
 	if (s->stall || !s->ndt_reload)
 		return 0;
+	mem_ok = mem_granted(s);
+	progress = !mem_ok; /* a slot passes */
 
 	if (dir == STM32_DMA_DIR_P2M || dir == STM32_DMA_DIR_M2M) {
 		/* Peripheral port: read items into the FIFO. */
@@ -559,9 +597,16 @@ static size_t stream_slot(struct stm32_sim *sim, unsigned ci, unsigned n)
 			bus_error(sim, ci, n);
 			return 1;
 		}
-		for (unsigned b = 0; b < pbeats && s->ndtr && cap - s->lvl >= psz; b++) {
+		for (unsigned b = 0; b < pbeats && s->ndtr; b++) {
 			if (dir == STM32_DMA_DIR_P2M && !request(sim, ci, n, psz, true))
 				break;
+			if (cap - s->lvl < psz) {
+				if (dir == STM32_DMA_DIR_P2M && !mem_ok)
+					set_flags(c, n, STM32_DMA_FEIF); /* overrun */
+				break;
+			}
+			if (dir == STM32_DMA_DIR_P2M && !mem_ok)
+				direct_mode_error(sim, ci, n);
 			if (bus_access(sim, s, periph_ptr(s), s->fifo + s->lvl, psz,
 				       STM32_SIM_READ) < 0) {
 				bus_error(sim, ci, n);
@@ -585,8 +630,8 @@ static size_t stream_slot(struct stm32_sim *sim, unsigned ci, unsigned n)
 		 * 3/4, "to avoid permanent underrun or overrun") shows the
 		 * silicon can wedge for want of FIFO room, so this may be
 		 * kinder than the hardware. */
-		if (s->lvl && (!fifo_mode(s) || s->lvl >= thr || cap - s->lvl < psz ||
-			       !s->ndtr)) {
+		if (mem_ok && s->lvl && (!fifo_mode(s) || s->lvl >= thr || cap - s->lvl < psz ||
+					 !s->ndtr)) {
 			if (s->lvl >= mbeats * msz &&
 			    !burst_ok(sim, mem_ptr(s), mbeats, msz, s->cr & STM32_DMA_SxCR_MINC)) {
 				bus_error(sim, ci, n);
@@ -621,12 +666,13 @@ static size_t stream_slot(struct stm32_sim *sim, unsigned ci, unsigned n)
 			goto cycle_end;
 	} else if (dir == STM32_DMA_DIR_M2P) {
 		/* Memory port: prefetch into the FIFO. */
-		if (total - s->m_done >= (uint64_t)mbeats * msz && cap - s->lvl >= mbeats * msz &&
-		    !burst_ok(sim, mem_ptr(s), mbeats, msz, s->cr & STM32_DMA_SxCR_MINC)) {
+		if (mem_ok && total - s->m_done >= (uint64_t)mbeats * msz &&
+		    cap - s->lvl >= mbeats * msz && !burst_ok(sim, mem_ptr(s), mbeats, msz, s->cr & STM32_DMA_SxCR_MINC)) {
 			bus_error(sim, ci, n);
 			return 1;
 		}
-		for (unsigned b = 0; b < mbeats && s->m_done < total && cap - s->lvl >= msz; b++) {
+		for (unsigned b = 0; mem_ok && b < mbeats && s->m_done < total &&
+				     cap - s->lvl >= msz; b++) {
 			unsigned w = total - s->m_done < msz ? (unsigned)(total - s->m_done) : msz;
 
 			if (bus_access(sim, s, mem_ptr(s), s->fifo + s->lvl, w,
@@ -646,9 +692,14 @@ static size_t stream_slot(struct stm32_sim *sim, unsigned ci, unsigned n)
 			bus_error(sim, ci, n);
 			return 1;
 		}
-		for (unsigned b = 0; b < pbeats && s->ndtr && s->lvl >= psz; b++) {
+		for (unsigned b = 0; b < pbeats && s->ndtr; b++) {
 			if (!request(sim, ci, n, psz, false))
 				break;
+			if (s->lvl < psz) {
+				if (!mem_ok)
+					set_flags(c, n, STM32_DMA_FEIF); /* underrun */
+				break;
+			}
 			if (bus_access(sim, s, periph_ptr(s), s->fifo, psz,
 				       STM32_SIM_WRITE) < 0) {
 				bus_error(sim, ci, n);
@@ -1535,4 +1586,14 @@ bool stm32_sim_mux_irq(struct stm32_sim *sim)
 		    (sim->mux_rgcr[g] & STM32_DMAMUX_RGxCR_OIE))
 			return true;
 	return false;
+}
+
+int stm32_sim_mem_busy(struct stm32_sim *sim, unsigned ci, unsigned n, unsigned slots)
+{
+	struct sim_stream *s = stream_of(sim, ci, n);
+
+	if (!s)
+		return -EINVAL;
+	s->mem_busy = slots;
+	return 0;
 }

@@ -59,6 +59,12 @@
  * overrun interrupt level (not wired to UIO). Tests drive the external
  * sync/trigger inputs 3..7 with stm32_sim_mux_signal().
  *
+ * Pacing (RM0433 §15.3.20): while a stream's memory port is held busy
+ * (stm32_sim_mem_busy()), a peripheral request that finds the FIFO
+ * saturated (P2M) or empty (M2P) sets FEIF, direct mode included, and
+ * the stream goes on; in direct P2M with MINC = 0 a request while the
+ * previous item is not in memory sets DMEIF.
+ *
  * Violations: rules whose outcome the silicon does not reliably report
  * (an enable with flags set, the address rules above, NBREQ/GNBREQ
  * written while in use, a sync/trigger input DMAMUX1 lacks) are counted (stm32_sim_violations())
@@ -152,6 +158,12 @@ void stm32_sim_fail_next(struct stm32_sim *sim, unsigned kind);
 int stm32_sim_stall(struct stm32_sim *sim, unsigned ctrl, unsigned stream, bool stall);
 /* Its disables never complete (EN keeps reading 1) while @stuck. */
 int stm32_sim_stuck(struct stm32_sim *sim, unsigned ctrl, unsigned stream, bool stuck);
+/* Pacing: the memory port of that stream is not granted for its next
+ * @slots bus slots (another master holds the memory) while the
+ * peripheral side goes on, so FIFO overrun/underrun (FEIF) and the
+ * direct-mode error (DMEIF) come from rates, not injection. */
+int stm32_sim_mem_busy(struct stm32_sim *sim, unsigned ctrl, unsigned stream,
+		       unsigned slots);
 /* Set @flags (STM32_DMA_FEIF/DMEIF/...) on a stream; @disable also clears
  * EN as hardware does on a FIFO configuration error. */
 int stm32_sim_inject_flags(struct stm32_sim *sim, unsigned ctrl, unsigned stream,

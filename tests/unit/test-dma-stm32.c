@@ -1123,6 +1123,53 @@ static void direct_mode_fifo_error_is_counted_not_fatal(void **state)
 	dma_release_channel(chan);
 }
 
+/* An over/underrun that comes from rates (the memory port not granted
+ * while the peripheral goes on requesting), in direct mode (FEIF seen at
+ * the completion) and FIFO mode (FEIE: an interrupt of its own while the
+ * stream runs): counted, the transfer completes with every byte. */
+static void paced_overrun(unsigned width_burst_fifo)
+{
+	struct dma_chan *chan = slave_chan("spi4", 0, 83, 1, width_burst_fifo);
+	unsigned n = (unsigned)chan->chan_id;
+	/* A length off the threshold level keeps the memory side single:
+	 * direct mode when the peripheral bursts are single too. */
+	size_t len = width_burst_fifo == 1 ? 62 : 64;
+	unsigned char data[64];
+	struct stm32_chan_stats st;
+	struct dma_xfer *x;
+	struct sbuf b;
+
+	for (unsigned i = 0; i < sizeof(data); i++)
+		data[i] = (unsigned char)(i * 5 + 1);
+	sbuf_new(&b, chan, 4096, 0);
+	assert_int_equal(dma_xfer_slave(b.att, 0, len, DMA_DEV_TO_MEM, 0, &x), 0);
+	assert_int_equal(dma_xfer_submit(x), 0);
+	assert_int_equal(stm32_sim_mem_busy(sim, 0, n, 40), 0);
+	assert_int_equal(stm32_sim_periph_push(sim, 83, data, len), (long)len);
+	assert_true(run_until(fence_done, dma_xfer_fence(x)));
+	assert_int_equal(dma_xfer_result(x), 1);
+	assert_memory_equal(b.cpu, data, len);
+	assert_int_equal(!!(stm32_sim_last_cr(sim, 0, n) & STM32_DMA_SxCR_DMEIE),
+			 width_burst_fifo == 1);
+	assert_int_equal(stm32_dma_chan_stats(dmas[0], n, &st), 0);
+	assert_true(st.fe >= 1);
+	assert_int_equal(st.te, 0);
+	assert_int_equal(st.dme, 0);
+	dma_xfer_unref(x);
+	sbuf_free(&b);
+	dma_release_channel(chan);
+}
+
+static void direct_mode_overrun_from_a_busy_memory_port_loses_nothing(void **state)
+{
+	paced_overrun(1);
+}
+
+static void fifo_mode_overrun_from_a_busy_memory_port_loses_nothing(void **state)
+{
+	paced_overrun(4);
+}
+
 /* A memory address not aligned to the peripheral width: not direct mode
  * (whose PSIZE memory accesses would be unaligned: a transfer error and
  * a rule broken, on the simulator) but the FIFO with byte memory
@@ -1221,6 +1268,8 @@ int main(void)
 		st_test(stalled_stream_times_out_and_the_channel_recovers),
 		st_test(fifo_and_direct_mode_errors),
 		st_test(direct_mode_fifo_error_is_counted_not_fatal),
+		st_test(direct_mode_overrun_from_a_busy_memory_port_loses_nothing),
+		st_test(fifo_mode_overrun_from_a_busy_memory_port_loses_nothing),
 		st_test(unaligned_memory_takes_the_fifo_not_direct_mode),
 		st_test(a_removed_controller_leaves_the_hardware_to_its_successor),
 		st_test(irq_handler_takes_enosys_from_unmask_as_nothing_to_unmask),

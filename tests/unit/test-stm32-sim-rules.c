@@ -635,6 +635,123 @@ static void sync_and_trigger_inputs_beyond_dmamux1_are_violations(void **state)
 	assert_int_equal(stm32_sim_mux_signal(f->sim, 8, true), -EINVAL);
 }
 
+/* ------------------------------------------------------------------ */
+/* Rule 3: FIFO overrun / underrun from pacing */
+
+static const uint8_t seq[40] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+				 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30,
+				 31, 32, 33, 34, 35, 36, 37, 38, 39, 40 };
+
+/* DMA1 stream 0: @len bytes from LINE to DST, direct mode or FIFO (FTH
+ * 1/2), MINC if @minc; the memory port busy for @busy slots first. */
+static void p2m_paced(struct fx *f, bool fifo, bool minc, uint32_t len, unsigned busy)
+{
+	uint32_t cr = STM32_FIELD_PREP(STM32_DMA_SxCR_DIR, STM32_DMA_DIR_P2M) |
+		      (minc ? STM32_DMA_SxCR_MINC : 0);
+	uint32_t fcr = fifo ? STM32_DMA_SxFCR_DMDIS | STM32_DMA_SxFCR_FEIE |
+			      STM32_FIELD_PREP(STM32_DMA_SxFCR_FTH, STM32_DMA_FTH_HALF) : 0;
+
+	memset(mem(f, DST, 64), 0, 64);
+	assert_int_equal(stm32_sim_periph_push(f->sim, LINE, seq, len), (long)len);
+	mux_wr(f, STM32_DMAMUX_CxCR(0), LINE);
+	program(f, 0, cr, fcr, stm32_sim_periph_addr(LINE), DST, len);
+	assert_int_equal(stm32_sim_mem_busy(f->sim, 0, 0, busy), 0);
+	enable(f, 0);
+	run(f);
+}
+
+static void granted_memory_port_keeps_up_without_fifo_errors(void **state)
+{
+	struct fx *f = *state;
+
+	p2m_paced(f, false, true, 40, 0);
+	assert_int_equal(flags(f, 0), STM32_DMA_TCIF | STM32_DMA_HTIF);
+	assert_memory_equal(mem(f, DST, 40), seq, 40);
+}
+
+static void direct_mode_overrun_while_memory_is_busy_sets_feif_and_loses_nothing(void **state)
+{
+	struct fx *f = *state;
+
+	p2m_paced(f, false, true, 40, 30);
+	/* The FIFO took 16 bytes, then each request found it saturated. */
+	assert_int_equal(flags(f, 0), STM32_DMA_FEIF | STM32_DMA_TCIF | STM32_DMA_HTIF);
+	assert_memory_equal(mem(f, DST, 40), seq, 40);
+	assert_int_equal(rd(f, STM32_DMA_SxNDTR(0)), 0);
+}
+
+static void direct_mode_overrun_keeps_the_stream_enabled(void **state)
+{
+	struct fx *f = *state;
+
+	/* Busy longer than the run lasts: stopped mid-way. */
+	memset(mem(f, DST, 64), 0, 64);
+	assert_int_equal(stm32_sim_periph_push(f->sim, LINE, seq, 40), 40);
+	mux_wr(f, STM32_DMAMUX_CxCR(0), LINE);
+	program(f, 0, STM32_FIELD_PREP(STM32_DMA_SxCR_DIR, STM32_DMA_DIR_P2M) | STM32_DMA_SxCR_MINC,
+		0, stm32_sim_periph_addr(LINE), DST, 40);
+	assert_int_equal(stm32_sim_mem_busy(f->sim, 0, 0, 1000), 0);
+	enable(f, 0);
+	for (unsigned i = 0; i < 20; i++)
+		stm32_sim_step(f->sim, 1);
+	assert_int_equal(flags(f, 0), STM32_DMA_FEIF);
+	assert_int_equal(rd(f, STM32_DMA_SxCR(0)) & STM32_DMA_SxCR_EN, STM32_DMA_SxCR_EN);
+	assert_int_equal(rd(f, STM32_DMA_SxNDTR(0)), 40 - 16);
+	assert_int_equal(rd(f, STM32_DMA_SxFCR(0)) & STM32_DMA_SxFCR_FS,
+			 STM32_FIELD_PREP(STM32_DMA_SxFCR_FS, STM32_DMA_FS_FULL));
+	assert_int_equal(stm32_sim_mem_busy(f->sim, 0, 0, 0), 0);
+	run(f);
+	assert_memory_equal(mem(f, DST, 40), seq, 40);
+}
+
+static void direct_mode_without_minc_sets_dmeif_when_memory_lags(void **state)
+{
+	struct fx *f = *state;
+
+	p2m_paced(f, false, false, 4, 3);
+	assert_int_equal(flags(f, 0) & STM32_DMA_DMEIF, STM32_DMA_DMEIF);
+	assert_int_equal(mem(f, DST, 1)[0], 4); /* every item to one address */
+}
+
+static void fifo_mode_overrun_while_memory_is_busy_sets_feif(void **state)
+{
+	struct fx *f = *state;
+
+	p2m_paced(f, true, true, 40, 30);
+	assert_int_equal(flags(f, 0), STM32_DMA_FEIF | STM32_DMA_TCIF | STM32_DMA_HTIF);
+	assert_memory_equal(mem(f, DST, 40), seq, 40);
+}
+
+static void memory_to_peripheral_underrun_while_memory_is_busy_sets_feif(void **state)
+{
+	struct fx *f = *state;
+	uint32_t cr = STM32_FIELD_PREP(STM32_DMA_SxCR_DIR, STM32_DMA_DIR_M2P) | STM32_DMA_SxCR_MINC;
+	uint8_t out[40];
+
+	memcpy(mem(f, SRC, 40), seq, 40);
+	mux_wr(f, STM32_DMAMUX_CxCR(1), LINE);
+	program(f, 1, cr, 0, stm32_sim_periph_addr(LINE), SRC, 40);
+	assert_int_equal(stm32_sim_mem_busy(f->sim, 0, 1, 5), 0);
+	enable(f, 1);
+	run(f);
+	assert_int_equal(flags(f, 1), STM32_DMA_FEIF | STM32_DMA_TCIF | STM32_DMA_HTIF);
+	assert_int_equal(stm32_sim_periph_pop(f->sim, LINE, out, 40), 40);
+	assert_memory_equal(out, seq, 40);
+}
+
+static void memory_to_memory_detects_no_overrun(void **state)
+{
+	struct fx *f = *state;
+
+	fill(f, SRC, 40, 10);
+	program(f, 2, M2M_CR, FIFO_FULL | STM32_DMA_SxFCR_FEIE, SRC, DST, 40);
+	assert_int_equal(stm32_sim_mem_busy(f->sim, 0, 2, 30), 0);
+	enable(f, 2);
+	run(f);
+	assert_int_equal(flags(f, 2), STM32_DMA_TCIF | STM32_DMA_HTIF);
+	assert_memory_equal(mem(f, DST, 40), mem(f, SRC, 40), 40);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
 
 int main(void)
@@ -662,6 +779,13 @@ int main(void)
 		T(event_after_nbreq_plus_one_requests_triggers_a_generator),
 		T(nbreq_written_while_in_use_is_a_violation),
 		T(sync_and_trigger_inputs_beyond_dmamux1_are_violations),
+		T(granted_memory_port_keeps_up_without_fifo_errors),
+		T(direct_mode_overrun_while_memory_is_busy_sets_feif_and_loses_nothing),
+		T(direct_mode_overrun_keeps_the_stream_enabled),
+		T(direct_mode_without_minc_sets_dmeif_when_memory_lags),
+		T(fifo_mode_overrun_while_memory_is_busy_sets_feif),
+		T(memory_to_peripheral_underrun_while_memory_is_busy_sets_feif),
+		T(memory_to_memory_detects_no_overrun),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
