@@ -948,6 +948,19 @@ static void stream_enable(struct stm32_sim *sim, unsigned ci, unsigned n)
 
 #define SxCR_LIVE (STM32_DMA_SxCR_EN | STM32_DMA_SxCR_IRQ_MASK)
 
+/*
+ * A write to a register field that is "write-protected and can be written
+ * only when EN = 0" while the stream runs (EN reads 1, stopping included):
+ * the hardware ignores it (RM0433 §15.5.5-§15.5.10 register descriptions;
+ * stm32h7-dma.md §2.1 (R)), and a driver that does it believes something
+ * the stream does not do: a violation. Not the interrupt enables, nor
+ * the idle target of a double-buffer stream.
+ */
+static void protected_write(struct stm32_sim *sim, unsigned ci, unsigned n, const char *reg)
+{
+	violation(sim, "DMA%u stream %u: %s written while EN = 1", ci + 1, n, reg);
+}
+
 static void stream_write(struct stm32_sim *sim, unsigned ci, unsigned n, uint32_t reg,
 			 uint32_t v)
 {
@@ -960,6 +973,8 @@ static void stream_write(struct stm32_sim *sim, unsigned ci, unsigned n, uint32_
 		v &= ~STM32_DMA_SxCR_RESERVED;
 		if (running) {
 			/* Only EN and the interrupt enables change. */
+			if ((v ^ s->cr) & ~SxCR_LIVE)
+				protected_write(sim, ci, n, "SxCR");
 			s->cr = (s->cr & ~STM32_DMA_SxCR_IRQ_MASK) | (v & STM32_DMA_SxCR_IRQ_MASK);
 			if (!(v & STM32_DMA_SxCR_EN) && !s->stopping) {
 				s->stopping = true;
@@ -975,11 +990,15 @@ static void stream_write(struct stm32_sim *sim, unsigned ci, unsigned n, uint32_
 		if (!running) {
 			s->ndtr = v & STM32_DMA_SxNDTR_NDT;
 			s->ndtr_written = true;
+		} else {
+			protected_write(sim, ci, n, "SxNDTR");
 		}
 		break;
 	case 0x08:
 		if (!running)
 			s->par = v;
+		else
+			protected_write(sim, ci, n, "SxPAR");
 		break;
 	case 0x0C:
 	case 0x10:
@@ -999,10 +1018,14 @@ static void stream_write(struct stm32_sim *sim, unsigned ci, unsigned n, uint32_
 			} else {
 				*(reg == 0x0C ? &s->m0ar : &s->m1ar) = v;
 			}
+		} else {
+			protected_write(sim, ci, n, reg == 0x0C ? "SxM0AR" : "SxM1AR");
 		}
 		break;
 	case 0x14:
 		v &= ~(STM32_DMA_SxFCR_RESERVED | STM32_DMA_SxFCR_FS);
+		if (running && (v ^ s->fcr) & ~STM32_DMA_SxFCR_FEIE)
+			protected_write(sim, ci, n, "SxFCR");
 		if (running)
 			s->fcr = (s->fcr & ~STM32_DMA_SxFCR_FEIE) | (v & STM32_DMA_SxFCR_FEIE);
 		else

@@ -37,7 +37,9 @@
  * an enable while any of the stream's flags is set is refused (EN reads
  * 0, nothing moves); NDTR = 0 enables but serves nothing until disabled,
  * and a NDTR left at 0 by a finished transfer reloads the last programmed
- * count on the next enable; the hardware forces DMDIS in
+ * count on the next enable; a write to a protected field (all but EN,
+ * the interrupt enables and a double-buffer stream's idle target) while
+ * EN reads 1 is ignored and a violation; the hardware forces DMDIS in
  * memory-to-memory, MSIZE = PSIZE and single bursts in direct mode,
  * PINCOS = 0 in direct mode or with a peripheral burst, CIRC with DBM
  * (read back so).
@@ -66,8 +68,9 @@
  * previous item is not in memory sets DMEIF.
  *
  * Violations: rules whose outcome the silicon does not reliably report
- * (an enable with flags set, the address rules above, NBREQ/GNBREQ
- * written while in use, a sync/trigger input DMAMUX1 lacks) are counted (stm32_sim_violations())
+ * (an enable with flags set, a protected field written while EN = 1,
+ * the address rules above, NBREQ/GNBREQ written while in use, a
+ * sync/trigger input DMAMUX1 lacks) are counted (stm32_sim_violations())
  * so that tests can demand that the driver never breaks one.
  *
  * Faults: bus-error ranges (TEIF, EN cleared), a one-shot read or write

@@ -240,6 +240,34 @@ static void finished_ndtr_reloads_the_programmed_count_on_reenable(void **state)
 	disable(f, 3);
 }
 
+static void protected_fields_written_while_enabled_are_ignored_and_violations(void **state)
+{
+	struct fx *f = *state;
+	uint32_t cr = STM32_FIELD_PREP(STM32_DMA_SxCR_DIR, STM32_DMA_DIR_P2M) | STM32_DMA_SxCR_MINC;
+	uint32_t par = stm32_sim_periph_addr(LINE);
+
+	mux_wr(f, STM32_DMAMUX_CxCR(7), LINE);
+	program(f, 7, cr, 0, par, DST, 8);
+	enable(f, 7); /* waits for requests */
+	wr(f, STM32_DMA_SxPAR(7), par + 4);
+	wr(f, STM32_DMA_SxM0AR(7), DST + 4);
+	wr(f, STM32_DMA_SxNDTR(7), 4);
+	wr(f, STM32_DMA_SxCR(7), cr | STM32_DMA_SxCR_EN | STM32_DMA_SxCR_CIRC);
+	wr(f, STM32_DMA_SxFCR(7), STM32_DMA_SxFCR_DMDIS);
+	assert_int_equal(rd(f, STM32_DMA_SxPAR(7)), par);
+	assert_int_equal(rd(f, STM32_DMA_SxM0AR(7)), DST);
+	assert_int_equal(rd(f, STM32_DMA_SxNDTR(7)), 8);
+	assert_int_equal(rd(f, STM32_DMA_SxCR(7)), cr | STM32_DMA_SxCR_EN);
+	assert_int_equal(rd(f, STM32_DMA_SxFCR(7)) & STM32_DMA_SxFCR_DMDIS, 0);
+	assert_int_equal(stm32_sim_violations(f->sim, NULL), 5);
+	/* The interrupt enables may change while it runs. */
+	wr(f, STM32_DMA_SxCR(7), cr | STM32_DMA_SxCR_EN | STM32_DMA_SxCR_TCIE);
+	wr(f, STM32_DMA_SxFCR(7), STM32_DMA_SxFCR_FEIE);
+	assert_int_equal(rd(f, STM32_DMA_SxCR(7)), cr | STM32_DMA_SxCR_EN | STM32_DMA_SxCR_TCIE);
+	assert_int_equal(stm32_sim_violations(f->sim, NULL), 5);
+	disable(f, 7);
+}
+
 /* ------------------------------------------------------------------ */
 /* Rule 2: fields the hardware forces at enable */
 
@@ -761,6 +789,7 @@ int main(void)
 		T(flags_of_another_stream_do_not_block_an_enable),
 		T(ndtr_zero_enables_and_serves_nothing_until_disabled),
 		T(finished_ndtr_reloads_the_programmed_count_on_reenable),
+		T(protected_fields_written_while_enabled_are_ignored_and_violations),
 		T(direct_mode_forces_msize_to_psize_and_single_bursts),
 		T(fifo_mode_keeps_msize_and_bursts_pincos_only_without_pburst),
 		T(memory_to_memory_forces_fifo_mode),
