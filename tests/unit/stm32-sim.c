@@ -929,7 +929,12 @@ static void stream_enable(struct stm32_sim *sim, unsigned ci, unsigned n)
 	}
 	if (dir == STM32_DMA_DIR_M2M &&
 	    (s->cr & (STM32_DMA_SxCR_CIRC | STM32_DMA_SxCR_DBM))) {
-		set_flags(c, n, STM32_DMA_TEIF); /* not allowed */
+		/* "Circular and direct modes are not allowed" in
+		 * memory-to-memory (RM0433 §15.3.6; DBM implies CIRC): the
+		 * outcome is not stated. A transfer error here, and a
+		 * violation. */
+		violation(sim, "DMA%u stream %u: memory-to-memory in circular mode", ci + 1, n);
+		set_flags(c, n, STM32_DMA_TEIF);
 		return;
 	}
 	/* NDTR = 0: "no transaction can be served even if the stream is

@@ -69,8 +69,9 @@
  *
  * Violations: rules whose outcome the silicon does not reliably report
  * (an enable with flags set, a protected field written while EN = 1,
- * the address rules above, NBREQ/GNBREQ written while in use, a
- * sync/trigger input DMAMUX1 lacks) are counted (stm32_sim_violations())
+ * memory-to-memory in circular mode (refused with TEIF), the address
+ * rules above, NBREQ/GNBREQ written while in use, a sync/trigger input
+ * DMAMUX1 lacks) are counted (stm32_sim_violations())
  * so that tests can demand that the driver never breaks one.
  *
  * Faults: bus-error ranges (TEIF, EN cleared), a one-shot read or write

@@ -338,6 +338,21 @@ static void memory_to_memory_forces_fifo_mode(void **state)
 			 STM32_DMA_SxFCR_DMDIS);
 }
 
+static void memory_to_memory_in_circular_mode_is_refused_and_a_violation(void **state)
+{
+	struct fx *f = *state;
+
+	fill(f, SRC, 16, 11);
+	memset(mem(f, DST, 16), 0, 16);
+	program(f, 5, M2M_CR | STM32_DMA_SxCR_CIRC, FIFO_FULL, SRC, DST, 16);
+	enable(f, 5);
+	run(f);
+	assert_int_equal(flags(f, 5), STM32_DMA_TEIF);
+	assert_int_equal(rd(f, STM32_DMA_SxCR(5)) & STM32_DMA_SxCR_EN, 0);
+	assert_int_equal(mem(f, DST, 1)[0], 0);
+	assert_int_equal(stm32_sim_violations(f->sim, NULL), 1);
+}
+
 static void double_buffer_forces_circular(void **state)
 {
 	struct fx *f = *state;
@@ -793,6 +808,7 @@ int main(void)
 		T(direct_mode_forces_msize_to_psize_and_single_bursts),
 		T(fifo_mode_keeps_msize_and_bursts_pincos_only_without_pburst),
 		T(memory_to_memory_forces_fifo_mode),
+		T(memory_to_memory_in_circular_mode_is_refused_and_a_violation),
 		T(double_buffer_forces_circular),
 		T(unaligned_memory_access_is_a_transfer_error),
 		T(unaligned_peripheral_address_is_a_transfer_error),
