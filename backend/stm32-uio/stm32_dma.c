@@ -971,12 +971,45 @@ static int stm32_pause(struct dma_chan *chan)
 	return 0;
 }
 
+/*
+ * The CR to resume a segment with, its memory address now @maddr, its
+ * peripheral address @paddr, @left bytes to go. The segment's widths and
+ * bursts were chosen for its start; the resumed addresses need not suit
+ * them, and every access must be aligned to its size, no burst may cross
+ * a 1 KB boundary, and NDT must fill whole memory items (RM0433 §15.3.13,
+ * Table 111). So in FIFO mode MSIZE narrows to what @maddr and @left
+ * allow, and a burst whose block the new address is not aligned to (or
+ * whose width changed) becomes single. Direct mode needs nothing: its
+ * accesses are PSIZE wide, and the offset is whole items.
+ */
+static uint32_t resume_cr(uint32_t cr, uint32_t fcr, uint32_t maddr, uint32_t paddr,
+			  uint32_t left)
+{
+	unsigned msz = STM32_FIELD_GET(STM32_DMA_SxCR_MSIZE, cr);
+	unsigned psz = STM32_FIELD_GET(STM32_DMA_SxCR_PSIZE, cr);
+	static const unsigned beats[4] = { 1, 4, 8, 16 };
+	unsigned mb = beats[STM32_FIELD_GET(STM32_DMA_SxCR_MBURST, cr)];
+	unsigned pb = beats[STM32_FIELD_GET(STM32_DMA_SxCR_PBURST, cr)];
+	unsigned w = msz;
+
+	if (!(fcr & STM32_DMA_SxFCR_DMDIS))
+		return cr;
+	while (w > 0 && ((maddr | left) & ((1u << w) - 1)))
+		w--;
+	if (w != msz || maddr % (mb << w))
+		cr &= ~STM32_DMA_SxCR_MBURST;
+	cr = (cr & ~STM32_DMA_SxCR_MSIZE) | STM32_FIELD_PREP(STM32_DMA_SxCR_MSIZE, w);
+	if ((cr & STM32_DMA_SxCR_PINC) && paddr % (pb << psz))
+		cr &= ~STM32_DMA_SxCR_PBURST;
+	return cr;
+}
+
 static int stm32_resume(struct dma_chan *chan)
 {
 	struct stm32_chan *c = to_stm32_chan(chan);
 	struct stm32_desc *d = c->desc;
 	const struct stm32_seg *seg;
-	uint32_t cr, off, addr;
+	uint32_t cr, off, addr, paddr;
 
 	if (c->state != STM32_CHAN_PAUSED || !d)
 		return -EPERM;
@@ -992,15 +1025,17 @@ static int stm32_resume(struct dma_chan *chan)
 	}
 	off = (seg->ndtr - c->saved_ndtr)
 	      << STM32_FIELD_GET(STM32_DMA_SxCR_PSIZE, c->saved_cr);
-	chan_write(c, STM32_DMA_SxPAR(c->id),
-		   seg->par + ((c->saved_cr & STM32_DMA_SxCR_PINC) ? off : 0));
+	paddr = seg->par + ((c->saved_cr & STM32_DMA_SxCR_PINC) ? off : 0);
+	chan_write(c, STM32_DMA_SxPAR(c->id), paddr);
 	/* The current period's address (CT selects it in DBM). */
 	addr = d->cyclic ? d->segs[c->cur].m0ar : seg->m0ar;
 	if (!(c->saved_cr & STM32_DMA_SxCR_MINC))
 		off = 0;
 	chan_write(c, STM32_DMA_SxM0AR(c->id), addr + off);
 	chan_write(c, STM32_DMA_SxNDTR(c->id), c->saved_ndtr);
-	cr = c->saved_cr & ~STM32_DMA_SxCR_EN;
+	cr = resume_cr(c->saved_cr & ~STM32_DMA_SxCR_EN,
+		       chan_read(c, STM32_DMA_SxFCR(c->id)), addr + off, paddr,
+		       c->saved_ndtr << STM32_FIELD_GET(STM32_DMA_SxCR_PSIZE, c->saved_cr));
 	if (d->cyclic) {
 		/* Finish this period in normal mode from M0AR; the TC
 		 * restores CIRC/DBM (chan_handle_tc). */
