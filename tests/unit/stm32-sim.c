@@ -667,7 +667,8 @@ static size_t stream_slot(struct stm32_sim *sim, unsigned ci, unsigned n)
 	} else if (dir == STM32_DMA_DIR_M2P) {
 		/* Memory port: prefetch into the FIFO. */
 		if (mem_ok && total - s->m_done >= (uint64_t)mbeats * msz &&
-		    cap - s->lvl >= mbeats * msz && !burst_ok(sim, mem_ptr(s), mbeats, msz, s->cr & STM32_DMA_SxCR_MINC)) {
+		    cap - s->lvl >= mbeats * msz &&
+		    !burst_ok(sim, mem_ptr(s), mbeats, msz, s->cr & STM32_DMA_SxCR_MINC)) {
 			bus_error(sim, ci, n);
 			return 1;
 		}
@@ -1258,7 +1259,8 @@ static void mux_write(struct stm32_sim *sim, uint32_t off, uint32_t v)
 		if ((old ^ v) & (STM32_DMAMUX_CxCR_DMAREQ_ID | STM32_DMAMUX_CxCR_NBREQ))
 			sim->mux_count[ch] = 0;
 		sim->mux_ccr[ch] = v;
-	} else if (off >= STM32_DMAMUX_RGxCR(0) && off < STM32_DMAMUX_RGxCR(STM32_DMAMUX_NR_REQGEN)) {
+	} else if (off >= STM32_DMAMUX_RGxCR(0) &&
+		   off < STM32_DMAMUX_RGxCR(STM32_DMAMUX_NR_REQGEN)) {
 		unsigned g = (off - STM32_DMAMUX_RGxCR(0)) / 4;
 		uint32_t old = sim->mux_rgcr[g];
 

@@ -307,7 +307,8 @@ static void fifo_mode_keeps_msize_and_bursts_pincos_only_without_pburst(void **s
 			STM32_FIELD_PREP(STM32_DMA_SxCR_MSIZE, STM32_DMA_SIZE_WORD) |
 			STM32_FIELD_PREP(STM32_DMA_SxCR_MBURST, STM32_DMA_BURST_INCR4) |
 			STM32_DMA_SxCR_PINC | STM32_DMA_SxCR_PINCOS | STM32_DMA_SxCR_MINC;
-	uint32_t with_pburst = base | STM32_FIELD_PREP(STM32_DMA_SxCR_PBURST, STM32_DMA_BURST_INCR4);
+	uint32_t with_pburst = base |
+			       STM32_FIELD_PREP(STM32_DMA_SxCR_PBURST, STM32_DMA_BURST_INCR4);
 
 	mux_wr(f, STM32_DMAMUX_CxCR(4), LINE);
 	program(f, 4, base, FIFO_FULL, stm32_sim_periph_addr(LINE), DST, 16);
@@ -654,7 +655,8 @@ static void nbreq_written_while_in_use_is_a_violation(void **state)
 	mux_wr(f, STM32_DMAMUX_CxCR(3), ccr | STM32_FIELD_PREP(STM32_DMAMUX_CxCR_NBREQ, 4));
 	assert_int_equal(stm32_sim_violations(f->sim, NULL), 1);
 	/* It took effect: there is no hardware write protection. */
-	assert_int_equal(STM32_FIELD_GET(STM32_DMAMUX_CxCR_NBREQ, mux_rd(f, STM32_DMAMUX_CxCR(3))), 4);
+	assert_int_equal(STM32_FIELD_GET(STM32_DMAMUX_CxCR_NBREQ,
+					 mux_rd(f, STM32_DMAMUX_CxCR(3))), 4);
 	mux_wr(f, STM32_DMAMUX_RGxCR(1), rgcr(SIG_EXTI0, STM32_DMAMUX_POL_RISING, 0));
 	mux_wr(f, STM32_DMAMUX_RGxCR(1), rgcr(SIG_EXTI0, STM32_DMAMUX_POL_RISING, 2));
 	assert_int_equal(stm32_sim_violations(f->sim, NULL), 2);
