@@ -860,7 +860,8 @@ static int stm32_alloc_chan_resources(struct dma_chan *chan)
 	if (line > 0 && (!dma->has_mux || (unsigned)line >= dma->cfg.nr_requests ||
 			 (unsigned)line > STM32_FIELD_MAX(STM32_DMAMUX_CxCR_DMAREQ_ID)))
 		return -EINVAL;
-	/* DMAMUX1 inputs 1..8 are its request generators (RM0433 §17.3),
+	/* DMAMUX1 inputs 1..8 are its request generators (RM0433 §17, DMAMUX1
+	 * implementation),
 	 * which this driver does not program: a stream on one would wait
 	 * for requests that never come. */
 	if (line >= (int)STM32_DMAMUX_REQ_GENERATOR(0) &&

@@ -854,7 +854,7 @@ static bool fifo_config_ok(struct stm32_sim *sim, const struct sim_stream *s)
 
 /*
  * Start rule: "before setting EN to 1 to start a new transfer, the event
- * flags of the stream in LISR/HISR must be cleared" (RM0433 §15.5.5,
+ * flags of the stream in LISR/HISR must be cleared" (RM0433 §15.5,
  * DMA_SxCR bit EN, note; §15.3.19 stream configuration procedure; the
  * same words in RM0090 §10.5.5 for this IP; stm32h7-dma.md §2.1 tags it
  * (R)). The manual does not say what the silicon does otherwise; field
@@ -876,8 +876,8 @@ static bool enable_refused_by_flags(struct stm32_sim *sim, unsigned ci, unsigned
 }
 
 /*
- * Fields the hardware forces "as soon as EN = 1" (RM0433 §15.5.5
- * DMA_SxCR and §15.5.10 DMA_SxFCR bit descriptions, the same in RM0090
+ * Fields the hardware forces "as soon as EN = 1" (RM0433 §15.5
+ * DMA_SxCR and DMA_SxFCR bit descriptions, the same in RM0090
  * §10.5.5/§10.5.10; stm32h7-dma.md §4/§5 tag them (R)); they read back
  * forced and stay so after the stream stops:
  * - memory-to-memory: DMDIS set (direct mode is not allowed there);
@@ -910,7 +910,7 @@ static void stream_enable(struct stm32_sim *sim, unsigned ci, unsigned n)
 		return;
 	/* NDTR "is reloaded with the previously programmed value when the
 	 * stream is enabled again", after a transfer that ran to 0 (RM0433
-	 * §15.5.6 DMA_SxNDTR; RM0090 §10.5.6). */
+	 * §15.5 DMA_SxNDTR; RM0090 §10.5.6). */
 	if (!s->ndtr && !s->ndtr_written)
 		s->ndtr = s->ndt_reload;
 	s->ndtr_written = false;
@@ -931,7 +931,8 @@ static void stream_enable(struct stm32_sim *sim, unsigned ci, unsigned n)
 	if (dir == STM32_DMA_DIR_M2M &&
 	    (s->cr & (STM32_DMA_SxCR_CIRC | STM32_DMA_SxCR_DBM))) {
 		/* "Circular and direct modes are not allowed" in
-		 * memory-to-memory (RM0433 §15.3.6; DBM implies CIRC): the
+		 * memory-to-memory (RM0433 §15.3, memory-to-memory mode; DBM
+		 * implies CIRC): the
 		 * outcome is not stated. A transfer error here, and a
 		 * violation. */
 		violation(sim, "DMA%u stream %u: memory-to-memory in circular mode", ci + 1, n);
@@ -939,7 +940,7 @@ static void stream_enable(struct stm32_sim *sim, unsigned ci, unsigned n)
 		return;
 	}
 	/* NDTR = 0: "no transaction can be served even if the stream is
-	 * enabled" (RM0433 §15.5.6): EN reads 1, nothing moves, until
+	 * enabled" (RM0433 §15.5 DMA_SxNDTR): EN reads 1, nothing moves, until
 	 * software disables it. */
 	s->active = true;
 	s->stopping = false;
@@ -957,7 +958,7 @@ static void stream_enable(struct stm32_sim *sim, unsigned ci, unsigned n)
 /*
  * A write to a register field that is "write-protected and can be written
  * only when EN = 0" while the stream runs (EN reads 1, stopping included):
- * the hardware ignores it (RM0433 §15.5.5-§15.5.10 register descriptions;
+ * the hardware ignores it (RM0433 §15.5 DMA_SxCR..DMA_SxFCR descriptions;
  * stm32h7-dma.md §2.1 (R)), and a driver that does it believes something
  * the stream does not do: a violation. Not the interrupt enables, nor
  * the idle target of a double-buffer stream.
@@ -1128,8 +1129,15 @@ static void dma_write(struct stm32_sim *sim, unsigned ci, uint32_t off, uint32_t
  * EXTI0, TIM12_TRGO (stm32h7-dma.md §9 from ST's HAL); tests drive 3..7
  * with stm32_sim_mux_signal(). The edge-detection filter (stable for
  * more than two AHB clocks) and the three clocks of masking after a
- * CxCR/RGxCR write (RM0433 §17.4.3/§17.4.4) are below this model's
+ * CxCR/RGxCR write (RM0433 §17.4) are below this model's
  * resolution: one signal change is one edge.
+ *
+ * Sources: RM0433's DMAMUX chapter text was not available to this work
+ * (stm32h7-dma.md §0); the behaviour below is the notes' §9 (SVD field
+ * texts, ST's HAL) and the same DMAMUX IP's functional description as
+ * RM0453 §14.4 words it (synchronization overrun, request generator
+ * trigger overrun, "no hardware write protection" of GNBREQ). The
+ * RM0433 section numbers are the chapter's, not checked subsections.
  */
 
 static bool pol_matches(unsigned pol, bool rising)
@@ -1151,7 +1159,7 @@ static void mux_signal_edge(struct stm32_sim *sim, unsigned id, bool rising);
  * The DMA served one request of the channel of stream @n of @ci: the
  * generator input gives one up, the synchronization counter counts it,
  * and after NBREQ + 1 forwarded requests the channel raises its event if
- * EGE ("the request counter underrun": RM0433 §17.4.3), a pulse on
+ * EGE ("the request counter underrun": RM0433 §17.4), a pulse on
  * signals 0..2 for channels 0..2.
  */
 static void mux_served(struct stm32_sim *sim, unsigned ci, unsigned n)
@@ -1183,10 +1191,10 @@ static void mux_served(struct stm32_sim *sim, unsigned ci, unsigned n)
  * SE whose SYNC_ID and SPOL match, a trigger for every enabled generator
  * whose SIG_ID and GPOL match.
  * - Sync: loads NBREQ + 1 requests; one arriving while the last load is
- *   not used up is an overrun: SOFx, the event lost (RM0433 §17.4.3).
+ *   not used up is an overrun: SOFx, the event lost (RM0433 §17.4).
  * - Trigger: GNBREQ + 1 requests; one arriving while the generator's
  *   counter has not run out is an overrun: OFx, the trigger lost
- *   (RM0433 §17.4.4).
+ *   (RM0433 §17.4).
  */
 static void mux_signal_edge(struct stm32_sim *sim, unsigned id, bool rising)
 {
@@ -1231,7 +1239,7 @@ static uint32_t mux_read(struct stm32_sim *sim, uint32_t off)
 
 /*
  * CxCR: NBREQ "must be written only while SE and EGE are 0" and GNBREQ
- * only while GE is 0 (RM0433 §17.6.1/§17.6.5 field descriptions; the same
+ * only while GE is 0 (RM0433 §17.6 DMAMUX_CxCR / DMAMUX_RGxCR; the same
  * IP's RM0453 adds "there is no hardware write protection"): the write
  * takes effect and is a violation (a write that also clears the enables
  * is not one). SYNC_ID / SIG_ID above 7 select no

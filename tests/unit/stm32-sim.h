@@ -33,7 +33,7 @@
  * the fake UIO device (held back on request, for late service). Registers follow the reference: reserved bits are
  * ignored and read 0, xIFCR reads 0, config bits are frozen while EN = 1.
  *
- * Enable-time rules (RM0433 §15.5.5/§15.5.6/§15.5.10, cited in the code):
+ * Enable-time rules (RM0433 §15.5 register descriptions, cited in the code):
  * an enable while any of the stream's flags is set is refused (EN reads
  * 0, nothing moves); NDTR = 0 enables but serves nothing until disabled,
  * and a NDTR left at 0 by a finished transfer reloads the last programmed
