@@ -589,9 +589,9 @@ static int slave_seg_params(struct stm32_chan *c, enum dma_transfer_direction di
 	if (!stm32_dma_addr_reachable(paddr, pwidth))
 		return -EFAULT;
 	/* Direct mode moves each item to memory with PSIZE (MSIZE is
-	 * ignored), and the hardware ignores the address bits below the
-	 * access size: a memory address not aligned to PSIZE needs the FIFO
-	 * (stm32h7-dma.md §4, §5). */
+	 * forced to PSIZE), and every access must be aligned to its size
+	 * (RM0433 §15.3.13): a memory address not aligned to PSIZE needs
+	 * the FIFO (stm32h7-dma.md §4, §5). */
 	if (c->feat.direct && maddr % pwidth)
 		return -EINVAL;
 	if (c->feat.direct) {
@@ -860,6 +860,17 @@ static int stm32_alloc_chan_resources(struct dma_chan *chan)
 	if (line > 0 && (!dma->has_mux || (unsigned)line >= dma->cfg.nr_requests ||
 			 (unsigned)line > STM32_FIELD_MAX(STM32_DMAMUX_CxCR_DMAREQ_ID)))
 		return -EINVAL;
+	/* DMAMUX1 inputs 1..8 are its request generators (RM0433 §17, DMAMUX1
+	 * implementation),
+	 * which this driver does not program: a stream on one would wait
+	 * for requests that never come. */
+	if (line >= (int)STM32_DMAMUX_REQ_GENERATOR(0) &&
+	    line <= (int)STM32_DMAMUX_REQ_GENERATOR(STM32_DMAMUX_NR_REQGEN - 1)) {
+		log_warn("stm32-dma: %s: request line %d is DMAMUX1 request generator %d, "
+			 "not a peripheral", dma->dev.name, line,
+			 line - (int)STM32_DMAMUX_REQ_GENERATOR(0));
+		return -EINVAL;
+	}
 	r = vchan_pool_alloc(&c->vc, dma->cfg.nr_descs, sizeof(struct stm32_desc),
 			     offsetof(struct stm32_desc, vd));
 	if (r < 0)
@@ -961,12 +972,45 @@ static int stm32_pause(struct dma_chan *chan)
 	return 0;
 }
 
+/*
+ * The CR to resume a segment with, its memory address now @maddr, its
+ * peripheral address @paddr, @left bytes to go. The segment's widths and
+ * bursts were chosen for its start; the resumed addresses need not suit
+ * them, and every access must be aligned to its size, no burst may cross
+ * a 1 KB boundary, and NDT must fill whole memory items (RM0433 §15.3.13,
+ * Table 111). So in FIFO mode MSIZE narrows to what @maddr and @left
+ * allow, and a burst whose block the new address is not aligned to (or
+ * whose width changed) becomes single. Direct mode needs nothing: its
+ * accesses are PSIZE wide, and the offset is whole items.
+ */
+static uint32_t resume_cr(uint32_t cr, uint32_t fcr, uint32_t maddr, uint32_t paddr,
+			  uint32_t left)
+{
+	unsigned msz = STM32_FIELD_GET(STM32_DMA_SxCR_MSIZE, cr);
+	unsigned psz = STM32_FIELD_GET(STM32_DMA_SxCR_PSIZE, cr);
+	static const unsigned beats[4] = { 1, 4, 8, 16 };
+	unsigned mb = beats[STM32_FIELD_GET(STM32_DMA_SxCR_MBURST, cr)];
+	unsigned pb = beats[STM32_FIELD_GET(STM32_DMA_SxCR_PBURST, cr)];
+	unsigned w = msz;
+
+	if (!(fcr & STM32_DMA_SxFCR_DMDIS))
+		return cr;
+	while (w > 0 && ((maddr | left) & ((1u << w) - 1)))
+		w--;
+	if (w != msz || maddr % (mb << w))
+		cr &= ~STM32_DMA_SxCR_MBURST;
+	cr = (cr & ~STM32_DMA_SxCR_MSIZE) | STM32_FIELD_PREP(STM32_DMA_SxCR_MSIZE, w);
+	if ((cr & STM32_DMA_SxCR_PINC) && paddr % (pb << psz))
+		cr &= ~STM32_DMA_SxCR_PBURST;
+	return cr;
+}
+
 static int stm32_resume(struct dma_chan *chan)
 {
 	struct stm32_chan *c = to_stm32_chan(chan);
 	struct stm32_desc *d = c->desc;
 	const struct stm32_seg *seg;
-	uint32_t cr, off, addr;
+	uint32_t cr, off, addr, paddr;
 
 	if (c->state != STM32_CHAN_PAUSED || !d)
 		return -EPERM;
@@ -982,15 +1026,17 @@ static int stm32_resume(struct dma_chan *chan)
 	}
 	off = (seg->ndtr - c->saved_ndtr)
 	      << STM32_FIELD_GET(STM32_DMA_SxCR_PSIZE, c->saved_cr);
-	chan_write(c, STM32_DMA_SxPAR(c->id),
-		   seg->par + ((c->saved_cr & STM32_DMA_SxCR_PINC) ? off : 0));
+	paddr = seg->par + ((c->saved_cr & STM32_DMA_SxCR_PINC) ? off : 0);
+	chan_write(c, STM32_DMA_SxPAR(c->id), paddr);
 	/* The current period's address (CT selects it in DBM). */
 	addr = d->cyclic ? d->segs[c->cur].m0ar : seg->m0ar;
 	if (!(c->saved_cr & STM32_DMA_SxCR_MINC))
 		off = 0;
 	chan_write(c, STM32_DMA_SxM0AR(c->id), addr + off);
 	chan_write(c, STM32_DMA_SxNDTR(c->id), c->saved_ndtr);
-	cr = c->saved_cr & ~STM32_DMA_SxCR_EN;
+	cr = resume_cr(c->saved_cr & ~STM32_DMA_SxCR_EN,
+		       chan_read(c, STM32_DMA_SxFCR(c->id)), addr + off, paddr,
+		       c->saved_ndtr << STM32_FIELD_GET(STM32_DMA_SxCR_PSIZE, c->saved_cr));
 	if (d->cyclic) {
 		/* Finish this period in normal mode from M0AR; the TC
 		 * restores CIRC/DBM (chan_handle_tc). */

@@ -23,6 +23,9 @@
 #include "test-fences.h"
 
 static const struct dma_backend *be;
+
+/* The @i-th request line of the backend's loopback peripherals. */
+#define LINE(i) (be->first_line + (unsigned)(i))
 static bool device_up;
 
 /* ------------------------------------------------------------------ */
@@ -643,7 +646,7 @@ static void request_deferred_then_succeeds(void **state)
 	struct dma_slave_map_entry e = {
 		.consumer = "uart1", .dma_name = "rx",
 		.controller = be->controller, .chan_index = -1,
-		.request_line = 2,
+		.request_line = (int)LINE(2),
 	};
 	struct deferred d = { .n.fn = deferred_retry, .result = 1 };
 	struct dma_chan *chan = NULL;
@@ -658,7 +661,7 @@ static void request_deferred_then_succeeds(void **state)
 	assert_int_equal(d.added, 1);
 	assert_int_equal(d.result, 0);
 	assert_true(chan_of_backend(d.chan));
-	assert_int_equal(d.chan->request_line, 2);
+	assert_int_equal(d.chan->request_line, (int)LINE(2));
 	assert_int_equal(dma_notifier_unregister(&d.n), 0);
 	dma_release_channel(d.chan);
 }
@@ -1082,8 +1085,8 @@ static void memcpy_sg_moves_the_bytes(void **state)
 static void slave_round_trip_through_loopback_fifo(void **state)
 {
 	const size_t len = 10000; /* more than a FIFO holds */
-	struct dma_chan *tx_chan = get_slave_chan("uart0", "tx", 3);
-	struct dma_chan *rx_chan = get_slave_chan("uart0", "rx", 3);
+	struct dma_chan *tx_chan = get_slave_chan("uart0", "tx", LINE(3));
+	struct dma_chan *rx_chan = get_slave_chan("uart0", "rx", LINE(3));
 	struct dma_xfer *tx, *rx;
 	struct tbuf a, b;
 
@@ -1109,7 +1112,7 @@ static void slave_round_trip_through_loopback_fifo(void **state)
 
 static void slave_dev_to_mem_reads_what_the_peripheral_sent(void **state)
 {
-	struct dma_chan *chan = get_slave_chan("spi0", "rx", 1);
+	struct dma_chan *chan = get_slave_chan("spi0", "rx", LINE(1));
 	unsigned char data[300], out[300];
 	struct dma_xfer *rx, *tx;
 	struct tbuf b;
@@ -1122,7 +1125,7 @@ static void slave_dev_to_mem_reads_what_the_peripheral_sent(void **state)
 	assert_int_equal(dma_xfer_submit(rx), 0);
 	assert_false(run_until(never, NULL, 30));
 	assert_false(fence_is_signaled(dma_xfer_fence(rx))); /* waits for data */
-	assert_int_equal(be->fifo_push(1, data, sizeof(data)), (long)sizeof(data));
+	assert_int_equal(be->fifo_push(LINE(1), data, sizeof(data)), (long)sizeof(data));
 	wait_fence(dma_xfer_fence(rx));
 	assert_memory_equal(b.cpu + 100, data, sizeof(data));
 	dma_xfer_unref(rx);
@@ -1132,7 +1135,7 @@ static void slave_dev_to_mem_reads_what_the_peripheral_sent(void **state)
 					0, &tx), 0);
 	assert_int_equal(dma_xfer_submit(tx), 0);
 	wait_fence(dma_xfer_fence(tx));
-	assert_int_equal(be->fifo_pop(1, out, sizeof(out)), (long)sizeof(out));
+	assert_int_equal(be->fifo_pop(LINE(1), out, sizeof(out)), (long)sizeof(out));
 	assert_memory_equal(out, b.cpu + 1000, sizeof(out));
 	dma_xfer_unref(tx);
 	tbuf_free(&b);
@@ -1151,7 +1154,7 @@ static void on_period(struct dma_xfer *x, void *data)
 static void cyclic_period_callbacks(void **state)
 {
 	const size_t period = 256, nper = 4;
-	struct dma_chan *chan = get_slave_chan("i2s0", "rx", 5);
+	struct dma_chan *chan = get_slave_chan("i2s0", "rx", LINE(5));
 	unsigned char data[256 * 5];
 	struct period_count pc = { 0 };
 	struct dma_xfer *x;
@@ -1164,12 +1167,12 @@ static void cyclic_period_callbacks(void **state)
 					 DMA_DEV_TO_MEM, 0, &x), 0);
 	assert_int_equal(dma_xfer_set_period_cb(x, on_period, &pc), 0);
 	assert_int_equal(dma_xfer_submit(x), 0);
-	assert_int_equal(be->fifo_push(5, data, period * nper), (long)(period * nper));
+	assert_int_equal(be->fifo_push(LINE(5), data, period * nper), (long)(period * nper));
 	wait_calls(&pc.n, 4);
 	assert_int_equal(dma_xfer_periods(x), 4);
 	assert_memory_equal(b.cpu, data, period * nper);
 	/* The fifth period wraps to the start of the buffer. */
-	assert_int_equal(be->fifo_push(5, data + period * nper, period), (long)period);
+	assert_int_equal(be->fifo_push(LINE(5), data + period * nper, period), (long)period);
 	wait_calls(&pc.n, 5);
 	assert_memory_equal(b.cpu, data + period * nper, period);
 	assert_false(fence_is_signaled(dma_xfer_fence(x)));

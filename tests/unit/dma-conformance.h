@@ -21,6 +21,10 @@ struct dma_backend {
 	 * map), and how many request lines / loopback FIFOs it has. */
 	const char *controller;
 	unsigned nr_lines;
+	/* The loopback lines are first_line .. first_line + nr_lines - 1
+	 * (the STM32's DMAMUX1 inputs 1..8 are its request generators, not
+	 * peripherals). */
+	unsigned first_line;
 	/* True if the controller is public (not DMA_PRIVATE): the public
 	 * channel table tests then expect its channels in the table. */
 	bool public_device;

@@ -7,6 +7,7 @@
 #include "stm32-sim.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,8 +32,11 @@ struct sim_stream {
 	uint64_t m_done;		/* memory-port bytes this cycle */
 	bool ht_done;
 	bool stall, stuck;
+	unsigned mem_busy;		/* slots the memory port is not granted */
 	unsigned fail;			/* armed one-shot error kind */
 	unsigned starts;
+	unsigned refused;		/* enables refused: flags still set */
+	bool ndtr_written;		/* since the last enable */
 	uint32_t last_ndtr, last_cr;
 };
 
@@ -81,6 +85,12 @@ struct stm32_sim {
 	struct sim_ctrl ctrl[2];
 	uint32_t mux_ccr[STM32_DMAMUX_NR_CHANNELS];
 	uint32_t mux_rgcr[STM32_DMAMUX_NR_REQGEN];
+	uint32_t mux_csr, mux_rgsr;		/* SOFx, OFx */
+	unsigned mux_left[STM32_DMAMUX_NR_CHANNELS];	/* SE: requests still let through */
+	unsigned mux_count[STM32_DMAMUX_NR_CHANNELS];	/* forwarded since the last event */
+	unsigned mux_events[STM32_DMAMUX_NR_CHANNELS];	/* EGE events generated */
+	unsigned gen_left[STM32_DMAMUX_NR_REQGEN];	/* generated, not yet served */
+	bool mux_sig[STM32_DMAMUX_NR_SYNC];		/* sync / trigger input levels */
 	struct sim_region regions[SIM_MAX_REGIONS];
 	unsigned nr_regions;
 	struct sim_err errs[SIM_MAX_ERRS];
@@ -90,6 +100,8 @@ struct stm32_sim {
 	unsigned fail_next;
 	uint64_t rate, last_ns, credit;
 	unsigned stop_delay;
+	unsigned violations;
+	char violation[160];
 };
 
 /* Block offsets inside each device's map (page 0x40020000 on the H7). */
@@ -101,6 +113,22 @@ static uint64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * Software broke a rule of RM0433 whose outcome the silicon does not (or
+ * not reliably) report: counted, and the last one kept as text, so that
+ * the driver's tests can demand none (stm32_sim_violations()).
+ */
+static void __attribute__((format(printf, 2, 3)))
+violation(struct stm32_sim *sim, const char *fmt, ...)
+{
+	va_list ap;
+
+	sim->violations++;
+	va_start(ap, fmt);
+	vsnprintf(sim->violation, sizeof(sim->violation), fmt, ap);
+	va_end(ap);
 }
 
 /* ------------------------------------------------------------------ */
@@ -287,6 +315,19 @@ static int bus_access(struct stm32_sim *sim, struct sim_stream *s, uint64_t addr
 		s->fail = 0;
 		return -1;
 	}
+	/* Every access aligned to its size: "the address pointers must be
+	 * chosen so that all transfers [...] are aligned on the address
+	 * boundary equal to the size of the transfer" (RM0433 §15.3.13;
+	 * RM0090 §10.3.11; stm32h7-dma.md §4 (R)). The manual gives no
+	 * outcome (AHB has no unaligned transfer). The notes do not confirm
+	 * the earlier model (the bits below the size ignored, the data
+	 * landing beside the base), so it is withdrawn: an unaligned access
+	 * is a transfer error here (TEIF, EN cleared) and a violation. */
+	if ((len == 2 || len == 4) && addr % len) {
+		violation(sim, "unaligned %zu-byte access at 0x%llx", len,
+			  (unsigned long long)addr);
+		return -1;
+	}
 	if (in_err_range(sim, addr, len, kind))
 		return -1;
 	line = periph_line(addr);
@@ -388,23 +429,37 @@ static uint32_t mem_base(const struct sim_stream *s)
 	return (s->cr & STM32_DMA_SxCR_DBM) && (s->cr & STM32_DMA_SxCR_CT) ? s->m1ar : s->m0ar;
 }
 
-/*
- * The bus addresses of the next access. The hardware ignores the address
- * bits below the data size (PAR below PSIZE; M0AR/M1AR below MSIZE, which
- * is PSIZE in direct mode): the access is aligned down, and the data lands
- * beside where an unaligned base pointed. RM0433 §15.5 register
- * descriptions of DMA_SxPAR/SxM0AR/SxM1AR, as the same IP's RM0090
- * describes them; stm32h7-dma.md §4 has only "addresses must be aligned to
- * the data size" (R): the consequence is not confirmed there.
- */
+/* The bus addresses of the next access (alignment: bus_access()). */
 static uint64_t mem_ptr(const struct sim_stream *s)
 {
-	return ((uint64_t)mem_base(s) & ~(uint64_t)(msize(s) - 1)) + s->m_off;
+	return (uint64_t)mem_base(s) + s->m_off;
 }
 
 static uint64_t periph_ptr(const struct sim_stream *s)
 {
-	return ((uint64_t)s->par & ~(uint64_t)(psize(s) - 1)) + s->p_off;
+	return (uint64_t)s->par + s->p_off;
+}
+
+/*
+ * "Bursts must not cross the 1 KB address boundary (the smallest address
+ * space given to one AHB slave), otherwise an AHB error is generated"
+ * (RM0433 §15.3.13 single and burst transfers; RM0090 §10.3.11 for the
+ * same IP, read there; stm32h7-dma.md §4 tags it (R)). Whether the DMA
+ * reports that error in TEIF is not stated in what was read; modelled as
+ * a transfer error (TEIF, EN cleared) and a violation. A burst of
+ * @beats x @size bytes from @addr, incrementing if @inc: false if it
+ * crosses.
+ */
+static bool burst_ok(struct stm32_sim *sim, uint64_t addr, unsigned beats, unsigned size,
+		     bool inc)
+{
+	uint64_t last = addr + (uint64_t)beats * size - 1;
+
+	if (beats < 2 || !inc || addr >> 10 == last >> 10)
+		return true;
+	violation(sim, "%u-beat burst at 0x%llx crosses a 1 KB boundary", beats,
+		  (unsigned long long)addr);
+	return false;
 }
 
 static void bus_error(struct stm32_sim *sim, unsigned ci, unsigned n)
@@ -433,14 +488,22 @@ static int flush_fifo(struct stm32_sim *sim, struct sim_stream *s)
 	return 0;
 }
 
+static bool mux_passes(struct stm32_sim *sim, unsigned ch);
+static void mux_served(struct stm32_sim *sim, unsigned ci, unsigned n);
+
+/* The stream's DMAMUX1 channel presents a request: its input asserts one
+ * (a request generator with requests left, or a loopback peripheral with
+ * @need bytes of data or room) and synchronization lets it through. */
 static bool request(struct stm32_sim *sim, unsigned ci, unsigned n, unsigned need, bool in)
 {
-	unsigned line = STM32_FIELD_GET(STM32_DMAMUX_CxCR_DMAREQ_ID,
-					sim->mux_ccr[stm32_dmamux_channel(ci, n)]);
+	unsigned ch = stm32_dmamux_channel(ci, n);
+	unsigned line = STM32_FIELD_GET(STM32_DMAMUX_CxCR_DMAREQ_ID, sim->mux_ccr[ch]);
 	struct sim_fifo *f;
 
-	if (!line || line >= STM32_SIM_NR_LINES)
+	if (!line || line >= STM32_SIM_NR_LINES || !mux_passes(sim, ch))
 		return false;
+	if (line <= STM32_DMAMUX_REQ_GENERATOR(STM32_DMAMUX_NR_REQGEN - 1))
+		return sim->gen_left[line - STM32_DMAMUX_REQ_GENERATOR(0)] > 0;
 	f = fifo_get(sim, line);
 	if (!f)
 		return false;
@@ -462,6 +525,38 @@ static void stop_done(struct stm32_sim *sim, unsigned ci, unsigned n)
 	set_flags(&sim->ctrl[ci], n, STM32_DMA_TCIF);
 }
 
+/*
+ * Pacing: a stream's memory port may not be granted for some slots
+ * (another master holds the memory: stm32_sim_mem_busy()), while its
+ * peripheral keeps requesting. RM0433 §15.3.20 error management (RM0090
+ * §10.3.20 for the same IP; stm32h7-dma.md §6):
+ * - a request that finds the FIFO saturated (peripheral-to-memory) or
+ *   empty (memory-to-peripheral) is an overrun / underrun: FEIF, the
+ *   stream goes on and the request stays pending (nothing lost at the
+ *   DMA; the peripheral's own overrun is its business); in direct mode
+ *   too, where items wait in the FIFO while the memory port is not
+ *   granted. Not detected in memory-to-memory mode.
+ * - in direct mode, peripheral-to-memory with MINC = 0, a request while
+ *   the previous item has not reached memory: DMEIF.
+ * With the memory port granted, the model always makes room in time.
+ * Returns whether the memory port is granted this slot.
+ */
+static bool mem_granted(struct sim_stream *s)
+{
+	if (!s->mem_busy)
+		return true;
+	s->mem_busy--;
+	return false;
+}
+
+static void direct_mode_error(struct stm32_sim *sim, unsigned ci, unsigned n)
+{
+	struct sim_stream *s = &sim->ctrl[ci].s[n];
+
+	if (!fifo_mode(s) && s->lvl && !(s->cr & STM32_DMA_SxCR_MINC))
+		set_flags(&sim->ctrl[ci], n, STM32_DMA_DMEIF);
+}
+
 /* One bus slot of an active stream. Returns peripheral-port bytes moved
  * (or 1 for any other progress), 0 if it could not move. */
 static size_t stream_slot(struct stm32_sim *sim, unsigned ci, unsigned n)
@@ -470,7 +565,9 @@ static size_t stream_slot(struct stm32_sim *sim, unsigned ci, unsigned n)
 	struct sim_stream *s = &c->s[n];
 	unsigned dir = STM32_FIELD_GET(STM32_DMA_SxCR_DIR, s->cr);
 	unsigned psz = psize(s), msz = msize(s);
-	unsigned cap = fifo_mode(s) ? STM32_DMA_FIFO_SIZE : psz;
+	/* Direct mode: M2P preloads one item; P2M items wait in the FIFO
+	 * while the memory port is not granted, until it saturates. */
+	unsigned cap = fifo_mode(s) || dir == STM32_DMA_DIR_P2M ? STM32_DMA_FIFO_SIZE : psz;
 	unsigned thr = (STM32_FIELD_GET(STM32_DMA_SxFCR_FTH, s->fcr) + 1) * 4;
 	unsigned pbeats = fifo_mode(s) ? burst_beats(STM32_FIELD_GET(STM32_DMA_SxCR_PBURST, s->cr)) : 1;
 	unsigned mbeats = fifo_mode(s) ? burst_beats(STM32_FIELD_GET(STM32_DMA_SxCR_MBURST, s->cr)) : 1;
@@ -479,6 +576,7 @@ static size_t stream_slot(struct stm32_sim *sim, unsigned ci, unsigned n)
 	uint64_t total = (uint64_t)s->ndt_reload * psz;
 	size_t moved = 0;
 	bool progress = false;
+	bool mem_ok;
 
 	if (!s->active)
 		return 0;
@@ -487,14 +585,28 @@ static size_t stream_slot(struct stm32_sim *sim, unsigned ci, unsigned n)
 			stop_done(sim, ci, n);
 		return 1;
 	}
-	if (s->stall)
+	if (s->stall || !s->ndt_reload)
 		return 0;
+	mem_ok = mem_granted(s);
+	progress = !mem_ok; /* a slot passes */
 
 	if (dir == STM32_DMA_DIR_P2M || dir == STM32_DMA_DIR_M2M) {
 		/* Peripheral port: read items into the FIFO. */
-		for (unsigned b = 0; b < pbeats && s->ndtr && cap - s->lvl >= psz; b++) {
+		if (s->ndtr >= pbeats &&
+		    !burst_ok(sim, periph_ptr(s), pbeats, psz, pstep)) {
+			bus_error(sim, ci, n);
+			return 1;
+		}
+		for (unsigned b = 0; b < pbeats && s->ndtr; b++) {
 			if (dir == STM32_DMA_DIR_P2M && !request(sim, ci, n, psz, true))
 				break;
+			if (cap - s->lvl < psz) {
+				if (dir == STM32_DMA_DIR_P2M && !mem_ok)
+					set_flags(c, n, STM32_DMA_FEIF); /* overrun */
+				break;
+			}
+			if (dir == STM32_DMA_DIR_P2M && !mem_ok)
+				direct_mode_error(sim, ci, n);
 			if (bus_access(sim, s, periph_ptr(s), s->fifo + s->lvl, psz,
 				       STM32_SIM_READ) < 0) {
 				bus_error(sim, ci, n);
@@ -505,14 +617,26 @@ static size_t stream_slot(struct stm32_sim *sim, unsigned ci, unsigned n)
 			s->p_off += pstep;
 			moved += psz;
 		}
+		if (moved && dir == STM32_DMA_DIR_P2M)
+			mux_served(sim, ci, n); /* one request: a single or a burst */
 		/* Memory port: drain at the threshold (direct: at once), and
 		 * everything at the end. A FIFO with no room for one more
 		 * peripheral item counts as at its threshold (PSIZE > MSIZE
 		 * with single memory beats can leave it one beat short of
 		 * "full"): a modelling assumption, not found in the
-		 * reference notes (stm32h7-dma.md §5). */
-		if (s->lvl && (!fifo_mode(s) || s->lvl >= thr || cap - s->lvl < psz ||
-			       !s->ndtr)) {
+		 * reference notes (stm32h7-dma.md §5), and still
+		 * unconfirmed: §5 has only the threshold/burst table. The
+		 * 3/4-threshold rule there (no PBURST x PSIZE = 16 with FTH
+		 * 3/4, "to avoid permanent underrun or overrun") shows the
+		 * silicon can wedge for want of FIFO room, so this may be
+		 * kinder than the hardware. */
+		if (mem_ok && s->lvl && (!fifo_mode(s) || s->lvl >= thr || cap - s->lvl < psz ||
+					 !s->ndtr)) {
+			if (s->lvl >= mbeats * msz &&
+			    !burst_ok(sim, mem_ptr(s), mbeats, msz, s->cr & STM32_DMA_SxCR_MINC)) {
+				bus_error(sim, ci, n);
+				return 1;
+			}
 			for (unsigned b = 0; b < mbeats && s->lvl >= msz; b++) {
 				if (bus_access(sim, s, mem_ptr(s), s->fifo, msz,
 					       STM32_SIM_WRITE) < 0) {
@@ -542,7 +666,14 @@ static size_t stream_slot(struct stm32_sim *sim, unsigned ci, unsigned n)
 			goto cycle_end;
 	} else if (dir == STM32_DMA_DIR_M2P) {
 		/* Memory port: prefetch into the FIFO. */
-		for (unsigned b = 0; b < mbeats && s->m_done < total && cap - s->lvl >= msz; b++) {
+		if (mem_ok && total - s->m_done >= (uint64_t)mbeats * msz &&
+		    cap - s->lvl >= mbeats * msz &&
+		    !burst_ok(sim, mem_ptr(s), mbeats, msz, s->cr & STM32_DMA_SxCR_MINC)) {
+			bus_error(sim, ci, n);
+			return 1;
+		}
+		for (unsigned b = 0; mem_ok && b < mbeats && s->m_done < total &&
+				     cap - s->lvl >= msz; b++) {
 			unsigned w = total - s->m_done < msz ? (unsigned)(total - s->m_done) : msz;
 
 			if (bus_access(sim, s, mem_ptr(s), s->fifo + s->lvl, w,
@@ -557,9 +688,19 @@ static size_t stream_slot(struct stm32_sim *sim, unsigned ci, unsigned n)
 			progress = true;
 		}
 		/* Peripheral port: serve the requests. */
-		for (unsigned b = 0; b < pbeats && s->ndtr && s->lvl >= psz; b++) {
+		if (s->ndtr >= pbeats &&
+		    !burst_ok(sim, periph_ptr(s), pbeats, psz, pstep)) {
+			bus_error(sim, ci, n);
+			return 1;
+		}
+		for (unsigned b = 0; b < pbeats && s->ndtr; b++) {
 			if (!request(sim, ci, n, psz, false))
 				break;
+			if (s->lvl < psz) {
+				if (!mem_ok)
+					set_flags(c, n, STM32_DMA_FEIF); /* underrun */
+				break;
+			}
 			if (bus_access(sim, s, periph_ptr(s), s->fifo, psz,
 				       STM32_SIM_WRITE) < 0) {
 				bus_error(sim, ci, n);
@@ -571,6 +712,8 @@ static size_t stream_slot(struct stm32_sim *sim, unsigned ci, unsigned n)
 			s->p_off += pstep;
 			moved += psz;
 		}
+		if (moved)
+			mux_served(sim, ci, n);
 		if (!s->ht_done && (uint64_t)(s->ndt_reload - s->ndtr) * 2 >= s->ndt_reload) {
 			s->ht_done = true;
 			set_flags(c, n, STM32_DMA_HTIF);
@@ -681,8 +824,15 @@ int stm32_sim_hold_irq(struct stm32_sim *sim, unsigned ci, bool hold)
 /* ------------------------------------------------------------------ */
 /* Registers */
 
-/* FIFO threshold vs memory burst (stm32h7-dma.md §5). */
-static bool fifo_config_ok(const struct sim_stream *s)
+/*
+ * FIFO threshold vs memory burst (stm32h7-dma.md §5, RM0433 Table 112):
+ * a mismatch is refused at enable (FEIF, EN cleared). The peripheral-side
+ * rules (PBURST x PSIZE <= 16 bytes; no PBURST x PSIZE = 16 with FTH 3/4)
+ * are not checked at enable by the hardware: breaking them risks a
+ * "permanent underrun or overrun" (RM0433 §15.3.14; RM0090 p.320), so
+ * they are violations here, and the stream runs.
+ */
+static bool fifo_config_ok(struct stm32_sim *sim, const struct sim_stream *s)
 {
 	unsigned msz = 1u << STM32_FIELD_GET(STM32_DMA_SxCR_MSIZE, s->cr);
 	unsigned beats = burst_beats(STM32_FIELD_GET(STM32_DMA_SxCR_MBURST, s->cr));
@@ -691,13 +841,63 @@ static bool fifo_config_ok(const struct sim_stream *s)
 	unsigned fth = STM32_FIELD_GET(STM32_DMA_SxFCR_FTH, s->fcr);
 	unsigned level = (fth + 1) * 4;
 
-	if (beats * msz > STM32_DMA_FIFO_SIZE || pbeats * psz > STM32_DMA_FIFO_SIZE)
+	if (pbeats * psz > STM32_DMA_FIFO_SIZE ||
+	    (pbeats * psz == STM32_DMA_FIFO_SIZE && fth == STM32_DMA_FTH_3QUARTERS))
+		violation(sim, "peripheral burst of %u bytes with FIFO threshold %u/4",
+			  pbeats * psz, fth + 1);
+	if (beats * msz > STM32_DMA_FIFO_SIZE)
 		return false;
 	if (beats > 1 && level % (beats * msz))
 		return false;
-	if (pbeats * psz == STM32_DMA_FIFO_SIZE && fth == STM32_DMA_FTH_3QUARTERS)
-		return false;
 	return true;
+}
+
+/*
+ * Start rule: "before setting EN to 1 to start a new transfer, the event
+ * flags of the stream in LISR/HISR must be cleared" (RM0433 §15.5,
+ * DMA_SxCR bit EN, note; §15.3.19 stream configuration procedure; the
+ * same words in RM0090 §10.5.5 for this IP; stm32h7-dma.md §2.1 tags it
+ * (R)). The manual does not say what the silicon does otherwise; field
+ * reports on the same IP (F4/F7: a stream whose TEIF was left set keeps
+ * EN reading 0 after EN is written 1, and moves nothing until the flag
+ * is cleared) say it does not start. Modelled so for any of the five
+ * flags: no start, EN reads 0, no flag raised, and a violation counted.
+ * Returns true if the enable is refused.
+ */
+static bool enable_refused_by_flags(struct stm32_sim *sim, unsigned ci, unsigned n)
+{
+	uint32_t flags = stream_flags(&sim->ctrl[ci], n);
+
+	if (!flags)
+		return false;
+	sim->ctrl[ci].s[n].refused++;
+	violation(sim, "DMA%u stream %u enabled with flags 0x%02x set", ci + 1, n, flags);
+	return true;
+}
+
+/*
+ * Fields the hardware forces "as soon as EN = 1" (RM0433 §15.5
+ * DMA_SxCR and DMA_SxFCR bit descriptions, the same in RM0090
+ * §10.5.5/§10.5.10; stm32h7-dma.md §4/§5 tag them (R)); they read back
+ * forced and stay so after the stream stops:
+ * - memory-to-memory: DMDIS set (direct mode is not allowed there);
+ * - direct mode: MSIZE = PSIZE, PBURST = MBURST = single;
+ * - PINCOS cleared in direct mode or with PBURST != single;
+ * - DBM: CIRC set.
+ */
+static void force_enable_fields(struct sim_stream *s)
+{
+	if (STM32_FIELD_GET(STM32_DMA_SxCR_DIR, s->cr) == STM32_DMA_DIR_M2M)
+		s->fcr |= STM32_DMA_SxFCR_DMDIS;
+	if (!(s->fcr & STM32_DMA_SxFCR_DMDIS)) {
+		s->cr &= ~(STM32_DMA_SxCR_MSIZE | STM32_DMA_SxCR_PBURST | STM32_DMA_SxCR_MBURST);
+		s->cr |= STM32_FIELD_PREP(STM32_DMA_SxCR_MSIZE,
+					  STM32_FIELD_GET(STM32_DMA_SxCR_PSIZE, s->cr));
+	}
+	if (!(s->fcr & STM32_DMA_SxFCR_DMDIS) || STM32_FIELD_GET(STM32_DMA_SxCR_PBURST, s->cr))
+		s->cr &= ~STM32_DMA_SxCR_PINCOS;
+	if (s->cr & STM32_DMA_SxCR_DBM)
+		s->cr |= STM32_DMA_SxCR_CIRC;
 }
 
 static void stream_enable(struct stm32_sim *sim, unsigned ci, unsigned n)
@@ -706,20 +906,42 @@ static void stream_enable(struct stm32_sim *sim, unsigned ci, unsigned n)
 	struct sim_stream *s = &c->s[n];
 	unsigned dir = STM32_FIELD_GET(STM32_DMA_SxCR_DIR, s->cr);
 
+	if (enable_refused_by_flags(sim, ci, n))
+		return;
+	/* NDTR "is reloaded with the previously programmed value when the
+	 * stream is enabled again", after a transfer that ran to 0 (RM0433
+	 * §15.5 DMA_SxNDTR; RM0090 §10.5.6). */
+	if (!s->ndtr && !s->ndtr_written)
+		s->ndtr = s->ndt_reload;
+	s->ndtr_written = false;
+	force_enable_fields(s);
 	s->starts++;
 	s->last_ndtr = s->ndtr;
 	s->last_cr = s->cr;
-	if (fifo_mode(s) && !fifo_config_ok(s)) {
+	/* NDT vs packing: PSIZE < MSIZE needs NDT x PSIZE a multiple of
+	 * MSIZE (RM0433 Table 111); outcome undefined: a violation (the
+	 * sim moves the rest as bytes). */
+	if (fifo_mode(s) && (s->ndtr * psize(s)) % msize(s))
+		violation(sim, "NDT %u of %u-byte items does not fill %u-byte memory items",
+			  s->ndtr, psize(s), msize(s));
+	if (fifo_mode(s) && !fifo_config_ok(sim, s)) {
 		set_flags(c, n, STM32_DMA_FEIF); /* EN cleared at once */
 		return;
 	}
 	if (dir == STM32_DMA_DIR_M2M &&
 	    (s->cr & (STM32_DMA_SxCR_CIRC | STM32_DMA_SxCR_DBM))) {
-		set_flags(c, n, STM32_DMA_TEIF); /* not allowed */
+		/* "Circular and direct modes are not allowed" in
+		 * memory-to-memory (RM0433 §15.3, memory-to-memory mode; DBM
+		 * implies CIRC): the
+		 * outcome is not stated. A transfer error here, and a
+		 * violation. */
+		violation(sim, "DMA%u stream %u: memory-to-memory in circular mode", ci + 1, n);
+		set_flags(c, n, STM32_DMA_TEIF);
 		return;
 	}
-	if (!s->ndtr)
-		return; /* nothing to transfer */
+	/* NDTR = 0: "no transaction can be served even if the stream is
+	 * enabled" (RM0433 §15.5 DMA_SxNDTR): EN reads 1, nothing moves, until
+	 * software disables it. */
 	s->active = true;
 	s->stopping = false;
 	s->ndt_reload = s->ndtr;
@@ -733,6 +955,19 @@ static void stream_enable(struct stm32_sim *sim, unsigned ci, unsigned n)
 
 #define SxCR_LIVE (STM32_DMA_SxCR_EN | STM32_DMA_SxCR_IRQ_MASK)
 
+/*
+ * A write to a register field that is "write-protected and can be written
+ * only when EN = 0" while the stream runs (EN reads 1, stopping included):
+ * the hardware ignores it (RM0433 §15.5 DMA_SxCR..DMA_SxFCR descriptions;
+ * stm32h7-dma.md §2.1 (R)), and a driver that does it believes something
+ * the stream does not do: a violation. Not the interrupt enables, nor
+ * the idle target of a double-buffer stream.
+ */
+static void protected_write(struct stm32_sim *sim, unsigned ci, unsigned n, const char *reg)
+{
+	violation(sim, "DMA%u stream %u: %s written while EN = 1", ci + 1, n, reg);
+}
+
 static void stream_write(struct stm32_sim *sim, unsigned ci, unsigned n, uint32_t reg,
 			 uint32_t v)
 {
@@ -745,6 +980,8 @@ static void stream_write(struct stm32_sim *sim, unsigned ci, unsigned n, uint32_
 		v &= ~STM32_DMA_SxCR_RESERVED;
 		if (running) {
 			/* Only EN and the interrupt enables change. */
+			if ((v ^ s->cr) & ~SxCR_LIVE)
+				protected_write(sim, ci, n, "SxCR");
 			s->cr = (s->cr & ~STM32_DMA_SxCR_IRQ_MASK) | (v & STM32_DMA_SxCR_IRQ_MASK);
 			if (!(v & STM32_DMA_SxCR_EN) && !s->stopping) {
 				s->stopping = true;
@@ -757,12 +994,18 @@ static void stream_write(struct stm32_sim *sim, unsigned ci, unsigned n, uint32_
 			stream_enable(sim, ci, n);
 		break;
 	case 0x04:
-		if (!running)
+		if (!running) {
 			s->ndtr = v & STM32_DMA_SxNDTR_NDT;
+			s->ndtr_written = true;
+		} else {
+			protected_write(sim, ci, n, "SxNDTR");
+		}
 		break;
 	case 0x08:
 		if (!running)
 			s->par = v;
+		else
+			protected_write(sim, ci, n, "SxPAR");
 		break;
 	case 0x0C:
 	case 0x10:
@@ -782,10 +1025,14 @@ static void stream_write(struct stm32_sim *sim, unsigned ci, unsigned n, uint32_
 			} else {
 				*(reg == 0x0C ? &s->m0ar : &s->m1ar) = v;
 			}
+		} else {
+			protected_write(sim, ci, n, reg == 0x0C ? "SxM0AR" : "SxM1AR");
 		}
 		break;
 	case 0x14:
 		v &= ~(STM32_DMA_SxFCR_RESERVED | STM32_DMA_SxFCR_FS);
+		if (running && (v ^ s->fcr) & ~STM32_DMA_SxFCR_FEIE)
+			protected_write(sim, ci, n, "SxFCR");
 		if (running)
 			s->fcr = (s->fcr & ~STM32_DMA_SxFCR_FEIE) | (v & STM32_DMA_SxFCR_FEIE);
 		else
@@ -872,21 +1119,174 @@ static void dma_write(struct stm32_sim *sim, unsigned ci, uint32_t off, uint32_t
 	update_irq(sim, ci);
 }
 
+/* ------------------------------------------------------------------ */
+/* DMAMUX1 (RM0433 §17; stm32h7-dma.md §9)
+ *
+ * Inputs 1..8 of the request multiplexer are the request generators'
+ * outputs, 9.. the peripherals (here loopback FIFOs), 0 none. The 8
+ * synchronization inputs and the 8 generator trigger inputs are the same
+ * signals on DMAMUX1: 0..2 the events of channels 0..2, 3..7 LPTIM1/2/3,
+ * EXTI0, TIM12_TRGO (stm32h7-dma.md §9 from ST's HAL); tests drive 3..7
+ * with stm32_sim_mux_signal(). The edge-detection filter (stable for
+ * more than two AHB clocks) and the three clocks of masking after a
+ * CxCR/RGxCR write (RM0433 §17.4) are below this model's
+ * resolution: one signal change is one edge.
+ *
+ * Sources: RM0433's DMAMUX chapter text was not available to this work
+ * (stm32h7-dma.md §0); the behaviour below is the notes' §9 (SVD field
+ * texts, ST's HAL) and the same DMAMUX IP's functional description as
+ * RM0453 §14.4 words it (synchronization overrun, request generator
+ * trigger overrun, "no hardware write protection" of GNBREQ). The
+ * RM0433 section numbers are the chapter's, not checked subsections.
+ */
+
+static bool pol_matches(unsigned pol, bool rising)
+{
+	return pol == STM32_DMAMUX_POL_BOTH ||
+	       pol == (rising ? STM32_DMAMUX_POL_RISING : STM32_DMAMUX_POL_FALLING);
+}
+
+/* Synchronization: with SE, requests pass only while the counter loaded
+ * with NBREQ + 1 by the last synchronization event is not exhausted. */
+static bool mux_passes(struct stm32_sim *sim, unsigned ch)
+{
+	return !(sim->mux_ccr[ch] & STM32_DMAMUX_CxCR_SE) || sim->mux_left[ch] > 0;
+}
+
+static void mux_signal_edge(struct stm32_sim *sim, unsigned id, bool rising);
+
+/*
+ * The DMA served one request of the channel of stream @n of @ci: the
+ * generator input gives one up, the synchronization counter counts it,
+ * and after NBREQ + 1 forwarded requests the channel raises its event if
+ * EGE ("the request counter underrun": RM0433 §17.4), a pulse on
+ * signals 0..2 for channels 0..2.
+ */
+static void mux_served(struct stm32_sim *sim, unsigned ci, unsigned n)
+{
+	unsigned ch = stm32_dmamux_channel(ci, n);
+	uint32_t ccr = sim->mux_ccr[ch];
+	unsigned line = STM32_FIELD_GET(STM32_DMAMUX_CxCR_DMAREQ_ID, ccr);
+
+	if (line >= STM32_DMAMUX_REQ_GENERATOR(0) &&
+	    line <= STM32_DMAMUX_REQ_GENERATOR(STM32_DMAMUX_NR_REQGEN - 1) &&
+	    sim->gen_left[line - STM32_DMAMUX_REQ_GENERATOR(0)])
+		sim->gen_left[line - STM32_DMAMUX_REQ_GENERATOR(0)]--;
+	if ((ccr & STM32_DMAMUX_CxCR_SE) && sim->mux_left[ch])
+		sim->mux_left[ch]--;
+	if (++sim->mux_count[ch] < STM32_FIELD_GET(STM32_DMAMUX_CxCR_NBREQ, ccr) + 1)
+		return;
+	sim->mux_count[ch] = 0;
+	if (!(ccr & STM32_DMAMUX_CxCR_EGE))
+		return;
+	sim->mux_events[ch]++;
+	if (ch < 3) {
+		mux_signal_edge(sim, ch, true);
+		mux_signal_edge(sim, ch, false);
+	}
+}
+
+/*
+ * An edge on signal @id: a synchronization event for every channel with
+ * SE whose SYNC_ID and SPOL match, a trigger for every enabled generator
+ * whose SIG_ID and GPOL match.
+ * - Sync: loads NBREQ + 1 requests; one arriving while the last load is
+ *   not used up is an overrun: SOFx, the event lost (RM0433 §17.4).
+ * - Trigger: GNBREQ + 1 requests; one arriving while the generator's
+ *   counter has not run out is an overrun: OFx, the trigger lost
+ *   (RM0433 §17.4).
+ */
+static void mux_signal_edge(struct stm32_sim *sim, unsigned id, bool rising)
+{
+	for (unsigned ch = 0; ch < STM32_DMAMUX_NR_CHANNELS; ch++) {
+		uint32_t ccr = sim->mux_ccr[ch];
+
+		if (!(ccr & STM32_DMAMUX_CxCR_SE) ||
+		    STM32_FIELD_GET(STM32_DMAMUX_CxCR_SYNC_ID, ccr) != id ||
+		    !pol_matches(STM32_FIELD_GET(STM32_DMAMUX_CxCR_SPOL, ccr), rising))
+			continue;
+		if (sim->mux_left[ch])
+			sim->mux_csr |= STM32_DMAMUX_CSR_SOF(ch);
+		else
+			sim->mux_left[ch] = STM32_FIELD_GET(STM32_DMAMUX_CxCR_NBREQ, ccr) + 1;
+	}
+	for (unsigned g = 0; g < STM32_DMAMUX_NR_REQGEN; g++) {
+		uint32_t rg = sim->mux_rgcr[g];
+
+		if (!(rg & STM32_DMAMUX_RGxCR_GE) ||
+		    STM32_FIELD_GET(STM32_DMAMUX_RGxCR_SIG_ID, rg) != id ||
+		    !pol_matches(STM32_FIELD_GET(STM32_DMAMUX_RGxCR_GPOL, rg), rising))
+			continue;
+		if (sim->gen_left[g])
+			sim->mux_rgsr |= STM32_DMAMUX_RGSR_OF(g);
+		else
+			sim->gen_left[g] = STM32_FIELD_GET(STM32_DMAMUX_RGxCR_GNBREQ, rg) + 1;
+	}
+}
+
 static uint32_t mux_read(struct stm32_sim *sim, uint32_t off)
 {
 	if (off < STM32_DMAMUX_CxCR(STM32_DMAMUX_NR_CHANNELS))
 		return sim->mux_ccr[off / 4];
 	if (off >= STM32_DMAMUX_RGxCR(0) && off < STM32_DMAMUX_RGxCR(STM32_DMAMUX_NR_REQGEN))
 		return sim->mux_rgcr[(off - STM32_DMAMUX_RGxCR(0)) / 4];
-	return 0; /* CSR, RGSR: no sync/generator events modelled; CFR/RGCFR read 0 */
+	if (off == STM32_DMAMUX_CSR)
+		return sim->mux_csr;
+	if (off == STM32_DMAMUX_RGSR)
+		return sim->mux_rgsr;
+	return 0; /* CFR, RGCFR (write-only) and the gaps */
 }
 
+/*
+ * CxCR: NBREQ "must be written only while SE and EGE are 0" and GNBREQ
+ * only while GE is 0 (RM0433 §17.6 DMAMUX_CxCR / DMAMUX_RGxCR; the same
+ * IP's RM0453 adds "there is no hardware write protection"): the write
+ * takes effect and is a violation (a write that also clears the enables
+ * is not one). SYNC_ID / SIG_ID above 7 select no
+ * DMAMUX1 input on the H743 (the CMSIS field is wider: stm32h7-dma.md
+ * §14.2): a violation too. Clearing SE drops what is left of the
+ * synchronization counter; clearing GE the generator's requests.
+ */
 static void mux_write(struct stm32_sim *sim, uint32_t off, uint32_t v)
 {
-	if (off < STM32_DMAMUX_CxCR(STM32_DMAMUX_NR_CHANNELS))
-		sim->mux_ccr[off / 4] = v & ~STM32_DMAMUX_CxCR_RESERVED;
-	else if (off >= STM32_DMAMUX_RGxCR(0) && off < STM32_DMAMUX_RGxCR(STM32_DMAMUX_NR_REQGEN))
-		sim->mux_rgcr[(off - STM32_DMAMUX_RGxCR(0)) / 4] = v & ~STM32_DMAMUX_RGxCR_RESERVED;
+	if (off < STM32_DMAMUX_CxCR(STM32_DMAMUX_NR_CHANNELS)) {
+		unsigned ch = off / 4;
+		uint32_t old = sim->mux_ccr[ch];
+
+		v &= ~STM32_DMAMUX_CxCR_RESERVED;
+		if ((old & (STM32_DMAMUX_CxCR_SE | STM32_DMAMUX_CxCR_EGE)) &&
+		    (v & (STM32_DMAMUX_CxCR_SE | STM32_DMAMUX_CxCR_EGE)) &&
+		    (old ^ v) & STM32_DMAMUX_CxCR_NBREQ)
+			violation(sim, "DMAMUX1 C%uCR.NBREQ written with SE or EGE set", ch);
+		if ((v & STM32_DMAMUX_CxCR_SE) &&
+		    STM32_FIELD_GET(STM32_DMAMUX_CxCR_SYNC_ID, v) >= STM32_DMAMUX_NR_SYNC)
+			violation(sim, "DMAMUX1 C%uCR.SYNC_ID %u: no such input", ch,
+				  STM32_FIELD_GET(STM32_DMAMUX_CxCR_SYNC_ID, v));
+		if (!(v & STM32_DMAMUX_CxCR_SE))
+			sim->mux_left[ch] = 0;
+		if ((old ^ v) & (STM32_DMAMUX_CxCR_DMAREQ_ID | STM32_DMAMUX_CxCR_NBREQ))
+			sim->mux_count[ch] = 0;
+		sim->mux_ccr[ch] = v;
+	} else if (off >= STM32_DMAMUX_RGxCR(0) &&
+		   off < STM32_DMAMUX_RGxCR(STM32_DMAMUX_NR_REQGEN)) {
+		unsigned g = (off - STM32_DMAMUX_RGxCR(0)) / 4;
+		uint32_t old = sim->mux_rgcr[g];
+
+		v &= ~STM32_DMAMUX_RGxCR_RESERVED;
+		if ((old & v & STM32_DMAMUX_RGxCR_GE) && (old ^ v) & STM32_DMAMUX_RGxCR_GNBREQ)
+			violation(sim, "DMAMUX1 RG%uCR.GNBREQ written with GE set", g);
+		if ((v & STM32_DMAMUX_RGxCR_GE) &&
+		    STM32_FIELD_GET(STM32_DMAMUX_RGxCR_SIG_ID, v) >= STM32_DMAMUX_NR_SYNC)
+			violation(sim, "DMAMUX1 RG%uCR.SIG_ID %u: no such input", g,
+				  STM32_FIELD_GET(STM32_DMAMUX_RGxCR_SIG_ID, v));
+		if (!(v & STM32_DMAMUX_RGxCR_GE))
+			sim->gen_left[g] = 0;
+		sim->mux_rgcr[g] = v;
+	} else if (off == STM32_DMAMUX_CFR) {
+		sim->mux_csr &= ~(v & STM32_DMAMUX_CFR_CSOF_ALL);
+	} else if (off == STM32_DMAMUX_RGCFR) {
+		sim->mux_rgsr &= ~(v & STM32_DMAMUX_RGCFR_COF_ALL);
+	}
 }
 
 /* The block and offset of a driver address. */
@@ -1176,4 +1576,62 @@ uint32_t stm32_sim_last_cr(struct stm32_sim *sim, unsigned ci, unsigned n)
 	struct sim_stream *s = stream_of(sim, ci, n);
 
 	return s ? s->last_cr : 0;
+}
+
+unsigned stm32_sim_refused(struct stm32_sim *sim, unsigned ci, unsigned n)
+{
+	struct sim_stream *s = stream_of(sim, ci, n);
+
+	return s ? s->refused : 0;
+}
+
+unsigned stm32_sim_violations(struct stm32_sim *sim, const char **ret_last)
+{
+	if (ret_last)
+		*ret_last = sim->violations ? sim->violation : NULL;
+	return sim->violations;
+}
+
+int stm32_sim_mux_signal(struct stm32_sim *sim, unsigned id, bool level)
+{
+	if (id < 3 || id >= STM32_DMAMUX_NR_SYNC)
+		return -EINVAL;
+	if (sim->mux_sig[id] != level) {
+		sim->mux_sig[id] = level;
+		mux_signal_edge(sim, id, level);
+	}
+	return 0;
+}
+
+unsigned stm32_sim_mux_events(struct stm32_sim *sim, unsigned ch)
+{
+	return ch < STM32_DMAMUX_NR_CHANNELS ? sim->mux_events[ch] : 0;
+}
+
+long stm32_sim_mux_gen_pending(struct stm32_sim *sim, unsigned gen)
+{
+	return gen < STM32_DMAMUX_NR_REQGEN ? (long)sim->gen_left[gen] : -EINVAL;
+}
+
+bool stm32_sim_mux_irq(struct stm32_sim *sim)
+{
+	for (unsigned ch = 0; ch < STM32_DMAMUX_NR_CHANNELS; ch++)
+		if ((sim->mux_csr & STM32_DMAMUX_CSR_SOF(ch)) &&
+		    (sim->mux_ccr[ch] & STM32_DMAMUX_CxCR_SOIE))
+			return true;
+	for (unsigned g = 0; g < STM32_DMAMUX_NR_REQGEN; g++)
+		if ((sim->mux_rgsr & STM32_DMAMUX_RGSR_OF(g)) &&
+		    (sim->mux_rgcr[g] & STM32_DMAMUX_RGxCR_OIE))
+			return true;
+	return false;
+}
+
+int stm32_sim_mem_busy(struct stm32_sim *sim, unsigned ci, unsigned n, unsigned slots)
+{
+	struct sim_stream *s = stream_of(sim, ci, n);
+
+	if (!s)
+		return -EINVAL;
+	s->mem_busy = slots;
+	return 0;
 }

@@ -24,8 +24,7 @@
  *
  * The engine (stm32_sim_step/run) moves data per the programmed stream:
  * DIR, PINC/MINC/PINCOS, PSIZE/MSIZE packing through a 16-byte FIFO in
- * FIFO mode (threshold and bursts), one item at a time in direct mode
- * (address bits below the access size ignored, as the hardware does),
+ * FIFO mode (threshold and bursts), one item at a time in direct mode,
  * NDTR counting in PSIZE items, HTIF/TCIF, circular and double-buffer
  * reload (CT toggles; the idle M0AR/M1AR may be rewritten, the current one
  * not: TEIF), EN read-back (a disable completes a few accesses later, then
@@ -33,6 +32,47 @@
  * interrupt line of each controller (OR of flag & enable) raised through
  * the fake UIO device (held back on request, for late service). Registers follow the reference: reserved bits are
  * ignored and read 0, xIFCR reads 0, config bits are frozen while EN = 1.
+ *
+ * Enable-time rules (RM0433 §15.5 register descriptions, cited in the code):
+ * an enable while any of the stream's flags is set is refused (EN reads
+ * 0, nothing moves); NDTR = 0 enables but serves nothing until disabled,
+ * and a NDTR left at 0 by a finished transfer reloads the last programmed
+ * count on the next enable; a write to a protected field (all but EN,
+ * the interrupt enables and a double-buffer stream's idle target) while
+ * EN reads 1 is ignored and a violation; the hardware forces DMDIS in
+ * memory-to-memory, MSIZE = PSIZE and single bursts in direct mode,
+ * PINCOS = 0 in direct mode or with a peripheral burst, CIRC with DBM
+ * (read back so).
+ *
+ * Address rules (RM0433 §15.3.13): an access not aligned to its size, or
+ * a burst across a 1 KB boundary, is a transfer error (TEIF, EN cleared)
+ * and a violation; NDT that does not fill whole memory items (Table 111)
+ * and a peripheral burst the FIFO cannot take (over 16 bytes, or 16 with
+ * FTH 3/4) are violations at enable, the stream runs.
+ *
+ * DMAMUX1 (RM0433 §17): CxCR picks the request input (0 none, 1..8 the
+ * request generators, 9.. the loopback peripherals); synchronization (SE,
+ * SYNC_ID, SPOL: each event lets NBREQ + 1 requests through, an event
+ * before they are used up sets SOFx in CSR, cleared through CFR), event
+ * generation (EGE: an event after each NBREQ + 1 forwarded requests,
+ * channels 0..2 feeding signals 0..2), request generators (RGxCR GE,
+ * SIG_ID, GPOL, GNBREQ: GNBREQ + 1 requests per trigger, a trigger before
+ * they are served sets OFx in RGSR, cleared through RGCFR), and the
+ * overrun interrupt level (not wired to UIO). Tests drive the external
+ * sync/trigger inputs 3..7 with stm32_sim_mux_signal().
+ *
+ * Pacing (RM0433 §15.3.20): while a stream's memory port is held busy
+ * (stm32_sim_mem_busy()), a peripheral request that finds the FIFO
+ * saturated (P2M) or empty (M2P) sets FEIF, direct mode included, and
+ * the stream goes on; in direct P2M with MINC = 0 a request while the
+ * previous item is not in memory sets DMEIF.
+ *
+ * Violations: rules whose outcome the silicon does not reliably report
+ * (an enable with flags set, a protected field written while EN = 1,
+ * memory-to-memory in circular mode (refused with TEIF), the address
+ * rules above, NBREQ/GNBREQ written while in use, a sync/trigger input
+ * DMAMUX1 lacks) are counted (stm32_sim_violations())
+ * so that tests can demand that the driver never breaks one.
  *
  * Faults: bus-error ranges (TEIF, EN cleared), a one-shot read or write
  * error on the next stream enabled, a stalled stream (no progress until it
@@ -122,6 +162,12 @@ void stm32_sim_fail_next(struct stm32_sim *sim, unsigned kind);
 int stm32_sim_stall(struct stm32_sim *sim, unsigned ctrl, unsigned stream, bool stall);
 /* Its disables never complete (EN keeps reading 1) while @stuck. */
 int stm32_sim_stuck(struct stm32_sim *sim, unsigned ctrl, unsigned stream, bool stuck);
+/* Pacing: the memory port of that stream is not granted for its next
+ * @slots bus slots (another master holds the memory) while the
+ * peripheral side goes on, so FIFO overrun/underrun (FEIF) and the
+ * direct-mode error (DMEIF) come from rates, not injection. */
+int stm32_sim_mem_busy(struct stm32_sim *sim, unsigned ctrl, unsigned stream,
+		       unsigned slots);
 /* Set @flags (STM32_DMA_FEIF/DMEIF/...) on a stream; @disable also clears
  * EN as hardware does on a FIFO configuration error. */
 int stm32_sim_inject_flags(struct stm32_sim *sim, unsigned ctrl, unsigned stream,
@@ -133,6 +179,18 @@ long stm32_sim_periph_push(struct stm32_sim *sim, unsigned line, const void *dat
 long stm32_sim_periph_pop(struct stm32_sim *sim, unsigned line, void *buf, size_t len);
 long stm32_sim_periph_level(struct stm32_sim *sim, unsigned line);
 
+/* DMAMUX1: drive synchronization / trigger input @id (3..7: LPTIM1/2/3,
+ * EXTI0, TIM12_TRGO; 0..2 are channel events, driven by the model) to
+ * @level; a change is one edge. -EINVAL for another @id. */
+int stm32_sim_mux_signal(struct stm32_sim *sim, unsigned id, bool level);
+/* Events channel @ch generated (EGE) so far. */
+unsigned stm32_sim_mux_events(struct stm32_sim *sim, unsigned ch);
+/* Requests generator @gen still asserts, or -EINVAL. */
+long stm32_sim_mux_gen_pending(struct stm32_sim *sim, unsigned gen);
+/* The DMAMUX1 overrun interrupt level (IRQ 102: SOFx & SOIE, OFx & OIE);
+ * not wired to a UIO device. */
+bool stm32_sim_mux_irq(struct stm32_sim *sim);
+
 /* A register's current value, without side effects. */
 uint32_t stm32_sim_peek(struct stm32_sim *sim, enum stm32_sim_block block, uint32_t off);
 /* Interrupts raised on controller @ctrl so far. */
@@ -143,3 +201,9 @@ unsigned stm32_sim_starts(struct stm32_sim *sim, unsigned ctrl, unsigned stream)
 uint32_t stm32_sim_last_ndtr(struct stm32_sim *sim, unsigned ctrl, unsigned stream);
 /* The CR value of the last enable of that stream. */
 uint32_t stm32_sim_last_cr(struct stm32_sim *sim, unsigned ctrl, unsigned stream);
+/* Enables of that stream refused because its flags were still set. */
+unsigned stm32_sim_refused(struct stm32_sim *sim, unsigned ctrl, unsigned stream);
+/* Rules software broke whose outcome the silicon does not (reliably)
+ * report (see the header comment); *@ret_last (may be NULL) gets the
+ * last one as text, NULL if none. */
+unsigned stm32_sim_violations(struct stm32_sim *sim, const char **ret_last);

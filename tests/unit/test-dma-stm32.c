@@ -48,10 +48,19 @@ static int sim_setup(void)
 
 static void sim_teardown(void)
 {
+	const char *last = NULL;
+	char what[200] = "";
+	unsigned broken = stm32_sim_violations(sim, &last);
+
+	if (broken)
+		snprintf(what, sizeof(what), "%s", last);
 	stm32_heap_destroy(contig);
 	contig = NULL;
 	stm32_sim_free(sim);
 	sim = NULL;
+	/* The driver broke no rule the silicon would not report. */
+	if (broken)
+		fail_msg("stm32-sim: %u rule(s) broken, the last: %s", broken, what);
 }
 
 static int dma_add(unsigned index)
@@ -161,6 +170,7 @@ static const struct dma_backend stm32_backend = {
 	.name = "stm32-sim",
 	.controller = "dma1",
 	.nr_lines = 8,
+	.first_line = 9,	/* DMAMUX1 inputs 1..8 are request generators */
 	.public_device = false,
 	.has_memcpy_sg = false,
 	.setup = sim_setup,
@@ -432,9 +442,34 @@ static void dmamux_line_programmed_and_cleared(void **state)
 	assert_int_equal(dma_request_chan("x", "rx", &bad), -EINVAL);
 }
 
+/* DMAMUX1 inputs 1..8 are request generators the driver does not run:
+ * a slave channel on one is refused (it would wait forever), the
+ * neighbours 0 (none) and 9 (ADC1, the first peripheral) are taken. */
+static void request_generator_lines_are_refused(void **state)
+{
+	static const char *const names[8] = { "g0", "g1", "g2", "g3", "g4", "g5", "g6", "g7" };
+	struct dma_chan *chan = NULL;
+
+	for (unsigned g = 0; g < 8; g++) {
+		struct dma_slave_map_entry e = {
+			.consumer = names[g], .dma_name = "rx", .controller = "dma1",
+			.chan_index = -1, .request_line = (int)STM32_DMAMUX_REQ_GENERATOR(g),
+		};
+
+		assert_int_equal(dma_slave_map_add(&e), 0);
+		assert_int_equal(dma_request_chan(names[g], "rx", &chan), -EINVAL);
+		assert_null(chan);
+	}
+	chan = slave_chan("adc1", 0, 9, 1, 1);
+	assert_int_equal(stm32_sim_peek(sim, STM32_SIM_DMAMUX1,
+					STM32_DMAMUX_CxCR(stm32_dmamux_channel(0,
+						(unsigned)chan->chan_id))), 9);
+	dma_release_channel(chan);
+}
+
 static void slave_sg_width_and_burst_from_config(void **state)
 {
-	struct dma_chan *chan = slave_chan("sai1", 0, 5, 2, 4);
+	struct dma_chan *chan = slave_chan("sai1", 0, 87, 2, 4);
 	unsigned char data[4096];
 	struct dma_xfer *x;
 	struct sbuf b;
@@ -445,7 +480,7 @@ static void slave_sg_width_and_burst_from_config(void **state)
 	sbuf_new(&b, chan, 8192, 0);
 	assert_int_equal(dma_xfer_slave(b.att, 0, sizeof(data), DMA_DEV_TO_MEM, 0, &x), 0);
 	assert_int_equal(dma_xfer_submit(x), 0);
-	assert_int_equal(stm32_sim_periph_push(sim, 5, data, sizeof(data)), (long)sizeof(data));
+	assert_int_equal(stm32_sim_periph_push(sim, 87, data, sizeof(data)), (long)sizeof(data));
 	assert_true(run_until(fence_done, dma_xfer_fence(x)));
 	assert_memory_equal(b.cpu, data, sizeof(data));
 	cr = stm32_sim_last_cr(sim, 0, (unsigned)chan->chan_id);
@@ -465,7 +500,7 @@ static void slave_sg_width_and_burst_from_config(void **state)
 	/* Memory to peripheral, an odd length of bytes: direct mode. */
 	{
 		struct dma_slave_config cfg = {
-			.dst_addr = stm32_sim_periph_addr(5), .dst_addr_width = 1,
+			.dst_addr = stm32_sim_periph_addr(87), .dst_addr_width = 1,
 			.dst_maxburst = 1,
 		};
 		unsigned char out[301];
@@ -479,7 +514,7 @@ static void slave_sg_width_and_burst_from_config(void **state)
 		fcr = stm32_sim_peek(sim, STM32_SIM_DMA1, STM32_DMA_SxFCR(chan->chan_id));
 		assert_true(cr & STM32_DMA_SxCR_DMEIE);
 		assert_false(fcr & STM32_DMA_SxFCR_DMDIS);
-		assert_int_equal(stm32_sim_periph_pop(sim, 5, out, sizeof(out)), (long)sizeof(out));
+		assert_int_equal(stm32_sim_periph_pop(sim, 87, out, sizeof(out)), (long)sizeof(out));
 		assert_memory_equal(out, b.cpu + 3, sizeof(out));
 		dma_xfer_unref(x);
 	}
@@ -714,6 +749,48 @@ static void residue_from_ndtr_and_pause_resume(void **state)
 	assert_int_equal(dma_xfer_result(x), 1);
 	assert_memory_equal(b.cpu, data, sizeof(data));
 	assert_int_equal(stm32_sim_periph_pop(sim, 12, junk, sizeof(junk)), 0);
+	dma_xfer_unref(x);
+	sbuf_free(&b);
+	dma_release_channel(chan);
+}
+
+/* Byte items packed into word bursts (FIFO mode), paused after 5 bytes:
+ * the resumed M0AR is base + 5, which word accesses and 4-word bursts
+ * may not use (every access aligned to its size, no burst across 1 KB:
+ * RM0433 §15.3.13). The resume narrows MSIZE and drops the bursts for
+ * the rest of the segment; every byte arrives, no rule broken. */
+static void resume_mid_word_keeps_memory_accesses_aligned(void **state)
+{
+	struct dma_chan *chan = slave_chan("uart7", 0, 79, 1, 4);
+	unsigned n = (unsigned)chan->chan_id;
+	unsigned char data[64];
+	struct dma_xfer *x;
+	struct sbuf b;
+	uint32_t cr;
+
+	for (unsigned i = 0; i < sizeof(data); i++)
+		data[i] = (unsigned char)(i * 3 + 1);
+	sbuf_new(&b, chan, 4096, 0);
+	assert_int_equal(dma_xfer_slave(b.att, 0, sizeof(data), DMA_DEV_TO_MEM, 0, &x), 0);
+	assert_int_equal(dma_xfer_submit(x), 0);
+	sim_poll();
+	cr = stm32_sim_last_cr(sim, 0, n);
+	assert_int_equal(STM32_FIELD_GET(STM32_DMA_SxCR_MSIZE, cr), STM32_DMA_SIZE_WORD);
+	assert_int_equal(STM32_FIELD_GET(STM32_DMA_SxCR_MBURST, cr), STM32_DMA_BURST_INCR4);
+	assert_int_equal(stm32_sim_periph_push(sim, 79, data, 5), 5);
+	sim_poll();
+	assert_int_equal(dmaengine_pause(chan), 0);
+	assert_int_equal(stm32_sim_peek(sim, STM32_SIM_DMA1, STM32_DMA_SxNDTR(n)), 59);
+	assert_int_equal(dmaengine_resume(chan), 0);
+	assert_int_equal(stm32_sim_peek(sim, STM32_SIM_DMA1, STM32_DMA_SxM0AR(n)),
+			 (uint32_t)b.dma + 5);
+	cr = stm32_sim_last_cr(sim, 0, n);
+	assert_int_equal(STM32_FIELD_GET(STM32_DMA_SxCR_MSIZE, cr), STM32_DMA_SIZE_BYTE);
+	assert_int_equal(STM32_FIELD_GET(STM32_DMA_SxCR_MBURST, cr), STM32_DMA_BURST_SINGLE);
+	assert_int_equal(stm32_sim_periph_push(sim, 79, data + 5, 59), 59);
+	assert_true(run_until(fence_done, dma_xfer_fence(x)));
+	assert_int_equal(dma_xfer_result(x), 1);
+	assert_memory_equal(b.cpu, data, sizeof(data));
 	dma_xfer_unref(x);
 	sbuf_free(&b);
 	dma_release_channel(chan);
@@ -1092,9 +1169,57 @@ static void direct_mode_fifo_error_is_counted_not_fatal(void **state)
 	dma_release_channel(chan);
 }
 
+/* An over/underrun that comes from rates (the memory port not granted
+ * while the peripheral goes on requesting), in direct mode (FEIF seen at
+ * the completion) and FIFO mode (FEIE: an interrupt of its own while the
+ * stream runs): counted, the transfer completes with every byte. */
+static void paced_overrun(unsigned width_burst_fifo)
+{
+	struct dma_chan *chan = slave_chan("spi4", 0, 83, 1, width_burst_fifo);
+	unsigned n = (unsigned)chan->chan_id;
+	/* A length off the threshold level keeps the memory side single:
+	 * direct mode when the peripheral bursts are single too. */
+	size_t len = width_burst_fifo == 1 ? 62 : 64;
+	unsigned char data[64];
+	struct stm32_chan_stats st;
+	struct dma_xfer *x;
+	struct sbuf b;
+
+	for (unsigned i = 0; i < sizeof(data); i++)
+		data[i] = (unsigned char)(i * 5 + 1);
+	sbuf_new(&b, chan, 4096, 0);
+	assert_int_equal(dma_xfer_slave(b.att, 0, len, DMA_DEV_TO_MEM, 0, &x), 0);
+	assert_int_equal(dma_xfer_submit(x), 0);
+	assert_int_equal(stm32_sim_mem_busy(sim, 0, n, 40), 0);
+	assert_int_equal(stm32_sim_periph_push(sim, 83, data, len), (long)len);
+	assert_true(run_until(fence_done, dma_xfer_fence(x)));
+	assert_int_equal(dma_xfer_result(x), 1);
+	assert_memory_equal(b.cpu, data, len);
+	assert_int_equal(!!(stm32_sim_last_cr(sim, 0, n) & STM32_DMA_SxCR_DMEIE),
+			 width_burst_fifo == 1);
+	assert_int_equal(stm32_dma_chan_stats(dmas[0], n, &st), 0);
+	assert_true(st.fe >= 1);
+	assert_int_equal(st.te, 0);
+	assert_int_equal(st.dme, 0);
+	dma_xfer_unref(x);
+	sbuf_free(&b);
+	dma_release_channel(chan);
+}
+
+static void direct_mode_overrun_from_a_busy_memory_port_loses_nothing(void **state)
+{
+	paced_overrun(1);
+}
+
+static void fifo_mode_overrun_from_a_busy_memory_port_loses_nothing(void **state)
+{
+	paced_overrun(4);
+}
+
 /* A memory address not aligned to the peripheral width: not direct mode
- * (whose PSIZE memory accesses would drop the low address bits and land
- * beside the buffer) but the FIFO with byte memory accesses. Both
+ * (whose PSIZE memory accesses would be unaligned: a transfer error and
+ * a rule broken, on the simulator) but the FIFO with byte memory
+ * accesses. Both
  * directions; a client that forces direct mode is refused. */
 static void unaligned_memory_takes_the_fifo_not_direct_mode(void **state)
 {
@@ -1175,6 +1300,7 @@ int main(void)
 		st_test(memcpy_on_dma2),
 		st_test(refuses_itcm_dtcm_and_beyond_4g),
 		st_test(dmamux_line_programmed_and_cleared),
+		st_test(request_generator_lines_are_refused),
 		st_test(slave_sg_width_and_burst_from_config),
 		st_test(cyclic_one_period_is_circular),
 		st_test(cyclic_two_periods_double_buffer),
@@ -1182,12 +1308,15 @@ int main(void)
 		st_test(cyclic_double_buffer_serviced_two_periods_late_goes_on),
 		st_test(cyclic_two_buffers_serviced_two_periods_late_keep_residue),
 		st_test(residue_from_ndtr_and_pause_resume),
+		st_test(resume_mid_word_keeps_memory_accesses_aligned),
 		st_test(residue_rounds_up_to_memory_burst),
 		st_test(terminate_waits_for_en_to_clear),
 		st_test(bus_error_fails_the_transfer_and_the_channel_recovers),
 		st_test(stalled_stream_times_out_and_the_channel_recovers),
 		st_test(fifo_and_direct_mode_errors),
 		st_test(direct_mode_fifo_error_is_counted_not_fatal),
+		st_test(direct_mode_overrun_from_a_busy_memory_port_loses_nothing),
+		st_test(fifo_mode_overrun_from_a_busy_memory_port_loses_nothing),
 		st_test(unaligned_memory_takes_the_fifo_not_direct_mode),
 		st_test(a_removed_controller_leaves_the_hardware_to_its_successor),
 		st_test(irq_handler_takes_enosys_from_unmask_as_nothing_to_unmask),
