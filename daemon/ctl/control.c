@@ -168,6 +168,7 @@ struct ctl_client {
 	unsigned handles;      /* libuv handles not closed yet */
 	int fd;
 	uid_t uid;             /* the peer's, at connect time */
+	pid_t pid;             /* likewise (a buffer's last caller after MAP) */
 	struct acct *acct;     /* @uid's, charged with this connection */
 	bool sending;          /* @out is in flight: requests wait unread */
 	bool charged;          /* @acct's ACCT_CONNECTIONS holds this one */
@@ -479,6 +480,9 @@ static int ctl_map(struct ctl_client *c, uint64_t token, __u64 *ret_size)
 	fd = dma_buf_open_memfd(buf, mode == O_RDWR ? O_RDWR : O_RDONLY);
 	if (fd < 0)
 		return fd == -EINVAL ? -ENODEV : fd;
+	/* Mapping it is using it: the listings' last caller (LAST_PID). */
+	if (c->pid > 0)
+		buf->last_pid = c->pid;
 	*ret_size = buf->size;
 	return fd;
 }
@@ -991,8 +995,8 @@ static bool evict_idle(const struct acct *acct)
 	return false;
 }
 
-/* The peer's uid, or -errno. */
-static int peer_uid(int fd, uid_t *ret_uid)
+/* The peer's uid and process, or -errno. */
+static int peer_cred(int fd, uid_t *ret_uid, pid_t *ret_pid)
 {
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
@@ -1000,6 +1004,7 @@ static int peer_uid(int fd, uid_t *ret_uid)
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
 		return -errno;
 	*ret_uid = cred.uid;
+	*ret_pid = cred.pid;
 	return 0;
 }
 
@@ -1054,7 +1059,8 @@ static void listener_rest(uv_loop_t *loop, int err)
 static void listener_readable(uv_poll_t *handle, int status, int events)
 {
 	struct ctl_client *c;
-	uid_t uid = (uid_t)-1; /* set by peer_uid(); quiets -Wmaybe-uninitialized */
+	uid_t uid = (uid_t)-1; /* set by peer_cred(); quiets -Wmaybe-uninitialized */
+	pid_t pid = 0;
 	struct acct *acct = NULL;
 	int fd;
 
@@ -1071,7 +1077,7 @@ static void listener_readable(uv_poll_t *handle, int status, int events)
 		log_notice("control: accepting connections again");
 		starved = false;
 	}
-	if (peer_uid(fd, &uid) < 0) {
+	if (peer_cred(fd, &uid, &pid) < 0) {
 		close(fd);
 		return;
 	}
@@ -1110,6 +1116,7 @@ static void listener_readable(uv_poll_t *handle, int status, int events)
 	}
 	c->fd = fd;
 	c->uid = uid;
+	c->pid = pid;
 	c->acct = acct;
 	token_owner_init(&c->tokens);
 	c->tokens.acct = acct;

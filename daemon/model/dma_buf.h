@@ -145,8 +145,9 @@ struct dma_buf {
 	unsigned poll_active; /* armed dma_buf_poll_cb's */
 	/* Who holds it, as dev/ tells (the listings; no /proc read here):
 	 * the caller that opened the first file bound to it, and the last
-	 * caller of an ioctl on one of them (thread ids, as the transport
-	 * gives them; 0: none yet). */
+	 * caller of an ioctl on one of them or of the control socket's MAP
+	 * of it (thread ids, as the transport gives them; a MAP's process
+	 * id; 0: none yet). */
 	pid_t opener_pid;
 	pid_t last_pid;
 	uint8_t mode; /* O_RDONLY, O_WRONLY or O_RDWR (O_ACCMODE: neither) */

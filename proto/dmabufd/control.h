@@ -114,7 +114,8 @@
  * Who holds what. The daemon knows a process through its calls only: the
  * caller that opened a file (FUSE's and CUSE's request context, a thread
  * id, resolved to its process when a listing is made), and the last
- * caller of an ioctl on it. A process that got an fd over a Unix socket
+ * caller of an ioctl on it (for a buffer, or of a MAP of it: the
+ * connection's SO_PEERCRED process). A process that got an fd over a Unix socket
  * or by fork and never used it is invisible. So the records name these
  * two honestly (*opener_pid*, *last_pid*), and a fence its *producer*:
  * the caller that made it (CREATE_FENCE, MERGE, EXPORT_SYNC_FILE,
@@ -552,7 +553,8 @@ struct dmabufd_ctl_buffer {
 	/* Who holds it (see "Who holds what"); added within version 2. */
 	__u32 opener_pid;                    /* opened the first file bound
 					      * to it */
-	__u32 last_pid;                      /* the last ioctl on one */
+	__u32 last_pid;                      /* the last ioctl on one, or
+					      * the last MAP of it */
 	char opener_comm[16];
 	char last_comm[16];
 };

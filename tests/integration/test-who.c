@@ -22,6 +22,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -185,6 +186,33 @@ static void buffer_passed_to_a_child_shows_its_use_and_is_shared(void **state)
 	free(parent_row);
 	free(child_row);
 	free(json);
+}
+
+/* A child that maps buffer @fd (inherited) through the control socket's
+ * MAP and unmaps it, and nothing else. */
+static int map_only(void *arg)
+{
+	void *p;
+	size_t len;
+
+	prctl(PR_SET_NAME, CHILD_COMM);
+	CHILD_CHECK(dmabufd_buf_mmap(*(int *)arg, PROT_READ, &p, &len) == 0);
+	dmabufd_buf_munmap(p, len);
+	return 0;
+}
+
+static void buffer_mapped_by_a_child_shows_it_as_last_caller(void **state)
+{
+	int fd = buf_new(PAGE, O_RDWR);
+	uint64_t id = buf_id(fd); /* an ioctl of this process first */
+	struct dmabufd_ctl_buffer b;
+	pid_t child = fork_child_as(0, map_only, &fd);
+
+	assert_child_ok(child);
+	b = buffer_rec(id);
+	assert_int_equal(b.opener_pid, getpid());
+	assert_int_equal(b.last_pid, child);
+	close(fd);
 }
 
 struct named_by_thread {
@@ -761,6 +789,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		itest(buffer_shows_this_process_as_opener_and_last_caller),
 		itest(buffer_passed_to_a_child_shows_its_use_and_is_shared),
+		itest(buffer_mapped_by_a_child_shows_it_as_last_caller),
 		itest(fence_shows_this_process_as_producer),
 		itest(fences_pending_older_than_lists_only_old_pending_ones_with_producers),
 		itest(call_from_a_second_thread_shows_the_process_pid_not_the_tid),
