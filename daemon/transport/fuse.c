@@ -407,6 +407,7 @@ static void fs_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd,
 		     const void *in_buf, size_t in_bufsz, size_t out_bufsz)
 {
 	if (is_view(ino)) {
+		dev_count_request(DMABUFD_STAT_REQ_IOCTLS); /* a round trip */
 		fuse_reply_err(req, ENOTTY);
 		return;
 	}

@@ -6,6 +6,8 @@
 #     where they were;
 #   - README.md's kernel-ABI example, compiled with no dmabufd header or
 #     library, runs under dmabufd-run;
+#   - the preload takes the FUSE debug view files for no node (no ioctl
+#     of its own reaches the daemon for them);
 #   - dmabufd-run's own options and errors.
 # Needs DMABUFD_RUN, DMABUFD_COMPAT_LIB, DMABUFCTL, COMPAT_TEST, README.
 set -uo pipefail
@@ -95,6 +97,40 @@ else
 		pass readme_example
 	else
 		fail readme_example "exit $status, output: $out"
+	fi
+fi
+
+# The FUSE debug view files are not dmabufd's objects: the preload's
+# first look at an fd on the mount (an lseek, an mmap) asks the daemon
+# for a handle (an ioctl) only for the nodes, never for these files (by
+# their inode numbers, DMABUFD_FUSE_VIEW_INO_MIN and up). The daemon
+# counts every ioctl it answers, these files' included.
+view="${DMABUFD_DEV_ROOT:-/run/dmabufd/dev}/debug/sync/info"
+ioctls() { "$DMABUFCTL" --json stats | python3 -c 'import json, sys; print(json.load(sys.stdin)["requests_ioctl"])'; }
+if [ ! -e "$view" ]; then
+	echo "ok - preload_leaves_view_files_alone # SKIP no $view (CUSE)"
+else
+	before=$(ioctls)
+	out=$("${run[@]}" python3 -c '
+import ctypes, errno, mmap, os, sys
+fd = os.open(sys.argv[1], os.O_RDONLY)
+try:
+    os.lseek(fd, 0, os.SEEK_END)
+    print("lseek worked")
+except OSError as e:
+    print("lseek", errno.errorcode[e.errno])
+libc = ctypes.CDLL(None, use_errno=True)
+libc.mmap.restype = ctypes.c_void_p
+libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int,
+                      ctypes.c_int, ctypes.c_long]
+p = libc.mmap(None, 4096, mmap.PROT_READ, mmap.MAP_SHARED, fd, 0)
+print("mmap", "worked" if p != ctypes.c_void_p(-1).value else errno.errorcode[ctypes.get_errno()])
+' "$view" 2>&1)
+	after=$(ioctls)
+	if [ "$out" = $'lseek ESPIPE\nmmap ENODEV' ] && [ "$before" = "$after" ]; then
+		pass preload_leaves_view_files_alone
+	else
+		fail preload_leaves_view_files_alone "ioctls $before -> $after; $out"
 	fi
 fi
 
