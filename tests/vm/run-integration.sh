@@ -5,6 +5,13 @@
 #   run-integration.sh BUILD_DIR [run-vm.sh options...]
 #
 # BUILD_DIR is a meson build of this project with the tests enabled.
+#
+# Output: TAP on stdout (meson runs it with protocol 'tap'), one case per
+# case of each cmocka program the guest ran (its standard output, "[ RUN
+# ] / [ OK ] / [ FAILED ] / [ SKIPPED ]" lines, named "PROGRAM: CASE") and
+# per check of guest-integration.sh ("vm check ok/FAILED: NAME"), and one
+# failed case for a VM run that did not end with the guest's summary
+# line. The VM's console goes to stderr as it comes.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -29,4 +36,30 @@ cp "$here/guest-integration.sh" "$payload/"
 
 # libdmabufd comes from the build tree; run-vm.sh copies what ldd finds.
 export LD_LIBRARY_PATH=$build/libclient${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-exec "$here/run-vm.sh" --payload "$payload" --timeout 600 "$@" -- ./guest-integration.sh
+set +e
+"$here/run-vm.sh" --payload "$payload" --timeout 600 "$@" -- ./guest-integration.sh 2>&1 |
+	tee "$payload/console" >&2
+status=${PIPESTATUS[0]}
+set -e
+awk -v status="$status" '
+	function tap(ok, name, directive) {
+		n++
+		fails += !ok
+		gsub(/\r/, "", name)
+		printf "%s %d - %s%s\n", ok ? "ok" : "not ok", n, name, directive
+	}
+	/^=== test-.* \(CUSE\)/ { prog = $2; running = ""; next }
+	/^\[ RUN      \] / { running = substr($0, 15); next }
+	/^\[       OK \] / && running != "" { tap(1, prog ": " running, ""); running = ""; next }
+	/^\[  FAILED  \] / && running != "" { tap(0, prog ": " running, ""); running = ""; next }
+	/^\[  SKIPPED \] / && running != "" { tap(1, prog ": " running, " # SKIP"); running = ""; next }
+	/^\[  ERROR   \] / && running != "" { tap(0, prog ": " running, ""); running = ""; next }
+	/^vm check ok: / { tap(1, substr($0, 15), ""); next }
+	/^vm check FAILED: / { tap(0, substr($0, 19), ""); next }
+	/^vm: [0-9]+ passed, [0-9]+ failed/ { summary = 1 }
+	END {
+		# A VM that died, or failed with no case failed: one case more.
+		if (!summary || (status != 0 && !fails))
+			tap(0, "the VM run ended with the guest summary (run-vm.sh exit " status ")", "")
+		printf "1..%d\n", n
+	}' "$payload/console"
