@@ -85,7 +85,7 @@ json "data == {'buffers': [{'id': $id, 'size': $size, 'mode': 'rw',
 	'fences_kernel': 0, 'fences_write': 1, 'fences_read': 0,
 	'fences_bookkeep': 0, 'exporter': 'system', 'name': 'ctl-buf',
 	'orphaned': False, 'opener_pid': $hpid, 'opener_comm': 'ctl-t2',
-	'last_pid': $hpid, 'last_comm': 'ctl-t2'}]}" buffers
+	'last_pid': $hpid, 'last_comm': 'ctl-t2', 'kernel': False}]}" buffers
 json 'data["dma_bufs"] == 1 and data["fences"] == 2 and data["timelines"] == 2' stats
 "$ctl" --json timelines >"$tmp/timelines" || fail "dmabufctl --json timelines failed"
 "$ctl" --json fences >"$tmp/fences" || fail "dmabufctl --json fences failed"
