@@ -37,77 +37,11 @@
 #include <linux/dma-heap.h>
 #include <linux/sync_file.h>
 
-/* DRM and vgem, as include/uapi/drm/{drm,drm_mode,vgem_drm}.h have them
- * (Debian's linux-libc-dev leaves drm/ out). */
-struct drm_version {
-	int version_major, version_minor, version_patchlevel;
-	__kernel_size_t name_len;
-	char *name;
-	__kernel_size_t date_len;
-	char *date;
-	__kernel_size_t desc_len;
-	char *desc;
-};
-struct drm_prime_handle {
-	__u32 handle;
-	__u32 flags;
-	__s32 fd;
-};
-struct drm_mode_create_dumb {
-	__u32 height, width, bpp, flags, handle, pitch;
-	__u64 size;
-};
-struct drm_vgem_fence_attach {
-	__u32 handle;
-	__u32 flags;
-	__u32 out_fence;
-	__u32 pad;
-};
-struct drm_vgem_fence_signal {
-	__u32 fence;
-	__u32 flags;
-};
-#define DRM_IOCTL_VERSION _IOWR('d', 0x00, struct drm_version)
-#define DRM_IOCTL_PRIME_HANDLE_TO_FD _IOWR('d', 0x2d, struct drm_prime_handle)
-#define DRM_IOCTL_PRIME_FD_TO_HANDLE _IOWR('d', 0x2e, struct drm_prime_handle)
-#define DRM_IOCTL_MODE_CREATE_DUMB _IOWR('d', 0xB2, struct drm_mode_create_dumb)
-#define DRM_IOCTL_VGEM_FENCE_ATTACH _IOWR('d', 0x40 + 0x1, struct drm_vgem_fence_attach)
-#define DRM_IOCTL_VGEM_FENCE_SIGNAL _IOW('d', 0x40 + 0x2, struct drm_vgem_fence_signal)
-#define VGEM_FENCE_WRITE 0x1
+#include "kcheck.h"
 
 #define LEN 65536
 
-static int passed, failed;
 
-static void check(int ok, const char *name, long v)
-{
-	if (ok) {
-		printf("ok - %s\n", name);
-		passed++;
-	} else {
-		printf("not ok - %s: %ld\n", name, v);
-		failed++;
-	}
-	fflush(stdout);
-}
-
-static int vgem_open(void)
-{
-	for (int i = 0; i < 16; i++) {
-		char path[32], name[16] = "";
-		struct drm_version v = { .name_len = sizeof(name) - 1, .name = name };
-		int fd;
-
-		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		if (ioctl(fd, DRM_IOCTL_VERSION, &v) == 0 && strcmp(name, "vgem") == 0)
-			return fd;
-		close(fd);
-	}
-	return -1;
-}
 
 /* The fd's file, as /proc/self/fd names it. */
 static void fd_target(int fd, char *buf, size_t size)
@@ -244,6 +178,5 @@ int main(void)
 	munmap(d, LEN);
 	close(buf);
 	close(card);
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return check_summary();
 }

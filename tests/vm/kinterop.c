@@ -47,35 +47,8 @@
 #include <dmabufd/dmabufd.h>
 #include <dmabufd/sw_sync.h>
 
-/*
- * The four DRM calls used, as include/uapi/drm/drm.h has them: Debian's
- * linux-libc-dev leaves drm/ out (it is libdrm-dev's), and this is all
- * the test needs of it.
- */
-struct drm_version {
-	int version_major, version_minor, version_patchlevel;
-	__kernel_size_t name_len;
-	char *name;
-	__kernel_size_t date_len;
-	char *date;
-	__kernel_size_t desc_len;
-	char *desc;
-};
-struct drm_gem_close {
-	__u32 handle;
-	__u32 pad;
-};
-struct drm_prime_handle {
-	__u32 handle;
-	__u32 flags; /* DRM_CLOEXEC, DRM_RDWR (HANDLE_TO_FD) */
-	__s32 fd;
-};
-#define DRM_CLOEXEC O_CLOEXEC
-#define DRM_RDWR O_RDWR
-#define DRM_IOCTL_VERSION _IOWR('d', 0x00, struct drm_version)
-#define DRM_IOCTL_GEM_CLOSE _IOW('d', 0x09, struct drm_gem_close)
-#define DRM_IOCTL_PRIME_HANDLE_TO_FD _IOWR('d', 0x2d, struct drm_prime_handle)
-#define DRM_IOCTL_PRIME_FD_TO_HANDLE _IOWR('d', 0x2e, struct drm_prime_handle)
+#include "kcheck.h"
+
 
 #define SW_SYNC_PATH "/sys/kernel/debug/sync/sw_sync"
 /* dmabufd's system heap beside the kernel's (guest-compat.sh: the
@@ -84,20 +57,6 @@ struct drm_prime_handle {
 #define LEN 65536
 #define WAIT_MS 20000
 
-static int passed, failed;
-
-/* One check: @v (a result, a status) is printed when it failed. */
-static void check(int ok, const char *name, long v)
-{
-	if (ok) {
-		printf("ok - %s\n", name);
-		passed++;
-	} else {
-		printf("not ok - %s: %ld\n", name, v);
-		failed++;
-	}
-	fflush(stdout);
-}
 
 static int kernel_fence(int tl, uint32_t value)
 {
@@ -237,26 +196,6 @@ static void kernel_error_reaches_dmabufd(void)
 	close(kf);
 }
 
-/* vgem's card (DRM_IOCTL_VERSION's name), opened, or -1. */
-static int vgem_open(void)
-{
-	for (int i = 0; i < 16; i++) {
-		char path[32], name[16] = "";
-		struct drm_version v = { .name_len = sizeof(name) - 1,
-					 .name = name };
-		int fd;
-
-		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		if (ioctl(fd, DRM_IOCTL_VERSION, &v) == 0 &&
-		    strcmp(name, "vgem") == 0)
-			return fd;
-		close(fd);
-	}
-	return -1;
-}
 
 /* Whether the daemon lists a dma-buf of id @id: 1, 0, or -errno; its
  * listing's flags in *@ret_flags when listed (may be NULL). */
@@ -387,6 +326,5 @@ int main(void)
 	dmabufd_timeline_fence_exported();
 	kernel_error_reaches_dmabufd();
 	buffer_exported_to_vgem();
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return check_summary();
 }
