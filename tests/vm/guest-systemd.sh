@@ -266,6 +266,24 @@ systemctl start "$unit"
 check "the demo (examples/pipeline) as a member of video against /dev" as_member /vmtest/pipeline
 check "dmabufctl stats as a member of video" as_member dmabufctl stats
 
+# --- buffers and fences out to the kernel, from inside the sandbox ------------
+# The kernel's own udmabuf and sw_sync (Debian's kernel has neither; built
+# by fetch-kernel-src.sh), loaded before the start as an administrator's
+# modules would be: the unit resolves its DeviceAllow= paths at start.
+if [ -d /vmtest/kmod ] && insmod /vmtest/kmod/dmabufd_udmabuf.ko &&
+	insmod /vmtest/kmod/dmabufd_sw_sync.ko; then
+	systemctl restart "$unit"
+	check "the kernel's /dev/udmabuf and debugfs sw_sync are there" \
+		test -c /dev/udmabuf -a -e /sys/kernel/debug/sync/sw_sync
+	as_member /vmtest/sd-client kexport >/tmp/kexport.out 2>&1
+	cat /tmp/kexport.out >&2
+	check "a buffer goes out to the kernel as a udmabuf dma-buf" grep -qx 'ok buffer out' /tmp/kexport.out
+	check "a fence goes out to the kernel as a sw_sync sync_file" grep -qx 'ok fence out' /tmp/kexport.out
+else
+	n=$((n + 1)); echo "ok $n - a buffer goes out to the kernel # SKIP no udmabuf/sw_sync modules"
+	n=$((n + 1)); echo "ok $n - a fence goes out to the kernel # SKIP no udmabuf/sw_sync modules"
+fi
+
 # --- the sandbox's score ------------------------------------------------------
 score=$(systemd-analyze security "$unit" 2>/dev/null | tail -n 1)
 diag "systemd-analyze security: $score"

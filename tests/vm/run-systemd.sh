@@ -51,6 +51,16 @@ for f in tests/vm/sd-client examples/pipeline; do
 done
 cc=${CC:-cc}
 
+work=$(mktemp -d "${TMPDIR:-/tmp}/dmabufd-sd.XXXXXX")
+qemu_pid=
+cleanup() {
+	[ -n "$qemu_pid" ] && kill "$qemu_pid" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM HUP
+
 t_start=$(date +%s)
 fetch_out=$("$here/fetch-kernel.sh" "$cache") || die "fetch-kernel.sh failed"
 kver=$(echo "$fetch_out" | sed -n 's/^kver=//p')
@@ -65,17 +75,19 @@ if [ $rc = 3 ]; then
 fi
 [ $rc = 0 ] || die "mkrootfs.sh failed"
 rootfs=$(echo "$rootfs_out" | sed -n 's/^rootfs=//p')
+# The kernel's own udmabuf and sw_sync, built from Debian's linux-source
+# (fetch-kernel-src.sh, cached; compat-vm made them already in a VM suite
+# run): the daemon's buffers and fences out to the kernel under the
+# unit's sandbox. Without them those checks are skips.
+kmod=
+if src_out=$("$here/fetch-kernel-src.sh" "$cache" 2>"$work/kmod.log"); then
+	kmod=$(echo "$src_out" | sed -n 's/^kmod=//p')
+else
+	log "no kernel udmabuf/sw_sync modules (fetch-kernel-src.sh failed):"
+	cat "$work/kmod.log" >&2
+fi
 t_rootfs=$(date +%s)
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/dmabufd-sd.XXXXXX")
-qemu_pid=
-cleanup() {
-	[ -n "$qemu_pid" ] && kill "$qemu_pid" 2>/dev/null
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM HUP
 
 ov=$work/overlay
 mkdir -p "$ov/vmtest" "$ov/etc/systemd/system/multi-user.target.wants"
@@ -107,6 +119,10 @@ awk '/^## Running an existing program/ { s = 1 } s && /^```c$/ { c = 1; next }
 # run on the installed libdmabufd.
 cp "$here/guest-systemd.sh" "$build/tests/vm/sd-client" \
 	"$build/examples/pipeline" "$ov/vmtest/"
+if [ -n "$kmod" ]; then
+	mkdir -p "$ov/vmtest/kmod"
+	cp "$kmod/dmabufd_udmabuf.ko" "$kmod/dmabufd_sw_sync.ko" "$ov/vmtest/kmod/"
+fi
 cat >"$ov/vmtest/env" <<EOF
 SRC='$src'
 BUILD='$build'

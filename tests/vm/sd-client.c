@@ -17,6 +17,12 @@
  *                       the wait ended: "wait: signaled status N
  *                       (ERRNAME)" or "wait: error ERRNAME". Exit 0 once
  *                       it printed.
+ *   sd-client kexport   dmabufd objects out to the kernel's own drivers
+ *                       (udmabuf, sw_sync; loaded by the caller): a
+ *                       buffer as a kernel dma-buf, "ok buffer out"; a
+ *                       fence as a kernel sync_file that signals once the
+ *                       dmabufd fence does, "ok fence out". Exit 0 only
+ *                       if both.
  *   sd-client xfer MS   a 4 MiB DMA copy queued ("queued"), then waited
  *                       for up to MS: "xfer: done, bytes ok",
  *                       "xfer: done, bytes wrong" or "xfer: error
@@ -30,6 +36,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -189,6 +196,58 @@ static int refused_every_node(void)
 	return bad;
 }
 
+/* Each of the two is tried, whatever the other gave. */
+static int buffer_out(void)
+{
+	int buf, kbuf;
+
+	buf = filled_buffer(4096, 0x22);
+	if (buf < 0)
+		return fail("dma_heap/system alloc", buf);
+	kbuf = dmabufd_buf_export_kernel(buf);
+	close(buf);
+	if (kbuf < 0)
+		return fail("buffer out (udmabuf)", kbuf);
+	close(kbuf);
+	printf("ok buffer out\n");
+	return 0;
+}
+
+static int fence_out(void)
+{
+	struct pollfd p = { .events = POLLIN };
+	int tl, fence, r;
+
+	tl = dmabufd_timeline_create();
+	if (tl < 0)
+		return fail("sw_sync timeline", tl);
+	fence = dmabufd_timeline_create_fence(tl, "sd-client-kexport", 1);
+	if (fence < 0)
+		return fail("sync_file fence", fence);
+	p.fd = dmabufd_fence_export_kernel(fence);
+	if (p.fd < 0)
+		return fail("fence out (sw_sync)", p.fd);
+	if (poll(&p, 1, 0) != 0)
+		return fail("kernel fence pending before the signal", -EIO);
+	r = dmabufd_timeline_inc(tl, 1);
+	if (r < 0)
+		return fail("sw_sync inc", r);
+	if (poll(&p, 1, 10000) != 1)
+		return fail("kernel fence signaled after the dmabufd one", -ETIME);
+	printf("ok fence out\n");
+	close(p.fd);
+	close(fence);
+	close(tl);
+	return 0;
+}
+
+static int export_to_kernel(void)
+{
+	int bad = buffer_out();
+
+	return fence_out() | bad;
+}
+
 static int wait_unsignaled(int timeout_ms)
 {
 	int64_t ns = (int64_t)timeout_ms * 1000000;
@@ -245,8 +304,10 @@ int main(int argc, char **argv)
 		return refused_every_node();
 	if (argc == 3 && !strcmp(argv[1], "wait"))
 		return wait_unsignaled(atoi(argv[2]));
+	if (argc == 2 && !strcmp(argv[1], "kexport"))
+		return export_to_kernel();
 	if (argc == 3 && !strcmp(argv[1], "xfer"))
 		return xfer(atoi(argv[2]));
-	fprintf(stderr, "usage: sd-client use | refused | wait MS | xfer MS\n");
+	fprintf(stderr, "usage: sd-client use | refused | kexport | wait MS | xfer MS\n");
 	return 2;
 }
