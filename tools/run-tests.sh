@@ -18,7 +18,9 @@
 #   5. the VM suite: the integration programs against the daemon on real
 #      CUSE nodes, in QEMU booting Debian's kernel; and (compat-vm, one
 #      boot) the compatibility suite and the kernel's own selftests
-#      against the kernel's drivers and against dmabufd on CUSE
+#      against the kernel's drivers and against dmabufd on CUSE; and
+#      (systemd-vm, one boot) the installed service under a booted
+#      Debian 12 with systemd and udevd (tests/vm/run-systemd.sh)
 #   6. the fuzz suite: a clang build with ASan + UBSan and libFuzzer
 #      (-Dfuzz=enabled), each target (tests/fuzz) run from its seed
 #      corpus for FUZZ_SECONDS (60 by default); any crash, leak or UB

@@ -49,6 +49,9 @@ test_packages=(
 	systemd udev
 	# the VM suite: Debian's own kernel under QEMU (TCG)
 	qemu-system-x86 busybox-static cpio
+	# the VM suite's systemd-vm: a Debian 12 root filesystem with systemd
+	# and udev, made from Debian's packages (tests/vm/mkrootfs.sh)
+	mmdebstrap
 	# the VM suite's kbench-smoke: the kernel's own dma-heap and sw_sync
 	# built as modules from Debian's linux-source (tests/vm/
 	# fetch-kernel-src.sh; gcc-12, make and strip come with
