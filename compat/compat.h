@@ -132,8 +132,8 @@ int compat_ioctl(int fd, const struct compat_fd *info, unsigned long cmd, void *
  * 'W'): compat_ioctl() on a dmabufd fd, else libc's. */
 int ioctl_maybe_ours(int fd, unsigned long cmd, void *arg);
 
-/* kernel_import.c: DRM's and V4L2's dma-buf imports ('d', 'V'), a
- * dmabufd dma-buf given as a kernel one (udmabuf). As ioctl(2). */
+/* kernel_import.c: DRM's ioctls ('d'): a dmabufd dma-buf given to its
+ * PRIME import as its kernel dma-buf (udmabuf). As ioctl(2). */
 int compat_kernel_import_ioctl(int fd, unsigned long cmd, void *arg);
 
 /* libdmabufd's control.c: the kernel dma-buf over a dmabufd buffer's

@@ -25,7 +25,6 @@ COMPAT_EXPORT int ioctl(int fd, unsigned long cmd, void *arg)
 	case 'W':
 		return ioctl_maybe_ours(fd, cmd, arg);
 	case 'd':
-	case 'V':
 		return compat_kernel_import_ioctl(fd, cmd, arg);
 	}
 	return real_ioctl(fd, cmd, arg);

@@ -1,36 +1,36 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * libdmabufd-compat: a dmabufd dma-buf handed to a real kernel importer.
+ * libdmabufd-compat: a dmabufd dma-buf handed to DRM's PRIME import.
  *
- * A program that passes a dma-buf fd to DRM (DRM_IOCTL_PRIME_FD_TO_HANDLE)
- * or V4L2 (VIDIOC_QBUF, VIDIOC_PREPARE_BUF with V4L2_MEMORY_DMABUF, each
- * plane's fd of a multi-planar buffer) passes, when that fd is
- * dmabufd's, a real kernel dma-buf over the same memory instead: the
- * daemon's export through the kernel's udmabuf
- * (dmabufd_buf_export_kernel(), DMABUFD_CTL_BUF_EXPORT_KERNEL), made for
- * the call and closed after it, the importer keeping its own reference.
- * The program's fd numbers are put back in its struct after the call
- * (V4L2 writes the fd it was given back into the buffer). So each such
- * call imports a kernel dma-buf of its own over the same pages: DRM gives
- * a new GEM handle per call (as for two different dma-bufs), and V4L2
- * attaches again when a queued index gets another dma-buf.
+ * A program that passes a dma-buf fd to DRM_IOCTL_PRIME_FD_TO_HANDLE
+ * passes, when that fd is dmabufd's, the buffer's kernel dma-buf instead:
+ * the daemon's export through the kernel's udmabuf
+ * (dmabufd_buf_export_kernel(), DMABUFD_CTL_BUF_EXPORT_KERNEL), which is
+ * one kernel dma-buf per buffer for as long as something in the kernel
+ * holds it, so importing the same buffer again gives the same GEM handle,
+ * as on the kernel. The call is made on a copy of the program's struct
+ * holding the new fd, which is closed after it (the GEM object keeps its
+ * own reference); the program's struct gets the handle, its fd untouched.
  *
  * Where the export fails (no /dev/udmabuf, a buffer opened read-only,
  * the daemon's limits) the call goes to the kernel with the program's
  * fd as given, and the kernel answers for a file that is no dma-buf
  * (EINVAL from dma_buf_get()), as it would without the preload.
  *
+ * Not done here: V4L2's VIDIOC_QBUF with V4L2_MEMORY_DMABUF. vb2 keeps
+ * the fd number it was given and hands it back in VIDIOC_DQBUF and
+ * VIDIOC_QUERYBUF, which would be a number the program never had: such
+ * programs export with libdmabufd (dmabufd-compat(7)).
+ *
  * What the kernel side sees: the pages, and nothing of dmabufd's fences
- * or CPU-access sync (udmabuf has its own empty reservation object); the
+ * or CPU-access sync (udmabuf has its own reservation object); the
  * README's "Interop with the kernel" says how to carry fences across.
  */
 #include <errno.h>
 #include <stdint.h>
-#include <string.h>
 #include <unistd.h>
 
 #include <linux/ioctl.h>
-#include <linux/videodev2.h>
 
 #include "compat.h"
 
@@ -42,7 +42,8 @@ struct compat_drm_prime_handle {
 };
 #define COMPAT_DRM_IOCTL_PRIME_FD_TO_HANDLE _IOWR('d', 0x2e, struct compat_drm_prime_handle)
 
-/* A kernel dma-buf for @fd when it is a dmabufd dma-buf: its fd, or -1. */
+/* The kernel dma-buf of @fd when it is a dmabufd dma-buf: a new fd of
+ * it, or -1. Keeps errno. */
 static int kernel_twin(int fd)
 {
 	struct compat_fd info;
@@ -57,69 +58,28 @@ static int kernel_twin(int fd)
 
 static int drm_import(int fd, unsigned long cmd, struct compat_drm_prime_handle *arg)
 {
-	int orig, k, r, err;
+	struct compat_drm_prime_handle copy;
+	int k, r, err;
 
 	if (!arg)
 		return real_ioctl(fd, cmd, arg);
-	orig = arg->fd;
-	k = kernel_twin(orig);
+	k = kernel_twin(arg->fd);
 	if (k < 0)
 		return real_ioctl(fd, cmd, arg);
-	arg->fd = k;
-	r = real_ioctl(fd, cmd, arg);
+	copy = *arg;
+	copy.fd = k;
+	r = real_ioctl(fd, cmd, &copy);
 	err = errno;
-	arg->fd = orig;
+	if (r == 0)
+		arg->handle = copy.handle;
 	real_close(k);
-	errno = err;
-	return r;
-}
-
-static int v4l2_queue(int fd, unsigned long cmd, struct v4l2_buffer *b)
-{
-	int orig[VIDEO_MAX_PLANES], k[VIDEO_MAX_PLANES];
-	bool mplane;
-	unsigned n, i;
-	int r, err;
-
-	if (!b || b->memory != V4L2_MEMORY_DMABUF)
-		return real_ioctl(fd, cmd, b);
-	mplane = V4L2_TYPE_IS_MULTIPLANAR(b->type);
-	if (mplane && (!b->m.planes || b->length > VIDEO_MAX_PLANES))
-		return real_ioctl(fd, cmd, b); /* the kernel's EINVAL/EFAULT */
-	n = mplane ? b->length : 1;
-	for (i = 0; i < n; i++) {
-		orig[i] = mplane ? b->m.planes[i].m.fd : b->m.fd;
-		k[i] = kernel_twin(orig[i]);
-		if (k[i] < 0)
-			continue;
-		if (mplane)
-			b->m.planes[i].m.fd = k[i];
-		else
-			b->m.fd = k[i];
-	}
-	r = real_ioctl(fd, cmd, b);
-	err = errno;
-	for (i = 0; i < n; i++) {
-		if (k[i] < 0)
-			continue;
-		if (mplane)
-			b->m.planes[i].m.fd = orig[i];
-		else
-			b->m.fd = orig[i];
-		real_close(k[i]);
-	}
 	errno = err;
 	return r;
 }
 
 int compat_kernel_import_ioctl(int fd, unsigned long cmd, void *arg)
 {
-	switch (cmd) {
-	case COMPAT_DRM_IOCTL_PRIME_FD_TO_HANDLE:
+	if (cmd == COMPAT_DRM_IOCTL_PRIME_FD_TO_HANDLE)
 		return drm_import(fd, cmd, arg);
-	case VIDIOC_QBUF:
-	case VIDIOC_PREPARE_BUF:
-		return v4l2_queue(fd, cmd, arg);
-	}
 	return real_ioctl(fd, cmd, arg);
 }

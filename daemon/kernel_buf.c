@@ -89,13 +89,8 @@ static bool started, warned_no_count;
 
 static void kexport_free(struct kexport *x)
 {
-	struct kexport *other;
-
 	LIST_REMOVE(x, link);
-	x->buf->kernel_exported = false;
-	LIST_FOREACH(other, &exports, link)
-		if (other->buf == x->buf)
-			x->buf->kernel_exported = true;
+	x->buf->kernel_exported = false; /* its one export (kernel_buf_export()) */
 	export_count--;
 	close(x->fd);
 	acct_uncharge(x->acct, ACCT_FILES, 1);
@@ -160,6 +155,15 @@ int kernel_buf_export(struct dma_buf *buf, uid_t owner, int *ret_fd)
 		return -EINVAL;
 	if (!started)
 		return -ENODEV;
+	LIST_FOREACH(x, &exports, link) {
+		if (x->buf != buf)
+			continue;
+		fd = fcntl(x->fd, F_DUPFD_CLOEXEC, 3);
+		if (fd < 0)
+			return -errno;
+		*ret_fd = fd;
+		return 0;
+	}
 	r = acct_get(owner, &acct);
 	if (r < 0)
 		return r;

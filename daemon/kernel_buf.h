@@ -71,7 +71,12 @@ void kernel_buf_stop(void);
 /*
  * Export @buf as a kernel dma-buf for @owner. Returns 0 and *ret_fd (the
  * caller's to close; the export keeps its own copy and a reference to
- * @buf); -EOPNOTSUPP where there is no usable /dev/udmabuf; -ENODEV for a
+ * @buf). A buffer has one kernel dma-buf at a time: while an export of it
+ * lives, another returns a new fd of that same kernel dma-buf, at no new
+ * charge, as the kernel gives one dma-buf per buffer (so DRM's PRIME
+ * import gives the same GEM handle again, and every kernel importer
+ * shares one reservation object). -EOPNOTSUPP where there is no usable
+ * /dev/udmabuf; -ENODEV for a
  * buffer whose exporter has no memfd; -EDQUOT past @owner's limit of
  * files; -ENODEV when not started; -ENOMEM, or the kernel's -errno
  * (EINVAL past udmabuf's size_limit_mb).

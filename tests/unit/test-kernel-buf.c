@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include <uv.h>
@@ -147,26 +148,53 @@ static void export_holds_the_buffer_until_no_other_holder(void **state)
 	assert_int_equal(kernel_buf_exports(), 0);
 }
 
-static void buffer_is_marked_exported_while_any_export_lives(void **state)
+static void buffer_is_marked_exported_while_its_export_lives(void **state)
 {
 	struct dma_buf *buf = buf_new(&memfd_ops);
-	int a = -1, b = -1;
+	int a = -1;
 
 	assert_false(buf->kernel_exported);
 	assert_int_equal(kernel_buf_export(buf, 1000, &a), 0);
-	assert_int_equal(kernel_buf_export(buf, 1000, &b), 0);
 	assert_true(buf->kernel_exported);
 	close(a);
-	close(b);
 	holders = 1;
 	kernel_buf_sweep();
 	assert_true(buf->kernel_exported);
 	holders = 0;
 	dma_buf_ref(buf);
-	kernel_buf_sweep(); /* both go */
+	kernel_buf_sweep();
 	assert_int_equal(kernel_buf_exports(), 0);
 	assert_false(buf->kernel_exported);
 	dma_buf_unref(buf);
+}
+
+/* As the kernel: one dma-buf per buffer, whoever asks how often. */
+static void export_again_gives_the_same_kernel_dma_buf_at_no_charge(void **state)
+{
+	struct dma_buf *buf = buf_new(&memfd_ops);
+	struct acct *acct = NULL;
+	struct stat sa, sb;
+	int a = -1, b = -1;
+
+	assert_int_equal(acct_get(1000, &acct), 0);
+	assert_int_equal(kernel_buf_export(buf, 1000, &a), 0);
+	created_size = 0;
+	assert_int_equal(kernel_buf_export(buf, 1000, &b), 0);
+	assert_int_equal(created_size, 0); /* no UDMABUF_CREATE */
+	assert_int_not_equal(a, b);
+	assert_int_equal(fstat(a, &sa), 0);
+	assert_int_equal(fstat(b, &sb), 0);
+	assert_true(sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino);
+	assert_int_equal(kernel_buf_exports(), 1);
+	assert_int_equal(acct->used[ACCT_FILES], 1);
+	close(a);
+	close(b);
+	dma_buf_unref(buf);
+	holders = 0;
+	kernel_buf_sweep();
+	assert_int_equal(kernel_buf_exports(), 0);
+	assert_int_equal(acct->used[ACCT_FILES], 0);
+	acct_unref(acct);
 }
 
 static void export_is_charged_one_file_while_it_lives(void **state)
@@ -237,7 +265,8 @@ int main(void)
 		T(export_is_kept_when_the_kernel_shows_no_count),
 		T(export_without_udmabuf_is_eopnotsupp_and_holds_nothing),
 		T(export_of_a_buffer_without_memfd_is_enodev),
-		T(buffer_is_marked_exported_while_any_export_lives),
+		T(buffer_is_marked_exported_while_its_export_lives),
+		T(export_again_gives_the_same_kernel_dma_buf_at_no_charge),
 #undef T
 	};
 

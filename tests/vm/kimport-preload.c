@@ -7,10 +7,12 @@
  *
  *   1. buffers out: a buffer from /dev/dma_heap/system (dmabufd's, through
  *      the preload) passed to vgem's DRM_IOCTL_PRIME_FD_TO_HANDLE as it
- *      is: the preload passes the kernel a udmabuf over the same pages
- *      (compat/kernel_import.c); vgem's object exported again and mapped
- *      reads what was written through the dmabufd mapping, the program's
- *      fd is left in its struct, and the fd stays dmabufd's;
+ *      is: the preload passes the kernel the buffer's udmabuf over the
+ *      same pages (compat/kernel_import.c); a second import gives the
+ *      same GEM handle (one kernel dma-buf per buffer); vgem's object
+ *      exported again is a kernel dma-buf and, mapped, reads what was
+ *      written through the dmabufd mapping; the program's fd is left in
+ *      its struct and stays dmabufd's;
  *   2. fences in: a vgem fence (DRM_IOCTL_VGEM_FENCE_ATTACH on a dumb
  *      buffer, the kernel dma-buf's DMA_BUF_IOCTL_EXPORT_SYNC_FILE: a real
  *      kernel sync_file) given to DMA_BUF_IOCTL_IMPORT_SYNC_FILE of the
@@ -71,7 +73,7 @@ static int alloc_dmabufd(void)
 
 static void buffer_to_vgem(int card, int buf, unsigned char *d)
 {
-	struct drm_prime_handle imp = { .fd = buf }, exp = { 0 };
+	struct drm_prime_handle imp = { .fd = buf }, again = { 0 }, exp = { 0 };
 	char before[128], after[128];
 	unsigned char *k;
 	int r, mism = 0;
@@ -88,6 +90,11 @@ static void buffer_to_vgem(int card, int buf, unsigned char *d)
 	      "the fd is still dmabufd's", 0);
 	if (r < 0)
 		return;
+	/* As on the kernel: the same buffer, the same GEM handle. */
+	again.fd = buf;
+	r = ioctl(card, DRM_IOCTL_PRIME_FD_TO_HANDLE, &again);
+	check(r == 0 && again.handle == imp.handle,
+	      "imported again: the same GEM handle", r ? -errno : (long)again.handle);
 	exp.handle = imp.handle;
 	exp.flags = O_CLOEXEC | O_RDWR;
 	r = ioctl(card, DRM_IOCTL_PRIME_HANDLE_TO_FD, &exp);
@@ -95,8 +102,7 @@ static void buffer_to_vgem(int card, int buf, unsigned char *d)
 	if (r < 0)
 		return;
 	fd_target(exp.fd, after, sizeof(after));
-	check(strcmp(after, "/dmabuf:") == 0 || strstr(after, "dmabuf") != NULL,
-	      "a real kernel dma-buf", 0);
+	check(strncmp(after, "/dmabuf:", 8) == 0, "a real kernel dma-buf", 0);
 	k = mmap(NULL, LEN, PROT_READ, MAP_SHARED, exp.fd, 0);
 	check(k != MAP_FAILED, "kernel dma-buf mapped", k == MAP_FAILED ? -errno : 0);
 	if (k != MAP_FAILED) {

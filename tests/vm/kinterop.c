@@ -38,6 +38,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <linux/dma-buf.h>
@@ -239,6 +240,15 @@ static int dmabufd_buffer_becomes(uint64_t id, int want)
 	return r;
 }
 
+/* Whether fds @a and @b are one open file's (the same inode). */
+static int same_file(int a, int b)
+{
+	struct stat sa, sb;
+
+	return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 &&
+	       sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
 static void buffer_exported_to_vgem(void)
 {
 	int heap = dmabufd_open_node(DMABUFD_HEAP_NODE, O_RDONLY | O_CLOEXEC);
@@ -267,6 +277,11 @@ static void buffer_exported_to_vgem(void)
 	check(kb >= 0, "buffer exported as a kernel dma-buf (udmabuf)", kb);
 	if (kb < 0)
 		return;
+	/* One kernel dma-buf per buffer: a second export is that one. */
+	r = dmabufd_buf_export_kernel(b);
+	check(r >= 0 && same_file(r, kb), "exported again: the same kernel dma-buf", r);
+	if (r >= 0)
+		close(r);
 	imp.fd = kb;
 	r = ioctl(card, DRM_IOCTL_PRIME_FD_TO_HANDLE, &imp);
 	check(r == 0 && imp.handle, "kernel dma-buf imported into vgem", r ? -errno : 0);

@@ -464,7 +464,9 @@ DMABUFD_EXPORT int dmabufd_fence_export_kernel(int sync_fd);
  * without write access is refused. The dmabufd buffer, and its charge
  * to its owner, stays while the kernel dma-buf has any holder (an fd, a
  * mapping, an importer); the daemon notices the last one go within
- * about a second. The kernel side sees the memory only: the dmabufd
+ * about a second. One kernel dma-buf per buffer while one is held:
+ * another call gives a new fd of that same kernel dma-buf (so DRM gives
+ * the same GEM handle again). The kernel side sees the memory only: the dmabufd
  * buffer's implicit fences and DMA_BUF_IOCTL_SYNC brackets are not the
  * kernel dma-buf's (export a fence with dmabufd_fence_export_kernel()).
  * Returns the kernel dma-buf fd (O_RDWR|O_CLOEXEC), or -EOPNOTSUPP where
