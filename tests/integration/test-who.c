@@ -188,15 +188,15 @@ static void buffer_passed_to_a_child_shows_its_use_and_is_shared(void **state)
 	free(json);
 }
 
-/* A child that maps buffer @fd (inherited) through the control socket's
- * MAP and unmaps it, and nothing else. */
+/* A child that maps the buffer of handle @arg through the control
+ * socket's MAP (no ioctl on any fd of it) and unmaps it. */
 static int map_only(void *arg)
 {
 	void *p;
 	size_t len;
 
 	prctl(PR_SET_NAME, CHILD_COMM);
-	CHILD_CHECK(dmabufd_buf_mmap(*(int *)arg, PROT_READ, &p, &len) == 0);
+	CHILD_CHECK(dmabufd_buf_mmap_h(*(uint64_t *)arg, PROT_READ, &p, &len) == 0);
 	dmabufd_buf_munmap(p, len);
 	return 0;
 }
@@ -204,9 +204,12 @@ static int map_only(void *arg)
 static void buffer_mapped_by_a_child_shows_it_as_last_caller(void **state)
 {
 	int fd = buf_new(PAGE, O_RDWR);
-	uint64_t id = buf_id(fd); /* an ioctl of this process first */
+	uint64_t id = buf_id(fd), handle; /* ioctls of this process first */
 	struct dmabufd_ctl_buffer b;
-	pid_t child = fork_child_as(0, map_only, &fd);
+	pid_t child;
+
+	assert_ok(dmabufd_handle(fd, &handle, NULL));
+	child = fork_child_as(0, map_only, &handle);
 
 	assert_child_ok(child);
 	b = buffer_rec(id);
