@@ -48,18 +48,26 @@ awk -v status="$status" '
 		gsub(/\r/, "", name)
 		printf "%s %d - %s%s\n", ok ? "ok" : "not ok", n, name, directive
 	}
-	/^=== test-.* \(CUSE\)/ { prog = $2; running = ""; next }
-	/^\[ RUN      \] / { running = substr($0, 15); next }
+	# A case that started and never ended (the program died, hung).
+	function unfinished() {
+		if (running != "")
+			tap(0, prog ": " running " (no result: the program ended)", "")
+		running = ""
+	}
+	{ sub(/\r$/, "") }
+	/^=== test-.* \(CUSE\)/ { unfinished(); prog = $2; next }
+	/^\[ RUN      \] / { unfinished(); running = substr($0, 14); next }
 	/^\[       OK \] / && running != "" { tap(1, prog ": " running, ""); running = ""; next }
 	/^\[  FAILED  \] / && running != "" { tap(0, prog ": " running, ""); running = ""; next }
-	/^\[  SKIPPED \] / && running != "" { tap(1, prog ": " running, " # SKIP"); running = ""; next }
 	/^\[  ERROR   \] / && running != "" { tap(0, prog ": " running, ""); running = ""; next }
-	/^vm check ok: / { tap(1, substr($0, 15), ""); next }
-	/^vm check FAILED: / { tap(0, substr($0, 19), ""); next }
-	/^vm: [0-9]+ passed, [0-9]+ failed/ { summary = 1 }
+	/^\[  SKIPPED \] / && running != "" { tap(1, prog ": " running, " # SKIP"); running = ""; next }
+	/^vm check ok: / { unfinished(); tap(1, substr($0, 14), ""); next }
+	/^vm check FAILED: / { unfinished(); tap(0, substr($0, 18), ""); next }
+	/^vm: [0-9]+ passed, [0-9]+ failed/ { unfinished(); summary = 1 }
 	END {
-		# A VM that died, or failed with no case failed: one case more.
-		if (!summary || (status != 0 && !fails))
+		unfinished()
+		# A VM that died, failed with no case failed, or ran nothing.
+		if (!summary || (status != 0 && !fails) || n == 0)
 			tap(0, "the VM run ended with the guest summary (run-vm.sh exit " status ")", "")
 		printf "1..%d\n", n
 	}' "$payload/console"
