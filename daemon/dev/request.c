@@ -22,10 +22,13 @@
  * still held. The pids and comms are read from /proc then, not before.
  * The calls of one uid get at most HANG_REPORT_BURST such lines per
  * HANG_REPORT_INTERVAL_NS (a ratelimit per caller uid, in a table of
- * HANG_REPORT_UIDS that lets the longest quiet one go when full): a
- * client can park as many waits as it likes, and must not flood the
- * journal or keep the loop reading /proc; the next line it gets says how
- * many were not logged.
+ * HANG_REPORT_UIDS that lets the longest quiet one go when full), and
+ * all uids together HANG_REPORT_BURST_ALL (so many uids, a user
+ * namespace's say, cannot add up to a flood): a client can park as many
+ * waits as it likes, and must not flood the journal or keep the loop
+ * reading /proc; the next line logged says how many were not. A request
+ * whose line was not logged counts as not reported (its timeout line is
+ * info, not warning).
  */
 #include "request.h"
 
@@ -210,10 +213,10 @@ static const char *pid_words(pid_t tid, char *buf, size_t size)
 
 /* Fences of a report at most; the rest are counted. */
 #define HANG_FENCES_MAX 3
-/* Report lines of one uid at most, per interval. */
+/* Report lines of one uid, and of all, at most, per interval. */
 #define HANG_REPORT_BURST 10
+#define HANG_REPORT_BURST_ALL 50
 #define HANG_REPORT_INTERVAL_NS (10ull * 1000000000ull)
-
 #define HANG_REPORT_UIDS 64
 
 static struct {
@@ -221,11 +224,13 @@ static struct {
 	bool used;
 	struct ratelimit rl;
 } hang_limits[HANG_REPORT_UIDS];
+static struct ratelimit hang_limit_all;
 
 /* Whether @req's caller uid may have another report line now;
- * *@ret_missed: its lines not logged since its last. */
+ * *@ret_missed: its lines not logged since its last, *@ret_missed_all:
+ * all uids' lines not logged for the limit on all since the last. */
 static bool dev_req_report_allowed(const struct dev_req *req, uint64_t now,
-				   uint64_t *ret_missed)
+				   uint64_t *ret_missed, uint64_t *ret_missed_all)
 {
 	unsigned i, slot = 0;
 
@@ -243,17 +248,25 @@ static bool dev_req_report_allowed(const struct dev_req *req, uint64_t now,
 		hang_limits[i].used = true;
 		hang_limits[i].rl = (struct ratelimit){ 0 };
 	}
-	return ratelimit_allow(&hang_limits[i].rl, now, HANG_REPORT_INTERVAL_NS,
-			       HANG_REPORT_BURST, ret_missed);
+	if (!ratelimit_allow(&hang_limits[i].rl, now, HANG_REPORT_INTERVAL_NS,
+			     HANG_REPORT_BURST, ret_missed))
+		return false;
+	if (ratelimit_allow(&hang_limit_all, now, HANG_REPORT_INTERVAL_NS,
+			    HANG_REPORT_BURST_ALL, ret_missed_all))
+		return true;
+	/* Not logged after all: the uid's count says so next time. */
+	hang_limits[i].rl.missed += *ret_missed + 1;
+	return false;
 }
 
 /*
  * The hang report's line for @req: "dev: NODE #FILE: IOCTL by pid P
  * (comm) WHAT after DURATION: fence CTX:SEQNO (driver/timeline) made by
  * pid Q (comm)[, ...][, which waits for fence ... made by pid R
- * (comm)[, ...]][, buffer ID "name"]".
+ * (comm)[, ...]][, buffer ID "name"]". Returns whether it was logged
+ * (the level enabled, the rate limits not reached).
  */
-static void dev_req_report(const struct dev_req *req, int level,
+static bool dev_req_report(const struct dev_req *req, int level,
 			   const char *what)
 {
 	const struct fence_wait *w = &req->wait;
@@ -261,10 +274,11 @@ static void dev_req_report(const struct dev_req *req, int level,
 	char line[512], who[64], num[48];
 	unsigned shown = 0, more = 0;
 	size_t len = 0;
-	uint64_t now = clock_now_ns(), missed;
+	uint64_t now = clock_now_ns(), missed, missed_all;
 
-	if (!log_enabled(level) || !dev_req_report_allowed(req, now, &missed))
-		return;
+	if (!log_enabled(level) ||
+	    !dev_req_report_allowed(req, now, &missed, &missed_all))
+		return false;
 	if (!name) {
 		snprintf(num, sizeof(num), "ioctl 0x%08x", req->cmd);
 		name = num;
@@ -321,24 +335,27 @@ static void dev_req_report(const struct dev_req *req, int level,
 	if (missed)
 		ADD(" (and %llu earlier reports of uid %u not logged)",
 		    (unsigned long long)missed, (unsigned)req->caller_uid);
+	if (missed_all)
+		ADD(" (and %llu earlier reports not logged: too many of all uids)",
+		    (unsigned long long)missed_all);
 #undef ADD
 	log_msg(level, "%s", line);
+	return true;
 }
 
 static void dev_req_hang_fired(struct timer *timer)
 {
 	struct dev_req *req = container_of(timer, struct dev_req, hang_timer);
 
-	req->hang_reported = true;
-	dev_req_report(req, LOG_WARNING, "still blocked");
+	req->hang_reported = dev_req_report(req, LOG_WARNING, "still blocked");
 }
 
 static void dev_req_wait_expired(struct fence_wait *wait)
 {
 	struct dev_req *req = container_of(wait, struct dev_req, wait);
 
-	dev_req_report(req, req->hang_reported ? LOG_WARNING : LOG_INFO,
-		       "timed out");
+	(void)dev_req_report(req, req->hang_reported ? LOG_WARNING : LOG_INFO,
+			     "timed out");
 }
 
 void dev_set_hang_report(uint64_t ns)
