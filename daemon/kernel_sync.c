@@ -448,6 +448,22 @@ int kernel_fence_export(struct fence *fence, uid_t owner, int *ret_fd)
 		 fence_timeline_name(fence));
 	if (fence_is_signaled(fence))
 		return export_signaled(name, ret_fd);
+	/* Exported before and still pending: another kernel fence at its
+	 * point, on whichever timeline of its context that is (the point's
+	 * callback serves every one of them). */
+	LIST_FOREACH(tl, &timelines, link) {
+		if (tl->context != fence->context)
+			continue;
+		TAILQ_FOREACH(at, &tl->points, link) {
+			if (at->fence != fence || at->signaled)
+				continue;
+			fd = ks_ops->create_fence(tl->fd, (uint32_t)at->k, name);
+			if (fd < 0)
+				return fd;
+			*ret_fd = fd;
+			return 0;
+		}
+	}
 	LIST_FOREACH(tl, &timelines, link)
 		if (tl->context == fence->context && timeline_fits(tl, fence->seqno))
 			break;
@@ -455,18 +471,6 @@ int kernel_fence_export(struct fence *fence, uid_t owner, int *ret_fd)
 		r = timeline_new(fence->context, fence->seqno, owner, &tl);
 		if (r < 0)
 			return r;
-	}
-	/* Exported before and still pending: another kernel fence at the
-	 * same point (the point's callback serves every one of them). */
-	TAILQ_FOREACH(at, &tl->points, link)
-		if (at->fence == fence && !at->signaled)
-			break;
-	if (at) {
-		fd = ks_ops->create_fence(tl->fd, (uint32_t)at->k, name);
-		if (fd < 0)
-			return fd;
-		*ret_fd = fd;
-		return 0;
 	}
 	pt = calloc(1, sizeof(*pt));
 	if (!pt) {

@@ -534,6 +534,33 @@ static void export_again_while_pending_keeps_one_point(void **state)
 	fence_unref(f);
 }
 
+/* Its point on an older timeline, though a newer one of the context now
+ * fits its seqno: still the one point. */
+static void export_again_finds_the_point_on_any_timeline_of_the_context(void **state)
+{
+	uint64_t ctx = fence_context_alloc(1);
+	struct fence *f2 = test_fence_new(ctx, 2), *f5 = test_fence_new(ctx, 5);
+	struct fence *f1 = test_fence_new(ctx, 1);
+	int k2, k5, k1, again;
+
+	assert_int_equal(kernel_fence_export(f2, 0, &k2), 0);
+	assert_int_equal(kernel_fence_export(f5, 0, &k5), 0);
+	test_fence_signal(f2, 0); /* the first timeline is at 2's point */
+	assert_int_equal(kernel_fence_export(f1, 0, &k1), 0); /* a second */
+	assert_int_equal(kernel_sync_timelines(), 2);
+	assert_int_equal(kernel_fence_export(f5, 0, &again), 0);
+	assert_int_equal(kernel_sync_points(), 2); /* 5's and 1's */
+	assert_int_equal(fake_pt[again].tl, fake_pt[k5].tl);
+	assert_int_equal(fake_pt[again].value, fake_pt[k5].value);
+	test_fence_signal(f1, 0);
+	test_fence_signal(f5, 0);
+	assert_true(kernel_point_signaled(again));
+	assert_int_equal(kernel_sync_timelines(), 0);
+	fence_unref(f1);
+	fence_unref(f2);
+	fence_unref(f5);
+}
+
 static void stop_closes_the_timelines_and_lets_go_of_the_fences(void **state)
 {
 	struct fence *f = test_fence_new(fence_context_alloc(1), 1);
@@ -571,6 +598,7 @@ int main(void)
 		T(export_more_than_2g_ahead_gets_a_timeline_of_its_own),
 		T(export_charges_each_timeline_it_opens_one_file),
 		T(export_again_while_pending_keeps_one_point),
+		T(export_again_finds_the_point_on_any_timeline_of_the_context),
 		T(stop_closes_the_timelines_and_lets_go_of_the_fences),
 #undef T
 	};
