@@ -166,8 +166,10 @@ holder=$!
 until_true 20 grep -q waiting /tmp/hold.out
 check "the status line follows the live counts (1 fence, 1 timeline)" \
 	until_true 20 sh -c "systemctl show -p StatusText --value $unit | grep -q '1 fences, 1 timelines'"
+# --full: not cut at the terminal's width (the line is long); retried, as
+# the line follows the counts a moment after they change.
 check "systemctl status shows the live status line" \
-	sh -c "systemctl status $unit | grep 'Status: \"serving 5 nodes over cuse; 0 buffers (0 B), 1 fences, 1 timelines'"
+	until_true 20 sh -c "systemctl status --full --no-pager $unit | grep 'Status: \"serving 5 nodes over cuse; 0 buffers (0 B), 1 fences, 1 timelines'"
 kill "$(sed -n 's/^waiting pid //p' /tmp/hold.out)"
 wait "$holder" 2>/dev/null
 check "the status line goes back once the client has gone" \
