@@ -44,6 +44,8 @@ struct stm32_desc {
 	struct stm32_seg *segs;
 	struct stm32_seg seg1; /* inline storage for one segment */
 	size_t len;
+	bool pfctrl;	/* device_fc: the peripheral ends each segment */
+	size_t pf_short; /* device_fc: bytes finished segments were short */
 };
 
 enum stm32_chan_state {
@@ -66,6 +68,8 @@ struct stm32_chan {
 	enum stm32_chan_state state;
 	bool reconfig;			/* CIRC/DBM dropped by resume until TC */
 	uint32_t saved_cr, saved_ndtr;	/* at pause */
+	uint32_t pf_done;		/* device_fc: items of the segment moved
+					 * before the last pause */
 	bool wedged;			/* EN did not read 0 in time */
 	struct stm32_chan_stats stats;
 };
@@ -291,10 +295,19 @@ static void chan_start_next(struct stm32_chan *c)
 	c->cur = 0;
 	c->ct = false;
 	c->reconfig = false;
+	c->pf_done = 0;
 	c->state = STM32_CHAN_RUNNING;
 	r = chan_program(c, &c->desc->segs[0], 0);
 	if (r < 0)
 		chan_fail(c, DMA_TRANS_ABORTED);
+}
+
+/* Items segment @seg of a device_fc descriptor has moved so far, from
+ * NDTR read now (or saved at pause): NDTR counts down from 0xFFFF since
+ * the enable (RM0433 §15.3.17; stm32h7-dma.md §3, §8). */
+static uint32_t pf_items(struct stm32_chan *c, uint32_t ndtr)
+{
+	return c->pf_done + (STM32_DMA_SxNDTR_NDT - ndtr);
 }
 
 /* Bytes of the running descriptor not transferred yet. */
@@ -319,7 +332,14 @@ static uint32_t chan_residue(struct stm32_chan *c)
 			ndtr = seg->ndtr;
 		}
 	}
-	residue = (uint64_t)ndtr << STM32_FIELD_GET(STM32_DMA_SxCR_PSIZE, seg->cr);
+	if (d->pfctrl) {
+		uint64_t done = (uint64_t)pf_items(c, ndtr)
+				<< STM32_FIELD_GET(STM32_DMA_SxCR_PSIZE, seg->cr);
+
+		residue = d->pf_short + (done < seg->len ? seg->len - done : 0);
+	} else {
+		residue = (uint64_t)ndtr << STM32_FIELD_GET(STM32_DMA_SxCR_PSIZE, seg->cr);
+	}
 	for (unsigned i = next; i < d->nsegs; i++)
 		residue += d->segs[i].len;
 	if (seg->burst_bytes && residue % seg->burst_bytes)
@@ -404,13 +424,34 @@ static void chan_handle_tc(struct stm32_chan *c)
 		vchan_cyclic_callbacks(&d->vd, ends);
 		return;
 	}
+	if (d->pfctrl) {
+		/* The peripheral ended the segment (or a stop did, which
+		 * only a pause or terminate makes: not here). */
+		const struct stm32_seg *seg = &d->segs[c->cur];
+		uint64_t done = (uint64_t)pf_items(c, STM32_FIELD_GET(STM32_DMA_SxNDTR_NDT,
+					chan_read(c, STM32_DMA_SxNDTR(c->id))))
+				<< STM32_FIELD_GET(STM32_DMA_SxCR_PSIZE, seg->cr);
+
+		if (done > seg->len) {
+			/* The hardware went past the entry: memory beyond it
+			 * was written (or read and sent). */
+			log_err("stm32-dma: %s: stream %u: the peripheral moved %llu "
+				"bytes into a %u-byte entry", c->dma->dev.name, c->id,
+				(unsigned long long)done, seg->len);
+			chan_fail(c, DMA_TRANS_ABORTED);
+			return;
+		}
+		d->pf_short += seg->len - done;
+		c->pf_done = 0;
+	}
 	if (c->cur + 1 < d->nsegs) {
 		c->cur++;
 		if (chan_program(c, &d->segs[c->cur], 0) < 0)
 			chan_fail(c, DMA_TRANS_ABORTED);
 		return;
 	}
-	chan_complete(c, &(struct dmaengine_result){ DMA_TRANS_NOERROR, 0 });
+	chan_complete(c, &(struct dmaengine_result){ DMA_TRANS_NOERROR,
+						     d->pfctrl ? (uint32_t)d->pf_short : 0 });
 	chan_start_next(c);
 }
 
@@ -558,6 +599,28 @@ static uint32_t max_mem_width(uint32_t len, uint64_t addr, unsigned fth)
 	return w;
 }
 
+bool stm32_dma_request_is_usart(unsigned line)
+{
+	return (line >= 41 && line <= 46) || (line >= 63 && line <= 66) ||
+	       line == 71 || line == 72 || (line >= 79 && line <= 82) ||
+	       (line >= 116 && line <= 119);
+}
+
+/* TRBUFF for this channel's transfers (stm32_dma.h). */
+static bool chan_trbuff(const struct stm32_chan *c)
+{
+	int line = c->vc.chan.request_line;
+
+	switch (c->feat.trbuff) {
+	case STM32_DMA_TRBUFF_ON:
+		return true;
+	case STM32_DMA_TRBUFF_OFF:
+		return false;
+	default:
+		return line > 0 && stm32_dma_request_is_usart((unsigned)line);
+	}
+}
+
 /*
  * A slave segment for @len bytes of memory at @maddr and the channel's
  * peripheral. Returns 0 (filling *seg except NDTR/len) or -EINVAL.
@@ -618,6 +681,10 @@ static int slave_seg_params(struct stm32_chan *c, enum dma_transfer_direction di
 		  STM32_FIELD_PREP(STM32_DMA_SxCR_MBURST, mb) |
 		  STM32_FIELD_PREP(STM32_DMA_SxCR_PL, c->feat.priority) |
 		  STM32_DMA_SxCR_MINC | STM32_DMA_SxCR_TCIE | STM32_DMA_SxCR_TEIE;
+	if (chan_trbuff(c))
+		seg->cr |= STM32_DMA_SxCR_TRBUFF;
+	if (cfg->device_fc)
+		seg->cr |= STM32_DMA_SxCR_PFCTRL; /* cyclic takes it off */
 	if (direct) {
 		/* Direct mode: DMEIE, no DMDIS/FEIE. */
 		seg->cr |= STM32_DMA_SxCR_DMEIE;
@@ -761,7 +828,12 @@ static int stm32_prep_slave_sg(struct dma_chan *chan, const dma_sg_t *sgl,
 				     &proto, &pwidth);
 		if (r < 0)
 			return r;
-		nsegs += div_up(sgl[i].length / pwidth, STM32_DMA_MAX_SEG_ITEMS);
+		/* The peripheral as flow controller: one hardware transfer
+		 * per entry, which NDTR (forced to 0xFFFF) bounds. */
+		if (c->cfg.device_fc && sgl[i].length / pwidth > STM32_DMA_SxNDTR_NDT)
+			return -EINVAL;
+		nsegs += div_up(sgl[i].length / pwidth, c->cfg.device_fc ? STM32_DMA_SxNDTR_NDT
+									 : STM32_DMA_MAX_SEG_ITEMS);
 		total += sgl[i].length;
 	}
 	d = desc_new(c, nsegs, &r);
@@ -769,6 +841,8 @@ static int stm32_prep_slave_sg(struct dma_chan *chan, const dma_sg_t *sgl,
 		return r;
 	d->dir = dir;
 	d->len = total;
+	d->pfctrl = c->cfg.device_fc;
+	d->pf_short = 0;
 	for (unsigned i = 0; i < sg_len; i++) {
 		uint32_t items, done = 0;
 
@@ -776,8 +850,8 @@ static int stm32_prep_slave_sg(struct dma_chan *chan, const dma_sg_t *sgl,
 				 &proto, &pwidth);
 		items = (uint32_t)(sgl[i].length / pwidth);
 		while (done < items) {
-			uint32_t n = items - done < STM32_DMA_MAX_SEG_ITEMS
-					     ? items - done : STM32_DMA_MAX_SEG_ITEMS;
+			uint32_t max = d->pfctrl ? STM32_DMA_SxNDTR_NDT : STM32_DMA_MAX_SEG_ITEMS;
+			uint32_t n = items - done < max ? items - done : max;
 			struct stm32_seg *s = &d->segs[k++];
 
 			*s = proto;
@@ -914,7 +988,8 @@ static int stm32_config(struct dma_chan *chan, const struct dma_slave_config *cf
 	if (feat) {
 		if (cfg->peripheral_size != sizeof(*feat) ||
 		    feat->fifo_threshold > STM32_DMA_FTH_FULL ||
-		    feat->priority > STM32_DMA_PL_VERY_HIGH)
+		    feat->priority > STM32_DMA_PL_VERY_HIGH ||
+		    feat->trbuff > STM32_DMA_TRBUFF_OFF)
 			return -EINVAL;
 		c->feat = *feat;
 	} else {
@@ -980,8 +1055,15 @@ static int stm32_resume(struct dma_chan *chan)
 		chan_handle_tc(c);
 		return 0;
 	}
-	off = (seg->ndtr - c->saved_ndtr)
-	      << STM32_FIELD_GET(STM32_DMA_SxCR_PSIZE, c->saved_cr);
+	if (d->pfctrl) {
+		/* NDTR restarts from 0xFFFF at the enable: count what this
+		 * segment moved so far, and go on from there. */
+		c->pf_done = pf_items(c, c->saved_ndtr);
+		off = c->pf_done << STM32_FIELD_GET(STM32_DMA_SxCR_PSIZE, c->saved_cr);
+	} else {
+		off = (seg->ndtr - c->saved_ndtr)
+		      << STM32_FIELD_GET(STM32_DMA_SxCR_PSIZE, c->saved_cr);
+	}
 	chan_write(c, STM32_DMA_SxPAR(c->id),
 		   seg->par + ((c->saved_cr & STM32_DMA_SxCR_PINC) ? off : 0));
 	/* The current period's address (CT selects it in DBM). */

@@ -34,11 +34,27 @@ struct sim_stream {
 	unsigned fail;			/* armed one-shot error kind */
 	unsigned starts;
 	uint32_t last_ndtr, last_cr;
+	bool pf_last;			/* PFCTRL: the peripheral's last request done */
+};
+
+/*
+ * A stream's interrupt line as the NVIC sees it (one level line per
+ * stream on the H7, stm32h7-dma.md §1, §6): high while flag & enable;
+ * "up" once software has got to it, which takes @latency period ends
+ * (TCIFs the hardware sets on that stream) after it rose.
+ */
+struct sim_irq_line {
+	bool up;			/* delivered: counts in the UIO line */
+	bool waiting;			/* high, service not reached yet */
+	unsigned left;			/* period ends still to wait */
+	unsigned latency;		/* set by stm32_sim_set_irq_latency() */
+	unsigned raised;		/* deliveries */
 };
 
 struct sim_ctrl {
 	uint32_t isr[2];
 	struct sim_stream s[STM32_DMA_NR_STREAMS];
+	struct sim_irq_line lines[STM32_DMA_NR_STREAMS];
 	bool line;
 	bool hold;			/* service delayed: line not raised */
 	unsigned irqs;
@@ -60,6 +76,9 @@ struct sim_err {
 struct sim_fifo {
 	uint8_t *data;
 	size_t head, lvl;
+	size_t last_left[4];	/* PFCTRL: bytes until each last request, in
+				 * order (counted from the previous one) */
+	unsigned nr_last;
 };
 
 struct sim_open {
@@ -178,11 +197,19 @@ static int sim_read_irq(void *data, int fd, uint32_t *ret)
 	return sim->fenv->ops->read_irq(sim->fenv->ops_data, fd, ret);
 }
 
+static void irq_unmasked(struct stm32_sim *sim, unsigned num);
+
 static int sim_enable_irq(void *data, int fd, bool enable)
 {
 	struct stm32_sim *sim = data;
+	int r = sim->fenv->ops->enable_irq(sim->fenv->ops_data, fd, enable);
 
-	return sim->fenv->ops->enable_irq(sim->fenv->ops_data, fd, enable);
+	if (r == 0 && enable) {
+		for (unsigned i = 0; i < SIM_MAX_OPENS; i++)
+			if (sim->opens[i].fd == fd)
+				irq_unmasked(sim, sim->opens[i].num);
+	}
+	return r;
 }
 
 static int sim_read_attr(void *data, const char *path, char *buf, size_t size)
@@ -274,6 +301,36 @@ static size_t fifo_take(struct sim_fifo *f, uint8_t *p, size_t len)
 }
 
 /*
+ * Peripheral flow control (SxCR.PFCTRL), RM0433 §15.3.17 "Flow
+ * controller", read in the same IP's RM0090 §10.3.15 (stm32h7-dma.md §3,
+ * §8, V there): the peripheral signals the last request; once that
+ * single or burst transfer is complete the stream is interrupted: FIFO
+ * flushed to memory (peripheral-to-memory), TCIF set, EN cleared. Here
+ * the peripheral on a request line is armed by stm32_sim_periph_last():
+ * the access that moves the byte reaching the count is the last request.
+ */
+static void pf_account(struct sim_stream *s, struct sim_fifo *f, size_t len)
+{
+	if (!(s->cr & STM32_DMA_SxCR_PFCTRL) || !f->nr_last)
+		return;
+	if (f->last_left[0] <= len) {
+		memmove(f->last_left, f->last_left + 1, --f->nr_last * sizeof(f->last_left[0]));
+		s->pf_last = true;
+	} else {
+		f->last_left[0] -= len;
+	}
+}
+
+/* The peripheral port has nothing more to move: NDTR reached 0, or the
+ * flow-controlling peripheral made its last request. NDTR reaching 0
+ * under PFCTRL (65535 items) is taken as an end too: not in the sources
+ * read (stm32h7-dma.md §8 (U)), a modelling choice. */
+static bool periph_done(const struct sim_stream *s)
+{
+	return !s->ndtr || s->pf_last;
+}
+
+/*
  * One bus access of the DMA masters: @len bytes at @addr. Returns 0, or
  * -1 for a bus error (nothing moved). Peripheral FIFO registers pop/push.
  */
@@ -295,9 +352,11 @@ static int bus_access(struct stm32_sim *sim, struct sim_stream *s, uint64_t addr
 
 		if (!f)
 			return -1;
-		if (kind == STM32_SIM_READ)
-			return fifo_take(f, buf, len) == len ? 0 : -1;
-		return fifo_put(f, buf, len) == len ? 0 : -1;
+		if ((kind == STM32_SIM_READ ? fifo_take(f, buf, len)
+					    : fifo_put(f, buf, len)) != len)
+			return -1;
+		pf_account(s, f, len);
+		return 0;
 	}
 	r = region_of(sim, addr, len);
 	if (!r || !r->dma_ok)
@@ -322,38 +381,86 @@ static void set_flags(struct sim_ctrl *c, unsigned n, uint32_t flags)
 	c->isr[n / 4] |= stm32_dma_flags_to_reg(n, flags);
 }
 
-static bool irq_level(struct sim_ctrl *c)
+/* Stream @n's interrupt request: the OR of flag AND enable over TC, HT,
+ * TE, DME (enables in SxCR) and FE (FEIE in SxFCR); flags are set
+ * whatever the enables (stm32h7-dma.md §6; RM0433 Table 114). */
+static bool stream_irq_level(struct sim_ctrl *c, unsigned n)
 {
-	for (unsigned n = 0; n < STM32_DMA_NR_STREAMS; n++) {
-		struct sim_stream *s = &c->s[n];
-		uint32_t f = stream_flags(c, n);
+	struct sim_stream *s = &c->s[n];
+	uint32_t f = stream_flags(c, n);
 
-		if (((f & STM32_DMA_TCIF) && (s->cr & STM32_DMA_SxCR_TCIE)) ||
-		    ((f & STM32_DMA_HTIF) && (s->cr & STM32_DMA_SxCR_HTIE)) ||
-		    ((f & STM32_DMA_TEIF) && (s->cr & STM32_DMA_SxCR_TEIE)) ||
-		    ((f & STM32_DMA_DMEIF) && (s->cr & STM32_DMA_SxCR_DMEIE)) ||
-		    ((f & STM32_DMA_FEIF) && (s->fcr & STM32_DMA_SxFCR_FEIE)))
-			return true;
-	}
-	return false;
+	return ((f & STM32_DMA_TCIF) && (s->cr & STM32_DMA_SxCR_TCIE)) ||
+	       ((f & STM32_DMA_HTIF) && (s->cr & STM32_DMA_SxCR_HTIE)) ||
+	       ((f & STM32_DMA_TEIF) && (s->cr & STM32_DMA_SxCR_TEIE)) ||
+	       ((f & STM32_DMA_DMEIF) && (s->cr & STM32_DMA_SxCR_DMEIE)) ||
+	       ((f & STM32_DMA_FEIF) && (s->fcr & STM32_DMA_SxFCR_FEIE));
 }
 
-/* Raise the controller's UIO interrupt on a rising level. Returns true
- * if it did. */
+/* A period end (the hardware set TCIF) on stream @n: one less to wait
+ * for a line that is high and not serviced yet. */
+static void irq_period_end(struct sim_ctrl *c, unsigned n)
+{
+	struct sim_irq_line *l = &c->lines[n];
+
+	if (l->waiting && l->left)
+		l->left--;
+}
+
+/*
+ * The per-stream level lines, then the controller's UIO line: one UIO
+ * device per controller (uio_pdrv_genirq takes one IRQ per node, stm32h7-
+ * dma.md §13), so the stream lines are ORed only here, at the UIO
+ * boundary. A line that rises waits its latency; one whose stream has
+ * stopped (no period end will come) is serviced at once, and so is one
+ * whose flags software cleared before getting to it (it drops). The UIO
+ * interrupt is raised on a rising OR; a level still high when software
+ * unmasks raises it again (sim_enable_irq). Returns true if it raised.
+ */
 static bool update_irq(struct stm32_sim *sim, unsigned ci)
 {
 	struct sim_ctrl *c = &sim->ctrl[ci];
-	bool level, raised;
+	bool level = false, raised;
 
+	for (unsigned n = 0; n < STM32_DMA_NR_STREAMS; n++) {
+		struct sim_irq_line *l = &c->lines[n];
+
+		if (!stream_irq_level(c, n)) {
+			l->up = l->waiting = false;
+			continue;
+		}
+		if (!l->up && !l->waiting) {
+			l->waiting = true;
+			l->left = l->latency;
+		}
+		if (l->waiting && (!l->left || !c->s[n].active)) {
+			l->waiting = false;
+			l->up = true;
+			l->raised++;
+		}
+		level |= l->up;
+	}
 	if (c->hold)
 		return false; /* seen at the release */
-	level = irq_level(c);
 	raised = level && !c->line;
 	if (raised) {
 		c->irqs++;
 		uio_fake_raise_irq(sim->fake, c->uio);
 	}
 	c->line = level;
+	return raised;
+}
+
+/* The bus went idle (no stream can move): no period end will come to end
+ * a wait, so software gets to every line that is high. */
+static bool irq_bus_idle(struct stm32_sim *sim)
+{
+	bool raised = false;
+
+	for (unsigned ci = 0; ci < 2; ci++) {
+		for (unsigned n = 0; n < STM32_DMA_NR_STREAMS; n++)
+			sim->ctrl[ci].lines[n].left = 0;
+		raised |= update_irq(sim, ci);
+	}
 	return raised;
 }
 
@@ -460,6 +567,7 @@ static void stop_done(struct stm32_sim *sim, unsigned ci, unsigned n)
 	s->active = s->stopping = false;
 	s->stall = false;
 	set_flags(&sim->ctrl[ci], n, STM32_DMA_TCIF);
+	irq_period_end(&sim->ctrl[ci], n);
 }
 
 /* One bus slot of an active stream. Returns peripheral-port bytes moved
@@ -492,7 +600,7 @@ static size_t stream_slot(struct stm32_sim *sim, unsigned ci, unsigned n)
 
 	if (dir == STM32_DMA_DIR_P2M || dir == STM32_DMA_DIR_M2M) {
 		/* Peripheral port: read items into the FIFO. */
-		for (unsigned b = 0; b < pbeats && s->ndtr && cap - s->lvl >= psz; b++) {
+		for (unsigned b = 0; b < pbeats && !periph_done(s) && cap - s->lvl >= psz; b++) {
 			if (dir == STM32_DMA_DIR_P2M && !request(sim, ci, n, psz, true))
 				break;
 			if (bus_access(sim, s, periph_ptr(s), s->fifo + s->lvl, psz,
@@ -512,7 +620,7 @@ static size_t stream_slot(struct stm32_sim *sim, unsigned ci, unsigned n)
 		 * "full"): a modelling assumption, not found in the
 		 * reference notes (stm32h7-dma.md §5). */
 		if (s->lvl && (!fifo_mode(s) || s->lvl >= thr || cap - s->lvl < psz ||
-			       !s->ndtr)) {
+			       periph_done(s))) {
 			for (unsigned b = 0; b < mbeats && s->lvl >= msz; b++) {
 				if (bus_access(sim, s, mem_ptr(s), s->fifo, msz,
 					       STM32_SIM_WRITE) < 0) {
@@ -526,7 +634,7 @@ static size_t stream_slot(struct stm32_sim *sim, unsigned ci, unsigned n)
 					s->m_off += msz;
 				progress = true;
 			}
-			if (!s->ndtr && s->lvl && s->lvl < msz) {
+			if (periph_done(s) && s->lvl && s->lvl < msz) {
 				if (flush_fifo(sim, s) < 0) {
 					bus_error(sim, ci, n);
 					return 1;
@@ -538,7 +646,7 @@ static size_t stream_slot(struct stm32_sim *sim, unsigned ci, unsigned n)
 			s->ht_done = true;
 			set_flags(c, n, STM32_DMA_HTIF);
 		}
-		if (!s->ndtr && !s->lvl)
+		if (periph_done(s) && !s->lvl)
 			goto cycle_end;
 	} else if (dir == STM32_DMA_DIR_M2P) {
 		/* Memory port: prefetch into the FIFO. */
@@ -557,7 +665,7 @@ static size_t stream_slot(struct stm32_sim *sim, unsigned ci, unsigned n)
 			progress = true;
 		}
 		/* Peripheral port: serve the requests. */
-		for (unsigned b = 0; b < pbeats && s->ndtr && s->lvl >= psz; b++) {
+		for (unsigned b = 0; b < pbeats && !periph_done(s) && s->lvl >= psz; b++) {
 			if (!request(sim, ci, n, psz, false))
 				break;
 			if (bus_access(sim, s, periph_ptr(s), s->fifo, psz,
@@ -575,7 +683,7 @@ static size_t stream_slot(struct stm32_sim *sim, unsigned ci, unsigned n)
 			s->ht_done = true;
 			set_flags(c, n, STM32_DMA_HTIF);
 		}
-		if (!s->ndtr)
+		if (periph_done(s))
 			goto cycle_end;
 	} else {
 		bus_error(sim, ci, n); /* DIR 11: reserved */
@@ -585,6 +693,7 @@ static size_t stream_slot(struct stm32_sim *sim, unsigned ci, unsigned n)
 
 cycle_end:
 	set_flags(c, n, STM32_DMA_TCIF);
+	irq_period_end(c, n);
 	if (s->cr & (STM32_DMA_SxCR_CIRC | STM32_DMA_SxCR_DBM)) {
 		s->ndtr = s->ndt_reload;
 		s->p_off = s->m_off = 0;
@@ -627,8 +736,11 @@ size_t stm32_sim_step(struct stm32_sim *sim, size_t budget)
 		/* An interrupt preempts the bus: return so that the caller
 		 * services it before the next slot (an interrupt latency
 		 * shorter than a period, as a driver needs for DBM). */
-		if ((update_irq(sim, 0) | update_irq(sim, 1)) || !pass)
+		if ((update_irq(sim, 0) | update_irq(sim, 1)) || !pass) {
+			if (!pass)
+				irq_bus_idle(sim);
 			break;
+		}
 	}
 	return total;
 }
@@ -668,6 +780,40 @@ void stm32_sim_set_stop_delay(struct stm32_sim *sim, unsigned accesses)
 	sim->stop_delay = accesses ? accesses : 1;
 }
 
+/* Software unmasked UIO device @num: a level line still high interrupts
+ * again at once (genirq re-enabling a level interrupt that is asserted),
+ * unless the fake already delivered one pending while masked. */
+static void irq_unmasked(struct stm32_sim *sim, unsigned num)
+{
+	for (unsigned ci = 0; ci < 2; ci++) {
+		struct sim_ctrl *c = &sim->ctrl[ci];
+
+		if (c->uio != num || c->hold)
+			continue;
+		update_irq(sim, ci);
+		if (c->line && uio_fake_irq_unmasked(sim->fake, num)) {
+			c->irqs++;
+			uio_fake_raise_irq(sim->fake, num);
+		}
+	}
+}
+
+int stm32_sim_set_irq_latency(struct stm32_sim *sim, unsigned ci, unsigned n,
+			      unsigned period_ends)
+{
+	if (ci >= 2 || (n >= STM32_DMA_NR_STREAMS && n != STM32_SIM_ALL_STREAMS))
+		return -EINVAL;
+	for (unsigned i = 0; i < STM32_DMA_NR_STREAMS; i++)
+		if (n == STM32_SIM_ALL_STREAMS || i == n)
+			sim->ctrl[ci].lines[i].latency = period_ends;
+	return 0;
+}
+
+unsigned stm32_sim_stream_irqs(struct stm32_sim *sim, unsigned ci, unsigned n)
+{
+	return ci < 2 && n < STM32_DMA_NR_STREAMS ? sim->ctrl[ci].lines[n].raised : 0;
+}
+
 int stm32_sim_hold_irq(struct stm32_sim *sim, unsigned ci, bool hold)
 {
 	if (ci >= 2)
@@ -700,6 +846,34 @@ static bool fifo_config_ok(const struct sim_stream *s)
 	return true;
 }
 
+/*
+ * PFCTRL at enable. RM0433 §15.3.17 as RM0090 §10.3.15 words it (V in
+ * stm32h7-dma.md §3, §8): whatever NDTR holds is forced to 0xFFFF. The
+ * SxCR field descriptions of the same IP (RM0090 §10.5.5; (R) for the
+ * H7): memory-to-memory forces PFCTRL to 0, and PFCTRL forces CIRC to 0.
+ * Double-buffer mode with PFCTRL is forbidden (RM0433 Table 113,
+ * "possible DMA configurations", title verified; the cell (R)) without a
+ * stated consequence: the model refuses the enable with TEIF, so that a
+ * driver doing it fails loudly. Returns false if the enable is refused.
+ */
+static bool pfctrl_enable(struct sim_ctrl *c, unsigned n)
+{
+	struct sim_stream *s = &c->s[n];
+
+	s->pf_last = false;
+	if (STM32_FIELD_GET(STM32_DMA_SxCR_DIR, s->cr) == STM32_DMA_DIR_M2M)
+		s->cr &= ~STM32_DMA_SxCR_PFCTRL;
+	if (!(s->cr & STM32_DMA_SxCR_PFCTRL))
+		return true;
+	if (s->cr & STM32_DMA_SxCR_DBM) {
+		set_flags(c, n, STM32_DMA_TEIF);
+		return false;
+	}
+	s->cr &= ~STM32_DMA_SxCR_CIRC;
+	s->ndtr = STM32_DMA_SxNDTR_NDT;
+	return true;
+}
+
 static void stream_enable(struct stm32_sim *sim, unsigned ci, unsigned n)
 {
 	struct sim_ctrl *c = &sim->ctrl[ci];
@@ -718,6 +892,8 @@ static void stream_enable(struct stm32_sim *sim, unsigned ci, unsigned n)
 		set_flags(c, n, STM32_DMA_TEIF); /* not allowed */
 		return;
 	}
+	if (!pfctrl_enable(c, n))
+		return;
 	if (!s->ndtr)
 		return; /* nothing to transfer */
 	s->active = true;
@@ -1136,6 +1312,22 @@ long stm32_sim_periph_pop(struct stm32_sim *sim, unsigned line, void *buf, size_
 	struct sim_fifo *f = line < STM32_SIM_NR_LINES ? fifo_get(sim, line) : NULL;
 
 	return f ? (long)fifo_take(f, buf, len) : -EINVAL;
+}
+
+int stm32_sim_periph_last(struct stm32_sim *sim, unsigned line, size_t bytes)
+{
+	struct sim_fifo *f = line < STM32_SIM_NR_LINES ? fifo_get(sim, line) : NULL;
+
+	if (!f)
+		return -EINVAL;
+	if (!bytes) {
+		f->nr_last = 0;
+		return 0;
+	}
+	if (f->nr_last == sizeof(f->last_left) / sizeof(f->last_left[0]))
+		return -ENOSPC;
+	f->last_left[f->nr_last++] = bytes;
+	return 0;
 }
 
 long stm32_sim_periph_level(struct stm32_sim *sim, unsigned line)

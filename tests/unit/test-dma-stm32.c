@@ -1161,6 +1161,277 @@ static void unaligned_memory_takes_the_fifo_not_direct_mode(void **state)
 	dma_release_channel(chan);
 }
 
+
+/* ------------------------------------------------------------------ */
+/* TRBUFF and the peripheral as flow controller */
+
+/* The CR a slave transfer on @chan is started with. */
+static uint32_t slave_cr(struct dma_chan *chan, struct sbuf *b, enum dma_transfer_direction dir)
+{
+	struct dma_async_tx_descriptor *tx = NULL;
+	uint32_t cr;
+
+	assert_int_equal(dmaengine_prep_slave_single(chan, b->dma, 64, dir, 0, &tx), 0);
+	assert_true(dmaengine_submit(tx) > 0);
+	dma_async_issue_pending(chan);
+	sim_poll();
+	cr = stm32_sim_last_cr(sim, 0, (unsigned)chan->chan_id);
+	assert_int_equal(dmaengine_terminate_sync(chan), 0);
+	return cr;
+}
+
+/* The per-channel config: @trbuff, other fields at their defaults. */
+static int set_trbuff(struct dma_chan *chan, unsigned line, unsigned trbuff)
+{
+	struct stm32_dma_chan_config feat = {
+		.fifo_threshold = STM32_DMA_FTH_FULL, .trbuff = trbuff,
+	};
+	struct dma_slave_config cfg = {
+		.src_addr = stm32_sim_periph_addr(line), .dst_addr = stm32_sim_periph_addr(line),
+		.src_addr_width = 1, .dst_addr_width = 1, .src_maxburst = 1, .dst_maxburst = 1,
+		.peripheral_config = &feat, .peripheral_size = sizeof(feat),
+	};
+
+	return dmaengine_slave_config(chan, &cfg);
+}
+
+static void trbuff_on_for_usart_requests_by_default_and_per_channel(void **state)
+{
+	struct dma_chan *uart = slave_chan("usart1", 0, 41, 1, 1);
+	struct dma_chan *spi = slave_chan("spi1", 0, 37, 1, 1);
+	struct sbuf b;
+
+	sbuf_new(&b, uart, 4096, 0);
+	/* USART1_TX / RX: on by default, both directions. */
+	assert_true(slave_cr(uart, &b, DMA_MEM_TO_DEV) & STM32_DMA_SxCR_TRBUFF);
+	assert_true(slave_cr(uart, &b, DMA_DEV_TO_MEM) & STM32_DMA_SxCR_TRBUFF);
+	/* SPI1: off by default. */
+	assert_false(slave_cr(spi, &b, DMA_MEM_TO_DEV) & STM32_DMA_SxCR_TRBUFF);
+	/* Overridden per channel. */
+	assert_int_equal(set_trbuff(uart, 41, STM32_DMA_TRBUFF_OFF), 0);
+	assert_false(slave_cr(uart, &b, DMA_MEM_TO_DEV) & STM32_DMA_SxCR_TRBUFF);
+	assert_int_equal(set_trbuff(spi, 37, STM32_DMA_TRBUFF_ON), 0);
+	assert_true(slave_cr(spi, &b, DMA_DEV_TO_MEM) & STM32_DMA_SxCR_TRBUFF);
+	assert_int_equal(set_trbuff(spi, 37, 3), -EINVAL);
+	/* The U(S)ART inputs of DMAMUX1 and their neighbours. */
+	assert_true(stm32_dma_request_is_usart(41) && stm32_dma_request_is_usart(46));
+	assert_true(stm32_dma_request_is_usart(63) && stm32_dma_request_is_usart(66));
+	assert_true(stm32_dma_request_is_usart(71) && stm32_dma_request_is_usart(72));
+	assert_true(stm32_dma_request_is_usart(79) && stm32_dma_request_is_usart(82));
+	assert_false(stm32_dma_request_is_usart(40) || stm32_dma_request_is_usart(47));
+	assert_false(stm32_dma_request_is_usart(62) || stm32_dma_request_is_usart(67));
+	assert_false(stm32_dma_request_is_usart(70) || stm32_dma_request_is_usart(73));
+	assert_false(stm32_dma_request_is_usart(78) || stm32_dma_request_is_usart(83));
+	assert_false(stm32_dma_request_is_usart(0));
+	sbuf_free(&b);
+	dma_release_channel(uart);
+	dma_release_channel(spi);
+}
+
+/* A channel whose peripheral is the flow controller (device_fc). */
+static struct dma_chan *fc_chan(const char *consumer, int line, unsigned width, unsigned burst)
+{
+	struct dma_chan *chan = slave_chan(consumer, 0, line, width, burst);
+	struct dma_slave_config cfg = {
+		.src_addr = stm32_sim_periph_addr((unsigned)line),
+		.dst_addr = stm32_sim_periph_addr((unsigned)line),
+		.src_addr_width = width, .dst_addr_width = width,
+		.src_maxburst = burst, .dst_maxburst = burst,
+		.device_fc = true,
+	};
+
+	assert_int_equal(dmaengine_slave_config(chan, &cfg), 0);
+	return chan;
+}
+
+static dma_cookie_t fc_submit(struct dma_chan *chan, dma_addr_t addr, size_t len,
+			      enum dma_transfer_direction dir, struct cb_rec *rec)
+{
+	struct dma_async_tx_descriptor *tx = NULL;
+	dma_cookie_t cookie;
+
+	assert_int_equal(dmaengine_prep_slave_single(chan, addr, len, dir,
+						     DMA_PREP_INTERRUPT, &tx), 0);
+	tx->callback_result = cb_result;
+	tx->callback_param = rec;
+	cookie = dmaengine_submit(tx);
+	assert_true(cookie > 0);
+	dma_async_issue_pending(chan);
+	return cookie;
+}
+
+/* Peripheral to memory: the peripheral's last request ends the transfer
+ * short of the buffer; the completion says how much was left. */
+static void flow_controller_peripheral_ends_the_transfer_with_residue(void **state)
+{
+	struct dma_chan *chan = fc_chan("sdmmc1", 20, 1, 1);
+	unsigned n = (unsigned)chan->chan_id;
+	unsigned char data[500], rest[200];
+	struct cb_rec rec = { 0 };
+	struct dma_tx_state ts;
+	dma_cookie_t cookie;
+	struct sbuf b;
+
+	for (unsigned i = 0; i < sizeof(data); i++)
+		data[i] = (unsigned char)(i * 7 + 1);
+	sbuf_new(&b, chan, 4096, 0);
+	memset(b.cpu, 0xee, 4096);
+	cookie = fc_submit(chan, b.dma, 1000, DMA_DEV_TO_MEM, &rec);
+	sim_poll();
+	/* PFCTRL set; NDTR forced to 0xFFFF at enable. */
+	assert_true(stm32_sim_last_cr(sim, 0, n) & STM32_DMA_SxCR_PFCTRL);
+	assert_int_equal(stm32_sim_peek(sim, STM32_SIM_DMA1, STM32_DMA_SxNDTR(n)), 0xFFFF);
+	assert_int_equal(dmaengine_tx_status(chan, cookie, &ts), DMA_IN_PROGRESS);
+	assert_int_equal(ts.residue, 1000);
+	/* 120 bytes, no end yet: the residue counts them. */
+	assert_int_equal(stm32_sim_periph_push(sim, 20, data, 120), 120);
+	sim_poll();
+	assert_int_equal(stm32_sim_peek(sim, STM32_SIM_DMA1, STM32_DMA_SxNDTR(n)), 0xFFFF - 120);
+	assert_int_equal(dmaengine_tx_status(chan, cookie, &ts), DMA_IN_PROGRESS);
+	assert_int_equal(ts.residue, 880);
+	/* The peripheral ends after 300 bytes in all. */
+	assert_int_equal(stm32_sim_periph_last(sim, 20, 180), 0);
+	assert_int_equal(stm32_sim_periph_push(sim, 20, data + 120, 380), 380);
+	assert_true(run_until(calls_reached, &rec));
+	assert_int_equal(rec.last.result, DMA_TRANS_NOERROR);
+	assert_int_equal(rec.last.residue, 700);
+	assert_int_equal(dmaengine_tx_status(chan, cookie, &ts), DMA_COMPLETE);
+	assert_memory_equal(b.cpu, data, 300);
+	assert_int_equal(b.cpu[300], 0xee);
+	/* The rest stays in the peripheral. */
+	assert_int_equal(stm32_sim_periph_pop(sim, 20, rest, sizeof(rest)), 200);
+	assert_memory_equal(rest, data + 300, 200);
+	sbuf_free(&b);
+	dma_release_channel(chan);
+}
+
+/* Memory to peripheral: the peripheral takes what it wants; the entries
+ * of an sg list are one hardware transfer each. */
+static void flow_controller_memory_to_peripheral_and_sg_entries(void **state)
+{
+	struct dma_chan *chan = fc_chan("sdmmc2", 22, 4, 4);
+	struct dma_async_tx_descriptor *tx = NULL;
+	unsigned char out[4096];
+	struct cb_rec rec = { 0 };
+	struct sbuf b;
+	dma_sg_t sg[2];
+
+	sbuf_new(&b, chan, 8192, 5);
+	sg[0] = (dma_sg_t){ .dma_addr = b.dma, .length = 1024 };
+	sg[1] = (dma_sg_t){ .dma_addr = b.dma + 4096, .length = 2048 };
+	assert_int_equal(dmaengine_prep_slave_sg(chan, sg, 2, DMA_MEM_TO_DEV, DMA_PREP_INTERRUPT,
+						 &tx), 0);
+	tx->callback_result = cb_result;
+	tx->callback_param = &rec;
+	assert_true(dmaengine_submit(tx) > 0);
+	/* Entry 1 ends after 256 bytes, entry 2 after all 2048. */
+	assert_int_equal(stm32_sim_periph_last(sim, 22, 256), 0);
+	assert_int_equal(stm32_sim_periph_last(sim, 22, 2048), 0);
+	dma_async_issue_pending(chan);
+	assert_true(run_until(calls_reached, &rec));
+	assert_int_equal(rec.last.result, DMA_TRANS_NOERROR);
+	assert_int_equal(rec.last.residue, 1024 - 256);
+	assert_int_equal(stm32_sim_periph_pop(sim, 22, out, sizeof(out)), 256 + 2048);
+	assert_memory_equal(out, b.cpu, 256);
+	assert_memory_equal(out + 256, b.cpu + 4096, 2048);
+	assert_int_equal(stm32_sim_starts(sim, 0, (unsigned)chan->chan_id), 2);
+	/* An entry NDTR cannot bound is refused. */
+	sg[0].length = 0x10000 * 4;
+	assert_int_equal(dmaengine_prep_slave_sg(chan, sg, 1, DMA_MEM_TO_DEV, 0, &tx), -EINVAL);
+	sbuf_free(&b);
+	dma_release_channel(chan);
+}
+
+/* Pause and resume go on from what the segment moved (NDTR restarts from
+ * 0xFFFF at each enable); terminate gives the descriptor back. */
+static void flow_controller_pause_resume_and_terminate_keep_the_residue(void **state)
+{
+	struct dma_chan *chan = fc_chan("sdmmc1", 23, 2, 1);
+	unsigned char data[600];
+	struct cb_rec rec = { 0 };
+	struct dma_tx_state ts;
+	dma_cookie_t cookie;
+	struct sbuf b;
+
+	for (unsigned i = 0; i < sizeof(data); i++)
+		data[i] = (unsigned char)(i ^ 0x5a);
+	sbuf_new(&b, chan, 4096, 0);
+	cookie = fc_submit(chan, b.dma, 1000, DMA_DEV_TO_MEM, &rec);
+	assert_int_equal(stm32_sim_periph_push(sim, 23, data, 200), 200);
+	sim_poll();
+	assert_int_equal(dmaengine_pause(chan), 0);
+	assert_int_equal(dmaengine_tx_status(chan, cookie, &ts), DMA_PAUSED);
+	assert_int_equal(ts.residue, 800);
+	assert_int_equal(dmaengine_resume(chan), 0);
+	sim_poll();
+	assert_int_equal(stm32_sim_peek(sim, STM32_SIM_DMA1, STM32_DMA_SxM0AR(chan->chan_id)),
+			 (uint32_t)b.dma + 200);
+	assert_int_equal(dmaengine_tx_status(chan, cookie, &ts), DMA_IN_PROGRESS);
+	assert_int_equal(ts.residue, 800);
+	assert_int_equal(stm32_sim_periph_push(sim, 23, data + 200, 100), 100);
+	sim_poll();
+	assert_int_equal(dmaengine_tx_status(chan, cookie, &ts), DMA_IN_PROGRESS);
+	assert_int_equal(ts.residue, 700);
+	/* Ends 150 bytes later. */
+	assert_int_equal(stm32_sim_periph_last(sim, 23, 150), 0);
+	assert_int_equal(stm32_sim_periph_push(sim, 23, data + 300, 300), 300);
+	assert_true(run_until(calls_reached, &rec));
+	assert_int_equal(rec.last.result, DMA_TRANS_NOERROR);
+	assert_int_equal(rec.last.residue, 550);
+	assert_memory_equal(b.cpu, data, 450);
+	assert_int_equal(stm32_sim_periph_level(sim, 23), 150);
+
+	/* Terminated midway: aborted, nothing more moves. */
+	rec.calls = 0;
+	cookie = fc_submit(chan, b.dma, 1000, DMA_DEV_TO_MEM, &rec);
+	sim_poll();
+	assert_int_equal(stm32_sim_periph_level(sim, 23), 0);
+	assert_int_equal(dmaengine_tx_status(chan, cookie, &ts), DMA_IN_PROGRESS);
+	assert_int_equal(ts.residue, 850);
+	assert_int_equal(dmaengine_terminate_sync(chan), 0);
+	assert_int_equal(dmaengine_tx_status(chan, cookie, &ts), DMA_ERROR);
+	assert_false(stm32_sim_peek(sim, STM32_SIM_DMA1, STM32_DMA_SxCR(chan->chan_id)) &
+		     STM32_DMA_SxCR_EN);
+	sbuf_free(&b);
+	dma_release_channel(chan);
+}
+
+/* A bus error ends a flow-controlled transfer as any other; cyclic
+ * transfers take no PFCTRL (circular and double-buffer modes need the DMA
+ * as flow controller). */
+static void flow_controller_errors_and_cyclic_without_it(void **state)
+{
+	struct dma_chan *chan = fc_chan("sdmmc1", 24, 1, 1);
+	unsigned n = (unsigned)chan->chan_id;
+	unsigned char data[64] = { 0 };
+	struct cb_rec rec = { 0 };
+	struct dma_xfer *x;
+	struct sbuf b;
+
+	sbuf_new(&b, chan, 4096, 0);
+	assert_int_equal(stm32_sim_bus_error(sim, b.dma + 32, 4, STM32_SIM_WRITE), 0);
+	fc_submit(chan, b.dma, 1000, DMA_DEV_TO_MEM, &rec);
+	assert_int_equal(stm32_sim_periph_push(sim, 24, data, 64), 64);
+	assert_true(run_until(calls_reached, &rec));
+	/* Failed (which port, the driver guesses: stm32_dma.h); NDTR counts
+	 * the items read from the peripheral, the failed one included. */
+	assert_true(rec.last.result == DMA_TRANS_READ_FAILED ||
+		    rec.last.result == DMA_TRANS_WRITE_FAILED);
+	assert_int_equal(rec.last.residue, 1000 - 33);
+	stm32_sim_clear_bus_errors(sim);
+
+	assert_int_equal(dma_xfer_cyclic(b.att, 0, 1024, 256, DMA_DEV_TO_MEM, 0, &x), 0);
+	assert_int_equal(dma_xfer_submit(x), 0);
+	sim_poll();
+	assert_false(stm32_sim_last_cr(sim, 0, n) & STM32_DMA_SxCR_PFCTRL);
+	assert_true(stm32_sim_last_cr(sim, 0, n) & STM32_DMA_SxCR_DBM);
+	assert_int_equal(stm32_sim_last_ndtr(sim, 0, n), 256);
+	assert_int_equal(dmaengine_terminate_sync(chan), 0);
+	dma_xfer_unref(x);
+	sbuf_free(&b);
+	dma_release_channel(chan);
+}
+
 /* ------------------------------------------------------------------ */
 
 #define st_test(fn) cmocka_unit_test_setup_teardown(fn, st_setup, st_teardown)
@@ -1192,6 +1463,11 @@ int main(void)
 		st_test(a_removed_controller_leaves_the_hardware_to_its_successor),
 		st_test(irq_handler_takes_enosys_from_unmask_as_nothing_to_unmask),
 		st_test(irq_handler_tells_which_fd_failed),
+		st_test(trbuff_on_for_usart_requests_by_default_and_per_channel),
+		st_test(flow_controller_peripheral_ends_the_transfer_with_residue),
+		st_test(flow_controller_memory_to_peripheral_and_sg_entries),
+		st_test(flow_controller_pause_resume_and_terminate_keep_the_residue),
+		st_test(flow_controller_errors_and_cyclic_without_it),
 	};
 	int failed;
 
