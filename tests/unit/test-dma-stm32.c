@@ -30,6 +30,9 @@
 static struct stm32_sim *sim;
 static struct stm32_heap *contig;
 static struct stm32_dma *dmas[2];
+/* Service latency of every stream line, in period ends, for the run
+ * (main runs the suites at 0, 1 and 3). */
+static unsigned irq_latency;
 
 /* ------------------------------------------------------------------ */
 /* The backend hooks */
@@ -41,6 +44,8 @@ static int sim_setup(void)
 
 	if (r < 0)
 		return r;
+	for (unsigned ci = 0; ci < 2; ci++)
+		stm32_sim_set_irq_latency(sim, ci, STM32_SIM_ALL_STREAMS, irq_latency);
 	stm32_heap_config_default(&hc);
 	hc.env = stm32_sim_env(sim);
 	return stm32_heap_create(&hc, &contig);
@@ -900,6 +905,105 @@ static void irq_handler_tells_which_fd_failed(void **state)
 	assert_int_equal(stm32_dma_irq_fd_error(dmas[0], -1), -EINVAL);
 }
 
+
+/* ------------------------------------------------------------------ */
+/* Interrupt lines */
+
+/* Cyclic over two periods (DBM, HTIE too), three periods pushed at once,
+ * on a stream whose line is serviced two period ends after it rises: the
+ * line rises at the first half transfer and is serviced at the second
+ * period end (both ends in one service), then rises at the third half
+ * transfer and is serviced when the bus goes idle. */
+static unsigned cyclic_three_periods_services(unsigned latency)
+{
+	const size_t period = 512;
+	struct dma_chan *chan = slave_chan(latency ? "i2s2" : "i2s1", 0, 9, 4, 1);
+	unsigned n = (unsigned)chan->chan_id;
+	unsigned char data[512 * 3];
+	struct periods pc = { 0 };
+	struct stm32_chan_stats st;
+	struct dma_xfer *x;
+	struct sbuf b;
+	unsigned irqs;
+
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (unsigned char)(i * 5 + latency);
+	assert_int_equal(stm32_sim_set_irq_latency(sim, 0, n, latency), 0);
+	sbuf_new(&b, chan, period * 2, 0);
+	assert_int_equal(dma_xfer_cyclic(b.att, 0, period * 2, period, DMA_DEV_TO_MEM, 0, &x),
+			 0);
+	assert_int_equal(dma_xfer_set_period_cb(x, on_period, &pc), 0);
+	assert_int_equal(dma_xfer_submit(x), 0);
+	sim_poll();
+	irqs = stm32_sim_stream_irqs(sim, 0, n);
+	assert_int_equal(stm32_sim_periph_push(sim, 9, data, sizeof(data)), (long)sizeof(data));
+	sim_poll();
+	dma_cq_drain();
+	assert_int_equal(pc.n, 3);
+	assert_memory_equal(b.cpu, data + 2 * period, period);
+	assert_memory_equal(b.cpu + period, data + period, period);
+	assert_int_equal(stm32_dma_chan_stats(dmas[0], n, &st), 0);
+	assert_int_equal(st.te, 0);
+	assert_true(stm32_sim_peek(sim, STM32_SIM_DMA1, STM32_DMA_SxCR(n)) & STM32_DMA_SxCR_EN);
+	irqs = stm32_sim_stream_irqs(sim, 0, n) - irqs;
+	assert_int_equal(dmaengine_terminate_sync(chan), 0);
+	dma_xfer_unref(x);
+	sbuf_free(&b);
+	dma_release_channel(chan);
+	return irqs;
+}
+
+static void stream_line_serviced_after_its_latency_in_period_ends(void **state)
+{
+	/* At once: a service per half transfer and per period end. */
+	assert_int_equal(cyclic_three_periods_services(0), 6);
+	/* Two period ends late: two services for the three periods. */
+	assert_int_equal(cyclic_three_periods_services(2), 2);
+	assert_int_equal(stm32_sim_set_irq_latency(sim, 2, 0, 1), -EINVAL);
+	assert_int_equal(stm32_sim_set_irq_latency(sim, 0, 8, 1), -EINVAL);
+}
+
+/* The stream lines are levels: a line still high when software unmasks
+ * the UIO interrupt (its flags not cleared) interrupts again. */
+static void level_line_still_high_at_unmask_interrupts_again(void **state)
+{
+	struct dma_chan *chan = slave_chan("spi1", 0, 37, 1, 1);
+	const struct uio_env *env = stm32_sim_env(sim);
+	struct uio_fake *fake = stm32_sim_fake(sim);
+	unsigned n = (unsigned)chan->chan_id;
+	struct dma_xfer *x;
+	uint32_t total, count;
+	struct sbuf b;
+	int fd;
+
+	assert_int_equal(stm32_sim_set_irq_latency(sim, 0, n, 0), 0);
+	sbuf_new(&b, chan, 4096, 0);
+	assert_int_equal(dma_xfer_slave(b.att, 0, 10, DMA_DEV_TO_MEM, 0, &x), 0);
+	assert_int_equal(dma_xfer_submit(x), 0);
+	sim_poll();
+	total = uio_fake_irq_total(fake, STM32_SIM_UIO_DMA1);
+	fd = uio_fake_open_fd(fake, STM32_SIM_UIO_DMA1);
+	assert_true(fd >= 0);
+	/* A transfer error: TEIF with TEIE, the line rises. */
+	assert_int_equal(stm32_sim_inject_flags(sim, 0, n, STM32_DMA_TEIF, false), 0);
+	assert_int_equal(uio_fake_irq_total(fake, STM32_SIM_UIO_DMA1), total + 1);
+	assert_false(uio_fake_irq_unmasked(fake, STM32_SIM_UIO_DMA1));
+	/* Acknowledged and unmasked without clearing TEIF: again. */
+	assert_int_equal(env->ops->read_irq(env->ops_data, fd, &count), 0);
+	assert_int_equal(env->ops->enable_irq(env->ops_data, fd, true), 0);
+	assert_int_equal(uio_fake_irq_total(fake, STM32_SIM_UIO_DMA1), total + 2);
+	assert_int_equal(poll(&(struct pollfd){ .fd = fd, .events = POLLIN }, 1, 0), 1);
+	/* The driver's service clears it: no more. */
+	assert_true(stm32_dma_irq_handler(dmas[0]) >= 1);
+	assert_int_equal(uio_fake_irq_total(fake, STM32_SIM_UIO_DMA1), total + 2);
+	assert_true(uio_fake_irq_unmasked(fake, STM32_SIM_UIO_DMA1));
+	dma_cq_drain();
+	assert_int_equal(dma_xfer_result(x), -EIO);
+	dma_xfer_unref(x);
+	sbuf_free(&b);
+	dma_release_channel(chan);
+}
+
 /* ------------------------------------------------------------------ */
 /* Errors */
 
@@ -1468,11 +1572,26 @@ int main(void)
 		st_test(flow_controller_memory_to_peripheral_and_sg_entries),
 		st_test(flow_controller_pause_resume_and_terminate_keep_the_residue),
 		st_test(flow_controller_errors_and_cyclic_without_it),
+		st_test(stream_line_serviced_after_its_latency_in_period_ends),
+		st_test(level_line_still_high_at_unmask_interrupts_again),
 	};
-	int failed;
+	/* Interrupts serviced at once, then one and three period ends late
+	 * (stm32_sim_set_irq_latency()): the same specifications hold. */
+	static const unsigned latencies[] = { 0, 1, 3 };
+	int failed = 0;
 
 	log_set_level(LOG_CRIT);
-	failed = dma_conformance_run(&stm32_backend);
-	failed += _cmocka_run_group_tests("stm32-dma", tests, ARRAY_SIZE(tests), NULL, NULL);
+	for (unsigned i = 0; i < ARRAY_SIZE(latencies); i++) {
+		struct dma_backend be = stm32_backend;
+		char name[64], group[64];
+
+		irq_latency = latencies[i];
+		snprintf(name, sizeof(name), "stm32-sim/irq-late-%u", irq_latency);
+		snprintf(group, sizeof(group), "stm32-dma/irq-late-%u", irq_latency);
+		be.name = name;
+		be.late_periods = irq_latency;
+		failed += dma_conformance_run(&be);
+		failed += _cmocka_run_group_tests(group, tests, ARRAY_SIZE(tests), NULL, NULL);
+	}
 	return failed ? 1 : 0;
 }
