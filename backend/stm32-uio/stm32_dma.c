@@ -569,7 +569,8 @@ static bool threshold_allows(uint32_t burst, unsigned fth, uint32_t width)
 	return level % (burst * width) == 0;
 }
 
-/* Largest burst <= @max_burst that fits (0: single). As Linux, a burst
+/* Largest burst of 4, 8 or 16 beats <= @max_burst that fits (0: single,
+ * never 2: burst_code() has no INCR2). As Linux, a burst
  * needs the length to be a multiple of the threshold level (else bytes
  * stick in the FIFO at the end); unlike Linux the address must be
  * aligned to the burst too (a burst must not cross a 1 KiB boundary). */
@@ -578,12 +579,13 @@ static uint32_t best_burst(uint32_t len, uint64_t addr, uint32_t max_burst,
 {
 	uint32_t burst = max_burst;
 
-	if (burst <= 1 || len % ((fth + 1) * 4) != 0)
+	if (burst < 4 || len % ((fth + 1) * 4) != 0)
 		return 0;
-	while (burst > 1 && (len < burst * width || !threshold_allows(burst, fth, width) ||
-			     addr % (burst * width) != 0))
+	/* 16, 8, 4 beats: the hardware has no two-beat burst. */
+	while (burst >= 4 && (len < burst * width || !threshold_allows(burst, fth, width) ||
+			      addr % (burst * width) != 0))
 		burst /= 2;
-	return burst > 1 ? burst : 0;
+	return burst >= 4 ? burst : 0;
 }
 
 /* Memory width: at most a word with threshold full, else a halfword;
