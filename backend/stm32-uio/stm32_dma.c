@@ -70,6 +70,7 @@ struct stm32_chan {
 	uint32_t saved_cr, saved_ndtr;	/* at pause */
 	uint32_t pf_done;		/* device_fc: items of the segment moved
 					 * before the last pause */
+	uint32_t burst_bytes;		/* memory burst as programmed, 0 single */
 	bool wedged;			/* EN did not read 0 in time */
 	struct stm32_chan_stats stats;
 };
@@ -246,6 +247,7 @@ static int chan_program(struct stm32_chan *c, const struct stm32_seg *seg,
 	chan_write(c, STM32_DMA_SxNDTR(c->id), seg->ndtr);
 	chan_clear_flags(c, chan_flags(c));
 	chan_write(c, STM32_DMA_SxCR(c->id), cr | STM32_DMA_SxCR_EN);
+	c->burst_bytes = seg->burst_bytes;
 	c->stats.segments++;
 	return 0;
 }
@@ -342,8 +344,8 @@ static uint32_t chan_residue(struct stm32_chan *c)
 	}
 	for (unsigned i = next; i < d->nsegs; i++)
 		residue += d->segs[i].len;
-	if (seg->burst_bytes && residue % seg->burst_bytes)
-		residue += seg->burst_bytes - residue % seg->burst_bytes;
+	if (c->burst_bytes && residue % c->burst_bytes)
+		residue += c->burst_bytes - residue % c->burst_bytes;
 	if (residue > d->len)
 		residue = d->len;
 	return (uint32_t)residue;
@@ -1038,12 +1040,48 @@ static int stm32_pause(struct dma_chan *chan)
 	return 0;
 }
 
+/*
+ * The CR to resume with from memory address @maddr (and peripheral-port
+ * address @paddr): a stop can leave the segment at any PSIZE item, and
+ * the hardware ignores the address bits below the access size (a word
+ * access at an address 2 mod 4 lands 2 bytes early: stm32h7-dma.md §4).
+ * In FIFO mode MSIZE is lowered to the widest access that @maddr and
+ * the @left bytes allow, and a burst whose start is no longer aligned to
+ * its length becomes single (a burst must not cross a 1 KiB boundary);
+ * direct mode accesses memory with PSIZE, at a multiple of it already.
+ * Sets c->burst_bytes for the residue.
+ */
+static uint32_t resume_widths(struct stm32_chan *c, const struct stm32_seg *seg, uint32_t cr,
+			      uint32_t paddr, uint32_t maddr, uint32_t left)
+{
+	static const unsigned beats[4] = { 1, 4, 8, 16 };
+	uint32_t psz = 1u << STM32_FIELD_GET(STM32_DMA_SxCR_PSIZE, cr);
+	uint32_t msz = 1u << STM32_FIELD_GET(STM32_DMA_SxCR_MSIZE, cr);
+	unsigned mb = beats[STM32_FIELD_GET(STM32_DMA_SxCR_MBURST, cr)];
+	unsigned pb = beats[STM32_FIELD_GET(STM32_DMA_SxCR_PBURST, cr)];
+
+	c->burst_bytes = 0;
+	if (!(seg->fcr & STM32_DMA_SxFCR_DMDIS))
+		return cr;
+	while (msz > 1 && (maddr % msz || (msz > psz && left % msz)))
+		msz /= 2;
+	cr = (cr & ~STM32_DMA_SxCR_MSIZE) |
+	     STM32_FIELD_PREP(STM32_DMA_SxCR_MSIZE, (uint32_t)width_code(msz));
+	if (mb > 1 && maddr % (mb * msz))
+		cr &= ~STM32_DMA_SxCR_MBURST;
+	else if (mb > 1)
+		c->burst_bytes = mb * msz;
+	if (pb > 1 && paddr % (pb * psz))
+		cr &= ~STM32_DMA_SxCR_PBURST;
+	return cr;
+}
+
 static int stm32_resume(struct dma_chan *chan)
 {
 	struct stm32_chan *c = to_stm32_chan(chan);
 	struct stm32_desc *d = c->desc;
 	const struct stm32_seg *seg;
-	uint32_t cr, off, addr;
+	uint32_t cr, off, addr, paddr, left;
 
 	if (c->state != STM32_CHAN_PAUSED || !d)
 		return -EPERM;
@@ -1066,15 +1104,17 @@ static int stm32_resume(struct dma_chan *chan)
 		off = (seg->ndtr - c->saved_ndtr)
 		      << STM32_FIELD_GET(STM32_DMA_SxCR_PSIZE, c->saved_cr);
 	}
-	chan_write(c, STM32_DMA_SxPAR(c->id),
-		   seg->par + ((c->saved_cr & STM32_DMA_SxCR_PINC) ? off : 0));
+	left = seg->len > off ? seg->len - off : 0;
+	paddr = seg->par + ((c->saved_cr & STM32_DMA_SxCR_PINC) ? off : 0);
+	chan_write(c, STM32_DMA_SxPAR(c->id), paddr);
 	/* The current period's address (CT selects it in DBM). */
 	addr = d->cyclic ? d->segs[c->cur].m0ar : seg->m0ar;
 	if (!(c->saved_cr & STM32_DMA_SxCR_MINC))
 		off = 0;
-	chan_write(c, STM32_DMA_SxM0AR(c->id), addr + off);
+	addr += off;
+	chan_write(c, STM32_DMA_SxM0AR(c->id), addr);
 	chan_write(c, STM32_DMA_SxNDTR(c->id), c->saved_ndtr);
-	cr = c->saved_cr & ~STM32_DMA_SxCR_EN;
+	cr = resume_widths(c, seg, c->saved_cr & ~STM32_DMA_SxCR_EN, paddr, addr, left);
 	if (d->cyclic) {
 		/* Finish this period in normal mode from M0AR; the TC
 		 * restores CIRC/DBM (chan_handle_tc). */

@@ -52,7 +52,11 @@
  * device_fc the running entry's length less the (0xFFFF - NDTR) items
  * moved, plus what finished entries were left short.
  * Pause/resume follow the Linux driver (resume reprograms the addresses
- * from the remaining NDTR; cyclic streams drop CIRC/DBM until the next TC).
+ * from the remaining NDTR; cyclic streams drop CIRC/DBM until the next TC);
+ * unlike Linux, a FIFO-mode resume at a memory address that is not a
+ * multiple of MSIZE (a stop at any PSIZE item) lowers MSIZE, and drops a
+ * burst no longer aligned, for the rest of that segment: the hardware
+ * ignores the address bits below the access size.
  * Terminate clears the stream's interrupt enables, clears EN and waits,
  * bounded by cfg->stop_timeout_us, for EN to read 0.
  *

@@ -1304,6 +1304,53 @@ static void memory_burst_is_never_two_beats(void **state)
 	dma_release_channel(chan);
 }
 
+/* A pause can stop a FIFO-mode segment at any PSIZE item: resuming at a
+ * memory address that is not a multiple of MSIZE must not use MSIZE
+ * accesses (the hardware drops the low address bits: the bytes would
+ * land early, over ones already written). Found by the soak (seed 14):
+ * halfword items into word accesses, stopped 2 bytes off a word. */
+static void resume_mid_word_keeps_the_bytes_in_place(void **state)
+{
+	struct dma_chan *chan = slave_chan("dfsdm1", 0, 27, 2, 1);
+	unsigned n = (unsigned)chan->chan_id;
+	unsigned char data[256];
+	struct dma_tx_state ts;
+	struct dma_xfer *x;
+	struct sbuf b;
+	uint32_t cr;
+
+	for (unsigned i = 0; i < sizeof(data); i++)
+		data[i] = (unsigned char)(i * 11 + 5);
+	sbuf_new(&b, chan, 4096, 0);
+	assert_int_equal(dma_xfer_slave(b.att, 0, sizeof(data), DMA_DEV_TO_MEM, 0, &x), 0);
+	assert_int_equal(dma_xfer_submit(x), 0);
+	sim_poll();
+	cr = stm32_sim_last_cr(sim, 0, n);
+	assert_int_equal(STM32_FIELD_GET(STM32_DMA_SxCR_MSIZE, cr), STM32_DMA_SIZE_WORD);
+	assert_int_equal(STM32_FIELD_GET(STM32_DMA_SxCR_MBURST, cr), STM32_DMA_BURST_INCR4);
+	/* Three halfwords, then a pause: 6 bytes written. */
+	assert_int_equal(stm32_sim_periph_push(sim, 27, data, 6), 6);
+	sim_poll();
+	assert_int_equal(dmaengine_pause(chan), 0);
+	assert_int_equal(dmaengine_tx_status(chan, dma_xfer_cookie(x), &ts), DMA_PAUSED);
+	assert_int_equal(ts.residue, 256); /* 250 rounded up to the 16-byte burst */
+	assert_int_equal(dmaengine_resume(chan), 0);
+	/* Halfword accesses from base + 6, single. */
+	cr = stm32_sim_last_cr(sim, 0, n);
+	assert_int_equal(STM32_FIELD_GET(STM32_DMA_SxCR_MSIZE, cr), STM32_DMA_SIZE_HALFWORD);
+	assert_int_equal(STM32_FIELD_GET(STM32_DMA_SxCR_MBURST, cr), STM32_DMA_BURST_SINGLE);
+	assert_int_equal(dmaengine_tx_status(chan, dma_xfer_cookie(x), &ts), DMA_IN_PROGRESS);
+	assert_int_equal(ts.residue, 250);
+	assert_int_equal(stm32_sim_periph_push(sim, 27, data + 6, sizeof(data) - 6),
+			 (long)(sizeof(data) - 6));
+	assert_true(run_until(fence_done, dma_xfer_fence(x)));
+	assert_int_equal(dma_xfer_result(x), 1);
+	assert_memory_equal(b.cpu, data, sizeof(data));
+	dma_xfer_unref(x);
+	sbuf_free(&b);
+	dma_release_channel(chan);
+}
+
 /* ------------------------------------------------------------------ */
 /* TRBUFF and the peripheral as flow controller */
 
@@ -1606,6 +1653,7 @@ int main(void)
 		st_test(irq_handler_takes_enosys_from_unmask_as_nothing_to_unmask),
 		st_test(irq_handler_tells_which_fd_failed),
 		st_test(memory_burst_is_never_two_beats),
+		st_test(resume_mid_word_keeps_the_bytes_in_place),
 		st_test(trbuff_on_for_usart_requests_by_default_and_per_channel),
 		st_test(flow_controller_peripheral_ends_the_transfer_with_residue),
 		st_test(flow_controller_memory_to_peripheral_and_sg_entries),
