@@ -1626,7 +1626,8 @@ static void flow_controller_errors_and_cyclic_without_it(void **state)
 }
 
 /* ------------------------------------------------------------------ */
-/* Soak: random slave, cyclic and memcpy transfers, two at a time, with
+/* Soak: random slave (half of them with the peripheral as the flow
+ * controller), cyclic and memcpy transfers, two at a time, with
  * random interrupt service latency, stop delay, bus budgets and random
  * pause/resume/terminate; every transfer must end with the right result,
  * residue and bytes. Deterministic for a seed: DMABUFD_STM32_SOAK_SEED
@@ -1685,6 +1686,8 @@ struct soak_job {
 	struct cb_rec rec;
 	unsigned periods;
 	bool paused, acted, terminated, finished;
+	bool fc;		/* rx/tx: the peripheral is the flow controller */
+	size_t end;		/* fc: bytes after which the peripheral ends */
 	unsigned char *sent;	/* TX: what the peripheral got */
 };
 
@@ -1824,7 +1827,7 @@ static void soak_feed(struct soak_job *j)
 	}
 	if (j->kind == SOAK_MEMCPY)
 		return;
-	total = j->kind == SOAK_RX ? j->len : j->target;
+	total = j->kind == SOAK_RX ? (j->fc ? j->end : j->len) : j->target;
 	if (want > total - j->fed)
 		want = total - j->fed;
 	for (size_t i = 0; i < want; i++)
@@ -1880,7 +1883,7 @@ static void soak_act(struct soak_job *j)
 static void soak_check_end(struct soak_job *j)
 {
 	const unsigned char *b = j->sc->b.cpu;
-	size_t done = j->len;
+	size_t done = j->fc ? j->end : j->len;
 
 	if (j->kind == SOAK_CYCLIC) {
 		size_t moved = soak_moved(j);
@@ -1906,7 +1909,7 @@ static void soak_check_end(struct soak_job *j)
 		if (j->terminated)
 			assert_true(j->taken <= j->len);
 		else
-			assert_int_equal(j->taken, j->len);
+			assert_int_equal(j->taken, j->fc ? j->end : j->len);
 		assert_memory_equal(j->sent, b + j->off, j->taken);
 		return;
 	}
@@ -1978,6 +1981,10 @@ static void soak_job_new(struct soak_job *j, struct soak_chan *sc)
 				j->action = SOAK_TERMINATE; /* how a cyclic transfer ends */
 		} else {
 			j->len = j->width * soak_range(1, max_items);
+			/* Half of them with the peripheral as the flow
+			 * controller, ending at a random item. */
+			j->fc = soak_range(0, 1);
+			j->end = j->width * soak_range(1, (unsigned)(j->len / j->width));
 		}
 	}
 	j->off = soak_range(0, 1) ? soak_range(1, 4096) : soak_range(0, 64) * 64;
@@ -1995,6 +2002,10 @@ static void soak_job_new(struct soak_job *j, struct soak_chan *sc)
 			.src_addr_width = j->width, .dst_addr_width = j->width,
 		};
 
+		cfg.device_fc = j->fc;
+		assert_int_equal(stm32_sim_periph_last(sim, sc->line, 0), 0);
+		if (j->fc)
+			assert_int_equal(stm32_sim_periph_last(sim, sc->line, j->end), 0);
 		cfg.src_maxburst = cfg.dst_maxburst = j->width == 4 ? soak_range(0, 1) * 4 :
 						      1u << (2 * soak_range(0, 1));
 		assert_int_equal(dmaengine_slave_config(sc->chan, &cfg), 0);
@@ -2048,9 +2059,10 @@ static void soak_random_transfers_end_with_the_right_result_and_residue(void **s
 		stm32_sim_set_stop_delay(sim, soak_range(1, 4));
 		for (unsigned k = 0; k < 2; k++) {
 			if (verbose)
-				fprintf(stderr, "# %u.%u: %s dma%u s%u len %zu off %zu width %u "
+				fprintf(stderr, "# %u.%u: %s%s dma%u s%u len %zu off %zu width %u "
 					"period %zu target %zu latency %u %s at %u\n", it, k,
-					soak_kinds[jobs[k].kind], jobs[k].sc->ctrl + 1,
+					soak_kinds[jobs[k].kind], jobs[k].fc ? " fc" : "",
+					jobs[k].sc->ctrl + 1,
 					(unsigned)jobs[k].sc->chan->chan_id, jobs[k].len,
 					jobs[k].off - SOAK_GUARD, jobs[k].width, jobs[k].period,
 					jobs[k].target, jobs[k].latency,
@@ -2087,7 +2099,8 @@ static void soak_random_transfers_end_with_the_right_result_and_residue(void **s
 							j->rec.last.result, j->rec.last.residue, step);
 					assert_int_equal(j->rec.calls, 1);
 					assert_int_equal(j->rec.last.result, DMA_TRANS_NOERROR);
-					assert_int_equal(j->rec.last.residue, 0);
+					assert_int_equal(j->rec.last.residue,
+							 j->fc ? j->len - j->end : 0);
 					assert_int_equal(dmaengine_tx_status(j->sc->chan, j->cookie, NULL),
 							 DMA_COMPLETE);
 					j->finished = true;
