@@ -45,6 +45,7 @@ struct stm32_desc {
 	struct stm32_seg seg1; /* inline storage for one segment */
 	size_t len;
 	bool pfctrl;	/* device_fc: the peripheral ends each segment */
+	unsigned line;	/* slave: DMAMUX1 request input, at prep */
 	size_t pf_short; /* device_fc: bytes finished segments were short */
 };
 
@@ -71,6 +72,7 @@ struct stm32_chan {
 	uint32_t pf_done;		/* device_fc: items of the segment moved
 					 * before the last pause */
 	uint32_t burst_bytes;		/* memory burst as programmed, 0 single */
+	unsigned mux_line;		/* request input its DMAMUX1 channel has */
 	bool wedged;			/* EN did not read 0 in time */
 	struct stm32_chan_stats stats;
 };
@@ -221,6 +223,7 @@ static void chan_set_request(struct stm32_chan *c, unsigned line)
 {
 	struct stm32_dma *dma = c->dma;
 
+	c->mux_line = line;
 	if (!dma->has_mux)
 		return;
 	stm32_write(&dma->mux,
@@ -299,6 +302,10 @@ static void chan_start_next(struct stm32_chan *c)
 	c->reconfig = false;
 	c->pf_done = 0;
 	c->state = STM32_CHAN_RUNNING;
+	/* The line the slave config named when it was prepared (the node
+	 * may have changed chan->request_line since the channel was taken). */
+	if (c->desc->dir != DMA_MEM_TO_MEM && c->desc->line != c->mux_line)
+		chan_set_request(c, c->desc->line);
 	r = chan_program(c, &c->desc->segs[0], 0);
 	if (r < 0)
 		chan_fail(c, DMA_TRANS_ABORTED);
@@ -795,6 +802,13 @@ static int stm32_prep_memcpy(struct dma_chan *chan, dma_addr_t dst, dma_addr_t s
 	return 0;
 }
 
+/* Request line @line (<= 0: none) is one DMAMUX1 can route. */
+static bool line_ok(const struct stm32_dma *dma, int line)
+{
+	return line <= 0 || (dma->has_mux && (unsigned)line < dma->cfg.nr_requests &&
+			     (unsigned)line <= STM32_FIELD_MAX(STM32_DMAMUX_CxCR_DMAREQ_ID));
+}
+
 /* A slave channel can run: DMAMUX routes a request to it. */
 static int slave_ready(struct stm32_chan *c, enum dma_transfer_direction dir)
 {
@@ -802,7 +816,7 @@ static int slave_ready(struct stm32_chan *c, enum dma_transfer_direction dir)
 		return -EINVAL;
 	if (!c->dma->has_mux || c->vc.chan.request_line <= 0)
 		return -EINVAL; /* no request input: the stream would never run */
-	return 0;
+	return line_ok(c->dma, c->vc.chan.request_line) ? 0 : -EINVAL;
 }
 
 static int stm32_prep_slave_sg(struct dma_chan *chan, const dma_sg_t *sgl,
@@ -845,6 +859,7 @@ static int stm32_prep_slave_sg(struct dma_chan *chan, const dma_sg_t *sgl,
 		return r;
 	d->dir = dir;
 	d->len = total;
+	d->line = (unsigned)c->vc.chan.request_line;
 	d->pfctrl = c->cfg.device_fc;
 	d->pf_short = 0;
 	for (unsigned i = 0; i < sg_len; i++) {
@@ -903,6 +918,7 @@ static int stm32_prep_cyclic(struct dma_chan *chan, dma_addr_t buf, size_t buf_l
 		return r;
 	d->dir = dir;
 	d->len = buf_len;
+	d->line = (unsigned)c->vc.chan.request_line;
 	d->cyclic = true;
 	for (unsigned p = 0; p < nper; p++) {
 		struct stm32_seg *s = &d->segs[p];
@@ -935,8 +951,7 @@ static int stm32_alloc_chan_resources(struct dma_chan *chan)
 	int line = chan->request_line;
 	int r;
 
-	if (line > 0 && (!dma->has_mux || (unsigned)line >= dma->cfg.nr_requests ||
-			 (unsigned)line > STM32_FIELD_MAX(STM32_DMAMUX_CxCR_DMAREQ_ID)))
+	if (!line_ok(dma, line))
 		return -EINVAL;
 	r = vchan_pool_alloc(&c->vc, dma->cfg.nr_descs, sizeof(struct stm32_desc),
 			     offsetof(struct stm32_desc, vd));
@@ -987,7 +1002,8 @@ static int stm32_config(struct dma_chan *chan, const struct dma_slave_config *cf
 	const struct stm32_dma_chan_config *feat = cfg->peripheral_config;
 
 	if (!width_ok(cfg->src_addr_width) || !width_ok(cfg->dst_addr_width) ||
-	    burst_code(cfg->src_maxburst) < 0 || burst_code(cfg->dst_maxburst) < 0)
+	    burst_code(cfg->src_maxburst) < 0 || burst_code(cfg->dst_maxburst) < 0 ||
+	    !line_ok(c->dma, chan->request_line))
 		return -EINVAL;
 	if (feat) {
 		if (cfg->peripheral_size != sizeof(*feat) ||

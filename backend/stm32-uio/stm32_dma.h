@@ -10,7 +10,10 @@
  * requests from DMAMUX1 channel 8 * index + n; the channel's request line
  * (chan->request_line, from the core's name map: the DT dma-spec) is
  * written to that channel's CxCR.DMAREQ_ID when the channel is taken, and
- * 0 when it is let go.
+ * 0 when it is let go; a slave transfer takes the line the channel had
+ * when it was prepared (a slave config may name another: checked there,
+ * -EINVAL beyond the DMAMUX inputs) and DMAMUX1 is routed to it when the
+ * transfer starts.
  *
  * Transfers (capabilities DMA_SLAVE, DMA_CYCLIC, DMA_PRIVATE, and
  * DMA_MEMCPY when cfg->mem2mem):

@@ -1355,6 +1355,43 @@ static void resume_mid_word_keeps_the_bytes_in_place(void **state)
 	dma_release_channel(chan);
 }
 
+/* A request line chosen in the slave config (the node's
+ * DMABUFD_DMA_CFG_REQUEST_LINE sets chan->request_line, then configures)
+ * routes the channel's next transfers: DMAMUX1 is reprogrammed when one
+ * starts, not left at the line the channel was taken with. */
+static void request_line_from_the_slave_config_routes_the_next_transfer(void **state)
+{
+	struct dma_chan *chan = slave_chan("sai2", 0, 37, 1, 1);
+	uint32_t ccr = STM32_DMAMUX_CxCR(stm32_dmamux_channel(0, (unsigned)chan->chan_id));
+	struct dma_slave_config cfg = {
+		.src_addr = stm32_sim_periph_addr(38), .src_addr_width = 1, .src_maxburst = 1,
+	};
+	unsigned char data[100];
+	struct dma_xfer *x;
+	struct sbuf b;
+
+	for (unsigned i = 0; i < sizeof(data); i++)
+		data[i] = (unsigned char)(i + 9);
+	assert_int_equal(stm32_sim_peek(sim, STM32_SIM_DMAMUX1, ccr), 37);
+	/* Beyond the DMAMUX inputs (dma-requests = 128): refused. */
+	chan->request_line = 200;
+	assert_int_equal(dmaengine_slave_config(chan, &cfg), -EINVAL);
+	chan->request_line = 38;
+	assert_int_equal(dmaengine_slave_config(chan, &cfg), 0);
+	sbuf_new(&b, chan, 4096, 0);
+	assert_int_equal(dma_xfer_slave(b.att, 0, sizeof(data), DMA_DEV_TO_MEM, 0, &x), 0);
+	assert_int_equal(dma_xfer_submit(x), 0);
+	assert_int_equal(stm32_sim_periph_push(sim, 38, data, sizeof(data)), (long)sizeof(data));
+	assert_true(run_until(fence_done, dma_xfer_fence(x)));
+	assert_int_equal(dma_xfer_result(x), 1);
+	assert_memory_equal(b.cpu, data, sizeof(data));
+	assert_int_equal(stm32_sim_peek(sim, STM32_SIM_DMAMUX1, ccr), 38);
+	dma_xfer_unref(x);
+	sbuf_free(&b);
+	dma_release_channel(chan);
+	assert_int_equal(stm32_sim_peek(sim, STM32_SIM_DMAMUX1, ccr), 0);
+}
+
 /* ------------------------------------------------------------------ */
 /* TRBUFF and the peripheral as flow controller */
 
@@ -2170,6 +2207,7 @@ int main(void)
 		st_test(irq_handler_takes_enosys_from_unmask_as_nothing_to_unmask),
 		st_test(irq_handler_tells_which_fd_failed),
 		st_test(memory_burst_is_never_two_beats),
+		st_test(request_line_from_the_slave_config_routes_the_next_transfer),
 		st_test(resume_mid_word_keeps_the_bytes_in_place),
 		st_test(trbuff_on_for_usart_requests_by_default_and_per_channel),
 		st_test(flow_controller_peripheral_ends_the_transfer_with_residue),
