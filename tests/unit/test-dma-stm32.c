@@ -910,6 +910,88 @@ static void irq_handler_tells_which_fd_failed(void **state)
 }
 
 
+/* The simulator's PFCTRL rules at enable, through its registers (the
+ * driver never programs these combinations): NDTR forced to 0xFFFF, CIRC
+ * forced off, the peripheral's last request ends the stream with the
+ * count in 0xFFFF - NDTR; PFCTRL forced off in memory-to-memory; refused
+ * with double-buffer mode (RM0433 §15.3.17, Table 113; see stm32-sim.c). */
+static struct uio_device *sim_regs(const char *name, struct stm32_regs *ret)
+{
+	struct uio_device *dev = NULL;
+	void *addr;
+	size_t len;
+
+	assert_int_equal(uio_device_new_by_name(stm32_sim_env(sim), name, &dev), 0);
+	assert_int_equal(uio_device_map(dev, 0, &addr, &len), 0);
+	*ret = (struct stm32_regs){ addr, len, &stm32_sim_mmio_ops, sim };
+	return dev;
+}
+
+static void simulator_flow_controller_rules_at_enable(void **state)
+{
+	struct stm32_regs dma, mux;
+	struct uio_device *ddev = sim_regs("dma2", &dma), *mdev = sim_regs("dmamux1", &mux);
+	const unsigned n = 7, line = 33;
+	struct sbuf b;
+	struct dma_chan *chan = memcpy_chan(1);
+	uint32_t p2m = STM32_FIELD_PREP(STM32_DMA_SxCR_DIR, STM32_DMA_DIR_P2M) |
+		       STM32_DMA_SxCR_MINC | STM32_DMA_SxCR_PFCTRL;
+	unsigned char data[8] = { 1, 2, 3, 4, 5, 6, 7, 8 }, after;
+
+	sbuf_new(&b, chan, 4096, 0);
+	stm32_write(&mux, STM32_DMAMUX_CxCR(stm32_dmamux_channel(1, n)), line);
+	stm32_write(&dma, STM32_DMA_SxPAR(n), stm32_sim_periph_addr(line));
+	stm32_write(&dma, STM32_DMA_SxM0AR(n), (uint32_t)b.dma);
+	stm32_write(&dma, STM32_DMA_SxNDTR(n), 10);
+	stm32_write(&dma, STM32_DMA_SxCR(n), p2m | STM32_DMA_SxCR_CIRC);
+	stm32_write(&dma, STM32_DMA_SxCR(n), p2m | STM32_DMA_SxCR_CIRC | STM32_DMA_SxCR_EN);
+	assert_int_equal(stm32_read(&dma, STM32_DMA_SxNDTR(n)), 0xFFFF);
+	assert_int_equal(stm32_read(&dma, STM32_DMA_SxCR(n)), p2m | STM32_DMA_SxCR_EN);
+	/* The peripheral's third byte is its last: 3 items, not 10. */
+	assert_int_equal(stm32_sim_periph_last(sim, line, 3), 0);
+	assert_int_equal(stm32_sim_periph_push(sim, line, data, sizeof(data)), 8);
+	stm32_sim_step(sim, SIZE_MAX);
+	assert_false(stm32_read(&dma, STM32_DMA_SxCR(n)) & STM32_DMA_SxCR_EN);
+	assert_int_equal(stm32_read(&dma, STM32_DMA_SxNDTR(n)), 0xFFFF - 3);
+	assert_true(stm32_dma_flags_from_reg(n, stm32_read(&dma, STM32_DMA_HISR)) & STM32_DMA_TCIF);
+	assert_memory_equal(b.cpu, data, 3);
+	assert_int_equal(stm32_sim_periph_level(sim, line), 5);
+	stm32_write(&dma, STM32_DMA_HIFCR, stm32_dma_flags_to_reg(n, STM32_DMA_FLAGS_ALL));
+
+	/* With double-buffer mode: refused, TEIF. */
+	stm32_write(&dma, STM32_DMA_SxCR(n), p2m | STM32_DMA_SxCR_DBM);
+	stm32_write(&dma, STM32_DMA_SxCR(n), p2m | STM32_DMA_SxCR_DBM | STM32_DMA_SxCR_EN);
+	assert_false(stm32_read(&dma, STM32_DMA_SxCR(n)) & STM32_DMA_SxCR_EN);
+	assert_true(stm32_dma_flags_from_reg(n, stm32_read(&dma, STM32_DMA_HISR)) & STM32_DMA_TEIF);
+	stm32_write(&dma, STM32_DMA_HIFCR, stm32_dma_flags_to_reg(n, STM32_DMA_FLAGS_ALL));
+
+	/* Memory to memory: PFCTRL forced to 0, NDTR counts. */
+	after = b.cpu[64 + 5];
+	stm32_write(&dma, STM32_DMA_SxCR(n), 0);
+	stm32_write(&dma, STM32_DMA_SxPAR(n), (uint32_t)b.dma);
+	stm32_write(&dma, STM32_DMA_SxM0AR(n), (uint32_t)b.dma + 64);
+	stm32_write(&dma, STM32_DMA_SxNDTR(n), 5);
+	stm32_write(&dma, STM32_DMA_SxFCR(n), STM32_DMA_SxFCR_DMDIS |
+					      STM32_FIELD_PREP(STM32_DMA_SxFCR_FTH, STM32_DMA_FTH_FULL));
+	p2m = STM32_FIELD_PREP(STM32_DMA_SxCR_DIR, STM32_DMA_DIR_M2M) | STM32_DMA_SxCR_PINC |
+	      STM32_DMA_SxCR_MINC | STM32_DMA_SxCR_PFCTRL;
+	stm32_write(&dma, STM32_DMA_SxCR(n), p2m);
+	stm32_write(&dma, STM32_DMA_SxCR(n), p2m | STM32_DMA_SxCR_EN);
+	assert_false(stm32_read(&dma, STM32_DMA_SxCR(n)) & STM32_DMA_SxCR_PFCTRL);
+	assert_int_equal(stm32_read(&dma, STM32_DMA_SxNDTR(n)), 5);
+	stm32_sim_step(sim, SIZE_MAX);
+	assert_false(stm32_read(&dma, STM32_DMA_SxCR(n)) & STM32_DMA_SxCR_EN);
+	assert_memory_equal(b.cpu + 64, b.cpu, 5);
+	assert_int_equal(b.cpu[64 + 5], after);
+	stm32_write(&dma, STM32_DMA_HIFCR, stm32_dma_flags_to_reg(n, STM32_DMA_FLAGS_ALL));
+	stm32_write(&dma, STM32_DMA_SxCR(n), 0);
+	stm32_write(&mux, STM32_DMAMUX_CxCR(stm32_dmamux_channel(1, n)), 0);
+	sbuf_free(&b);
+	dma_release_channel(chan);
+	uio_device_unref(ddev);
+	uio_device_unref(mdev);
+}
+
 /* ------------------------------------------------------------------ */
 /* Interrupt lines */
 
@@ -2214,6 +2296,7 @@ int main(void)
 		st_test(flow_controller_memory_to_peripheral_and_sg_entries),
 		st_test(flow_controller_pause_resume_and_terminate_keep_the_residue),
 		st_test(flow_controller_errors_and_cyclic_without_it),
+		st_test(simulator_flow_controller_rules_at_enable),
 		st_test(stream_line_serviced_after_its_latency_in_period_ends),
 		st_test(level_line_still_high_at_unmask_interrupts_again),
 	};
