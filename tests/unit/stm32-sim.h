@@ -37,8 +37,9 @@
  * settable per stream in period ends (stm32_sim_set_irq_latency()), ORed
  * into the controller's UIO device only at the UIO boundary (raised on a
  * rising OR, and again when software unmasks it with the OR still high;
- * held back as a whole by stm32_sim_hold_irq()). Registers follow the reference: reserved bits are
- * ignored and read 0, xIFCR reads 0, config bits are frozen while EN = 1.
+ * held back as a whole by stm32_sim_hold_irq()). Registers follow the
+ * reference: reserved bits are ignored and read 0, xIFCR reads 0, config
+ * bits are frozen while EN = 1.
  *
  * Faults: bus-error ranges (TEIF, EN cleared), a one-shot read or write
  * error on the next stream enabled, a stalled stream (no progress until it
