@@ -49,6 +49,9 @@ struct sim_irq_line {
 	unsigned left;			/* period ends still to wait */
 	unsigned latency;		/* set by stm32_sim_set_irq_latency() */
 	unsigned raised;		/* deliveries */
+	int uio;			/* its own UIO device, or -1: the
+					 * controller's (stm32_sim_route_stream_irq) */
+	bool dev_line;			/* own device: the level it last saw */
 };
 
 struct sim_ctrl {
@@ -414,7 +417,9 @@ static void irq_period_end(struct sim_ctrl *c, unsigned n)
  * stopped (no period end will come) is serviced at once, and so is one
  * whose flags software cleared before getting to it (it drops). The UIO
  * interrupt is raised on a rising OR; a level still high when software
- * unmasks raises it again (sim_enable_irq). Returns true if it raised.
+ * unmasks raises it again (sim_enable_irq). A line routed to a UIO device
+ * of its own is left out of the OR and raises that device the same way.
+ * Returns true if it raised.
  */
 static bool update_irq(struct stm32_sim *sim, unsigned ci)
 {
@@ -437,14 +442,27 @@ static bool update_irq(struct stm32_sim *sim, unsigned ci)
 			l->up = true;
 			l->raised++;
 		}
-		level |= l->up;
+		if (l->uio < 0)
+			level |= l->up;
 	}
 	if (c->hold)
 		return false; /* seen at the release */
-	raised = level && !c->line;
-	if (raised) {
+	raised = false;
+	for (unsigned n = 0; n < STM32_DMA_NR_STREAMS; n++) {
+		struct sim_irq_line *l = &c->lines[n];
+
+		if (l->uio < 0)
+			continue;
+		if (l->up && !l->dev_line) {
+			uio_fake_raise_irq(sim->fake, (unsigned)l->uio);
+			raised = true;
+		}
+		l->dev_line = l->up;
+	}
+	if (level && !c->line) {
 		c->irqs++;
 		uio_fake_raise_irq(sim->fake, c->uio);
+		raised = true;
 	}
 	c->line = level;
 	return raised;
@@ -788,12 +806,18 @@ static void irq_unmasked(struct stm32_sim *sim, unsigned num)
 	for (unsigned ci = 0; ci < 2; ci++) {
 		struct sim_ctrl *c = &sim->ctrl[ci];
 
-		if (c->uio != num || c->hold)
+		if (c->hold)
 			continue;
 		update_irq(sim, ci);
-		if (c->line && uio_fake_irq_unmasked(sim->fake, num)) {
+		if (c->uio == num && c->line && uio_fake_irq_unmasked(sim->fake, num)) {
 			c->irqs++;
 			uio_fake_raise_irq(sim->fake, num);
+		}
+		for (unsigned n = 0; n < STM32_DMA_NR_STREAMS; n++) {
+			struct sim_irq_line *l = &c->lines[n];
+
+			if (l->uio == (int)num && l->up && uio_fake_irq_unmasked(sim->fake, num))
+				uio_fake_raise_irq(sim->fake, num);
 		}
 	}
 }
@@ -806,6 +830,15 @@ int stm32_sim_set_irq_latency(struct stm32_sim *sim, unsigned ci, unsigned n,
 	for (unsigned i = 0; i < STM32_DMA_NR_STREAMS; i++)
 		if (n == STM32_SIM_ALL_STREAMS || i == n)
 			sim->ctrl[ci].lines[i].latency = period_ends;
+	return 0;
+}
+
+int stm32_sim_route_stream_irq(struct stm32_sim *sim, unsigned ci, unsigned n, int uio)
+{
+	if (ci >= 2 || n >= STM32_DMA_NR_STREAMS || uio < -1)
+		return -EINVAL;
+	sim->ctrl[ci].lines[n].uio = uio;
+	sim->ctrl[ci].lines[n].dev_line = false;
 	return 0;
 }
 
@@ -1185,9 +1218,12 @@ int stm32_sim_new(size_t pool_size, struct stm32_sim **ret_sim)
 	}
 	sim->ctrl[0].uio = STM32_SIM_UIO_DMA1;
 	sim->ctrl[1].uio = STM32_SIM_UIO_DMA2;
-	for (unsigned ci = 0; ci < 2; ci++)
-		for (unsigned n = 0; n < STM32_DMA_NR_STREAMS; n++)
+	for (unsigned ci = 0; ci < 2; ci++) {
+		for (unsigned n = 0; n < STM32_DMA_NR_STREAMS; n++) {
 			sim->ctrl[ci].s[n].fcr = STM32_DMA_SxFCR_RESET & ~STM32_DMA_SxFCR_FS;
+			sim->ctrl[ci].lines[n].uio = -1;
+		}
+	}
 	if (r == 0)
 		r = add_region(sim, STM32_SIM_POOL_BASE, pool_size,
 			       uio_fake_map_mem(sim->fake, STM32_SIM_UIO_POOL, 0), true);

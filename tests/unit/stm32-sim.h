@@ -37,7 +37,8 @@
  * settable per stream in period ends (stm32_sim_set_irq_latency()), ORed
  * into the controller's UIO device only at the UIO boundary (raised on a
  * rising OR, and again when software unmasks it with the OR still high;
- * held back as a whole by stm32_sim_hold_irq()). Registers follow the
+ * held back as a whole by stm32_sim_hold_irq()), or each to a UIO device
+ * of its own (stm32_sim_route_stream_irq()). Registers follow the
  * reference: reserved bits are ignored and read 0, xIFCR reads 0, config
  * bits are frozen while EN = 1.
  *
@@ -122,6 +123,12 @@ int stm32_sim_hold_irq(struct stm32_sim *sim, unsigned ctrl, bool hold);
 #define STM32_SIM_ALL_STREAMS (~0u)
 int stm32_sim_set_irq_latency(struct stm32_sim *sim, unsigned ctrl, unsigned stream,
 			      unsigned period_ends);
+/* Route stream @stream's line to fake UIO device @uio (added by the
+ * caller with UIO_FAKE_IRQ, as a uio_pdrv_genirq node per stream IRQ:
+ * stm32h7-dma.md §13) instead of the controller's; -1 routes it back.
+ * -EINVAL for a bad argument. */
+int stm32_sim_route_stream_irq(struct stm32_sim *sim, unsigned ctrl, unsigned stream,
+			       int uio);
 /* Times stream @stream's line was serviced (went up). */
 unsigned stm32_sim_stream_irqs(struct stm32_sim *sim, unsigned ctrl, unsigned stream);
 

@@ -1090,6 +1090,79 @@ static void level_line_still_high_at_unmask_interrupts_again(void **state)
 	dma_release_channel(chan);
 }
 
+/* One UIO node per stream interrupt (uio_pdrv_genirq takes one IRQ per
+ * node; the README's irq-uio): a stream routed to its own node raises
+ * that node, not the controller's, and the driver services it from
+ * there, with the stream's latency. */
+static void stream_line_on_its_own_uio_device(void **state)
+{
+	struct uio_fake *fake = stm32_sim_fake(sim);
+	struct dma_slave_map_entry e = {
+		.consumer = "sai4", .dma_name = "rx", .controller = "dma1", .chan_index = 3,
+		.request_line = 40,
+	};
+	struct dma_slave_config cfg = {
+		.src_addr = stm32_sim_periph_addr(40), .src_addr_width = 1, .src_maxburst = 1,
+	};
+	struct stm32_dma_config dc;
+	unsigned char data[512];
+	struct periods pc = { 0 };
+	struct dma_chan *chan = NULL;
+	uint32_t ctrl_irqs, own_irqs;
+	struct dma_xfer *x;
+	struct sbuf b;
+	int fds[3];
+
+	for (unsigned i = 0; i < sizeof(data); i++)
+		data[i] = (unsigned char)(i * 3 + 1);
+	stm32_dma_remove(dmas[0]);
+	dmas[0] = NULL;
+	assert_int_equal(uio_fake_add(fake, 13, "dma1-s3", NULL, NULL, 0,
+				      UIO_FAKE_IRQ | UIO_FAKE_AUTOMASK), 0);
+	assert_int_equal(stm32_sim_route_stream_irq(sim, 0, 3, 13), 0);
+	assert_int_equal(stm32_sim_set_irq_latency(sim, 0, 3, 1), 0);
+	stm32_dma_config_default(&dc);
+	dc.env = stm32_sim_env(sim);
+	dc.mmio = &stm32_sim_mmio_ops;
+	dc.mmio_data = sim;
+	dc.irq_uio_names[3] = "dma1-s3";
+	assert_int_equal(stm32_dma_create(&dc, &dmas[0]), 0);
+	assert_int_equal(stm32_dma_irq_fds(dmas[0], fds, ARRAY_SIZE(fds)), 2);
+
+	assert_int_equal(dma_slave_map_add(&e), 0);
+	assert_int_equal(dma_request_chan("sai4", "rx", &chan), 0);
+	assert_int_equal(chan->chan_id, 3);
+	assert_int_equal(dmaengine_slave_config(chan, &cfg), 0);
+	sbuf_new(&b, chan, 256, 0);
+	ctrl_irqs = uio_fake_irq_total(fake, STM32_SIM_UIO_DMA1);
+	own_irqs = uio_fake_irq_total(fake, 13);
+	/* Cyclic over two periods, four periods sent at once: each line
+	 * serviced one period end after it rose. */
+	assert_int_equal(dma_xfer_cyclic(b.att, 0, 256, 128, DMA_DEV_TO_MEM, 0, &x), 0);
+	assert_int_equal(dma_xfer_set_period_cb(x, on_period, &pc), 0);
+	assert_int_equal(dma_xfer_submit(x), 0);
+	assert_int_equal(stm32_sim_periph_push(sim, 40, data, sizeof(data)), (long)sizeof(data));
+	{
+		uint64_t deadline = real_ms() + 10000;
+
+		while (pc.n < 4 && real_ms() < deadline) {
+			sim_poll();
+			dma_cq_drain();
+		}
+	}
+	assert_int_equal(pc.n, 4);
+	assert_memory_equal(b.cpu, data + 256, 256);
+	assert_int_equal(uio_fake_irq_total(fake, STM32_SIM_UIO_DMA1), ctrl_irqs);
+	assert_true(uio_fake_irq_total(fake, 13) > own_irqs);
+	assert_true(uio_fake_irq_unmasked(fake, 13));
+	assert_int_equal(dmaengine_terminate_sync(chan), 0);
+	dma_xfer_unref(x);
+	sbuf_free(&b);
+	dma_release_channel(chan);
+	assert_int_equal(stm32_sim_route_stream_irq(sim, 0, 3, -1), 0);
+	assert_int_equal(stm32_sim_route_stream_irq(sim, 0, 8, -1), -EINVAL);
+}
+
 /* ------------------------------------------------------------------ */
 /* Errors */
 
@@ -2299,6 +2372,7 @@ int main(void)
 		st_test(simulator_flow_controller_rules_at_enable),
 		st_test(stream_line_serviced_after_its_latency_in_period_ends),
 		st_test(level_line_still_high_at_unmask_interrupts_again),
+		st_test(stream_line_on_its_own_uio_device),
 	};
 	const struct CMUnitTest soak[] = {
 		st_test(soak_random_transfers_end_with_the_right_result_and_residue),
