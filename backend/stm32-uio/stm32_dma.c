@@ -73,6 +73,7 @@ struct stm32_chan {
 					 * before the last pause */
 	uint32_t burst_bytes;		/* memory burst as programmed, 0 single */
 	unsigned mux_line;		/* request input its DMAMUX1 channel has */
+	bool boundary;			/* paused before segment cur started */
 	bool wedged;			/* EN did not read 0 in time */
 	struct stm32_chan_stats stats;
 };
@@ -301,6 +302,7 @@ static void chan_start_next(struct stm32_chan *c)
 	c->ct = false;
 	c->reconfig = false;
 	c->pf_done = 0;
+	c->boundary = false;
 	c->state = STM32_CHAN_RUNNING;
 	/* The line the slave config named when it was prepared (the node
 	 * may have changed chan->request_line since the channel was taken). */
@@ -969,6 +971,7 @@ static int stm32_alloc_chan_resources(struct dma_chan *chan)
 
 static void chan_drop_running(struct stm32_chan *c)
 {
+	c->boundary = false;
 	if (c->desc) {
 		vchan_terminate_vdesc(&c->desc->vd);
 		c->desc = NULL;
@@ -1032,6 +1035,7 @@ static int stm32_pause(struct dma_chan *chan)
 		chan_service(c, chan_flags(c));
 	if (c->state != STM32_CHAN_RUNNING || !c->desc)
 		return -EPERM;
+again:
 	d = c->desc;
 	if (chan_disable(c) < 0)
 		return -EBUSY;
@@ -1041,6 +1045,32 @@ static int stm32_pause(struct dma_chan *chan)
 		return -EPERM;
 	}
 	chan_clear_flags(c, flags); /* the TC of the stop */
+	if (!d->pfctrl && !STM32_FIELD_GET(STM32_DMA_SxNDTR_NDT,
+					   chan_read(c, STM32_DMA_SxNDTR(c->id)))) {
+		/* The stop met the end of the segment (every item read, the
+		 * FIFO flushed by the stop): its TC is this one. Report it,
+		 * and pause before the next segment or period (resume then
+		 * programs it whole); a transfer that ended is complete. */
+		c->reconfig = false;
+		if (d->cyclic) {
+			vchan_cyclic_callback(&d->vd);
+			c->cur = (c->cur + 1) % d->nsegs;
+		} else if (c->cur + 1 < d->nsegs) {
+			c->cur++;
+		} else {
+			chan_complete(c, &(struct dmaengine_result){ DMA_TRANS_NOERROR, 0 });
+			chan_start_next(c);
+			if (c->state == STM32_CHAN_RUNNING && c->desc)
+				goto again; /* the next one started: pause it */
+			return -EPERM;
+		}
+		c->boundary = true;
+		c->saved_cr = d->segs[c->cur].cr;
+		c->saved_ndtr = d->segs[c->cur].ndtr;
+		c->burst_bytes = d->segs[c->cur].burst_bytes;
+		c->state = STM32_CHAN_PAUSED;
+		return 0;
+	}
 	cr = chan_read(c, STM32_DMA_SxCR(c->id));
 	if (d->cyclic) {
 		/* Keep the mode in the saved CR; drop it in hardware so the
@@ -1106,6 +1136,13 @@ static int stm32_resume(struct dma_chan *chan)
 		return -EPERM;
 	c->state = STM32_CHAN_RUNNING;
 	seg = &d->segs[c->cur];
+	if (c->boundary) {
+		/* Paused between segments: this one starts whole. */
+		c->boundary = false;
+		if ((d->cyclic ? chan_program_period(c, c->cur) : chan_program(c, seg, 0)) < 0)
+			chan_fail(c, DMA_TRANS_ABORTED);
+		return 0;
+	}
 	if (c->saved_ndtr == 0) {
 		/* It had finished the segment when it stopped. */
 		chan_handle_tc(c);

@@ -59,7 +59,12 @@
  * unlike Linux, a FIFO-mode resume at a memory address that is not a
  * multiple of MSIZE (a stop at any PSIZE item) lowers MSIZE, and drops a
  * burst no longer aligned, for the rest of that segment: the hardware
- * ignores the address bits below the access size.
+ * ignores the address bits below the access size. A pause whose stop
+ * meets the end of a segment (NDTR 0: every item read, the FIFO flushed
+ * by the stop) is that segment's completion: the transfer completes
+ * (pause -EPERM, as for one that ended before) or its period is reported,
+ * and the pause holds before the next segment or period, which resume
+ * programs whole.
  * Terminate clears the stream's interrupt enables, clears EN and waits,
  * bounded by cfg->stop_timeout_us, for EN to read 0.
  *

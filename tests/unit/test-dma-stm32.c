@@ -1547,6 +1547,84 @@ static void request_line_from_the_slave_config_routes_the_next_transfer(void **s
 	assert_int_equal(stm32_sim_peek(sim, STM32_SIM_DMAMUX1, ccr), 0);
 }
 
+/* Step the bus until stream @n has read every item (NDTR 0) while its
+ * FIFO still holds bytes for memory. */
+static void step_to_last_item_read(unsigned n)
+{
+	for (unsigned i = 0; i < 1000; i++) {
+		if (!stm32_sim_peek(sim, STM32_SIM_DMA1, STM32_DMA_SxNDTR(n)))
+			break;
+		stm32_sim_step(sim, 1);
+	}
+	assert_int_equal(stm32_sim_peek(sim, STM32_SIM_DMA1, STM32_DMA_SxNDTR(n)), 0);
+	assert_int_not_equal(STM32_FIELD_GET(STM32_DMA_SxFCR_FS,
+					     stm32_sim_peek(sim, STM32_SIM_DMA1, STM32_DMA_SxFCR(n))),
+			     STM32_DMA_FS_EMPTY);
+}
+
+/* A pause whose stop meets the end of a segment (every item read, the
+ * FIFO flushed by the stop) is that segment's completion: a transfer
+ * that ended completes (pause -EPERM), a cyclic period is reported and
+ * the pause holds before the next one. Found by the soak (seed 1002):
+ * the period's callback waited for the resume, the residue read 0. */
+static void pause_as_the_segment_ends_reports_it(void **state)
+{
+	struct dma_chan *chan = slave_chan("sai3", 0, 28, 1, 4);
+	unsigned n = (unsigned)chan->chan_id;
+	unsigned char data[128];
+	struct periods pc = { 0 };
+	struct dma_tx_state ts;
+	struct dma_xfer *x;
+	struct sbuf b;
+
+	for (unsigned i = 0; i < sizeof(data); i++)
+		data[i] = (unsigned char)(i * 29 + 3);
+	sbuf_new(&b, chan, 4096, 0);
+	/* Byte items in bursts of 4, word memory accesses one at a time (the
+	 * buffer is 4 bytes off 16): the FIFO drains behind the reads. */
+	assert_int_equal(dma_xfer_slave(b.att, 4, 64, DMA_DEV_TO_MEM, 0, &x), 0);
+	assert_int_equal(dma_xfer_submit(x), 0);
+	sim_poll();
+	assert_int_equal(stm32_sim_periph_push(sim, 28, data, 64), 64);
+	step_to_last_item_read(n);
+	assert_int_equal(dmaengine_pause(chan), -EPERM);
+	dma_cq_drain();
+	assert_int_equal(dma_xfer_result(x), 1);
+	assert_memory_equal(b.cpu + 4, data, 64);
+	dma_xfer_unref(x);
+
+	/* One period, circular. */
+	assert_int_equal(dma_xfer_cyclic(b.att, 4, 64, 64, DMA_DEV_TO_MEM, 0, &x), 0);
+	assert_int_equal(dma_xfer_set_period_cb(x, on_period, &pc), 0);
+	assert_int_equal(dma_xfer_submit(x), 0);
+	sim_poll();
+	assert_int_equal(stm32_sim_periph_push(sim, 28, data + 64, 64), 64);
+	step_to_last_item_read(n);
+	assert_int_equal(dmaengine_pause(chan), 0);
+	dma_cq_drain();
+	assert_int_equal(pc.n, 1);
+	assert_memory_equal(b.cpu + 4, data + 64, 64);
+	assert_int_equal(dmaengine_tx_status(chan, dma_xfer_cookie(x), &ts), DMA_PAUSED);
+	assert_int_equal(ts.residue, 64);
+	assert_int_equal(dmaengine_resume(chan), 0);
+	assert_true(stm32_sim_last_cr(sim, 0, n) & STM32_DMA_SxCR_CIRC);
+	assert_int_equal(stm32_sim_periph_push(sim, 28, data, 64), 64);
+	{
+		uint64_t deadline = real_ms() + 10000;
+
+		while (pc.n < 2 && real_ms() < deadline) {
+			sim_poll();
+			dma_cq_drain();
+		}
+	}
+	assert_int_equal(pc.n, 2);
+	assert_memory_equal(b.cpu + 4, data, 64);
+	assert_int_equal(dmaengine_terminate_sync(chan), 0);
+	dma_xfer_unref(x);
+	sbuf_free(&b);
+	dma_release_channel(chan);
+}
+
 /* ------------------------------------------------------------------ */
 /* TRBUFF and the peripheral as flow controller */
 
@@ -1834,6 +1912,7 @@ enum soak_action { SOAK_RUN, SOAK_PAUSE, SOAK_TERMINATE };
 #define SOAK_GUARD 64u
 
 static uint64_t soak_state;
+static bool soak_verbose;
 
 static uint32_t soak_rand(void)
 {
@@ -1951,6 +2030,12 @@ static void soak_check_residue(struct soak_job *j, enum dma_status want)
 	struct dma_tx_state ts;
 
 	assert_int_equal(dmaengine_tx_status(j->sc->chan, j->cookie, &ts), want);
+	if (soak_verbose && ts.residue != soak_expected_residue(j))
+		fprintf(stderr, "# %s residue %u, want %zu (step %u, moved %zu, NDTR %u, CR 0x%08x)\n",
+			want == DMA_PAUSED ? "paused" : "running", ts.residue,
+			soak_expected_residue(j), j->step, soak_moved(j),
+			stm32_sim_peek(sim, j->sc->ctrl, STM32_DMA_SxNDTR(j->sc->chan->chan_id)),
+			stm32_sim_peek(sim, j->sc->ctrl, STM32_DMA_SxCR(j->sc->chan->chan_id)));
 	assert_int_equal(ts.residue, soak_expected_residue(j));
 }
 
@@ -2210,6 +2295,8 @@ static void soak_random_transfers_end_with_the_right_result_and_residue(void **s
 	const char *env = getenv("DMABUFD_STM32_SOAK_SEED");
 	unsigned iters = 60;
 	bool verbose = getenv("DMABUFD_STM32_SOAK_VERBOSE") != NULL;
+
+	soak_verbose = verbose;
 	struct soak_chan chans[4];
 	uint64_t seed;
 
@@ -2364,6 +2451,7 @@ int main(void)
 		st_test(memory_burst_is_never_two_beats),
 		st_test(request_line_from_the_slave_config_routes_the_next_transfer),
 		st_test(resume_mid_word_keeps_the_bytes_in_place),
+		st_test(pause_as_the_segment_ends_reports_it),
 		st_test(trbuff_on_for_usart_requests_by_default_and_per_channel),
 		st_test(flow_controller_peripheral_ends_the_transfer_with_residue),
 		st_test(flow_controller_memory_to_peripheral_and_sg_entries),
