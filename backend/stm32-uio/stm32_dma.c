@@ -44,6 +44,9 @@ struct stm32_desc {
 	struct stm32_seg *segs;
 	struct stm32_seg seg1; /* inline storage for one segment */
 	size_t len;
+	bool pfctrl;	/* device_fc: the peripheral ends each segment */
+	unsigned line;	/* slave: DMAMUX1 request input, at prep */
+	size_t pf_short; /* device_fc: bytes finished segments were short */
 };
 
 enum stm32_chan_state {
@@ -66,6 +69,11 @@ struct stm32_chan {
 	enum stm32_chan_state state;
 	bool reconfig;			/* CIRC/DBM dropped by resume until TC */
 	uint32_t saved_cr, saved_ndtr;	/* at pause */
+	uint32_t pf_done;		/* device_fc: items of the segment moved
+					 * before the last pause */
+	uint32_t burst_bytes;		/* memory burst as programmed, 0 single */
+	unsigned mux_line;		/* request input its DMAMUX1 channel has */
+	bool boundary;			/* paused before segment cur started */
 	bool wedged;			/* EN did not read 0 in time */
 	struct stm32_chan_stats stats;
 };
@@ -216,6 +224,7 @@ static void chan_set_request(struct stm32_chan *c, unsigned line)
 {
 	struct stm32_dma *dma = c->dma;
 
+	c->mux_line = line;
 	if (!dma->has_mux)
 		return;
 	stm32_write(&dma->mux,
@@ -242,6 +251,7 @@ static int chan_program(struct stm32_chan *c, const struct stm32_seg *seg,
 	chan_write(c, STM32_DMA_SxNDTR(c->id), seg->ndtr);
 	chan_clear_flags(c, chan_flags(c));
 	chan_write(c, STM32_DMA_SxCR(c->id), cr | STM32_DMA_SxCR_EN);
+	c->burst_bytes = seg->burst_bytes;
 	c->stats.segments++;
 	return 0;
 }
@@ -291,10 +301,24 @@ static void chan_start_next(struct stm32_chan *c)
 	c->cur = 0;
 	c->ct = false;
 	c->reconfig = false;
+	c->pf_done = 0;
+	c->boundary = false;
 	c->state = STM32_CHAN_RUNNING;
+	/* The line the slave config named when it was prepared (the node
+	 * may have changed chan->request_line since the channel was taken). */
+	if (c->desc->dir != DMA_MEM_TO_MEM && c->desc->line != c->mux_line)
+		chan_set_request(c, c->desc->line);
 	r = chan_program(c, &c->desc->segs[0], 0);
 	if (r < 0)
 		chan_fail(c, DMA_TRANS_ABORTED);
+}
+
+/* Items segment @seg of a device_fc descriptor has moved so far, from
+ * NDTR read now (or saved at pause): NDTR counts down from 0xFFFF since
+ * the enable (RM0433 §15.3.17; stm32h7-dma.md §3, §8). */
+static uint32_t pf_items(struct stm32_chan *c, uint32_t ndtr)
+{
+	return c->pf_done + (STM32_DMA_SxNDTR_NDT - ndtr);
 }
 
 /* Bytes of the running descriptor not transferred yet. */
@@ -319,11 +343,18 @@ static uint32_t chan_residue(struct stm32_chan *c)
 			ndtr = seg->ndtr;
 		}
 	}
-	residue = (uint64_t)ndtr << STM32_FIELD_GET(STM32_DMA_SxCR_PSIZE, seg->cr);
+	if (d->pfctrl) {
+		uint64_t done = (uint64_t)pf_items(c, ndtr)
+				<< STM32_FIELD_GET(STM32_DMA_SxCR_PSIZE, seg->cr);
+
+		residue = d->pf_short + (done < seg->len ? seg->len - done : 0);
+	} else {
+		residue = (uint64_t)ndtr << STM32_FIELD_GET(STM32_DMA_SxCR_PSIZE, seg->cr);
+	}
 	for (unsigned i = next; i < d->nsegs; i++)
 		residue += d->segs[i].len;
-	if (seg->burst_bytes && residue % seg->burst_bytes)
-		residue += seg->burst_bytes - residue % seg->burst_bytes;
+	if (c->burst_bytes && residue % c->burst_bytes)
+		residue += c->burst_bytes - residue % c->burst_bytes;
 	if (residue > d->len)
 		residue = d->len;
 	return (uint32_t)residue;
@@ -404,13 +435,34 @@ static void chan_handle_tc(struct stm32_chan *c)
 		vchan_cyclic_callbacks(&d->vd, ends);
 		return;
 	}
+	if (d->pfctrl) {
+		/* The peripheral ended the segment (or a stop did, which
+		 * only a pause or terminate makes: not here). */
+		const struct stm32_seg *seg = &d->segs[c->cur];
+		uint64_t done = (uint64_t)pf_items(c, STM32_FIELD_GET(STM32_DMA_SxNDTR_NDT,
+					chan_read(c, STM32_DMA_SxNDTR(c->id))))
+				<< STM32_FIELD_GET(STM32_DMA_SxCR_PSIZE, seg->cr);
+
+		if (done > seg->len) {
+			/* The hardware went past the entry: memory beyond it
+			 * was written (or read and sent). */
+			log_err("stm32-dma: %s: stream %u: the peripheral moved %llu "
+				"bytes into a %u-byte entry", c->dma->dev.name, c->id,
+				(unsigned long long)done, seg->len);
+			chan_fail(c, DMA_TRANS_ABORTED);
+			return;
+		}
+		d->pf_short += seg->len - done;
+		c->pf_done = 0;
+	}
 	if (c->cur + 1 < d->nsegs) {
 		c->cur++;
 		if (chan_program(c, &d->segs[c->cur], 0) < 0)
 			chan_fail(c, DMA_TRANS_ABORTED);
 		return;
 	}
-	chan_complete(c, &(struct dmaengine_result){ DMA_TRANS_NOERROR, 0 });
+	chan_complete(c, &(struct dmaengine_result){ DMA_TRANS_NOERROR,
+						     d->pfctrl ? (uint32_t)d->pf_short : 0 });
 	chan_start_next(c);
 }
 
@@ -528,7 +580,8 @@ static bool threshold_allows(uint32_t burst, unsigned fth, uint32_t width)
 	return level % (burst * width) == 0;
 }
 
-/* Largest burst <= @max_burst that fits (0: single). As Linux, a burst
+/* Largest burst of 4, 8 or 16 beats <= @max_burst that fits (0: single,
+ * never 2: burst_code() has no INCR2). As Linux, a burst
  * needs the length to be a multiple of the threshold level (else bytes
  * stick in the FIFO at the end); unlike Linux the address must be
  * aligned to the burst too (a burst must not cross a 1 KiB boundary). */
@@ -537,12 +590,13 @@ static uint32_t best_burst(uint32_t len, uint64_t addr, uint32_t max_burst,
 {
 	uint32_t burst = max_burst;
 
-	if (burst <= 1 || len % ((fth + 1) * 4) != 0)
+	if (burst < 4 || len % ((fth + 1) * 4) != 0)
 		return 0;
-	while (burst > 1 && (len < burst * width || !threshold_allows(burst, fth, width) ||
-			     addr % (burst * width) != 0))
+	/* 16, 8, 4 beats: the hardware has no two-beat burst. */
+	while (burst >= 4 && (len < burst * width || !threshold_allows(burst, fth, width) ||
+			      addr % (burst * width) != 0))
 		burst /= 2;
-	return burst > 1 ? burst : 0;
+	return burst >= 4 ? burst : 0;
 }
 
 /* Memory width: at most a word with threshold full, else a halfword;
@@ -556,6 +610,28 @@ static uint32_t max_mem_width(uint32_t len, uint64_t addr, unsigned fth)
 	if (addr & (w - 1))
 		w = 1;
 	return w;
+}
+
+bool stm32_dma_request_is_usart(unsigned line)
+{
+	return (line >= 41 && line <= 46) || (line >= 63 && line <= 66) ||
+	       line == 71 || line == 72 || (line >= 79 && line <= 82) ||
+	       (line >= 116 && line <= 119);
+}
+
+/* TRBUFF for this channel's transfers (stm32_dma.h). */
+static bool chan_trbuff(const struct stm32_chan *c)
+{
+	int line = c->vc.chan.request_line;
+
+	switch (c->feat.trbuff) {
+	case STM32_DMA_TRBUFF_ON:
+		return true;
+	case STM32_DMA_TRBUFF_OFF:
+		return false;
+	default:
+		return line > 0 && stm32_dma_request_is_usart((unsigned)line);
+	}
 }
 
 /*
@@ -618,6 +694,10 @@ static int slave_seg_params(struct stm32_chan *c, enum dma_transfer_direction di
 		  STM32_FIELD_PREP(STM32_DMA_SxCR_MBURST, mb) |
 		  STM32_FIELD_PREP(STM32_DMA_SxCR_PL, c->feat.priority) |
 		  STM32_DMA_SxCR_MINC | STM32_DMA_SxCR_TCIE | STM32_DMA_SxCR_TEIE;
+	if (chan_trbuff(c))
+		seg->cr |= STM32_DMA_SxCR_TRBUFF;
+	if (cfg->device_fc)
+		seg->cr |= STM32_DMA_SxCR_PFCTRL; /* cyclic takes it off */
 	if (direct) {
 		/* Direct mode: DMEIE, no DMDIS/FEIE. */
 		seg->cr |= STM32_DMA_SxCR_DMEIE;
@@ -724,6 +804,13 @@ static int stm32_prep_memcpy(struct dma_chan *chan, dma_addr_t dst, dma_addr_t s
 	return 0;
 }
 
+/* Request line @line (<= 0: none) is one DMAMUX1 can route. */
+static bool line_ok(const struct stm32_dma *dma, int line)
+{
+	return line <= 0 || (dma->has_mux && (unsigned)line < dma->cfg.nr_requests &&
+			     (unsigned)line <= STM32_FIELD_MAX(STM32_DMAMUX_CxCR_DMAREQ_ID));
+}
+
 /* A slave channel can run: DMAMUX routes a request to it. */
 static int slave_ready(struct stm32_chan *c, enum dma_transfer_direction dir)
 {
@@ -731,7 +818,7 @@ static int slave_ready(struct stm32_chan *c, enum dma_transfer_direction dir)
 		return -EINVAL;
 	if (!c->dma->has_mux || c->vc.chan.request_line <= 0)
 		return -EINVAL; /* no request input: the stream would never run */
-	return 0;
+	return line_ok(c->dma, c->vc.chan.request_line) ? 0 : -EINVAL;
 }
 
 static int stm32_prep_slave_sg(struct dma_chan *chan, const dma_sg_t *sgl,
@@ -761,7 +848,12 @@ static int stm32_prep_slave_sg(struct dma_chan *chan, const dma_sg_t *sgl,
 				     &proto, &pwidth);
 		if (r < 0)
 			return r;
-		nsegs += div_up(sgl[i].length / pwidth, STM32_DMA_MAX_SEG_ITEMS);
+		/* The peripheral as flow controller: one hardware transfer
+		 * per entry, which NDTR (forced to 0xFFFF) bounds. */
+		if (c->cfg.device_fc && sgl[i].length / pwidth > STM32_DMA_SxNDTR_NDT)
+			return -EINVAL;
+		nsegs += div_up(sgl[i].length / pwidth, c->cfg.device_fc ? STM32_DMA_SxNDTR_NDT
+									 : STM32_DMA_MAX_SEG_ITEMS);
 		total += sgl[i].length;
 	}
 	d = desc_new(c, nsegs, &r);
@@ -769,6 +861,9 @@ static int stm32_prep_slave_sg(struct dma_chan *chan, const dma_sg_t *sgl,
 		return r;
 	d->dir = dir;
 	d->len = total;
+	d->line = (unsigned)c->vc.chan.request_line;
+	d->pfctrl = c->cfg.device_fc;
+	d->pf_short = 0;
 	for (unsigned i = 0; i < sg_len; i++) {
 		uint32_t items, done = 0;
 
@@ -776,8 +871,8 @@ static int stm32_prep_slave_sg(struct dma_chan *chan, const dma_sg_t *sgl,
 				 &proto, &pwidth);
 		items = (uint32_t)(sgl[i].length / pwidth);
 		while (done < items) {
-			uint32_t n = items - done < STM32_DMA_MAX_SEG_ITEMS
-					     ? items - done : STM32_DMA_MAX_SEG_ITEMS;
+			uint32_t max = d->pfctrl ? STM32_DMA_SxNDTR_NDT : STM32_DMA_MAX_SEG_ITEMS;
+			uint32_t n = items - done < max ? items - done : max;
 			struct stm32_seg *s = &d->segs[k++];
 
 			*s = proto;
@@ -825,6 +920,7 @@ static int stm32_prep_cyclic(struct dma_chan *chan, dma_addr_t buf, size_t buf_l
 		return r;
 	d->dir = dir;
 	d->len = buf_len;
+	d->line = (unsigned)c->vc.chan.request_line;
 	d->cyclic = true;
 	for (unsigned p = 0; p < nper; p++) {
 		struct stm32_seg *s = &d->segs[p];
@@ -857,8 +953,7 @@ static int stm32_alloc_chan_resources(struct dma_chan *chan)
 	int line = chan->request_line;
 	int r;
 
-	if (line > 0 && (!dma->has_mux || (unsigned)line >= dma->cfg.nr_requests ||
-			 (unsigned)line > STM32_FIELD_MAX(STM32_DMAMUX_CxCR_DMAREQ_ID)))
+	if (!line_ok(dma, line))
 		return -EINVAL;
 	/* DMAMUX1 inputs 1..8 are its request generators (RM0433 §17, DMAMUX1
 	 * implementation),
@@ -887,6 +982,7 @@ static int stm32_alloc_chan_resources(struct dma_chan *chan)
 
 static void chan_drop_running(struct stm32_chan *c)
 {
+	c->boundary = false;
 	if (c->desc) {
 		vchan_terminate_vdesc(&c->desc->vd);
 		c->desc = NULL;
@@ -920,12 +1016,14 @@ static int stm32_config(struct dma_chan *chan, const struct dma_slave_config *cf
 	const struct stm32_dma_chan_config *feat = cfg->peripheral_config;
 
 	if (!width_ok(cfg->src_addr_width) || !width_ok(cfg->dst_addr_width) ||
-	    burst_code(cfg->src_maxburst) < 0 || burst_code(cfg->dst_maxburst) < 0)
+	    burst_code(cfg->src_maxburst) < 0 || burst_code(cfg->dst_maxburst) < 0 ||
+	    !line_ok(c->dma, chan->request_line))
 		return -EINVAL;
 	if (feat) {
 		if (cfg->peripheral_size != sizeof(*feat) ||
 		    feat->fifo_threshold > STM32_DMA_FTH_FULL ||
-		    feat->priority > STM32_DMA_PL_VERY_HIGH)
+		    feat->priority > STM32_DMA_PL_VERY_HIGH ||
+		    feat->trbuff > STM32_DMA_TRBUFF_OFF)
 			return -EINVAL;
 		c->feat = *feat;
 	} else {
@@ -948,6 +1046,7 @@ static int stm32_pause(struct dma_chan *chan)
 		chan_service(c, chan_flags(c));
 	if (c->state != STM32_CHAN_RUNNING || !c->desc)
 		return -EPERM;
+again:
 	d = c->desc;
 	if (chan_disable(c) < 0)
 		return -EBUSY;
@@ -957,6 +1056,32 @@ static int stm32_pause(struct dma_chan *chan)
 		return -EPERM;
 	}
 	chan_clear_flags(c, flags); /* the TC of the stop */
+	if (!d->pfctrl && !STM32_FIELD_GET(STM32_DMA_SxNDTR_NDT,
+					   chan_read(c, STM32_DMA_SxNDTR(c->id)))) {
+		/* The stop met the end of the segment (every item read, the
+		 * FIFO flushed by the stop): its TC is this one. Report it,
+		 * and pause before the next segment or period (resume then
+		 * programs it whole); a transfer that ended is complete. */
+		c->reconfig = false;
+		if (d->cyclic) {
+			vchan_cyclic_callback(&d->vd);
+			c->cur = (c->cur + 1) % d->nsegs;
+		} else if (c->cur + 1 < d->nsegs) {
+			c->cur++;
+		} else {
+			chan_complete(c, &(struct dmaengine_result){ DMA_TRANS_NOERROR, 0 });
+			chan_start_next(c);
+			if (c->state == STM32_CHAN_RUNNING && c->desc)
+				goto again; /* the next one started: pause it */
+			return -EPERM;
+		}
+		c->boundary = true;
+		c->saved_cr = d->segs[c->cur].cr;
+		c->saved_ndtr = d->segs[c->cur].ndtr;
+		c->burst_bytes = d->segs[c->cur].burst_bytes;
+		c->state = STM32_CHAN_PAUSED;
+		return 0;
+	}
 	cr = chan_read(c, STM32_DMA_SxCR(c->id));
 	if (d->cyclic) {
 		/* Keep the mode in the saved CR; drop it in hardware so the
@@ -973,34 +1098,39 @@ static int stm32_pause(struct dma_chan *chan)
 }
 
 /*
- * The CR to resume a segment with, its memory address now @maddr, its
- * peripheral address @paddr, @left bytes to go. The segment's widths and
- * bursts were chosen for its start; the resumed addresses need not suit
- * them, and every access must be aligned to its size, no burst may cross
- * a 1 KB boundary, and NDT must fill whole memory items (RM0433 §15.3.13,
- * Table 111). So in FIFO mode MSIZE narrows to what @maddr and @left
- * allow, and a burst whose block the new address is not aligned to (or
- * whose width changed) becomes single. Direct mode needs nothing: its
- * accesses are PSIZE wide, and the offset is whole items.
+ * The CR to resume with from memory address @maddr (and peripheral-port
+ * address @paddr), @left bytes to go: a stop can leave the segment at
+ * any PSIZE item, and the segment's widths and bursts were chosen for its
+ * start. Every access must be aligned to its size, no burst may cross a
+ * 1 KB boundary, and NDT must fill whole memory items (RM0433 §15.3,
+ * Table 111; the simulator fails a transfer that breaks one). So in FIFO
+ * mode MSIZE is lowered to the widest access that @maddr and @left
+ * allow, and a burst whose start is no longer aligned to its length
+ * becomes single (an aligned burst of 4, 8 or 16 beats never crosses
+ * 1 KB); direct mode accesses memory with PSIZE, at a multiple of it
+ * already. Sets c->burst_bytes for the residue.
  */
-static uint32_t resume_cr(uint32_t cr, uint32_t fcr, uint32_t maddr, uint32_t paddr,
-			  uint32_t left)
+static uint32_t resume_widths(struct stm32_chan *c, const struct stm32_seg *seg, uint32_t cr,
+			      uint32_t paddr, uint32_t maddr, uint32_t left)
 {
-	unsigned msz = STM32_FIELD_GET(STM32_DMA_SxCR_MSIZE, cr);
-	unsigned psz = STM32_FIELD_GET(STM32_DMA_SxCR_PSIZE, cr);
 	static const unsigned beats[4] = { 1, 4, 8, 16 };
+	uint32_t psz = 1u << STM32_FIELD_GET(STM32_DMA_SxCR_PSIZE, cr);
+	uint32_t msz = 1u << STM32_FIELD_GET(STM32_DMA_SxCR_MSIZE, cr);
 	unsigned mb = beats[STM32_FIELD_GET(STM32_DMA_SxCR_MBURST, cr)];
 	unsigned pb = beats[STM32_FIELD_GET(STM32_DMA_SxCR_PBURST, cr)];
-	unsigned w = msz;
 
-	if (!(fcr & STM32_DMA_SxFCR_DMDIS))
+	c->burst_bytes = 0;
+	if (!(seg->fcr & STM32_DMA_SxFCR_DMDIS))
 		return cr;
-	while (w > 0 && ((maddr | left) & ((1u << w) - 1)))
-		w--;
-	if (w != msz || maddr % (mb << w))
+	while (msz > 1 && (maddr % msz || (msz > psz && left % msz)))
+		msz /= 2;
+	cr = (cr & ~STM32_DMA_SxCR_MSIZE) |
+	     STM32_FIELD_PREP(STM32_DMA_SxCR_MSIZE, (uint32_t)width_code(msz));
+	if (mb > 1 && maddr % (mb * msz))
 		cr &= ~STM32_DMA_SxCR_MBURST;
-	cr = (cr & ~STM32_DMA_SxCR_MSIZE) | STM32_FIELD_PREP(STM32_DMA_SxCR_MSIZE, w);
-	if ((cr & STM32_DMA_SxCR_PINC) && paddr % (pb << psz))
+	else if (mb > 1)
+		c->burst_bytes = mb * msz;
+	if (pb > 1 && paddr % (pb * psz))
 		cr &= ~STM32_DMA_SxCR_PBURST;
 	return cr;
 }
@@ -1010,7 +1140,7 @@ static int stm32_resume(struct dma_chan *chan)
 	struct stm32_chan *c = to_stm32_chan(chan);
 	struct stm32_desc *d = c->desc;
 	const struct stm32_seg *seg;
-	uint32_t cr, off, addr, paddr;
+	uint32_t cr, off, addr, paddr, left;
 
 	if (c->state != STM32_CHAN_PAUSED || !d)
 		return -EPERM;
@@ -1019,24 +1149,38 @@ static int stm32_resume(struct dma_chan *chan)
 		return -EPERM;
 	c->state = STM32_CHAN_RUNNING;
 	seg = &d->segs[c->cur];
+	if (c->boundary) {
+		/* Paused between segments: this one starts whole. */
+		c->boundary = false;
+		if ((d->cyclic ? chan_program_period(c, c->cur) : chan_program(c, seg, 0)) < 0)
+			chan_fail(c, DMA_TRANS_ABORTED);
+		return 0;
+	}
 	if (c->saved_ndtr == 0) {
 		/* It had finished the segment when it stopped. */
 		chan_handle_tc(c);
 		return 0;
 	}
-	off = (seg->ndtr - c->saved_ndtr)
-	      << STM32_FIELD_GET(STM32_DMA_SxCR_PSIZE, c->saved_cr);
+	if (d->pfctrl) {
+		/* NDTR restarts from 0xFFFF at the enable: count what this
+		 * segment moved so far, and go on from there. */
+		c->pf_done = pf_items(c, c->saved_ndtr);
+		off = c->pf_done << STM32_FIELD_GET(STM32_DMA_SxCR_PSIZE, c->saved_cr);
+	} else {
+		off = (seg->ndtr - c->saved_ndtr)
+		      << STM32_FIELD_GET(STM32_DMA_SxCR_PSIZE, c->saved_cr);
+	}
+	left = seg->len > off ? seg->len - off : 0;
 	paddr = seg->par + ((c->saved_cr & STM32_DMA_SxCR_PINC) ? off : 0);
 	chan_write(c, STM32_DMA_SxPAR(c->id), paddr);
 	/* The current period's address (CT selects it in DBM). */
 	addr = d->cyclic ? d->segs[c->cur].m0ar : seg->m0ar;
 	if (!(c->saved_cr & STM32_DMA_SxCR_MINC))
 		off = 0;
-	chan_write(c, STM32_DMA_SxM0AR(c->id), addr + off);
+	addr += off;
+	chan_write(c, STM32_DMA_SxM0AR(c->id), addr);
 	chan_write(c, STM32_DMA_SxNDTR(c->id), c->saved_ndtr);
-	cr = resume_cr(c->saved_cr & ~STM32_DMA_SxCR_EN,
-		       chan_read(c, STM32_DMA_SxFCR(c->id)), addr + off, paddr,
-		       c->saved_ndtr << STM32_FIELD_GET(STM32_DMA_SxCR_PSIZE, c->saved_cr));
+	cr = resume_widths(c, seg, c->saved_cr & ~STM32_DMA_SxCR_EN, paddr, addr, left);
 	if (d->cyclic) {
 		/* Finish this period in normal mode from M0AR; the TC
 		 * restores CIRC/DBM (chan_handle_tc). */

@@ -10,7 +10,10 @@
  * requests from DMAMUX1 channel 8 * index + n; the channel's request line
  * (chan->request_line, from the core's name map: the DT dma-spec) is
  * written to that channel's CxCR.DMAREQ_ID when the channel is taken, and
- * 0 when it is let go.
+ * 0 when it is let go; a slave transfer takes the line the channel had
+ * when it was prepared (a slave config may name another: checked there,
+ * -EINVAL beyond the DMAMUX inputs) and DMAMUX1 is routed to it when the
+ * transfer starts.
  *
  * Transfers (capabilities DMA_SLAVE, DMA_CYCLIC, DMA_PRIVATE, and
  * DMA_MEMCPY when cfg->mem2mem):
@@ -25,8 +28,20 @@
  *            to the peripheral width: direct mode accesses memory with
  *            PSIZE; otherwise the FIFO with narrower memory accesses; a
  *            client forcing direct mode gets -EINVAL for such an address);
- *            entries longer than one segment are split.
- *   cyclic   one period: circular mode (TC per period); more:
+ *            entries longer than one segment are split. TRBUFF as
+ *            the channel config says (by default for U(S)ART requests).
+ *            With dma_slave_config.device_fc the peripheral is the flow
+ *            controller (SxCR.PFCTRL, RM0433 §15.3.17): each entry is
+ *            one hardware transfer of at most 0xFFFF items (NDTR is
+ *            forced to 0xFFFF at enable: no split), which the peripheral
+ *            ends with its last request (or fills the entry: the
+ *            peripheral must not send more, the hardware cannot stop it;
+ *            a transfer past the entry fails DMA_TRANS_ABORTED); the
+ *            bytes an entry was left short count in the residue that
+ *            completes the descriptor (DMA_TRANS_NOERROR).
+ *   cyclic   (device_fc ignored, as Linux: circular and double-buffer
+ *            modes need the DMA as flow controller, RM0433 Table 113)
+ *            one period: circular mode (TC per period); more:
  *            double-buffer mode. At each TC the driver reads CT from SxCR
  *            (the hardware toggles it by itself, serviced or not) and the
  *            current target's address, so two period ends serviced late as
@@ -36,9 +51,20 @@
  *            M0AR/M1AR (the current one must not be written while EN = 1)
  *            with the period after the current one.
  * Residue: NDTR << PSIZE of the running segment plus the segments not yet
- * started, rounded up to a whole memory burst (granularity BURST).
+ * started, rounded up to a whole memory burst (granularity BURST); with
+ * device_fc the running entry's length less the (0xFFFF - NDTR) items
+ * moved, plus what finished entries were left short.
  * Pause/resume follow the Linux driver (resume reprograms the addresses
- * from the remaining NDTR; cyclic streams drop CIRC/DBM until the next TC).
+ * from the remaining NDTR; cyclic streams drop CIRC/DBM until the next TC);
+ * unlike Linux, a FIFO-mode resume at a memory address that is not a
+ * multiple of MSIZE (a stop at any PSIZE item) lowers MSIZE, and drops a
+ * burst no longer aligned, for the rest of that segment: the hardware
+ * ignores the address bits below the access size. A pause whose stop
+ * meets the end of a segment (NDTR 0: every item read, the FIFO flushed
+ * by the stop) is that segment's completion: the transfer completes
+ * (pause -EPERM, as for one that ended before) or its period is reported,
+ * and the pause holds before the next segment or period, which resume
+ * programs whole.
  * Terminate clears the stream's interrupt enables, clears EN and waits,
  * bounded by cfg->stop_timeout_us, for EN to read 0.
  *
@@ -102,7 +128,29 @@ struct stm32_dma_chan_config {
 	unsigned fifo_threshold; /* STM32_DMA_FTH_* (default full) */
 	bool direct;		 /* force direct mode (bursts single) */
 	unsigned priority;	 /* STM32_DMA_PL_* (default low) */
+	unsigned trbuff;	 /* STM32_DMA_TRBUFF_* (default auto) */
 };
+
+/*
+ * SxCR.TRBUFF (bufferable transfers), the "features" bit 4 of the Linux
+ * binding. ST's workaround for the H7 erratum "UART/USART DMA transfer
+ * lock" (item 2.22 of the H742/743/750/753 errata sheet, as
+ * stm32h7-dma.md §12 cites it) is TRBUFF = 1 for every U(S)ART request;
+ * HAL_DMA_Init does it (on rev V and later of those parts). AUTO sets it when
+ * the channel's request line is a U(S)ART input of DMAMUX1
+ * (stm32_dma_request_is_usart()); ON and OFF override per channel.
+ */
+enum {
+	STM32_DMA_TRBUFF_AUTO = 0,
+	STM32_DMA_TRBUFF_ON = 1,
+	STM32_DMA_TRBUFF_OFF = 2,
+};
+
+/* Whether DMAMUX1 request input @line is a U(S)ART RX/TX request: 41-46
+ * (USART1-3), 63-66 (UART4/5), 71-72 (USART6), 79-82 (UART7/8) as
+ * STM32CubeH7's stm32h7xx_hal_dma.h numbers them, and 116-119 (UART9,
+ * USART10 on the H72x/H73x/H7A3 parts; not connected on the H743). */
+bool stm32_dma_request_is_usart(unsigned line);
 
 struct stm32_dma_config {
 	char name[DMA_DEV_NAME_LEN]; /* dma_device name, unique ("dma1") */

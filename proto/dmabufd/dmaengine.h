@@ -182,7 +182,13 @@ struct dmabufd_dma_caps {
  *              fails with EINVAL for another address)
  * @src_addr_width, @dst_addr_width: bytes (0 undefined, 1, 2, 4, 8)
  * @src_maxburst, @dst_maxburst: in units of the width
- * @device_fc: 0 or 1 (the peripheral is the flow controller)
+ * @device_fc: 0 or 1 (the peripheral is the flow controller). On the
+ *              STM32 backend SxCR.PFCTRL for slave scatter-gather: each
+ *              entry is one hardware transfer of at most 65535 items that
+ *              the peripheral ends; the bytes it left count as the
+ *              completion's residue (the channel's bytes_transferred
+ *              leaves them out; TX_STATUS of an ended transfer reads 0).
+ *              Cyclic transfers ignore it, as Linux; so does the mock.
  * @request_line: with DMABUFD_DMA_CFG_REQUEST_LINE in @flags, the
  *              peripheral request line (DMAMUX input on STM32, the loopback
  *              FIFO on the mock) for transfers prepared afterwards; else

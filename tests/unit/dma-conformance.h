@@ -30,6 +30,14 @@ struct dma_backend {
 	bool public_device;
 	/* True if the backend can do memcpy between multi-entry lists. */
 	bool has_memcpy_sg;
+	/* Interrupts may be serviced this many period ends late (a
+	 * simulator's setting; 0 for the mock). A cyclic transfer serviced
+	 * more than one period end late loses period ends the hardware
+	 * cannot count (one TC flag; the STM32's double-buffer target
+	 * toggles by itself) and a ring of more than two periods then
+	 * reuses a stale target, so above 1 the cyclic test feeds one
+	 * period at a time; the backend's own tests specify the late case. */
+	unsigned late_periods;
 
 	/* Once per test, around everything: e.g. register a heap. */
 	int (*setup)(void);

@@ -38,11 +38,30 @@ struct sim_stream {
 	unsigned refused;		/* enables refused: flags still set */
 	bool ndtr_written;		/* since the last enable */
 	uint32_t last_ndtr, last_cr;
+	bool pf_last;			/* PFCTRL: the peripheral's last request done */
+};
+
+/*
+ * A stream's interrupt line as the NVIC sees it (one level line per
+ * stream on the H7, stm32h7-dma.md §1, §6): high while flag & enable;
+ * "up" once software has got to it, which takes @latency period ends
+ * (TCIFs the hardware sets on that stream) after it rose.
+ */
+struct sim_irq_line {
+	bool up;			/* delivered: counts in the UIO line */
+	bool waiting;			/* high, service not reached yet */
+	unsigned left;			/* period ends still to wait */
+	unsigned latency;		/* set by stm32_sim_set_irq_latency() */
+	unsigned raised;		/* deliveries */
+	int uio;			/* its own UIO device, or -1: the
+					 * controller's (stm32_sim_route_stream_irq) */
+	bool dev_line;			/* own device: the level it last saw */
 };
 
 struct sim_ctrl {
 	uint32_t isr[2];
 	struct sim_stream s[STM32_DMA_NR_STREAMS];
+	struct sim_irq_line lines[STM32_DMA_NR_STREAMS];
 	bool line;
 	bool hold;			/* service delayed: line not raised */
 	unsigned irqs;
@@ -64,6 +83,9 @@ struct sim_err {
 struct sim_fifo {
 	uint8_t *data;
 	size_t head, lvl;
+	size_t last_left[4];	/* PFCTRL: bytes until each last request, in
+				 * order (counted from the previous one) */
+	unsigned nr_last;
 };
 
 struct sim_open {
@@ -206,11 +228,19 @@ static int sim_read_irq(void *data, int fd, uint32_t *ret)
 	return sim->fenv->ops->read_irq(sim->fenv->ops_data, fd, ret);
 }
 
+static void irq_unmasked(struct stm32_sim *sim, unsigned num);
+
 static int sim_enable_irq(void *data, int fd, bool enable)
 {
 	struct stm32_sim *sim = data;
+	int r = sim->fenv->ops->enable_irq(sim->fenv->ops_data, fd, enable);
 
-	return sim->fenv->ops->enable_irq(sim->fenv->ops_data, fd, enable);
+	if (r == 0 && enable) {
+		for (unsigned i = 0; i < SIM_MAX_OPENS; i++)
+			if (sim->opens[i].fd == fd)
+				irq_unmasked(sim, sim->opens[i].num);
+	}
+	return r;
 }
 
 static int sim_read_attr(void *data, const char *path, char *buf, size_t size)
@@ -302,6 +332,36 @@ static size_t fifo_take(struct sim_fifo *f, uint8_t *p, size_t len)
 }
 
 /*
+ * Peripheral flow control (SxCR.PFCTRL), RM0433 §15.3.17 "Flow
+ * controller", read in the same IP's RM0090 §10.3.15 (stm32h7-dma.md §3,
+ * §8, V there): the peripheral signals the last request; once that
+ * single or burst transfer is complete the stream is interrupted: FIFO
+ * flushed to memory (peripheral-to-memory), TCIF set, EN cleared. Here
+ * the peripheral on a request line is armed by stm32_sim_periph_last():
+ * the access that moves the byte reaching the count is the last request.
+ */
+static void pf_account(struct sim_stream *s, struct sim_fifo *f, size_t len)
+{
+	if (!(s->cr & STM32_DMA_SxCR_PFCTRL) || !f->nr_last)
+		return;
+	if (f->last_left[0] <= len) {
+		memmove(f->last_left, f->last_left + 1, --f->nr_last * sizeof(f->last_left[0]));
+		s->pf_last = true;
+	} else {
+		f->last_left[0] -= len;
+	}
+}
+
+/* The peripheral port has nothing more to move: NDTR reached 0, or the
+ * flow-controlling peripheral made its last request. NDTR reaching 0
+ * under PFCTRL (65535 items) is taken as an end too: not in the sources
+ * read (stm32h7-dma.md §8 (U)), a modelling choice. */
+static bool periph_done(const struct sim_stream *s)
+{
+	return !s->ndtr || s->pf_last;
+}
+
+/*
  * One bus access of the DMA masters: @len bytes at @addr. Returns 0, or
  * -1 for a bus error (nothing moved). Peripheral FIFO registers pop/push.
  */
@@ -336,9 +396,11 @@ static int bus_access(struct stm32_sim *sim, struct sim_stream *s, uint64_t addr
 
 		if (!f)
 			return -1;
-		if (kind == STM32_SIM_READ)
-			return fifo_take(f, buf, len) == len ? 0 : -1;
-		return fifo_put(f, buf, len) == len ? 0 : -1;
+		if ((kind == STM32_SIM_READ ? fifo_take(f, buf, len)
+					    : fifo_put(f, buf, len)) != len)
+			return -1;
+		pf_account(s, f, len);
+		return 0;
 	}
 	r = region_of(sim, addr, len);
 	if (!r || !r->dma_ok)
@@ -363,38 +425,101 @@ static void set_flags(struct sim_ctrl *c, unsigned n, uint32_t flags)
 	c->isr[n / 4] |= stm32_dma_flags_to_reg(n, flags);
 }
 
-static bool irq_level(struct sim_ctrl *c)
+/* Stream @n's interrupt request: the OR of flag AND enable over TC, HT,
+ * TE, DME (enables in SxCR) and FE (FEIE in SxFCR); flags are set
+ * whatever the enables (stm32h7-dma.md §6; RM0433 Table 114). */
+static bool stream_irq_level(struct sim_ctrl *c, unsigned n)
 {
-	for (unsigned n = 0; n < STM32_DMA_NR_STREAMS; n++) {
-		struct sim_stream *s = &c->s[n];
-		uint32_t f = stream_flags(c, n);
+	struct sim_stream *s = &c->s[n];
+	uint32_t f = stream_flags(c, n);
 
-		if (((f & STM32_DMA_TCIF) && (s->cr & STM32_DMA_SxCR_TCIE)) ||
-		    ((f & STM32_DMA_HTIF) && (s->cr & STM32_DMA_SxCR_HTIE)) ||
-		    ((f & STM32_DMA_TEIF) && (s->cr & STM32_DMA_SxCR_TEIE)) ||
-		    ((f & STM32_DMA_DMEIF) && (s->cr & STM32_DMA_SxCR_DMEIE)) ||
-		    ((f & STM32_DMA_FEIF) && (s->fcr & STM32_DMA_SxFCR_FEIE)))
-			return true;
-	}
-	return false;
+	return ((f & STM32_DMA_TCIF) && (s->cr & STM32_DMA_SxCR_TCIE)) ||
+	       ((f & STM32_DMA_HTIF) && (s->cr & STM32_DMA_SxCR_HTIE)) ||
+	       ((f & STM32_DMA_TEIF) && (s->cr & STM32_DMA_SxCR_TEIE)) ||
+	       ((f & STM32_DMA_DMEIF) && (s->cr & STM32_DMA_SxCR_DMEIE)) ||
+	       ((f & STM32_DMA_FEIF) && (s->fcr & STM32_DMA_SxFCR_FEIE));
 }
 
-/* Raise the controller's UIO interrupt on a rising level. Returns true
- * if it did. */
+/* A period end (the hardware set TCIF) on stream @n: one less to wait
+ * for a line that is high and not serviced yet. */
+static void irq_period_end(struct sim_ctrl *c, unsigned n)
+{
+	struct sim_irq_line *l = &c->lines[n];
+
+	if (l->waiting && l->left)
+		l->left--;
+}
+
+/*
+ * The per-stream level lines, then the controller's UIO line: one UIO
+ * device per controller (uio_pdrv_genirq takes one IRQ per node, stm32h7-
+ * dma.md §13), so the stream lines are ORed only here, at the UIO
+ * boundary. A line that rises waits its latency; one whose stream has
+ * stopped (no period end will come) is serviced at once, and so is one
+ * whose flags software cleared before getting to it (it drops). The UIO
+ * interrupt is raised on a rising OR; a level still high when software
+ * unmasks raises it again (sim_enable_irq). A line routed to a UIO device
+ * of its own is left out of the OR and raises that device the same way.
+ * Returns true if it raised.
+ */
 static bool update_irq(struct stm32_sim *sim, unsigned ci)
 {
 	struct sim_ctrl *c = &sim->ctrl[ci];
-	bool level, raised;
+	bool level = false, raised;
 
+	for (unsigned n = 0; n < STM32_DMA_NR_STREAMS; n++) {
+		struct sim_irq_line *l = &c->lines[n];
+
+		if (!stream_irq_level(c, n)) {
+			l->up = l->waiting = false;
+			continue;
+		}
+		if (!l->up && !l->waiting) {
+			l->waiting = true;
+			l->left = l->latency;
+		}
+		if (l->waiting && (!l->left || !c->s[n].active)) {
+			l->waiting = false;
+			l->up = true;
+			l->raised++;
+		}
+		if (l->uio < 0)
+			level |= l->up;
+	}
 	if (c->hold)
 		return false; /* seen at the release */
-	level = irq_level(c);
-	raised = level && !c->line;
-	if (raised) {
+	raised = false;
+	for (unsigned n = 0; n < STM32_DMA_NR_STREAMS; n++) {
+		struct sim_irq_line *l = &c->lines[n];
+
+		if (l->uio < 0)
+			continue;
+		if (l->up && !l->dev_line) {
+			uio_fake_raise_irq(sim->fake, (unsigned)l->uio);
+			raised = true;
+		}
+		l->dev_line = l->up;
+	}
+	if (level && !c->line) {
 		c->irqs++;
 		uio_fake_raise_irq(sim->fake, c->uio);
+		raised = true;
 	}
 	c->line = level;
+	return raised;
+}
+
+/* The bus went idle (no stream can move): no period end will come to end
+ * a wait, so software gets to every line that is high. */
+static bool irq_bus_idle(struct stm32_sim *sim)
+{
+	bool raised = false;
+
+	for (unsigned ci = 0; ci < 2; ci++) {
+		for (unsigned n = 0; n < STM32_DMA_NR_STREAMS; n++)
+			sim->ctrl[ci].lines[n].left = 0;
+		raised |= update_irq(sim, ci);
+	}
 	return raised;
 }
 
@@ -523,6 +648,7 @@ static void stop_done(struct stm32_sim *sim, unsigned ci, unsigned n)
 	s->active = s->stopping = false;
 	s->stall = false;
 	set_flags(&sim->ctrl[ci], n, STM32_DMA_TCIF);
+	irq_period_end(&sim->ctrl[ci], n);
 }
 
 /*
@@ -592,12 +718,12 @@ static size_t stream_slot(struct stm32_sim *sim, unsigned ci, unsigned n)
 
 	if (dir == STM32_DMA_DIR_P2M || dir == STM32_DMA_DIR_M2M) {
 		/* Peripheral port: read items into the FIFO. */
-		if (s->ndtr >= pbeats &&
+		if (s->ndtr >= pbeats && !periph_done(s) &&
 		    !burst_ok(sim, periph_ptr(s), pbeats, psz, pstep)) {
 			bus_error(sim, ci, n);
 			return 1;
 		}
-		for (unsigned b = 0; b < pbeats && s->ndtr; b++) {
+		for (unsigned b = 0; b < pbeats && !periph_done(s); b++) {
 			if (dir == STM32_DMA_DIR_P2M && !request(sim, ci, n, psz, true))
 				break;
 			if (cap - s->lvl < psz) {
@@ -631,13 +757,18 @@ static size_t stream_slot(struct stm32_sim *sim, unsigned ci, unsigned n)
 		 * silicon can wedge for want of FIFO room, so this may be
 		 * kinder than the hardware. */
 		if (mem_ok && s->lvl && (!fifo_mode(s) || s->lvl >= thr || cap - s->lvl < psz ||
-					 !s->ndtr)) {
+					 periph_done(s))) {
 			if (s->lvl >= mbeats * msz &&
 			    !burst_ok(sim, mem_ptr(s), mbeats, msz, s->cr & STM32_DMA_SxCR_MINC)) {
 				bus_error(sim, ci, n);
 				return 1;
 			}
-			for (unsigned b = 0; b < mbeats && s->lvl >= msz; b++) {
+			/* A burst goes whole or waits for the FIFO to hold
+			 * it (the rest at the end goes as single beats):
+			 * half a burst would leave the next one off its
+			 * alignment. */
+			for (unsigned b = 0; b < mbeats && s->lvl >= msz &&
+					     (s->lvl >= mbeats * msz || b || periph_done(s)); b++) {
 				if (bus_access(sim, s, mem_ptr(s), s->fifo, msz,
 					       STM32_SIM_WRITE) < 0) {
 					bus_error(sim, ci, n);
@@ -650,7 +781,7 @@ static size_t stream_slot(struct stm32_sim *sim, unsigned ci, unsigned n)
 					s->m_off += msz;
 				progress = true;
 			}
-			if (!s->ndtr && s->lvl && s->lvl < msz) {
+			if (periph_done(s) && s->lvl && s->lvl < msz) {
 				if (flush_fifo(sim, s) < 0) {
 					bus_error(sim, ci, n);
 					return 1;
@@ -662,7 +793,7 @@ static size_t stream_slot(struct stm32_sim *sim, unsigned ci, unsigned n)
 			s->ht_done = true;
 			set_flags(c, n, STM32_DMA_HTIF);
 		}
-		if (!s->ndtr && !s->lvl)
+		if (periph_done(s) && !s->lvl)
 			goto cycle_end;
 	} else if (dir == STM32_DMA_DIR_M2P) {
 		/* Memory port: prefetch into the FIFO. */
@@ -672,8 +803,12 @@ static size_t stream_slot(struct stm32_sim *sim, unsigned ci, unsigned n)
 			bus_error(sim, ci, n);
 			return 1;
 		}
+		/* Likewise a burst is read whole, when the FIFO has room for
+		 * it; the rest at the end as single beats. */
 		for (unsigned b = 0; mem_ok && b < mbeats && s->m_done < total &&
-				     cap - s->lvl >= msz; b++) {
+				     cap - s->lvl >= msz &&
+				     (b || total - s->m_done < (uint64_t)mbeats * msz ||
+				      cap - s->lvl >= mbeats * msz); b++) {
 			unsigned w = total - s->m_done < msz ? (unsigned)(total - s->m_done) : msz;
 
 			if (bus_access(sim, s, mem_ptr(s), s->fifo + s->lvl, w,
@@ -688,12 +823,12 @@ static size_t stream_slot(struct stm32_sim *sim, unsigned ci, unsigned n)
 			progress = true;
 		}
 		/* Peripheral port: serve the requests. */
-		if (s->ndtr >= pbeats &&
+		if (s->ndtr >= pbeats && !periph_done(s) &&
 		    !burst_ok(sim, periph_ptr(s), pbeats, psz, pstep)) {
 			bus_error(sim, ci, n);
 			return 1;
 		}
-		for (unsigned b = 0; b < pbeats && s->ndtr; b++) {
+		for (unsigned b = 0; b < pbeats && !periph_done(s); b++) {
 			if (!request(sim, ci, n, psz, false))
 				break;
 			if (s->lvl < psz) {
@@ -718,7 +853,7 @@ static size_t stream_slot(struct stm32_sim *sim, unsigned ci, unsigned n)
 			s->ht_done = true;
 			set_flags(c, n, STM32_DMA_HTIF);
 		}
-		if (!s->ndtr)
+		if (periph_done(s))
 			goto cycle_end;
 	} else {
 		bus_error(sim, ci, n); /* DIR 11: reserved */
@@ -728,6 +863,7 @@ static size_t stream_slot(struct stm32_sim *sim, unsigned ci, unsigned n)
 
 cycle_end:
 	set_flags(c, n, STM32_DMA_TCIF);
+	irq_period_end(c, n);
 	if (s->cr & (STM32_DMA_SxCR_CIRC | STM32_DMA_SxCR_DBM)) {
 		s->ndtr = s->ndt_reload;
 		s->p_off = s->m_off = 0;
@@ -770,8 +906,11 @@ size_t stm32_sim_step(struct stm32_sim *sim, size_t budget)
 		/* An interrupt preempts the bus: return so that the caller
 		 * services it before the next slot (an interrupt latency
 		 * shorter than a period, as a driver needs for DBM). */
-		if ((update_irq(sim, 0) | update_irq(sim, 1)) || !pass)
+		if ((update_irq(sim, 0) | update_irq(sim, 1)) || !pass) {
+			if (!pass)
+				irq_bus_idle(sim);
 			break;
+		}
 	}
 	return total;
 }
@@ -809,6 +948,55 @@ void stm32_sim_set_rate(struct stm32_sim *sim, uint64_t bytes_per_sec)
 void stm32_sim_set_stop_delay(struct stm32_sim *sim, unsigned accesses)
 {
 	sim->stop_delay = accesses ? accesses : 1;
+}
+
+/* Software unmasked UIO device @num: a level line still high interrupts
+ * again at once (genirq re-enabling a level interrupt that is asserted),
+ * unless the fake already delivered one pending while masked. */
+static void irq_unmasked(struct stm32_sim *sim, unsigned num)
+{
+	for (unsigned ci = 0; ci < 2; ci++) {
+		struct sim_ctrl *c = &sim->ctrl[ci];
+
+		if (c->hold)
+			continue;
+		update_irq(sim, ci);
+		if (c->uio == num && c->line && uio_fake_irq_unmasked(sim->fake, num)) {
+			c->irqs++;
+			uio_fake_raise_irq(sim->fake, num);
+		}
+		for (unsigned n = 0; n < STM32_DMA_NR_STREAMS; n++) {
+			struct sim_irq_line *l = &c->lines[n];
+
+			if (l->uio == (int)num && l->up && uio_fake_irq_unmasked(sim->fake, num))
+				uio_fake_raise_irq(sim->fake, num);
+		}
+	}
+}
+
+int stm32_sim_set_irq_latency(struct stm32_sim *sim, unsigned ci, unsigned n,
+			      unsigned period_ends)
+{
+	if (ci >= 2 || (n >= STM32_DMA_NR_STREAMS && n != STM32_SIM_ALL_STREAMS))
+		return -EINVAL;
+	for (unsigned i = 0; i < STM32_DMA_NR_STREAMS; i++)
+		if (n == STM32_SIM_ALL_STREAMS || i == n)
+			sim->ctrl[ci].lines[i].latency = period_ends;
+	return 0;
+}
+
+int stm32_sim_route_stream_irq(struct stm32_sim *sim, unsigned ci, unsigned n, int uio)
+{
+	if (ci >= 2 || n >= STM32_DMA_NR_STREAMS || uio < -1)
+		return -EINVAL;
+	sim->ctrl[ci].lines[n].uio = uio;
+	sim->ctrl[ci].lines[n].dev_line = false;
+	return 0;
+}
+
+unsigned stm32_sim_stream_irqs(struct stm32_sim *sim, unsigned ci, unsigned n)
+{
+	return ci < 2 && n < STM32_DMA_NR_STREAMS ? sim->ctrl[ci].lines[n].raised : 0;
 }
 
 int stm32_sim_hold_irq(struct stm32_sim *sim, unsigned ci, bool hold)
@@ -900,6 +1088,34 @@ static void force_enable_fields(struct sim_stream *s)
 		s->cr |= STM32_DMA_SxCR_CIRC;
 }
 
+/*
+ * PFCTRL at enable. RM0433 §15.3.17 as RM0090 §10.3.15 words it (V in
+ * stm32h7-dma.md §3, §8): whatever NDTR holds is forced to 0xFFFF. The
+ * SxCR field descriptions of the same IP (RM0090 §10.5.5; (R) for the
+ * H7): memory-to-memory forces PFCTRL to 0, and PFCTRL forces CIRC to 0.
+ * Double-buffer mode with PFCTRL is forbidden (RM0433 Table 113,
+ * "possible DMA configurations", title verified; the cell (R)) without a
+ * stated consequence: the model refuses the enable with TEIF, so that a
+ * driver doing it fails loudly. Returns false if the enable is refused.
+ */
+static bool pfctrl_enable(struct sim_ctrl *c, unsigned n)
+{
+	struct sim_stream *s = &c->s[n];
+
+	s->pf_last = false;
+	if (STM32_FIELD_GET(STM32_DMA_SxCR_DIR, s->cr) == STM32_DMA_DIR_M2M)
+		s->cr &= ~STM32_DMA_SxCR_PFCTRL;
+	if (!(s->cr & STM32_DMA_SxCR_PFCTRL))
+		return true;
+	if (s->cr & STM32_DMA_SxCR_DBM) {
+		set_flags(c, n, STM32_DMA_TEIF);
+		return false;
+	}
+	s->cr &= ~STM32_DMA_SxCR_CIRC;
+	s->ndtr = STM32_DMA_SxNDTR_NDT;
+	return true;
+}
+
 static void stream_enable(struct stm32_sim *sim, unsigned ci, unsigned n)
 {
 	struct sim_ctrl *c = &sim->ctrl[ci];
@@ -920,8 +1136,13 @@ static void stream_enable(struct stm32_sim *sim, unsigned ci, unsigned n)
 	s->last_cr = s->cr;
 	/* NDT vs packing: PSIZE < MSIZE needs NDT x PSIZE a multiple of
 	 * MSIZE (RM0433 Table 111); outcome undefined: a violation (the
-	 * sim moves the rest as bytes). */
-	if (fifo_mode(s) && (s->ndtr * psize(s)) % msize(s))
+	 * sim moves the rest as bytes). Not with the peripheral as flow
+	 * controller: NDT counts nothing there (forced to 0xFFFF below),
+	 * the peripheral ends the transfer where it will, and the rest of
+	 * a memory item is flushed as it is at any end (a modelling
+	 * choice: the notes say nothing of packing under PFCTRL). */
+	if (fifo_mode(s) && (s->ndtr * psize(s)) % msize(s) &&
+	    !((s->cr & STM32_DMA_SxCR_PFCTRL) && dir != STM32_DMA_DIR_M2M))
 		violation(sim, "NDT %u of %u-byte items does not fill %u-byte memory items",
 			  s->ndtr, psize(s), msize(s));
 	if (fifo_mode(s) && !fifo_config_ok(sim, s)) {
@@ -939,6 +1160,8 @@ static void stream_enable(struct stm32_sim *sim, unsigned ci, unsigned n)
 		set_flags(c, n, STM32_DMA_TEIF);
 		return;
 	}
+	if (!pfctrl_enable(c, n))
+		return;
 	/* NDTR = 0: "no transaction can be served even if the stream is
 	 * enabled" (RM0433 §15.5 DMA_SxNDTR): EN reads 1, nothing moves, until
 	 * software disables it. */
@@ -1409,9 +1632,12 @@ int stm32_sim_new(size_t pool_size, struct stm32_sim **ret_sim)
 	}
 	sim->ctrl[0].uio = STM32_SIM_UIO_DMA1;
 	sim->ctrl[1].uio = STM32_SIM_UIO_DMA2;
-	for (unsigned ci = 0; ci < 2; ci++)
-		for (unsigned n = 0; n < STM32_DMA_NR_STREAMS; n++)
+	for (unsigned ci = 0; ci < 2; ci++) {
+		for (unsigned n = 0; n < STM32_DMA_NR_STREAMS; n++) {
 			sim->ctrl[ci].s[n].fcr = STM32_DMA_SxFCR_RESET & ~STM32_DMA_SxFCR_FS;
+			sim->ctrl[ci].lines[n].uio = -1;
+		}
+	}
 	if (r == 0)
 		r = add_region(sim, STM32_SIM_POOL_BASE, pool_size,
 			       uio_fake_map_mem(sim->fake, STM32_SIM_UIO_POOL, 0), true);
@@ -1536,6 +1762,22 @@ long stm32_sim_periph_pop(struct stm32_sim *sim, unsigned line, void *buf, size_
 	struct sim_fifo *f = line < STM32_SIM_NR_LINES ? fifo_get(sim, line) : NULL;
 
 	return f ? (long)fifo_take(f, buf, len) : -EINVAL;
+}
+
+int stm32_sim_periph_last(struct stm32_sim *sim, unsigned line, size_t bytes)
+{
+	struct sim_fifo *f = line < STM32_SIM_NR_LINES ? fifo_get(sim, line) : NULL;
+
+	if (!f)
+		return -EINVAL;
+	if (!bytes) {
+		f->nr_last = 0;
+		return 0;
+	}
+	if (f->nr_last == sizeof(f->last_left) / sizeof(f->last_left[0]))
+		return -ENOSPC;
+	f->last_left[f->nr_last++] = bytes;
+	return 0;
 }
 
 long stm32_sim_periph_level(struct stm32_sim *sim, unsigned line)

@@ -28,10 +28,18 @@
  * NDTR counting in PSIZE items, HTIF/TCIF, circular and double-buffer
  * reload (CT toggles; the idle M0AR/M1AR may be rewritten, the current one
  * not: TEIF), EN read-back (a disable completes a few accesses later, then
- * TCIF), the FEIF of a threshold/burst mismatch at enable, and the
- * interrupt line of each controller (OR of flag & enable) raised through
- * the fake UIO device (held back on request, for late service). Registers follow the reference: reserved bits are
- * ignored and read 0, xIFCR reads 0, config bits are frozen while EN = 1.
+ * TCIF), the FEIF of a threshold/burst mismatch at enable, peripheral
+ * flow control (PFCTRL: NDTR forced to 0xFFFF, the peripheral's last
+ * request ends the transfer; CIRC forced off; DBM refused; off in
+ * memory-to-memory), and the interrupts: one level line per stream
+ * (flag & enable, as the NVIC sees it), each serviced after a latency
+ * settable per stream in period ends (stm32_sim_set_irq_latency()), ORed
+ * into the controller's UIO device only at the UIO boundary (raised on a
+ * rising OR, and again when software unmasks it with the OR still high;
+ * held back as a whole by stm32_sim_hold_irq()), or each to a UIO device
+ * of its own (stm32_sim_route_stream_irq()). Registers follow the
+ * reference: reserved bits are ignored and read 0, xIFCR reads 0, config
+ * bits are frozen while EN = 1.
  *
  * Enable-time rules (RM0433 §15.5 register descriptions, cited in the code):
  * an enable while any of the stream's flags is set is refused (EN reads
@@ -146,6 +154,23 @@ void stm32_sim_set_stop_delay(struct stm32_sim *sim, unsigned accesses);
  * can pass before the handler runs. Releasing it raises the interrupt if
  * the level is still high. -EINVAL for a bad @ctrl. */
 int stm32_sim_hold_irq(struct stm32_sim *sim, unsigned ctrl, bool hold);
+/* Service latency of stream @stream's interrupt line (or of every stream
+ * of @ctrl: STM32_SIM_ALL_STREAMS): a line that rises is serviced (counts
+ * in the UIO line) only after @period_ends more period ends of that
+ * stream (TCIFs the hardware sets), or at once when the stream has
+ * stopped, or when the bus goes idle (no stream can move). 0 (the
+ * default): at once. -EINVAL for a bad @ctrl or @stream. */
+#define STM32_SIM_ALL_STREAMS (~0u)
+int stm32_sim_set_irq_latency(struct stm32_sim *sim, unsigned ctrl, unsigned stream,
+			      unsigned period_ends);
+/* Route stream @stream's line to fake UIO device @uio (added by the
+ * caller with UIO_FAKE_IRQ, as a uio_pdrv_genirq node per stream IRQ:
+ * stm32h7-dma.md §13) instead of the controller's; -1 routes it back.
+ * -EINVAL for a bad argument. */
+int stm32_sim_route_stream_irq(struct stm32_sim *sim, unsigned ctrl, unsigned stream,
+			       int uio);
+/* Times stream @stream's line was serviced (went up). */
+unsigned stm32_sim_stream_irqs(struct stm32_sim *sim, unsigned ctrl, unsigned stream);
 
 /* Host pointer to simulated physical memory [@addr, @addr + @len), any
  * region (TCMs included), or NULL. */
@@ -178,6 +203,12 @@ uint32_t stm32_sim_periph_addr(unsigned line);
 long stm32_sim_periph_push(struct stm32_sim *sim, unsigned line, const void *data, size_t len);
 long stm32_sim_periph_pop(struct stm32_sim *sim, unsigned line, void *buf, size_t len);
 long stm32_sim_periph_level(struct stm32_sim *sim, unsigned line);
+/* Arm the peripheral on @line as a flow controller: the request that
+ * moves the byte making @bytes more bytes through its data register
+ * (counted by streams with PFCTRL, from the previous end) is its last
+ * one: the stream then ends (TCIF, EN cleared). Up to 4 ends queue, in
+ * order; 0 disarms all. -EINVAL for a bad line, -ENOSPC when 4 wait. */
+int stm32_sim_periph_last(struct stm32_sim *sim, unsigned line, size_t bytes);
 
 /* DMAMUX1: drive synchronization / trigger input @id (3..7: LPTIM1/2/3,
  * EXTI0, TIM12_TRGO; 0..2 are channel events, driven by the model) to
