@@ -624,7 +624,11 @@ static bool chan_trbuff(const struct stm32_chan *c)
 {
 	int line = c->vc.chan.request_line;
 
-	switch (c->feat.trbuff) {
+	unsigned mode = c->feat.trbuff;
+
+	if (mode == STM32_DMA_TRBUFF_AUTO && line > 0 && line <= STM32_DMA_MAX_REQUESTS)
+		mode = c->dma->cfg.trbuff[line];
+	switch (mode) {
 	case STM32_DMA_TRBUFF_ON:
 		return true;
 	case STM32_DMA_TRBUFF_OFF:
@@ -1450,8 +1454,12 @@ int stm32_dma_create(const struct stm32_dma_config *cfg, struct stm32_dma **ret_
 	if (!cfg || !ret_dma || !cfg->env || !cfg->uio_name || !cfg->name[0] ||
 	    !memchr(cfg->name, '\0', sizeof(cfg->name)) ||
 	    cfg->index >= STM32_DMA_NR_CONTROLLERS || cfg->nr_descs < 1 ||
-	    cfg->nr_requests < 1 || cfg->stop_timeout_us < 1)
+	    cfg->nr_requests < 1 || cfg->nr_requests > STM32_DMA_MAX_REQUESTS ||
+	    cfg->stop_timeout_us < 1)
 		return -EINVAL;
+	for (unsigned i = 0; i <= STM32_DMA_MAX_REQUESTS; i++)
+		if (cfg->trbuff[i] > STM32_DMA_TRBUFF_OFF)
+			return -EINVAL;
 	dma = calloc(1, sizeof(*dma));
 	if (!dma)
 		return -ENOMEM;

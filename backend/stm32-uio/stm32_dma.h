@@ -138,7 +138,9 @@ struct stm32_dma_chan_config {
  * stm32h7-dma.md §12 cites it) is TRBUFF = 1 for every U(S)ART request;
  * HAL_DMA_Init does it (on rev V and later of those parts). AUTO sets it when
  * the channel's request line is a U(S)ART input of DMAMUX1
- * (stm32_dma_request_is_usart()); ON and OFF override per channel.
+ * (stm32_dma_request_is_usart()), unless the controller's configuration
+ * says otherwise for that line (stm32_dma_config.trbuff); ON and OFF
+ * in a channel's peripheral_config override both.
  */
 enum {
 	STM32_DMA_TRBUFF_AUTO = 0,
@@ -151,6 +153,9 @@ enum {
  * STM32CubeH7's stm32h7xx_hal_dma.h numbers them, and 116-119 (UART9,
  * USART10 on the H72x/H73x/H7A3 parts; not connected on the H743). */
 bool stm32_dma_request_is_usart(unsigned line);
+
+/* DMAMUX1 request inputs at most (stm32_dma_config.nr_requests). */
+#define STM32_DMA_MAX_REQUESTS 256
 
 struct stm32_dma_config {
 	char name[DMA_DEV_NAME_LEN]; /* dma_device name, unique ("dma1") */
@@ -172,6 +177,9 @@ struct stm32_dma_config {
 	unsigned nr_descs;	     /* descriptor pool per channel; 64 */
 	unsigned nr_requests;	     /* DMAMUX request inputs (dma-requests); 128 */
 	unsigned stop_timeout_us;    /* bound of the EN wait; STM32_DMA_STOP_TIMEOUT_US */
+	/* TRBUFF per DMAMUX1 request input, STM32_DMA_TRBUFF_* (AUTO: the
+	 * U(S)ART rule), for channels that do not set it themselves. */
+	uint8_t trbuff[STM32_DMA_MAX_REQUESTS + 1];
 };
 
 struct stm32_dma;

@@ -440,6 +440,42 @@ static int set_irq_uio(struct parser *p, const struct key_def *k,
 	return 0;
 }
 
+/* trbuff-on / trbuff-off: request lines (1 to 256), separated by blanks
+ * or commas; each gets the key's setting (the later key wins a line). */
+static int set_trbuff(struct parser *p, const struct key_def *k, const char *v)
+{
+	struct stm32_controller_option *ctl = &p->c->stm32.controllers[p->slot];
+	uint8_t mode = strcmp(k->name, "trbuff-on") == 0 ? STM32_SETUP_TRBUFF_ON
+							 : STM32_SETUP_TRBUFF_OFF;
+	uint8_t lines[STM32_SETUP_MAX_REQUESTS + 1];
+	unsigned n = 0;
+
+	memcpy(lines, ctl->trbuff, sizeof(lines));
+	for (const char *s = v; *s;) {
+		unsigned long line;
+		char *end;
+
+		if (isspace((unsigned char)*s) || *s == ',') {
+			s++;
+			continue;
+		}
+		if (!isdigit((unsigned char)*s))
+			return -EINVAL;
+		errno = 0;
+		line = strtoul(s, &end, 10);
+		if (errno || line < 1 || line > STM32_SETUP_MAX_REQUESTS ||
+		    (*end && !isspace((unsigned char)*end) && *end != ','))
+			return -EINVAL;
+		lines[line] = mode;
+		n++;
+		s = end;
+	}
+	if (n == 0)
+		return -EINVAL;
+	memcpy(ctl->trbuff, lines, sizeof(lines));
+	return 0;
+}
+
 #define DAEMON_FIELD(f) offsetof(struct daemon_config, f)
 #define CTL_FIELD(f) offsetof(struct stm32_controller_option, f)
 #define EXPECT_MS "expected a number of milliseconds from 1 to " \
@@ -541,6 +577,10 @@ static const struct key_def keys[] = {
 	  4096 },
 	{ SEC_STM32_CTL, "requests", set_unsigned, CTL_FIELD(nr_requests), 1,
 	  256 },
+	{ SEC_STM32_CTL, "trbuff-on", set_trbuff,
+	  .expect = "expected request lines from 1 to 256" },
+	{ SEC_STM32_CTL, "trbuff-off", set_trbuff,
+	  .expect = "expected request lines from 1 to 256" },
 };
 
 static const struct key_def *find_key(enum section_kind kind, const char *name)

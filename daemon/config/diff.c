@@ -57,7 +57,8 @@ static bool same_controller(const struct stm32_controller_option *a,
 	if (a->index != b->index || strcmp(a->uio, b->uio) != 0 ||
 	    a->map != b->map || strcmp(a->dmamux_uio, b->dmamux_uio) != 0 ||
 	    a->dmamux_map != b->dmamux_map || a->mem2mem != b->mem2mem ||
-	    a->nr_descs != b->nr_descs || a->nr_requests != b->nr_requests)
+	    a->nr_descs != b->nr_descs || a->nr_requests != b->nr_requests ||
+	    memcmp(a->trbuff, b->trbuff, sizeof(a->trbuff)) != 0)
 		return false;
 	for (unsigned i = 0; i < STM32_SETUP_NR_STREAMS; i++)
 		if (strcmp(a->irq_uio[i], b->irq_uio[i]) != 0)

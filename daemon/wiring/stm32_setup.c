@@ -421,6 +421,11 @@ static int controller_up(struct controller *c, const char **ret_missing)
 	cfg.mem2mem = o->mem2mem;
 	cfg.nr_descs = o->nr_descs;
 	cfg.nr_requests = o->nr_requests;
+	_Static_assert(STM32_SETUP_MAX_REQUESTS == STM32_DMA_MAX_REQUESTS &&
+			       (int)STM32_SETUP_TRBUFF_ON == (int)STM32_DMA_TRBUFF_ON &&
+			       (int)STM32_SETUP_TRBUFF_OFF == (int)STM32_DMA_TRBUFF_OFF,
+		       "the options' TRBUFF table is the driver's");
+	memcpy(cfg.trbuff, o->trbuff, sizeof(cfg.trbuff));
 
 	names[nr++] = o->uio;
 	if (cfg.dmamux_uio_name)

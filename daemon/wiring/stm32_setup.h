@@ -30,6 +30,9 @@ struct uio_env;
 #define STM32_SETUP_MAX_HEAPS 4
 #define STM32_SETUP_NAME_LEN 64		/* UIO names, controller names */
 #define STM32_SETUP_NR_STREAMS 8
+#define STM32_SETUP_MAX_REQUESTS 256	/* DMAMUX1 request inputs */
+/* stm32_controller_option.trbuff: the driver's STM32_DMA_TRBUFF_*. */
+enum { STM32_SETUP_TRBUFF_AUTO, STM32_SETUP_TRBUFF_ON, STM32_SETUP_TRBUFF_OFF };
 
 /* One [stm32:NAME] section. */
 struct stm32_controller_option {
@@ -44,6 +47,9 @@ struct stm32_controller_option {
 	bool mem2mem;			/* mem2mem: offer DMA_MEMCPY */
 	unsigned nr_descs;		/* descriptors: per channel (64) */
 	unsigned nr_requests;		/* requests: DMAMUX inputs (128) */
+	/* trbuff-on, trbuff-off: SxCR.TRBUFF per request line, for channels
+	 * that do not set it (AUTO: on for the U(S)ART lines). */
+	uint8_t trbuff[STM32_SETUP_MAX_REQUESTS + 1];
 };
 
 /* One [heap:NAME] section with type = stm32-contig. */

@@ -294,6 +294,45 @@ static void good_stm32_board_file_fills_the_stm32_options(void **state)
 	assert_int_equal(t.c.dma.maps[0].request_line, 63);
 }
 
+static void stm32_trbuff_lines_are_set_per_request_line(void **state)
+{
+	const struct stm32_controller_option *ctl;
+
+	assert_int_equal(parse("[dma]\n"
+			       "backend = stm32-uio\n"
+			       "[stm32:dma1]\n"
+			       "uio = dma1\n"
+			       "trbuff-on = 37, 38 256\n"
+			       "trbuff-off = 41,38\n"), 0);
+	assert_int_equal(t.nr_msgs, 0);
+	ctl = &t.c.stm32.controllers[0];
+	assert_int_equal(ctl->trbuff[37], STM32_SETUP_TRBUFF_ON);
+	assert_int_equal(ctl->trbuff[256], STM32_SETUP_TRBUFF_ON);
+	assert_int_equal(ctl->trbuff[38], STM32_SETUP_TRBUFF_OFF); /* the later key */
+	assert_int_equal(ctl->trbuff[41], STM32_SETUP_TRBUFF_OFF);
+	assert_int_equal(ctl->trbuff[42], STM32_SETUP_TRBUFF_AUTO);
+	assert_int_equal(ctl->trbuff[0], STM32_SETUP_TRBUFF_AUTO);
+}
+
+static void stm32_trbuff_line_out_of_range_is_refused(void **state)
+{
+	static const char *const bad[] = { "0", "257", "x", "", "41x", "-1" };
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char file[128];
+
+		snprintf(file, sizeof(file),
+			 "[dma]\nbackend = stm32-uio\n[stm32:dma1]\nuio = dma1\n"
+			 "trbuff-on = %s\n", bad[i]);
+		assert_int_equal(parse(file), -EINVAL);
+		assert_int_equal(t.nr_msgs, 1);
+		assert_non_null(strstr(t.msgs[0], ":5: "));
+		assert_non_null(strstr(t.msgs[0], "expected request lines from 1 to 256"));
+		free(t.msgs[0]);
+		t.nr_msgs = 0;
+	}
+}
+
 static void stm32_backend_without_controller_is_refused(void **state)
 {
 	expect_refused(parse("[dma]\n"
@@ -1119,6 +1158,23 @@ static void record_change(void *data, const char *key, const char *value,
 	changes[nr_changes++].live = live;
 }
 
+#ifdef DMABUFD_HAVE_STM32
+static void reload_of_a_changed_trbuff_line_needs_a_restart(void **state)
+{
+	const char *file = "[dma]\nbackend = stm32-uio\n[stm32:dma1]\nuio = dma1\n";
+	char changed[160];
+
+	assert_int_equal(parse(file), 0);
+	t.other = t.c;
+	snprintf(changed, sizeof(changed), "%strbuff-off = 41\n", file);
+	assert_int_equal(parse(changed), 0);
+	nr_changes = 0;
+	assert_int_equal(config_diff(&t.other, &t.c, record_change, NULL), 1);
+	assert_string_equal(changes[0].key, "[stm32:dma1]");
+	assert_false(changes[0].live);
+}
+#endif
+
 static void reload_diff_says_what_can_change_live(void **state)
 {
 	config_init(&t.c);
@@ -1164,6 +1220,8 @@ int main(void)
 #endif
 #ifdef DMABUFD_HAVE_STM32
 		conf_test(good_stm32_board_file_fills_the_stm32_options),
+		conf_test(stm32_trbuff_lines_are_set_per_request_line),
+		conf_test(stm32_trbuff_line_out_of_range_is_refused),
 		conf_test(stm32_backend_without_controller_is_refused),
 		conf_test(stm32_controllers_with_one_index_are_refused),
 #else
@@ -1209,6 +1267,9 @@ int main(void)
 		conf_test(bad_command_line_value_is_refused),
 		conf_test(unknown_group_gives_root_and_says_so),
 		conf_test(reload_diff_says_what_can_change_live),
+#ifdef DMABUFD_HAVE_STM32
+		conf_test(reload_of_a_changed_trbuff_line_needs_a_restart),
+#endif
 		conf_test(one_day_of_milliseconds_is_accepted),
 		conf_test(token_ttl_and_max_wait_over_one_day_are_refused),
 		conf_test(line_of_198_characters_is_the_longest),

@@ -1783,6 +1783,44 @@ static int set_trbuff(struct dma_chan *chan, unsigned line, unsigned trbuff)
 	return dmaengine_slave_config(chan, &cfg);
 }
 
+/* dmabufd.conf's trbuff-on / trbuff-off: the controller's table per
+ * request line, under a channel's own setting. */
+static void trbuff_per_request_line_from_the_controller_config(void **state)
+{
+	struct stm32_dma_config cfg;
+	struct dma_chan *uart, *spi, *spi2;
+	struct sbuf b;
+
+	stm32_dma_remove(dmas[0]);
+	dmas[0] = NULL;
+	stm32_dma_config_default(&cfg);
+	snprintf(cfg.name, sizeof(cfg.name), "dma1");
+	cfg.env = stm32_sim_env(sim);
+	cfg.uio_name = "dma1";
+	cfg.mmio = &stm32_sim_mmio_ops;
+	cfg.mmio_data = sim;
+	cfg.trbuff[41] = STM32_DMA_TRBUFF_OFF; /* USART1_RX */
+	cfg.trbuff[37] = STM32_DMA_TRBUFF_ON;  /* SPI1_RX */
+	cfg.trbuff[3] = 3;
+	assert_int_equal(stm32_dma_create(&cfg, &dmas[0]), -EINVAL);
+	cfg.trbuff[3] = STM32_DMA_TRBUFF_AUTO;
+	assert_int_equal(stm32_dma_create(&cfg, &dmas[0]), 0);
+	uart = slave_chan("usart1", 0, 41, 1, 1);
+	spi = slave_chan("spi1", 0, 37, 1, 1);
+	spi2 = slave_chan("spi2", 0, 39, 1, 1);
+	sbuf_new(&b, uart, 4096, 0);
+	assert_false(slave_cr(uart, &b, DMA_MEM_TO_DEV) & STM32_DMA_SxCR_TRBUFF);
+	assert_true(slave_cr(spi, &b, DMA_MEM_TO_DEV) & STM32_DMA_SxCR_TRBUFF);
+	assert_false(slave_cr(spi2, &b, DMA_MEM_TO_DEV) & STM32_DMA_SxCR_TRBUFF);
+	/* A channel's own setting still wins. */
+	assert_int_equal(set_trbuff(uart, 41, STM32_DMA_TRBUFF_ON), 0);
+	assert_true(slave_cr(uart, &b, DMA_MEM_TO_DEV) & STM32_DMA_SxCR_TRBUFF);
+	sbuf_free(&b);
+	dma_release_channel(uart);
+	dma_release_channel(spi);
+	dma_release_channel(spi2);
+}
+
 static void trbuff_on_for_usart_requests_by_default_and_per_channel(void **state)
 {
 	struct dma_chan *uart = slave_chan("usart1", 0, 41, 1, 1);
@@ -2588,6 +2626,7 @@ int main(void)
 		st_test(resume_mid_word_keeps_the_bytes_in_place),
 		st_test(pause_as_the_segment_ends_reports_it),
 		st_test(trbuff_on_for_usart_requests_by_default_and_per_channel),
+		st_test(trbuff_per_request_line_from_the_controller_config),
 		st_test(flow_controller_peripheral_ends_the_transfer_with_residue),
 		st_test(flow_controller_memory_to_peripheral_and_sg_entries),
 		st_test(flow_controller_pause_resume_and_terminate_keep_the_residue),
