@@ -465,18 +465,12 @@ static pid_t child_waiting(int fence)
 }
 
 #ifndef WHO_QUIET
-static void parked_wait_is_reported_once_with_fence_timeline_and_producer(void **state)
+/* Wait up to 20 s for the log to hold a line with @needle; the lines
+ * (free them). */
+static char *await_log_lines_with(const char *needle)
 {
-	int tl = timeline_new(), fence = fence_new(tl, 3);
-	uint64_t context = 0, seqno = 0;
-	char needle[64], want[512], *lines = NULL;
-	pid_t child;
+	char *lines = NULL;
 
-	sync_file_fence_of(&context, &seqno);
-	child = child_waiting(fence);
-	snprintf(needle, sizeof(needle), "by pid %d (" CHILD_COMM ") still blocked",
-		 (int)child);
-	/* The report comes 200 ms after the wait parked; allow 20 s. */
 	for (int i = 0; i < 400; i++) {
 		free(lines);
 		lines = log_lines_with(needle);
@@ -484,6 +478,30 @@ static void parked_wait_is_reported_once_with_fence_timeline_and_producer(void *
 			break;
 		usleep(50000);
 	}
+	return lines;
+}
+
+/* The hang report of child @pid's parked call, awaited as above (it
+ * comes 200 ms after the call parked); the lines (free them). */
+static char *await_blocked_report(pid_t pid)
+{
+	char needle[64];
+
+	snprintf(needle, sizeof(needle), "by pid %d (" CHILD_COMM ") still blocked",
+		 (int)pid);
+	return await_log_lines_with(needle);
+}
+
+static void parked_wait_is_reported_once_with_fence_timeline_and_producer(void **state)
+{
+	int tl = timeline_new(), fence = fence_new(tl, 3);
+	uint64_t context = 0, seqno = 0;
+	char want[512], *lines;
+	pid_t child;
+
+	sync_file_fence_of(&context, &seqno);
+	child = child_waiting(fence);
+	lines = await_blocked_report(child);
 	snprintf(want, sizeof(want),
 		 ": fence %llu:%llu (sw_sync/%s) made by pid %d (%s)\n",
 		 (unsigned long long)context, (unsigned long long)seqno, SELF_COMM,
@@ -522,22 +540,6 @@ static void sync_file_fence_not_of(uint64_t ctx, uint64_t *ret_context,
 	}
 	free(recs);
 	assert_int_equal(found, 1);
-}
-
-/* Wait up to 20 s for the log to hold a line with @needle; the lines
- * (free them). */
-static char *await_log_lines_with(const char *needle)
-{
-	char *lines = NULL;
-
-	for (int i = 0; i < 400; i++) {
-		free(lines);
-		lines = log_lines_with(needle);
-		if (*lines)
-			break;
-		usleep(50000);
-	}
-	return lines;
 }
 
 /* Every log line about child @pid's calls (free it). */
@@ -583,7 +585,7 @@ static void dma_wait_on_a_transfer_gated_by_a_fence_is_reported_once_naming_that
 	int tl = timeline_new(), gate = fence_new(tl, 5), chan, a, b, dmaf;
 	uint64_t gctx = 0, gseq = 0, xctx = 0, xseq = 0;
 	uint32_t a_id, b_id;
-	char needle[96], head[128], tail[512], *lines, *all;
+	char head[128], tail[512], *lines, *all;
 	int32_t cookie;
 	pid_t child;
 
@@ -604,9 +606,7 @@ static void dma_wait_on_a_transfer_gated_by_a_fence_is_reported_once_naming_that
 	sync_file_fence_not_of(gctx, &xctx, &xseq);
 
 	child = child_dma_wait(chan, cookie);
-	snprintf(needle, sizeof(needle), "by pid %d (" CHILD_COMM ") still blocked",
-		 (int)child);
-	lines = await_log_lines_with(needle);
+	lines = await_blocked_report(child);
 	assert_ok(dmabufd_timeline_inc(tl, 5));
 	assert_child_ok(child);
 	all = log_lines_of_child(child);
@@ -638,7 +638,7 @@ static void cpu_access_sync_blocked_on_an_implicit_fence_is_reported_once_with_t
 {
 	int tl = timeline_new(), gate = fence_new(tl, 9), buf = buf_new(PAGE, O_RDWR);
 	uint64_t ctx = 0, seq = 0, id = buf_id(buf);
-	char needle[96], head[128], tail[512], *lines, *all;
+	char head[128], tail[512], *lines, *all;
 	pid_t child;
 
 	sync_file_fence_of(&ctx, &seq);
@@ -652,9 +652,7 @@ static void cpu_access_sync_blocked_on_an_implicit_fence_is_reported_once_with_t
 		      dmabufd_buf_sync(buf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ) == 0 ? 0 : 1);
 	}
 	assert_true(await_pending_request(10000));
-	snprintf(needle, sizeof(needle), "by pid %d (" CHILD_COMM ") still blocked",
-		 (int)child);
-	lines = await_log_lines_with(needle);
+	lines = await_blocked_report(child);
 	assert_ok(dmabufd_timeline_inc(tl, 9));
 	assert_child_ok(child);
 	all = log_lines_of_child(child);
